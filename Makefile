@@ -1,0 +1,52 @@
+# Moodline — the two commands: `make run` and `make test`. Everything else is a building block.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: help install run test lint unit integration e2e deploy-test protos protos-check k8s train-model bench clean
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install -q --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml $(wildcard */pyproject.toml services/*/pyproject.toml libs/*/pyproject.toml)
+	$(UV) sync --frozen --all-packages --python $(PYTHON)
+	@touch $@
+
+install: $(VENV)/.synced ## create .venv and install every workspace package (pinned by uv.lock)
+
+run: install ## bring the whole platform up on this machine (embedded PostgreSQL/NATS/Redis unless *_URL are set)
+	$(PY) -m moodline_kit.dev.run
+
+protos: install ## regenerate Python code from protos/
+	$(PY) protos/generate.py
+
+lint: install ## ruff lint + format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+unit: install ## unit tests (no I/O)
+	$(VENV)/bin/pytest -q -m "not integration and not e2e" libs services gateway tests
+
+integration: install ## integration tests on real PostgreSQL, NATS, Redis
+	$(VENV)/bin/pytest -q -m "integration" libs services gateway tests
+
+e2e: install ## end-to-end tests: the whole platform as `make run` starts it
+	$(VENV)/bin/pytest -q -m "e2e" tests
+
+test: lint ## lint + unit + integration + e2e (installs what it needs)
+	$(VENV)/bin/pytest -q -p no:cacheprovider libs services gateway tests
+
+clean: ## remove environments and local state
+	rm -rf $(VENV) $(TOOLS) var
