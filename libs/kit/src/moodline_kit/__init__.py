@@ -1,0 +1,1 @@
+"""Moodline service kit: the shared plumbing every service is built from (never copied)."""

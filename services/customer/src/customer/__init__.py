@@ -1,0 +1,1 @@
+"""Moodline customer service: the 360-degree customer profile."""

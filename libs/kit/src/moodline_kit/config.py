@@ -1,0 +1,35 @@
+"""Typed settings. One settings class per process, read from the environment in bootstrap."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class KitSettings(BaseSettings):
+    """Settings every Moodline process understands (environment variables, case-insensitive)."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    service_name: str = Field(default="moodline", validation_alias="OTEL_SERVICE_NAME")
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+    nats_url: str = "nats://127.0.0.1:4222"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    log_level: str = "INFO"
+    # OTLP/gRPC collector endpoint; traces are exported there when set.
+    otel_exporter_otlp_endpoint: str | None = None
+    # JSON-lines file to which finished spans are appended (local runs and e2e tests).
+    moodline_trace_file: str | None = None
+    # Prometheus metrics port; 0 disables the metrics endpoint.
+    metrics_port: int = 0
+    db_pool_size: int = 10
+
+
+class GrpcServiceSettings(KitSettings):
+    """Settings of a gRPC service process."""
+
+    grpc_port: int = 50051
+    # Seconds given to in-flight RPCs after SIGTERM before they are cancelled.
+    shutdown_grace: float = 10.0
+    # Seconds between readiness checks of the database and NATS.
+    readiness_interval: float = 2.0

@@ -1,0 +1,81 @@
+"""SQLAlchemy 2 async engine and the kit's own tables (outbox, processed events).
+
+Each service has its own database and its own MetaData; `kit_tables(metadata)` adds the outbox
+and processed-event tables to it so that Alembic migrates them with the service's tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_metadata() -> sa.MetaData:
+    return sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+@dataclass(frozen=True)
+class KitTables:
+    outbox: sa.Table
+    processed_events: sa.Table
+
+
+def kit_tables(metadata: sa.MetaData) -> KitTables:
+    outbox = sa.Table(
+        "outbox",
+        metadata,
+        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+        sa.Column("event_id", UUID(as_uuid=True), nullable=False, unique=True),
+        sa.Column("subject", sa.Text, nullable=False),
+        sa.Column("tenant_id", UUID(as_uuid=True), nullable=False),
+        # Serialised moodline.events.v1.EventEnvelope.
+        sa.Column("envelope", sa.LargeBinary, nullable=False),
+        sa.Column("headers", sa.JSON, nullable=False, server_default="{}"),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False,
+                  server_default=sa.func.now()),
+        sa.Column("published_at", sa.DateTime(timezone=True)),
+        sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    )
+    sa.Index(
+        "ix_outbox_unpublished", outbox.c.id, postgresql_where=outbox.c.published_at.is_(None)
+    )
+    processed = sa.Table(
+        "processed_events",
+        metadata,
+        sa.Column("consumer", sa.Text, primary_key=True),
+        sa.Column("event_id", UUID(as_uuid=True), primary_key=True),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False,
+                  server_default=sa.func.now()),
+    )
+    return KitTables(outbox=outbox, processed_events=processed)
+
+
+def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
+    from moodline_kit.telemetry import instrument_engine
+
+    engine = create_async_engine(
+        database_url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+    )
+    instrument_engine(engine)
+    return engine
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+async def check_database(engine: AsyncEngine) -> None:
+    """Readiness: the database answers a query."""
+    async with engine.connect() as conn:
+        await conn.execute(sa.text("SELECT 1"))

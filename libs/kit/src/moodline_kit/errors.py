@@ -1,0 +1,54 @@
+"""Errors that are part of the contract. The gRPC layer maps them to status codes with
+google.rpc details; the gateway maps those to RFC 9457 problem responses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FieldViolation:
+    field: str
+    description: str
+
+
+class DomainError(Exception):
+    """Base class: a failure the caller can act on (never a bug)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidArgument(DomainError):
+    def __init__(self, message: str, violations: list[FieldViolation] | None = None) -> None:
+        super().__init__(message)
+        self.violations = violations or []
+
+    @classmethod
+    def of(cls, field: str, description: str) -> InvalidArgument:
+        return cls(f"{field}: {description}", [FieldViolation(field, description)])
+
+
+class NotFound(DomainError):
+    pass
+
+
+class AlreadyExists(DomainError):
+    pass
+
+
+class PreconditionFailed(DomainError):
+    """The caller's view is stale (e.g. If-Match no longer matches)."""
+
+
+class Unauthenticated(DomainError):
+    pass
+
+
+class PermissionDenied(DomainError):
+    pass
+
+
+class Unavailable(DomainError):
+    pass

@@ -1,0 +1,1 @@
+"""gRPC plumbing: server builder, interceptors, health, client channels."""

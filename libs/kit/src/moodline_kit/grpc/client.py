@@ -1,0 +1,59 @@
+"""Outgoing gRPC channels that carry the tenant and inherit the inbound deadline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import grpc
+
+from moodline_kit import tenancy
+from moodline_kit.grpc.interceptors import remaining_time
+
+DEFAULT_TIMEOUT = 5.0
+
+
+class _PropagatingInterceptor(grpc.aio.UnaryUnaryClientInterceptor):
+    def __init__(self, default_timeout: float) -> None:
+        self._default_timeout = default_timeout
+
+    async def intercept_unary_unary(
+        self,
+        continuation: Callable[[grpc.aio.ClientCallDetails, Any], Any],
+        client_call_details: grpc.aio.ClientCallDetails,
+        request: Any,
+    ) -> Any:
+        timeout = client_call_details.timeout or self._default_timeout
+        inherited = remaining_time()
+        if inherited is not None:
+            timeout = min(timeout, inherited)
+        metadata = grpc.aio.Metadata(*(client_call_details.metadata or ()))
+        if tenancy.TENANT_METADATA_KEY not in metadata:
+            try:
+                metadata.add(tenancy.TENANT_METADATA_KEY, str(tenancy.current_tenant()))
+            except Exception:  # noqa: BLE001 - tenantless calls (health) are allowed
+                pass
+        details = grpc.aio.ClientCallDetails(
+            client_call_details.method,
+            timeout,
+            metadata,
+            client_call_details.credentials,
+            client_call_details.wait_for_ready,
+        )
+        return await continuation(details, request)
+
+
+def tenant_metadata(tenant_id: str) -> tuple[tuple[str, str], ...]:
+    return ((tenancy.TENANT_METADATA_KEY, tenant_id),)
+
+
+def create_channel(target: str, *, default_timeout: float = DEFAULT_TIMEOUT) -> grpc.aio.Channel:
+    """An insecure in-cluster channel (mTLS is the mesh's job) with propagation interceptors."""
+    return grpc.aio.insecure_channel(
+        target,
+        interceptors=[_PropagatingInterceptor(default_timeout)],
+        options=[
+            ("grpc.keepalive_time_ms", 30_000),
+            ("grpc.enable_retries", 1),
+        ],
+    )

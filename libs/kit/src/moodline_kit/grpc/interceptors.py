@@ -1,0 +1,74 @@
+"""Server interceptor: tenant context, deadline propagation, error-to-status mapping."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from typing import Any
+
+import grpc
+
+from moodline_kit import errors, tenancy
+from moodline_kit.grpc.status import to_status
+
+log = logging.getLogger(__name__)
+
+# Absolute time.monotonic() by which the current inbound RPC must finish (None: no deadline).
+_deadline: ContextVar[float | None] = ContextVar("moodline_deadline", default=None)
+
+# RPCs that need no tenant (health checks, reflection).
+_TENANTLESS_PREFIXES = ("/grpc.health.", "/grpc.reflection.")
+
+
+def remaining_time() -> float | None:
+    """Seconds left before the inbound RPC's deadline, for outgoing calls to inherit."""
+    deadline = _deadline.get()
+    return None if deadline is None else max(0.0, deadline - time.monotonic())
+
+
+def _wrap_unary(
+    behavior: Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]], needs_tenant: bool
+) -> Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]:
+    async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        remaining = context.time_remaining()
+        deadline_token = _deadline.set(
+            time.monotonic() + remaining if remaining is not None else None
+        )
+        tenant_token = None
+        try:
+            if needs_tenant:
+                metadata = dict(context.invocation_metadata() or ())
+                tenant_token = tenancy.set_tenant(
+                    tenancy.parse_tenant(metadata.get(tenancy.TENANT_METADATA_KEY))
+                )
+            return await behavior(request, context)
+        except errors.DomainError as exc:
+            code, message, trailers = to_status(exc)
+            await context.abort(code, message, trailers)
+        except TimeoutError:
+            await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded")
+        finally:
+            if tenant_token is not None:
+                tenancy.reset_tenant(tenant_token)
+            _deadline.reset(deadline_token)
+
+    return wrapper
+
+
+class ContextInterceptor(grpc.aio.ServerInterceptor):
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(handler_call_details)
+        if handler is None or handler.unary_unary is None:
+            return handler
+        needs_tenant = not handler_call_details.method.startswith(_TENANTLESS_PREFIXES)
+        return grpc.unary_unary_rpc_method_handler(
+            _wrap_unary(handler.unary_unary, needs_tenant),
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )

@@ -1,0 +1,113 @@
+"""Transactional outbox relay: publishes committed events to JetStream, in order, at least once,
+with `Nats-Msg-Id` = event id so JetStream drops re-publications (effectively exactly once)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from nats.js import JetStreamContext
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from moodline_kit.db import KitTables
+
+log = logging.getLogger(__name__)
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        tables: KitTables,
+        js: JetStreamContext,
+        *,
+        batch_size: int = 256,
+        poll_interval: float = 0.5,
+        publish_timeout: float = 5.0,
+    ) -> None:
+        self._engine = engine
+        self._outbox = tables.outbox
+        self._js = js
+        self._batch_size = batch_size
+        self._poll_interval = poll_interval
+        self._publish_timeout = publish_timeout
+        self._wakeup = asyncio.Event()
+
+    def wake(self) -> None:
+        """Called after a commit that wrote events, so they go out without waiting a poll."""
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        backoff = self._poll_interval
+        while True:
+            try:
+                published = await self.publish_pending()
+                backoff = self._poll_interval
+            except Exception as exc:  # noqa: BLE001 - NATS or DB down: retry with backoff
+                log.warning("outbox publish failed; will retry", extra={"error": repr(exc)})
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10.0)
+                continue
+            if published < self._batch_size:
+                self._wakeup.clear()
+                try:
+                    await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll_interval)
+                except TimeoutError:
+                    pass
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of unpublished events; returns how many were published.
+
+        Rows are locked (SKIP LOCKED) so several relay replicas never publish the same row at
+        the same time; they are marked published only after JetStream acknowledged each one.
+        """
+        o = self._outbox
+        async with self._engine.begin() as conn:
+            rows = (
+                await conn.execute(
+                    sa.select(o.c.id, o.c.event_id, o.c.subject, o.c.envelope, o.c.headers)
+                    .where(o.c.published_at.is_(None))
+                    .order_by(o.c.id)
+                    .limit(self._batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            if not rows:
+                return 0
+            try:
+                acks = [
+                    self._js.publish(
+                        row.subject,
+                        row.envelope,
+                        timeout=self._publish_timeout,
+                        headers={**(row.headers or {}), "Nats-Msg-Id": str(row.event_id)},
+                    )
+                    for row in rows
+                ]
+                await asyncio.gather(*acks)
+            except Exception:
+                await conn.execute(
+                    sa.update(o)
+                    .where(o.c.id.in_([r.id for r in rows]))
+                    .values(attempts=o.c.attempts + 1)
+                )
+                raise
+            await conn.execute(
+                sa.update(o)
+                .where(o.c.id.in_([r.id for r in rows]))
+                .values(published_at=sa.func.now())
+            )
+        return len(rows)
+
+
+async def purge_published(engine: AsyncEngine, tables: KitTables, *, older_than: timedelta) -> int:
+    """Delete outbox rows published before `older_than` ago (a periodic Celery job)."""
+    cutoff = datetime.now(UTC) - older_than
+    o = tables.outbox
+    async with engine.begin() as conn:
+        result = await conn.execute(
+            sa.delete(o).where(o.c.published_at.is_not(None), o.c.published_at < cutoff)
+        )
+    return result.rowcount or 0

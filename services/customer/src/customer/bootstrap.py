@@ -1,0 +1,81 @@
+"""Composition root: engines, NATS, unit of work, relay and servicers are built here, at start-up
+(never at import time)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+from moodline.customer.v1 import customer_pb2, customer_pb2_grpc
+from nats.aio.client import Client
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from moodline_kit import nats as kit_nats
+from moodline_kit.db import check_database, create_engine, session_factory
+from moodline_kit.grpc.server import GrpcApp, ServiceRegistration
+from moodline_kit.logging import configure_logging
+from moodline_kit.outbox import OutboxRelay
+from moodline_kit.telemetry import configure_tracing
+
+from customer.adapters.tables import kit
+from customer.config import CustomerSettings
+from customer.entrypoints.grpc_servicer import CustomerServicer
+from customer.service_layer.unit_of_work import CustomerUnitOfWork
+
+SERVICE = "customer"
+STREAM = kit_nats.StreamSpec(SERVICE)
+
+
+@dataclass
+class Container:
+    settings: CustomerSettings
+    engine: AsyncEngine
+    nc: Client
+    relay: OutboxRelay
+    uow: partial[CustomerUnitOfWork]
+
+
+async def build(settings: CustomerSettings) -> Container:
+    engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+    nc = await kit_nats.connect(settings.nats_url, name=SERVICE)
+    js = nc.jetstream()
+    await kit_nats.ensure_stream(js, STREAM)
+    relay = OutboxRelay(engine, kit, js)
+    uow = partial(
+        CustomerUnitOfWork, session_factory(engine), kit, source=SERVICE, on_commit=relay.wake
+    )
+    return Container(settings, engine, nc, relay, uow)
+
+
+def grpc_app(container: Container) -> GrpcApp:
+    async def database_ready() -> None:
+        await check_database(container.engine)
+
+    async def nats_ready() -> None:
+        kit_nats.check_connected(container.nc)
+
+    async def close() -> None:
+        await container.nc.drain()
+        await container.engine.dispose()
+
+    return GrpcApp(
+        name=SERVICE,
+        port=container.settings.grpc_port,
+        services=[
+            ServiceRegistration(
+                customer_pb2_grpc.add_CustomerServiceServicer_to_server,
+                CustomerServicer(container.uow),
+                customer_pb2.DESCRIPTOR.services_by_name["CustomerService"].full_name,
+            )
+        ],
+        readiness_checks={"database": database_ready, "nats": nats_ready},
+        background=[container.relay.run],
+        on_shutdown=[close],
+        readiness_interval=container.settings.readiness_interval,
+        shutdown_grace=container.settings.shutdown_grace,
+    )
+
+
+def configure_process(settings: CustomerSettings) -> None:
+    configure_logging(settings.service_name, settings.log_level)
+    configure_tracing(settings)

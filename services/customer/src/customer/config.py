@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from pydantic import Field
+
+from moodline_kit.config import GrpcServiceSettings
+
+
+class CustomerSettings(GrpcServiceSettings):
+    service_name: str = Field(default="customer", validation_alias="OTEL_SERVICE_NAME")
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/moodline_customer"

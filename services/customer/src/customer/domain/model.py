@@ -1,0 +1,149 @@
+"""The customer aggregate. Plain Python: no framework, no I/O."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import TypeVar
+
+from moodline_kit.errors import FieldViolation, InvalidArgument
+
+from customer.domain import contacts
+
+MAX_NAME_LENGTH = 100
+MAX_COMPANY_LENGTH = 200
+MAX_CONTACTS = 20
+
+
+class LifecycleStage(StrEnum):
+    PROSPECT = "prospect"
+    LEAD = "lead"
+    CUSTOMER = "customer"
+    REPEAT = "repeat"
+    VIP = "vip"
+    AT_RISK = "at_risk"
+    CHURNED = "churned"
+
+
+@dataclass(frozen=True)
+class Phone:
+    number: str  # E.164
+    primary: bool = False
+
+
+@dataclass(frozen=True)
+class Email:
+    address: str  # normalised, lower-case
+    primary: bool = False
+
+
+@dataclass
+class Customer:
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    first_name: str
+    last_name: str = ""
+    company: str = ""
+    phones: list[Phone] = field(default_factory=list)
+    emails: list[Email] = field(default_factory=list)
+    lifecycle_stage: LifecycleStage = LifecycleStage.PROSPECT
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    updated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    version: int = 1
+
+    @property
+    def search_document(self) -> str:
+        """Lower-case text the list's `q` searches: names, company, emails, phone digits."""
+        parts = [self.first_name, self.last_name, self.company]
+        parts += [e.address for e in self.emails]
+        for phone in self.phones:
+            parts += contacts.phone_search_keys(phone.number)
+        return " ".join(p for p in parts if p).lower()
+
+
+def _text(value: str, name: str, limit: int, violations: list[FieldViolation], *,
+          required: bool = False) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        violations.append(FieldViolation(name, "is required"))
+    elif len(text) > limit:
+        violations.append(FieldViolation(name, f"must be at most {limit} characters"))
+    return text
+
+
+_Contact = TypeVar("_Contact", Phone, Email)
+
+
+def _primary_once(items: list[_Contact], name: str,
+                  violations: list[FieldViolation]) -> list[_Contact]:
+    """Exactly one primary when there is any item: the marked one, else the first."""
+    primaries = [i for i, item in enumerate(items) if item.primary]
+    if len(primaries) > 1:
+        violations.append(FieldViolation(name, "only one can be primary"))
+        return items
+    chosen = primaries[0] if primaries else 0
+    return [replace(item, primary=(i == chosen)) for i, item in enumerate(items)]
+
+
+def create_customer(
+    *,
+    tenant_id: uuid.UUID,
+    first_name: str,
+    last_name: str = "",
+    company: str = "",
+    phones: list[tuple[str, bool]] | None = None,
+    emails: list[tuple[str, bool]] | None = None,
+    default_region: str,
+) -> Customer:
+    """Validate and normalise a new customer; raises InvalidArgument naming every bad field."""
+    violations: list[FieldViolation] = []
+    first = _text(first_name, "first_name", MAX_NAME_LENGTH, violations, required=True)
+    last = _text(last_name, "last_name", MAX_NAME_LENGTH, violations)
+    comp = _text(company, "company", MAX_COMPANY_LENGTH, violations)
+    phones = phones or []
+    emails = emails or []
+    if len(phones) > MAX_CONTACTS:
+        violations.append(FieldViolation("phones", f"at most {MAX_CONTACTS} phone numbers"))
+    if len(emails) > MAX_CONTACTS:
+        violations.append(FieldViolation("emails", f"at most {MAX_CONTACTS} email addresses"))
+
+    parsed_phones: list[Phone] = []
+    for i, (raw, primary) in enumerate(phones[:MAX_CONTACTS]):
+        try:
+            number = contacts.normalise_phone(raw, default_region)
+        except contacts.ContactError as exc:
+            violations.append(FieldViolation(f"phones[{i}].number", str(exc)))
+            continue
+        if any(p.number == number for p in parsed_phones):
+            violations.append(FieldViolation(f"phones[{i}].number", "duplicate phone number"))
+            continue
+        parsed_phones.append(Phone(number, primary))
+
+    parsed_emails: list[Email] = []
+    for i, (raw, primary) in enumerate(emails[:MAX_CONTACTS]):
+        try:
+            address = contacts.normalise_email(raw)
+        except contacts.ContactError as exc:
+            violations.append(FieldViolation(f"emails[{i}].address", str(exc)))
+            continue
+        if any(e.address == address for e in parsed_emails):
+            violations.append(FieldViolation(f"emails[{i}].address", "duplicate email address"))
+            continue
+        parsed_emails.append(Email(address, primary))
+
+    parsed_phones = _primary_once(parsed_phones, "phones", violations)
+    parsed_emails = _primary_once(parsed_emails, "emails", violations)
+    if violations:
+        summary = "; ".join(f"{v.field}: {v.description}" for v in violations)
+        raise InvalidArgument(f"invalid customer: {summary}", violations)
+    return Customer(
+        id=uuid.uuid4(),
+        tenant_id=tenant_id,
+        first_name=first,
+        last_name=last,
+        company=comp,
+        phones=parsed_phones,
+        emails=parsed_emails,
+    )

@@ -1,0 +1,104 @@
+"""Use cases. Keyword-only, one unit of work each; no SQL and no protobuf parsing here."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from moodline.events.v1 import customer_pb2 as customer_events
+
+from moodline_kit.errors import InvalidArgument, NotFound
+from moodline_kit.events import Event
+
+from customer.adapters.proto import customer_to_proto
+from customer.adapters.repository import Page
+from customer.domain import contacts, events
+from customer.domain.model import Customer, create_customer
+from customer.service_layer.unit_of_work import CustomerUnitOfWork
+
+UowFactory = Callable[[], CustomerUnitOfWork]
+MAX_PAGE_SIZE = 200
+DEFAULT_PAGE_SIZE = 50
+MAX_QUERY_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class CreateCustomer:
+    tenant_id: uuid.UUID
+    first_name: str
+    last_name: str = ""
+    company: str = ""
+    phones: tuple[tuple[str, bool], ...] = ()
+    emails: tuple[tuple[str, bool], ...] = ()
+
+
+async def create_customer_handler(*, command: CreateCustomer, uow: UowFactory) -> Customer:
+    async with uow() as work:
+        region = await work.tenants.default_country(command.tenant_id)
+        customer = create_customer(
+            tenant_id=command.tenant_id,
+            first_name=command.first_name,
+            last_name=command.last_name,
+            company=command.company,
+            phones=list(command.phones),
+            emails=list(command.emails),
+            default_region=region,
+        )
+        await work.customers.add(customer)
+        work.emit(
+            Event(
+                subject=events.CUSTOMER_CREATED,
+                tenant_id=customer.tenant_id,
+                aggregate_id=str(customer.id),
+                payload=customer_events.CustomerCreated(customer=customer_to_proto(customer)),
+                occurred_at=customer.created_at,
+            )
+        )
+        await work.commit()
+    return customer
+
+
+def parse_customer_id(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError as exc:
+        # An id that cannot exist is simply not found (no hint about other tenants' ids).
+        raise NotFound(f"customer {value!r} not found") from exc
+
+
+async def get_customer(*, tenant_id: uuid.UUID, customer_id: str, uow: UowFactory) -> Customer:
+    ident = parse_customer_id(customer_id)
+    async with uow() as work:
+        customer = await work.customers.get(tenant_id, ident)
+    if customer is None:
+        raise NotFound(f"customer {customer_id} not found")
+    return customer
+
+
+async def list_customers(
+    *, tenant_id: uuid.UUID, query: str, page_size: int, page_token: str, uow: UowFactory
+) -> Page:
+    if page_size < 0 or page_size > MAX_PAGE_SIZE:
+        raise InvalidArgument.of("page_size", f"must be between 1 and {MAX_PAGE_SIZE}")
+    if len(query) > MAX_QUERY_LENGTH:
+        raise InvalidArgument.of("query", f"must be at most {MAX_QUERY_LENGTH} characters")
+    async with uow() as work:
+        return await work.customers.list(
+            tenant_id, query=query, limit=page_size or DEFAULT_PAGE_SIZE, cursor=page_token
+        )
+
+
+async def get_default_country(*, tenant_id: uuid.UUID, uow: UowFactory) -> str:
+    async with uow() as work:
+        return await work.tenants.default_country(tenant_id)
+
+
+async def set_default_country(*, tenant_id: uuid.UUID, country: str, uow: UowFactory) -> str:
+    region = country.strip().upper()
+    if not contacts.valid_region(region):
+        raise InvalidArgument.of("default_country", f"unknown region {country!r}")
+    async with uow() as work:
+        await work.tenants.set_default_country(tenant_id, region)
+        await work.commit()
+    return region

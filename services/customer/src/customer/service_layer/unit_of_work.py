@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from moodline_kit.uow import UnitOfWork
+
+from customer.adapters.repository import CustomerRepository, TenantSettingsRepository
+
+
+class CustomerUnitOfWork(UnitOfWork):
+    customers: CustomerRepository
+    tenants: TenantSettingsRepository
+
+    def _start(self) -> None:
+        self.customers = CustomerRepository(self.session)
+        self.tenants = TenantSettingsRepository(self.session)
