@@ -1,0 +1,55 @@
+"""The FastAPI application factory. Engines and channels are built in the lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+from grpc_health.v1 import health_pb2_grpc
+from moodline.customer.v1 import customer_pb2_grpc
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+from moodline_kit.db import create_engine
+from moodline_kit.grpc.client import create_channel
+
+from gateway import problems
+from gateway.auth import ApiKeyStore
+from gateway.config import GatewaySettings
+from gateway.deps import Upstreams
+from gateway.limits import BodySizeLimit
+from gateway.routes import customers, health
+
+
+def create_app(settings: GatewaySettings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+        channel = create_channel(settings.customer_addr, default_timeout=settings.upstream_timeout)
+        app.state.engine = engine
+        app.state.api_keys = ApiKeyStore(engine, cache_seconds=settings.api_key_cache_seconds)
+        app.state.upstreams = Upstreams(customers=customer_pb2_grpc.CustomerServiceStub(channel))
+        app.state.health_stubs = {"customer": health_pb2_grpc.HealthStub(channel)}
+        yield
+        await channel.close()
+        await engine.dispose()
+
+    app = FastAPI(
+        title="Moodline API",
+        version="1.0.0",
+        description="Customer management driven by conversation sentiment. Authenticate with "
+        "`Authorization: Bearer <API key>`; errors are RFC 9457 problem+json.",
+        lifespan=lifespan,
+    )
+    problems.install(app)
+    app.include_router(health.router)
+    app.include_router(customers.router)
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz")
+    return app

@@ -1,0 +1,48 @@
+"""Request-scoped dependencies: the authenticated principal and the downstream stubs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from moodline.customer.v1 import customer_pb2_grpc
+
+from moodline_kit.grpc.client import tenant_metadata
+
+from gateway.auth import ApiKeyStore, Principal
+
+bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer <key>`")
+
+
+@dataclass
+class Upstreams:
+    customers: customer_pb2_grpc.CustomerServiceStub
+
+
+async def principal(
+    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise HTTPException(401, "missing API key (Authorization: Bearer <key>)",
+                            headers={"WWW-Authenticate": "Bearer"})
+    store: ApiKeyStore = request.app.state.api_keys
+    found = await store.authenticate(credentials.credentials)
+    if found is None:
+        raise HTTPException(401, "invalid or revoked API key",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return found
+
+
+async def writer(who: Principal = Depends(principal)) -> Principal:
+    if not who.can_write:
+        raise HTTPException(403, f"role {who.role} may not change data")
+    return who
+
+
+def upstreams(request: Request) -> Upstreams:
+    return request.app.state.upstreams
+
+
+def metadata(who: Principal) -> tuple[tuple[str, str], ...]:
+    return tenant_metadata(str(who.tenant_id))
