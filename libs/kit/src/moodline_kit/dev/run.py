@@ -1,0 +1,273 @@
+"""`make run`: the whole platform on this machine, under supervisord.
+
+1. Infrastructure: DATABASE_URL / NATS_URL / REDIS_URL when set, else embedded real servers
+   from pip wheels (PostgreSQL, NATS with JetStream, Redis) with their data in var/.
+2. supervisord (foreground) supervises the servers, every service, Celery and the gateway.
+3. Databases are created, migrations run, services started, a demo tenant and demo customers
+   seeded (once: a second run reuses var/ and var/run.json).
+4. The gateway URL and a demo API key are printed and written to var/run.json.
+Ctrl-C (or SIGTERM) stops everything cleanly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from moodline_kit.dev import infra
+from moodline_kit.dev.seed import DEMO_CUSTOMERS
+from moodline_kit.dev.stack import GATEWAY, SERVICES, LocalService
+
+BIN = Path(sys.executable).parent
+
+
+def _port(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+@dataclass
+class Plan:
+    var: Path
+    database_url: str  # server-level
+    nats_url: str
+    redis_url: str
+    gateway_port: int
+    grpc_base: int
+    infra_programs: list[infra.ServerCommand]
+
+    def db_url(self, service: str) -> str:
+        return make_url(self.database_url).set(database=f"moodline_{service}").render_as_string(
+            hide_password=False
+        )
+
+    def grpc_port(self, index: int) -> int:
+        return self.grpc_base + index
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.gateway_port}"
+
+
+def plan(var: Path) -> Plan:
+    programs: list[infra.ServerCommand] = []
+    database_url = os.environ.get("DATABASE_URL")
+    if not database_url:
+        pg = infra.postgres(var / "pg", _port("MOODLINE_PG_PORT", 55432))
+        programs.append(pg)
+        database_url = infra.postgres_url(pg.port)
+    nats_url = os.environ.get("NATS_URL")
+    if not nats_url:
+        nt = infra.nats(var / "nats", _port("MOODLINE_NATS_PORT", 14222))
+        programs.append(nt)
+        nats_url = f"nats://127.0.0.1:{nt.port}"
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        rd = infra.redis(var / "redis", _port("MOODLINE_REDIS_PORT", 16379))
+        programs.append(rd)
+        redis_url = f"redis://127.0.0.1:{rd.port}/0"
+    return Plan(var, database_url, nats_url, redis_url, _port("MOODLINE_GATEWAY_PORT", 8080),
+                _port("MOODLINE_GRPC_PORT_BASE", 50151), programs)
+
+
+def _env(values: dict[str, str]) -> str:
+    return ",".join(f'{k}="{v}"' for k, v in values.items())
+
+
+def service_env(p: Plan, service: LocalService, index: int) -> dict[str, str]:
+    env = {
+        "DATABASE_URL": p.db_url(service.name),
+        "NATS_URL": p.nats_url,
+        "REDIS_URL": p.redis_url,
+        "OTEL_SERVICE_NAME": service.name,
+        "MOODLINE_TRACE_FILE": str(p.var / "traces.jsonl"),
+        "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
+    }
+    if service.grpc:
+        env["GRPC_PORT"] = str(p.grpc_port(index))
+    else:
+        env["HTTP_PORT"] = str(p.gateway_port)
+        env.update({f"{s.name.upper()}_ADDR": f"127.0.0.1:{p.grpc_port(i)}"
+                    for i, s in enumerate(SERVICES)})
+    return env
+
+
+def supervisor_config(p: Plan) -> str:
+    logs = p.var / "logs"
+    lines = [
+        "[supervisord]", "nodaemon=true", f"logfile={logs}/supervisord.log",
+        f"pidfile={p.var}/supervisord.pid", f"childlogdir={logs}", "loglevel=warn", "",
+        "[unix_http_server]", f"file={p.var}/supervisor.sock", "",
+        "[rpcinterface:supervisor]",
+        "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface", "",
+        "[supervisorctl]", f"serverurl=unix://{p.var}/supervisor.sock", "",
+    ]
+    for server in p.infra_programs:
+        lines += [
+            f"[program:{server.name}]", f"command={' '.join(server.argv)}",
+            "autostart=true", "autorestart=true", "priority=10", "startsecs=1",
+            # postgres: SIGINT is its "fast shutdown"; others stop on TERM.
+            f"stopsignal={'INT' if server.name == 'postgres' else 'TERM'}", "stopwaitsecs=30",
+            f"stdout_logfile={logs}/{server.name}.log", "redirect_stderr=true",
+        ]
+        if server.user:
+            lines.append(f"user={server.user}")
+        lines.append("")
+    for index, service in enumerate((*SERVICES, GATEWAY)):
+        env = service_env(p, service, index)
+        programs = {service.name: f"{BIN}/{service.command} serve"}
+        programs.update({name: f"{BIN}/{argv.format(var=p.var)}"
+                         for name, argv in service.extra_programs.items()})
+        for name, command in programs.items():
+            lines += [
+                f"[program:{name}]", f"command={command}", f"environment={_env(env)}",
+                "autostart=false", "autorestart=true", "startsecs=2", "stopsignal=TERM",
+                "stopwaitsecs=20", "stopasgroup=true", "killasgroup=true",
+                f"stdout_logfile={logs}/{name}.log", "redirect_stderr=true", "",
+            ]
+    return "\n".join(lines)
+
+
+async def create_databases(p: Plan, names: list[str]) -> None:
+    server = make_url(p.database_url).set(database="postgres").render_as_string(
+        hide_password=False
+    )
+    engine = create_async_engine(server, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            async with engine.connect() as conn:
+                existing = set((await conn.execute(sa.text("SELECT datname FROM pg_database")))
+                               .scalars())
+                for name in names:
+                    if name not in existing:
+                        await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+            break
+        except (OSError, sa.exc.OperationalError, sa.exc.DBAPIError):
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.5)
+    await engine.dispose()
+
+
+def _http(method: str, url: str, key: str | None = None, body: dict | None = None) -> tuple[int, dict]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method)
+    request.add_header("content-type", "application/json")
+    if key:
+        request.add_header("authorization", f"Bearer {key}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - localhost
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"{}")
+
+
+def wait_ready(url: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if _http("GET", f"{url}/readyz")[0] == 200:
+                return
+        except (urllib.error.URLError, OSError, json.JSONDecodeError):
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"gateway not ready at {url} after {timeout:.0f}s (see var/logs/)")
+
+
+def seed(p: Plan, env: dict[str, str]) -> dict:
+    """Reuse var/run.json when its key still works, else create the demo tenant + customers."""
+    run_json = p.var / "run.json"
+    if run_json.exists():
+        saved = json.loads(run_json.read_text())
+        status, _ = _http("GET", f"{p.gateway_url}/api/v1/customers?limit=1", saved.get("api_key"))
+        if status == 200:
+            return {**saved, "gateway_url": p.gateway_url}
+    out = subprocess.run(
+        [f"{BIN}/{GATEWAY.command}", "create-tenant", "--name", "Demo Salon & Spa",
+         "--country", "US"],
+        env={**os.environ, **env}, check=True, capture_output=True, text=True,
+    ).stdout.strip().splitlines()[-1]
+    tenant = json.loads(out)
+    for customer in DEMO_CUSTOMERS:
+        status, body = _http("POST", f"{p.gateway_url}/api/v1/customers", tenant["api_key"],
+                             customer)
+        if status != 201:
+            raise RuntimeError(f"seeding failed: {status} {body}")
+    return {"gateway_url": p.gateway_url, "api_key": tenant["api_key"],
+            "tenant_id": tenant["tenant_id"]}
+
+
+def main() -> int:
+    var = Path(os.environ.get("MOODLINE_VAR", "var")).resolve()
+    (var / "logs").mkdir(parents=True, exist_ok=True)
+    os.chmod(var, 0o755)
+    started = time.monotonic()
+    p = plan(var)
+    conf = var / "supervisord.conf"
+    conf.write_text(supervisor_config(p))
+    supervisord = subprocess.Popen([f"{BIN}/supervisord", "-c", str(conf)])
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        if not stopping:
+            stopping = True
+            print("\nStopping Moodline...", flush=True)
+            supervisord.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    ctl = [f"{BIN}/supervisorctl", "-c", str(conf)]
+    try:
+        for server in p.infra_programs:
+            infra.wait_for_port(server.port, timeout=120)
+        services = [*SERVICES, GATEWAY]
+        asyncio.run(create_databases(p, [f"moodline_{s.name}" for s in services]))
+        for index, service in enumerate(services):
+            subprocess.run([f"{BIN}/{service.command}", "migrate"],
+                           env={**os.environ, **service_env(p, service, index)}, check=True,
+                           stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while subprocess.run([*ctl, "status"], capture_output=True).returncode == 4:
+            if time.monotonic() > deadline:  # 4: supervisord not answering yet
+                raise TimeoutError("supervisord did not start")
+            time.sleep(0.2)
+        subprocess.run([*ctl, "start", "all"], check=False, stdout=subprocess.DEVNULL)
+        wait_ready(p.gateway_url, timeout=120)
+        info = seed(p, service_env(p, GATEWAY, len(SERVICES)))
+        (var / "run.json").write_text(json.dumps(info, indent=2) + "\n")
+    except Exception as exc:
+        print(f"make run failed: {exc!r}; logs are in {var / 'logs'}", file=sys.stderr)
+        stop()
+        supervisord.wait(60)
+        return 1
+    print(
+        f"\nMoodline is up in {time.monotonic() - started:.0f}s\n"
+        f"  UI / API : {info['gateway_url']}   (OpenAPI: {info['gateway_url']}/docs)\n"
+        f"  API key  : {info['api_key']}\n"
+        f"  written to {var / 'run.json'}; logs in {var / 'logs'}; Ctrl-C stops everything\n",
+        flush=True,
+    )
+    while supervisord.poll() is None:
+        try:
+            supervisord.wait(1)
+        except subprocess.TimeoutExpired:
+            continue
+    return 0 if stopping else (supervisord.returncode or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

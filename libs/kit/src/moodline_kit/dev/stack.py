@@ -1,0 +1,29 @@
+"""What `make run` starts. Adding a service to the local platform is one entry here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class LocalService:
+    name: str  # also the database suffix: moodline_<name>
+    command: str  # console script with `serve` and `migrate`
+    grpc: bool = True  # gRPC service (gets GRPC_PORT) or the HTTP gateway
+    extra_programs: dict[str, str] = field(default_factory=dict)  # name -> argv (e.g. Celery)
+
+
+SERVICES: tuple[LocalService, ...] = (
+    LocalService(
+        "customer",
+        "moodline-customer",
+        extra_programs={
+            "customer-worker": "celery -A customer.entrypoints.celery_app:app worker "
+            "--pool=solo --loglevel=INFO",
+            "customer-beat": "celery -A customer.entrypoints.celery_app:app beat "
+            "--loglevel=INFO --schedule {var}/celerybeat-schedule",
+        },
+    ),
+)
+
+GATEWAY = LocalService("gateway", "moodline-gateway", grpc=False)
