@@ -48,5 +48,11 @@ e2e: install ## end-to-end tests: the whole platform as `make run` starts it
 test: lint ## lint + unit + integration + e2e (installs what it needs)
 	$(VENV)/bin/pytest -q -p no:cacheprovider libs services gateway tests
 
+k8s: install ## regenerate k8s/ (kustomize base + overlays) from the Helm chart
+	$(PY) deploy/render_k8s.py
+
+protos-check: install ## fail when protos/gen is stale
+	$(VENV)/bin/pytest -q tests/contract
+
 clean: ## remove environments and local state
 	rm -rf $(VENV) $(TOOLS) var

@@ -13,6 +13,8 @@ from moodline.events.v1 import envelope_pb2
 
 from moodline_kit.events import unpack
 
+from customer.testing import migrate
+
 pytestmark = pytest.mark.integration
 
 
@@ -44,12 +46,8 @@ async def wait_until(predicate, timeout=30.0):
 async def test_customers_created_during_a_nats_outage_are_published_once(
     database_factory, private_nats, tenant, start_customer_service
 ):
-    from moodline_kit import migrations
-
-    from customer.entrypoints.cli import MIGRATIONS
-
     url = await database_factory("outage")
-    await asyncio.to_thread(migrations.upgrade, MIGRATIONS, url)
+    await migrate(url)
     nats_url = f"nats://127.0.0.1:{private_nats.port}"
     async with start_customer_service(url, nats_url) as service:
         before = await service.stub.CreateCustomer(pb.CreateCustomerRequest(first_name="Before"),

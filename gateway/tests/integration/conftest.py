@@ -1,0 +1,70 @@
+"""The gateway app (in-process, real lifespan) in front of a real customer service."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+import pytest_asyncio
+
+from moodline_kit import migrations
+
+from customer.testing import migrate, running_customer_service
+from gateway.app import create_app
+from gateway.auth import Role, create_api_key, create_tenant
+from gateway.cli import MIGRATIONS
+from gateway.config import GatewaySettings
+
+
+@dataclass
+class Tenant:
+    id: uuid.UUID
+    key: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}"}
+
+
+@dataclass
+class Gateway:
+    client: httpx.AsyncClient
+    app: object
+
+    async def tenant(self, country: str = "US", role: Role = Role.ADMIN) -> Tenant:
+        engine = self.app.state.engine
+        tenant_id, key = await create_tenant(engine, name="Test", default_country=country)
+        if role is not Role.ADMIN:
+            key = await create_api_key(engine, tenant_id=tenant_id, role=role)
+        if country != "US":
+            from moodline.customer.v1 import customer_pb2
+
+            await self.app.state.upstreams.customers.UpdateTenantSettings(
+                customer_pb2.TenantSettings(default_country=country),
+                metadata=(("moodline-tenant-id", str(tenant_id)),))
+        return Tenant(tenant_id, key)
+
+
+@pytest_asyncio.fixture(loop_scope="session", scope="session")
+async def gateway(database_factory, infra_urls) -> AsyncIterator[Gateway]:
+    customer_db = await database_factory("gw_customer")
+    gateway_db = await database_factory("gateway")
+    await migrate(customer_db)
+    await asyncio.to_thread(migrations.upgrade, MIGRATIONS, gateway_db)
+    async with running_customer_service(customer_db, infra_urls.nats_url) as customer:
+        settings = GatewaySettings(database_url=gateway_db, customer_addr=customer.address,
+                                   max_body_bytes=16 * 1024)
+        app = create_app(settings)
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
+                yield Gateway(client, app)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"

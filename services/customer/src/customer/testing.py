@@ -1,0 +1,53 @@
+"""Run a real customer service (gRPC server + outbox relay) inside a test's event loop.
+Used by this service's integration tests and by the gateway's."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import grpc
+from moodline.customer.v1 import customer_pb2_grpc
+
+from moodline_kit import migrations
+from moodline_kit.dev.infra import free_port
+from moodline_kit.grpc import server as grpc_server
+
+from customer import bootstrap
+from customer.config import CustomerSettings
+from customer.entrypoints.cli import MIGRATIONS
+
+
+@dataclass
+class RunningService:
+    container: bootstrap.Container
+    address: str
+    channel: grpc.aio.Channel
+    stub: customer_pb2_grpc.CustomerServiceStub
+
+
+async def migrate(database_url: str) -> None:
+    await asyncio.to_thread(migrations.upgrade, MIGRATIONS, database_url)
+
+
+@contextlib.asynccontextmanager
+async def running_customer_service(
+    database_url: str, nats_url: str
+) -> AsyncIterator[RunningService]:
+    settings = CustomerSettings(database_url=database_url, nats_url=nats_url,
+                                grpc_port=free_port(), readiness_interval=0.2)
+    container = await bootstrap.build(settings)
+    stop = asyncio.Event()
+    task = asyncio.create_task(grpc_server.run(bootstrap.grpc_app(container), stop=stop))
+    address = f"127.0.0.1:{settings.grpc_port}"
+    channel = grpc.aio.insecure_channel(address)
+    await asyncio.wait_for(channel.channel_ready(), 10)
+    try:
+        yield RunningService(container, address, channel,
+                             customer_pb2_grpc.CustomerServiceStub(channel))
+    finally:
+        await channel.close()
+        stop.set()
+        await asyncio.wait_for(task, 30)
