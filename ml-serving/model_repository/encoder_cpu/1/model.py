@@ -1,0 +1,42 @@
+"""Triton Python-backend encoder for CPU: ONNX Runtime over the int8 MiniLM graph.
+
+All requests of a dynamic batch are concatenated, the common right-padding is trimmed to the
+longest real sequence (the tokenizer pads to a fixed 64), ONNX Runtime runs once, and the
+results are split back per request.
+"""
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+import triton_python_backend_utils as pb_utils
+
+
+class TritonPythonModel:
+    def initialize(self, args):
+        cfg = json.loads(args["model_config"])
+        params = {k: v["string_value"] for k, v in cfg.get("parameters", {}).items()}
+        path = Path(args["model_repository"]) / args["model_version"] / params.get("onnx_file", "model_int8.onnx")
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = int(os.environ.get("MOODLINE_ORT_THREADS", params.get("intra_op_threads", "0")))
+        so.inter_op_num_threads = 1
+        self.sess = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+
+    def execute(self, requests):
+        ids, am, sizes = [], [], []
+        for req in requests:
+            i = pb_utils.get_input_tensor_by_name(req, "input_ids").as_numpy()
+            m = pb_utils.get_input_tensor_by_name(req, "attention_mask").as_numpy()
+            ids.append(i); am.append(m); sizes.append(len(i))
+        ids, am = np.concatenate(ids), np.concatenate(am)
+        L = max(1, int(am.sum(1).max())) if len(am) else 1
+        s, e = self.sess.run(None, {"input_ids": ids[:, :L], "attention_mask": am[:, :L]})
+        out, start = [], 0
+        for n in sizes:
+            out.append(pb_utils.InferenceResponse(output_tensors=[
+                pb_utils.Tensor("sentiment_probs", s[start:start + n].astype(np.float32)),
+                pb_utils.Tensor("emotion_probs", e[start:start + n].astype(np.float32))]))
+            start += n
+        return out

@@ -1,0 +1,1 @@
+"""Moodline sentiment/emotion model: training, export, evaluation (issue #6, model part)."""

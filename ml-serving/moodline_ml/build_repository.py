@@ -1,0 +1,84 @@
+"""Assemble a Triton model repository (cpu or gpu) from templates + artifacts.
+
+    python -m moodline_ml.build_repository --variant cpu   # -> build/model_repository_cpu
+    python -m moodline_ml.build_repository --variant gpu [--gpu-accelerator tensorrt]
+
+cpu: encoder = Python backend + ONNX Runtime on model_int8.onnx (derived from the fp16 artifact:
+     fp16 -> fp32 upcast -> dynamic int8 quantisation, see derive.py).
+gpu: encoder = ONNX Runtime backend (KIND_GPU) on the committed fp16 artifact as-is.
+Both share the tokenizer model and the `sentiment` ensemble, i.e. the same client contract.
+Needs only onnx + onnxruntime (no torch).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "model_repository"
+ARTIFACTS = ROOT / "artifacts"
+
+TRT = '''optimization { execution_accelerators {
+  gpu_execution_accelerator : [ {
+    name : "tensorrt"
+    parameters { key: "precision_mode" value: "FP16" }
+    parameters { key: "max_workspace_size_bytes" value: "1073741824" }
+    parameters { key: "trt_engine_cache_enable" value: "1" }
+  } ]
+} }'''
+
+
+def build(variant: str, out: Path, artifacts: Path = ARTIFACTS, accelerator: str = "cuda",
+          derived: Path | None = None) -> Path:
+    fp16 = artifacts / "moodline_minilm_fp16.onnx"
+    tok = artifacts / "tokenizer.json"
+    if not fp16.exists():
+        raise SystemExit(f"missing artifact {fp16} (run `make train-model` or check out the repo with it)")
+    if out.exists():
+        shutil.rmtree(out)
+    (out / "tokenizer" / "1").mkdir(parents=True)
+    shutil.copy(TEMPLATES / "tokenizer" / "config.pbtxt", out / "tokenizer" / "config.pbtxt")
+    shutil.copy(TEMPLATES / "tokenizer" / "1" / "model.py", out / "tokenizer" / "1" / "model.py")
+    shutil.copy(tok, out / "tokenizer" / "1" / "tokenizer.json")
+    (out / "sentiment" / "1").mkdir(parents=True)
+    shutil.copy(TEMPLATES / "sentiment" / "config.pbtxt", out / "sentiment" / "config.pbtxt")
+    enc = out / "encoder" / "1"
+    enc.mkdir(parents=True)
+    if variant == "cpu":
+        from .derive import fp16_to_fp32, quantize_int8
+
+        derived = derived or (ROOT / "build" / "derived")
+        derived.mkdir(parents=True, exist_ok=True)
+        int8 = derived / "model_int8.onnx"
+        if not int8.exists() or int8.stat().st_mtime < fp16.stat().st_mtime:
+            fp32 = fp16_to_fp32(fp16, derived / "model_fp32.onnx")
+            quantize_int8(fp32, int8)
+        shutil.copy(TEMPLATES / "encoder_cpu" / "config.pbtxt", out / "encoder" / "config.pbtxt")
+        shutil.copy(TEMPLATES / "encoder_cpu" / "1" / "model.py", enc / "model.py")
+        shutil.copy(int8, enc / "model_int8.onnx")
+    elif variant == "gpu":
+        cfg = (TEMPLATES / "encoder_gpu" / "config.pbtxt").read_text()
+        cfg = cfg.replace("#ACCELERATOR#", TRT if accelerator == "tensorrt" else "")
+        (out / "encoder" / "config.pbtxt").write_text(cfg)
+        shutil.copy(fp16, enc / "model.onnx")
+    else:
+        raise SystemExit(f"unknown variant {variant}")
+    print(f"built {variant} model repository at {out}")
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--variant", choices=["cpu", "gpu"], required=True)
+    ap.add_argument("--out", default="")
+    ap.add_argument("--artifacts", default=str(ARTIFACTS))
+    ap.add_argument("--gpu-accelerator", choices=["cuda", "tensorrt"], default="cuda")
+    a = ap.parse_args(argv)
+    out = Path(a.out) if a.out else ROOT / "build" / f"model_repository_{a.variant}"
+    build(a.variant, out, Path(a.artifacts), a.gpu_accelerator)
+
+
+if __name__ == "__main__":
+    main()
