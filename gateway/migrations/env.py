@@ -1,5 +1,4 @@
-from moodline_kit.migrations import run_env
-
 from gateway.tables import metadata
+from moodline_kit.migrations import run_env
 
 run_env(metadata)

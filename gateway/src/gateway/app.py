@@ -9,10 +9,9 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from grpc_health.v1 import health_pb2_grpc
 from moodline.customer.v1 import customer_pb2_grpc
-from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-
 from moodline_kit.db import create_engine
 from moodline_kit.grpc.client import create_channel
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
 from gateway import problems
 from gateway.auth import ApiKeyStore

@@ -85,8 +85,12 @@ async def create_tenant(
         )
         await conn.execute(
             api_keys.insert().values(
-                id=uuid.uuid4(), tenant_id=tenant_id, key_hash=hash_key(key),
-                prefix=key[: len(KEY_PREFIX) + 6], name="initial", role=role.value,
+                id=uuid.uuid4(),
+                tenant_id=tenant_id,
+                key_hash=hash_key(key),
+                prefix=key[: len(KEY_PREFIX) + 6],
+                name="initial",
+                role=role.value,
             )
         )
     return tenant_id, key
@@ -99,8 +103,12 @@ async def create_api_key(
     async with engine.begin() as conn:
         await conn.execute(
             api_keys.insert().values(
-                id=uuid.uuid4(), tenant_id=tenant_id, key_hash=hash_key(key),
-                prefix=key[: len(KEY_PREFIX) + 6], name=name, role=role.value,
+                id=uuid.uuid4(),
+                tenant_id=tenant_id,
+                key_hash=hash_key(key),
+                prefix=key[: len(KEY_PREFIX) + 6],
+                name=name,
+                role=role.value,
             )
         )
     return key
@@ -108,6 +116,4 @@ async def create_api_key(
 
 async def tenant_exists(engine: AsyncEngine, tenant_id: uuid.UUID) -> bool:
     async with engine.connect() as conn:
-        return bool(
-            await conn.scalar(sa.select(sa.func.count()).where(tenants.c.id == tenant_id))
-        )
+        return bool(await conn.scalar(sa.select(sa.func.count()).where(tenants.c.id == tenant_id)))

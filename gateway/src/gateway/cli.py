@@ -9,7 +9,6 @@ from pathlib import Path
 
 import uvicorn
 from moodline.customer.v1 import customer_pb2, customer_pb2_grpc
-
 from moodline_kit import migrations
 from moodline_kit.db import create_engine
 from moodline_kit.grpc.client import create_channel, tenant_metadata
@@ -60,8 +59,13 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(asyncio.run(_create_tenant(settings, args.name, args.country))))
     else:
         configure_tracing(settings)
-        uvicorn.run(create_app(settings), host=settings.http_host, port=settings.http_port,
-                    log_config=None, access_log=False)
+        uvicorn.run(
+            create_app(settings),
+            host=settings.http_host,
+            port=settings.http_port,
+            log_config=None,
+            access_log=False,
+        )
 
 
 if __name__ == "__main__":

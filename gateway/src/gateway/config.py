@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-from pydantic import Field
-
 from moodline_kit.config import KitSettings
+from pydantic import Field
 
 
 class GatewaySettings(KitSettings):
     service_name: str = Field(default="gateway", validation_alias="OTEL_SERVICE_NAME")
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/moodline_gateway"
-    http_host: str = "0.0.0.0"  # noqa: S104 - a server listens on all interfaces in a pod
+    http_host: str = "0.0.0.0"
     http_port: int = 8080
     customer_addr: str = "127.0.0.1:50051"
     # Request bodies above this size are refused (422) before they are parsed.

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from moodline.customer.v1 import customer_pb2_grpc
-
 from moodline_kit.grpc.client import tenant_metadata
 
 from gateway.auth import ApiKeyStore, Principal
@@ -24,13 +23,17 @@ async def principal(
     request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise HTTPException(401, "missing API key (Authorization: Bearer <key>)",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            401,
+            "missing API key (Authorization: Bearer <key>)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     store: ApiKeyStore = request.app.state.api_keys
     found = await store.authenticate(credentials.credentials)
     if found is None:
-        raise HTTPException(401, "invalid or revoked API key",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            401, "invalid or revoked API key", headers={"WWW-Authenticate": "Bearer"}
+        )
     return found
 
 

@@ -9,9 +9,8 @@ import grpc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
-
 from moodline_kit.grpc.status import field_violations
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +31,18 @@ GRPC_TO_HTTP: dict[grpc.StatusCode, tuple[int, str]] = {
 }
 
 TITLES = {
-    401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-    409: "Conflict", 412: "Precondition Failed", 415: "Unsupported Media Type",
-    422: "Unprocessable Content", 429: "Too Many Requests", 500: "Internal Server Error",
-    503: "Service Unavailable", 504: "Gateway Timeout",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    412: "Precondition Failed",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Content",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
 }
 
 
@@ -85,13 +92,22 @@ def install(app: FastAPI) -> None:
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = validation_errors(exc)
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-        return problem(422, detail or "invalid request", kind="validation-error",
-                       instance=request.url.path, errors=errors)
+        return problem(
+            422,
+            detail or "invalid request",
+            kind="validation-error",
+            instance=request.url.path,
+            errors=errors,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem(exc.status_code, str(exc.detail), instance=request.url.path,
-                       headers=getattr(exc, "headers", None))
+        return problem(
+            exc.status_code,
+            str(exc.detail),
+            instance=request.url.path,
+            headers=getattr(exc, "headers", None),
+        )
 
     @app.exception_handler(grpc.aio.AioRpcError)
     async def _grpc(request: Request, exc: grpc.aio.AioRpcError) -> JSONResponse:
@@ -100,8 +116,13 @@ def install(app: FastAPI) -> None:
             log.error("upstream failure", extra={"code": str(exc.code()), "detail": exc.details()})
             return problem(500, "internal error", kind=kind, instance=request.url.path)
         errors = [{"field": v.field, "message": v.description} for v in field_violations(exc)]
-        return problem(status, exc.details() or kind, kind=kind, instance=request.url.path,
-                       errors=errors or None)
+        return problem(
+            status,
+            exc.details() or kind,
+            kind=kind,
+            instance=request.url.path,
+            errors=errors or None,
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -10,14 +10,12 @@ from dataclasses import dataclass
 import httpx
 import pytest
 import pytest_asyncio
-
-from moodline_kit import migrations
-
 from customer.testing import migrate, running_customer_service
 from gateway.app import create_app
 from gateway.auth import Role, create_api_key, create_tenant
 from gateway.cli import MIGRATIONS
 from gateway.config import GatewaySettings
+from moodline_kit import migrations
 
 
 @dataclass
@@ -45,7 +43,8 @@ class Gateway:
 
             await self.app.state.upstreams.customers.UpdateTenantSettings(
                 customer_pb2.TenantSettings(default_country=country),
-                metadata=(("moodline-tenant-id", str(tenant_id)),))
+                metadata=(("moodline-tenant-id", str(tenant_id)),),
+            )
         return Tenant(tenant_id, key)
 
 
@@ -56,8 +55,9 @@ async def gateway(database_factory, infra_urls) -> AsyncIterator[Gateway]:
     await migrate(customer_db)
     await asyncio.to_thread(migrations.upgrade, MIGRATIONS, gateway_db)
     async with running_customer_service(customer_db, infra_urls.nats_url) as customer:
-        settings = GatewaySettings(database_url=gateway_db, customer_addr=customer.address,
-                                   max_body_bytes=16 * 1024)
+        settings = GatewaySettings(
+            database_url=gateway_db, customer_addr=customer.address, max_body_bytes=16 * 1024
+        )
         app = create_app(settings)
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)

@@ -1,11 +1,12 @@
 import pytest
-
 from gateway.auth import Role
 
 pytestmark = pytest.mark.integration
 
 ANN = {
-    "first_name": "Ann", "last_name": "Lee", "company": "Glow Salon",
+    "first_name": "Ann",
+    "last_name": "Lee",
+    "company": "Glow Salon",
     "phones": [{"number": "(415) 555-2671", "primary": True}],
     "emails": [{"address": "Ann.Lee@Example.com", "primary": True}],
 }
@@ -29,40 +30,47 @@ async def test_create_get_and_search_by_partial_phone(gateway):
 async def test_national_numbers_use_the_tenant_default_country(gateway):
     t = await gateway.tenant(country="GB")
     created = await gateway.client.post(
-        "/api/v1/customers", headers=t.headers,
-        json={"first_name": "Liam", "phones": [{"number": "07911 123456", "primary": True}]})
+        "/api/v1/customers",
+        headers=t.headers,
+        json={"first_name": "Liam", "phones": [{"number": "07911 123456", "primary": True}]},
+    )
     assert created.json()["phones"][0]["number"] == "+447911123456"
 
 
 async def test_cursor_pagination(gateway):
     t = await gateway.tenant()
     for i in range(5):
-        await gateway.client.post("/api/v1/customers", json={"first_name": f"P{i}"},
-                                  headers=t.headers)
+        await gateway.client.post(
+            "/api/v1/customers", json={"first_name": f"P{i}"}, headers=t.headers
+        )
     seen, cursor = [], None
     while True:
         params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
-        page = (await gateway.client.get("/api/v1/customers", params=params,
-                                         headers=t.headers)).json()
+        page = (
+            await gateway.client.get("/api/v1/customers", params=params, headers=t.headers)
+        ).json()
         seen += [c["first_name"] for c in page["items"]]
         cursor = page["next_cursor"]
         if cursor is None:
             break
     assert seen == ["P4", "P3", "P2", "P1", "P0"]
-    bad = await gateway.client.get("/api/v1/customers", params={"cursor": "garbage"},
-                                   headers=t.headers)
+    bad = await gateway.client.get(
+        "/api/v1/customers", params={"cursor": "garbage"}, headers=t.headers
+    )
     assert bad.status_code == 422
 
 
 async def test_a_tenant_key_never_reads_another_tenants_customer(gateway):
     mine, theirs = await gateway.tenant(), await gateway.tenant()
-    created = (await gateway.client.post("/api/v1/customers", json=ANN,
-                                         headers=mine.headers)).json()
+    created = (
+        await gateway.client.post("/api/v1/customers", json=ANN, headers=mine.headers)
+    ).json()
     other = await gateway.client.get(f"/api/v1/customers/{created['id']}", headers=theirs.headers)
     assert other.status_code == 404
     assert other.headers["content-type"] == "application/problem+json"
-    listed = await gateway.client.get("/api/v1/customers", params={"q": "Ann"},
-                                      headers=theirs.headers)
+    listed = await gateway.client.get(
+        "/api/v1/customers", params={"q": "Ann"}, headers=theirs.headers
+    )
     assert listed.json()["items"] == []
 
 
@@ -100,8 +108,10 @@ async def test_oversized_and_malformed_bodies_are_422(gateway):
     assert too_big.status_code == 422
     assert too_big.headers["content-type"] == "application/problem+json"
     broken = await gateway.client.post(
-        "/api/v1/customers", content=b'{"first_name": ',
-        headers={**t.headers, "content-type": "application/json"})
+        "/api/v1/customers",
+        content=b'{"first_name": ',
+        headers={**t.headers, "content-type": "application/json"},
+    )
     assert broken.status_code == 422
 
 
@@ -110,11 +120,14 @@ async def test_authentication_and_roles(gateway):
     missing = await gateway.client.get("/api/v1/customers")
     assert missing.status_code == 401
     assert missing.headers["www-authenticate"] == "Bearer"
-    wrong = await gateway.client.get("/api/v1/customers",
-                                     headers={"Authorization": "Bearer mdl_nope"})
+    wrong = await gateway.client.get(
+        "/api/v1/customers", headers={"Authorization": "Bearer mdl_nope"}
+    )
     assert wrong.status_code == 401
     viewer = await gateway.tenant(role=Role.VIEWER)
-    assert (await gateway.client.get("/api/v1/customers", headers=viewer.headers)).status_code == 200
+    assert (
+        await gateway.client.get("/api/v1/customers", headers=viewer.headers)
+    ).status_code == 200
     denied = await gateway.client.post("/api/v1/customers", json=ANN, headers=viewer.headers)
     assert denied.status_code == 403
     assert denied.headers["content-type"] == "application/problem+json"

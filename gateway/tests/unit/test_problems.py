@@ -3,10 +3,10 @@ import json
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from gateway.limits import BodySizeLimit
 from pydantic import BaseModel, ConfigDict
 
 from gateway import problems
-from gateway.limits import BodySizeLimit
 
 
 class Body(BaseModel):
@@ -38,14 +38,18 @@ def test_validation_errors_name_each_field_in_problem_json(client):
 
 
 def test_malformed_json_is_a_422_not_a_500(client):
-    response = client.post("/things", content=b"{not json",
-                           headers={"content-type": "application/json"})
+    response = client.post(
+        "/things", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert response.status_code == 422
 
 
 def test_oversized_bodies_are_refused_before_parsing(client):
-    response = client.post("/things", content=json.dumps({"name": "x" * 200}),
-                           headers={"content-type": "application/json"})
+    response = client.post(
+        "/things",
+        content=json.dumps({"name": "x" * 200}),
+        headers={"content-type": "application/json"},
+    )
     assert response.status_code == 422
     assert "exceeds 64 bytes" in response.json()["detail"]
 
@@ -56,6 +60,7 @@ def test_oversized_chunked_bodies_are_refused(client):
         yield b"x" * 100
         yield b'"}'
 
-    response = client.post("/things", content=chunks(),
-                           headers={"content-type": "application/json"})
+    response = client.post(
+        "/things", content=chunks(), headers={"content-type": "application/json"}
+    )
     assert response.status_code == 422

@@ -38,8 +38,7 @@ async def create_customer(
             last_name=body.last_name,
             company=body.company,
             phones=[customer_pb2.Phone(number=p.number, primary=p.primary) for p in body.phones],
-            emails=[customer_pb2.Email(address=e.address, primary=e.primary)
-                    for e in body.emails],
+            emails=[customer_pb2.Email(address=e.address, primary=e.primary) for e in body.emails],
         ),
         metadata=metadata(who),
     )
@@ -49,8 +48,12 @@ async def create_customer(
 
 @router.get("", response_model=CustomerPage, responses=ERRORS)
 async def list_customers(
-    q: Annotated[str, Query(max_length=200, description="name, phone, email or company; "
-                            "partial, case-insensitive")] = "",
+    q: Annotated[
+        str,
+        Query(
+            max_length=200, description="name, phone, email or company; partial, case-insensitive"
+        ),
+    ] = "",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str, Query(max_length=512)] = "",
     who: Principal = Depends(principal),

@@ -67,9 +67,11 @@ class IdempotentConsumer:
         )
 
     async def run(self) -> None:
-        psub = await self._js.pull_subscribe_bind(
-            durable=self._sub.durable, stream=self._sub.stream
-        ) if await self._exists() else await self._create()
+        psub = (
+            await self._js.pull_subscribe_bind(durable=self._sub.durable, stream=self._sub.stream)
+            if await self._exists()
+            else await self._create()
+        )
         while True:
             try:
                 msgs = await psub.fetch(self._batch_size, timeout=self._fetch_timeout)
@@ -82,7 +84,7 @@ class IdempotentConsumer:
         try:
             await self._js.consumer_info(self._sub.stream, self._sub.durable)
             return True
-        except Exception:  # noqa: BLE001 - NotFound
+        except Exception:
             return False
 
     async def _create(self):  # type: ignore[no-untyped-def]
@@ -96,7 +98,7 @@ class IdempotentConsumer:
             envelope = envelope_pb2.EventEnvelope.FromString(msg.data)
             event_id = uuid.UUID(envelope.event_id)
             tenant = uuid.UUID(envelope.tenant_id)
-        except Exception:  # noqa: BLE001 - poison message: never retry it
+        except Exception:
             log.error("undecodable event; terminating it", extra={"subject": msg.subject})
             await msg.term()
             return
@@ -109,10 +111,12 @@ class IdempotentConsumer:
             token = tenancy.set_tenant(tenant)
             try:
                 applied = await self._apply(envelope, event_id)
-            except Exception as exc:  # noqa: BLE001 - retried with backoff by redelivery
+            except Exception as exc:
                 span.record_exception(exc)
-                log.exception("event handler failed; will be redelivered",
-                              extra={"event_id": envelope.event_id, "type": envelope.type})
+                log.exception(
+                    "event handler failed; will be redelivered",
+                    extra={"event_id": envelope.event_id, "type": envelope.type},
+                )
                 await msg.nak(delay=min(2.0 * (msg.metadata.num_delivered or 1), 30.0))
                 return
             finally:

@@ -42,21 +42,21 @@ def kit_tables(metadata: sa.MetaData) -> KitTables:
         # Serialised moodline.events.v1.EventEnvelope.
         sa.Column("envelope", sa.LargeBinary, nullable=False),
         sa.Column("headers", sa.JSON, nullable=False, server_default="{}"),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False,
-                  server_default=sa.func.now()),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
         sa.Column("published_at", sa.DateTime(timezone=True)),
         sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     )
-    sa.Index(
-        "ix_outbox_unpublished", outbox.c.id, postgresql_where=outbox.c.published_at.is_(None)
-    )
+    sa.Index("ix_outbox_unpublished", outbox.c.id, postgresql_where=outbox.c.published_at.is_(None))
     processed = sa.Table(
         "processed_events",
         metadata,
         sa.Column("consumer", sa.Text, primary_key=True),
         sa.Column("event_id", UUID(as_uuid=True), primary_key=True),
-        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False,
-                  server_default=sa.func.now()),
+        sa.Column(
+            "processed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
     )
     return KitTables(outbox=outbox, processed_events=processed)
 

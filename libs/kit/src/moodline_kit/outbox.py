@@ -45,7 +45,7 @@ class OutboxRelay:
             try:
                 published = await self.publish_pending()
                 backoff = self._poll_interval
-            except Exception as exc:  # noqa: BLE001 - NATS or DB down: retry with backoff
+            except Exception as exc:
                 log.warning("outbox publish failed; will retry", extra={"error": repr(exc)})
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 10.0)

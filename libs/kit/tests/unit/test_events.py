@@ -4,10 +4,9 @@ import pytest
 from moodline.customer.v1 import customer_pb2
 from moodline.events.v1 import customer_pb2 as customer_events
 from moodline.events.v1 import envelope_pb2
+from moodline_kit.events import Event, to_envelope, unpack
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
-
-from moodline_kit.events import Event, to_envelope, unpack
 
 
 def test_envelope_carries_identity_tenant_payload_and_trace_context():
@@ -33,7 +32,8 @@ def test_envelope_carries_identity_tenant_payload_and_trace_context():
 
 
 def test_unpacking_the_wrong_type_fails_loudly():
-    event = Event("customer.customer.created", uuid.uuid4(), "c1",
-                  customer_events.CustomerCreated())
+    event = Event(
+        "customer.customer.created", uuid.uuid4(), "c1", customer_events.CustomerCreated()
+    )
     with pytest.raises(ValueError, match="does not carry"):
         unpack(to_envelope(event, source="customer"), customer_pb2.Phone)

@@ -1,7 +1,6 @@
 import grpc
 import pytest
 from google.rpc import status_pb2
-
 from moodline_kit import errors
 from moodline_kit.grpc.status import STATUS_DETAILS_KEY, to_status
 
@@ -24,7 +23,7 @@ def test_domain_errors_map_to_status_codes(error, code):
 
 def test_field_violations_travel_as_bad_request_details():
     code, message, trailers = to_status(errors.InvalidArgument.of("emails[0].address", "bad"))
-    (key, value), = trailers
+    ((key, value),) = trailers
     status = status_pb2.Status.FromString(value)
     assert key == STATUS_DETAILS_KEY
     assert message == "emails[0].address: bad"

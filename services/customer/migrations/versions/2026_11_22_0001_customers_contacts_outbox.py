@@ -31,8 +31,7 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.execute(
-        "CREATE INDEX ix_customers_tenant_recent ON customers "
-        "(tenant_id, created_at DESC, id DESC)"
+        "CREATE INDEX ix_customers_tenant_recent ON customers (tenant_id, created_at DESC, id DESC)"
     )
     op.execute(
         "CREATE INDEX ix_customers_search_doc ON customers USING gin (search_doc gin_trgm_ops)"
@@ -40,8 +39,12 @@ def upgrade() -> None:
     for name, column in (("customer_phones", "e164"), ("customer_emails", "address")):
         op.create_table(
             name,
-            sa.Column("customer_id", UUID(as_uuid=True),
-                      sa.ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True),
+            sa.Column(
+                "customer_id",
+                UUID(as_uuid=True),
+                sa.ForeignKey("customers.id", ondelete="CASCADE"),
+                primary_key=True,
+            ),
             sa.Column("position", sa.SmallInteger, primary_key=True),
             sa.Column("tenant_id", UUID(as_uuid=True), nullable=False),
             sa.Column(column, sa.Text, nullable=False),
@@ -52,8 +55,9 @@ def upgrade() -> None:
         "tenant_settings",
         sa.Column("tenant_id", UUID(as_uuid=True), primary_key=True),
         sa.Column("default_country", sa.Text, nullable=False, server_default="US"),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False,
-                  server_default=sa.func.now()),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
     )
     op.create_table(
         "outbox",
@@ -63,8 +67,9 @@ def upgrade() -> None:
         sa.Column("tenant_id", UUID(as_uuid=True), nullable=False),
         sa.Column("envelope", sa.LargeBinary, nullable=False),
         sa.Column("headers", sa.JSON, nullable=False, server_default="{}"),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False,
-                  server_default=sa.func.now()),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
         sa.Column("published_at", sa.DateTime(timezone=True)),
         sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     )
@@ -73,12 +78,19 @@ def upgrade() -> None:
         "processed_events",
         sa.Column("consumer", sa.Text, primary_key=True),
         sa.Column("event_id", UUID(as_uuid=True), primary_key=True),
-        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False,
-                  server_default=sa.func.now()),
+        sa.Column(
+            "processed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
     )
 
 
 def downgrade() -> None:
-    for table in ("processed_events", "outbox", "tenant_settings", "customer_emails",
-                  "customer_phones", "customers"):
+    for table in (
+        "processed_events",
+        "outbox",
+        "tenant_settings",
+        "customer_emails",
+        "customer_phones",
+        "customers",
+    ):
         op.drop_table(table)

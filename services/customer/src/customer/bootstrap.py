@@ -7,15 +7,14 @@ from dataclasses import dataclass
 from functools import partial
 
 from moodline.customer.v1 import customer_pb2, customer_pb2_grpc
-from nats.aio.client import Client
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from moodline_kit import nats as kit_nats
 from moodline_kit.db import check_database, create_engine, session_factory
 from moodline_kit.grpc.server import GrpcApp, ServiceRegistration
 from moodline_kit.logging import configure_logging
 from moodline_kit.outbox import OutboxRelay
 from moodline_kit.telemetry import configure_tracing
+from nats.aio.client import Client
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from customer.adapters.tables import kit
 from customer.config import CustomerSettings

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from pydantic import Field
-
 from moodline_kit.config import GrpcServiceSettings
+from pydantic import Field
 
 
 class CustomerSettings(GrpcServiceSettings):

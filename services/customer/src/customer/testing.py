@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 import grpc
 from moodline.customer.v1 import customer_pb2_grpc
-
 from moodline_kit import migrations
 from moodline_kit.dev.infra import free_port
 from moodline_kit.grpc import server as grpc_server
@@ -36,8 +35,9 @@ async def migrate(database_url: str) -> None:
 async def running_customer_service(
     database_url: str, nats_url: str
 ) -> AsyncIterator[RunningService]:
-    settings = CustomerSettings(database_url=database_url, nats_url=nats_url,
-                                grpc_port=free_port(), readiness_interval=0.2)
+    settings = CustomerSettings(
+        database_url=database_url, nats_url=nats_url, grpc_port=free_port(), readiness_interval=0.2
+    )
     container = await bootstrap.build(settings)
     stop = asyncio.Event()
     task = asyncio.create_task(grpc_server.run(bootstrap.grpc_app(container), stop=stop))
@@ -45,8 +45,9 @@ async def running_customer_service(
     channel = grpc.aio.insecure_channel(address)
     await asyncio.wait_for(channel.channel_ready(), 10)
     try:
-        yield RunningService(container, address, channel,
-                             customer_pb2_grpc.CustomerServiceStub(channel))
+        yield RunningService(
+            container, address, channel, customer_pb2_grpc.CustomerServiceStub(channel)
+        )
     finally:
         await channel.close()
         stop.set()

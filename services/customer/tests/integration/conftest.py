@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
-
 from customer.testing import RunningService, migrate, running_customer_service
 
 

@@ -5,7 +5,6 @@ import pytest
 import sqlalchemy as sa
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from moodline.customer.v1 import customer_pb2 as pb
-
 from moodline_kit.grpc.status import field_violations
 
 pytestmark = pytest.mark.integration
@@ -13,21 +12,26 @@ pytestmark = pytest.mark.integration
 
 def new_customer(first="Ann", last="Lee", company="", phones=(), emails=()):
     return pb.CreateCustomerRequest(
-        first_name=first, last_name=last, company=company,
-        phones=[pb.Phone(number=n) for n in phones], emails=[pb.Email(address=e) for e in emails],
+        first_name=first,
+        last_name=last,
+        company=company,
+        phones=[pb.Phone(number=n) for n in phones],
+        emails=[pb.Email(address=e) for e in emails],
     )
 
 
 async def names(stub, tenant, query="", page_size=50):
-    page = await stub.ListCustomers(pb.ListCustomersRequest(query=query, page_size=page_size),
-                                    metadata=tenant)
+    page = await stub.ListCustomers(
+        pb.ListCustomersRequest(query=query, page_size=page_size), metadata=tenant
+    )
     return sorted(c.first_name for c in page.customers)
 
 
 async def test_create_then_get_returns_the_normalised_customer(customer_service, tenant):
     stub = customer_service.stub
     created = await stub.CreateCustomer(
-        new_customer(phones=["(415) 555-2671"], emails=["Ann@Example.com"]), metadata=tenant)
+        new_customer(phones=["(415) 555-2671"], emails=["Ann@Example.com"]), metadata=tenant
+    )
     got = await stub.GetCustomer(pb.GetCustomerRequest(id=created.id), metadata=tenant)
     assert got.phones[0].number == "+14155552671" and got.phones[0].primary
     assert got.emails[0].address == "ann@example.com"
@@ -38,10 +42,16 @@ async def test_search_is_partial_and_case_insensitive_over_every_contact_field(
     customer_service, tenant
 ):
     stub = customer_service.stub
-    await stub.CreateCustomer(new_customer("Olivia", "Martinez", phones=["(415) 555-2671"],
-                                           emails=["olivia@glow.example"]), metadata=tenant)
-    await stub.CreateCustomer(new_customer("Liam", "Chen", company="Chen Dental",
-                                           phones=["+44 7911 123456"]), metadata=tenant)
+    await stub.CreateCustomer(
+        new_customer(
+            "Olivia", "Martinez", phones=["(415) 555-2671"], emails=["olivia@glow.example"]
+        ),
+        metadata=tenant,
+    )
+    await stub.CreateCustomer(
+        new_customer("Liam", "Chen", company="Chen Dental", phones=["+44 7911 123456"]),
+        metadata=tenant,
+    )
     assert await names(stub, tenant, "MARTI") == ["Olivia"]
     assert await names(stub, tenant, "glow.EX") == ["Olivia"]
     assert await names(stub, tenant, "dental") == ["Liam"]
@@ -62,8 +72,9 @@ async def test_cursor_pagination_walks_every_customer_once(customer_service, ten
         await stub.CreateCustomer(new_customer(f"P{i}"), metadata=tenant)
     seen, token = [], ""
     while True:
-        page = await stub.ListCustomers(pb.ListCustomersRequest(page_size=3, page_token=token),
-                                        metadata=tenant)
+        page = await stub.ListCustomers(
+            pb.ListCustomersRequest(page_size=3, page_token=token), metadata=tenant
+        )
         seen += [c.first_name for c in page.customers]
         token = page.next_page_token
         if not token:
@@ -90,8 +101,9 @@ async def test_bad_input_names_the_fields_and_writes_nothing(customer_service, t
     fields = {v.field for v in field_violations(exc.value)}
     assert fields == {"first_name", "phones[0].number", "emails[0].address"}
     async with customer_service.container.engine.connect() as conn:
-        count = await conn.scalar(sa.text("SELECT count(*) FROM customers WHERE tenant_id = :t"),
-                                  {"t": tenant[0][1]})
+        count = await conn.scalar(
+            sa.text("SELECT count(*) FROM customers WHERE tenant_id = :t"), {"t": tenant[0][1]}
+        )
     assert count == 0
 
 

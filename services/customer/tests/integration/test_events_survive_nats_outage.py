@@ -6,14 +6,12 @@ import asyncio
 import nats
 import pytest
 import sqlalchemy as sa
+from customer.testing import migrate
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from moodline.customer.v1 import customer_pb2 as pb
 from moodline.events.v1 import customer_pb2 as customer_events
 from moodline.events.v1 import envelope_pb2
-
 from moodline_kit.events import unpack
-
-from customer.testing import migrate
 
 pytestmark = pytest.mark.integration
 
@@ -36,8 +34,8 @@ async def stream_events(nats_url: str) -> list[envelope_pb2.EventEnvelope]:
         await nc.close()
 
 
-async def wait_until(predicate, timeout=30.0):
-    deadline = asyncio.get_running_loop().time() + timeout
+async def wait_until(predicate, limit_s=30.0):
+    deadline = asyncio.get_running_loop().time() + limit_s
     while not await predicate():
         assert asyncio.get_running_loop().time() < deadline, "timed out"
         await asyncio.sleep(0.2)
@@ -50,14 +48,16 @@ async def test_customers_created_during_a_nats_outage_are_published_once(
     await migrate(url)
     nats_url = f"nats://127.0.0.1:{private_nats.port}"
     async with start_customer_service(url, nats_url) as service:
-        before = await service.stub.CreateCustomer(pb.CreateCustomerRequest(first_name="Before"),
-                                                   metadata=tenant)
+        before = await service.stub.CreateCustomer(
+            pb.CreateCustomerRequest(first_name="Before"), metadata=tenant
+        )
         engine = service.container.engine
 
         async def unpublished() -> int:
             async with engine.connect() as conn:
                 return await conn.scalar(
-                    sa.text("SELECT count(*) FROM outbox WHERE published_at IS NULL"))
+                    sa.text("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+                )
 
         async def drained():
             return await unpublished() == 0
@@ -72,8 +72,9 @@ async def test_customers_created_during_a_nats_outage_are_published_once(
 
         await wait_until(not_ready)  # readiness is honest about NATS
         during = [
-            await service.stub.CreateCustomer(pb.CreateCustomerRequest(first_name=f"During{i}"),
-                                              metadata=tenant)
+            await service.stub.CreateCustomer(
+                pb.CreateCustomerRequest(first_name=f"During{i}"), metadata=tenant
+            )
             for i in range(10)
         ]
         assert await unpublished() == 10

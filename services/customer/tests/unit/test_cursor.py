@@ -2,10 +2,8 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-
-from moodline_kit.errors import InvalidArgument
-
 from customer.adapters.repository import decode_cursor, encode_cursor
+from moodline_kit.errors import InvalidArgument
 
 
 def test_cursor_round_trips():

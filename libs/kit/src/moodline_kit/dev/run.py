@@ -48,9 +48,16 @@ class Plan:
     grpc_base: int
     infra_programs: list[infra.ServerCommand]
 
+    db_prefix: str = "moodline"
+
+    def db_name(self, service: str) -> str:
+        return f"{self.db_prefix}_{service}"
+
     def db_url(self, service: str) -> str:
-        return make_url(self.database_url).set(database=f"moodline_{service}").render_as_string(
-            hide_password=False
+        return (
+            make_url(self.database_url)
+            .set(database=self.db_name(service))
+            .render_as_string(hide_password=False)
         )
 
     def grpc_port(self, index: int) -> int:
@@ -78,8 +85,16 @@ def plan(var: Path) -> Plan:
         rd = infra.redis(var / "redis", _port("MOODLINE_REDIS_PORT", 16379))
         programs.append(rd)
         redis_url = f"redis://127.0.0.1:{rd.port}/0"
-    return Plan(var, database_url, nats_url, redis_url, _port("MOODLINE_GATEWAY_PORT", 8080),
-                _port("MOODLINE_GRPC_PORT_BASE", 50151), programs)
+    return Plan(
+        var,
+        database_url,
+        nats_url,
+        redis_url,
+        _port("MOODLINE_GATEWAY_PORT", 8080),
+        _port("MOODLINE_GRPC_PORT_BASE", 50151),
+        programs,
+        os.environ.get("MOODLINE_DB_PREFIX", "moodline"),
+    )
 
 
 def _env(values: dict[str, str]) -> str:
@@ -99,28 +114,48 @@ def service_env(p: Plan, service: LocalService, index: int) -> dict[str, str]:
         env["GRPC_PORT"] = str(p.grpc_port(index))
     else:
         env["HTTP_PORT"] = str(p.gateway_port)
-        env.update({f"{s.name.upper()}_ADDR": f"127.0.0.1:{p.grpc_port(i)}"
-                    for i, s in enumerate(SERVICES)})
+        env.update(
+            {
+                f"{s.name.upper()}_ADDR": f"127.0.0.1:{p.grpc_port(i)}"
+                for i, s in enumerate(SERVICES)
+            }
+        )
     return env
 
 
 def supervisor_config(p: Plan) -> str:
     logs = p.var / "logs"
     lines = [
-        "[supervisord]", "nodaemon=true", f"logfile={logs}/supervisord.log",
-        f"pidfile={p.var}/supervisord.pid", f"childlogdir={logs}", "loglevel=warn", "",
-        "[unix_http_server]", f"file={p.var}/supervisor.sock", "",
+        "[supervisord]",
+        "nodaemon=true",
+        f"logfile={logs}/supervisord.log",
+        f"pidfile={p.var}/supervisord.pid",
+        f"childlogdir={logs}",
+        "loglevel=warn",
+        "",
+        "[unix_http_server]",
+        f"file={p.var}/supervisor.sock",
+        "",
         "[rpcinterface:supervisor]",
-        "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface", "",
-        "[supervisorctl]", f"serverurl=unix://{p.var}/supervisor.sock", "",
+        "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
+        "",
+        "[supervisorctl]",
+        f"serverurl=unix://{p.var}/supervisor.sock",
+        "",
     ]
     for server in p.infra_programs:
         lines += [
-            f"[program:{server.name}]", f"command={' '.join(server.argv)}",
-            "autostart=true", "autorestart=true", "priority=10", "startsecs=1",
+            f"[program:{server.name}]",
+            f"command={' '.join(server.argv)}",
+            "autostart=true",
+            "autorestart=true",
+            "priority=10",
+            "startsecs=1",
             # postgres: SIGINT is its "fast shutdown"; others stop on TERM.
-            f"stopsignal={'INT' if server.name == 'postgres' else 'TERM'}", "stopwaitsecs=30",
-            f"stdout_logfile={logs}/{server.name}.log", "redirect_stderr=true",
+            f"stopsignal={'INT' if server.name == 'postgres' else 'TERM'}",
+            "stopwaitsecs=30",
+            f"stdout_logfile={logs}/{server.name}.log",
+            "redirect_stderr=true",
         ]
         if server.user:
             lines.append(f"user={server.user}")
@@ -128,29 +163,41 @@ def supervisor_config(p: Plan) -> str:
     for index, service in enumerate((*SERVICES, GATEWAY)):
         env = service_env(p, service, index)
         programs = {service.name: f"{BIN}/{service.command} serve"}
-        programs.update({name: f"{BIN}/{argv.format(var=p.var)}"
-                         for name, argv in service.extra_programs.items()})
+        programs.update(
+            {
+                name: f"{BIN}/{argv.format(var=p.var)}"
+                for name, argv in service.extra_programs.items()
+            }
+        )
         for name, command in programs.items():
             lines += [
-                f"[program:{name}]", f"command={command}", f"environment={_env(env)}",
-                "autostart=false", "autorestart=true", "startsecs=2", "stopsignal=TERM",
-                "stopwaitsecs=20", "stopasgroup=true", "killasgroup=true",
-                f"stdout_logfile={logs}/{name}.log", "redirect_stderr=true", "",
+                f"[program:{name}]",
+                f"command={command}",
+                f"environment={_env(env)}",
+                "autostart=false",
+                "autorestart=true",
+                "startsecs=2",
+                "stopsignal=TERM",
+                "stopwaitsecs=20",
+                "stopasgroup=true",
+                "killasgroup=true",
+                f"stdout_logfile={logs}/{name}.log",
+                "redirect_stderr=true",
+                "",
             ]
     return "\n".join(lines)
 
 
 async def create_databases(p: Plan, names: list[str]) -> None:
-    server = make_url(p.database_url).set(database="postgres").render_as_string(
-        hide_password=False
-    )
+    server = make_url(p.database_url).set(database="postgres").render_as_string(hide_password=False)
     engine = create_async_engine(server, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
     deadline = time.monotonic() + 60
     while True:
         try:
             async with engine.connect() as conn:
-                existing = set((await conn.execute(sa.text("SELECT datname FROM pg_database")))
-                               .scalars())
+                existing = set(
+                    (await conn.execute(sa.text("SELECT datname FROM pg_database"))).scalars()
+                )
                 for name in names:
                     if name not in existing:
                         await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
@@ -162,14 +209,16 @@ async def create_databases(p: Plan, names: list[str]) -> None:
     await engine.dispose()
 
 
-def _http(method: str, url: str, key: str | None = None, body: dict | None = None) -> tuple[int, dict]:
+def _http(
+    method: str, url: str, key: str | None = None, body: dict | None = None
+) -> tuple[int, dict]:
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, method=method)
     request.add_header("content-type", "application/json")
     if key:
         request.add_header("authorization", f"Bearer {key}")
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - localhost
+        with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read() or b"{}")
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read() or b"{}")
@@ -194,20 +243,38 @@ def seed(p: Plan, env: dict[str, str]) -> dict:
         saved = json.loads(run_json.read_text())
         status, _ = _http("GET", f"{p.gateway_url}/api/v1/customers?limit=1", saved.get("api_key"))
         if status == 200:
-            return {**saved, "gateway_url": p.gateway_url}
-    out = subprocess.run(
-        [f"{BIN}/{GATEWAY.command}", "create-tenant", "--name", "Demo Salon & Spa",
-         "--country", "US"],
-        env={**os.environ, **env}, check=True, capture_output=True, text=True,
-    ).stdout.strip().splitlines()[-1]
+            return {**saved, "gateway_url": p.gateway_url, "nats_url": p.nats_url}
+    out = (
+        subprocess.run(
+            [
+                f"{BIN}/{GATEWAY.command}",
+                "create-tenant",
+                "--name",
+                "Demo Salon & Spa",
+                "--country",
+                "US",
+            ],
+            env={**os.environ, **env},
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     tenant = json.loads(out)
     for customer in DEMO_CUSTOMERS:
-        status, body = _http("POST", f"{p.gateway_url}/api/v1/customers", tenant["api_key"],
-                             customer)
+        status, body = _http(
+            "POST", f"{p.gateway_url}/api/v1/customers", tenant["api_key"], customer
+        )
         if status != 201:
             raise RuntimeError(f"seeding failed: {status} {body}")
-    return {"gateway_url": p.gateway_url, "api_key": tenant["api_key"],
-            "tenant_id": tenant["tenant_id"]}
+    return {
+        "gateway_url": p.gateway_url,
+        "api_key": tenant["api_key"],
+        "tenant_id": tenant["tenant_id"],
+        "nats_url": p.nats_url,
+    }
 
 
 def main() -> int:
@@ -235,11 +302,14 @@ def main() -> int:
         for server in p.infra_programs:
             infra.wait_for_port(server.port, timeout=120)
         services = [*SERVICES, GATEWAY]
-        asyncio.run(create_databases(p, [f"moodline_{s.name}" for s in services]))
+        asyncio.run(create_databases(p, [p.db_name(s.name) for s in services]))
         for index, service in enumerate(services):
-            subprocess.run([f"{BIN}/{service.command}", "migrate"],
-                           env={**os.environ, **service_env(p, service, index)}, check=True,
-                           stdout=subprocess.DEVNULL)
+            subprocess.run(
+                [f"{BIN}/{service.command}", "migrate"],
+                env={**os.environ, **service_env(p, service, index)},
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
         deadline = time.monotonic() + 30
         while subprocess.run([*ctl, "status"], capture_output=True).returncode == 4:
             if time.monotonic() > deadline:  # 4: supervisord not answering yet

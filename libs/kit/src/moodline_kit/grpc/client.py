@@ -31,7 +31,7 @@ class _PropagatingInterceptor(grpc.aio.UnaryUnaryClientInterceptor):
         if tenancy.TENANT_METADATA_KEY not in metadata:
             try:
                 metadata.add(tenancy.TENANT_METADATA_KEY, str(tenancy.current_tenant()))
-            except Exception:  # noqa: BLE001 - tenantless calls (health) are allowed
+            except Exception:
                 pass
         details = grpc.aio.ClientCallDetails(
             client_call_details.method,

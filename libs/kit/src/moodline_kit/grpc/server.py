@@ -76,7 +76,7 @@ async def _readiness_loop(servicer: health.aio.HealthServicer, app: GrpcApp) -> 
         for name, check in app.readiness_checks.items():
             try:
                 await asyncio.wait_for(check(), timeout=max(1.0, app.readiness_interval))
-            except Exception as exc:  # noqa: BLE001 - any failure means not ready
+            except Exception as exc:
                 failures.append(f"{name}: {exc!r}")
         status = not_serving if failures else serving
         if status != last:
@@ -102,7 +102,9 @@ async def run(app: GrpcApp, *, stop: asyncio.Event | None = None) -> None:
     await server.start()
     log.info("gRPC server started", extra={"service": app.name, "port": port})
     tasks = [asyncio.create_task(_readiness_loop(health_servicer, app), name="readiness")]
-    tasks += [asyncio.create_task(_supervised(job), name=job.__qualname__) for job in app.background]
+    tasks += [
+        asyncio.create_task(_supervised(job), name=job.__qualname__) for job in app.background
+    ]
     await stop.wait()
     log.info("shutting down", extra={"grace_s": app.shutdown_grace})
     # Stop taking traffic first, finish in-flight RPCs, then stop the background work.

@@ -48,7 +48,9 @@ def to_status(error: errors.DomainError) -> tuple[grpc.StatusCode, str, tuple]:
     return code, error.message, ((STATUS_DETAILS_KEY, status.SerializeToString()),)
 
 
-def field_violations(rpc_error: grpc.aio.AioRpcError | grpc.RpcError) -> list[errors.FieldViolation]:
+def field_violations(
+    rpc_error: grpc.aio.AioRpcError | grpc.RpcError,
+) -> list[errors.FieldViolation]:
     """Field violations carried by a failed call's status details (empty when none)."""
     metadata = rpc_error.trailing_metadata() or ()
     for key, value in metadata:

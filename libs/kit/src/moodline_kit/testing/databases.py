@@ -13,7 +13,8 @@ def with_database(server_url: str, database: str) -> str:
 
 async def create_database(server_url: str, database: str) -> str:
     engine = create_async_engine(
-        with_database(server_url, "postgres"), isolation_level="AUTOCOMMIT",
+        with_database(server_url, "postgres"),
+        isolation_level="AUTOCOMMIT",
         poolclass=sa.pool.NullPool,
     )
     async with engine.connect() as conn:
@@ -24,7 +25,8 @@ async def create_database(server_url: str, database: str) -> str:
 
 async def drop_database(server_url: str, database: str) -> None:
     engine = create_async_engine(
-        with_database(server_url, "postgres"), isolation_level="AUTOCOMMIT",
+        with_database(server_url, "postgres"),
+        isolation_level="AUTOCOMMIT",
         poolclass=sa.pool.NullPool,
     )
     async with engine.connect() as conn:

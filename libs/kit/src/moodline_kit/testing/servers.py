@@ -36,7 +36,7 @@ class ManagedServer:
         return self.command.port
 
     def start(self, timeout: float = 60.0) -> None:
-        log = open(self._log_path, "ab")  # noqa: SIM115 - owned by the process
+        log = open(self._log_path, "ab")
         self._proc = subprocess.Popen(
             self.command.argv, stdout=log, stderr=subprocess.STDOUT, user=self.command.user
         )
@@ -61,7 +61,7 @@ def _docker_answers() -> bool:
 
         docker.from_env(timeout=2).ping()
         return True
-    except Exception:  # noqa: BLE001 - no engine
+    except Exception:
         return False
 
 

@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from moodline_kit.errors import InvalidArgument
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from moodline_kit.errors import InvalidArgument
 
 from customer.adapters.tables import customer_emails, customer_phones, customers, tenant_settings
 from customer.domain import contacts
@@ -37,7 +36,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         created, ident = raw.split("|", 1)
         return datetime.fromisoformat(created), uuid.UUID(ident)
-    except Exception as exc:  # noqa: BLE001 - any garbage is the caller's error
+    except Exception as exc:
         raise InvalidArgument.of("page_token", "malformed cursor") from exc
 
 
@@ -68,8 +67,13 @@ class CustomerRepository:
             await self._session.execute(
                 customer_phones.insert(),
                 [
-                    {"customer_id": customer.id, "position": i, "tenant_id": customer.tenant_id,
-                     "e164": p.number, "is_primary": p.primary}
+                    {
+                        "customer_id": customer.id,
+                        "position": i,
+                        "tenant_id": customer.tenant_id,
+                        "e164": p.number,
+                        "is_primary": p.primary,
+                    }
                     for i, p in enumerate(customer.phones)
                 ],
             )
@@ -77,8 +81,13 @@ class CustomerRepository:
             await self._session.execute(
                 customer_emails.insert(),
                 [
-                    {"customer_id": customer.id, "position": i, "tenant_id": customer.tenant_id,
-                     "address": e.address, "is_primary": e.primary}
+                    {
+                        "customer_id": customer.id,
+                        "position": i,
+                        "tenant_id": customer.tenant_id,
+                        "address": e.address,
+                        "is_primary": e.primary,
+                    }
                     for i, e in enumerate(customer.emails)
                 ],
             )
@@ -95,9 +104,7 @@ class CustomerRepository:
             return None
         return (await self._hydrate(tenant_id, [row]))[0]
 
-    async def list(
-        self, tenant_id: uuid.UUID, *, query: str, limit: int, cursor: str
-    ) -> Page:
+    async def list(self, tenant_id: uuid.UUID, *, query: str, limit: int, cursor: str) -> Page:
         stmt = sa.select(customers).where(customers.c.tenant_id == tenant_id)
         text = query.strip().lower()
         if text:
@@ -129,15 +136,13 @@ class CustomerRepository:
         emails: dict[uuid.UUID, list[Email]] = defaultdict(list)
         for p in await self._session.execute(
             sa.select(customer_phones)
-            .where(customer_phones.c.tenant_id == tenant_id,
-                   customer_phones.c.customer_id.in_(ids))
+            .where(customer_phones.c.tenant_id == tenant_id, customer_phones.c.customer_id.in_(ids))
             .order_by(customer_phones.c.position)
         ):
             phones[p.customer_id].append(Phone(p.e164, p.is_primary))
         for e in await self._session.execute(
             sa.select(customer_emails)
-            .where(customer_emails.c.tenant_id == tenant_id,
-                   customer_emails.c.customer_id.in_(ids))
+            .where(customer_emails.c.tenant_id == tenant_id, customer_emails.c.customer_id.in_(ids))
             .order_by(customer_emails.c.position)
         ):
             emails[e.customer_id].append(Email(e.address, e.is_primary))

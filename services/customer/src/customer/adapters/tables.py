@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import UUID
-
 from moodline_kit.db import kit_tables, new_metadata
+from sqlalchemy.dialects.postgresql import UUID
 
 metadata = new_metadata()
 kit = kit_tables(metadata)
@@ -26,16 +25,28 @@ customers = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
-sa.Index("ix_customers_tenant_recent", customers.c.tenant_id, customers.c.created_at.desc(),
-         customers.c.id.desc())
-sa.Index("ix_customers_search_doc", customers.c.search_doc, postgresql_using="gin",
-         postgresql_ops={"search_doc": "gin_trgm_ops"})
+sa.Index(
+    "ix_customers_tenant_recent",
+    customers.c.tenant_id,
+    customers.c.created_at.desc(),
+    customers.c.id.desc(),
+)
+sa.Index(
+    "ix_customers_search_doc",
+    customers.c.search_doc,
+    postgresql_using="gin",
+    postgresql_ops={"search_doc": "gin_trgm_ops"},
+)
 
 customer_phones = sa.Table(
     "customer_phones",
     metadata,
-    sa.Column("customer_id", UUID(as_uuid=True),
-              sa.ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "customer_id",
+        UUID(as_uuid=True),
+        sa.ForeignKey("customers.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
     sa.Column("position", sa.SmallInteger, primary_key=True),
     sa.Column("tenant_id", UUID(as_uuid=True), nullable=False),
     sa.Column("e164", sa.Text, nullable=False),
@@ -46,8 +57,12 @@ sa.Index("ix_customer_phones_lookup", customer_phones.c.tenant_id, customer_phon
 customer_emails = sa.Table(
     "customer_emails",
     metadata,
-    sa.Column("customer_id", UUID(as_uuid=True),
-              sa.ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "customer_id",
+        UUID(as_uuid=True),
+        sa.ForeignKey("customers.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
     sa.Column("position", sa.SmallInteger, primary_key=True),
     sa.Column("tenant_id", UUID(as_uuid=True), nullable=False),
     sa.Column("address", sa.Text, nullable=False),
@@ -60,6 +75,7 @@ tenant_settings = sa.Table(
     metadata,
     sa.Column("tenant_id", UUID(as_uuid=True), primary_key=True),
     sa.Column("default_country", sa.Text, nullable=False, server_default="US"),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False,
-              server_default=sa.func.now()),
+    sa.Column(
+        "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
 )

@@ -63,8 +63,9 @@ class Customer:
         return " ".join(p for p in parts if p).lower()
 
 
-def _text(value: str, name: str, limit: int, violations: list[FieldViolation], *,
-          required: bool = False) -> str:
+def _text(
+    value: str, name: str, limit: int, violations: list[FieldViolation], *, required: bool = False
+) -> str:
     text = (value or "").strip()
     if required and not text:
         violations.append(FieldViolation(name, "is required"))
@@ -76,8 +77,9 @@ def _text(value: str, name: str, limit: int, violations: list[FieldViolation], *
 _Contact = TypeVar("_Contact", Phone, Email)
 
 
-def _primary_once(items: list[_Contact], name: str,
-                  violations: list[FieldViolation]) -> list[_Contact]:
+def _primary_once(
+    items: list[_Contact], name: str, violations: list[FieldViolation]
+) -> list[_Contact]:
     """Exactly one primary when there is any item: the marked one, else the first."""
     primaries = [i for i, item in enumerate(items) if item.primary]
     if len(primaries) > 1:

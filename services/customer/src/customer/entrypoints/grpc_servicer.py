@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import grpc
 from moodline.customer.v1 import customer_pb2, customer_pb2_grpc
-
 from moodline_kit.tenancy import current_tenant
 
 from customer.adapters.proto import customer_to_proto
@@ -16,7 +15,7 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
     def __init__(self, uow: UowFactory) -> None:
         self._uow = uow
 
-    async def CreateCustomer(  # noqa: N802 - generated name
+    async def CreateCustomer(
         self, request: customer_pb2.CreateCustomerRequest, context: grpc.aio.ServicerContext
     ) -> customer_pb2.Customer:
         command = handlers.CreateCustomer(
@@ -30,7 +29,7 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
         customer = await handlers.create_customer_handler(command=command, uow=self._uow)
         return customer_to_proto(customer)
 
-    async def GetCustomer(  # noqa: N802
+    async def GetCustomer(
         self, request: customer_pb2.GetCustomerRequest, context: grpc.aio.ServicerContext
     ) -> customer_pb2.Customer:
         customer = await handlers.get_customer(
@@ -38,7 +37,7 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
         )
         return customer_to_proto(customer)
 
-    async def ListCustomers(  # noqa: N802
+    async def ListCustomers(
         self, request: customer_pb2.ListCustomersRequest, context: grpc.aio.ServicerContext
     ) -> customer_pb2.ListCustomersResponse:
         page = await handlers.list_customers(
@@ -53,13 +52,13 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
             next_page_token=page.next_cursor,
         )
 
-    async def GetTenantSettings(  # noqa: N802
+    async def GetTenantSettings(
         self, request: customer_pb2.GetTenantSettingsRequest, context: grpc.aio.ServicerContext
     ) -> customer_pb2.TenantSettings:
         country = await handlers.get_default_country(tenant_id=current_tenant(), uow=self._uow)
         return customer_pb2.TenantSettings(default_country=country)
 
-    async def UpdateTenantSettings(  # noqa: N802
+    async def UpdateTenantSettings(
         self, request: customer_pb2.TenantSettings, context: grpc.aio.ServicerContext
     ) -> customer_pb2.TenantSettings:
         country = await handlers.set_default_country(

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from moodline.events.v1 import customer_pb2 as customer_events
-
 from moodline_kit.errors import InvalidArgument, NotFound
 from moodline_kit.events import Event
 

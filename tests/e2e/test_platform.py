@@ -1,0 +1,185 @@
+"""The whole platform as `make run` starts it: customers created and found through the gateway,
+the event on JetStream, one trace from the gateway span to the customer-service span, and a
+clean stop on Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from moodline_kit.dev.infra import free_port
+
+pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).resolve().parents[2]
+STARTUP_BUDGET_S = 300
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory):
+    var = tmp_path_factory.mktemp("var")
+    os.chmod(var, 0o755)
+    env = {
+        **os.environ,
+        "MOODLINE_VAR": str(var),
+        "MOODLINE_GATEWAY_PORT": str(free_port()),
+        "MOODLINE_GRPC_PORT_BASE": str(free_port()),
+        "MOODLINE_PG_PORT": str(free_port()),
+        "MOODLINE_NATS_PORT": str(free_port()),
+        "MOODLINE_REDIS_PORT": str(free_port()),
+        "MOODLINE_DB_PREFIX": f"e2e_{uuid.uuid4().hex[:8]}",
+        "PYTHONUNBUFFERED": "1",
+    }
+    log = open(var / "launcher.log", "wb")
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moodline_kit.dev.run"],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    run_json = var / "run.json"
+    try:
+        while not run_json.exists():
+            assert proc.poll() is None, (var / "launcher.log").read_text()
+            assert time.monotonic() - started < STARTUP_BUDGET_S, "not up within 5 minutes"
+            time.sleep(0.5)
+        time.sleep(0.2)
+        info = json.loads(run_json.read_text())
+        yield {**info, "var": var, "proc": proc, "startup_s": time.monotonic() - started}
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(90)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        log.close()
+        if os.environ.get("DATABASE_URL"):
+            _drop_databases(env["MOODLINE_DB_PREFIX"])
+
+
+def _drop_databases(prefix: str) -> None:
+    import asyncio
+
+    from moodline_kit.testing.databases import drop_database
+
+    async def drop() -> None:
+        for name in ("customer", "gateway"):
+            await drop_database(os.environ["DATABASE_URL"], f"{prefix}_{name}")
+
+    asyncio.run(drop())
+
+
+def test_run_json_has_the_gateway_url_and_a_demo_key(platform):
+    assert platform["gateway_url"].startswith("http://127.0.0.1:")
+    assert platform["api_key"].startswith("mdl_")
+    assert platform["startup_s"] < STARTUP_BUDGET_S
+
+
+def test_demo_customers_are_seeded(platform):
+    headers = {"Authorization": f"Bearer {platform['api_key']}"}
+    page = httpx.get(f"{platform['gateway_url']}/api/v1/customers", headers=headers).json()
+    assert len(page["items"]) >= 10
+
+
+def test_create_then_find_by_partial_phone_with_event_and_one_trace(platform):
+    base, headers = platform["gateway_url"], {"Authorization": f"Bearer {platform['api_key']}"}
+    created = httpx.post(
+        f"{base}/api/v1/customers",
+        headers=headers,
+        json={
+            "first_name": "Zoe",
+            "last_name": "E2E",
+            "company": "Trace Ltd",
+            "phones": [{"number": "(628) 555-0142", "primary": True}],
+            "emails": [{"address": "zoe.e2e@example.com", "primary": True}],
+        },
+    )
+    assert created.status_code == 201, created.text
+    customer_id = created.json()["id"]
+    found = httpx.get(f"{base}/api/v1/customers", params={"q": "555-014"}, headers=headers).json()
+    assert customer_id in [c["id"] for c in found["items"]]
+
+    assert customer_id in _created_event_ids(platform["nats_url"])
+    _assert_one_trace(platform["var"] / "traces.jsonl")
+
+
+def _created_event_ids(nats_url: str, timeout: float = 20.0) -> set[str]:
+    import asyncio
+
+    import nats
+    from moodline.events.v1 import customer_pb2 as customer_events
+    from moodline.events.v1 import envelope_pb2
+    from moodline_kit.events import unpack
+
+    async def read() -> set[str]:
+        nc = await nats.connect(nats_url)
+        ids: set[str] = set()
+        try:
+            js = nc.jetstream()
+            sub = await js.subscribe(
+                "customer.customer.created", stream="CUSTOMER", ordered_consumer=True
+            )
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                try:
+                    msg = await sub.next_msg(timeout=1)
+                except TimeoutError:
+                    if ids:
+                        break
+                    continue
+                envelope = envelope_pb2.EventEnvelope.FromString(msg.data)
+                ids.add(unpack(envelope, customer_events.CustomerCreated).customer.id)
+        finally:
+            await nc.close()
+        return ids
+
+    return asyncio.run(read())
+
+
+def _assert_one_trace(path: Path, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        spans = (
+            [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+        )
+        servers = [
+            s
+            for s in spans
+            if s["service"] == "customer"
+            and s["kind"] == "SERVER"
+            and s["name"].endswith("CustomerService/CreateCustomer")
+        ]
+        gateways = {
+            s["trace_id"]
+            for s in spans
+            if s["service"] == "gateway" and s["kind"] == "SERVER" and "POST" in s["name"]
+        }
+        linked = [s for s in servers if s["trace_id"] in gateways]
+        if linked:
+            break
+        assert time.monotonic() < deadline, f"no gateway->customer trace in {len(spans)} spans"
+        time.sleep(0.5)
+    span = linked[-1]
+    by_id = {s["span_id"]: s for s in spans}
+    parent = by_id.get(span["parent_span_id"])
+    assert parent is not None and parent["service"] == "gateway", "customer span's parent"
+    assert parent["kind"] == "CLIENT" and parent["trace_id"] == span["trace_id"]
+
+
+def test_ctrl_c_stops_everything_cleanly(platform):
+    proc = platform["proc"]
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(90) == 0
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(platform["gateway_url"] + "/healthz", timeout=2)
