@@ -85,6 +85,24 @@ class ListCustomersResponse(_message.Message):
     next_page_token: str
     def __init__(self, customers: _Optional[_Iterable[_Union[Customer, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
+class ResolveCustomerRequest(_message.Message):
+    __slots__ = ("phone", "email", "display_name")
+    PHONE_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    phone: str
+    email: str
+    display_name: str
+    def __init__(self, phone: _Optional[str] = ..., email: _Optional[str] = ..., display_name: _Optional[str] = ...) -> None: ...
+
+class ResolveCustomerResponse(_message.Message):
+    __slots__ = ("customer", "created")
+    CUSTOMER_FIELD_NUMBER: _ClassVar[int]
+    CREATED_FIELD_NUMBER: _ClassVar[int]
+    customer: Customer
+    created: bool
+    def __init__(self, customer: _Optional[_Union[Customer, _Mapping]] = ..., created: _Optional[bool] = ...) -> None: ...
+
 class GetTenantSettingsRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...

@@ -53,6 +53,11 @@ class CustomerServiceStub:
                 request_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.ListCustomersRequest.SerializeToString,
                 response_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.ListCustomersResponse.FromString,
                 _registered_method=True)
+        self.ResolveCustomer = channel.unary_unary(
+                '/moodline.customer.v1.CustomerService/ResolveCustomer',
+                request_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.ResolveCustomerRequest.SerializeToString,
+                response_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.ResolveCustomerResponse.FromString,
+                _registered_method=True)
         self.GetTenantSettings = channel.unary_unary(
                 '/moodline.customer.v1.CustomerService/GetTenantSettings',
                 request_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.GetTenantSettingsRequest.SerializeToString,
@@ -92,6 +97,16 @@ class CustomerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ResolveCustomer(self, request, context):
+        """Finds the customer owning a phone number (E.164 match) or an email address (normalised,
+        case-insensitive), creating a Prospect when none does. Used by channel ingestion (the AI
+        agent creates profiles during interactions). Concurrent calls for the same unknown contact
+        create exactly one customer (serialised per tenant+contact inside the transaction).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetTenantSettings(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -121,6 +136,11 @@ def add_CustomerServiceServicer_to_server(servicer, server):
                     servicer.ListCustomers,
                     request_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.ListCustomersRequest.FromString,
                     response_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.ListCustomersResponse.SerializeToString,
+            ),
+            'ResolveCustomer': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResolveCustomer,
+                    request_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.ResolveCustomerRequest.FromString,
+                    response_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.ResolveCustomerResponse.SerializeToString,
             ),
             'GetTenantSettings': grpc.unary_unary_rpc_method_handler(
                     servicer.GetTenantSettings,
@@ -218,6 +238,33 @@ class CustomerService:
             '/moodline.customer.v1.CustomerService/ListCustomers',
             moodline_dot_customer_dot_v1_dot_customer__pb2.ListCustomersRequest.SerializeToString,
             moodline_dot_customer_dot_v1_dot_customer__pb2.ListCustomersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResolveCustomer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.customer.v1.CustomerService/ResolveCustomer',
+            moodline_dot_customer_dot_v1_dot_customer__pb2.ResolveCustomerRequest.SerializeToString,
+            moodline_dot_customer_dot_v1_dot_customer__pb2.ResolveCustomerResponse.FromString,
             options,
             channel_credentials,
             insecure,
