@@ -92,6 +92,41 @@ class CustomerRepository:
                 ],
             )
 
+    async def lock_contact(self, tenant_id: uuid.UUID, contact: str) -> None:
+        """Serialise, until the transaction ends, everyone resolving this tenant's contact."""
+        await self._session.execute(
+            sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(f"{tenant_id}|{contact}")))
+        )
+
+    async def find_by_phone(self, tenant_id: uuid.UUID, e164: str) -> Customer | None:
+        return await self._find_by(
+            sa.select(customer_phones.c.customer_id).where(
+                customer_phones.c.tenant_id == tenant_id, customer_phones.c.e164 == e164
+            ),
+            tenant_id,
+        )
+
+    async def find_by_email(self, tenant_id: uuid.UUID, address: str) -> Customer | None:
+        return await self._find_by(
+            sa.select(customer_emails.c.customer_id).where(
+                customer_emails.c.tenant_id == tenant_id, customer_emails.c.address == address
+            ),
+            tenant_id,
+        )
+
+    async def _find_by(self, owners: sa.Select, tenant_id: uuid.UUID) -> Customer | None:
+        row = (
+            await self._session.execute(
+                sa.select(customers)
+                .where(customers.c.tenant_id == tenant_id, customers.c.id.in_(owners))
+                .order_by(customers.c.created_at, customers.c.id)
+                .limit(1)
+            )
+        ).first()
+        if row is None:
+            return None
+        return (await self._hydrate(tenant_id, [row]))[0]
+
     async def get(self, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> Customer | None:
         row = (
             await self._session.execute(

@@ -52,6 +52,22 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
             next_page_token=page.next_cursor,
         )
 
+    async def ResolveCustomer(
+        self, request: customer_pb2.ResolveCustomerRequest, context: grpc.aio.ServicerContext
+    ) -> customer_pb2.ResolveCustomerResponse:
+        customer, created = await handlers.resolve_customer(
+            command=handlers.ResolveCustomer(
+                tenant_id=current_tenant(),
+                phone=request.phone,
+                email=request.email,
+                display_name=request.display_name,
+            ),
+            uow=self._uow,
+        )
+        return customer_pb2.ResolveCustomerResponse(
+            customer=customer_to_proto(customer), created=created
+        )
+
     async def GetTenantSettings(
         self, request: customer_pb2.GetTenantSettingsRequest, context: grpc.aio.ServicerContext
     ) -> customer_pb2.TenantSettings:

@@ -12,7 +12,7 @@ from moodline_kit.events import Event
 
 from customer.adapters.proto import customer_to_proto
 from customer.adapters.repository import Page
-from customer.domain import contacts, events
+from customer.domain import contacts, events, model
 from customer.domain.model import Customer, create_customer
 from customer.service_layer.unit_of_work import CustomerUnitOfWork
 
@@ -45,17 +45,65 @@ async def create_customer_handler(*, command: CreateCustomer, uow: UowFactory) -
             default_region=region,
         )
         await work.customers.add(customer)
-        work.emit(
-            Event(
-                subject=events.CUSTOMER_CREATED,
-                tenant_id=customer.tenant_id,
-                aggregate_id=str(customer.id),
-                payload=customer_events.CustomerCreated(customer=customer_to_proto(customer)),
-                occurred_at=customer.created_at,
-            )
-        )
+        work.emit(_created(customer))
         await work.commit()
     return customer
+
+
+@dataclass(frozen=True)
+class ResolveCustomer:
+    tenant_id: uuid.UUID
+    phone: str = ""
+    email: str = ""
+    display_name: str = ""
+
+
+async def resolve_customer(*, command: ResolveCustomer, uow: UowFactory) -> tuple[Customer, bool]:
+    """The customer owning the phone/email, or a new Prospect; (customer, created)."""
+    if bool(command.phone) == bool(command.email):
+        raise InvalidArgument.of("phone", "give exactly one of phone or email")
+    async with uow() as work:
+        if command.phone:
+            region = await work.tenants.default_country(command.tenant_id)
+            try:
+                contact = contacts.normalise_phone(command.phone, region)
+            except contacts.ContactError as exc:
+                raise InvalidArgument.of("phone", str(exc)) from exc
+        else:
+            try:
+                contact = contacts.normalise_email(command.email)
+            except contacts.ContactError as exc:
+                raise InvalidArgument.of("email", str(exc)) from exc
+        await work.customers.lock_contact(command.tenant_id, contact)
+        found = await (
+            work.customers.find_by_phone(command.tenant_id, contact)
+            if command.phone
+            else work.customers.find_by_email(command.tenant_id, contact)
+        )
+        if found is not None:
+            return found, False
+        name = (" ".join(command.display_name.split()) or contact)[: model.MAX_NAME_LENGTH]
+        customer = create_customer(
+            tenant_id=command.tenant_id,
+            first_name=name,
+            phones=[(contact, True)] if command.phone else [],
+            emails=[(contact, True)] if command.email else [],
+            default_region="",
+        )
+        await work.customers.add(customer)
+        work.emit(_created(customer))
+        await work.commit()
+    return customer, True
+
+
+def _created(customer: Customer) -> Event:
+    return Event(
+        subject=events.CUSTOMER_CREATED,
+        tenant_id=customer.tenant_id,
+        aggregate_id=str(customer.id),
+        payload=customer_events.CustomerCreated(customer=customer_to_proto(customer)),
+        occurred_at=customer.created_at,
+    )
 
 
 def parse_customer_id(value: str) -> uuid.UUID:
