@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from functools import partial
 
@@ -53,8 +54,13 @@ def grpc_app(container: Container) -> GrpcApp:
     async def nats_ready() -> None:
         kit_nats.check_connected(container.nc)
 
-    async def close() -> None:
-        await container.nc.drain()
+    async def close_nats() -> None:
+        try:
+            await asyncio.wait_for(container.nc.drain(), 3)
+        except Exception:
+            await container.nc.close()
+
+    async def close_database() -> None:
         await container.engine.dispose()
 
     return GrpcApp(
@@ -69,7 +75,7 @@ def grpc_app(container: Container) -> GrpcApp:
         ],
         readiness_checks={"database": database_ready, "nats": nats_ready},
         background=[container.relay.run],
-        on_shutdown=[close],
+        on_shutdown=[close_nats, close_database],
         readiness_interval=container.settings.readiness_interval,
         shutdown_grace=container.settings.shutdown_grace,
     )

@@ -51,4 +51,4 @@ async def running_customer_service(
     finally:
         await channel.close()
         stop.set()
-        await asyncio.wait_for(task, 30)
+        await asyncio.wait_for(task, 60)

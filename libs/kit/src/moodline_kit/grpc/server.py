@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 # Kubernetes liveness probes ask for this service name: SERVING while the process runs.
 LIVENESS_SERVICE = "liveness"
 
+# Upper bound for each shutdown step after the gRPC server stopped (jobs, pools, NATS drain).
+SHUTDOWN_STEP_TIMEOUT = 5.0
+
 ReadinessCheck = Callable[[], Awaitable[None]]  # raises when not ready
 
 
@@ -112,10 +115,12 @@ async def run(app: GrpcApp, *, stop: asyncio.Event | None = None) -> None:
     await server.stop(app.shutdown_grace)
     for task in tasks:
         task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
+    await asyncio.wait(tasks, timeout=SHUTDOWN_STEP_TIMEOUT)
     for hook in app.on_shutdown:
-        with contextlib.suppress(Exception):
-            await hook()
+        try:
+            await asyncio.wait_for(hook(), SHUTDOWN_STEP_TIMEOUT)
+        except Exception:
+            log.warning("shutdown hook failed or timed out", extra={"hook": hook.__qualname__})
     log.info("stopped")
 
 
