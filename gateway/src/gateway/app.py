@@ -18,6 +18,7 @@ from gateway.auth import ApiKeyStore
 from gateway.config import GatewaySettings
 from gateway.deps import Upstreams
 from gateway.limits import BodySizeLimit
+from gateway.metrics import RequestMetrics
 from gateway.routes import customers, health
 
 
@@ -50,5 +51,6 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         return RedirectResponse("/docs")
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestMetrics)
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz")
     return app

@@ -13,6 +13,7 @@ from moodline_kit import migrations
 from moodline_kit.db import create_engine
 from moodline_kit.grpc.client import create_channel, tenant_metadata
 from moodline_kit.logging import configure_logging
+from moodline_kit.metrics import serve_metrics
 from moodline_kit.telemetry import configure_tracing
 
 from gateway.app import create_app
@@ -59,6 +60,7 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(asyncio.run(_create_tenant(settings, args.name, args.country))))
     else:
         configure_tracing(settings)
+        serve_metrics(settings.metrics_port)
         uvicorn.run(
             create_app(settings),
             host=settings.http_host,

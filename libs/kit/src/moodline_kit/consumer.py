@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from moodline_kit import tenancy
 from moodline_kit.db import KitTables
+from moodline_kit.metrics import EVENTS_CONSUMED
 from moodline_kit.telemetry import extract_context
 from moodline_kit.uow import UnitOfWork
 
@@ -100,6 +101,7 @@ class IdempotentConsumer:
             tenant = uuid.UUID(envelope.tenant_id)
         except Exception:
             log.error("undecodable event; terminating it", extra={"subject": msg.subject})
+            EVENTS_CONSUMED.labels(self._sub.durable, "poison").inc()
             await msg.term()
             return
         ctx = extract_context(envelope.trace_context)
@@ -117,11 +119,13 @@ class IdempotentConsumer:
                     "event handler failed; will be redelivered",
                     extra={"event_id": envelope.event_id, "type": envelope.type},
                 )
+                EVENTS_CONSUMED.labels(self._sub.durable, "failed").inc()
                 await msg.nak(delay=min(2.0 * (msg.metadata.num_delivered or 1), 30.0))
                 return
             finally:
                 tenancy.reset_tenant(token)
             span.set_attribute("moodline.duplicate", not applied)
+            EVENTS_CONSUMED.labels(self._sub.durable, "applied" if applied else "duplicate").inc()
         await msg.ack()
 
     async def _apply(self, envelope: envelope_pb2.EventEnvelope, event_id: uuid.UUID) -> bool:

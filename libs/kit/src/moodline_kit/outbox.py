@@ -12,6 +12,7 @@ from nats.js import JetStreamContext
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from moodline_kit.db import KitTables
+from moodline_kit.metrics import OUTBOX_FAILURES, OUTBOX_PUBLISHED
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,7 @@ class OutboxRelay:
                 ]
                 await asyncio.gather(*acks)
             except Exception:
+                OUTBOX_FAILURES.inc()
                 await conn.execute(
                     sa.update(o)
                     .where(o.c.id.in_([r.id for r in rows]))
@@ -99,6 +101,7 @@ class OutboxRelay:
                 .where(o.c.id.in_([r.id for r in rows]))
                 .values(published_at=sa.func.now())
             )
+        OUTBOX_PUBLISHED.inc(len(rows))
         return len(rows)
 
 

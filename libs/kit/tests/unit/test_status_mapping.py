@@ -29,3 +29,29 @@ def test_field_violations_travel_as_bad_request_details():
     assert message == "emails[0].address: bad"
     assert status.code == code.value[0]
     assert len(status.details) == 1
+
+
+def test_interceptor_records_latency_by_method_and_code():
+    import asyncio
+
+    from moodline_kit.grpc.interceptors import _wrap_unary
+    from prometheus_client import REGISTRY
+
+    class Context:
+        def time_remaining(self):
+            return None
+
+        def invocation_metadata(self):
+            return ()
+
+        async def abort(self, code, message, trailers=()):
+            raise RuntimeError(code)
+
+    async def missing(request, context):
+        raise errors.NotFound("nope")
+
+    wrapped = _wrap_unary(missing, needs_tenant=False, method="/test.Svc/Missing")
+    with pytest.raises(RuntimeError):
+        asyncio.run(wrapped(b"", Context()))
+    labels = {"method": "/test.Svc/Missing", "code": "NOT_FOUND"}
+    assert REGISTRY.get_sample_value("moodline_grpc_server_handling_seconds_count", labels) == 1

@@ -78,6 +78,7 @@ def grpc_app(container: Container) -> GrpcApp:
         on_shutdown=[close_nats, close_database],
         readiness_interval=container.settings.readiness_interval,
         shutdown_grace=container.settings.shutdown_grace,
+        metrics_port=container.settings.metrics_port,
     )
 
 

@@ -12,6 +12,7 @@ import grpc
 
 from moodline_kit import errors, tenancy
 from moodline_kit.grpc.status import to_status
+from moodline_kit.metrics import GRPC_HANDLED
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +30,13 @@ def remaining_time() -> float | None:
 
 
 def _wrap_unary(
-    behavior: Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]], needs_tenant: bool
+    behavior: Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]],
+    needs_tenant: bool,
+    method: str,
 ) -> Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]:
     async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        started = time.perf_counter()
+        code = "OK"
         remaining = context.time_remaining()
         deadline_token = _deadline.set(
             time.monotonic() + remaining if remaining is not None else None
@@ -45,11 +50,17 @@ def _wrap_unary(
                 )
             return await behavior(request, context)
         except errors.DomainError as exc:
-            code, message, trailers = to_status(exc)
-            await context.abort(code, message, trailers)
+            status, message, trailers = to_status(exc)
+            code = status.name
+            await context.abort(status, message, trailers)
         except TimeoutError:
+            code = "DEADLINE_EXCEEDED"
             await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded")
+        except Exception:
+            code = "UNKNOWN"
+            raise
         finally:
+            GRPC_HANDLED.labels(method, code).observe(time.perf_counter() - started)
             if tenant_token is not None:
                 tenancy.reset_tenant(tenant_token)
             _deadline.reset(deadline_token)
@@ -68,7 +79,7 @@ class ContextInterceptor(grpc.aio.ServerInterceptor):
             return handler
         needs_tenant = not handler_call_details.method.startswith(_TENANTLESS_PREFIXES)
         return grpc.unary_unary_rpc_method_handler(
-            _wrap_unary(handler.unary_unary, needs_tenant),
+            _wrap_unary(handler.unary_unary, needs_tenant, handler_call_details.method),
             request_deserializer=handler.request_deserializer,
             response_serializer=handler.response_serializer,
         )

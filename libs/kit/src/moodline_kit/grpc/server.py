@@ -15,6 +15,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from moodline_kit.grpc.interceptors import ContextInterceptor
+from moodline_kit.metrics import serve_metrics
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ class GrpcApp:
     on_shutdown: Sequence[Callable[[], Awaitable[None]]] = ()
     readiness_interval: float = 2.0
     shutdown_grace: float = 10.0
+    metrics_port: int = 0
 
 
 def build_server(app: GrpcApp) -> tuple[grpc.aio.Server, health.aio.HealthServicer, int]:
@@ -99,6 +101,7 @@ async def run(app: GrpcApp, *, stop: asyncio.Event | None = None) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
+    serve_metrics(app.metrics_port)
     server, health_servicer, port = build_server(app)
     await health_servicer.set(LIVENESS_SERVICE, health_pb2.HealthCheckResponse.SERVING)
     await _set_all(health_servicer, app, health_pb2.HealthCheckResponse.NOT_SERVING)
