@@ -9,6 +9,7 @@ from functools import partial
 
 from moodline.customer.v1 import customer_pb2, customer_pb2_grpc
 from moodline_kit import nats as kit_nats
+from moodline_kit.consumer import IdempotentConsumer, Subscription
 from moodline_kit.db import check_database, create_engine, session_factory
 from moodline_kit.grpc.server import GrpcApp, ServiceRegistration
 from moodline_kit.logging import configure_logging
@@ -17,13 +18,17 @@ from moodline_kit.telemetry import configure_tracing
 from nats.aio.client import Client
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from customer.adapters.conversation_client import ConversationSearch
 from customer.adapters.tables import kit
 from customer.config import CustomerSettings
 from customer.entrypoints.grpc_servicer import CustomerServicer
+from customer.service_layer import read_model
 from customer.service_layer.unit_of_work import CustomerUnitOfWork
 
 SERVICE = "customer"
 STREAM = kit_nats.StreamSpec(SERVICE)
+# Streams this service reads; each is declared here too (the producer may not run yet).
+UPSTREAM_STREAMS = [kit_nats.StreamSpec(name.lower()) for name in read_model.SUBJECTS]
 
 
 @dataclass
@@ -33,6 +38,8 @@ class Container:
     nc: Client
     relay: OutboxRelay
     uow: partial[CustomerUnitOfWork]
+    consumers: list[IdempotentConsumer]
+    message_search: ConversationSearch | None
 
 
 async def build(settings: CustomerSettings) -> Container:
@@ -40,11 +47,32 @@ async def build(settings: CustomerSettings) -> Container:
     nc = await kit_nats.connect(settings.nats_url, name=SERVICE)
     js = nc.jetstream()
     await kit_nats.ensure_stream(js, STREAM)
+    for upstream in UPSTREAM_STREAMS:
+        await kit_nats.ensure_stream(js, upstream)
     relay = OutboxRelay(engine, kit, js)
     uow = partial(
         CustomerUnitOfWork, session_factory(engine), kit, source=SERVICE, on_commit=relay.wake
     )
-    return Container(settings, engine, nc, relay, uow)
+    consumers = [
+        IdempotentConsumer(
+            js,
+            uow,
+            kit,
+            Subscription(
+                durable="customer-read-model",  # declared per stream by the chart
+                stream=stream,
+                subjects=subjects,
+                handler=read_model.on_event,  # type: ignore[arg-type]
+            ),
+        )
+        for stream, subjects in read_model.SUBJECTS.items()
+    ]
+    search = (
+        ConversationSearch(settings.conversation_addr, timeout=settings.conversation_search_timeout)
+        if settings.conversation_addr
+        else None
+    )
+    return Container(settings, engine, nc, relay, uow, consumers, search)
 
 
 def grpc_app(container: Container) -> GrpcApp:
@@ -69,12 +97,12 @@ def grpc_app(container: Container) -> GrpcApp:
         services=[
             ServiceRegistration(
                 customer_pb2_grpc.add_CustomerServiceServicer_to_server,
-                CustomerServicer(container.uow),
+                CustomerServicer(container.uow, message_search=container.message_search),
                 customer_pb2.DESCRIPTOR.services_by_name["CustomerService"].full_name,
             )
         ],
         readiness_checks={"database": database_ready, "nats": nats_ready},
-        background=[container.relay.run],
+        background=[container.relay.run, *(c.run for c in container.consumers)],
         on_shutdown=[close_nats, close_database],
         readiness_interval=container.settings.readiness_interval,
         shutdown_grace=container.settings.shutdown_grace,

@@ -22,38 +22,95 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#moodline/customer/v1/customer.proto\x12\x14moodline.customer.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"(\n\x05Phone\x12\x0e\n\x06number\x18\x01 \x01(\t\x12\x0f\n\x07primary\x18\x02 \x01(\x08\")\n\x05\x45mail\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\t\x12\x0f\n\x07primary\x18\x02 \x01(\x08\"\xa1\x02\n\x08\x43ustomer\x12\n\n\x02id\x18\x01 \x01(\t\x12\x12\n\nfirst_name\x18\x02 \x01(\t\x12\x11\n\tlast_name\x18\x03 \x01(\t\x12\x0f\n\x07\x63ompany\x18\x04 \x01(\t\x12+\n\x06phones\x18\x05 \x03(\x0b\x32\x1b.moodline.customer.v1.Phone\x12+\n\x06\x65mails\x18\x06 \x03(\x0b\x32\x1b.moodline.customer.v1.Email\x12\x17\n\x0flifecycle_stage\x18\x07 \x01(\t\x12.\n\ncreated_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xa9\x01\n\x15\x43reateCustomerRequest\x12\x12\n\nfirst_name\x18\x01 \x01(\t\x12\x11\n\tlast_name\x18\x02 \x01(\t\x12\x0f\n\x07\x63ompany\x18\x03 \x01(\t\x12+\n\x06phones\x18\x04 \x03(\x0b\x32\x1b.moodline.customer.v1.Phone\x12+\n\x06\x65mails\x18\x05 \x03(\x0b\x32\x1b.moodline.customer.v1.Email\" \n\x12GetCustomerRequest\x12\n\n\x02id\x18\x01 \x01(\t\"L\n\x14ListCustomersRequest\x12\r\n\x05query\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"c\n\x15ListCustomersResponse\x12\x31\n\tcustomers\x18\x01 \x03(\x0b\x32\x1e.moodline.customer.v1.Customer\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"[\n\x16ResolveCustomerRequest\x12\x0f\n\x05phone\x18\x01 \x01(\tH\x00\x12\x0f\n\x05\x65mail\x18\x02 \x01(\tH\x00\x12\x14\n\x0c\x64isplay_name\x18\x03 \x01(\tB\t\n\x07\x63ontact\"\\\n\x17ResolveCustomerResponse\x12\x30\n\x08\x63ustomer\x18\x01 \x01(\x0b\x32\x1e.moodline.customer.v1.Customer\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\"\x1a\n\x18GetTenantSettingsRequest\")\n\x0eTenantSettings\x12\x17\n\x0f\x64\x65\x66\x61ult_country\x18\x01 \x01(\t2\xf2\x04\n\x0f\x43ustomerService\x12]\n\x0e\x43reateCustomer\x12+.moodline.customer.v1.CreateCustomerRequest\x1a\x1e.moodline.customer.v1.Customer\x12W\n\x0bGetCustomer\x12(.moodline.customer.v1.GetCustomerRequest\x1a\x1e.moodline.customer.v1.Customer\x12h\n\rListCustomers\x12*.moodline.customer.v1.ListCustomersRequest\x1a+.moodline.customer.v1.ListCustomersResponse\x12n\n\x0fResolveCustomer\x12,.moodline.customer.v1.ResolveCustomerRequest\x1a-.moodline.customer.v1.ResolveCustomerResponse\x12i\n\x11GetTenantSettings\x12..moodline.customer.v1.GetTenantSettingsRequest\x1a$.moodline.customer.v1.TenantSettings\x12\x62\n\x14UpdateTenantSettings\x12$.moodline.customer.v1.TenantSettings\x1a$.moodline.customer.v1.TenantSettingsb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#moodline/customer/v1/customer.proto\x12\x14moodline.customer.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"(\n\x05Phone\x12\x0e\n\x06number\x18\x01 \x01(\t\x12\x0f\n\x07primary\x18\x02 \x01(\x08\")\n\x05\x45mail\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\t\x12\x0f\n\x07primary\x18\x02 \x01(\x08\"\xf0\x08\n\x08\x43ustomer\x12\n\n\x02id\x18\x01 \x01(\t\x12\x12\n\nfirst_name\x18\x02 \x01(\t\x12\x11\n\tlast_name\x18\x03 \x01(\t\x12\x0f\n\x07\x63ompany\x18\x04 \x01(\t\x12+\n\x06phones\x18\x05 \x03(\x0b\x32\x1b.moodline.customer.v1.Phone\x12+\n\x06\x65mails\x18\x06 \x03(\x0b\x32\x1b.moodline.customer.v1.Email\x12\x17\n\x0flifecycle_stage\x18\x07 \x01(\t\x12.\n\ncreated_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07version\x18\n \x01(\x03\x12\x30\n\taddresses\x18\x0b \x03(\x0b\x32\x1d.moodline.customer.v1.Address\x12\x19\n\x11preferred_channel\x18\x0c \x01(\t\x12\x1e\n\x16preferred_contact_time\x18\r \x01(\t\x12\x10\n\x08language\x18\x0e \x01(\t\x12\x10\n\x08timezone\x18\x0f \x01(\t\x12\x0c\n\x04tags\x18\x10 \x03(\t\x12\x0e\n\x06\x66older\x18\x11 \x01(\t\x12.\n\rcustom_fields\x18\x12 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x31\n\trelations\x18\x13 \x03(\x0b\x32\x1e.moodline.customer.v1.Relation\x12\x0f\n\x07workers\x18\x14 \x03(\t\x12\x13\n\x0b\x63\x61ll_status\x18\x15 \x01(\t\x12\x0b\n\x03vip\x18\x16 \x01(\x08\x12\x12\n\nvip_manual\x18\x17 \x01(\x08\x12/\n\x08\x63onsents\x18\x18 \x03(\x0b\x32\x1d.moodline.customer.v1.Consent\x12\x14\n\x0c\x61vatar_color\x18\x19 \x01(\t\x12\x1c\n\x14lifetime_value_minor\x18\x1a \x01(\x03\x12\x10\n\x08\x63urrency\x18\x1b \x01(\t\x12\x16\n\x0e\x62ookings_count\x18\x1c \x01(\x05\x12\x17\n\x0fpurchases_count\x18\x1d \x01(\x05\x12!\n\x19\x61verage_order_value_minor\x18\x1e \x01(\x03\x12\x1a\n\x12interactions_count\x18\x1f \x01(\x05\x12\x33\n\x0flast_contact_at\x18  \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1b\n\x13most_common_channel\x18! \x01(\t\x12:\n\tsentiment\x18\" \x01(\x0b\x32\'.moodline.customer.v1.CustomerSentiment\x12\x34\n\x10last_activity_at\x18# \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x38\n\rstage_history\x18$ \x03(\x0b\x32!.moodline.customer.v1.StageChange\"y\n\x07\x41\x64\x64ress\x12\r\n\x05label\x18\x01 \x01(\t\x12\r\n\x05line1\x18\x02 \x01(\t\x12\r\n\x05line2\x18\x03 \x01(\t\x12\x0c\n\x04\x63ity\x18\x04 \x01(\t\x12\r\n\x05state\x18\x05 \x01(\t\x12\x13\n\x0bpostal_code\x18\x06 \x01(\t\x12\x0f\n\x07\x63ountry\x18\x07 \x01(\t\"<\n\x08Relation\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x0c\n\x04role\x18\x02 \x01(\t\x12\r\n\x05label\x18\x03 \x01(\t\"h\n\x07\x43onsent\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\x0f\n\x07granted\x18\x02 \x01(\x08\x12.\n\nchanged_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06source\x18\x04 \x01(\t\"\x8f\x01\n\x11\x43ustomerSentiment\x12\r\n\x05label\x18\x01 \x01(\t\x12\r\n\x05score\x18\x02 \x01(\x02\x12\x13\n\x0b\x66rustration\x18\x03 \x01(\x02\x12\x14\n\x0csatisfaction\x18\x04 \x01(\x02\x12\x11\n\tconfusion\x18\x05 \x01(\x02\x12\x0f\n\x07urgency\x18\x06 \x01(\x02\x12\r\n\x05trend\x18\x07 \x01(\t\"s\n\x0bStageChange\x12\x12\n\nfrom_stage\x18\x01 \x01(\t\x12\x10\n\x08to_stage\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12.\n\nchanged_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xa5\x04\n\x15UpdateCustomerRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x18\n\x10\x65xpected_version\x18\x02 \x01(\x03\x12\x13\n\x0bupdate_mask\x18\x03 \x03(\t\x12\x12\n\nfirst_name\x18\x04 \x01(\t\x12\x11\n\tlast_name\x18\x05 \x01(\t\x12\x0f\n\x07\x63ompany\x18\x06 \x01(\t\x12+\n\x06phones\x18\x07 \x03(\x0b\x32\x1b.moodline.customer.v1.Phone\x12+\n\x06\x65mails\x18\x08 \x03(\x0b\x32\x1b.moodline.customer.v1.Email\x12\x30\n\taddresses\x18\t \x03(\x0b\x32\x1d.moodline.customer.v1.Address\x12\x19\n\x11preferred_channel\x18\n \x01(\t\x12\x1e\n\x16preferred_contact_time\x18\x0b \x01(\t\x12\x10\n\x08language\x18\x0c \x01(\t\x12\x10\n\x08timezone\x18\r \x01(\t\x12\x0c\n\x04tags\x18\x0e \x03(\t\x12\x0e\n\x06\x66older\x18\x0f \x01(\t\x12.\n\rcustom_fields\x18\x10 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x0f\n\x07workers\x18\x11 \x03(\t\x12\x13\n\x0b\x63\x61ll_status\x18\x12 \x01(\t\x12\x0b\n\x03vip\x18\x13 \x01(\x08\x12\x17\n\x0flifecycle_stage\x18\x14 \x01(\t\x12\x14\n\x0c\x61vatar_color\x18\x15 \x01(\t\"N\n\x15\x44\x65leteCustomerRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x18\n\x10\x65xpected_version\x18\x02 \x01(\x03\x12\x0f\n\x07\x63onfirm\x18\x03 \x01(\x08\"\x18\n\x16\x44\x65leteCustomerResponse\"<\n\x11ModifyTagsRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0b\n\x03\x61\x64\x64\x18\x02 \x03(\t\x12\x0e\n\x06remove\x18\x03 \x03(\t\"Q\n\x14RecordConsentRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x0f\n\x07granted\x18\x03 \x01(\x08\x12\x0e\n\x06source\x18\x04 \x01(\t\"\'\n\x19ListConsentHistoryRequest\x12\n\n\x02id\x18\x01 \x01(\t\"L\n\x1aListConsentHistoryResponse\x12.\n\x07records\x18\x01 \x03(\x0b\x32\x1d.moodline.customer.v1.Consent\"u\n\x04Note\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x02 \x01(\t\x12\x0c\n\x04text\x18\x03 \x01(\t\x12\x0e\n\x06\x61uthor\x18\x04 \x01(\t\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\":\n\x0e\x41\x64\x64NoteRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04text\x18\x02 \x01(\t\x12\x0e\n\x06\x61uthor\x18\x03 \x01(\t\"\x1e\n\x10ListNotesRequest\x12\n\n\x02id\x18\x01 \x01(\t\">\n\x11ListNotesResponse\x12)\n\x05notes\x18\x01 \x03(\x0b\x32\x1a.moodline.customer.v1.Note\"H\n\x12SetRelationRequest\x12\x11\n\tparent_id\x18\x01 \x01(\t\x12\x10\n\x08\x63hild_id\x18\x02 \x01(\t\x12\r\n\x05label\x18\x03 \x01(\t\"<\n\x15RemoveRelationRequest\x12\x11\n\tparent_id\x18\x01 \x01(\t\x12\x10\n\x08\x63hild_id\x18\x02 \x01(\t\"R\n\x15\x43ustomFieldDefinition\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\x0c\n\x04type\x18\x03 \x01(\t\x12\x0f\n\x07options\x18\x04 \x03(\t\"#\n!ListCustomFieldDefinitionsRequest\"f\n\"ListCustomFieldDefinitionsResponse\x12@\n\x0b\x64\x65\x66initions\x18\x01 \x03(\x0b\x32+.moodline.customer.v1.CustomFieldDefinition\"\x19\n\x17GetCustomerStatsRequest\"\x7f\n\rCustomerStats\x12\r\n\x05total\x18\x01 \x01(\x03\x12\x0b\n\x03vip\x18\x02 \x01(\x03\x12\r\n\x05happy\x18\x03 \x01(\x03\x12\x0f\n\x07problem\x18\x04 \x01(\x03\x12\x17\n\x0ftotal_ltv_minor\x18\x05 \x01(\x03\x12\x19\n\x11\x61verage_ltv_minor\x18\x06 \x01(\x03\"G\n\x12GetTimelineRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"\xa0\x01\n\rTimelineEntry\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x0c\n\x04type\x18\x03 \x01(\t\x12\x0f\n\x07summary\x18\x04 \x01(\t\x12%\n\x04\x64\x61ta\x18\x05 \x01(\x0b\x32\x17.google.protobuf.Struct\x12/\n\x0boccurred_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"d\n\x13GetTimelineResponse\x12\x34\n\x07\x65ntries\x18\x01 \x03(\x0b\x32#.moodline.customer.v1.TimelineEntry\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xa9\x01\n\x15\x43reateCustomerRequest\x12\x12\n\nfirst_name\x18\x01 \x01(\t\x12\x11\n\tlast_name\x18\x02 \x01(\t\x12\x0f\n\x07\x63ompany\x18\x03 \x01(\t\x12+\n\x06phones\x18\x04 \x03(\x0b\x32\x1b.moodline.customer.v1.Phone\x12+\n\x06\x65mails\x18\x05 \x03(\x0b\x32\x1b.moodline.customer.v1.Email\" \n\x12GetCustomerRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\xed\x03\n\x14ListCustomersRequest\x12\r\n\x05query\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x0f\n\x07segment\x18\x04 \x01(\t\x12\x0c\n\x04sort\x18\x05 \x01(\t\x12\r\n\x05stage\x18\x06 \x01(\t\x12\x0b\n\x03tag\x18\x07 \x01(\t\x12\x0e\n\x06\x66older\x18\x08 \x01(\t\x12\x0f\n\x07\x63hannel\x18\t \x01(\t\x12\x11\n\tsentiment\x18\n \x01(\t\x12\x1a\n\rmin_ltv_minor\x18\x0b \x01(\x03H\x00\x88\x01\x01\x12\x1e\n\x11min_conversations\x18\x0c \x01(\x05H\x01\x88\x01\x01\x12%\n\x18last_contact_within_days\x18\r \x01(\x05H\x02\x88\x01\x01\x12S\n\rcustom_fields\x18\x0e \x03(\x0b\x32<.moodline.customer.v1.ListCustomersRequest.CustomFieldsEntry\x1a\x33\n\x11\x43ustomFieldsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\x10\n\x0e_min_ltv_minorB\x14\n\x12_min_conversationsB\x1b\n\x19_last_contact_within_days\"c\n\x15ListCustomersResponse\x12\x31\n\tcustomers\x18\x01 \x03(\x0b\x32\x1e.moodline.customer.v1.Customer\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"[\n\x16ResolveCustomerRequest\x12\x0f\n\x05phone\x18\x01 \x01(\tH\x00\x12\x0f\n\x05\x65mail\x18\x02 \x01(\tH\x00\x12\x14\n\x0c\x64isplay_name\x18\x03 \x01(\tB\t\n\x07\x63ontact\"\\\n\x17ResolveCustomerResponse\x12\x30\n\x08\x63ustomer\x18\x01 \x01(\x0b\x32\x1e.moodline.customer.v1.Customer\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\"\x1a\n\x18GetTenantSettingsRequest\"s\n\x0eTenantSettings\x12\x17\n\x0f\x64\x65\x66\x61ult_country\x18\x01 \x01(\t\x12\x1c\n\x14high_value_ltv_minor\x18\x02 \x01(\x03\x12\x13\n\x0brecent_days\x18\x03 \x01(\x05\x12\x15\n\rinactive_days\x18\x04 \x01(\x05\x32\xa5\x0f\n\x0f\x43ustomerService\x12]\n\x0e\x43reateCustomer\x12+.moodline.customer.v1.CreateCustomerRequest\x1a\x1e.moodline.customer.v1.Customer\x12W\n\x0bGetCustomer\x12(.moodline.customer.v1.GetCustomerRequest\x1a\x1e.moodline.customer.v1.Customer\x12h\n\rListCustomers\x12*.moodline.customer.v1.ListCustomersRequest\x1a+.moodline.customer.v1.ListCustomersResponse\x12n\n\x0fResolveCustomer\x12,.moodline.customer.v1.ResolveCustomerRequest\x1a-.moodline.customer.v1.ResolveCustomerResponse\x12]\n\x0eUpdateCustomer\x12+.moodline.customer.v1.UpdateCustomerRequest\x1a\x1e.moodline.customer.v1.Customer\x12k\n\x0e\x44\x65leteCustomer\x12+.moodline.customer.v1.DeleteCustomerRequest\x1a,.moodline.customer.v1.DeleteCustomerResponse\x12U\n\nModifyTags\x12\'.moodline.customer.v1.ModifyTagsRequest\x1a\x1e.moodline.customer.v1.Customer\x12[\n\rRecordConsent\x12*.moodline.customer.v1.RecordConsentRequest\x1a\x1e.moodline.customer.v1.Customer\x12w\n\x12ListConsentHistory\x12/.moodline.customer.v1.ListConsentHistoryRequest\x1a\x30.moodline.customer.v1.ListConsentHistoryResponse\x12K\n\x07\x41\x64\x64Note\x12$.moodline.customer.v1.AddNoteRequest\x1a\x1a.moodline.customer.v1.Note\x12\\\n\tListNotes\x12&.moodline.customer.v1.ListNotesRequest\x1a\'.moodline.customer.v1.ListNotesResponse\x12W\n\x0bSetRelation\x12(.moodline.customer.v1.SetRelationRequest\x1a\x1e.moodline.customer.v1.Customer\x12]\n\x0eRemoveRelation\x12+.moodline.customer.v1.RemoveRelationRequest\x1a\x1e.moodline.customer.v1.Customer\x12\x8f\x01\n\x1aListCustomFieldDefinitions\x12\x37.moodline.customer.v1.ListCustomFieldDefinitionsRequest\x1a\x38.moodline.customer.v1.ListCustomFieldDefinitionsResponse\x12w\n\x1bUpsertCustomFieldDefinition\x12+.moodline.customer.v1.CustomFieldDefinition\x1a+.moodline.customer.v1.CustomFieldDefinition\x12\x66\n\x10GetCustomerStats\x12-.moodline.customer.v1.GetCustomerStatsRequest\x1a#.moodline.customer.v1.CustomerStats\x12\x62\n\x0bGetTimeline\x12(.moodline.customer.v1.GetTimelineRequest\x1a).moodline.customer.v1.GetTimelineResponse\x12i\n\x11GetTenantSettings\x12..moodline.customer.v1.GetTenantSettingsRequest\x1a$.moodline.customer.v1.TenantSettings\x12\x62\n\x14UpdateTenantSettings\x12$.moodline.customer.v1.TenantSettings\x1a$.moodline.customer.v1.TenantSettingsb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'moodline.customer.v1.customer_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_PHONE']._serialized_start=94
-  _globals['_PHONE']._serialized_end=134
-  _globals['_EMAIL']._serialized_start=136
-  _globals['_EMAIL']._serialized_end=177
-  _globals['_CUSTOMER']._serialized_start=180
-  _globals['_CUSTOMER']._serialized_end=469
-  _globals['_CREATECUSTOMERREQUEST']._serialized_start=472
-  _globals['_CREATECUSTOMERREQUEST']._serialized_end=641
-  _globals['_GETCUSTOMERREQUEST']._serialized_start=643
-  _globals['_GETCUSTOMERREQUEST']._serialized_end=675
-  _globals['_LISTCUSTOMERSREQUEST']._serialized_start=677
-  _globals['_LISTCUSTOMERSREQUEST']._serialized_end=753
-  _globals['_LISTCUSTOMERSRESPONSE']._serialized_start=755
-  _globals['_LISTCUSTOMERSRESPONSE']._serialized_end=854
-  _globals['_RESOLVECUSTOMERREQUEST']._serialized_start=856
-  _globals['_RESOLVECUSTOMERREQUEST']._serialized_end=947
-  _globals['_RESOLVECUSTOMERRESPONSE']._serialized_start=949
-  _globals['_RESOLVECUSTOMERRESPONSE']._serialized_end=1041
-  _globals['_GETTENANTSETTINGSREQUEST']._serialized_start=1043
-  _globals['_GETTENANTSETTINGSREQUEST']._serialized_end=1069
-  _globals['_TENANTSETTINGS']._serialized_start=1071
-  _globals['_TENANTSETTINGS']._serialized_end=1112
-  _globals['_CUSTOMERSERVICE']._serialized_start=1115
-  _globals['_CUSTOMERSERVICE']._serialized_end=1741
+  _globals['_LISTCUSTOMERSREQUEST_CUSTOMFIELDSENTRY']._loaded_options = None
+  _globals['_LISTCUSTOMERSREQUEST_CUSTOMFIELDSENTRY']._serialized_options = b'8\001'
+  _globals['_PHONE']._serialized_start=124
+  _globals['_PHONE']._serialized_end=164
+  _globals['_EMAIL']._serialized_start=166
+  _globals['_EMAIL']._serialized_end=207
+  _globals['_CUSTOMER']._serialized_start=210
+  _globals['_CUSTOMER']._serialized_end=1346
+  _globals['_ADDRESS']._serialized_start=1348
+  _globals['_ADDRESS']._serialized_end=1469
+  _globals['_RELATION']._serialized_start=1471
+  _globals['_RELATION']._serialized_end=1531
+  _globals['_CONSENT']._serialized_start=1533
+  _globals['_CONSENT']._serialized_end=1637
+  _globals['_CUSTOMERSENTIMENT']._serialized_start=1640
+  _globals['_CUSTOMERSENTIMENT']._serialized_end=1783
+  _globals['_STAGECHANGE']._serialized_start=1785
+  _globals['_STAGECHANGE']._serialized_end=1900
+  _globals['_UPDATECUSTOMERREQUEST']._serialized_start=1903
+  _globals['_UPDATECUSTOMERREQUEST']._serialized_end=2452
+  _globals['_DELETECUSTOMERREQUEST']._serialized_start=2454
+  _globals['_DELETECUSTOMERREQUEST']._serialized_end=2532
+  _globals['_DELETECUSTOMERRESPONSE']._serialized_start=2534
+  _globals['_DELETECUSTOMERRESPONSE']._serialized_end=2558
+  _globals['_MODIFYTAGSREQUEST']._serialized_start=2560
+  _globals['_MODIFYTAGSREQUEST']._serialized_end=2620
+  _globals['_RECORDCONSENTREQUEST']._serialized_start=2622
+  _globals['_RECORDCONSENTREQUEST']._serialized_end=2703
+  _globals['_LISTCONSENTHISTORYREQUEST']._serialized_start=2705
+  _globals['_LISTCONSENTHISTORYREQUEST']._serialized_end=2744
+  _globals['_LISTCONSENTHISTORYRESPONSE']._serialized_start=2746
+  _globals['_LISTCONSENTHISTORYRESPONSE']._serialized_end=2822
+  _globals['_NOTE']._serialized_start=2824
+  _globals['_NOTE']._serialized_end=2941
+  _globals['_ADDNOTEREQUEST']._serialized_start=2943
+  _globals['_ADDNOTEREQUEST']._serialized_end=3001
+  _globals['_LISTNOTESREQUEST']._serialized_start=3003
+  _globals['_LISTNOTESREQUEST']._serialized_end=3033
+  _globals['_LISTNOTESRESPONSE']._serialized_start=3035
+  _globals['_LISTNOTESRESPONSE']._serialized_end=3097
+  _globals['_SETRELATIONREQUEST']._serialized_start=3099
+  _globals['_SETRELATIONREQUEST']._serialized_end=3171
+  _globals['_REMOVERELATIONREQUEST']._serialized_start=3173
+  _globals['_REMOVERELATIONREQUEST']._serialized_end=3233
+  _globals['_CUSTOMFIELDDEFINITION']._serialized_start=3235
+  _globals['_CUSTOMFIELDDEFINITION']._serialized_end=3317
+  _globals['_LISTCUSTOMFIELDDEFINITIONSREQUEST']._serialized_start=3319
+  _globals['_LISTCUSTOMFIELDDEFINITIONSREQUEST']._serialized_end=3354
+  _globals['_LISTCUSTOMFIELDDEFINITIONSRESPONSE']._serialized_start=3356
+  _globals['_LISTCUSTOMFIELDDEFINITIONSRESPONSE']._serialized_end=3458
+  _globals['_GETCUSTOMERSTATSREQUEST']._serialized_start=3460
+  _globals['_GETCUSTOMERSTATSREQUEST']._serialized_end=3485
+  _globals['_CUSTOMERSTATS']._serialized_start=3487
+  _globals['_CUSTOMERSTATS']._serialized_end=3614
+  _globals['_GETTIMELINEREQUEST']._serialized_start=3616
+  _globals['_GETTIMELINEREQUEST']._serialized_end=3687
+  _globals['_TIMELINEENTRY']._serialized_start=3690
+  _globals['_TIMELINEENTRY']._serialized_end=3850
+  _globals['_GETTIMELINERESPONSE']._serialized_start=3852
+  _globals['_GETTIMELINERESPONSE']._serialized_end=3952
+  _globals['_CREATECUSTOMERREQUEST']._serialized_start=3955
+  _globals['_CREATECUSTOMERREQUEST']._serialized_end=4124
+  _globals['_GETCUSTOMERREQUEST']._serialized_start=4126
+  _globals['_GETCUSTOMERREQUEST']._serialized_end=4158
+  _globals['_LISTCUSTOMERSREQUEST']._serialized_start=4161
+  _globals['_LISTCUSTOMERSREQUEST']._serialized_end=4654
+  _globals['_LISTCUSTOMERSREQUEST_CUSTOMFIELDSENTRY']._serialized_start=4534
+  _globals['_LISTCUSTOMERSREQUEST_CUSTOMFIELDSENTRY']._serialized_end=4585
+  _globals['_LISTCUSTOMERSRESPONSE']._serialized_start=4656
+  _globals['_LISTCUSTOMERSRESPONSE']._serialized_end=4755
+  _globals['_RESOLVECUSTOMERREQUEST']._serialized_start=4757
+  _globals['_RESOLVECUSTOMERREQUEST']._serialized_end=4848
+  _globals['_RESOLVECUSTOMERRESPONSE']._serialized_start=4850
+  _globals['_RESOLVECUSTOMERRESPONSE']._serialized_end=4942
+  _globals['_GETTENANTSETTINGSREQUEST']._serialized_start=4944
+  _globals['_GETTENANTSETTINGSREQUEST']._serialized_end=4970
+  _globals['_TENANTSETTINGS']._serialized_start=4972
+  _globals['_TENANTSETTINGS']._serialized_end=5087
+  _globals['_CUSTOMERSERVICE']._serialized_start=5090
+  _globals['_CUSTOMERSERVICE']._serialized_end=7047
 # @@protoc_insertion_point(module_scope)

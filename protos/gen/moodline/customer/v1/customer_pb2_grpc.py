@@ -58,6 +58,71 @@ class CustomerServiceStub:
                 request_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.ResolveCustomerRequest.SerializeToString,
                 response_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.ResolveCustomerResponse.FromString,
                 _registered_method=True)
+        self.UpdateCustomer = channel.unary_unary(
+                '/moodline.customer.v1.CustomerService/UpdateCustomer',
+                request_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.UpdateCustomerRequest.SerializeToString,
+                response_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.Customer.FromString,
+                _registered_method=True)
+        self.DeleteCustomer = channel.unary_unary(
+                '/moodline.customer.v1.CustomerService/DeleteCustomer',
+                request_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.DeleteCustomerRequest.SerializeToString,
+                response_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.DeleteCustomerResponse.FromString,
+                _registered_method=True)
+        self.ModifyTags = channel.unary_unary(
+                '/moodline.customer.v1.CustomerService/ModifyTags',
+                request_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.ModifyTagsRequest.SerializeToString,
+                response_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.Customer.FromString,
+                _registered_method=True)
+        self.RecordConsent = channel.unary_unary(
+                '/moodline.customer.v1.CustomerService/RecordConsent',
+                request_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.RecordConsentRequest.SerializeToString,
+                response_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.Customer.FromString,
+                _registered_method=True)
+        self.ListConsentHistory = channel.unary_unary(
+                '/moodline.customer.v1.CustomerService/ListConsentHistory',
+                request_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.ListConsentHistoryRequest.SerializeToString,
+                response_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.ListConsentHistoryResponse.FromString,
+                _registered_method=True)
+        self.AddNote = channel.unary_unary(
+                '/moodline.customer.v1.CustomerService/AddNote',
+                request_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.AddNoteRequest.SerializeToString,
+                response_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.Note.FromString,
+                _registered_method=True)
+        self.ListNotes = channel.unary_unary(
+                '/moodline.customer.v1.CustomerService/ListNotes',
+                request_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.ListNotesRequest.SerializeToString,
+                response_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.ListNotesResponse.FromString,
+                _registered_method=True)
+        self.SetRelation = channel.unary_unary(
+                '/moodline.customer.v1.CustomerService/SetRelation',
+                request_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.SetRelationRequest.SerializeToString,
+                response_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.Customer.FromString,
+                _registered_method=True)
+        self.RemoveRelation = channel.unary_unary(
+                '/moodline.customer.v1.CustomerService/RemoveRelation',
+                request_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.RemoveRelationRequest.SerializeToString,
+                response_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.Customer.FromString,
+                _registered_method=True)
+        self.ListCustomFieldDefinitions = channel.unary_unary(
+                '/moodline.customer.v1.CustomerService/ListCustomFieldDefinitions',
+                request_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.ListCustomFieldDefinitionsRequest.SerializeToString,
+                response_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.ListCustomFieldDefinitionsResponse.FromString,
+                _registered_method=True)
+        self.UpsertCustomFieldDefinition = channel.unary_unary(
+                '/moodline.customer.v1.CustomerService/UpsertCustomFieldDefinition',
+                request_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.CustomFieldDefinition.SerializeToString,
+                response_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.CustomFieldDefinition.FromString,
+                _registered_method=True)
+        self.GetCustomerStats = channel.unary_unary(
+                '/moodline.customer.v1.CustomerService/GetCustomerStats',
+                request_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.GetCustomerStatsRequest.SerializeToString,
+                response_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.CustomerStats.FromString,
+                _registered_method=True)
+        self.GetTimeline = channel.unary_unary(
+                '/moodline.customer.v1.CustomerService/GetTimeline',
+                request_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.GetTimelineRequest.SerializeToString,
+                response_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.GetTimelineResponse.FromString,
+                _registered_method=True)
         self.GetTenantSettings = channel.unary_unary(
                 '/moodline.customer.v1.CustomerService/GetTenantSettings',
                 request_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.GetTenantSettingsRequest.SerializeToString,
@@ -107,6 +172,92 @@ class CustomerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UpdateCustomer(self, request, context):
+        """Changes the fields named in update_mask; expected_version (the ETag) must match the
+        stored version, else FAILED_PRECONDITION. Nothing is written when any field is invalid.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteCustomer(self, request, context):
+        """Deletes the customer (and its contacts, notes, relations, history); needs confirm = true.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ModifyTags(self, request, context):
+        """Adds and removes tags (commutative: no version needed).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordConsent(self, request, context):
+        """Records a consent opt-in or opt-out; appends to the history.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListConsentHistory(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddNote(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListNotes(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetRelation(self, request, context):
+        """Links parent -> child (company -> employee, family, branch) with a label.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveRelation(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListCustomFieldDefinitions(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpsertCustomFieldDefinition(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCustomerStats(self, request, context):
+        """Summary counters, maintained on every change (never recounted).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTimeline(self, request, context):
+        """Every event about the customer, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetTenantSettings(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -141,6 +292,71 @@ def add_CustomerServiceServicer_to_server(servicer, server):
                     servicer.ResolveCustomer,
                     request_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.ResolveCustomerRequest.FromString,
                     response_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.ResolveCustomerResponse.SerializeToString,
+            ),
+            'UpdateCustomer': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateCustomer,
+                    request_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.UpdateCustomerRequest.FromString,
+                    response_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.Customer.SerializeToString,
+            ),
+            'DeleteCustomer': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteCustomer,
+                    request_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.DeleteCustomerRequest.FromString,
+                    response_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.DeleteCustomerResponse.SerializeToString,
+            ),
+            'ModifyTags': grpc.unary_unary_rpc_method_handler(
+                    servicer.ModifyTags,
+                    request_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.ModifyTagsRequest.FromString,
+                    response_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.Customer.SerializeToString,
+            ),
+            'RecordConsent': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordConsent,
+                    request_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.RecordConsentRequest.FromString,
+                    response_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.Customer.SerializeToString,
+            ),
+            'ListConsentHistory': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListConsentHistory,
+                    request_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.ListConsentHistoryRequest.FromString,
+                    response_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.ListConsentHistoryResponse.SerializeToString,
+            ),
+            'AddNote': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddNote,
+                    request_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.AddNoteRequest.FromString,
+                    response_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.Note.SerializeToString,
+            ),
+            'ListNotes': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListNotes,
+                    request_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.ListNotesRequest.FromString,
+                    response_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.ListNotesResponse.SerializeToString,
+            ),
+            'SetRelation': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetRelation,
+                    request_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.SetRelationRequest.FromString,
+                    response_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.Customer.SerializeToString,
+            ),
+            'RemoveRelation': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveRelation,
+                    request_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.RemoveRelationRequest.FromString,
+                    response_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.Customer.SerializeToString,
+            ),
+            'ListCustomFieldDefinitions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCustomFieldDefinitions,
+                    request_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.ListCustomFieldDefinitionsRequest.FromString,
+                    response_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.ListCustomFieldDefinitionsResponse.SerializeToString,
+            ),
+            'UpsertCustomFieldDefinition': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpsertCustomFieldDefinition,
+                    request_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.CustomFieldDefinition.FromString,
+                    response_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.CustomFieldDefinition.SerializeToString,
+            ),
+            'GetCustomerStats': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCustomerStats,
+                    request_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.GetCustomerStatsRequest.FromString,
+                    response_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.CustomerStats.SerializeToString,
+            ),
+            'GetTimeline': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTimeline,
+                    request_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.GetTimelineRequest.FromString,
+                    response_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.GetTimelineResponse.SerializeToString,
             ),
             'GetTenantSettings': grpc.unary_unary_rpc_method_handler(
                     servicer.GetTenantSettings,
@@ -265,6 +481,357 @@ class CustomerService:
             '/moodline.customer.v1.CustomerService/ResolveCustomer',
             moodline_dot_customer_dot_v1_dot_customer__pb2.ResolveCustomerRequest.SerializeToString,
             moodline_dot_customer_dot_v1_dot_customer__pb2.ResolveCustomerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateCustomer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.customer.v1.CustomerService/UpdateCustomer',
+            moodline_dot_customer_dot_v1_dot_customer__pb2.UpdateCustomerRequest.SerializeToString,
+            moodline_dot_customer_dot_v1_dot_customer__pb2.Customer.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteCustomer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.customer.v1.CustomerService/DeleteCustomer',
+            moodline_dot_customer_dot_v1_dot_customer__pb2.DeleteCustomerRequest.SerializeToString,
+            moodline_dot_customer_dot_v1_dot_customer__pb2.DeleteCustomerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ModifyTags(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.customer.v1.CustomerService/ModifyTags',
+            moodline_dot_customer_dot_v1_dot_customer__pb2.ModifyTagsRequest.SerializeToString,
+            moodline_dot_customer_dot_v1_dot_customer__pb2.Customer.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordConsent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.customer.v1.CustomerService/RecordConsent',
+            moodline_dot_customer_dot_v1_dot_customer__pb2.RecordConsentRequest.SerializeToString,
+            moodline_dot_customer_dot_v1_dot_customer__pb2.Customer.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListConsentHistory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.customer.v1.CustomerService/ListConsentHistory',
+            moodline_dot_customer_dot_v1_dot_customer__pb2.ListConsentHistoryRequest.SerializeToString,
+            moodline_dot_customer_dot_v1_dot_customer__pb2.ListConsentHistoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddNote(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.customer.v1.CustomerService/AddNote',
+            moodline_dot_customer_dot_v1_dot_customer__pb2.AddNoteRequest.SerializeToString,
+            moodline_dot_customer_dot_v1_dot_customer__pb2.Note.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListNotes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.customer.v1.CustomerService/ListNotes',
+            moodline_dot_customer_dot_v1_dot_customer__pb2.ListNotesRequest.SerializeToString,
+            moodline_dot_customer_dot_v1_dot_customer__pb2.ListNotesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetRelation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.customer.v1.CustomerService/SetRelation',
+            moodline_dot_customer_dot_v1_dot_customer__pb2.SetRelationRequest.SerializeToString,
+            moodline_dot_customer_dot_v1_dot_customer__pb2.Customer.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveRelation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.customer.v1.CustomerService/RemoveRelation',
+            moodline_dot_customer_dot_v1_dot_customer__pb2.RemoveRelationRequest.SerializeToString,
+            moodline_dot_customer_dot_v1_dot_customer__pb2.Customer.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCustomFieldDefinitions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.customer.v1.CustomerService/ListCustomFieldDefinitions',
+            moodline_dot_customer_dot_v1_dot_customer__pb2.ListCustomFieldDefinitionsRequest.SerializeToString,
+            moodline_dot_customer_dot_v1_dot_customer__pb2.ListCustomFieldDefinitionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpsertCustomFieldDefinition(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.customer.v1.CustomerService/UpsertCustomFieldDefinition',
+            moodline_dot_customer_dot_v1_dot_customer__pb2.CustomFieldDefinition.SerializeToString,
+            moodline_dot_customer_dot_v1_dot_customer__pb2.CustomFieldDefinition.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCustomerStats(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.customer.v1.CustomerService/GetCustomerStats',
+            moodline_dot_customer_dot_v1_dot_customer__pb2.GetCustomerStatsRequest.SerializeToString,
+            moodline_dot_customer_dot_v1_dot_customer__pb2.CustomerStats.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTimeline(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.customer.v1.CustomerService/GetTimeline',
+            moodline_dot_customer_dot_v1_dot_customer__pb2.GetTimelineRequest.SerializeToString,
+            moodline_dot_customer_dot_v1_dot_customer__pb2.GetTimelineResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from moodline.customer.v1 import customer_pb2 as moodline_dot_customer_dot_v1_dot_customer__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!moodline/events/v1/customer.proto\x12\x12moodline.events.v1\x1a#moodline/customer/v1/customer.proto\"C\n\x0f\x43ustomerCreated\x12\x30\n\x08\x63ustomer\x18\x01 \x01(\x0b\x32\x1e.moodline.customer.v1.Customerb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!moodline/events/v1/customer.proto\x12\x12moodline.events.v1\x1a#moodline/customer/v1/customer.proto\"C\n\x0f\x43ustomerCreated\x12\x30\n\x08\x63ustomer\x18\x01 \x01(\x0b\x32\x1e.moodline.customer.v1.Customer\"[\n\x0f\x43ustomerUpdated\x12\x30\n\x08\x63ustomer\x18\x01 \x01(\x0b\x32\x1e.moodline.customer.v1.Customer\x12\x16\n\x0e\x63hanged_fields\x18\x02 \x03(\t\"&\n\x0f\x43ustomerDeleted\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\"a\n\x14\x43ustomerStageChanged\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x12\n\nfrom_stage\x18\x02 \x01(\t\x12\x10\n\x08to_stage\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\"T\n\x15\x43ustomerStatusChanged\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x13\n\x0b\x66rom_status\x18\x02 \x01(\t\x12\x11\n\tto_status\x18\x03 \x01(\t\"T\n\x15\x43ustomerFolderChanged\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x13\n\x0b\x66rom_folder\x18\x02 \x01(\t\x12\x11\n\tto_folder\x18\x03 \x01(\t\"4\n\x10\x43ustomerTagAdded\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x0b\n\x03tag\x18\x02 \x01(\t\"6\n\x12\x43ustomerTagRemoved\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x0b\n\x03tag\x18\x02 \x01(\t\"]\n\x16\x43ustomerConsentChanged\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12.\n\x07\x63onsent\x18\x02 \x01(\x0b\x32\x1d.moodline.customer.v1.Consent\"=\n\x11\x43ustomerNoteAdded\x12(\n\x04note\x18\x01 \x01(\x0b\x32\x1a.moodline.customer.v1.Noteb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,4 +34,22 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_CUSTOMERCREATED']._serialized_start=94
   _globals['_CUSTOMERCREATED']._serialized_end=161
+  _globals['_CUSTOMERUPDATED']._serialized_start=163
+  _globals['_CUSTOMERUPDATED']._serialized_end=254
+  _globals['_CUSTOMERDELETED']._serialized_start=256
+  _globals['_CUSTOMERDELETED']._serialized_end=294
+  _globals['_CUSTOMERSTAGECHANGED']._serialized_start=296
+  _globals['_CUSTOMERSTAGECHANGED']._serialized_end=393
+  _globals['_CUSTOMERSTATUSCHANGED']._serialized_start=395
+  _globals['_CUSTOMERSTATUSCHANGED']._serialized_end=479
+  _globals['_CUSTOMERFOLDERCHANGED']._serialized_start=481
+  _globals['_CUSTOMERFOLDERCHANGED']._serialized_end=565
+  _globals['_CUSTOMERTAGADDED']._serialized_start=567
+  _globals['_CUSTOMERTAGADDED']._serialized_end=619
+  _globals['_CUSTOMERTAGREMOVED']._serialized_start=621
+  _globals['_CUSTOMERTAGREMOVED']._serialized_end=675
+  _globals['_CUSTOMERCONSENTCHANGED']._serialized_start=677
+  _globals['_CUSTOMERCONSENTCHANGED']._serialized_end=770
+  _globals['_CUSTOMERNOTEADDED']._serialized_start=772
+  _globals['_CUSTOMERNOTEADDED']._serialized_end=833
 # @@protoc_insertion_point(module_scope)

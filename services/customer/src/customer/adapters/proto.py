@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
-from google.protobuf import timestamp_pb2
+from datetime import datetime
+
+from google.protobuf import struct_pb2, timestamp_pb2
 from moodline.customer.v1 import customer_pb2
 
 from customer.domain.model import Customer
 
 
-def _ts(value) -> timestamp_pb2.Timestamp:  # type: ignore[no-untyped-def]
+def _ts(value: datetime | None) -> timestamp_pb2.Timestamp | None:
+    if value is None:
+        return None
     ts = timestamp_pb2.Timestamp()
     ts.FromDatetime(value)
     return ts
 
 
+def struct(values: dict) -> struct_pb2.Struct:
+    out = struct_pb2.Struct()
+    out.update(values)
+    return out
+
+
 def customer_to_proto(customer: Customer) -> customer_pb2.Customer:
+    r = customer.read
+    emotions = r.sentiment_emotions
     return customer_pb2.Customer(
         id=str(customer.id),
         first_name=customer.first_name,
@@ -25,4 +37,60 @@ def customer_to_proto(customer: Customer) -> customer_pb2.Customer:
         lifecycle_stage=customer.lifecycle_stage.value,
         created_at=_ts(customer.created_at),
         updated_at=_ts(customer.updated_at),
+        version=customer.version,
+        addresses=[customer_pb2.Address(**a) for a in customer.addresses],
+        preferred_channel=customer.preferred_channel,
+        preferred_contact_time=customer.preferred_contact_time,
+        language=customer.language,
+        timezone=customer.timezone,
+        tags=customer.tags,
+        folder=customer.folder,
+        custom_fields=struct(customer.custom_fields) if customer.custom_fields else None,
+        relations=[
+            customer_pb2.Relation(customer_id=str(x.customer_id), role=x.role, label=x.label)
+            for x in customer.relations
+        ],
+        workers=customer.workers,
+        call_status=customer.call_status,
+        vip=customer.is_vip,
+        vip_manual=customer.vip_manual,
+        consents=[
+            customer_pb2.Consent(
+                kind=kind,
+                granted=state["granted"],
+                source=state.get("source", ""),
+                changed_at=_ts(datetime.fromisoformat(state["at"])),
+            )
+            for kind, state in sorted(customer.consents.items())
+        ],
+        avatar_color=customer.avatar_color,
+        lifetime_value_minor=r.ltv_minor,
+        currency=r.currency,
+        bookings_count=r.bookings_count,
+        purchases_count=r.purchases_count,
+        average_order_value_minor=r.aov_minor,
+        interactions_count=r.interactions_count,
+        last_contact_at=_ts(r.last_contact_at),
+        most_common_channel=r.most_common_channel,
+        sentiment=customer_pb2.CustomerSentiment(
+            label=r.sentiment_label,
+            score=r.sentiment_score,
+            frustration=emotions.get("frustration", 0.0),
+            satisfaction=emotions.get("satisfaction", 0.0),
+            confusion=emotions.get("confusion", 0.0),
+            urgency=emotions.get("urgency", 0.0),
+            trend=r.sentiment_trend,
+        )
+        if r.sentiment_label
+        else None,
+        last_activity_at=_ts(r.last_activity_at or customer.created_at),
+        stage_history=[
+            customer_pb2.StageChange(
+                from_stage=s.from_stage,
+                to_stage=s.to_stage,
+                reason=s.reason,
+                changed_at=_ts(s.changed_at),
+            )
+            for s in customer.stage_history
+        ],
     )

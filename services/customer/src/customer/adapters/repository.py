@@ -3,21 +3,45 @@
 from __future__ import annotations
 
 import base64
+import json
 import uuid
-from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from moodline_kit.errors import InvalidArgument
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from customer.adapters.tables import customer_emails, customer_phones, customers, tenant_settings
+from customer.adapters.tables import (
+    custom_field_definitions,
+    customer_consents,
+    customer_emails,
+    customer_notes,
+    customer_phones,
+    customer_relations,
+    customer_stage_history,
+    customer_stats,
+    customer_timeline,
+    customers,
+    tenant_settings,
+)
 from customer.domain import contacts
-from customer.domain.model import Customer, Email, LifecycleStage, Phone
+from customer.domain.custom_fields import Definition, FieldType
+from customer.domain.listing import ListQuery, Segment, Sort, Thresholds
+from customer.domain.model import (
+    Customer,
+    Email,
+    LifecycleStage,
+    Phone,
+    ReadModel,
+    Relation,
+    StageChange,
+)
 
 DEFAULT_COUNTRY = "US"
+c = customers.c
 
 
 @dataclass(frozen=True)
@@ -26,16 +50,74 @@ class Page:
     next_cursor: str
 
 
-def encode_cursor(created_at: datetime, customer_id: uuid.UUID) -> str:
-    raw = f"{created_at.isoformat()}|{customer_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+@dataclass(frozen=True)
+class Stats:
+    total: int = 0
+    vip: int = 0
+    happy: int = 0
+    problem: int = 0
+    total_ltv_minor: int = 0
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+@dataclass(frozen=True)
+class TimelineEntry:
+    id: int
+    kind: str
+    type: str
+    summary: str
+    data: dict
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class Note:
+    id: uuid.UUID
+    customer_id: uuid.UUID
+    text: str
+    author: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ConsentRecord:
+    kind: str
+    granted: bool
+    source: str
+    changed_at: datetime
+
+
+# sort -> (column, descending)
+SORTS: dict[Sort, tuple[sa.ColumnElement, bool]] = {
+    Sort.RECENT: (c.created_at, True),
+    Sort.NAME: (c.sort_name, False),
+    Sort.CONVERSATIONS: (c.interactions_count, True),
+    Sort.LTV: (c.ltv_minor, True),
+    Sort.LAST_INTERACTION: (c.last_activity_at, True),
+}
+
+
+def _b64(raw: str) -> str:
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def encode_cursor(key: Any, customer_id: uuid.UUID, sort: Sort = Sort.RECENT) -> str:
+    value = key.isoformat() if isinstance(key, datetime) else key
+    return _b64(json.dumps([sort.value, value, str(customer_id)], separators=(",", ":")))
+
+
+def decode_cursor(cursor: str, sort: Sort = Sort.RECENT) -> tuple[Any, uuid.UUID]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        created, ident = raw.split("|", 1)
-        return datetime.fromisoformat(created), uuid.UUID(ident)
+        name, value, ident = json.loads(raw)
+        if name != sort.value:
+            raise ValueError("cursor of another sort")
+        if sort in (Sort.RECENT, Sort.LAST_INTERACTION):
+            value = datetime.fromisoformat(value)
+        elif sort is Sort.NAME:
+            value = str(value)
+        else:
+            value = int(value)
+        return value, uuid.UUID(ident)
     except Exception as exc:
         raise InvalidArgument.of("page_token", "malformed cursor") from exc
 
@@ -44,25 +126,142 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def search_condition(text: str) -> sa.ColumnElement[bool] | None:
+    text = text.strip().lower()
+    if not text:
+        return None
+    patterns = [f"%{_escape_like(text)}%"]
+    if contacts.looks_like_phone(text):
+        digit_query = contacts.digits(text)
+        patterns.append(f"%{digit_query}%")
+        if digit_query.lstrip("0") and digit_query.lstrip("0") != digit_query:
+            patterns.append(f"%{digit_query.lstrip('0')}%")
+    patterns = list(dict.fromkeys(patterns))
+    return sa.or_(*(c.search_doc.like(p) for p in patterns))
+
+
+def _row_values(customer: Customer) -> dict[str, Any]:
+    r = customer.read
+    return {
+        "first_name": customer.first_name,
+        "last_name": customer.last_name,
+        "company": customer.company,
+        "lifecycle_stage": customer.lifecycle_stage.value,
+        "search_doc": customer.search_document,
+        "sort_name": customer.sort_name,
+        "phones": [{"number": p.number, "primary": p.primary} for p in customer.phones],
+        "emails": [{"address": e.address, "primary": e.primary} for e in customer.emails],
+        "addresses": customer.addresses,
+        "preferred_channel": customer.preferred_channel,
+        "preferred_contact_time": customer.preferred_contact_time,
+        "language": customer.language,
+        "timezone": customer.timezone,
+        "tags": customer.tags,
+        "folder": customer.folder,
+        "custom_fields": customer.custom_fields,
+        "workers": customer.workers,
+        "call_status": customer.call_status,
+        "is_vip": customer.is_vip,
+        "vip_manual": customer.vip_manual,
+        "consents": customer.consents,
+        "avatar_color": customer.avatar_color,
+        "qualified": customer.qualified,
+        "ltv_minor": r.ltv_minor,
+        "currency": r.currency,
+        "bookings_count": r.bookings_count,
+        "purchases_count": r.purchases_count,
+        "aov_minor": r.aov_minor,
+        "interactions_count": r.interactions_count,
+        "channel_counts": r.channel_counts,
+        "most_common_channel": r.most_common_channel,
+        "last_contact_at": r.last_contact_at,
+        "last_purchase_at": r.last_purchase_at,
+        "last_activity_at": r.last_activity_at or customer.created_at,
+        "sentiment_label": r.sentiment_label,
+        "sentiment_score": r.sentiment_score,
+        "sentiment_emotions": r.sentiment_emotions,
+        "sentiment_trend": r.sentiment_trend,
+        "stage_changed_at": customer.stage_changed_at,
+        "updated_at": customer.updated_at,
+    }
+
+
+def customer_from_row(r: Any) -> Customer:
+    return Customer(
+        id=r.id,
+        tenant_id=r.tenant_id,
+        first_name=r.first_name,
+        last_name=r.last_name,
+        company=r.company,
+        phones=[Phone(p["number"], p["primary"]) for p in r.phones],
+        emails=[Email(e["address"], e["primary"]) for e in r.emails],
+        lifecycle_stage=LifecycleStage(r.lifecycle_stage),
+        created_at=r.created_at,
+        updated_at=r.updated_at,
+        version=r.version,
+        addresses=list(r.addresses),
+        preferred_channel=r.preferred_channel,
+        preferred_contact_time=r.preferred_contact_time,
+        language=r.language,
+        timezone=r.timezone,
+        tags=list(r.tags),
+        folder=r.folder,
+        custom_fields=dict(r.custom_fields),
+        workers=list(r.workers),
+        call_status=r.call_status,
+        is_vip=r.is_vip,
+        vip_manual=r.vip_manual,
+        consents=dict(r.consents),
+        avatar_color=r.avatar_color,
+        qualified=r.qualified,
+        stage_changed_at=r.stage_changed_at,
+        read=ReadModel(
+            ltv_minor=r.ltv_minor,
+            currency=r.currency,
+            bookings_count=r.bookings_count,
+            purchases_count=r.purchases_count,
+            aov_minor=r.aov_minor,
+            interactions_count=r.interactions_count,
+            channel_counts=dict(r.channel_counts),
+            most_common_channel=r.most_common_channel,
+            last_contact_at=r.last_contact_at,
+            last_purchase_at=r.last_purchase_at,
+            last_activity_at=r.last_activity_at,
+            sentiment_label=r.sentiment_label,
+            sentiment_score=r.sentiment_score,
+            sentiment_emotions=dict(r.sentiment_emotions),
+            sentiment_trend=r.sentiment_trend,
+        ),
+    )
+
+
+# The list reads every column but the search document and the per-channel counts.
+LIST_COLUMNS = [col for col in customers.c if col.name not in ("search_doc",)]
+
+
 class CustomerRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
     async def add(self, customer: Customer) -> None:
+        values = _row_values(customer)
         await self._session.execute(
             customers.insert().values(
                 id=customer.id,
                 tenant_id=customer.tenant_id,
-                first_name=customer.first_name,
-                last_name=customer.last_name,
-                company=customer.company,
-                lifecycle_stage=customer.lifecycle_stage.value,
-                search_doc=customer.search_document,
                 version=customer.version,
                 created_at=customer.created_at,
-                updated_at=customer.updated_at,
+                **values,
             )
         )
+        await self._write_contacts(customer)
+
+    async def _write_contacts(self, customer: Customer, *, replace: bool = False) -> None:
+        if replace:
+            for table in (customer_phones, customer_emails):
+                await self._session.execute(
+                    table.delete().where(table.c.customer_id == customer.id)
+                )
         if customer.phones:
             await self._session.execute(
                 customer_phones.insert(),
@@ -92,6 +291,34 @@ class CustomerRepository:
                 ],
             )
 
+    async def save(
+        self, customer: Customer, *, expected_version: int | None, contacts_changed: bool
+    ) -> bool:
+        """Write the aggregate back; False when `expected_version` no longer matches."""
+        stmt = (
+            customers.update()
+            .where(c.tenant_id == customer.tenant_id, c.id == customer.id)
+            .values(version=c.version + 1, **_row_values(customer))
+            .returning(c.version)
+        )
+        if expected_version is not None:
+            stmt = stmt.where(c.version == expected_version)
+        version = (await self._session.execute(stmt)).scalar()
+        if version is None:
+            return False
+        customer.version = version
+        if contacts_changed:
+            await self._write_contacts(customer, replace=True)
+        return True
+
+    async def delete(
+        self, tenant_id: uuid.UUID, customer_id: uuid.UUID, expected_version: int | None
+    ) -> bool:
+        stmt = customers.delete().where(c.tenant_id == tenant_id, c.id == customer_id)
+        if expected_version is not None:
+            stmt = stmt.where(c.version == expected_version)
+        return (await self._session.execute(stmt.returning(c.id))).first() is not None
+
     async def lock_contact(self, tenant_id: uuid.UUID, contact: str) -> None:
         """Serialise, until the transaction ends, everyone resolving this tenant's contact."""
         await self._session.execute(
@@ -117,86 +344,330 @@ class CustomerRepository:
     async def _find_by(self, owners: sa.Select, tenant_id: uuid.UUID) -> Customer | None:
         row = (
             await self._session.execute(
-                sa.select(customers)
-                .where(customers.c.tenant_id == tenant_id, customers.c.id.in_(owners))
-                .order_by(customers.c.created_at, customers.c.id)
+                sa.select(*LIST_COLUMNS)
+                .where(c.tenant_id == tenant_id, c.id.in_(owners))
+                .order_by(c.created_at, c.id)
                 .limit(1)
             )
         ).first()
+        return None if row is None else customer_from_row(row)
+
+    async def get(
+        self,
+        tenant_id: uuid.UUID,
+        customer_id: uuid.UUID,
+        *,
+        for_update: bool = False,
+        full: bool = True,
+    ) -> Customer | None:
+        stmt = sa.select(*LIST_COLUMNS).where(c.tenant_id == tenant_id, c.id == customer_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        row = (await self._session.execute(stmt)).first()
         if row is None:
             return None
-        return (await self._hydrate(tenant_id, [row]))[0]
+        customer = customer_from_row(row)
+        if full:
+            customer.relations = await self.relations(tenant_id, customer_id)
+            customer.stage_history = await self.stage_history(tenant_id, customer_id)
+        return customer
 
-    async def get(self, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> Customer | None:
-        row = (
-            await self._session.execute(
-                sa.select(customers).where(
-                    customers.c.tenant_id == tenant_id, customers.c.id == customer_id
-                )
+    async def exists(self, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> bool:
+        return (
+            await self._session.scalar(
+                sa.select(sa.literal(1)).where(c.tenant_id == tenant_id, c.id == customer_id)
             )
-        ).first()
-        if row is None:
-            return None
-        return (await self._hydrate(tenant_id, [row]))[0]
+        ) is not None
 
-    async def list(self, tenant_id: uuid.UUID, *, query: str, limit: int, cursor: str) -> Page:
-        stmt = sa.select(customers).where(customers.c.tenant_id == tenant_id)
-        text = query.strip().lower()
-        if text:
-            patterns = [f"%{_escape_like(text)}%"]
-            if contacts.looks_like_phone(text):
-                digit_query = contacts.digits(text)
-                patterns.append(f"%{digit_query}%")
-                if digit_query.lstrip("0") and digit_query.lstrip("0") != digit_query:
-                    patterns.append(f"%{digit_query.lstrip('0')}%")
-            stmt = stmt.where(sa.or_(*(customers.c.search_doc.like(p) for p in patterns)))
+    async def list(
+        self,
+        tenant_id: uuid.UUID,
+        query: ListQuery,
+        *,
+        thresholds: Thresholds,
+        limit: int,
+        cursor: str,
+        now: datetime | None = None,
+    ) -> Page:
+        now = now or datetime.now(UTC)
+        stmt = sa.select(*LIST_COLUMNS).where(c.tenant_id == tenant_id)
+        for condition in list_conditions(query, thresholds, now):
+            stmt = stmt.where(condition)
+        column, descending = SORTS[query.sort]
         if cursor:
-            created, ident = decode_cursor(cursor)
-            stmt = stmt.where(
-                sa.tuple_(customers.c.created_at, customers.c.id) < sa.tuple_(created, ident)
-            )
-        stmt = stmt.order_by(customers.c.created_at.desc(), customers.c.id.desc()).limit(limit + 1)
+            key, ident = decode_cursor(cursor, query.sort)
+            after = sa.tuple_(column, c.id)
+            bound = sa.tuple_(sa.literal(key, column.type), sa.literal(ident, c.id.type))
+            stmt = stmt.where(after < bound if descending else after > bound)
+        order = (column.desc(), c.id.desc()) if descending else (column.asc(), c.id.asc())
+        stmt = stmt.order_by(*order).limit(limit + 1)
         rows = (await self._session.execute(stmt)).all()
         more = len(rows) > limit
         rows = rows[:limit]
-        items = await self._hydrate(tenant_id, rows)
-        next_cursor = encode_cursor(rows[-1].created_at, rows[-1].id) if more and rows else ""
-        return Page(items, next_cursor)
+        next_cursor = ""
+        if more and rows:
+            last = rows[-1]
+            next_cursor = encode_cursor(getattr(last, column.name), last.id, query.sort)
+        return Page([customer_from_row(r) for r in rows], next_cursor)
 
-    async def _hydrate(self, tenant_id: uuid.UUID, rows: list) -> list[Customer]:
-        ids = [r.id for r in rows]
-        if not ids:
-            return []
-        phones: dict[uuid.UUID, list[Phone]] = defaultdict(list)
-        emails: dict[uuid.UUID, list[Email]] = defaultdict(list)
-        for p in await self._session.execute(
-            sa.select(customer_phones)
-            .where(customer_phones.c.tenant_id == tenant_id, customer_phones.c.customer_id.in_(ids))
-            .order_by(customer_phones.c.position)
-        ):
-            phones[p.customer_id].append(Phone(p.e164, p.is_primary))
-        for e in await self._session.execute(
-            sa.select(customer_emails)
-            .where(customer_emails.c.tenant_id == tenant_id, customer_emails.c.customer_id.in_(ids))
-            .order_by(customer_emails.c.position)
-        ):
-            emails[e.customer_id].append(Email(e.address, e.is_primary))
-        return [
-            Customer(
-                id=r.id,
-                tenant_id=r.tenant_id,
-                first_name=r.first_name,
-                last_name=r.last_name,
-                company=r.company,
-                phones=phones[r.id],
-                emails=emails[r.id],
-                lifecycle_stage=LifecycleStage(r.lifecycle_stage),
-                created_at=r.created_at,
-                updated_at=r.updated_at,
-                version=r.version,
+    async def stats(self, tenant_id: uuid.UUID) -> Stats:
+        row = (
+            await self._session.execute(
+                sa.select(customer_stats).where(customer_stats.c.tenant_id == tenant_id)
             )
-            for r in rows
-        ]
+        ).first()
+        if row is None:
+            return Stats()
+        return Stats(row.total, row.vip, row.happy, row.problem, row.total_ltv_minor)
+
+    async def inactive_candidates(
+        self, *, now: datetime, at_risk_after: timedelta, churned_after: timedelta, limit: int
+    ) -> list[Customer]:
+        """Customers (any tenant) whose inactivity calls for At Risk or Churned and who are not
+        there yet; locked, skipping rows another job holds."""
+        stmt = (
+            sa.select(*LIST_COLUMNS)
+            .where(
+                c.lifecycle_stage != "churned",
+                c.last_activity_at < now - at_risk_after,
+                sa.or_(c.lifecycle_stage != "at_risk", c.last_activity_at < now - churned_after),
+            )
+            .order_by(c.last_activity_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return [customer_from_row(r) for r in (await self._session.execute(stmt)).all()]
+
+    # --- history, timeline, notes, consents, relations -------------------------------------
+    async def add_stage_change(
+        self, tenant_id: uuid.UUID, customer_id: uuid.UUID, change: StageChange
+    ) -> None:
+        await self._session.execute(
+            customer_stage_history.insert().values(
+                tenant_id=tenant_id,
+                customer_id=customer_id,
+                from_stage=change.from_stage,
+                to_stage=change.to_stage,
+                reason=change.reason,
+                changed_at=change.changed_at,
+            )
+        )
+
+    async def stage_history(
+        self, tenant_id: uuid.UUID, customer_id: uuid.UUID
+    ) -> list[StageChange]:
+        t = customer_stage_history.c
+        rows = await self._session.execute(
+            sa.select(t.from_stage, t.to_stage, t.reason, t.changed_at)
+            .where(t.tenant_id == tenant_id, t.customer_id == customer_id)
+            .order_by(t.id.desc())
+            .limit(100)
+        )
+        return [StageChange(*r) for r in rows]
+
+    async def add_timeline(
+        self,
+        tenant_id: uuid.UUID,
+        customer_id: uuid.UUID,
+        *,
+        kind: str,
+        type: str,
+        summary: str,
+        data: dict | None = None,
+        occurred_at: datetime | None = None,
+    ) -> None:
+        await self._session.execute(
+            customer_timeline.insert().values(
+                tenant_id=tenant_id,
+                customer_id=customer_id,
+                kind=kind,
+                type=type,
+                summary=summary[:500],
+                data=data or {},
+                occurred_at=occurred_at or datetime.now(UTC),
+            )
+        )
+
+    async def timeline(
+        self, tenant_id: uuid.UUID, customer_id: uuid.UUID, *, limit: int, cursor: str
+    ) -> tuple[list[TimelineEntry], str]:
+        t = customer_timeline.c
+        stmt = sa.select(t.id, t.kind, t.type, t.summary, t.data, t.occurred_at).where(
+            t.tenant_id == tenant_id, t.customer_id == customer_id
+        )
+        if cursor:
+            try:
+                raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+                when, ident = raw.split("|", 1)
+                key = (datetime.fromisoformat(when), int(ident))
+            except Exception as exc:
+                raise InvalidArgument.of("page_token", "malformed cursor") from exc
+            stmt = stmt.where(sa.tuple_(t.occurred_at, t.id) < sa.tuple_(*key))
+        stmt = stmt.order_by(t.occurred_at.desc(), t.id.desc()).limit(limit + 1)
+        rows = (await self._session.execute(stmt)).all()
+        more = len(rows) > limit
+        entries = [TimelineEntry(*r) for r in rows[:limit]]
+        next_cursor = ""
+        if more and entries:
+            last = entries[-1]
+            next_cursor = _b64(f"{last.occurred_at.isoformat()}|{last.id}")
+        return entries, next_cursor
+
+    async def add_note(self, tenant_id: uuid.UUID, note: Note) -> None:
+        await self._session.execute(
+            customer_notes.insert().values(
+                id=note.id,
+                tenant_id=tenant_id,
+                customer_id=note.customer_id,
+                text=note.text,
+                author=note.author,
+                created_at=note.created_at,
+            )
+        )
+
+    async def notes(self, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> list[Note]:
+        t = customer_notes.c
+        rows = await self._session.execute(
+            sa.select(t.id, t.customer_id, t.text, t.author, t.created_at)
+            .where(t.tenant_id == tenant_id, t.customer_id == customer_id)
+            .order_by(t.created_at.desc())
+            .limit(500)
+        )
+        return [Note(*r) for r in rows]
+
+    async def add_consent(
+        self, tenant_id: uuid.UUID, customer_id: uuid.UUID, record: ConsentRecord
+    ) -> None:
+        await self._session.execute(
+            customer_consents.insert().values(
+                tenant_id=tenant_id,
+                customer_id=customer_id,
+                kind=record.kind,
+                granted=record.granted,
+                source=record.source,
+                changed_at=record.changed_at,
+            )
+        )
+
+    async def consent_history(
+        self, tenant_id: uuid.UUID, customer_id: uuid.UUID
+    ) -> list[ConsentRecord]:
+        t = customer_consents.c
+        rows = await self._session.execute(
+            sa.select(t.kind, t.granted, t.source, t.changed_at)
+            .where(t.tenant_id == tenant_id, t.customer_id == customer_id)
+            .order_by(t.id.desc())
+        )
+        return [ConsentRecord(*r) for r in rows]
+
+    async def set_relation(
+        self, tenant_id: uuid.UUID, parent: uuid.UUID, child: uuid.UUID, label: str
+    ) -> None:
+        stmt = insert(customer_relations).values(
+            tenant_id=tenant_id, parent_id=parent, child_id=child, label=label
+        )
+        await self._session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[customer_relations.c.parent_id, customer_relations.c.child_id],
+                set_={"label": label},
+            )
+        )
+
+    async def remove_relation(
+        self, tenant_id: uuid.UUID, parent: uuid.UUID, child: uuid.UUID
+    ) -> bool:
+        t = customer_relations.c
+        result = await self._session.execute(
+            customer_relations.delete()
+            .where(t.tenant_id == tenant_id, t.parent_id == parent, t.child_id == child)
+            .returning(t.parent_id)
+        )
+        return result.first() is not None
+
+    async def relations(self, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> list[Relation]:
+        t = customer_relations.c
+        rows = await self._session.execute(
+            sa.select(t.parent_id, t.child_id, t.label).where(
+                t.tenant_id == tenant_id,
+                sa.or_(t.parent_id == customer_id, t.child_id == customer_id),
+            )
+        )
+        out = []
+        for parent, child, label in rows:
+            if parent == customer_id:
+                out.append(Relation(child, "child", label))
+            else:
+                out.append(Relation(parent, "parent", label))
+        return out
+
+    async def is_ancestor(self, tenant_id: uuid.UUID, candidate: uuid.UUID, of: uuid.UUID) -> bool:
+        """True when `candidate` is `of` itself or one of its ancestors (cycle guard)."""
+        t = customer_relations.c
+        ancestors = (
+            sa.select(t.parent_id.label("id"))
+            .where(t.tenant_id == tenant_id, t.child_id == of)
+            .cte("ancestors", recursive=True)
+        )
+        ancestors = ancestors.union(
+            sa.select(t.parent_id).where(t.tenant_id == tenant_id, t.child_id == ancestors.c.id)
+        )
+        if candidate == of:
+            return True
+        found = await self._session.scalar(
+            sa.select(sa.literal(1)).where(ancestors.c.id == candidate).limit(1)
+        )
+        return found is not None
+
+
+def list_conditions(
+    query: ListQuery, thresholds: Thresholds, now: datetime
+) -> list[sa.ColumnElement[bool]]:
+    out: list[sa.ColumnElement[bool]] = []
+    text = search_condition(query.text)
+    if text is not None:
+        if query.extra_ids:
+            ids = [uuid.UUID(i) for i in query.extra_ids]
+            text = sa.or_(text, c.id.in_(ids))
+        out.append(text)
+    seg = query.segment
+    if seg is Segment.VIP:
+        out.append(c.is_vip)
+    elif seg is Segment.HIGH_VALUE:
+        out.append(c.ltv_minor >= thresholds.high_value_ltv_minor)
+    elif seg is Segment.AT_RISK:
+        out.append(c.lifecycle_stage == "at_risk")
+    elif seg is Segment.RECENT:
+        out.append(c.last_activity_at >= now - timedelta(days=thresholds.recent_days))
+    elif seg is Segment.INACTIVE:
+        out.append(c.last_activity_at < now - timedelta(days=thresholds.inactive_days))
+    elif seg is Segment.HAPPY:
+        out.append(c.sentiment_label == "happy")
+    elif seg is Segment.PROBLEM:
+        out.append(c.sentiment_label == "frustrated")
+    if query.stage:
+        out.append(c.lifecycle_stage == query.stage)
+    if query.tag:
+        out.append(c.tags.contains(sa.cast([query.tag], c.tags.type)))
+    if query.folder:
+        out.append(c.folder == query.folder)
+    if query.channel:
+        out.append(
+            sa.or_(
+                c.preferred_channel == query.channel,
+                sa.and_(c.preferred_channel == "", c.most_common_channel == query.channel),
+            )
+        )
+    if query.sentiment:
+        out.append(c.sentiment_label == query.sentiment)
+    if query.min_ltv_minor is not None:
+        out.append(c.ltv_minor >= query.min_ltv_minor)
+    if query.min_conversations is not None:
+        out.append(c.interactions_count >= query.min_conversations)
+    if query.last_contact_within_days is not None:
+        out.append(c.last_contact_at >= now - timedelta(days=query.last_contact_within_days))
+    if query.custom_fields:
+        out.append(c.custom_fields.contains(sa.cast(query.custom_fields, JSONB)))
+    return out
 
 
 class TenantSettingsRepository:
@@ -211,11 +682,69 @@ class TenantSettingsRepository:
         )
         return value or DEFAULT_COUNTRY
 
+    async def thresholds(self, tenant_id: uuid.UUID) -> Thresholds:
+        t = tenant_settings.c
+        row = (
+            await self._session.execute(
+                sa.select(t.high_value_ltv_minor, t.recent_days, t.inactive_days).where(
+                    t.tenant_id == tenant_id
+                )
+            )
+        ).first()
+        return Thresholds(*row) if row else Thresholds()
+
+    async def settings(self, tenant_id: uuid.UUID) -> tuple[str, Thresholds]:
+        t = tenant_settings.c
+        row = (
+            await self._session.execute(
+                sa.select(
+                    t.default_country, t.high_value_ltv_minor, t.recent_days, t.inactive_days
+                ).where(t.tenant_id == tenant_id)
+            )
+        ).first()
+        if row is None:
+            return DEFAULT_COUNTRY, Thresholds()
+        return row[0], Thresholds(*row[1:])
+
     async def set_default_country(self, tenant_id: uuid.UUID, country: str) -> None:
-        stmt = insert(tenant_settings).values(tenant_id=tenant_id, default_country=country)
+        await self.update(tenant_id, {"default_country": country})
+
+    async def update(self, tenant_id: uuid.UUID, values: dict[str, Any]) -> None:
+        stmt = insert(tenant_settings).values(tenant_id=tenant_id, **values)
         await self._session.execute(
             stmt.on_conflict_do_update(
                 index_elements=[tenant_settings.c.tenant_id],
-                set_={"default_country": country, "updated_at": sa.func.now()},
+                set_={**values, "updated_at": sa.func.now()},
+            )
+        )
+
+    async def definitions(self, tenant_id: uuid.UUID) -> dict[str, Definition]:
+        t = custom_field_definitions.c
+        rows = await self._session.execute(
+            sa.select(t.key, t.label, t.type, t.options)
+            .where(t.tenant_id == tenant_id)
+            .order_by(t.key)
+        )
+        return {
+            key: Definition(key, label, FieldType(kind), tuple(options))
+            for key, label, kind, options in rows
+        }
+
+    async def upsert_definition(self, tenant_id: uuid.UUID, definition: Definition) -> None:
+        values = {
+            "label": definition.label,
+            "type": definition.type.value,
+            "options": list(definition.options),
+        }
+        stmt = insert(custom_field_definitions).values(
+            tenant_id=tenant_id, key=definition.key, **values
+        )
+        await self._session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[
+                    custom_field_definitions.c.tenant_id,
+                    custom_field_definitions.c.key,
+                ],
+                set_=values,
             )
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+import sqlalchemy.dialects.postgresql
 from moodline_kit.db import kit_tables, new_metadata
 from sqlalchemy.dialects.postgresql import UUID
 
@@ -78,4 +79,174 @@ tenant_settings = sa.Table(
     sa.Column(
         "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
     ),
+)
+
+# --- 360° profile, read model, lifecycle, timeline (migration 0002) -------------------------
+JSONB = sa.dialects.postgresql.JSONB
+ARRAY = sa.dialects.postgresql.ARRAY
+_profile_columns = [
+    sa.Column("sort_name", sa.Text, nullable=False, server_default=""),
+    sa.Column("phones", JSONB, nullable=False, server_default="[]"),
+    sa.Column("emails", JSONB, nullable=False, server_default="[]"),
+    sa.Column("addresses", JSONB, nullable=False, server_default="[]"),
+    sa.Column("preferred_channel", sa.Text, nullable=False, server_default=""),
+    sa.Column("preferred_contact_time", sa.Text, nullable=False, server_default=""),
+    sa.Column("language", sa.Text, nullable=False, server_default=""),
+    sa.Column("timezone", sa.Text, nullable=False, server_default=""),
+    sa.Column("tags", ARRAY(sa.Text), nullable=False, server_default="{}"),
+    sa.Column("folder", sa.Text, nullable=False, server_default=""),
+    sa.Column("custom_fields", JSONB, nullable=False, server_default="{}"),
+    sa.Column("workers", ARRAY(sa.Text), nullable=False, server_default="{}"),
+    sa.Column("call_status", sa.Text, nullable=False, server_default=""),
+    sa.Column("is_vip", sa.Boolean, nullable=False, server_default="false"),
+    sa.Column("vip_manual", sa.Boolean, nullable=False, server_default="false"),
+    sa.Column("consents", JSONB, nullable=False, server_default="{}"),
+    sa.Column("avatar_color", sa.Text, nullable=False, server_default=""),
+    sa.Column("qualified", sa.Boolean, nullable=False, server_default="false"),
+    sa.Column("ltv_minor", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("currency", sa.Text, nullable=False, server_default=""),
+    sa.Column("bookings_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("purchases_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("aov_minor", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("interactions_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("channel_counts", JSONB, nullable=False, server_default="{}"),
+    sa.Column("most_common_channel", sa.Text, nullable=False, server_default=""),
+    sa.Column("last_contact_at", sa.DateTime(timezone=True)),
+    sa.Column("last_purchase_at", sa.DateTime(timezone=True)),
+    sa.Column("last_activity_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("sentiment_label", sa.Text, nullable=False, server_default=""),
+    sa.Column("sentiment_score", sa.Float, nullable=False, server_default="0"),
+    sa.Column("sentiment_emotions", JSONB, nullable=False, server_default="{}"),
+    sa.Column("sentiment_trend", sa.Text, nullable=False, server_default=""),
+    sa.Column("stage_changed_at", sa.DateTime(timezone=True)),
+]
+for _column in _profile_columns:
+    customers.append_column(_column)
+
+tenant_settings.append_column(
+    sa.Column("high_value_ltv_minor", sa.BigInteger, nullable=False, server_default="100000")
+)
+tenant_settings.append_column(
+    sa.Column("recent_days", sa.Integer, nullable=False, server_default="30")
+)
+tenant_settings.append_column(
+    sa.Column("inactive_days", sa.Integer, nullable=False, server_default="90")
+)
+
+customer_stats = sa.Table(
+    "customer_stats",
+    metadata,
+    sa.Column("tenant_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("total", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("vip", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("happy", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("problem", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("total_ltv_minor", sa.BigInteger, nullable=False, server_default="0"),
+)
+
+custom_field_definitions = sa.Table(
+    "custom_field_definitions",
+    metadata,
+    sa.Column("tenant_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("label", sa.Text, nullable=False),
+    sa.Column("type", sa.Text, nullable=False),
+    sa.Column("options", ARRAY(sa.Text), nullable=False, server_default="{}"),
+)
+
+customer_relations = sa.Table(
+    "customer_relations",
+    metadata,
+    sa.Column("tenant_id", UUID(as_uuid=True), nullable=False),
+    sa.Column(
+        "parent_id",
+        UUID(as_uuid=True),
+        sa.ForeignKey("customers.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column(
+        "child_id",
+        UUID(as_uuid=True),
+        sa.ForeignKey("customers.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("label", sa.Text, nullable=False, server_default=""),
+)
+sa.Index("ix_customer_relations_child", customer_relations.c.child_id)
+
+customer_notes = sa.Table(
+    "customer_notes",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("tenant_id", UUID(as_uuid=True), nullable=False),
+    sa.Column(
+        "customer_id",
+        UUID(as_uuid=True),
+        sa.ForeignKey("customers.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("author", sa.Text, nullable=False, server_default=""),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+sa.Index("ix_customer_notes_customer", customer_notes.c.customer_id, customer_notes.c.created_at)
+
+customer_consents = sa.Table(
+    "customer_consents",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("tenant_id", UUID(as_uuid=True), nullable=False),
+    sa.Column(
+        "customer_id",
+        UUID(as_uuid=True),
+        sa.ForeignKey("customers.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("granted", sa.Boolean, nullable=False),
+    sa.Column("source", sa.Text, nullable=False, server_default=""),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+)
+sa.Index("ix_customer_consents_customer", customer_consents.c.customer_id, customer_consents.c.id)
+
+customer_stage_history = sa.Table(
+    "customer_stage_history",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("tenant_id", UUID(as_uuid=True), nullable=False),
+    sa.Column(
+        "customer_id",
+        UUID(as_uuid=True),
+        sa.ForeignKey("customers.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("from_stage", sa.Text, nullable=False),
+    sa.Column("to_stage", sa.Text, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+)
+sa.Index("ix_customer_stage_history_customer", customer_stage_history.c.customer_id)
+
+customer_timeline = sa.Table(
+    "customer_timeline",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("tenant_id", UUID(as_uuid=True), nullable=False),
+    sa.Column(
+        "customer_id",
+        UUID(as_uuid=True),
+        sa.ForeignKey("customers.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("type", sa.Text, nullable=False),
+    sa.Column("summary", sa.Text, nullable=False, server_default=""),
+    sa.Column("data", JSONB, nullable=False, server_default="{}"),
+    sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+)
+sa.Index(
+    "ix_customer_timeline_feed",
+    customer_timeline.c.customer_id,
+    customer_timeline.c.occurred_at.desc(),
+    customer_timeline.c.id.desc(),
 )

@@ -1,3 +1,12 @@
 """Subjects of the events this service publishes (`<service>.<entity>.<past-tense-verb>`)."""
 
 CUSTOMER_CREATED = "customer.customer.created"
+CUSTOMER_UPDATED = "customer.customer.updated"
+CUSTOMER_DELETED = "customer.customer.deleted"
+STAGE_CHANGED = "customer.stage.changed"
+STATUS_CHANGED = "customer.status.changed"
+FOLDER_CHANGED = "customer.folder.changed"
+TAG_ADDED = "customer.tag.added"
+TAG_REMOVED = "customer.tag.removed"
+CONSENT_CHANGED = "customer.consent.changed"
+NOTE_ADDED = "customer.note.added"

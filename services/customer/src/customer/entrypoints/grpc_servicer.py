@@ -3,20 +3,49 @@
 from __future__ import annotations
 
 import grpc
+from google.protobuf.json_format import MessageToDict
 from moodline.customer.v1 import customer_pb2, customer_pb2_grpc
 from moodline_kit.tenancy import current_tenant
 
-from customer.adapters.proto import customer_to_proto
-from customer.service_layer import handlers
+from customer.adapters.proto import _ts, customer_to_proto, struct
+from customer.domain.listing import parse_list_query
+from customer.domain.profile import UPDATABLE, ProfileChanges
+from customer.service_layer import handlers, profile
 from customer.service_layer.handlers import UowFactory
+from customer.service_layer.profile import MessageSearch, note_to_proto
+
+Ctx = grpc.aio.ServicerContext
+
+
+def _changes(request: customer_pb2.UpdateCustomerRequest) -> ProfileChanges:
+    values: dict[str, object] = {}
+    for name in dict.fromkeys(request.update_mask):
+        if name not in UPDATABLE:
+            values[name] = None  # reported as unknown by the domain
+        elif name == "phones":
+            values[name] = [(p.number, p.primary) for p in request.phones]
+        elif name == "emails":
+            values[name] = [(e.address, e.primary) for e in request.emails]
+        elif name == "addresses":
+            values[name] = [
+                MessageToDict(a, preserving_proto_field_name=True) for a in request.addresses
+            ]
+        elif name == "custom_fields":
+            values[name] = MessageToDict(request.custom_fields)
+        elif name in ("tags", "workers"):
+            values[name] = list(getattr(request, name))
+        else:
+            values[name] = getattr(request, name)
+    return ProfileChanges(values)
 
 
 class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
-    def __init__(self, uow: UowFactory) -> None:
+    def __init__(self, uow: UowFactory, *, message_search: MessageSearch | None = None) -> None:
         self._uow = uow
+        self._search = message_search
 
     async def CreateCustomer(
-        self, request: customer_pb2.CreateCustomerRequest, context: grpc.aio.ServicerContext
+        self, request: customer_pb2.CreateCustomerRequest, context: Ctx
     ) -> customer_pb2.Customer:
         command = handlers.CreateCustomer(
             tenant_id=current_tenant(),
@@ -30,7 +59,7 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
         return customer_to_proto(customer)
 
     async def GetCustomer(
-        self, request: customer_pb2.GetCustomerRequest, context: grpc.aio.ServicerContext
+        self, request: customer_pb2.GetCustomerRequest, context: Ctx
     ) -> customer_pb2.Customer:
         customer = await handlers.get_customer(
             tenant_id=current_tenant(), customer_id=request.id, uow=self._uow
@@ -38,14 +67,35 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
         return customer_to_proto(customer)
 
     async def ListCustomers(
-        self, request: customer_pb2.ListCustomersRequest, context: grpc.aio.ServicerContext
+        self, request: customer_pb2.ListCustomersRequest, context: Ctx
     ) -> customer_pb2.ListCustomersResponse:
-        page = await handlers.list_customers(
+        query = parse_list_query(
+            text=request.query,
+            segment=request.segment,
+            sort=request.sort,
+            stage=request.stage,
+            tag=request.tag,
+            folder=request.folder,
+            channel=request.channel,
+            sentiment=request.sentiment,
+            min_ltv_minor=(request.min_ltv_minor if request.HasField("min_ltv_minor") else None),
+            min_conversations=(
+                request.min_conversations if request.HasField("min_conversations") else None
+            ),
+            last_contact_within_days=(
+                request.last_contact_within_days
+                if request.HasField("last_contact_within_days")
+                else None
+            ),
+        )
+        page = await profile.list_customers(
             tenant_id=current_tenant(),
-            query=request.query,
+            query=query,
+            custom_field_values=dict(request.custom_fields),
             page_size=request.page_size,
             page_token=request.page_token,
             uow=self._uow,
+            message_search=self._search,
         )
         return customer_pb2.ListCustomersResponse(
             customers=[customer_to_proto(c) for c in page.customers],
@@ -53,7 +103,7 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
         )
 
     async def ResolveCustomer(
-        self, request: customer_pb2.ResolveCustomerRequest, context: grpc.aio.ServicerContext
+        self, request: customer_pb2.ResolveCustomerRequest, context: Ctx
     ) -> customer_pb2.ResolveCustomerResponse:
         customer, created = await handlers.resolve_customer(
             command=handlers.ResolveCustomer(
@@ -68,16 +118,206 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
             customer=customer_to_proto(customer), created=created
         )
 
+    async def UpdateCustomer(
+        self, request: customer_pb2.UpdateCustomerRequest, context: Ctx
+    ) -> customer_pb2.Customer:
+        customer = await profile.update_customer(
+            command=profile.UpdateCustomer(
+                tenant_id=current_tenant(),
+                customer_id=request.id,
+                expected_version=request.expected_version or None,
+                changes=_changes(request),
+            ),
+            uow=self._uow,
+        )
+        return customer_to_proto(customer)
+
+    async def DeleteCustomer(
+        self, request: customer_pb2.DeleteCustomerRequest, context: Ctx
+    ) -> customer_pb2.DeleteCustomerResponse:
+        await profile.delete_customer(
+            tenant_id=current_tenant(),
+            customer_id=request.id,
+            expected_version=request.expected_version or None,
+            confirm=request.confirm,
+            uow=self._uow,
+        )
+        return customer_pb2.DeleteCustomerResponse()
+
+    async def ModifyTags(
+        self, request: customer_pb2.ModifyTagsRequest, context: Ctx
+    ) -> customer_pb2.Customer:
+        customer = await profile.modify_tags(
+            tenant_id=current_tenant(),
+            customer_id=request.id,
+            add=list(request.add),
+            remove=list(request.remove),
+            uow=self._uow,
+        )
+        return customer_to_proto(customer)
+
+    async def RecordConsent(
+        self, request: customer_pb2.RecordConsentRequest, context: Ctx
+    ) -> customer_pb2.Customer:
+        customer = await profile.record_consent(
+            tenant_id=current_tenant(),
+            customer_id=request.id,
+            kind=request.kind,
+            granted=request.granted,
+            source=request.source,
+            uow=self._uow,
+        )
+        return customer_to_proto(customer)
+
+    async def ListConsentHistory(
+        self, request: customer_pb2.ListConsentHistoryRequest, context: Ctx
+    ) -> customer_pb2.ListConsentHistoryResponse:
+        records = await profile.consent_history(
+            tenant_id=current_tenant(), customer_id=request.id, uow=self._uow
+        )
+        return customer_pb2.ListConsentHistoryResponse(
+            records=[
+                customer_pb2.Consent(
+                    kind=r.kind, granted=r.granted, source=r.source, changed_at=_ts(r.changed_at)
+                )
+                for r in records
+            ]
+        )
+
+    async def AddNote(
+        self, request: customer_pb2.AddNoteRequest, context: Ctx
+    ) -> customer_pb2.Note:
+        note = await profile.add_note(
+            tenant_id=current_tenant(),
+            customer_id=request.id,
+            text=request.text,
+            author=request.author,
+            uow=self._uow,
+        )
+        return note_to_proto(note)
+
+    async def ListNotes(
+        self, request: customer_pb2.ListNotesRequest, context: Ctx
+    ) -> customer_pb2.ListNotesResponse:
+        notes = await profile.list_notes(
+            tenant_id=current_tenant(), customer_id=request.id, uow=self._uow
+        )
+        return customer_pb2.ListNotesResponse(notes=[note_to_proto(n) for n in notes])
+
+    async def SetRelation(
+        self, request: customer_pb2.SetRelationRequest, context: Ctx
+    ) -> customer_pb2.Customer:
+        customer = await profile.set_relation(
+            tenant_id=current_tenant(),
+            parent_id=request.parent_id,
+            child_id=request.child_id,
+            label=request.label,
+            uow=self._uow,
+        )
+        return customer_to_proto(customer)
+
+    async def RemoveRelation(
+        self, request: customer_pb2.RemoveRelationRequest, context: Ctx
+    ) -> customer_pb2.Customer:
+        customer = await profile.remove_relation(
+            tenant_id=current_tenant(),
+            parent_id=request.parent_id,
+            child_id=request.child_id,
+            uow=self._uow,
+        )
+        return customer_to_proto(customer)
+
+    async def ListCustomFieldDefinitions(
+        self, request: customer_pb2.ListCustomFieldDefinitionsRequest, context: Ctx
+    ) -> customer_pb2.ListCustomFieldDefinitionsResponse:
+        definitions = await profile.list_definitions(tenant_id=current_tenant(), uow=self._uow)
+        return customer_pb2.ListCustomFieldDefinitionsResponse(
+            definitions=[
+                customer_pb2.CustomFieldDefinition(
+                    key=d.key, label=d.label, type=d.type.value, options=d.options
+                )
+                for d in definitions
+            ]
+        )
+
+    async def UpsertCustomFieldDefinition(
+        self, request: customer_pb2.CustomFieldDefinition, context: Ctx
+    ) -> customer_pb2.CustomFieldDefinition:
+        d = await profile.upsert_definition(
+            tenant_id=current_tenant(),
+            key=request.key,
+            label=request.label,
+            type_=request.type,
+            options=list(request.options),
+            uow=self._uow,
+        )
+        return customer_pb2.CustomFieldDefinition(
+            key=d.key, label=d.label, type=d.type.value, options=d.options
+        )
+
+    async def GetCustomerStats(
+        self, request: customer_pb2.GetCustomerStatsRequest, context: Ctx
+    ) -> customer_pb2.CustomerStats:
+        s = await profile.stats(tenant_id=current_tenant(), uow=self._uow)
+        return customer_pb2.CustomerStats(
+            total=s.total,
+            vip=s.vip,
+            happy=s.happy,
+            problem=s.problem,
+            total_ltv_minor=s.total_ltv_minor,
+            average_ltv_minor=s.total_ltv_minor // s.total if s.total else 0,
+        )
+
+    async def GetTimeline(
+        self, request: customer_pb2.GetTimelineRequest, context: Ctx
+    ) -> customer_pb2.GetTimelineResponse:
+        entries, cursor = await profile.timeline(
+            tenant_id=current_tenant(),
+            customer_id=request.id,
+            page_size=request.page_size,
+            page_token=request.page_token,
+            uow=self._uow,
+        )
+        return customer_pb2.GetTimelineResponse(
+            entries=[
+                customer_pb2.TimelineEntry(
+                    id=str(e.id),
+                    kind=e.kind,
+                    type=e.type,
+                    summary=e.summary,
+                    data=struct(e.data),
+                    occurred_at=_ts(e.occurred_at),
+                )
+                for e in entries
+            ],
+            next_page_token=cursor,
+        )
+
     async def GetTenantSettings(
-        self, request: customer_pb2.GetTenantSettingsRequest, context: grpc.aio.ServicerContext
+        self, request: customer_pb2.GetTenantSettingsRequest, context: Ctx
     ) -> customer_pb2.TenantSettings:
-        country = await handlers.get_default_country(tenant_id=current_tenant(), uow=self._uow)
-        return customer_pb2.TenantSettings(default_country=country)
+        country, t = await handlers.get_settings(tenant_id=current_tenant(), uow=self._uow)
+        return customer_pb2.TenantSettings(
+            default_country=country,
+            high_value_ltv_minor=t.high_value_ltv_minor,
+            recent_days=t.recent_days,
+            inactive_days=t.inactive_days,
+        )
 
     async def UpdateTenantSettings(
-        self, request: customer_pb2.TenantSettings, context: grpc.aio.ServicerContext
+        self, request: customer_pb2.TenantSettings, context: Ctx
     ) -> customer_pb2.TenantSettings:
-        country = await handlers.set_default_country(
-            tenant_id=current_tenant(), country=request.default_country, uow=self._uow
+        country, t = await handlers.update_settings(
+            tenant_id=current_tenant(),
+            country=request.default_country,
+            high_value_ltv_minor=request.high_value_ltv_minor,
+            recent_days=request.recent_days,
+            inactive_days=request.inactive_days,
+            uow=self._uow,
         )
-        return customer_pb2.TenantSettings(default_country=country)
+        return customer_pb2.TenantSettings(
+            default_country=country,
+            high_value_ltv_minor=t.high_value_ltv_minor,
+            recent_days=t.recent_days,
+            inactive_days=t.inactive_days,
+        )

@@ -7,13 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from moodline.events.v1 import customer_pb2 as customer_events
-from moodline_kit.errors import InvalidArgument, NotFound
+from moodline_kit.errors import FieldViolation, InvalidArgument, NotFound
 from moodline_kit.events import Event
 
 from customer.adapters.proto import customer_to_proto
-from customer.adapters.repository import Page
 from customer.domain import contacts, events, model
+from customer.domain.listing import Thresholds
 from customer.domain.model import Customer, create_customer
+from customer.service_layer import lifecycle
 from customer.service_layer.unit_of_work import CustomerUnitOfWork
 
 UowFactory = Callable[[], CustomerUnitOfWork]
@@ -44,8 +45,7 @@ async def create_customer_handler(*, command: CreateCustomer, uow: UowFactory) -
             emails=list(command.emails),
             default_region=region,
         )
-        await work.customers.add(customer)
-        work.emit(_created(customer))
+        await _add_new(work, customer)
         await work.commit()
     return customer
 
@@ -90,10 +90,23 @@ async def resolve_customer(*, command: ResolveCustomer, uow: UowFactory) -> tupl
             emails=[(contact, True)] if command.email else [],
             default_region="",
         )
-        await work.customers.add(customer)
-        work.emit(_created(customer))
+        await _add_new(work, customer)
         await work.commit()
     return customer, True
+
+
+async def _add_new(work: CustomerUnitOfWork, customer: Customer) -> None:
+    await work.customers.add(customer)
+    await work.customers.add_timeline(
+        customer.tenant_id,
+        customer.id,
+        kind="profile",
+        type=events.CUSTOMER_CREATED,
+        summary="Customer created (Prospect)",
+        occurred_at=customer.created_at,
+    )
+    await lifecycle.record_initial_stage(work, customer)
+    work.emit(_created(customer))
 
 
 def _created(customer: Customer) -> Event:
@@ -123,17 +136,44 @@ async def get_customer(*, tenant_id: uuid.UUID, customer_id: str, uow: UowFactor
     return customer
 
 
-async def list_customers(
-    *, tenant_id: uuid.UUID, query: str, page_size: int, page_token: str, uow: UowFactory
-) -> Page:
-    if page_size < 0 or page_size > MAX_PAGE_SIZE:
-        raise InvalidArgument.of("page_size", f"must be between 1 and {MAX_PAGE_SIZE}")
-    if len(query) > MAX_QUERY_LENGTH:
-        raise InvalidArgument.of("query", f"must be at most {MAX_QUERY_LENGTH} characters")
+async def get_settings(*, tenant_id: uuid.UUID, uow: UowFactory) -> tuple[str, Thresholds]:
     async with uow() as work:
-        return await work.customers.list(
-            tenant_id, query=query, limit=page_size or DEFAULT_PAGE_SIZE, cursor=page_token
-        )
+        return await work.tenants.settings(tenant_id)
+
+
+async def update_settings(
+    *,
+    tenant_id: uuid.UUID,
+    country: str,
+    high_value_ltv_minor: int,
+    recent_days: int,
+    inactive_days: int,
+    uow: UowFactory,
+) -> tuple[str, Thresholds]:
+    values: dict[str, object] = {}
+    violations = []
+    if country:
+        region = country.strip().upper()
+        if not contacts.valid_region(region):
+            violations.append(FieldViolation("default_country", f"unknown region {country!r}"))
+        values["default_country"] = region
+    for name, value, top in (
+        ("high_value_ltv_minor", high_value_ltv_minor, 10**12),
+        ("recent_days", recent_days, 3650),
+        ("inactive_days", inactive_days, 3650),
+    ):
+        if value < 0 or value > top:
+            violations.append(FieldViolation(name, f"must be between 1 and {top}"))
+        elif value:
+            values[name] = value
+    if violations:
+        raise InvalidArgument("invalid tenant settings", violations)
+    async with uow() as work:
+        if values:
+            await work.tenants.update(tenant_id, values)
+        result = await work.tenants.settings(tenant_id)
+        await work.commit()
+    return result
 
 
 async def get_default_country(*, tenant_id: uuid.UUID, uow: UowFactory) -> str:
