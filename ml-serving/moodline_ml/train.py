@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import random
-import shutil
 import time
 from pathlib import Path
 
@@ -18,7 +16,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .data import (Example, load_customer, load_goemotions, split_customer_train)
+from .data import Example, load_customer, load_goemotions, split_customer_train
 from .metrics import emotion_report, sentiment_report
 from .model import MoodlineModel, base_model_dir
 
@@ -40,7 +38,7 @@ def predict(model, tok, texts, max_len=64, bs=128):
     sp, ep = [], []
     order = np.argsort([len(t) for t in texts])  # length-sorted for speed
     for i in range(0, len(texts), bs):
-        idx = order[i:i + bs]
+        idx = order[i : i + bs]
         ids, am = encode(tok, [texts[j] for j in idx], max_len)
         s, e, _ = model(ids, am)
         sp.append((idx, torch.softmax(s, -1).numpy(), torch.sigmoid(e).numpy()))
@@ -69,8 +67,8 @@ def batches(rows: list[Example], bs: int, rng: random.Random, bucket: int = 50):
     rng.shuffle(rows)
     out = []
     for c in range(0, len(rows), bs * bucket):
-        chunk = sorted(rows[c:c + bs * bucket], key=lambda r: len(r.text))
-        out += [chunk[i:i + bs] for i in range(0, len(chunk) - bs + 1, bs)]
+        chunk = sorted(rows[c : c + bs * bucket], key=lambda r: len(r.text))
+        out += [chunk[i : i + bs] for i in range(0, len(chunk) - bs + 1, bs)]
     rng.shuffle(out)
     yield from out
 
@@ -83,7 +81,9 @@ def loss_fn(model, tok, batch: list[Example], max_len, goemo_w=0.5, cust_sent_w=
     l_sent = (F.cross_entropy(s, ys, reduction="none") * sw).sum() / sw.sum()
     ye = torch.tensor([r.emotions for r in batch])
     we = torch.tensor([r.emo_weight for r in batch])
-    l_emo = (F.binary_cross_entropy_with_logits(e, ye, reduction="none") * we).sum() / we.sum().clamp(min=1)
+    l_emo = (
+        F.binary_cross_entropy_with_logits(e, ye, reduction="none") * we
+    ).sum() / we.sum().clamp(min=1)
     gm = [i for i, r in enumerate(batch) if r.goemo is not None]
     l_go = torch.tensor(0.0)
     if gm:
@@ -107,6 +107,8 @@ def main(argv=None):
     ap.add_argument("--max-steps", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--init", default="", help="start from this checkpoint (stage-2 continuation)")
+    ap.add_argument("--no-extra", action="store_true", help="ignore data/customer_train_extra.tsv")
     a = ap.parse_args(argv)
 
     torch.set_num_threads(a.threads)
@@ -123,13 +125,22 @@ def main(argv=None):
     if a.dev_limit:
         go_dev = random.Random(0).sample(go_dev, a.dev_limit)
     cust_train, cust_hold = split_customer_train()
+    extra = DATA_DIR / "customer_train_extra.tsv"
+    if extra.exists() and not a.no_extra:
+        cust_train = cust_train + load_customer("customer_train_extra")  # all training, never holdout
     cust_eval = load_customer("customer_eval")  # REPORT ONLY
     train_rows = go_train + cust_train * a.customer_repeat
-    print(f"train rows: goemotions={len(go_train)} customer={len(cust_train)}x{a.customer_repeat} "
-          f"holdout={len(cust_hold)} dev={len(go_dev)}", flush=True)
+    print(
+        f"train rows: goemotions={len(go_train)} customer={len(cust_train)}x{a.customer_repeat} "
+        f"holdout={len(cust_hold)} dev={len(go_dev)}",
+        flush=True,
+    )
 
     tok = get_tokenizer()
     model = MoodlineModel()
+    if a.init:
+        model.load_state_dict(torch.load(a.init, map_location="cpu"))
+        print(f"initialised from {a.init}", flush=True)
     model.train()
     steps_per_epoch = len(train_rows) // a.batch_size
     total = int(steps_per_epoch * a.epochs)
@@ -139,7 +150,13 @@ def main(argv=None):
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.01)
     warm = int(0.06 * total)
     sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min(1.0, (s + 1) / max(1, warm)) * max(0.0, (total - s) / max(1, total - warm)) if s >= warm else (s + 1) / max(1, warm))
+        opt,
+        lambda s: (
+            min(1.0, (s + 1) / max(1, warm)) * max(0.0, (total - s) / max(1, total - warm))
+            if s >= warm
+            else (s + 1) / max(1, warm)
+        ),
+    )
 
     best, step, t0, run_loss = -1.0, 0, time.time(), 0.0
     sets = {"goemotions_dev": go_dev, "customer_holdout": cust_hold, "customer_eval": cust_eval}
@@ -147,13 +164,25 @@ def main(argv=None):
     def do_eval():
         nonlocal best
         rep = evaluate_sets(model, tok, sets, a.max_len)
-        sel = 0.5 * rep["goemotions_dev"]["sentiment"]["macro_f1"] + 0.5 * rep["customer_holdout"]["sentiment"]["macro_f1"]
-        rec = {"step": step, "epoch": round(step / steps_per_epoch, 3), "elapsed_s": round(time.time() - t0),
-               "selection_score": sel, **{k: v for k, v in rep.items()}}
-        log.write(json.dumps(rec) + "\n"); log.flush()
+        sel = (
+            0.5 * rep["goemotions_dev"]["sentiment"]["macro_f1"]
+            + 0.5 * rep["customer_holdout"]["sentiment"]["macro_f1"]
+        )
+        rec = {
+            "step": step,
+            "epoch": round(step / steps_per_epoch, 3),
+            "elapsed_s": round(time.time() - t0),
+            "selection_score": sel,
+            **{k: v for k, v in rep.items()},
+        }
+        log.write(json.dumps(rec) + "\n")
+        log.flush()
         summ = {k: round(v["sentiment"]["macro_f1"], 4) for k, v in rep.items()}
-        print(f"[eval] step {step} ep {rec['epoch']} sel {sel:.4f} {summ} "
-              f"emo_eval={ {k: round(v['f1'], 3) for k, v in rep['customer_eval']['emotions'].items()} }", flush=True)
+        print(
+            f"[eval] step {step} ep {rec['epoch']} sel {sel:.4f} {summ} "
+            f"emo_eval={ {k: round(v['f1'], 3) for k, v in rep['customer_eval']['emotions'].items()} }",
+            flush=True,
+        )
         if sel > best:
             best = sel
             torch.save(model.state_dict(), out / "best.pt")
@@ -167,13 +196,17 @@ def main(argv=None):
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step(); sched.step()
+            opt.step()
+            sched.step()
             step += 1
             run_loss = 0.98 * run_loss + 0.02 * loss.item() if step > 1 else loss.item()
             if step % 50 == 0:
                 el = time.time() - t0
-                print(f"step {step}/{total} loss {run_loss:.4f} lr {sched.get_last_lr()[0]:.2e} "
-                      f"{el:.0f}s eta {el / step * (total - step):.0f}s", flush=True)
+                print(
+                    f"step {step}/{total} loss {run_loss:.4f} lr {sched.get_last_lr()[0]:.2e} "
+                    f"{el:.0f}s eta {el / step * (total - step):.0f}s",
+                    flush=True,
+                )
             if step % eval_every == 0 and step < total:
                 do_eval()
             if step >= total:
