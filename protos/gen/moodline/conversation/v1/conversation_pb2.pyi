@@ -289,17 +289,19 @@ class UpdateConversationRequest(_message.Message):
     def __init__(self, id: _Optional[str] = ..., status: _Optional[_Union[ConversationStatus, str]] = ..., handoff: _Optional[_Union[AgentHandoff, _Mapping]] = ..., csat: _Optional[int] = ..., topic: _Optional[str] = ..., summary: _Optional[str] = ...) -> None: ...
 
 class CloseConversationRequest(_message.Message):
-    __slots__ = ("id", "csat", "summary")
+    __slots__ = ("id", "csat", "summary", "ended_at")
     ID_FIELD_NUMBER: _ClassVar[int]
     CSAT_FIELD_NUMBER: _ClassVar[int]
     SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    ENDED_AT_FIELD_NUMBER: _ClassVar[int]
     id: str
     csat: int
     summary: str
-    def __init__(self, id: _Optional[str] = ..., csat: _Optional[int] = ..., summary: _Optional[str] = ...) -> None: ...
+    ended_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., csat: _Optional[int] = ..., summary: _Optional[str] = ..., ended_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class SearchMessagesRequest(_message.Message):
-    __slots__ = ("query", "customer_id", "channels", "sent_after", "sent_before", "page_size", "page_token")
+    __slots__ = ("query", "customer_id", "channels", "sent_after", "sent_before", "page_size", "page_token", "customers_only")
     QUERY_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     CHANNELS_FIELD_NUMBER: _ClassVar[int]
@@ -307,6 +309,7 @@ class SearchMessagesRequest(_message.Message):
     SENT_BEFORE_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMERS_ONLY_FIELD_NUMBER: _ClassVar[int]
     query: str
     customer_id: str
     channels: _containers.RepeatedScalarFieldContainer[Channel]
@@ -314,7 +317,8 @@ class SearchMessagesRequest(_message.Message):
     sent_before: _timestamp_pb2.Timestamp
     page_size: int
     page_token: str
-    def __init__(self, query: _Optional[str] = ..., customer_id: _Optional[str] = ..., channels: _Optional[_Iterable[_Union[Channel, str]]] = ..., sent_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., sent_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    customers_only: bool
+    def __init__(self, query: _Optional[str] = ..., customer_id: _Optional[str] = ..., channels: _Optional[_Iterable[_Union[Channel, str]]] = ..., sent_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., sent_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., customers_only: _Optional[bool] = ...) -> None: ...
 
 class Highlight(_message.Message):
     __slots__ = ("start", "end")

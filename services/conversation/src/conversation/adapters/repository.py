@@ -1,0 +1,436 @@
+"""All conversation and message queries live here. Every query is scoped by tenant_id."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from moodline_kit.errors import InvalidArgument, PreconditionFailed
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from conversation.adapters.tables import SEARCH_CONFIG, conversations, messages
+from conversation.domain.model import (
+    AgentAssignment,
+    Author,
+    Channel,
+    Conversation,
+    Direction,
+    Message,
+    Status,
+)
+
+# Marks around matched words in ts_headline output: private-use code points that message text
+# never carries (they are stripped from snippets and turned into highlight spans).
+MARK_START = "\ue000"
+MARK_END = "\ue001"
+HEADLINE_OPTIONS = (
+    f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=25, MinWords=10, "
+    "ShortWord=2, MaxFragments=1"
+)
+
+
+def encode_cursor(values: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, field: str) -> dict:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        value = json.loads(raw)
+        if not isinstance(value, dict):
+            raise ValueError("not an object")
+        return value
+    except Exception as exc:
+        raise InvalidArgument.of(field, "malformed cursor") from exc
+
+
+def _conversation(row: sa.Row) -> Conversation:
+    return Conversation(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        customer_id=row.customer_id,
+        channel=Channel(row.channel),
+        status=Status(row.status),
+        started_at=row.started_at,
+        ended_at=row.ended_at,
+        csat=row.csat,
+        topic=row.topic,
+        summary=row.summary,
+        escalated=row.escalated,
+        message_count=row.message_count,
+        last_message_at=row.last_message_at,
+        agents=[AgentAssignment.from_json(a) for a in row.agents],
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _message(row: sa.Row) -> Message:
+    return Message(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        conversation_id=row.conversation_id,
+        customer_id=row.customer_id,
+        channel=Channel(row.channel),
+        direction=Direction(row.direction),
+        author=Author(row.author),
+        author_id=row.author_id,
+        text=row.text,
+        sent_at=row.sent_at,
+        provider_message_id=row.provider_message_id,
+        created_at=row.created_at,
+    )
+
+
+MESSAGE_COLUMNS = [c for c in messages.c if c.name != "tsv"]
+
+
+@dataclass(frozen=True)
+class ConversationFilter:
+    customer_id: uuid.UUID | None = None
+    started_after: datetime | None = None
+    started_before: datetime | None = None
+    channels: tuple[Channel, ...] = ()
+    status: Status | None = None
+    agent_id: str = ""
+
+
+@dataclass(frozen=True)
+class ConversationPage:
+    conversations: list[Conversation]
+    next_cursor: str
+
+
+@dataclass(frozen=True)
+class MessagePage:
+    messages: list[Message]
+    next_cursor: str
+
+
+@dataclass(frozen=True)
+class MessageFilter:
+    customer_id: uuid.UUID | None = None
+    channels: tuple[Channel, ...] = ()
+    sent_after: datetime | None = None
+    sent_before: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    message: Message
+    rank: float
+    snippet: str  # with MARK_START / MARK_END around matches
+
+
+class ConversationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def upsert_open(
+        self,
+        *,
+        tenant_id: uuid.UUID,
+        customer_id: uuid.UUID,
+        channel: Channel,
+        started_at: datetime,
+        now: datetime,
+    ) -> tuple[Conversation, bool]:
+        """The customer's open conversation on the channel, locked; opened when there is none.
+
+        One statement against the partial unique index, so concurrent first messages from one
+        customer open exactly one conversation (the loser's upsert waits, then locks it).
+        """
+        c = conversations.c
+        stmt = (
+            insert(conversations)
+            .values(
+                id=uuid.uuid4(),
+                tenant_id=tenant_id,
+                customer_id=customer_id,
+                channel=channel.value,
+                status=Status.OPEN.value,
+                started_at=started_at,
+                created_at=now,
+                updated_at=now,
+            )
+            .on_conflict_do_update(
+                index_elements=[c.tenant_id, c.customer_id, c.channel],
+                index_where=sa.text("status = 'open'"),
+                set_={"updated_at": c.updated_at},  # no change; takes the row lock
+            )
+            .returning(*conversations.c, sa.literal_column("(xmax = 0)").label("inserted"))
+        )
+        row = (await self._session.execute(stmt)).one()
+        return _conversation(row), bool(row.inserted)
+
+    async def lock(self, tenant_id: uuid.UUID, ident: uuid.UUID) -> Conversation | None:
+        row = (
+            await self._session.execute(
+                sa.select(conversations)
+                .where(conversations.c.tenant_id == tenant_id, conversations.c.id == ident)
+                .with_for_update()
+            )
+        ).first()
+        return _conversation(row) if row else None
+
+    async def get(self, tenant_id: uuid.UUID, ident: uuid.UUID) -> Conversation | None:
+        found = await self.get_many(tenant_id, [ident])
+        return found.get(ident)
+
+    async def get_many(
+        self, tenant_id: uuid.UUID, ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, Conversation]:
+        if not ids:
+            return {}
+        rows = await self._session.execute(
+            sa.select(conversations).where(
+                conversations.c.tenant_id == tenant_id, conversations.c.id.in_(set(ids))
+            )
+        )
+        return {r.id: _conversation(r) for r in rows}
+
+    async def record_messages(
+        self,
+        *,
+        conversation: Conversation,
+        count: int,
+        first_sent: datetime,
+        last_sent: datetime,
+        now: datetime,
+    ) -> Conversation:
+        """Count newly stored messages in; started_at/last_message_at follow out-of-order
+        backfills (the earliest and latest send times win)."""
+        c = conversations.c
+        row = (
+            await self._session.execute(
+                sa.update(conversations)
+                .where(c.tenant_id == conversation.tenant_id, c.id == conversation.id)
+                .values(
+                    message_count=c.message_count + count,
+                    started_at=sa.func.least(c.started_at, first_sent),
+                    last_message_at=sa.func.greatest(c.last_message_at, last_sent),
+                    agents=[a.to_json() for a in conversation.agents],
+                    agent_ids=conversation.agent_ids,
+                    updated_at=now,
+                    version=c.version + 1,
+                )
+                .returning(conversations)
+            )
+        ).one()
+        return _conversation(row)
+
+    async def save(self, conversation: Conversation) -> Conversation:
+        c = conversations.c
+        try:
+            row = (
+                await self._session.execute(
+                    sa.update(conversations)
+                    .where(c.tenant_id == conversation.tenant_id, c.id == conversation.id)
+                    .values(
+                        status=conversation.status.value,
+                        started_at=conversation.started_at,
+                        ended_at=conversation.ended_at,
+                        csat=conversation.csat,
+                        topic=conversation.topic,
+                        summary=conversation.summary,
+                        escalated=conversation.escalated,
+                        agents=[a.to_json() for a in conversation.agents],
+                        agent_ids=conversation.agent_ids,
+                        updated_at=conversation.updated_at,
+                        version=c.version + 1,
+                    )
+                    .returning(conversations)
+                )
+            ).one()
+        except IntegrityError as exc:
+            if "uq_conversations_open" in str(exc.orig):
+                raise PreconditionFailed(
+                    "the customer already has an open conversation on this channel"
+                ) from exc
+            raise
+        return _conversation(row)
+
+    async def list(
+        self, tenant_id: uuid.UUID, *, where: ConversationFilter, limit: int, cursor: str
+    ) -> ConversationPage:
+        c = conversations.c
+        stmt = sa.select(conversations).where(c.tenant_id == tenant_id)
+        if where.customer_id is not None:
+            stmt = stmt.where(c.customer_id == where.customer_id)
+        if where.started_after is not None:
+            stmt = stmt.where(c.started_at >= where.started_after)
+        if where.started_before is not None:
+            stmt = stmt.where(c.started_at < where.started_before)
+        if where.channels:
+            stmt = stmt.where(c.channel.in_([ch.value for ch in where.channels]))
+        if where.status is not None:
+            stmt = stmt.where(c.status == where.status.value)
+        if where.agent_id:
+            stmt = stmt.where(c.agent_ids.contains([where.agent_id]))
+        if cursor:
+            data = decode_cursor(cursor, "page_token")
+            try:
+                started, ident = datetime.fromisoformat(data["s"]), uuid.UUID(data["i"])
+            except (KeyError, ValueError, TypeError) as exc:
+                raise InvalidArgument.of("page_token", "malformed cursor") from exc
+            stmt = stmt.where(sa.tuple_(c.started_at, c.id) < sa.tuple_(started, ident))
+        stmt = stmt.order_by(c.started_at.desc(), c.id.desc()).limit(limit + 1)
+        rows = (await self._session.execute(stmt)).all()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        next_cursor = (
+            encode_cursor({"s": rows[-1].started_at.isoformat(), "i": str(rows[-1].id)})
+            if more and rows
+            else ""
+        )
+        return ConversationPage([_conversation(r) for r in rows], next_cursor)
+
+
+class MessageRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def find_by_keys(
+        self, tenant_id: uuid.UUID, keys: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], Message]:
+        """Stored messages by idempotency key (channel, provider_message_id)."""
+        if not keys:
+            return {}
+        m = messages.c
+        rows = await self._session.execute(
+            sa.select(*MESSAGE_COLUMNS).where(
+                m.tenant_id == tenant_id,
+                sa.tuple_(m.channel, m.provider_message_id).in_(list(set(keys))),
+            )
+        )
+        return {(r.channel, r.provider_message_id): _message(r) for r in rows}
+
+    async def insert_new(self, batch: Sequence[Message]) -> set[uuid.UUID]:
+        """Multi-row insert; a message whose idempotency key is already stored is skipped.
+        Returns the ids actually inserted."""
+        if not batch:
+            return set()
+        m = messages.c
+        stmt = (
+            insert(messages)
+            .values(
+                [
+                    {
+                        "id": msg.id,
+                        "tenant_id": msg.tenant_id,
+                        "conversation_id": msg.conversation_id,
+                        "customer_id": msg.customer_id,
+                        "channel": msg.channel.value,
+                        "direction": msg.direction.value,
+                        "author": msg.author.value,
+                        "author_id": msg.author_id,
+                        "text": msg.text,
+                        "sent_at": msg.sent_at,
+                        "provider_message_id": msg.provider_message_id,
+                        "created_at": msg.created_at,
+                    }
+                    for msg in batch
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=[m.tenant_id, m.channel, m.provider_message_id])
+            .returning(m.id)
+        )
+        return set((await self._session.execute(stmt)).scalars())
+
+    async def page(
+        self, tenant_id: uuid.UUID, conversation_id: uuid.UUID, *, limit: int, cursor: str
+    ) -> MessagePage:
+        m = messages.c
+        stmt = sa.select(*MESSAGE_COLUMNS).where(
+            m.tenant_id == tenant_id, m.conversation_id == conversation_id
+        )
+        if cursor:
+            data = decode_cursor(cursor, "message_page_token")
+            try:
+                sent, ident = datetime.fromisoformat(data["s"]), uuid.UUID(data["i"])
+            except (KeyError, ValueError, TypeError) as exc:
+                raise InvalidArgument.of("message_page_token", "malformed cursor") from exc
+            stmt = stmt.where(sa.tuple_(m.sent_at, m.id) > sa.tuple_(sent, ident))
+        stmt = stmt.order_by(m.sent_at, m.id).limit(limit + 1)
+        rows = (await self._session.execute(stmt)).all()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        next_cursor = (
+            encode_cursor({"s": rows[-1].sent_at.isoformat(), "i": str(rows[-1].id)})
+            if more and rows
+            else ""
+        )
+        return MessagePage([_message(r) for r in rows], next_cursor)
+
+    def _matching(self, tenant_id: uuid.UUID, query: str, where: MessageFilter):  # type: ignore[no-untyped-def]
+        m = messages.c
+        tsquery = sa.func.websearch_to_tsquery(sa.literal_column(f"'{SEARCH_CONFIG}'"), query)
+        conditions = [m.tenant_id == tenant_id, m.tsv.op("@@")(tsquery)]
+        if where.customer_id is not None:
+            conditions.append(m.customer_id == where.customer_id)
+        if where.channels:
+            conditions.append(m.channel.in_([c.value for c in where.channels]))
+        if where.sent_after is not None:
+            conditions.append(m.sent_at >= where.sent_after)
+        if where.sent_before is not None:
+            conditions.append(m.sent_at < where.sent_before)
+        rank = sa.func.ts_rank_cd(m.tsv, tsquery)
+        return tsquery, conditions, rank
+
+    async def search(
+        self,
+        tenant_id: uuid.UUID,
+        query: str,
+        *,
+        where: MessageFilter,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[Hit], bool]:
+        """Best match first (rank, then newest); snippets only for the returned page."""
+        tsquery, conditions, rank = self._matching(tenant_id, query, where)
+        m = messages.c
+        page = (
+            sa.select(*MESSAGE_COLUMNS, rank.label("rank"))
+            .where(*conditions)
+            .order_by(rank.desc(), m.sent_at.desc(), m.id)
+            .limit(limit + 1)
+            .offset(offset)
+            .subquery("page")
+        )
+        p = page.c
+        headline = sa.func.ts_headline(
+            sa.literal_column(f"'{SEARCH_CONFIG}'::regconfig"),
+            p.text,
+            tsquery,
+            HEADLINE_OPTIONS,
+        )
+        stmt = sa.select(page, headline.label("snippet")).order_by(
+            p.rank.desc(), p.sent_at.desc(), p.id
+        )
+        rows = (await self._session.execute(stmt)).all()
+        more = len(rows) > limit
+        return [Hit(_message(r), float(r.rank), r.snippet) for r in rows[:limit]], more
+
+    async def search_customers(
+        self, tenant_id: uuid.UUID, query: str, *, where: MessageFilter, limit: int
+    ) -> list[uuid.UUID]:
+        """Distinct customers with a matching message, best match first (index-only on the
+        GIN index for the match; ranks read only matching rows)."""
+        _, conditions, rank = self._matching(tenant_id, query, where)
+        m = messages.c
+        stmt = (
+            sa.select(m.customer_id)
+            .where(*conditions)
+            .group_by(m.customer_id)
+            .order_by(sa.func.max(rank).desc(), m.customer_id)
+            .limit(limit)
+        )
+        return list((await self._session.execute(stmt)).scalars())

@@ -1,0 +1,106 @@
+"""The conversation database schema (SQLAlchemy Core). Alembic migrations mirror it."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from moodline_kit.db import kit_tables, new_metadata
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, UUID
+
+metadata = new_metadata()
+kit = kit_tables(metadata)
+
+# The text search configuration of message content: English stemming; numbers (order ids,
+# amounts) are kept whole, so "order #12345" finds exactly order 12345.
+SEARCH_CONFIG = "english"
+
+conversations = sa.Table(
+    "conversations",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("tenant_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("customer_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("channel", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("ended_at", sa.DateTime(timezone=True)),
+    sa.Column("csat", sa.SmallInteger),
+    sa.Column("topic", sa.Text, nullable=False, server_default=""),
+    sa.Column("summary", sa.Text, nullable=False, server_default=""),
+    sa.Column("escalated", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("message_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_message_at", sa.DateTime(timezone=True)),
+    # Assignments in order (AgentAssignment.to_json); agent_ids is their set, GIN-indexed for
+    # the "handled by agent" filter.
+    sa.Column("agents", JSONB, nullable=False, server_default="[]"),
+    sa.Column("agent_ids", ARRAY(sa.Text), nullable=False, server_default="{}"),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+# At most one open conversation per customer and channel: ingestion upserts against it.
+sa.Index(
+    "uq_conversations_open",
+    conversations.c.tenant_id,
+    conversations.c.customer_id,
+    conversations.c.channel,
+    unique=True,
+    postgresql_where=conversations.c.status == "open",
+)
+sa.Index(
+    "ix_conversations_customer_recent",
+    conversations.c.tenant_id,
+    conversations.c.customer_id,
+    conversations.c.started_at.desc(),
+    conversations.c.id.desc(),
+)
+sa.Index(
+    "ix_conversations_tenant_recent",
+    conversations.c.tenant_id,
+    conversations.c.started_at.desc(),
+    conversations.c.id.desc(),
+)
+sa.Index("ix_conversations_agent_ids", conversations.c.agent_ids, postgresql_using="gin")
+
+messages = sa.Table(
+    "messages",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("tenant_id", UUID(as_uuid=True), nullable=False),
+    sa.Column(
+        "conversation_id",
+        UUID(as_uuid=True),
+        sa.ForeignKey("conversations.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("customer_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("channel", sa.Text, nullable=False),
+    sa.Column("direction", sa.Text, nullable=False),
+    sa.Column("author", sa.Text, nullable=False),
+    sa.Column("author_id", sa.Text, nullable=False, server_default=""),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("provider_message_id", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column(
+        "tsv",
+        TSVECTOR,
+        sa.Computed(f"to_tsvector('{SEARCH_CONFIG}'::regconfig, text)", persisted=True),
+        nullable=False,
+    ),
+)
+# The idempotency key of ingestion.
+sa.Index(
+    "uq_messages_provider_id",
+    messages.c.tenant_id,
+    messages.c.channel,
+    messages.c.provider_message_id,
+    unique=True,
+)
+sa.Index(
+    "ix_messages_conversation",
+    messages.c.conversation_id,
+    messages.c.sent_at,
+    messages.c.id,
+)
+# Full-text search, always within one tenant (btree_gin puts tenant_id in the GIN index).
+sa.Index("ix_messages_search", messages.c.tenant_id, messages.c.tsv, postgresql_using="gin")

@@ -1,0 +1,341 @@
+"""Ingestion: messages reported by channel providers and voice agents, each stored exactly once.
+
+One code path for a single message and for a batch (a single message is a batch of one):
+1. validate every message (bad ones fail alone, nothing of theirs is stored);
+2. replay messages whose (channel, provider_message_id) is already stored — before any customer
+   lookup, so a repeat never creates a Prospect;
+3. resolve each distinct contact once (customer service ResolveCustomer, concurrently);
+4. one transaction: upsert/lock each target conversation (sorted, so concurrent batches lock in
+   the same order), one multi-row INSERT ... ON CONFLICT DO NOTHING for the messages, counters,
+   events to the outbox. If a concurrent ingest stored one of the messages in between, the
+   transaction is rolled back and the batch retried from step 2.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from moodline_kit.errors import DomainError, InvalidArgument, NotFound, Unavailable
+from moodline_kit.events import Event
+
+from conversation.adapters import proto
+from conversation.adapters.customers import CustomerDirectory, ResolvedCustomer
+from conversation.domain import events
+from conversation.domain.model import (
+    MAX_BATCH,
+    Conversation,
+    IncomingMessage,
+    Message,
+    agent_kind_of,
+    validate_incoming,
+)
+from conversation.service_layer.unit_of_work import ConversationUnitOfWork
+
+UowFactory = Callable[[], ConversationUnitOfWork]
+MAX_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Ingested:
+    message: Message
+    conversation: Conversation
+    duplicate: bool = False
+    customer_created: bool = False
+    conversation_opened: bool = False
+
+
+Outcome = Ingested | DomainError
+
+
+class _RacedDuplicate(Exception):
+    """A concurrent ingest stored one of the batch's messages after our duplicate check."""
+
+
+async def ingest_message(
+    *,
+    tenant_id: uuid.UUID,
+    message: IncomingMessage,
+    uow: UowFactory,
+    customers: CustomerDirectory,
+    now: datetime | None = None,
+) -> Ingested:
+    (outcome,) = await ingest_messages(
+        tenant_id=tenant_id, messages=[message], uow=uow, customers=customers, now=now
+    )
+    if isinstance(outcome, DomainError):
+        raise outcome
+    return outcome
+
+
+async def ingest_messages(
+    *,
+    tenant_id: uuid.UUID,
+    messages: Sequence[IncomingMessage],
+    uow: UowFactory,
+    customers: CustomerDirectory,
+    now: datetime | None = None,
+    resolve_concurrency: int = 16,
+) -> list[Outcome]:
+    if not 1 <= len(messages) <= MAX_BATCH:
+        raise InvalidArgument.of("messages", f"must hold 1 to {MAX_BATCH} messages")
+    now = now or datetime.now(UTC)
+    outcomes: list[Outcome | None] = [None] * len(messages)
+    for i, message in enumerate(messages):
+        bad = validate_incoming(message, now=now)
+        if bad:
+            detail = "; ".join(f"{v.field}: {v.description}" for v in bad)
+            outcomes[i] = InvalidArgument(detail, bad)
+
+    # A key repeated inside the batch is stored once; its repeats replay the first.
+    first_of: dict[tuple[str, str], int] = {}
+    repeats: dict[int, int] = {}
+    for i, message in enumerate(messages):
+        if outcomes[i] is None:
+            key = message.idempotency_key
+            if key in first_of:
+                repeats[i] = first_of[key]
+            else:
+                first_of[key] = i
+    pending = list(first_of.values())
+
+    resolved: dict[tuple[str, str], ResolvedCustomer | DomainError] = {}
+    for attempt in range(MAX_ATTEMPTS):
+        pending = await _replay_stored(tenant_id, messages, pending, outcomes, uow)
+        if not pending:
+            break
+        await _resolve_contacts(messages, pending, resolved, customers, resolve_concurrency)
+        pending = _attach_customers(messages, pending, resolved, outcomes)
+        try:
+            await _store(tenant_id, messages, pending, resolved, outcomes, uow, now)
+            break
+        except _RacedDuplicate:
+            if attempt == MAX_ATTEMPTS - 1:
+                raise Unavailable("concurrent ingestion of the same messages; retry") from None
+
+    for i, first in repeats.items():
+        original = outcomes[first]
+        outcomes[i] = (
+            replace(original, duplicate=True, customer_created=False, conversation_opened=False)
+            if isinstance(original, Ingested)
+            else original
+        )
+    assert all(o is not None for o in outcomes)
+    return outcomes  # type: ignore[return-value]
+
+
+async def _replay_stored(
+    tenant_id: uuid.UUID,
+    messages: Sequence[IncomingMessage],
+    pending: list[int],
+    outcomes: list[Outcome | None],
+    uow: UowFactory,
+) -> list[int]:
+    """Mark already-stored messages as duplicates (returning the stored original); the rest
+    still need storing."""
+    async with uow() as work:
+        stored = await work.messages.find_by_keys(
+            tenant_id, [messages[i].idempotency_key for i in pending]
+        )
+        if not stored:
+            return pending
+        owners = await work.conversations.get_many(
+            tenant_id, [m.conversation_id for m in stored.values()]
+        )
+    remaining = []
+    for i in pending:
+        original = stored.get(messages[i].idempotency_key)
+        if original is None:
+            remaining.append(i)
+        else:
+            outcomes[i] = Ingested(original, owners[original.conversation_id], duplicate=True)
+    return remaining
+
+
+async def _resolve_contacts(
+    messages: Sequence[IncomingMessage],
+    pending: list[int],
+    resolved: dict[tuple[str, str], ResolvedCustomer | DomainError],
+    customers: CustomerDirectory,
+    concurrency: int,
+) -> None:
+    """One customer-service call per distinct contact (not per message)."""
+    todo: dict[tuple[str, str], IncomingMessage] = {}
+    for i in pending:
+        contact = messages[i].contact
+        assert contact is not None
+        if contact.key not in resolved and contact.key not in todo:
+            todo[contact.key] = messages[i]
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(key: tuple[str, str], message: IncomingMessage) -> None:
+        assert message.contact is not None
+        async with gate:
+            try:
+                resolved[key] = await customers.resolve(message.contact, message.display_name)
+            except DomainError as exc:
+                resolved[key] = exc
+
+    await asyncio.gather(*(one(k, m) for k, m in todo.items()))
+
+
+def _attach_customers(
+    messages: Sequence[IncomingMessage],
+    pending: list[int],
+    resolved: dict[tuple[str, str], ResolvedCustomer | DomainError],
+    outcomes: list[Outcome | None],
+) -> list[int]:
+    remaining = []
+    for i in pending:
+        contact = messages[i].contact
+        assert contact is not None
+        result = resolved[contact.key]
+        if isinstance(result, DomainError):
+            outcomes[i] = result
+        else:
+            remaining.append(i)
+    return remaining
+
+
+@dataclass
+class _Target:
+    conversation: Conversation
+    opened: bool
+    indexes: list[int]
+
+
+async def _store(
+    tenant_id: uuid.UUID,
+    messages: Sequence[IncomingMessage],
+    pending: list[int],
+    resolved: dict[tuple[str, str], ResolvedCustomer | DomainError],
+    outcomes: list[Outcome | None],
+    uow: UowFactory,
+    now: datetime,
+) -> None:
+    customers: dict[int, ResolvedCustomer] = {}
+    groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    for i in pending:
+        message = messages[i]
+        assert message.channel is not None and message.contact is not None
+        customer = resolved[message.contact.key]
+        assert isinstance(customer, ResolvedCustomer)
+        customers[i] = customer
+        if message.conversation_id:
+            groups[("id", message.conversation_id.lower())].append(i)
+        else:
+            groups[("open", str(customers[i].customer_id), message.channel.value)].append(i)
+
+    async with uow() as work:
+        targets: list[_Target] = []
+        for key in sorted(groups):  # one lock order for every batch: no deadlocks
+            indexes = groups[key]
+            first = messages[indexes[0]]
+            assert first.channel is not None
+            if key[0] == "id":
+                found = await work.conversations.lock(tenant_id, uuid.UUID(key[1]))
+                if found is None:
+                    for i in indexes:
+                        outcomes[i] = NotFound(f"conversation {key[1]} not found")
+                    continue
+                ok = []
+                for i in indexes:
+                    same_customer = found.customer_id == customers[i].customer_id
+                    if not same_customer or found.channel != messages[i].channel:
+                        outcomes[i] = InvalidArgument.of(
+                            "conversation_id", "belongs to another customer or channel"
+                        )
+                    else:
+                        ok.append(i)
+                if ok:
+                    targets.append(_Target(found, False, ok))
+            else:
+                conversation, opened = await work.conversations.upsert_open(
+                    tenant_id=tenant_id,
+                    customer_id=customers[indexes[0]].customer_id,
+                    channel=first.channel,
+                    started_at=min(messages[i].sent_at for i in indexes),  # type: ignore[type-var]
+                    now=now,
+                )
+                targets.append(_Target(conversation, opened, indexes))
+
+        rows: dict[int, Message] = {}
+        for target in targets:
+            for i in target.indexes:
+                m = messages[i]
+                assert m.channel and m.direction and m.author and m.sent_at
+                rows[i] = Message(
+                    id=uuid.uuid4(),
+                    tenant_id=tenant_id,
+                    conversation_id=target.conversation.id,
+                    customer_id=target.conversation.customer_id,
+                    channel=m.channel,
+                    direction=m.direction,
+                    author=m.author,
+                    author_id=m.author_id,
+                    text=m.text,
+                    sent_at=m.sent_at,
+                    provider_message_id=m.provider_message_id,
+                    created_at=now,
+                )
+        inserted = await work.messages.insert_new(list(rows.values()))
+        if len(inserted) < len(rows):
+            await work.rollback()
+            raise _RacedDuplicate
+
+        for target in targets:
+            stored = sorted((rows[i] for i in target.indexes), key=lambda m: m.sent_at)
+            conversation = target.conversation
+            for m in stored:
+                kind = agent_kind_of(m.author)
+                if kind is not None and m.author_id:
+                    conversation.assign_first_agent(m.author_id, kind, m.sent_at)
+                    break
+            target.conversation = await work.conversations.record_messages(
+                conversation=conversation,
+                count=len(stored),
+                first_sent=stored[0].sent_at,
+                last_sent=stored[-1].sent_at,
+                now=now,
+            )
+            if target.opened:
+                work.emit(_event(events.CONVERSATION_OPENED, target.conversation, now))
+        for i in sorted(rows):
+            work.emit(
+                Event(
+                    subject=events.MESSAGE_RECEIVED,
+                    tenant_id=tenant_id,
+                    aggregate_id=str(rows[i].conversation_id),
+                    payload=proto.message_received(rows[i]),
+                    occurred_at=rows[i].sent_at,
+                )
+            )
+        await work.commit()
+
+    announced: set[uuid.UUID] = set()
+    credited: set[uuid.UUID] = set()
+    for target in targets:
+        for i in target.indexes:
+            customer = customers[i]
+            opened = target.opened and target.conversation.id not in announced
+            created = customer.created and customer.customer_id not in credited
+            outcomes[i] = Ingested(
+                rows[i], target.conversation, customer_created=created, conversation_opened=opened
+            )
+            announced.add(target.conversation.id)
+            if created:
+                credited.add(customer.customer_id)
+
+
+def _event(subject: str, conversation: Conversation, now: datetime) -> Event:
+    return Event(
+        subject=subject,
+        tenant_id=conversation.tenant_id,
+        aggregate_id=str(conversation.id),
+        payload=proto.conversation_opened(conversation),
+        occurred_at=now,
+    )

@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from moodline_kit.uow import UnitOfWork
+
+from conversation.adapters.repository import ConversationRepository, MessageRepository
+
+
+class ConversationUnitOfWork(UnitOfWork):
+    conversations: ConversationRepository
+    messages: MessageRepository
+
+    def _start(self) -> None:
+        self.conversations = ConversationRepository(self.session)
+        self.messages = MessageRepository(self.session)

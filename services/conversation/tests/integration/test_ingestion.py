@@ -1,0 +1,267 @@
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import grpc
+import nats
+import pytest
+import sqlalchemy as sa
+from google.protobuf.timestamp_pb2 import Timestamp
+from moodline.conversation.v1 import conversation_pb2 as pb
+from moodline.customer.v1 import customer_pb2
+from moodline.events.v1 import conversation_pb2 as events_pb
+from moodline.events.v1 import envelope_pb2
+from moodline_kit.events import unpack
+from moodline_kit.grpc.status import field_violations
+
+pytestmark = pytest.mark.integration
+
+T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+
+
+def ts(value: datetime) -> Timestamp:
+    out = Timestamp()
+    out.FromDatetime(value)
+    return out
+
+
+def sms(
+    pid: str | None = None, *, phone="+14155550100", text="Hi, is my order ready?", at=T0, **kw
+):
+    fields = {
+        "provider_message_id": pid or f"SM{uuid.uuid4().hex}",
+        "channel": pb.CHANNEL_SMS,
+        "direction": pb.DIRECTION_INBOUND,
+        "author": pb.AUTHOR_CUSTOMER,
+        "text": text,
+        "sent_at": ts(at),
+        **kw,
+    }
+    if "customer_email" not in kw and "customer_id" not in kw and phone is not None:
+        fields["customer_phone"] = phone
+    return pb.IngestMessageRequest(**fields)
+
+
+def unique_phone() -> str:
+    return f"+1415555{uuid.uuid4().int % 10000:04d}"
+
+
+async def count(services, sql: str, **params) -> int:
+    async with services.conversation.container.engine.connect() as conn:
+        return (await conn.execute(sa.text(sql), params)).scalar_one()
+
+
+async def test_the_same_provider_message_twice_is_stored_once(services, tenant):
+    stub = services.conversation.stub
+    request = sms("SM-dup-1", phone=unique_phone())
+    first = await stub.IngestMessage(request, metadata=tenant)
+    again = await stub.IngestMessage(request, metadata=tenant)
+    assert not first.duplicate and again.duplicate
+    assert again.message.id == first.message.id
+    assert again.conversation.id == first.conversation.id
+    assert again.conversation.message_count == 1
+    tenant_id = tenant[0][1]
+    stored = await count(
+        services,
+        "SELECT count(*) FROM messages WHERE tenant_id = :t AND provider_message_id = 'SM-dup-1'",
+        t=tenant_id,
+    )
+    events = await count(
+        services,
+        "SELECT count(*) FROM outbox WHERE tenant_id = :t AND subject = :s",
+        t=tenant_id,
+        s="conversation.message.received",
+    )
+    assert (stored, events) == (1, 1)
+    # the same id on another channel is another message
+    other = await stub.IngestMessage(
+        sms("SM-dup-1", phone=unique_phone(), channel=pb.CHANNEL_WHATSAPP), metadata=tenant
+    )
+    assert not other.duplicate
+
+
+async def test_concurrent_repeats_of_one_message_store_it_once(services, tenant):
+    stub = services.conversation.stub
+    request = sms("SM-race", phone=unique_phone())
+    replies = await asyncio.gather(
+        *(stub.IngestMessage(request, metadata=tenant) for _ in range(10))
+    )
+    assert len({r.message.id for r in replies}) == 1
+    assert sum(not r.duplicate for r in replies) == 1
+    assert (
+        await count(
+            services,
+            "SELECT count(*) FROM messages WHERE tenant_id = :t",
+            t=tenant[0][1],
+        )
+        == 1
+    )
+
+
+async def test_unknown_phone_creates_exactly_one_prospect_under_20_concurrent_messages(
+    services, tenant
+):
+    stub = services.conversation.stub
+    phone = unique_phone()
+    replies = await asyncio.gather(
+        *(
+            stub.IngestMessage(
+                sms(f"SM-burst-{i}", phone=phone, at=T0 + timedelta(seconds=i)), metadata=tenant
+            )
+            for i in range(20)
+        )
+    )
+    customer_ids = {r.message.customer_id for r in replies}
+    assert len(customer_ids) == 1
+    assert sum(r.customer_created for r in replies) == 1
+    assert len({r.conversation.id for r in replies}) == 1
+    assert sum(r.conversation_opened for r in replies) == 1
+    found = await services.customer.stub.ListCustomers(
+        customer_pb2.ListCustomersRequest(query=phone), metadata=tenant
+    )
+    assert [c.id for c in found.customers] == list(customer_ids)
+    assert found.customers[0].lifecycle_stage == "prospect"
+    got = await stub.GetConversation(
+        pb.GetConversationRequest(id=replies[0].conversation.id), metadata=tenant
+    )
+    assert got.conversation.message_count == 20
+    assert got.conversation.started_at.ToDatetime(UTC) == T0
+    assert got.conversation.last_message_at.ToDatetime(UTC) == T0 + timedelta(seconds=19)
+    assert [m.provider_message_id for m in got.messages] == [f"SM-burst-{i}" for i in range(20)]
+
+
+async def test_known_email_matches_the_existing_customer(services, tenant):
+    created = await services.customer.stub.CreateCustomer(
+        customer_pb2.CreateCustomerRequest(
+            first_name="Ann", emails=[customer_pb2.Email(address="ann@glow.example")]
+        ),
+        metadata=tenant,
+    )
+    reply = await services.conversation.stub.IngestMessage(
+        sms(
+            phone=None,
+            customer_email="Ann@Glow.example",
+            channel=pb.CHANNEL_EMAIL,
+            text="Can I move my appointment?",
+        ),
+        metadata=tenant,
+    )
+    assert reply.message.customer_id == created.id and not reply.customer_created
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"channel": pb.CHANNEL_UNSPECIFIED}, "channel"),
+        ({"channel": 42}, "channel"),
+        ({"text": "   "}, "text"),
+        ({"text": "x" * 10_001}, "text"),
+        ({"provider_message_id": ""}, "provider_message_id"),
+        ({"direction": pb.DIRECTION_OUTBOUND}, "direction"),
+    ],
+)
+async def test_bad_input_is_invalid_argument_and_nothing_is_stored(services, tenant, change, field):
+    request = sms(phone=unique_phone())
+    for name, value in change.items():
+        setattr(request, name, value)
+    with pytest.raises(grpc.aio.AioRpcError) as failed:
+        await services.conversation.stub.IngestMessage(request, metadata=tenant)
+    assert failed.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert field in {v.field for v in field_violations(failed.value)}
+    assert (
+        await count(services, "SELECT count(*) FROM messages WHERE tenant_id = :t", t=tenant[0][1])
+        == 0
+    )
+    assert (
+        await count(services, "SELECT count(*) FROM outbox WHERE tenant_id = :t", t=tenant[0][1])
+        == 0
+    )
+
+
+async def test_missing_customer_identity_or_time_is_refused(services, tenant):
+    request = sms(phone=None)
+    request.ClearField("sent_at")
+    with pytest.raises(grpc.aio.AioRpcError) as failed:
+        await services.conversation.stub.IngestMessage(request, metadata=tenant)
+    assert failed.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert {v.field for v in field_violations(failed.value)} >= {"customer", "sent_at"}
+
+
+async def test_an_unreadable_phone_is_refused_on_its_field(services, tenant):
+    with pytest.raises(grpc.aio.AioRpcError) as failed:
+        await services.conversation.stub.IngestMessage(sms(phone="not a phone"), metadata=tenant)
+    assert failed.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert [v.field for v in field_violations(failed.value)] == ["customer_phone"]
+
+
+async def test_batch_ingests_in_order_and_reports_each_message(services, tenant):
+    stub = services.conversation.stub
+    ann, bob = unique_phone(), unique_phone()
+    batch = [
+        sms("B-1", phone=ann, at=T0),
+        sms("B-2", phone=bob, at=T0 + timedelta(minutes=1)),
+        sms("B-3", phone=ann, text="", at=T0 + timedelta(minutes=2)),  # bad
+        sms("B-1", phone=ann, at=T0),  # repeat inside the batch
+        sms(
+            "B-4",
+            phone=ann,
+            direction=pb.DIRECTION_OUTBOUND,
+            author=pb.AUTHOR_AI,
+            author_id="ai-receptionist",
+            text="Yes, it is ready for pickup.",
+            at=T0 + timedelta(minutes=3),
+        ),
+    ]
+    reply = await stub.IngestMessages(pb.IngestMessagesRequest(messages=batch), metadata=tenant)
+    outcomes = [r.WhichOneof("outcome") for r in reply.results]
+    assert outcomes == ["ingested", "ingested", "failed", "ingested", "ingested"]
+    assert reply.results[2].failed.code == "INVALID_ARGUMENT"
+    assert reply.results[2].failed.field == "text"
+    first, repeat = reply.results[0].ingested, reply.results[3].ingested
+    assert repeat.duplicate and repeat.message.id == first.message.id
+    assert first.customer_created and first.conversation_opened
+    ai = reply.results[4].ingested
+    assert ai.conversation.id == first.conversation.id
+    assert ai.conversation.message_count == 2
+    assert [a.agent_id for a in ai.conversation.agents] == ["ai-receptionist"]
+    assert ai.conversation.agents[0].kind == pb.AGENT_KIND_AI
+    # the whole batch again: all duplicates (the bad one still fails), nothing new
+    again = await stub.IngestMessages(pb.IngestMessagesRequest(messages=batch), metadata=tenant)
+    assert [r.ingested.duplicate for i, r in enumerate(again.results) if i != 2] == [True] * 4
+    assert (
+        await count(services, "SELECT count(*) FROM messages WHERE tenant_id = :t", t=tenant[0][1])
+        == 3
+    )
+
+
+async def test_events_carry_what_the_customer_read_model_needs(services, tenant, infra_urls):
+    phone = unique_phone()
+    reply = await services.conversation.stub.IngestMessage(
+        sms(phone=phone, channel=pb.CHANNEL_WHATSAPP, text="Thanks!"), metadata=tenant
+    )
+    nc = await nats.connect(infra_urls.nats_url)
+    try:
+        js = nc.jetstream()
+        sub = await js.subscribe("conversation.>", stream="CONVERSATION", ordered_consumer=True)
+        seen: dict[str, envelope_pb2.EventEnvelope] = {}
+        deadline = asyncio.get_running_loop().time() + 20
+        while len(seen) < 2 and asyncio.get_running_loop().time() < deadline:
+            try:
+                msg = await sub.next_msg(timeout=1)
+            except TimeoutError:
+                continue
+            envelope = envelope_pb2.EventEnvelope.FromString(msg.data)
+            if envelope.tenant_id == tenant[0][1]:
+                seen[envelope.type] = envelope
+    finally:
+        await nc.close()
+    received = unpack(seen["conversation.message.received"], events_pb.MessageReceived)
+    assert received.message_id == reply.message.id
+    assert received.customer_id == reply.message.customer_id
+    assert received.channel == pb.CHANNEL_WHATSAPP
+    assert received.direction == pb.DIRECTION_INBOUND
+    assert received.author == pb.AUTHOR_CUSTOMER
+    assert received.sent_at.ToDatetime(UTC) == T0
+    assert received.text == "Thanks!"
+    opened = unpack(seen["conversation.conversation.opened"], events_pb.ConversationOpened)
+    assert opened.conversation_id == reply.conversation.id
