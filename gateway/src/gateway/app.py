@@ -20,6 +20,7 @@ from gateway.deps import Upstreams
 from gateway.limits import BodySizeLimit
 from gateway.metrics import RequestMetrics
 from gateway.routes import customers, health
+from gateway.routes import settings as customer_settings
 
 
 def create_app(settings: GatewaySettings) -> FastAPI:
@@ -45,6 +46,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     problems.install(app)
     app.include_router(health.router)
     app.include_router(customers.router)
+    app.include_router(customer_settings.router)
 
     @app.get("/", include_in_schema=False)
     async def index() -> RedirectResponse:

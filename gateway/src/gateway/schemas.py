@@ -39,6 +39,16 @@ class EmailOut(BaseModel):
     primary: bool
 
 
+class SentimentOut(BaseModel):
+    label: str
+    score: float
+    frustration: float
+    satisfaction: float
+    confusion: float
+    urgency: float
+    trend: str
+
+
 class CustomerOut(BaseModel):
     id: str
     first_name: str
@@ -49,8 +59,113 @@ class CustomerOut(BaseModel):
     lifecycle_stage: str
     created_at: datetime
     updated_at: datetime
+    version: int = 0
+    addresses: list[dict] = []
+    preferred_channel: str = ""
+    preferred_contact_time: str = ""
+    language: str = ""
+    timezone: str = ""
+    tags: list[str] = []
+    folder: str = ""
+    custom_fields: dict = {}
+    relations: list[dict] = []
+    workers: list[str] = []
+    call_status: str = ""
+    vip: bool = False
+    vip_manual: bool = False
+    consents: list[dict] = []
+    avatar_color: str = ""
+    lifetime_value_minor: int = 0
+    currency: str = ""
+    bookings_count: int = 0
+    purchases_count: int = 0
+    average_order_value_minor: int = 0
+    interactions_count: int = 0
+    last_contact_at: datetime | None = None
+    most_common_channel: str = ""
+    sentiment: SentimentOut | None = None
+    last_activity_at: datetime | None = None
+    stage_history: list[dict] = []
 
 
 class CustomerPage(BaseModel):
     items: list[CustomerOut]
     next_cursor: str | None
+
+
+class CustomerStatsOut(BaseModel):
+    total: int
+    vip: int
+    happy: int
+    problem: int
+    total_ltv_minor: int
+    average_ltv_minor: int
+
+
+# --- 360° profile (issue #3) ----------------------------------------------------------------
+class AddressIn(Strict):
+    label: str = Field(default="", max_length=50)
+    line1: str = Field(default="", max_length=200)
+    line2: str = Field(default="", max_length=200)
+    city: str = Field(default="", max_length=200)
+    state: str = Field(default="", max_length=200)
+    postal_code: str = Field(default="", max_length=50)
+    country: str = Field(default="", max_length=2)
+
+
+class CustomerPatch(Strict):
+    """Only the fields present change (JSON merge semantics); send If-Match: the ETag."""
+
+    first_name: str | None = Field(default=None, min_length=1, max_length=100)
+    last_name: str | None = Field(default=None, max_length=100)
+    company: str | None = Field(default=None, max_length=200)
+    phones: list[PhoneIn] | None = Field(default=None, max_length=20)
+    emails: list[EmailIn] | None = Field(default=None, max_length=20)
+    addresses: list[AddressIn] | None = Field(default=None, max_length=10)
+    preferred_channel: str | None = Field(default=None, max_length=20)
+    preferred_contact_time: str | None = Field(default=None, max_length=100)
+    language: str | None = Field(default=None, max_length=35)
+    timezone: str | None = Field(default=None, max_length=64)
+    tags: list[str] | None = Field(default=None, max_length=50)
+    folder: str | None = Field(default=None, max_length=100)
+    # Merged into the stored values; null removes a field.
+    custom_fields: dict[str, str | float | bool | None] | None = None
+    workers: list[str] | None = Field(default=None, max_length=50)
+    call_status: str | None = Field(default=None, max_length=20)
+    vip: bool | None = None
+    # Only "lead" (qualified); other stages follow the lifecycle rules.
+    lifecycle_stage: str | None = Field(default=None, max_length=20)
+    avatar_color: str | None = Field(default=None, max_length=7)
+
+
+class TagsChange(Strict):
+    add: list[str] = Field(default_factory=list, max_length=50)
+    remove: list[str] = Field(default_factory=list, max_length=50)
+
+
+class ConsentIn(Strict):
+    kind: str = Field(description="communication, data_processing or marketing", max_length=30)
+    granted: bool
+    source: str = Field(default="", max_length=200)
+
+
+class NoteIn(Strict):
+    text: str = Field(min_length=1, max_length=10_000)
+    author: str = Field(default="", max_length=100)
+
+
+class RelationIn(Strict):
+    label: str = Field(default="", max_length=50)
+
+
+class CustomFieldIn(Strict):
+    label: str = Field(default="", max_length=100)
+    type: str = Field(description="text, number, date, checkbox or dropdown", max_length=20)
+    options: list[str] = Field(default_factory=list, max_length=100)
+
+
+class SettingsIn(Strict):
+    default_country: str = Field(default="", max_length=2)
+    high_value_ltv_minor: int = Field(default=0, ge=0)
+    recent_days: int = Field(default=0, ge=0, le=3650)
+    inactive_days: int = Field(default=0, ge=0, le=3650)

@@ -2,36 +2,156 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
+from fastapi.responses import JSONResponse
+from google.protobuf import struct_pb2
 from google.protobuf.json_format import MessageToDict
+from google.protobuf.timestamp_pb2 import Timestamp
 from moodline.customer.v1 import customer_pb2
 
 from gateway.auth import Principal
 from gateway.deps import Upstreams, metadata, principal, upstreams, writer
-from gateway.schemas import CustomerCreate, CustomerOut, CustomerPage
+from gateway.schemas import (
+    ConsentIn,
+    CustomerCreate,
+    CustomerOut,
+    CustomerPage,
+    CustomerPatch,
+    CustomerStatsOut,
+    NoteIn,
+    RelationIn,
+    TagsChange,
+)
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
 
 PROBLEM = {"content": {"application/problem+json": {}}}
 ERRORS = {401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 422: PROBLEM}
+WRITE_ERRORS = {**ERRORS, 412: PROBLEM, 428: PROBLEM}
+_ETAG = re.compile(r'^\s*(?:W/)?"(\d+)"\s*$')
+_CF_PARAM = re.compile(r"^cf\.([a-z][a-z0-9_]{0,39})$")
 
 
-def customer_json(message: customer_pb2.Customer) -> dict:
-    data = MessageToDict(
-        message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
+def _time(ts: Timestamp) -> str | None:
+    if not ts.seconds and not ts.nanos:
+        return None
+    return ts.ToDatetime().isoformat(timespec="microseconds") + "Z"
+
+
+def customer_json(m: customer_pb2.Customer) -> dict:
+    """Proto -> public JSON, by hand: this runs for every row of every list (hot path)."""
+    s = m.sentiment
+    return {
+        "id": m.id,
+        "first_name": m.first_name,
+        "last_name": m.last_name,
+        "company": m.company,
+        "phones": [{"number": p.number, "primary": p.primary} for p in m.phones],
+        "emails": [{"address": e.address, "primary": e.primary} for e in m.emails],
+        "lifecycle_stage": m.lifecycle_stage,
+        "created_at": _time(m.created_at),
+        "updated_at": _time(m.updated_at),
+        "version": m.version,
+        "addresses": [
+            {
+                "label": a.label,
+                "line1": a.line1,
+                "line2": a.line2,
+                "city": a.city,
+                "state": a.state,
+                "postal_code": a.postal_code,
+                "country": a.country,
+            }
+            for a in m.addresses
+        ],
+        "preferred_channel": m.preferred_channel,
+        "preferred_contact_time": m.preferred_contact_time,
+        "language": m.language,
+        "timezone": m.timezone,
+        "tags": list(m.tags),
+        "folder": m.folder,
+        "custom_fields": MessageToDict(m.custom_fields) if m.custom_fields.fields else {},
+        "relations": [
+            {"customer_id": r.customer_id, "role": r.role, "label": r.label} for r in m.relations
+        ],
+        "workers": list(m.workers),
+        "call_status": m.call_status,
+        "vip": m.vip,
+        "vip_manual": m.vip_manual,
+        "consents": [
+            {
+                "kind": c.kind,
+                "granted": c.granted,
+                "source": c.source,
+                "changed_at": _time(c.changed_at),
+            }
+            for c in m.consents
+        ],
+        "avatar_color": m.avatar_color,
+        "lifetime_value_minor": m.lifetime_value_minor,
+        "currency": m.currency,
+        "bookings_count": m.bookings_count,
+        "purchases_count": m.purchases_count,
+        "average_order_value_minor": m.average_order_value_minor,
+        "interactions_count": m.interactions_count,
+        "last_contact_at": _time(m.last_contact_at),
+        "most_common_channel": m.most_common_channel,
+        "sentiment": {
+            "label": s.label,
+            "score": round(s.score, 4),
+            "frustration": round(s.frustration, 4),
+            "satisfaction": round(s.satisfaction, 4),
+            "confusion": round(s.confusion, 4),
+            "urgency": round(s.urgency, 4),
+            "trend": s.trend,
+        }
+        if m.HasField("sentiment")
+        else None,
+        "last_activity_at": _time(m.last_activity_at),
+        "stage_history": [
+            {
+                "from_stage": h.from_stage,
+                "to_stage": h.to_stage,
+                "reason": h.reason,
+                "changed_at": _time(h.changed_at),
+            }
+            for h in m.stage_history
+        ],
+    }
+
+
+def etag(version: int) -> str:
+    return f'W/"{version}"'
+
+
+def _with_etag(message: customer_pb2.Customer, status: int = 200) -> JSONResponse:
+    return JSONResponse(
+        customer_json(message), status_code=status, headers={"ETag": etag(message.version)}
     )
-    return CustomerOut.model_validate(data).model_dump(mode="json")
+
+
+def _if_match(value: str | None, *, required: bool) -> int:
+    if value is None or not value.strip():
+        if required:
+            raise HTTPException(428, "If-Match is required: send the ETag of the customer read")
+        return 0
+    match = _ETAG.match(value)
+    if match is None:
+        if value.strip() == "*":
+            return 0
+        raise HTTPException(412, f"If-Match {value!r} is not an ETag of this customer")
+    return int(match.group(1))
 
 
 @router.post("", status_code=201, response_model=CustomerOut, responses=ERRORS)
 async def create_customer(
     body: CustomerCreate,
-    response: Response,
     who: Principal = Depends(writer),
     up: Upstreams = Depends(upstreams),
-) -> dict:
+) -> JSONResponse:
     created = await up.customers.CreateCustomer(
         customer_pb2.CreateCustomerRequest(
             first_name=body.first_name,
@@ -42,38 +162,311 @@ async def create_customer(
         ),
         metadata=metadata(who),
     )
+    response = _with_etag(created, 201)
     response.headers["Location"] = f"{router.prefix}/{created.id}"
-    return customer_json(created)
+    return response
 
 
-@router.get("", response_model=CustomerPage, responses=ERRORS)
+Segment = Annotated[
+    str,
+    Query(
+        description="all, vip, high_value, at_risk, recent, inactive, happy, problem",
+        max_length=20,
+    ),
+]
+Sort = Annotated[
+    str, Query(description="recent, name, conversations, ltv, last_interaction", max_length=20)
+]
+
+
+@router.get(
+    "",
+    response_model=CustomerPage,
+    responses=ERRORS,
+    description="Custom field equality: `cf.<key>=<value>` (repeatable, one per field).",
+)
 async def list_customers(
+    request: Request,
     q: Annotated[
         str,
         Query(
-            max_length=200, description="name, phone, email or company; partial, case-insensitive"
+            max_length=200,
+            description="name, phone, email, company or message content; partial, case-insensitive",
         ),
     ] = "",
+    segment: Segment = "all",
+    sort: Sort = "recent",
+    stage: Annotated[str, Query(max_length=20)] = "",
+    tag: Annotated[str, Query(max_length=50)] = "",
+    folder: Annotated[str, Query(max_length=100)] = "",
+    channel: Annotated[str, Query(max_length=20)] = "",
+    sentiment: Annotated[str, Query(max_length=20)] = "",
+    min_ltv: Annotated[int | None, Query(ge=0, description="minor units")] = None,
+    min_conversations: Annotated[int | None, Query(ge=0)] = None,
+    last_contact_within_days: Annotated[int | None, Query(ge=0, le=3650)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str, Query(max_length=512)] = "",
     who: Principal = Depends(principal),
     up: Upstreams = Depends(upstreams),
+) -> JSONResponse:
+    custom: dict[str, str] = {}
+    for key, value in request.query_params.multi_items():
+        if key.startswith("cf."):
+            match = _CF_PARAM.match(key)
+            if match is None:
+                raise _query_problem(key, "custom field keys match [a-z][a-z0-9_]{0,39}")
+            custom[match.group(1)] = value
+    message = customer_pb2.ListCustomersRequest(
+        query=q,
+        page_size=limit,
+        page_token=cursor,
+        segment=segment,
+        sort=sort,
+        stage=stage,
+        tag=tag,
+        folder=folder,
+        channel=channel,
+        sentiment=sentiment,
+        custom_fields=custom,
+    )
+    if min_ltv is not None:
+        message.min_ltv_minor = min_ltv
+    if min_conversations is not None:
+        message.min_conversations = min_conversations
+    if last_contact_within_days is not None:
+        message.last_contact_within_days = last_contact_within_days
+    page = await up.customers.ListCustomers(message, metadata=metadata(who))
+    return JSONResponse(
+        {
+            "items": [customer_json(c) for c in page.customers],
+            "next_cursor": page.next_page_token or None,
+        }
+    )
+
+
+def _query_problem(field: str, message: str) -> Exception:
+    from fastapi.exceptions import RequestValidationError
+
+    return RequestValidationError(
+        [{"loc": ("query", field), "msg": message, "type": "value_error"}]
+    )
+
+
+@router.get("/stats", response_model=CustomerStatsOut, responses=ERRORS)
+async def customer_stats(
+    who: Principal = Depends(principal), up: Upstreams = Depends(upstreams)
 ) -> dict:
-    page = await up.customers.ListCustomers(
-        customer_pb2.ListCustomersRequest(query=q, page_size=limit, page_token=cursor),
-        metadata=metadata(who),
+    s = await up.customers.GetCustomerStats(
+        customer_pb2.GetCustomerStatsRequest(), metadata=metadata(who)
     )
     return {
-        "items": [customer_json(c) for c in page.customers],
-        "next_cursor": page.next_page_token or None,
+        "total": s.total,
+        "vip": s.vip,
+        "happy": s.happy,
+        "problem": s.problem,
+        "total_ltv_minor": s.total_ltv_minor,
+        "average_ltv_minor": s.average_ltv_minor,
     }
 
 
 @router.get("/{customer_id}", response_model=CustomerOut, responses=ERRORS)
 async def get_customer(
     customer_id: str, who: Principal = Depends(principal), up: Upstreams = Depends(upstreams)
-) -> dict:
+) -> JSONResponse:
     found = await up.customers.GetCustomer(
         customer_pb2.GetCustomerRequest(id=customer_id), metadata=metadata(who)
     )
-    return customer_json(found)
+    return _with_etag(found)
+
+
+@router.patch("/{customer_id}", response_model=CustomerOut, responses=WRITE_ERRORS)
+async def update_customer(
+    customer_id: str,
+    body: CustomerPatch,
+    if_match: Annotated[str | None, Header(description='the ETag, e.g. W/"3"')] = None,
+    who: Principal = Depends(writer),
+    up: Upstreams = Depends(upstreams),
+) -> JSONResponse:
+    """Changes the fields present (contacts, preferences, tags, folder, custom fields, workers,
+    call status, VIP...). If-Match is required (428 without it, 412 when stale)."""
+    version = _if_match(if_match, required=True)
+    fields = body.model_dump(exclude_unset=True)
+    message = customer_pb2.UpdateCustomerRequest(
+        id=customer_id, expected_version=version, update_mask=list(fields)
+    )
+    for name, value in fields.items():
+        if name == "phones":
+            message.phones.extend(customer_pb2.Phone(**p) for p in value or [])
+        elif name == "emails":
+            message.emails.extend(customer_pb2.Email(**e) for e in value or [])
+        elif name == "addresses":
+            message.addresses.extend(customer_pb2.Address(**a) for a in value or [])
+        elif name == "custom_fields":
+            struct = struct_pb2.Struct()
+            struct.update(value or {})
+            message.custom_fields.CopyFrom(struct)
+        elif name in ("tags", "workers"):
+            getattr(message, name).extend(value or [])
+        elif value is not None:
+            setattr(message, name, value)
+    updated = await up.customers.UpdateCustomer(message, metadata=metadata(who))
+    return _with_etag(updated)
+
+
+@router.delete("/{customer_id}", status_code=204, responses=WRITE_ERRORS)
+async def delete_customer(
+    customer_id: str,
+    confirm: Annotated[bool, Query(description="must be true: deletion is irreversible")] = False,
+    if_match: Annotated[str | None, Header()] = None,
+    who: Principal = Depends(writer),
+    up: Upstreams = Depends(upstreams),
+) -> Response:
+    await up.customers.DeleteCustomer(
+        customer_pb2.DeleteCustomerRequest(
+            id=customer_id, expected_version=_if_match(if_match, required=False), confirm=confirm
+        ),
+        metadata=metadata(who),
+    )
+    return Response(status_code=204)
+
+
+@router.post("/{customer_id}/tags", response_model=CustomerOut, responses=ERRORS)
+async def change_tags(
+    customer_id: str,
+    body: TagsChange,
+    who: Principal = Depends(writer),
+    up: Upstreams = Depends(upstreams),
+) -> JSONResponse:
+    updated = await up.customers.ModifyTags(
+        customer_pb2.ModifyTagsRequest(id=customer_id, add=body.add, remove=body.remove),
+        metadata=metadata(who),
+    )
+    return _with_etag(updated)
+
+
+@router.post("/{customer_id}/consents", response_model=CustomerOut, responses=ERRORS)
+async def record_consent(
+    customer_id: str,
+    body: ConsentIn,
+    who: Principal = Depends(writer),
+    up: Upstreams = Depends(upstreams),
+) -> JSONResponse:
+    updated = await up.customers.RecordConsent(
+        customer_pb2.RecordConsentRequest(
+            id=customer_id, kind=body.kind, granted=body.granted, source=body.source
+        ),
+        metadata=metadata(who),
+    )
+    return _with_etag(updated)
+
+
+@router.get("/{customer_id}/consents", responses=ERRORS)
+async def consent_history(
+    customer_id: str, who: Principal = Depends(principal), up: Upstreams = Depends(upstreams)
+) -> dict:
+    history = await up.customers.ListConsentHistory(
+        customer_pb2.ListConsentHistoryRequest(id=customer_id), metadata=metadata(who)
+    )
+    return {
+        "items": [
+            {
+                "kind": r.kind,
+                "granted": r.granted,
+                "source": r.source,
+                "changed_at": _time(r.changed_at),
+            }
+            for r in history.records
+        ]
+    }
+
+
+def _note(n: customer_pb2.Note) -> dict:
+    return {
+        "id": n.id,
+        "customer_id": n.customer_id,
+        "text": n.text,
+        "author": n.author,
+        "created_at": _time(n.created_at),
+    }
+
+
+@router.post("/{customer_id}/notes", status_code=201, responses=ERRORS)
+async def add_note(
+    customer_id: str,
+    body: NoteIn,
+    who: Principal = Depends(writer),
+    up: Upstreams = Depends(upstreams),
+) -> dict:
+    note = await up.customers.AddNote(
+        customer_pb2.AddNoteRequest(id=customer_id, text=body.text, author=body.author),
+        metadata=metadata(who),
+    )
+    return _note(note)
+
+
+@router.get("/{customer_id}/notes", responses=ERRORS)
+async def list_notes(
+    customer_id: str, who: Principal = Depends(principal), up: Upstreams = Depends(upstreams)
+) -> dict:
+    notes = await up.customers.ListNotes(
+        customer_pb2.ListNotesRequest(id=customer_id), metadata=metadata(who)
+    )
+    return {"items": [_note(n) for n in notes.notes]}
+
+
+@router.put("/{customer_id}/children/{child_id}", response_model=CustomerOut, responses=ERRORS)
+async def set_relation(
+    customer_id: str,
+    child_id: str,
+    body: RelationIn,
+    who: Principal = Depends(writer),
+    up: Upstreams = Depends(upstreams),
+) -> JSONResponse:
+    """Relate a sub-customer (company -> employee, family, branch) with a label."""
+    updated = await up.customers.SetRelation(
+        customer_pb2.SetRelationRequest(parent_id=customer_id, child_id=child_id, label=body.label),
+        metadata=metadata(who),
+    )
+    return _with_etag(updated)
+
+
+@router.delete("/{customer_id}/children/{child_id}", response_model=CustomerOut, responses=ERRORS)
+async def remove_relation(
+    customer_id: str,
+    child_id: str,
+    who: Principal = Depends(writer),
+    up: Upstreams = Depends(upstreams),
+) -> JSONResponse:
+    updated = await up.customers.RemoveRelation(
+        customer_pb2.RemoveRelationRequest(parent_id=customer_id, child_id=child_id),
+        metadata=metadata(who),
+    )
+    return _with_etag(updated)
+
+
+@router.get("/{customer_id}/timeline", responses=ERRORS)
+async def timeline(
+    customer_id: str,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str, Query(max_length=512)] = "",
+    who: Principal = Depends(principal),
+    up: Upstreams = Depends(upstreams),
+) -> dict:
+    page = await up.customers.GetTimeline(
+        customer_pb2.GetTimelineRequest(id=customer_id, page_size=limit, page_token=cursor),
+        metadata=metadata(who),
+    )
+    return {
+        "items": [
+            {
+                "id": e.id,
+                "kind": e.kind,
+                "type": e.type,
+                "summary": e.summary,
+                "data": MessageToDict(e.data),
+                "occurred_at": _time(e.occurred_at),
+            }
+            for e in page.entries
+        ],
+        "next_cursor": page.next_page_token or None,
+    }

@@ -29,11 +29,9 @@ def facts_of(customer: Customer) -> rules.StageFacts:
 
 
 async def record_initial_stage(work: CustomerUnitOfWork, customer: Customer) -> None:
-    await work.customers.add_stage_change(
-        customer.tenant_id,
-        customer.id,
-        StageChange("", customer.lifecycle_stage.value, "first contact", customer.created_at),
-    )
+    change = StageChange("", customer.lifecycle_stage.value, "first contact", customer.created_at)
+    await work.customers.add_stage_change(customer.tenant_id, customer.id, change)
+    customer.stage_history = [change]
 
 
 async def reevaluate(
@@ -51,6 +49,7 @@ async def reevaluate(
     customer.stage_changed_at = now
     change = StageChange(before.value, decision.stage.value, decision.reason, now)
     await work.customers.add_stage_change(customer.tenant_id, customer.id, change)
+    customer.stage_history = [change, *customer.stage_history]
     await work.customers.add_timeline(
         customer.tenant_id,
         customer.id,
