@@ -1,0 +1,219 @@
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import grpc
+import pytest
+import sqlalchemy as sa
+from customer.service_layer.lifecycle import run_inactivity_rules
+from google.protobuf.timestamp_pb2 import Timestamp
+from moodline.billing.v1 import billing_pb2
+from moodline.conversation.v1 import conversation_pb2, conversation_pb2_grpc
+from moodline.customer.v1 import customer_pb2 as pb
+from moodline.events.v1 import billing_pb2 as billing_events
+from moodline.events.v1 import conversation_pb2 as conversation_events
+from moodline.events.v1 import sentiment_pb2 as sentiment_events
+from moodline.sentiment.v1 import sentiment_pb2
+from moodline_kit.dev.infra import free_port
+from moodline_kit.events import Event, to_envelope
+
+pytestmark = pytest.mark.integration
+
+
+def ts(when: datetime) -> Timestamp:
+    out = Timestamp()
+    out.FromDatetime(when)
+    return out
+
+
+async def publish(service, tenant_id: str, subject: str, payload, event_id=None) -> uuid.UUID:
+    event = Event(
+        subject, uuid.UUID(tenant_id), "x", payload, **({"event_id": event_id} if event_id else {})
+    )
+    envelope = to_envelope(event, source=subject.split(".")[0])
+    js = service.container.nc.jetstream()
+    await js.publish(
+        subject, envelope.SerializeToString(), headers={"Nats-Msg-Id": str(event.event_id)}
+    )
+    return event.event_id
+
+
+async def eventually(check, within=10.0):
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        try:
+            return await check()
+        except AssertionError:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.1)
+
+
+async def test_events_keep_the_read_model_stage_and_stats_fresh_exactly_once(
+    customer_service, tenant
+):
+    stub, tid = customer_service.stub, tenant[0][1]
+    c = await stub.CreateCustomer(pb.CreateCustomerRequest(first_name="Ann"), metadata=tenant)
+    now = datetime.now(UTC)
+    await publish(
+        customer_service,
+        tid,
+        "conversation.conversation.opened",
+        conversation_events.ConversationOpened(
+            conversation_id="c1",
+            customer_id=c.id,
+            channel=conversation_pb2.CHANNEL_WHATSAPP,
+            started_at=ts(now),
+        ),
+    )
+    await publish(
+        customer_service,
+        tid,
+        "conversation.message.received",
+        conversation_events.MessageReceived(
+            message_id="m1",
+            conversation_id="c1",
+            customer_id=c.id,
+            channel=conversation_pb2.CHANNEL_WHATSAPP,
+            direction=conversation_pb2.DIRECTION_INBOUND,
+            text="Can I book a haircut?",
+            sent_at=ts(now),
+        ),
+    )
+    value = billing_events.CustomerValueChanged(
+        customer_id=c.id,
+        value=billing_pb2.CustomerValue(
+            customer_id=c.id,
+            lifetime_value=billing_pb2.Money(amount_minor=150_000, currency="USD"),
+            bookings_count=3,
+            purchases_count=3,
+            average_order_value=billing_pb2.Money(amount_minor=50_000, currency="USD"),
+            last_purchase_at=ts(now),
+        ),
+    )
+    value_id = await publish(customer_service, tid, "billing.customer_value.changed", value)
+    await publish(
+        customer_service,
+        tid,
+        "sentiment.customer.changed",
+        sentiment_events.CustomerSentimentChanged(
+            customer_id=c.id,
+            sentiment=sentiment_pb2.Sentiment(
+                label=sentiment_pb2.SENTIMENT_LABEL_FRUSTRATED,
+                score=-0.7,
+                emotions=sentiment_pb2.Emotions(frustration=0.8),
+                trend=sentiment_pb2.SENTIMENT_TREND_DECLINING,
+            ),
+        ),
+    )
+    # A redelivery of the same event (same id, past JetStream's duplicate window) is ignored.
+    js = customer_service.container.nc.jetstream()
+    envelope = to_envelope(
+        Event("billing.customer_value.changed", uuid.UUID(tid), "x", value, event_id=value_id),
+        source="billing",
+    )
+    await js.publish("billing.customer_value.changed", envelope.SerializeToString())
+
+    async def fresh():
+        got = await stub.GetCustomer(pb.GetCustomerRequest(id=c.id), metadata=tenant)
+        assert got.sentiment.label == "frustrated", got
+        assert got.lifetime_value_minor == 150_000 and got.purchases_count == 3
+        assert got.interactions_count == 1 and got.most_common_channel == "whatsapp"
+        assert got.lifecycle_stage == "vip" and got.vip
+        return got
+
+    got = await eventually(fresh)
+    assert [h.to_stage for h in got.stage_history][:1] == ["vip"]
+    stats = await stub.GetCustomerStats(pb.GetCustomerStatsRequest(), metadata=tenant)
+    assert (stats.total, stats.vip, stats.problem, stats.total_ltv_minor) == (1, 1, 1, 150_000)
+    problem = await stub.ListCustomers(
+        pb.ListCustomersRequest(segment="problem", sort="ltv"), metadata=tenant
+    )
+    assert [x.id for x in problem.customers] == [c.id]
+    timeline = await stub.GetTimeline(pb.GetTimelineRequest(id=c.id), metadata=tenant)
+    kinds = {e.kind for e in timeline.entries}
+    assert {"message", "conversation", "stage", "sentiment", "profile"} <= kinds
+
+
+async def test_daily_inactivity_job_moves_idle_customers_to_at_risk_then_churned(
+    customer_service, customer_database, tenant
+):
+    stub = customer_service.stub
+    idle = await stub.CreateCustomer(pb.CreateCustomerRequest(first_name="Idle"), metadata=tenant)
+    gone = await stub.CreateCustomer(pb.CreateCustomerRequest(first_name="Gone"), metadata=tenant)
+    fresh = await stub.CreateCustomer(pb.CreateCustomerRequest(first_name="New"), metadata=tenant)
+    engine = customer_service.container.engine
+    now = datetime.now(UTC)
+    async with engine.begin() as conn:
+        for cid, days in ((idle.id, 100), (gone.id, 200)):
+            await conn.execute(
+                sa.text("update customers set last_activity_at = :t where id = :id"),
+                {"t": now - timedelta(days=days), "id": uuid.UUID(cid)},
+            )
+    changed = await run_inactivity_rules(uow=customer_service.container.uow, now=now, batch_size=1)
+    assert changed >= 2
+    stages = {}
+    for c in (idle, gone, fresh):
+        got = await stub.GetCustomer(pb.GetCustomerRequest(id=c.id), metadata=tenant)
+        stages[got.first_name] = got.lifecycle_stage
+    assert stages == {"Idle": "at_risk", "Gone": "churned", "New": "prospect"}
+    at_risk = await stub.ListCustomers(pb.ListCustomersRequest(segment="at_risk"), metadata=tenant)
+    assert [c.first_name for c in at_risk.customers] == ["Idle"]
+    assert await run_inactivity_rules(uow=customer_service.container.uow, now=now) == 0
+
+
+class FakeConversations(conversation_pb2_grpc.ConversationServiceServicer):
+    def __init__(self, ids):
+        self.ids = ids
+        self.queries = []
+
+    async def SearchMessages(self, request, context):
+        self.queries.append(request.query)
+        return conversation_pb2.SearchMessagesResponse(customer_ids=self.ids)
+
+
+async def test_list_query_also_finds_customers_by_what_they_wrote(
+    customer_database, infra_urls, start_customer_service, tenant
+):
+    from customer import bootstrap
+
+    server = grpc.aio.server()
+    port = free_port()
+    server.add_insecure_port(f"127.0.0.1:{port}")
+    fake = FakeConversations([])
+    conversation_pb2_grpc.add_ConversationServiceServicer_to_server(fake, server)
+    await server.start()
+    original = bootstrap.CustomerSettings
+    try:
+
+        class WithConversation(original):  # type: ignore[misc, valid-type]
+            conversation_addr: str = f"127.0.0.1:{port}"
+
+        bootstrap_settings = WithConversation
+        import customer.testing as testing
+
+        testing.CustomerSettings, saved = bootstrap_settings, testing.CustomerSettings
+        try:
+            async with start_customer_service(customer_database, infra_urls.nats_url) as service:
+                stub = service.stub
+                ann = await stub.CreateCustomer(
+                    pb.CreateCustomerRequest(first_name="Ann"), metadata=tenant
+                )
+                await stub.CreateCustomer(
+                    pb.CreateCustomerRequest(first_name="Bob"), metadata=tenant
+                )
+                fake.ids = [ann.id, "not-a-uuid", str(uuid.uuid4())]
+                found = await stub.ListCustomers(
+                    pb.ListCustomersRequest(query="order 12345"), metadata=tenant
+                )
+                assert [c.first_name for c in found.customers] == ["Ann"]
+                assert fake.queries == ["order 12345"]
+                await server.stop(0)  # unavailable: degrade to profile fields only
+                bob = await stub.ListCustomers(
+                    pb.ListCustomersRequest(query="bob"), metadata=tenant
+                )
+                assert [c.first_name for c in bob.customers] == ["Bob"]
+        finally:
+            testing.CustomerSettings = saved
+    finally:
+        await server.stop(0)
