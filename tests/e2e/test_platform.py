@@ -74,7 +74,7 @@ def _drop_databases(prefix: str) -> None:
     from moodline_kit.testing.databases import drop_database
 
     async def drop() -> None:
-        for name in ("customer", "gateway"):
+        for name in ("customer", "conversation", "gateway"):
             await drop_database(os.environ["DATABASE_URL"], f"{prefix}_{name}")
 
     asyncio.run(drop())
@@ -175,6 +175,34 @@ def _assert_one_trace(path: Path, timeout: float = 15.0) -> None:
     parent = by_id.get(span["parent_span_id"])
     assert parent is not None and parent["service"] == "gateway", "customer span's parent"
     assert parent["kind"] == "CLIENT" and parent["trace_id"] == span["trace_id"]
+
+
+def test_an_ingested_message_creates_a_prospect_and_is_searchable(platform):
+    base, headers = platform["gateway_url"], {"Authorization": f"Bearer {platform['api_key']}"}
+    message = {
+        "provider_message_id": f"SM{uuid.uuid4().hex}",
+        "channel": "sms",
+        "customer": {"phone": "+1 628 555 0177", "display_name": "E2E Caller"},
+        "direction": "inbound",
+        "author": "customer",
+        "text": "Hello, checking on order #98765 please",
+        "sent_at": "2026-11-20T10:00:00Z",
+    }
+    ingested = httpx.post(f"{base}/api/v1/conversations/messages", headers=headers, json=message)
+    assert ingested.status_code == 202, ingested.text
+    out = ingested.json()
+    assert out["customer_created"] and not out["duplicate"]
+    again = httpx.post(f"{base}/api/v1/conversations/messages", headers=headers, json=message)
+    assert again.json()["duplicate"] and again.json()["message_id"] == out["message_id"]
+    prospect = httpx.get(f"{base}/api/v1/customers/{out['customer_id']}", headers=headers).json()
+    assert prospect["lifecycle_stage"] == "prospect"
+    found = httpx.get(
+        f"{base}/api/v1/conversations/messages/search",
+        params={"q": "order #98765"},
+        headers=headers,
+    ).json()
+    assert [h["message"]["id"] for h in found["items"]] == [out["message_id"]]
+    assert found["customer_ids"] == [out["customer_id"]]
 
 
 def test_ctrl_c_stops_everything_cleanly(platform):

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from grpc_health.v1 import health_pb2_grpc
+from moodline.conversation.v1 import conversation_pb2_grpc
 from moodline.customer.v1 import customer_pb2_grpc
 from moodline_kit.db import create_engine
 from moodline_kit.grpc.client import create_channel
@@ -19,7 +20,7 @@ from gateway.config import GatewaySettings
 from gateway.deps import Upstreams
 from gateway.limits import BodySizeLimit
 from gateway.metrics import RequestMetrics
-from gateway.routes import customers, health
+from gateway.routes import conversations, customers, health
 from gateway.routes import settings as customer_settings
 
 
@@ -28,12 +29,22 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
         channel = create_channel(settings.customer_addr, default_timeout=settings.upstream_timeout)
+        conversation_channel = create_channel(
+            settings.conversation_addr, default_timeout=settings.upstream_timeout
+        )
         app.state.engine = engine
         app.state.api_keys = ApiKeyStore(engine, cache_seconds=settings.api_key_cache_seconds)
-        app.state.upstreams = Upstreams(customers=customer_pb2_grpc.CustomerServiceStub(channel))
-        app.state.health_stubs = {"customer": health_pb2_grpc.HealthStub(channel)}
+        app.state.upstreams = Upstreams(
+            customers=customer_pb2_grpc.CustomerServiceStub(channel),
+            conversations=conversation_pb2_grpc.ConversationServiceStub(conversation_channel),
+        )
+        app.state.health_stubs = {
+            "customer": health_pb2_grpc.HealthStub(channel),
+            "conversation": health_pb2_grpc.HealthStub(conversation_channel),
+        }
         yield
         await channel.close()
+        await conversation_channel.close()
         await engine.dispose()
 
     app = FastAPI(
@@ -46,6 +57,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     problems.install(app)
     app.include_router(health.router)
     app.include_router(customers.router)
+    app.include_router(conversations.router)
     app.include_router(customer_settings.router)
 
     @app.get("/", include_in_schema=False)

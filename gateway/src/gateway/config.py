@@ -10,6 +10,7 @@ class GatewaySettings(KitSettings):
     http_host: str = "0.0.0.0"
     http_port: int = 8080
     customer_addr: str = "127.0.0.1:50051"
+    conversation_addr: str = "127.0.0.1:50052"
     # Request bodies above this size are refused (422) before they are parsed.
     max_body_bytes: int = 256 * 1024
     # Deadline given to each downstream gRPC call made for one HTTP request.

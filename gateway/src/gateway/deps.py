@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from moodline.conversation.v1 import conversation_pb2_grpc
 from moodline.customer.v1 import customer_pb2_grpc
 from moodline_kit.grpc.client import tenant_metadata
 
@@ -17,6 +18,7 @@ bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bear
 @dataclass
 class Upstreams:
     customers: customer_pb2_grpc.CustomerServiceStub
+    conversations: conversation_pb2_grpc.ConversationServiceStub
 
 
 async def principal(

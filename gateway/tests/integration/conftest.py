@@ -10,6 +10,8 @@ from dataclasses import dataclass
 import httpx
 import pytest
 import pytest_asyncio
+from conversation.testing import migrate as migrate_conversation
+from conversation.testing import running_conversation_service
 from customer.testing import migrate, running_customer_service
 from gateway.app import create_app
 from gateway.auth import Role, create_api_key, create_tenant
@@ -52,11 +54,21 @@ class Gateway:
 async def gateway(database_factory, infra_urls) -> AsyncIterator[Gateway]:
     customer_db = await database_factory("gw_customer")
     gateway_db = await database_factory("gateway")
+    conversation_db = await database_factory("gw_conversation")
     await migrate(customer_db)
+    await migrate_conversation(conversation_db)
     await asyncio.to_thread(migrations.upgrade, MIGRATIONS, gateway_db)
-    async with running_customer_service(customer_db, infra_urls.nats_url) as customer:
+    async with (
+        running_customer_service(customer_db, infra_urls.nats_url) as customer,
+        running_conversation_service(
+            conversation_db, infra_urls.nats_url, customer.address
+        ) as conversation,
+    ):
         settings = GatewaySettings(
-            database_url=gateway_db, customer_addr=customer.address, max_body_bytes=16 * 1024
+            database_url=gateway_db,
+            customer_addr=customer.address,
+            conversation_addr=conversation.address,
+            max_body_bytes=16 * 1024,
         )
         app = create_app(settings)
         async with app.router.lifespan_context(app):

@@ -110,16 +110,19 @@ def service_env(p: Plan, service: LocalService, index: int) -> dict[str, str]:
         "MOODLINE_TRACE_FILE": str(p.var / "traces.jsonl"),
         "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
     }
+    # Every process can reach every gRPC service (the gateway all of them; conversation calls
+    # customer): <NAME>_ADDR.
+    env.update(
+        {
+            f"{s.name.upper()}_ADDR": f"127.0.0.1:{p.grpc_port(i)}"
+            for i, s in enumerate(SERVICES)
+            if s.name != service.name
+        }
+    )
     if service.grpc:
         env["GRPC_PORT"] = str(p.grpc_port(index))
     else:
         env["HTTP_PORT"] = str(p.gateway_port)
-        env.update(
-            {
-                f"{s.name.upper()}_ADDR": f"127.0.0.1:{p.grpc_port(i)}"
-                for i, s in enumerate(SERVICES)
-            }
-        )
     return env
 
 

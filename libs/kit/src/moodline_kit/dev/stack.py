@@ -24,6 +24,7 @@ SERVICES: tuple[LocalService, ...] = (
             "--loglevel=INFO --schedule {var}/celerybeat-schedule",
         },
     ),
+    LocalService("conversation", "moodline-conversation"),
 )
 
 GATEWAY = LocalService("gateway", "moodline-gateway", grpc=False)
