@@ -252,6 +252,7 @@ def test_migrations_and_jetstream_run_as_pre_install_and_pre_upgrade_hooks() -> 
     jobs = by_kind(objs, "Job")
     assert set(jobs) == {
         "moodline-customer-migrate",
+        "moodline-conversation-migrate",
         "moodline-gateway-migrate",
         "moodline-jetstream-setup",
     }

@@ -84,7 +84,12 @@ def test_only_the_gateway_is_reachable_from_outside(profile: str) -> None:
 def test_each_service_is_reachable_only_from_its_callers() -> None:
     objs = render_with("prod", WITH_SENTIMENT)
     pol = policies(objs)
-    assert ingress_sources(pol["moodline-customer"], 50051) == {"gateway", "helm-test"}
+    assert ingress_sources(pol["moodline-customer"], 50051) == {
+        "gateway",
+        "conversation",
+        "helm-test",
+    }
+    assert ingress_sources(pol["moodline-conversation"], 50051) == {"gateway", "helm-test"}
     assert ingress_sources(pol["moodline-sentiment"], 50051) == {"gateway", "helm-test"}
     assert ingress_sources(pol["moodline-triton"], 8001) == {"sentiment"}
     # Workers and beat serve nothing.
@@ -94,13 +99,19 @@ def test_each_service_is_reachable_only_from_its_callers() -> None:
 
 def test_callers_may_reach_exactly_what_they_call() -> None:
     pol = policies(render_with("prod", WITH_SENTIMENT))
-    assert egress_targets(pol["moodline-gateway"]) == {"customer": 50051, "sentiment": 50051}
+    assert egress_targets(pol["moodline-gateway"]) == {
+        "customer": 50051,
+        "conversation": 50051,
+        "sentiment": 50051,
+    }
+    assert egress_targets(pol["moodline-conversation"]) == {"customer": 50051}
     assert egress_targets(pol["moodline-sentiment"]) == {"triton": 8001}
     assert egress_targets(pol["moodline-customer"]) == {}
     assert egress_targets(pol["moodline-triton"]) == {}
     assert egress_targets(pol["moodline-helm-test"]) == {
         "gateway": 8080,
         "customer": 50051,
+        "conversation": 50051,
         "sentiment": 50051,
     }
 
