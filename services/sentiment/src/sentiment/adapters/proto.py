@@ -1,0 +1,102 @@
+"""Domain <-> protobuf (moodline.sentiment.v1, moodline.events.v1)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from google.protobuf import timestamp_pb2
+from moodline.sentiment.v1 import sentiment_pb2 as pb
+
+from sentiment.domain.aggregate import Trend
+from sentiment.domain.customer import CustomerSentiment, Shown, Source
+from sentiment.domain.scoring import Emotions, Label, Score
+
+LABELS = {
+    Label.HAPPY: pb.SENTIMENT_LABEL_HAPPY,
+    Label.NEUTRAL: pb.SENTIMENT_LABEL_NEUTRAL,
+    Label.FRUSTRATED: pb.SENTIMENT_LABEL_FRUSTRATED,
+}
+LABELS_BACK = {v: k for k, v in LABELS.items()}
+TRENDS = {
+    Trend.UNSPECIFIED: pb.SENTIMENT_TREND_UNSPECIFIED,
+    Trend.IMPROVING: pb.SENTIMENT_TREND_IMPROVING,
+    Trend.STABLE: pb.SENTIMENT_TREND_STABLE,
+    Trend.DECLINING: pb.SENTIMENT_TREND_DECLINING,
+}
+SOURCES = {Source.MODEL: pb.SENTIMENT_SOURCE_MODEL, Source.OVERRIDE: pb.SENTIMENT_SOURCE_OVERRIDE}
+
+
+def ts(value: datetime | None) -> timestamp_pb2.Timestamp | None:
+    if value is None:
+        return None
+    out = timestamp_pb2.Timestamp()
+    out.FromDatetime(value)
+    return out
+
+
+def emotions(e: Emotions) -> pb.Emotions:
+    return pb.Emotions(
+        frustration=e.frustration,
+        satisfaction=e.satisfaction,
+        confusion=e.confusion,
+        urgency=e.urgency,
+    )
+
+
+def analyze_result(s: Score) -> pb.AnalyzeResult:
+    return pb.AnalyzeResult(
+        label=LABELS[s.label], score=s.score, emotions=emotions(s.emotions), confidence=s.confidence
+    )
+
+
+def shown(s: Shown) -> pb.Sentiment:
+    return pb.Sentiment(
+        label=LABELS[s.label], score=s.score, emotions=emotions(s.emotions), trend=TRENDS[s.trend]
+    )
+
+
+def customer(
+    customer_id: str, c: CustomerSentiment, updated_at: datetime | None
+) -> pb.CustomerSentiment:
+    out = pb.CustomerSentiment(
+        customer_id=customer_id,
+        sentiment=shown(c.shown),
+        source=SOURCES[c.source],
+        computed=shown(c.computed),
+        explanation=c.aggregate.explanation(),
+        message_count=c.aggregate.messages,
+        updated_at=ts(updated_at),
+    )
+    if c.override is not None:
+        out.override.CopyFrom(
+            pb.SentimentOverride(
+                label=LABELS[c.override.label],
+                reason=c.override.reason,
+                set_by=c.override.set_by,
+                set_at=ts(c.override.set_at),
+            )
+        )
+        out.explanation = (
+            f"Set by staff: {c.override.reason}" if c.override.reason else "Set by staff."
+        )
+    return out
+
+
+def message(row: Any) -> pb.MessageSentiment:
+    return pb.MessageSentiment(
+        message_id=row.message_id,
+        conversation_id=row.conversation_id,
+        customer_id=row.customer_id,
+        label=LABELS[Label(row.label)],
+        score=row.score,
+        emotions=pb.Emotions(
+            frustration=row.frustration,
+            satisfaction=row.satisfaction,
+            confusion=row.confusion,
+            urgency=row.urgency,
+        ),
+        confidence=row.confidence,
+        model_version=row.model_version,
+        scored_at=ts(row.scored_at),
+    )

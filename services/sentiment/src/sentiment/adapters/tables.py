@@ -1,0 +1,69 @@
+"""The sentiment database schema (SQLAlchemy Core). Alembic migrations mirror it."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from moodline_kit.db import kit_tables, new_metadata
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+
+metadata = new_metadata()
+kit = kit_tables(metadata)
+
+# One row per scored customer message (the conversation service's message id).
+message_scores = sa.Table(
+    "message_scores",
+    metadata,
+    sa.Column("tenant_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("message_id", sa.Text, primary_key=True),
+    sa.Column("conversation_id", sa.Text, nullable=False),
+    sa.Column("customer_id", sa.Text, nullable=False),
+    sa.Column("label", sa.Text, nullable=False),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("confidence", sa.Float, nullable=False),
+    sa.Column("frustration", sa.Float, nullable=False),
+    sa.Column("satisfaction", sa.Float, nullable=False),
+    sa.Column("confusion", sa.Float, nullable=False),
+    sa.Column("urgency", sa.Float, nullable=False),
+    sa.Column("model_version", sa.Text, nullable=False),
+    sa.Column("sent_at", sa.DateTime(timezone=True)),
+    sa.Column(
+        "scored_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+)
+
+# Aggregate state (see domain/aggregate.py) in `state`; label/score/trend as columns to query.
+conversation_sentiment = sa.Table(
+    "conversation_sentiment",
+    metadata,
+    sa.Column("tenant_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("conversation_id", sa.Text, primary_key=True),
+    sa.Column("customer_id", sa.Text, nullable=False),
+    sa.Column("state", JSONB, nullable=False, server_default="{}"),
+    sa.Column("label", sa.Text, nullable=False, server_default="Neutral"),
+    sa.Column("score", sa.Float, nullable=False, server_default="0"),
+    sa.Column("trend", sa.Text, nullable=False, server_default=""),
+    # Outcome signals already counted (a CSAT or an escalation counts once per conversation,
+    # whether it arrives as .rated/.escalated or only on .closed).
+    sa.Column("csat_counted", sa.Boolean, nullable=False, server_default="false"),
+    sa.Column("escalation_counted", sa.Boolean, nullable=False, server_default="false"),
+    sa.Column(
+        "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+)
+
+customer_sentiment = sa.Table(
+    "customer_sentiment",
+    metadata,
+    sa.Column("tenant_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("customer_id", sa.Text, primary_key=True),
+    sa.Column("state", JSONB, nullable=False, server_default="{}"),
+    # Shown label/score/trend (the override's label while one is active).
+    sa.Column("label", sa.Text, nullable=False, server_default="Neutral"),
+    sa.Column("score", sa.Float, nullable=False, server_default="0"),
+    sa.Column("trend", sa.Text, nullable=False, server_default=""),
+    sa.Column("override", JSONB),
+    sa.Column("published", JSONB),
+    sa.Column(
+        "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+)

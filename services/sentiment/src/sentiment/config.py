@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from moodline_kit.config import GrpcServiceSettings
+from pydantic import Field
+
+
+class SentimentSettings(GrpcServiceSettings):
+    service_name: str = Field(default="sentiment", validation_alias="OTEL_SERVICE_NAME")
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/moodline_sentiment"
+    # Triton gRPC endpoint (KServe v2) and the ensemble's name.
+    triton_addr: str = "127.0.0.1:8001"
+    triton_model: str = "sentiment"
+    # Deadline of one inference call; attempts per batch (exponential backoff between them).
+    triton_timeout: float = 10.0
+    triton_attempts: int = 3
+    # Consecutive failed attempts that open the circuit, and how long it stays open.
+    breaker_threshold: int = 5
+    breaker_ttl: float = 5.0
+    # Messages fetched (and scored with one model call) per batch, at most 256.
+    score_batch_size: int = 128
+    fetch_timeout: float = 0.05

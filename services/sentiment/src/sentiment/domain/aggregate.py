@@ -1,0 +1,194 @@
+"""Conversation and customer sentiment: exponentially decayed averages over interactions.
+
+Every interaction (a scored customer message, or a conversation outcome signal) is an
+observation (polarity p in [-1, 1], weight w). Before an observation is added, the weight of
+everything seen before is multiplied by d = 2^(-1/H): an interaction H interactions old counts
+half as much as the newest one (half-life in interactions, not in time, so a customer who writes
+rarely keeps their sentiment until they write again).
+
+    S <- d*S + w*p      W <- d*W + w      score = S / W
+
+Two averages are kept: a fast one (H = 5) that is the shown score, and a slow one (H = 20).
+Trend = fast - slow: >= +0.15 improving, <= -0.15 declining, else stable; unspecified with
+fewer than 3 observations. Label from the score: >= +0.25 Happy, <= -0.25 Frustrated, else
+Neutral. Emotions are the fast average over messages only (signals carry no emotions).
+
+Outcome signals (conversation events): a CSAT rating c in 1..5 is p = (c - 3) / 2 with weight 2
+(a rating says more than one message); an escalation to a human is p = -0.5 with weight 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+from sentiment.domain.scoring import Emotions, Label, Score
+
+FAST_HALF_LIFE = 5.0
+SLOW_HALF_LIFE = 20.0
+FAST_DECAY = 2.0 ** (-1.0 / FAST_HALF_LIFE)
+SLOW_DECAY = 2.0 ** (-1.0 / SLOW_HALF_LIFE)
+HAPPY_AT = 0.25
+FRUSTRATED_AT = -0.25
+TREND_DELTA = 0.15
+TREND_MIN_OBSERVATIONS = 3
+CSAT_WEIGHT = 2.0
+ESCALATION_POLARITY = -0.5
+ESCALATION_WEIGHT = 1.0
+RECENT_LABELS = 5
+
+
+class Trend(StrEnum):
+    UNSPECIFIED = ""
+    IMPROVING = "improving"
+    STABLE = "stable"
+    DECLINING = "declining"
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    polarity: float
+    weight: float = 1.0
+    emotions: Emotions | None = None  # messages only
+    label: Label | None = None  # messages only: kept for the explanation
+
+    @classmethod
+    def of_message(cls, score: Score) -> Observation:
+        return cls(score.score, 1.0, score.emotions, score.label)
+
+    @classmethod
+    def of_csat(cls, csat: int) -> Observation:
+        return cls((min(max(csat, 1), 5) - 3) / 2.0, CSAT_WEIGHT)
+
+    @classmethod
+    def of_escalation(cls) -> Observation:
+        return cls(ESCALATION_POLARITY, ESCALATION_WEIGHT)
+
+
+def label_of(score: float) -> Label:
+    if score >= HAPPY_AT:
+        return Label.HAPPY
+    if score <= FRUSTRATED_AT:
+        return Label.FRUSTRATED
+    return Label.NEUTRAL
+
+
+@dataclass(frozen=True, slots=True)
+class Aggregate:
+    weight: float = 0.0
+    polarity_sum: float = 0.0
+    slow_weight: float = 0.0
+    slow_polarity_sum: float = 0.0
+    emotion_weight: float = 0.0
+    emotion_sums: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+    observations: int = 0
+    messages: int = 0
+    recent: tuple[str, ...] = field(default=())  # labels of the last messages, newest last
+
+    def observe(self, o: Observation) -> Aggregate:
+        emotion_weight, emotion_sums, recent, messages = (
+            self.emotion_weight,
+            self.emotion_sums,
+            self.recent,
+            self.messages,
+        )
+        if o.emotions is not None:
+            emotion_weight = FAST_DECAY * emotion_weight + o.weight
+            emotion_sums = tuple(  # type: ignore[assignment]
+                FAST_DECAY * s + o.weight * e
+                for s, e in zip(emotion_sums, o.emotions.as_tuple(), strict=True)
+            )
+            messages += 1
+        if o.label is not None:
+            recent = (*recent, o.label.value)[-RECENT_LABELS:]
+        return replace(
+            self,
+            weight=FAST_DECAY * self.weight + o.weight,
+            polarity_sum=FAST_DECAY * self.polarity_sum + o.weight * o.polarity,
+            slow_weight=SLOW_DECAY * self.slow_weight + o.weight,
+            slow_polarity_sum=SLOW_DECAY * self.slow_polarity_sum + o.weight * o.polarity,
+            emotion_weight=emotion_weight,
+            emotion_sums=emotion_sums,
+            observations=self.observations + 1,
+            messages=messages,
+            recent=recent,
+        )
+
+    def observe_all(self, observations: Iterable[Observation]) -> Aggregate:
+        result = self
+        for o in observations:
+            result = result.observe(o)
+        return result
+
+    @property
+    def score(self) -> float:
+        return self.polarity_sum / self.weight if self.weight else 0.0
+
+    @property
+    def label(self) -> Label:
+        return label_of(self.score)
+
+    @property
+    def emotions(self) -> Emotions:
+        if not self.emotion_weight:
+            return Emotions()
+        return Emotions(*(s / self.emotion_weight for s in self.emotion_sums))
+
+    @property
+    def trend(self) -> Trend:
+        if self.observations < TREND_MIN_OBSERVATIONS or not self.slow_weight:
+            return Trend.UNSPECIFIED
+        delta = self.score - self.slow_polarity_sum / self.slow_weight
+        if delta >= TREND_DELTA:
+            return Trend.IMPROVING
+        if delta <= -TREND_DELTA:
+            return Trend.DECLINING
+        return Trend.STABLE
+
+    def explanation(self) -> str:
+        if not self.observations:
+            return "No customer messages scored yet."
+        if not self.recent:
+            return f"From {self.observations} conversation outcome signal(s)."
+        counts = {label: self.recent.count(label) for label in set(self.recent)}
+        n = len(self.recent)
+        dominant = max(counts, key=lambda label: (counts[label], label == self.label.value))
+        what = {
+            "Happy": "sounded happy",
+            "Neutral": "were neutral",
+            "Frustrated": "expressed frustration",
+        }[dominant]
+        text = f"{counts[dominant]} of the last {n} messages {what}"
+        if self.trend in (Trend.IMPROVING, Trend.DECLINING):
+            text += f"; {self.trend.value}"
+        return text + "."
+
+    def to_state(self) -> dict:
+        return {
+            "w": self.weight,
+            "s": self.polarity_sum,
+            "sw": self.slow_weight,
+            "ss": self.slow_polarity_sum,
+            "ew": self.emotion_weight,
+            "es": list(self.emotion_sums),
+            "n": self.observations,
+            "m": self.messages,
+            "r": list(self.recent),
+        }
+
+    @classmethod
+    def from_state(cls, state: dict | None) -> Aggregate:
+        if not state:
+            return cls()
+        return cls(
+            weight=state["w"],
+            polarity_sum=state["s"],
+            slow_weight=state["sw"],
+            slow_polarity_sum=state["ss"],
+            emotion_weight=state["ew"],
+            emotion_sums=tuple(state["es"]),  # type: ignore[arg-type]
+            observations=state["n"],
+            messages=state["m"],
+            recent=tuple(state["r"]),
+        )

@@ -1,0 +1,69 @@
+"""gRPC entrypoint: translate requests into handler calls, results into messages."""
+
+from __future__ import annotations
+
+import grpc
+from moodline.sentiment.v1 import sentiment_pb2 as pb
+from moodline.sentiment.v1 import sentiment_pb2_grpc
+from moodline_kit.tenancy import current_tenant
+
+from sentiment.adapters import proto
+from sentiment.adapters.triton import Scorer
+from sentiment.service_layer import handlers
+from sentiment.service_layer.handlers import UowFactory
+
+Ctx = grpc.aio.ServicerContext
+
+
+class SentimentServicer(sentiment_pb2_grpc.SentimentServiceServicer):
+    def __init__(self, uow: UowFactory, scorer: Scorer) -> None:
+        self._uow = uow
+        self._scorer = scorer
+
+    async def Analyze(self, request: pb.AnalyzeRequest, context: Ctx) -> pb.AnalyzeResponse:
+        current_tenant()  # tenant-scoped like every RPC
+        scored = await handlers.analyze(texts=list(request.texts), scorer=self._scorer)
+        return pb.AnalyzeResponse(
+            results=[proto.analyze_result(s) for s in scored.scores],
+            model_version=scored.model_version,
+        )
+
+    async def GetMessageSentiment(
+        self, request: pb.GetMessageSentimentRequest, context: Ctx
+    ) -> pb.MessageSentiment:
+        return await handlers.get_message(
+            tenant_id=current_tenant(), message_id=request.message_id, uow=self._uow
+        )
+
+    async def GetConversationSentiment(
+        self, request: pb.GetConversationSentimentRequest, context: Ctx
+    ) -> pb.ConversationSentiment:
+        return await handlers.get_conversation(
+            tenant_id=current_tenant(), conversation_id=request.conversation_id, uow=self._uow
+        )
+
+    async def GetCustomerSentiment(
+        self, request: pb.GetCustomerSentimentRequest, context: Ctx
+    ) -> pb.CustomerSentiment:
+        return await handlers.get_customer(
+            tenant_id=current_tenant(), customer_id=request.customer_id, uow=self._uow
+        )
+
+    async def SetSentimentOverride(
+        self, request: pb.SetSentimentOverrideRequest, context: Ctx
+    ) -> pb.CustomerSentiment:
+        return await handlers.set_override(
+            tenant_id=current_tenant(),
+            customer_id=request.customer_id,
+            label=request.label,
+            reason=request.reason,
+            set_by=request.set_by,
+            uow=self._uow,
+        )
+
+    async def ClearSentimentOverride(
+        self, request: pb.ClearSentimentOverrideRequest, context: Ctx
+    ) -> pb.CustomerSentiment:
+        return await handlers.clear_override(
+            tenant_id=current_tenant(), customer_id=request.customer_id, uow=self._uow
+        )

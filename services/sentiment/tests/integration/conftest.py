@@ -1,0 +1,50 @@
+"""A real sentiment service on real PostgreSQL, NATS JetStream and tritonserver (CPU)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+import pytest_asyncio
+from sentiment.testing import (
+    RunningService,
+    TritonServer,
+    migrate,
+    running_sentiment_service,
+    triton_available,
+)
+
+
+@pytest.fixture(scope="session")
+def triton() -> Iterator[TritonServer]:
+    if not triton_available():
+        pytest.skip("no Triton model repository / serve venv (make -C ml-serving venv-serve ...)")
+    server = TritonServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest_asyncio.fixture(loop_scope="session", scope="session")
+async def sentiment_database(database_factory) -> str:
+    url = await database_factory("sentiment")
+    await migrate(url)
+    return url
+
+
+@pytest_asyncio.fixture(loop_scope="session", scope="session")
+async def sentiment_service(
+    sentiment_database, infra_urls, triton
+) -> AsyncIterator[RunningService]:
+    async with running_sentiment_service(
+        sentiment_database, infra_urls.nats_url, triton.grpc_addr
+    ) as service:
+        yield service
+
+
+@pytest.fixture
+def tenant() -> tuple[tuple[str, str], ...]:
+    return (("moodline-tenant-id", str(uuid.uuid4())),)
