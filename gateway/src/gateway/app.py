@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse
 from grpc_health.v1 import health_pb2_grpc
 from moodline.conversation.v1 import conversation_pb2_grpc
 from moodline.customer.v1 import customer_pb2_grpc
+from moodline.sentiment.v1 import sentiment_pb2_grpc
 from moodline_kit.db import create_engine
 from moodline_kit.grpc.client import create_channel
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
@@ -20,7 +21,7 @@ from gateway.config import GatewaySettings
 from gateway.deps import Upstreams
 from gateway.limits import BodySizeLimit
 from gateway.metrics import RequestMetrics
-from gateway.routes import conversations, customers, health
+from gateway.routes import conversations, customers, health, sentiment
 from gateway.routes import settings as customer_settings
 
 
@@ -42,9 +43,19 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             "customer": health_pb2_grpc.HealthStub(channel),
             "conversation": health_pb2_grpc.HealthStub(conversation_channel),
         }
+        sentiment_channel = None
+        app.state.sentiment = None
+        if settings.sentiment_addr:
+            sentiment_channel = create_channel(
+                settings.sentiment_addr, default_timeout=settings.upstream_timeout
+            )
+            app.state.sentiment = sentiment_pb2_grpc.SentimentServiceStub(sentiment_channel)
+            app.state.health_stubs["sentiment"] = health_pb2_grpc.HealthStub(sentiment_channel)
         yield
         await channel.close()
         await conversation_channel.close()
+        if sentiment_channel is not None:
+            await sentiment_channel.close()
         await engine.dispose()
 
     app = FastAPI(
@@ -58,6 +69,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(health.router)
     app.include_router(customers.router)
     app.include_router(conversations.router)
+    app.include_router(sentiment.router)
     app.include_router(customer_settings.router)
 
     @app.get("/", include_in_schema=False)

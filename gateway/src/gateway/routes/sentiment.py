@@ -1,0 +1,202 @@
+"""/api/v1/sentiment: synchronous scoring, message/customer sentiment, staff overrides.
+Translation only; the sentiment service owns every rule."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from moodline.sentiment.v1 import sentiment_pb2 as pb
+from moodline.sentiment.v1 import sentiment_pb2_grpc
+from pydantic import BaseModel, Field, field_validator
+
+from gateway.auth import Principal
+from gateway.deps import metadata, principal, writer
+
+router = APIRouter(prefix="/api/v1/sentiment", tags=["sentiment"])
+
+PROBLEM = {"content": {"application/problem+json": {}}}
+ERRORS = {401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 422: PROBLEM, 503: PROBLEM}
+MAX_TEXTS = 256
+MAX_CHARS = 10_000
+LABEL_NAMES = {
+    pb.SENTIMENT_LABEL_HAPPY: "Happy",
+    pb.SENTIMENT_LABEL_NEUTRAL: "Neutral",
+    pb.SENTIMENT_LABEL_FRUSTRATED: "Frustrated",
+}
+LABEL_VALUES = {v: k for k, v in LABEL_NAMES.items()}
+TRENDS = {
+    pb.SENTIMENT_TREND_IMPROVING: "improving",
+    pb.SENTIMENT_TREND_STABLE: "stable",
+    pb.SENTIMENT_TREND_DECLINING: "declining",
+}
+
+Label = Literal["Happy", "Neutral", "Frustrated"]
+
+
+class EmotionsOut(BaseModel):
+    frustration: float
+    satisfaction: float
+    confusion: float
+    urgency: float
+
+
+class SentimentOut(BaseModel):
+    label: Label
+    score: float = Field(description="polarity in [-1, 1]")
+    emotions: EmotionsOut = Field(description="independent probabilities in [0, 1]")
+
+
+class AnalyzeIn(BaseModel):
+    texts: list[str] = Field(min_length=1, max_length=MAX_TEXTS)
+
+    @field_validator("texts")
+    @classmethod
+    def _each_text(cls, texts: list[str]) -> list[str]:
+        bad = [
+            f"texts[{i}]: must be non-empty and at most {MAX_CHARS} characters"
+            for i, t in enumerate(texts)
+            if not t.strip() or len(t) > MAX_CHARS
+        ]
+        if bad:
+            raise ValueError("; ".join(bad))
+        return texts
+
+
+class AnalyzeOut(BaseModel):
+    results: list[SentimentOut]
+    model_version: str
+
+
+class CustomerSentimentOut(BaseModel):
+    customer_id: str
+    sentiment: SentimentOut
+    trend: str = Field(description="improving, stable, declining or empty")
+    source: Literal["model", "override"]
+    computed: SentimentOut
+    override: dict | None
+    explanation: str
+    message_count: int
+
+
+class MessageSentimentOut(BaseModel):
+    message_id: str
+    conversation_id: str
+    customer_id: str
+    sentiment: SentimentOut
+    confidence: float
+    model_version: str
+
+
+class OverrideIn(BaseModel):
+    label: Label
+    reason: str = Field(min_length=1, max_length=500)
+
+
+def _stub(request: Request) -> sentiment_pb2_grpc.SentimentServiceStub:
+    stub = getattr(request.app.state, "sentiment", None)
+    if stub is None:
+        raise HTTPException(503, "the sentiment service is not configured (SENTIMENT_ADDR)")
+    return stub
+
+
+def _sentiment(label: int, score: float, e: pb.Emotions) -> dict:
+    return {
+        "label": LABEL_NAMES.get(label, "Neutral"),
+        "score": round(score, 4),
+        "emotions": {
+            "frustration": e.frustration,
+            "satisfaction": e.satisfaction,
+            "confusion": e.confusion,
+            "urgency": e.urgency,
+        },
+    }
+
+
+def _customer(c: pb.CustomerSentiment) -> dict:
+    return {
+        "customer_id": c.customer_id,
+        "sentiment": _sentiment(c.sentiment.label, c.sentiment.score, c.sentiment.emotions),
+        "trend": TRENDS.get(c.sentiment.trend, ""),
+        "source": "override" if c.source == pb.SENTIMENT_SOURCE_OVERRIDE else "model",
+        "computed": _sentiment(c.computed.label, c.computed.score, c.computed.emotions),
+        "override": {
+            "label": LABEL_NAMES.get(c.override.label, "Neutral"),
+            "reason": c.override.reason,
+            "set_by": c.override.set_by,
+            "set_at": c.override.set_at.ToJsonString(),
+        }
+        if c.HasField("override")
+        else None,
+        "explanation": c.explanation,
+        "message_count": c.message_count,
+    }
+
+
+Stub = Annotated[sentiment_pb2_grpc.SentimentServiceStub, Depends(_stub)]
+
+
+@router.post("/analyze", response_model=AnalyzeOut, responses=ERRORS)
+async def analyze(body: AnalyzeIn, stub: Stub, who: Principal = Depends(principal)) -> dict:
+    """Score 1..256 texts synchronously; results in input order."""
+    reply = await stub.Analyze(pb.AnalyzeRequest(texts=body.texts), metadata=metadata(who))
+    return {
+        "results": [_sentiment(r.label, r.score, r.emotions) for r in reply.results],
+        "model_version": reply.model_version,
+    }
+
+
+@router.get("/customers/{customer_id}", response_model=CustomerSentimentOut, responses=ERRORS)
+async def customer_sentiment(
+    customer_id: str, stub: Stub, who: Principal = Depends(principal)
+) -> dict:
+    reply = await stub.GetCustomerSentiment(
+        pb.GetCustomerSentimentRequest(customer_id=customer_id), metadata=metadata(who)
+    )
+    return _customer(reply)
+
+
+@router.put(
+    "/customers/{customer_id}/override", response_model=CustomerSentimentOut, responses=ERRORS
+)
+async def set_override(
+    customer_id: str, body: OverrideIn, stub: Stub, who: Principal = Depends(writer)
+) -> dict:
+    """Staff override of the label; it lapses when new interactions outweigh it."""
+    reply = await stub.SetSentimentOverride(
+        pb.SetSentimentOverrideRequest(
+            customer_id=customer_id,
+            label=LABEL_VALUES[body.label],
+            reason=body.reason,
+            set_by=str(who.key_id),
+        ),
+        metadata=metadata(who),
+    )
+    return _customer(reply)
+
+
+@router.delete(
+    "/customers/{customer_id}/override", response_model=CustomerSentimentOut, responses=ERRORS
+)
+async def clear_override(customer_id: str, stub: Stub, who: Principal = Depends(writer)) -> dict:
+    reply = await stub.ClearSentimentOverride(
+        pb.ClearSentimentOverrideRequest(customer_id=customer_id), metadata=metadata(who)
+    )
+    return _customer(reply)
+
+
+@router.get("/messages/{message_id}", response_model=MessageSentimentOut, responses=ERRORS)
+async def message_sentiment(
+    message_id: str, stub: Stub, who: Principal = Depends(principal)
+) -> dict:
+    m = await stub.GetMessageSentiment(
+        pb.GetMessageSentimentRequest(message_id=message_id), metadata=metadata(who)
+    )
+    return {
+        "message_id": m.message_id,
+        "conversation_id": m.conversation_id,
+        "customer_id": m.customer_id,
+        "sentiment": _sentiment(m.label, m.score, m.emotions),
+        "confidence": m.confidence,
+        "model_version": m.model_version,
+    }
