@@ -56,3 +56,6 @@ protos-check: install ## fail when protos/gen is stale
 
 clean: ## remove environments and local state
 	rm -rf $(VENV) $(TOOLS) var
+
+bench-ingest: install ## benchmark: conversation ingestion (msgs/s, events/s, p99) and search over 1M messages
+	nice $(PY) bench/ingest/bench_ingest.py
