@@ -20,22 +20,29 @@ ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "model_repository"
 ARTIFACTS = ROOT / "artifacts"
 
-TRT = '''optimization { execution_accelerators {
+TRT = """optimization { execution_accelerators {
   gpu_execution_accelerator : [ {
     name : "tensorrt"
     parameters { key: "precision_mode" value: "FP16" }
     parameters { key: "max_workspace_size_bytes" value: "1073741824" }
     parameters { key: "trt_engine_cache_enable" value: "1" }
   } ]
-} }'''
+} }"""
 
 
-def build(variant: str, out: Path, artifacts: Path = ARTIFACTS, accelerator: str = "cuda",
-          derived: Path | None = None) -> Path:
+def build(
+    variant: str,
+    out: Path,
+    artifacts: Path = ARTIFACTS,
+    accelerator: str = "cuda",
+    derived: Path | None = None,
+) -> Path:
     fp16 = artifacts / "moodline_minilm_fp16.onnx"
     tok = artifacts / "tokenizer.json"
     if not fp16.exists():
-        raise SystemExit(f"missing artifact {fp16} (run `make train-model` or check out the repo with it)")
+        raise SystemExit(
+            f"missing artifact {fp16} (run `make train-model` or check out the repo with it)"
+        )
     if out.exists():
         shutil.rmtree(out)
     (out / "tokenizer" / "1").mkdir(parents=True)

@@ -28,31 +28,65 @@ EMOTIONS = ["frustration", "satisfaction", "confusion", "urgency"]
 GOEMO_DIR = Path(os.environ.get("GOEMOTIONS_DIR", "/work/shared/datasets/goemotions"))
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
-POSITIVE = {"admiration", "amusement", "approval", "caring", "desire", "excitement", "gratitude",
-            "joy", "love", "optimism", "pride", "relief"}
-NEGATIVE = {"anger", "annoyance", "disappointment", "disapproval", "disgust", "embarrassment",
-            "fear", "grief", "nervousness", "remorse", "sadness"}
+POSITIVE = {
+    "admiration",
+    "amusement",
+    "approval",
+    "caring",
+    "desire",
+    "excitement",
+    "gratitude",
+    "joy",
+    "love",
+    "optimism",
+    "pride",
+    "relief",
+}
+NEGATIVE = {
+    "anger",
+    "annoyance",
+    "disappointment",
+    "disapproval",
+    "disgust",
+    "embarrassment",
+    "fear",
+    "grief",
+    "nervousness",
+    "remorse",
+    "sadness",
+}
 FRUSTRATION = {"anger", "annoyance", "disappointment", "disapproval", "disgust"}
-SATISFACTION = {"gratitude", "joy", "approval", "admiration", "relief", "love", "optimism",
-                "excitement"}
-URGENCY_RE = re.compile(r"\b(urgent|urgently|asap|emergency|immediately|right now|right away|"
-                        r"hurry|as soon as possible)\b", re.I)
+SATISFACTION = {
+    "gratitude",
+    "joy",
+    "approval",
+    "admiration",
+    "relief",
+    "love",
+    "optimism",
+    "excitement",
+}
+URGENCY_RE = re.compile(
+    r"\b(urgent|urgently|asap|emergency|immediately|right now|right away|"
+    r"hurry|as soon as possible)\b",
+    re.I,
+)
 URGENCY_WEAK_NEG_WEIGHT = 0.1
 
 
 @dataclass
 class Example:
     text: str
-    sentiment: int                      # index into SENTIMENTS
-    emotions: list[float]               # 4 targets
-    emo_weight: list[float]             # per-emotion loss weight (0 = masked)
-    goemo: list[float] | None = None    # 28 multi-hot, None for customer rows
+    sentiment: int  # index into SENTIMENTS
+    emotions: list[float]  # 4 targets
+    emo_weight: list[float]  # per-emotion loss weight (0 = masked)
+    goemo: list[float] | None = None  # 28 multi-hot, None for customer rows
     source: str = "goemotions"
     meta: dict = field(default_factory=dict)
 
 
 def goemo_labels() -> list[str]:
-    return [l.strip() for l in (GOEMO_DIR / "labels.txt").read_text().splitlines() if l.strip()]
+    return [x.strip() for x in (GOEMO_DIR / "labels.txt").read_text().splitlines() if x.strip()]
 
 
 def sentiment_from_names(names: set[str]) -> int:
@@ -76,8 +110,12 @@ def load_goemotions(split: str) -> list[Example]:
             multi = [0.0] * len(labels)
             for i in ids:
                 multi[i] = 1.0
-            emo = [float(bool(names & FRUSTRATION)), float(bool(names & SATISFACTION)),
-                   float("confusion" in names), 0.0]
+            emo = [
+                float(bool(names & FRUSTRATION)),
+                float(bool(names & SATISFACTION)),
+                float("confusion" in names),
+                0.0,
+            ]
             w = [1.0, 1.0, 1.0, 0.0 if URGENCY_RE.search(text) else URGENCY_WEAK_NEG_WEIGHT]
             out.append(Example(text, sentiment_from_names(names), emo, w, multi, "goemotions"))
     return out
@@ -92,9 +130,17 @@ def load_customer(name: str) -> list[Example]:
             unknown = emos - set(EMOTIONS)
             if unknown:
                 raise ValueError(f"unknown emotions {unknown} in {name}: {row['text']!r}")
-            out.append(Example(row["text"], SENTIMENTS.index(row["sentiment"]),
-                               [float(e in emos) for e in EMOTIONS], [1.0] * 4, None, name,
-                               {"domain": row["domain"], "channel": row["channel"]}))
+            out.append(
+                Example(
+                    row["text"],
+                    SENTIMENTS.index(row["sentiment"]),
+                    [float(e in emos) for e in EMOTIONS],
+                    [1.0] * 4,
+                    None,
+                    name,
+                    {"domain": row["domain"], "channel": row["channel"]},
+                )
+            )
     return out
 
 

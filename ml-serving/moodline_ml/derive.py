@@ -3,7 +3,8 @@
 fp16 -> fp32: every fp16 tensor (initializers, Constant values, attribute tensors) is upcast and
 every Cast-to-fp16 becomes Cast-to-fp32; the graph is otherwise identical, so the fp32 model
 computes with exactly the fp16-rounded weights in fp32 arithmetic.
-fp32 -> int8: onnxruntime dynamic quantisation (int8 weights, per-tensor activations at run time).
+fp32 -> int8: onnxruntime dynamic quantisation (int8 per-channel weights, per-tensor activation
+scales computed per batch at run time).
 """
 
 from __future__ import annotations
@@ -54,7 +55,10 @@ def fp16_to_fp32(src: Path, dst: Path) -> Path:
 def quantize_int8(src: Path, dst: Path) -> Path:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8, per_channel=False)
+    # per-channel weight scales: 98.6% label agreement with fp32 on GoEmotions dev
+    # vs 96.4% per-tensor
+    # (measured on a mid-training checkpoint; selection data only, never the customer eval set)
+    quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8, per_channel=True)
     return dst
 
 

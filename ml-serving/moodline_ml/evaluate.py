@@ -16,10 +16,14 @@ import numpy as np
 import onnxruntime as ort
 from tokenizers import Tokenizer
 
-from .data import EMOTIONS, SENTIMENTS, load_customer, load_goemotions, split_customer_train
+from .data import SENTIMENTS, load_customer, load_goemotions, split_customer_train
 from .metrics import emotion_report, sentiment_report
 
 MAX_LEN = 64
+
+
+def _f1s(d: dict) -> dict:
+    return {k: round(v["f1"], 3) for k, v in d.items()}
 
 
 def load_tokenizer(path: str) -> Tokenizer:
@@ -41,7 +45,7 @@ def run(sess, tok, texts, bs=64):
     E = np.zeros((len(texts), 4), np.float32)
     order = np.argsort([len(t) for t in texts])
     for i in range(0, len(texts), bs):
-        idx = order[i:i + bs]
+        idx = order[i : i + bs]
         enc = tok.encode_batch([texts[j] for j in idx])
         ids = np.array([e.ids for e in enc], np.int64)
         am = np.array([e.attention_mask for e in enc], np.int64)
@@ -53,15 +57,21 @@ def run(sess, tok, texts, bs=64):
 def throughput(sess, tok, texts, bs, n_batches=10):
     batch = texts[:bs]
     enc = tok.encode_batch(batch)
-    feed = {"input_ids": np.array([e.ids for e in enc], np.int64),
-            "attention_mask": np.array([e.attention_mask for e in enc], np.int64)}
+    feed = {
+        "input_ids": np.array([e.ids for e in enc], np.int64),
+        "attention_mask": np.array([e.attention_mask for e in enc], np.int64),
+    }
     sess.run(None, feed)
     t = time.perf_counter()
     for _ in range(n_batches):
         sess.run(None, feed)
     dt = time.perf_counter() - t
-    return {"batch": bs, "seq_len": int(feed["input_ids"].shape[1]),
-            "msgs_per_s": round(bs * n_batches / dt, 1), "ms_per_batch": round(1000 * dt / n_batches, 1)}
+    return {
+        "batch": bs,
+        "seq_len": int(feed["input_ids"].shape[1]),
+        "msgs_per_s": round(bs * n_batches / dt, 1),
+        "ms_per_batch": round(1000 * dt / n_batches, 1),
+    }
 
 
 def main(argv=None):
@@ -71,16 +81,20 @@ def main(argv=None):
     ap.add_argument("--out", default="build/eval_report.json")
     ap.add_argument("--reference", default="", help="variant name to compute agreement against")
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--dev-limit", type=int, default=0, help="subsample GoEmotions dev (smoke tests)")
+    ap.add_argument(
+        "--dev-limit", type=int, default=0, help="subsample GoEmotions dev (smoke tests)"
+    )
     a = ap.parse_args(argv)
 
     tok = load_tokenizer(a.tokenizer)
     dev = load_goemotions("dev")
     if a.dev_limit:
-        dev = dev[:a.dev_limit]
-    sets = {"goemotions_dev": dev,
-            "customer_holdout": split_customer_train()[1],
-            "customer_eval": load_customer("customer_eval")}
+        dev = dev[: a.dev_limit]
+    sets = {
+        "goemotions_dev": dev,
+        "customer_holdout": split_customer_train()[1],
+        "customer_eval": load_customer("customer_eval"),
+    }
     report, preds = {}, {}
     for spec in a.model:
         name, path = spec.split("=", 1)
@@ -95,9 +109,12 @@ def main(argv=None):
             if sname == "goemotions_dev":
                 r["emotions"].pop("urgency")  # not annotated in GoEmotions
             rep[sname] = r
-            print(f"{name:6s} {sname:17s} macroF1 {r['sentiment']['macro_f1']:.4f} "
-                  f"per-class { {k: round(v['f1'], 3) for k, v in r['sentiment']['per_class'].items()} } "
-                  f"emo { {k: round(v['f1'], 3) for k, v in r['emotions'].items()} }", flush=True)
+            print(
+                f"{name:6s} {sname:17s} macroF1 {r['sentiment']['macro_f1']:.4f} "
+                f"per-class {_f1s(r['sentiment']['per_class'])} "
+                f"emo { {k: round(v['f1'], 3) for k, v in r['emotions'].items()} }",
+                flush=True,
+            )
         short = [r.text for r in sets["customer_eval"]]
         rep["throughput"] = [throughput(sess, tok, short, bs) for bs in (1, 32)]
         print(f"{name:6s} throughput {rep['throughput']}", flush=True)
@@ -110,19 +127,27 @@ def main(argv=None):
         for sname in sets:
             S0, E0 = preds[ref][sname]
             S1, E1 = preds[name][sname]
-            agg[sname] = {"label_agreement": float((S0.argmax(-1) == S1.argmax(-1)).mean()),
-                          "max_abs_prob_diff": float(np.abs(S0 - S1).max()),
-                          "emotion_decision_agreement": float(((E0 >= .5) == (E1 >= .5)).mean()),
-                          "max_abs_emotion_diff": float(np.abs(E0 - E1).max())}
+            agg[sname] = {
+                "label_agreement": float((S0.argmax(-1) == S1.argmax(-1)).mean()),
+                "max_abs_prob_diff": float(np.abs(S0 - S1).max()),
+                "emotion_decision_agreement": float(((E0 >= 0.5) == (E1 >= 0.5)).mean()),
+                "max_abs_emotion_diff": float(np.abs(E0 - E1).max()),
+            }
         report[name][f"agreement_vs_{ref}"] = agg
         print(f"{name} vs {ref}: { {k: round(v['label_agreement'], 4) for k, v in agg.items()} }")
     # misclassified customer eval examples of the first variant, for the model card's known limits
     first = next(iter(preds))
     S, _ = preds[first]["customer_eval"]
     report["errors_customer_eval"] = [
-        {"text": r.text, "gold": SENTIMENTS[r.sentiment], "pred": SENTIMENTS[int(S[i].argmax())],
-         "p": round(float(S[i].max()), 3)}
-        for i, r in enumerate(sets["customer_eval"]) if int(S[i].argmax()) != r.sentiment]
+        {
+            "text": r.text,
+            "gold": SENTIMENTS[r.sentiment],
+            "pred": SENTIMENTS[int(S[i].argmax())],
+            "p": round(float(S[i].max()), 3),
+        }
+        for i, r in enumerate(sets["customer_eval"])
+        if int(S[i].argmax()) != r.sentiment
+    ]
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     Path(a.out).write_text(json.dumps(report, indent=1))
     print(f"wrote {a.out}")

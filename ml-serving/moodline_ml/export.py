@@ -31,10 +31,21 @@ def export_fp32(ckpt: str, out_path: Path, opset: int = 17) -> Path:
     am = torch.ones(2, 16, dtype=torch.long)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     torch.onnx.export(
-        wrap, (ids, am), str(out_path), input_names=INPUTS, output_names=OUTPUTS,
-        dynamic_axes={"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"},
-                      "sentiment_probs": {0: "batch"}, "emotion_probs": {0: "batch"}},
-        opset_version=opset, dynamo=False, do_constant_folding=True)
+        wrap,
+        (ids, am),
+        str(out_path),
+        input_names=INPUTS,
+        output_names=OUTPUTS,
+        dynamic_axes={
+            "input_ids": {0: "batch", 1: "seq"},
+            "attention_mask": {0: "batch", 1: "seq"},
+            "sentiment_probs": {0: "batch"},
+            "emotion_probs": {0: "batch"},
+        },
+        opset_version=opset,
+        dynamo=False,
+        do_constant_folding=True,
+    )
     onnx.checker.check_model(str(out_path))
     return out_path
 

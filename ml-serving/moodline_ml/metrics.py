@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 
@@ -14,10 +16,19 @@ def sentiment_report(y_true, probs) -> dict:
     p, r, f, n = precision_recall_fscore_support(y_true, pred, labels=[0, 1, 2], zero_division=0)
     conf = np.asarray(probs).max(-1)
     return {
-        "macro_f1": float(f1_score(y_true, pred, labels=[0, 1, 2], average="macro", zero_division=0)),
+        "macro_f1": float(
+            f1_score(y_true, pred, labels=[0, 1, 2], average="macro", zero_division=0)
+        ),
         "accuracy": float((pred == y_true).mean()),
-        "per_class": {SENTIMENTS[i]: {"precision": float(p[i]), "recall": float(r[i]),
-                                      "f1": float(f[i]), "support": int(n[i])} for i in range(3)},
+        "per_class": {
+            SENTIMENTS[i]: {
+                "precision": float(p[i]),
+                "recall": float(r[i]),
+                "f1": float(f[i]),
+                "support": int(n[i]),
+            }
+            for i in range(3)
+        },
         "confusion": confusion_matrix(y_true, pred, labels=[0, 1, 2]).tolist(),
         "ece": expected_calibration_error(conf, pred == y_true),
     }
@@ -28,10 +39,15 @@ def emotion_report(y_true, probs, threshold: float = 0.5) -> dict:
     pred = (np.asarray(probs) >= threshold).astype(int)
     out = {}
     for i, name in enumerate(EMOTIONS):
-        p, r, f, _ = precision_recall_fscore_support(y_true[:, i], pred[:, i], average="binary",
-                                                     zero_division=0)
-        out[name] = {"precision": float(p), "recall": float(r), "f1": float(f),
-                     "support": int(y_true[:, i].sum())}
+        p, r, f, _ = precision_recall_fscore_support(
+            y_true[:, i], pred[:, i], average="binary", zero_division=0
+        )
+        out[name] = {
+            "precision": float(p),
+            "recall": float(r),
+            "f1": float(f),
+            "support": int(y_true[:, i].sum()),
+        }
     return out
 
 
@@ -39,7 +55,7 @@ def expected_calibration_error(conf, correct, bins: int = 10) -> float:
     conf, correct = np.asarray(conf), np.asarray(correct).astype(float)
     edges = np.linspace(0, 1, bins + 1)
     ece = 0.0
-    for lo, hi in zip(edges[:-1], edges[1:]):
+    for lo, hi in itertools.pairwise(edges):
         m = (conf > lo) & (conf <= hi)
         if m.any():
             ece += m.mean() * abs(conf[m].mean() - correct[m].mean())

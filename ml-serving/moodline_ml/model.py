@@ -20,7 +20,7 @@ def base_model_dir() -> str:
 class MoodlineModel(nn.Module):
     def __init__(self, encoder_dir: str | None = None, n_goemo: int = 28, dropout: float = 0.1):
         super().__init__()
-        from transformers import AutoConfig, AutoModel
+        from transformers import AutoModel
 
         encoder_dir = encoder_dir or base_model_dir()
         if encoder_dir is None:
@@ -49,8 +49,11 @@ class MoodlineModel(nn.Module):
         return obj
 
     def forward(self, input_ids, attention_mask):
-        out = self.encoder(input_ids=input_ids, attention_mask=attention_mask,
-                           token_type_ids=torch.zeros_like(input_ids))
+        out = self.encoder(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            token_type_ids=torch.zeros_like(input_ids),
+        )
         h = out.last_hidden_state
         m = attention_mask.unsqueeze(-1).to(h.dtype)
         pooled = (h * m).sum(1) / m.sum(1).clamp(min=1e-6)

@@ -37,13 +37,16 @@ def infer(client, texts, model="sentiment"):
     arr = np.array([[t.encode("utf-8")] for t in texts], dtype=object)
     inp = grpcclient.InferInput("TEXT", list(arr.shape), "BYTES")
     inp.set_data_from_numpy(arr)
-    outs = [grpcclient.InferRequestedOutput("SENTIMENT_PROBS"), grpcclient.InferRequestedOutput("EMOTION_PROBS")]
+    outs = [
+        grpcclient.InferRequestedOutput("SENTIMENT_PROBS"),
+        grpcclient.InferRequestedOutput("EMOTION_PROBS"),
+    ]
     r = client.infer(model, [inp], outputs=outs)
     return r.as_numpy("SENTIMENT_PROBS"), r.as_numpy("EMOTION_PROBS")
 
 
 def infer_all(url, texts, bs=32, workers=4):
-    chunks = [texts[i:i + bs] for i in range(0, len(texts), bs)]
+    chunks = [texts[i : i + bs] for i in range(0, len(texts), bs)]
     clients = [grpcclient.InferenceServerClient(url) for _ in range(workers)]
     with ThreadPoolExecutor(workers) as ex:
         res = list(ex.map(lambda ic: infer(clients[ic[0] % workers], ic[1]), enumerate(chunks)))
@@ -59,10 +62,33 @@ def load_tsv(name):
 
 
 def load_goemo_dev(path):
-    neg = {"anger", "annoyance", "disappointment", "disapproval", "disgust", "embarrassment", "fear",
-           "grief", "nervousness", "remorse", "sadness"}
-    pos = {"admiration", "amusement", "approval", "caring", "desire", "excitement", "gratitude", "joy",
-           "love", "optimism", "pride", "relief"}
+    neg = {
+        "anger",
+        "annoyance",
+        "disappointment",
+        "disapproval",
+        "disgust",
+        "embarrassment",
+        "fear",
+        "grief",
+        "nervousness",
+        "remorse",
+        "sadness",
+    }
+    pos = {
+        "admiration",
+        "amusement",
+        "approval",
+        "caring",
+        "desire",
+        "excitement",
+        "gratitude",
+        "joy",
+        "love",
+        "optimism",
+        "pride",
+        "relief",
+    }
     labels = (Path(path) / "labels.txt").read_text().split()
     texts, y = [], []
     for line in open(Path(path) / "dev.tsv", encoding="utf-8"):
@@ -94,7 +120,7 @@ def main(argv=None):
     S, E = infer(client, SAMPLES)
     assert S.shape == (len(SAMPLES), 3) and E.shape == (len(SAMPLES), 4), (S.shape, E.shape)
     assert np.allclose(S.sum(1), 1, atol=1e-3) and ((E >= 0) & (E <= 1)).all()
-    for t, s, e in zip(SAMPLES, S, E):
+    for t, s, e in zip(SAMPLES, S, E, strict=True):
         print(f"{SENTIMENTS[int(s.argmax())]:10s} {np.round(s, 3)} emo {np.round(e, 2)}  {t}")
     S1, _ = infer(client, SAMPLES[:1])
     # int8 dynamic quantisation picks activation scales per batch, so a message's probabilities
@@ -114,15 +140,27 @@ def main(argv=None):
     pred = S.argmax(1)
     report["customer_eval"] = {
         "macro_f1": float(f1_score(y, pred, average="macro")),
-        "per_class_f1": dict(zip(SENTIMENTS, map(float, f1_score(y, pred, average=None, labels=[0, 1, 2])))),
-        "emotion_f1": {n: float(f1_score(ye[:, i], E[:, i] >= 0.5, zero_division=0)) for i, n in enumerate(EMOTIONS)},
-        "msgs_per_s": round(len(texts) / dt, 1)}
+        "per_class_f1": dict(
+            zip(
+                SENTIMENTS,
+                map(float, f1_score(y, pred, average=None, labels=[0, 1, 2])),
+                strict=True,
+            )
+        ),
+        "emotion_f1": {
+            n: float(f1_score(ye[:, i], E[:, i] >= 0.5, zero_division=0))
+            for i, n in enumerate(EMOTIONS)
+        },
+        "msgs_per_s": round(len(texts) / dt, 1),
+    }
     gt, gy = load_goemo_dev(a.goemotions)
     t0 = time.perf_counter()
     GS, _ = infer_all(a.url, gt)
     dt = time.perf_counter() - t0
-    report["goemotions_dev"] = {"macro_f1": float(f1_score(gy, GS.argmax(1), average="macro")),
-                                "msgs_per_s": round(len(gt) / dt, 1)}
+    report["goemotions_dev"] = {
+        "macro_f1": float(f1_score(gy, GS.argmax(1), average="macro")),
+        "msgs_per_s": round(len(gt) / dt, 1),
+    }
     print(json.dumps(report, indent=1))
     if a.out:
         Path(a.out).write_text(json.dumps(report, indent=1))

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .data import Example, load_customer, load_goemotions, split_customer_train
+from .data import DATA_DIR, Example, load_customer, load_goemotions, split_customer_train
 from .metrics import emotion_report, sentiment_report
 from .model import MoodlineModel, base_model_dir
 
@@ -35,7 +35,7 @@ def encode(tok, texts, max_len):
 @torch.no_grad()
 def predict(model, tok, texts, max_len=64, bs=128):
     model.eval()
-    sp, ep = [], []
+    sp = []
     order = np.argsort([len(t) for t in texts])  # length-sorted for speed
     for i in range(0, len(texts), bs):
         idx = order[i : i + bs]
@@ -105,6 +105,12 @@ def main(argv=None):
     ap.add_argument("--max-len", type=int, default=64)
     ap.add_argument("--evals-per-epoch", type=int, default=2)
     ap.add_argument("--max-steps", type=int, default=0)
+    ap.add_argument(
+        "--stop-epoch",
+        type=float,
+        default=0.0,
+        help="stop (with a final eval) at this epoch while keeping the --epochs LR schedule",
+    )
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--init", default="", help="start from this checkpoint (stage-2 continuation)")
@@ -127,7 +133,9 @@ def main(argv=None):
     cust_train, cust_hold = split_customer_train()
     extra = DATA_DIR / "customer_train_extra.tsv"
     if extra.exists() and not a.no_extra:
-        cust_train = cust_train + load_customer("customer_train_extra")  # all training, never holdout
+        cust_train = cust_train + load_customer(
+            "customer_train_extra"
+        )  # all training, never holdout
     cust_eval = load_customer("customer_eval")  # REPORT ONLY
     train_rows = go_train + cust_train * a.customer_repeat
     print(
@@ -146,6 +154,7 @@ def main(argv=None):
     total = int(steps_per_epoch * a.epochs)
     if a.max_steps:
         total = min(total, a.max_steps)
+    stop_at = int(steps_per_epoch * a.stop_epoch) if a.stop_epoch else total
     eval_every = max(1, steps_per_epoch // a.evals_per_epoch)
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.01)
     warm = int(0.06 * total)
@@ -178,9 +187,10 @@ def main(argv=None):
         log.write(json.dumps(rec) + "\n")
         log.flush()
         summ = {k: round(v["sentiment"]["macro_f1"], 4) for k, v in rep.items()}
+        emo_eval = rep["customer_eval"]["emotions"]
         print(
             f"[eval] step {step} ep {rec['epoch']} sel {sel:.4f} {summ} "
-            f"emo_eval={ {k: round(v['f1'], 3) for k, v in rep['customer_eval']['emotions'].items()} }",
+            f"emo_eval={ {k: round(v['f1'], 3) for k, v in emo_eval.items()} }",
             flush=True,
         )
         if sel > best:
@@ -207,9 +217,9 @@ def main(argv=None):
                     f"{el:.0f}s eta {el / step * (total - step):.0f}s",
                     flush=True,
                 )
-            if step % eval_every == 0 and step < total:
+            if step % eval_every == 0 and step < min(total, stop_at):
                 do_eval()
-            if step >= total:
+            if step >= min(total, stop_at):
                 done = True
                 break
     do_eval()

@@ -18,9 +18,15 @@ class TritonPythonModel:
     def initialize(self, args):
         cfg = json.loads(args["model_config"])
         params = {k: v["string_value"] for k, v in cfg.get("parameters", {}).items()}
-        path = Path(args["model_repository"]) / args["model_version"] / params.get("onnx_file", "model_int8.onnx")
+        path = (
+            Path(args["model_repository"])
+            / args["model_version"]
+            / params.get("onnx_file", "model_int8.onnx")
+        )
         so = ort.SessionOptions()
-        so.intra_op_num_threads = int(os.environ.get("MOODLINE_ORT_THREADS", params.get("intra_op_threads", "0")))
+        so.intra_op_num_threads = int(
+            os.environ.get("MOODLINE_ORT_THREADS", params.get("intra_op_threads", "0"))
+        )
         so.inter_op_num_threads = 1
         self.sess = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
 
@@ -29,14 +35,21 @@ class TritonPythonModel:
         for req in requests:
             i = pb_utils.get_input_tensor_by_name(req, "input_ids").as_numpy()
             m = pb_utils.get_input_tensor_by_name(req, "attention_mask").as_numpy()
-            ids.append(i); am.append(m); sizes.append(len(i))
+            ids.append(i)
+            am.append(m)
+            sizes.append(len(i))
         ids, am = np.concatenate(ids), np.concatenate(am)
         L = max(1, int(am.sum(1).max())) if len(am) else 1
         s, e = self.sess.run(None, {"input_ids": ids[:, :L], "attention_mask": am[:, :L]})
         out, start = [], 0
         for n in sizes:
-            out.append(pb_utils.InferenceResponse(output_tensors=[
-                pb_utils.Tensor("sentiment_probs", s[start:start + n].astype(np.float32)),
-                pb_utils.Tensor("emotion_probs", e[start:start + n].astype(np.float32))]))
+            out.append(
+                pb_utils.InferenceResponse(
+                    output_tensors=[
+                        pb_utils.Tensor("sentiment_probs", s[start : start + n].astype(np.float32)),
+                        pb_utils.Tensor("emotion_probs", e[start : start + n].astype(np.float32)),
+                    ]
+                )
+            )
             start += n
         return out

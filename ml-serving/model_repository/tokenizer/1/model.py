@@ -1,4 +1,7 @@
-"""Triton Python-backend tokenizer: TEXT (BYTES [B,1]) -> INPUT_IDS, ATTENTION_MASK (INT64 [B,64])."""
+"""Triton Python-backend tokenizer.
+
+TEXT (BYTES [B,1]) -> INPUT_IDS, ATTENTION_MASK (INT64 [B,64]).
+"""
 
 from pathlib import Path
 
@@ -28,8 +31,13 @@ class TritonPythonModel:
         am = np.array([e.attention_mask for e in enc], dtype=np.int64).reshape(-1, MAX_LEN)
         out, start = [], 0
         for n in sizes:
-            out.append(pb_utils.InferenceResponse(output_tensors=[
-                pb_utils.Tensor("INPUT_IDS", ids[start:start + n]),
-                pb_utils.Tensor("ATTENTION_MASK", am[start:start + n])]))
+            out.append(
+                pb_utils.InferenceResponse(
+                    output_tensors=[
+                        pb_utils.Tensor("INPUT_IDS", ids[start : start + n]),
+                        pb_utils.Tensor("ATTENTION_MASK", am[start : start + n]),
+                    ]
+                )
+            )
             start += n
         return out
