@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import statistics
 import time
 import uuid
@@ -78,6 +79,35 @@ TARGETS_SQL = """
 UPDATE messages SET text = 'Hello, where is my order #12345? I paid last week.'
 WHERE tenant_id = CAST(:tenant AS uuid) AND provider_message_id IN ('seed-17', 'seed-500017')
 """
+
+
+def cpu_s() -> tuple[float, float]:
+    """(this process, every local postgres process) CPU seconds so far. This process runs the
+    client, the conversation service and the customer service; postgres is read from /proc."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    pg = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        if name.startswith("postgres"):
+            fields = stat[stat.rindex(")") + 2 :].split()
+            pg += (int(fields[11]) + int(fields[12])) / tick
+    return me.ru_utime + me.ru_stime, pg
+
+
+def cpu_per_message(before: tuple[float, float], messages: int) -> dict:
+    after = cpu_s()
+    return {
+        "cpu_ms_per_msg_python": round((after[0] - before[0]) * 1000 / messages, 2),
+        "cpu_ms_per_msg_postgres": round((after[1] - before[1]) * 1000 / messages, 2),
+    }
 
 
 def pct(values: list[float], q: float) -> float:
@@ -226,9 +256,10 @@ async def bench_ingest(stub, url: str, singles: int, batches: int, batch_size: i
             await stub.IngestMessage(request(i, phones[i % len(phones)], "single"), metadata=md)
             latencies.append(time.perf_counter() - t0)
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu_s()
     await asyncio.gather(*(one(i) for i in range(singles)))
     elapsed = time.perf_counter() - t0
+    cpu = cpu_per_message(c0, singles)
     events = singles + len(phones)  # message.received + conversation.opened
     drained = await wait_published(url, tenant, events)
     result["single"] = {
@@ -237,6 +268,7 @@ async def bench_ingest(stub, url: str, singles: int, batches: int, batch_size: i
         **summary(latencies),
         "events": events,
         "events_published_per_s": round(events / (drained - t0)),
+        **cpu,
     }
 
     # Batches of batch_size (backfill), 4 in flight, 1000 distinct customers.
@@ -259,9 +291,10 @@ async def bench_ingest(stub, url: str, singles: int, batches: int, batch_size: i
             latencies.append(time.perf_counter() - t0)
             assert all(r.WhichOneof("outcome") == "ingested" for r in reply.results)
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu_s()
     await asyncio.gather(*(batch(b) for b in range(batches)))
     elapsed = time.perf_counter() - t0
+    cpu = cpu_per_message(c0, batches * batch_size)
     total = batches * batch_size
     events = total + len(phones)
     drained = await wait_published(url, tenant, events)
@@ -272,6 +305,7 @@ async def bench_ingest(stub, url: str, singles: int, batches: int, batch_size: i
         "per_batch": summary(latencies),
         "events": events,
         "events_published_per_s": round(events / (drained - t0)),
+        **cpu,
     }
     # Repeat of the first batch: all duplicates, nothing stored.
     again = await stub.IngestMessages(

@@ -10,6 +10,7 @@ from functools import partial
 import grpc
 from moodline.conversation.v1 import conversation_pb2, conversation_pb2_grpc
 from moodline_kit import nats as kit_nats
+from moodline_kit.consumer import IdempotentConsumer, Subscription
 from moodline_kit.db import check_database, create_engine, session_factory
 from moodline_kit.grpc.client import create_channel
 from moodline_kit.grpc.server import GrpcApp, ServiceRegistration
@@ -23,10 +24,12 @@ from conversation.adapters.customers import GrpcCustomerDirectory
 from conversation.adapters.tables import kit
 from conversation.config import ConversationSettings
 from conversation.entrypoints.grpc_servicer import ConversationServicer
+from conversation.service_layer import customer_events
 from conversation.service_layer.unit_of_work import ConversationUnitOfWork
 
 SERVICE = "conversation"
 STREAM = kit_nats.StreamSpec(SERVICE)
+CUSTOMER_STREAM = kit_nats.StreamSpec("customer")
 
 
 @dataclass
@@ -38,6 +41,7 @@ class Container:
     uow: partial[ConversationUnitOfWork]
     customer_channel: grpc.aio.Channel
     customers: GrpcCustomerDirectory
+    consumers: list[IdempotentConsumer]
 
 
 async def build(settings: ConversationSettings) -> Container:
@@ -45,12 +49,27 @@ async def build(settings: ConversationSettings) -> Container:
     nc = await kit_nats.connect(settings.nats_url, name=SERVICE)
     js = nc.jetstream()
     await kit_nats.ensure_stream(js, STREAM)
+    await kit_nats.ensure_stream(js, CUSTOMER_STREAM)
     relay = OutboxRelay(engine, kit, js)
     uow = partial(
         ConversationUnitOfWork, session_factory(engine), kit, source=SERVICE, on_commit=relay.wake
     )
     channel = create_channel(settings.customer_addr, default_timeout=settings.customer_timeout)
-    return Container(settings, engine, nc, relay, uow, channel, GrpcCustomerDirectory(channel))
+    directory = GrpcCustomerDirectory(channel, settings_ttl=settings.tenant_settings_ttl)
+    consumers = [
+        IdempotentConsumer(
+            js,
+            uow,
+            kit,
+            Subscription(
+                durable=settings.contacts_consumer,
+                stream=CUSTOMER_STREAM.name,
+                subjects=customer_events.SUBJECTS,
+                handler=customer_events.on_customer_event,  # type: ignore[arg-type]
+            ),
+        )
+    ]
+    return Container(settings, engine, nc, relay, uow, channel, directory, consumers)
 
 
 def grpc_app(container: Container) -> GrpcApp:
@@ -87,7 +106,7 @@ def grpc_app(container: Container) -> GrpcApp:
             )
         ],
         readiness_checks={"database": database_ready, "nats": nats_ready},
-        background=[container.relay.run],
+        background=[container.relay.run, *(c.run for c in container.consumers)],
         on_shutdown=[close_customer_channel, close_nats, close_database],
         readiness_interval=container.settings.readiness_interval,
         shutdown_grace=container.settings.shutdown_grace,

@@ -12,3 +12,8 @@ class ConversationSettings(GrpcServiceSettings):
     customer_timeout: float = 5.0
     # ResolveCustomer calls in flight at once for one batch.
     resolve_concurrency: int = 16
+    # GetTenantSettings (default country, to normalise national phone numbers) is cached this
+    # long per tenant.
+    tenant_settings_ttl: float = 300.0
+    # Durable consumer of the CUSTOMER stream that invalidates the contact mapping.
+    contacts_consumer: str = "conversation-contacts"

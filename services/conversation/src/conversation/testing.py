@@ -5,18 +5,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import grpc
+import nats
 from moodline.conversation.v1 import conversation_pb2_grpc
 from moodline_kit import migrations
+from moodline_kit import nats as kit_nats
 from moodline_kit.dev.infra import free_port
 from moodline_kit.grpc import server as grpc_server
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from conversation import bootstrap
 from conversation.config import ConversationSettings
 from conversation.entrypoints.cli import MIGRATIONS
+from conversation.service_layer import customer_events
 
 
 @dataclass
@@ -41,7 +46,23 @@ async def running_conversation_service(
         customer_addr=customer_addr,
         grpc_port=free_port(),
         readiness_interval=0.2,
-        **overrides,
+        **{"contacts_consumer": f"conversation-contacts-test-{uuid.uuid4().hex[:10]}", **overrides},
+    )
+    # A private CUSTOMER-stream consumer that starts at "now" and is deleted afterwards, so
+    # concurrent test sessions on one NATS never split (or replay) each other's events.
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    await kit_nats.ensure_stream(js, bootstrap.CUSTOMER_STREAM)
+    await js.add_consumer(
+        bootstrap.CUSTOMER_STREAM.name,
+        config=ConsumerConfig(
+            durable_name=settings.contacts_consumer,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.NEW,
+            ack_wait=30,
+            max_deliver=20,
+            filter_subjects=customer_events.SUBJECTS,
+        ),
     )
     container = await bootstrap.build(settings)
     stop = asyncio.Event()
@@ -56,4 +77,9 @@ async def running_conversation_service(
     finally:
         await channel.close()
         stop.set()
-        await asyncio.wait_for(task, 30)
+        try:
+            await asyncio.wait_for(task, 30)
+        finally:
+            with contextlib.suppress(Exception):
+                await js.delete_consumer(bootstrap.CUSTOMER_STREAM.name, settings.contacts_consumer)
+            await nc.close()

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import grpc
 from moodline.customer.v1 import customer_pb2, customer_pb2_grpc
 from moodline_kit.errors import FieldViolation, InvalidArgument, NotFound, Unavailable
 from moodline_kit.grpc.status import field_violations
+from moodline_kit.tenancy import current_tenant
 
 from conversation.domain.model import Contact, ContactKind
 
@@ -18,6 +20,10 @@ from conversation.domain.model import Contact, ContactKind
 class ResolvedCustomer:
     customer_id: uuid.UUID
     created: bool
+    # The customer's contacts as the customer service stores them: ("phone", E.164) and
+    # ("email", lower-cased); empty when unknown (a cached answer, GetCustomer).
+    contacts: frozenset[tuple[str, str]] = field(default=frozenset())
+    version: int = 0
 
 
 class CustomerDirectory(Protocol):
@@ -26,13 +32,41 @@ class CustomerDirectory(Protocol):
         Raises InvalidArgument (on the contact's field), NotFound or Unavailable."""
         ...
 
+    async def default_country(self) -> str:
+        """The current tenant's default country (ISO 3166-1 alpha-2, "" when unset)."""
+        ...
+
+
+def contacts_of(customer: customer_pb2.Customer) -> frozenset[tuple[str, str]]:
+    return frozenset(
+        [("phone", p.number) for p in customer.phones if p.number]
+        + [("email", e.address.strip().lower()) for e in customer.emails if e.address]
+    )
+
 
 class GrpcCustomerDirectory:
     """ResolveCustomer / GetCustomer over gRPC; the tenant and the inbound deadline travel with
     the call (kit channel)."""
 
-    def __init__(self, channel: grpc.aio.Channel) -> None:
+    def __init__(self, channel: grpc.aio.Channel, *, settings_ttl: float = 300.0) -> None:
         self._stub = customer_pb2_grpc.CustomerServiceStub(channel)
+        self._settings_ttl = settings_ttl
+        self._countries: dict[uuid.UUID, tuple[float, str]] = {}
+
+    async def default_country(self) -> str:
+        """GetTenantSettings once per tenant and `settings_ttl` (a changed default country
+        reaches national-format numbers within that time)."""
+        tenant = current_tenant()
+        cached = self._countries.get(tenant)
+        now = time.monotonic()
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        try:
+            settings = await self._stub.GetTenantSettings(customer_pb2.GetTenantSettingsRequest())
+        except grpc.aio.AioRpcError as exc:
+            raise Unavailable(f"customer service: {exc.code().name}") from exc
+        self._countries[tenant] = (now + self._settings_ttl, settings.default_country)
+        return settings.default_country
 
     async def resolve(self, contact: Contact, display_name: str) -> ResolvedCustomer:
         value = contact.value.strip()
@@ -43,7 +77,12 @@ class GrpcCustomerDirectory:
             request = customer_pb2.ResolveCustomerRequest(display_name=display_name)
             setattr(request, contact.kind.value, value)
             reply = await self._stub.ResolveCustomer(request)
-            return ResolvedCustomer(uuid.UUID(reply.customer.id), reply.created)
+            return ResolvedCustomer(
+                uuid.UUID(reply.customer.id),
+                reply.created,
+                contacts_of(reply.customer),
+                reply.customer.version,
+            )
         except grpc.aio.AioRpcError as exc:
             raise _translate(exc, contact) from exc
 

@@ -104,3 +104,30 @@ sa.Index(
 )
 # Full-text search, always within one tenant (btree_gin puts tenant_id in the GIN index).
 sa.Index("ix_messages_search", messages.c.tenant_id, messages.c.tsv, postgresql_using="gin")
+
+# Who is behind a contact, as the customer service answered ResolveCustomer: known senders never
+# call it again. `value` is the normalised contact (E.164 phone, lower-cased email).
+contacts = sa.Table(
+    "contacts",
+    metadata,
+    sa.Column("tenant_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("kind", sa.Text, primary_key=True),  # phone | email
+    sa.Column("value", sa.Text, primary_key=True),
+    sa.Column("customer_id", UUID(as_uuid=True), nullable=False),
+    # Customer.version of the answer the mapping came from.
+    sa.Column("customer_version", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+sa.Index("ix_contacts_customer", contacts.c.tenant_id, contacts.c.customer_id)
+
+# The newest contact change / deletion seen on the CUSTOMER stream per customer: a
+# ResolveCustomer answer older than it (in flight while the event was applied) is not cached.
+customer_changes = sa.Table(
+    "customer_changes",
+    metadata,
+    sa.Column("tenant_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("customer_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("version", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("deleted", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)

@@ -4,7 +4,9 @@ One code path for a single message and for a batch (a single message is a batch 
 1. validate every message (bad ones fail alone, nothing of theirs is stored);
 2. replay messages whose (channel, provider_message_id) is already stored — before any customer
    lookup, so a repeat never creates a Prospect;
-3. resolve each distinct contact once (customer service ResolveCustomer, concurrently);
+3. resolve each distinct contact once: known contacts from the `contacts` mapping (one query,
+   in the same read as step 2), only unknown ones through the customer service's
+   ResolveCustomer (concurrently, bounded), whose answers are then remembered;
 4. one transaction: upsert/lock each target conversation (sorted, so concurrent batches lock in
    the same order), one multi-row INSERT ... ON CONFLICT DO NOTHING for the messages, counters,
    events to the outbox. If a concurrent ingest stored one of the messages in between, the
@@ -24,10 +26,13 @@ from moodline_kit.errors import DomainError, InvalidArgument, NotFound, Unavaila
 from moodline_kit.events import Event
 
 from conversation.adapters import proto
+from conversation.adapters.contacts import Known
 from conversation.adapters.customers import CustomerDirectory, ResolvedCustomer
 from conversation.domain import events
+from conversation.domain.contacts import contact_key, needs_region
 from conversation.domain.model import (
     MAX_BATCH,
+    Contact,
     Conversation,
     IncomingMessage,
     Message,
@@ -105,10 +110,15 @@ async def ingest_messages(
 
     resolved: dict[tuple[str, str], ResolvedCustomer | DomainError] = {}
     for attempt in range(MAX_ATTEMPTS):
-        pending = await _replay_stored(tenant_id, messages, pending, outcomes, uow)
+        keys = await _contact_keys(messages, pending, resolved, customers)
+        pending = await _replay_stored(
+            tenant_id, messages, pending, outcomes, uow, keys=keys, resolved=resolved
+        )
         if not pending:
             break
-        await _resolve_contacts(messages, pending, resolved, customers, resolve_concurrency)
+        await _resolve_contacts(
+            tenant_id, messages, pending, resolved, keys, customers, resolve_concurrency, uow, now
+        )
         pending = _attach_customers(messages, pending, resolved, outcomes)
         try:
             await _store(tenant_id, messages, pending, resolved, outcomes, uow, now)
@@ -128,24 +138,62 @@ async def ingest_messages(
     return outcomes  # type: ignore[return-value]
 
 
+async def _contact_keys(
+    messages: Sequence[IncomingMessage],
+    pending: list[int],
+    resolved: dict[tuple[str, str], ResolvedCustomer | DomainError],
+    customers: CustomerDirectory,
+) -> dict[tuple[str, str], tuple[str, str] | None]:
+    """Normalised mapping key of each contact still to resolve (None: ask the customer
+    service). The tenant's default country is fetched (cached) only for national numbers."""
+    todo: dict[tuple[str, str], Contact] = {}
+    for i in pending:
+        contact = messages[i].contact
+        assert contact is not None
+        if contact.key not in resolved:
+            todo[contact.key] = contact
+    region: str | None = ""
+    if any(needs_region(c) for c in todo.values()):
+        try:
+            region = await customers.default_country()
+        except DomainError:
+            region = None  # every national number goes to ResolveCustomer
+    return {
+        k: None if region is None and needs_region(c) else contact_key(c, region or "")
+        for k, c in todo.items()
+    }
+
+
 async def _replay_stored(
     tenant_id: uuid.UUID,
     messages: Sequence[IncomingMessage],
     pending: list[int],
     outcomes: list[Outcome | None],
     uow: UowFactory,
+    *,
+    keys: dict[tuple[str, str], tuple[str, str] | None],
+    resolved: dict[tuple[str, str], ResolvedCustomer | DomainError],
 ) -> list[int]:
     """Mark already-stored messages as duplicates (returning the stored original); the rest
-    still need storing."""
+    still need storing. In the same read: the known customers of the contacts (one query)."""
+    wanted = {k for k in keys.values() if k is not None}
     async with uow() as work:
         stored = await work.messages.find_by_keys(
             tenant_id, [messages[i].idempotency_key for i in pending]
         )
-        if not stored:
-            return pending
-        owners = await work.conversations.get_many(
-            tenant_id, [m.conversation_id for m in stored.values()]
+        owners = (
+            await work.conversations.get_many(
+                tenant_id, [m.conversation_id for m in stored.values()]
+            )
+            if stored
+            else {}
         )
+        known = await work.contacts.lookup(tenant_id, wanted)
+    for contact, key in keys.items():
+        if key is not None and key in known:
+            resolved[contact] = ResolvedCustomer(known[key], created=False)
+    if not stored:
+        return pending
     remaining = []
     for i in pending:
         original = stored.get(messages[i].idempotency_key)
@@ -157,19 +205,26 @@ async def _replay_stored(
 
 
 async def _resolve_contacts(
+    tenant_id: uuid.UUID,
     messages: Sequence[IncomingMessage],
     pending: list[int],
     resolved: dict[tuple[str, str], ResolvedCustomer | DomainError],
+    keys: dict[tuple[str, str], tuple[str, str] | None],
     customers: CustomerDirectory,
     concurrency: int,
+    uow: UowFactory,
+    now: datetime,
 ) -> None:
-    """One customer-service call per distinct contact (not per message)."""
+    """One customer-service call per distinct unknown contact (not per message), at most
+    `concurrency` at once; the answers are remembered for the next messages."""
     todo: dict[tuple[str, str], IncomingMessage] = {}
     for i in pending:
         contact = messages[i].contact
         assert contact is not None
         if contact.key not in resolved and contact.key not in todo:
             todo[contact.key] = messages[i]
+    if not todo:
+        return
     gate = asyncio.Semaphore(concurrency)
 
     async def one(key: tuple[str, str], message: IncomingMessage) -> None:
@@ -181,6 +236,16 @@ async def _resolve_contacts(
                 resolved[key] = exc
 
     await asyncio.gather(*(one(k, m) for k, m in todo.items()))
+    learnt = []
+    for contact in todo:
+        answer, key = resolved[contact], keys.get(contact)
+        # Cached only when the customer really carries the contact as we normalised it.
+        if isinstance(answer, ResolvedCustomer) and key is not None and key in answer.contacts:
+            learnt.append(Known(key, answer.customer_id, answer.version))
+    if learnt:
+        async with uow() as work:
+            await work.contacts.remember(tenant_id, learnt, now)
+            await work.commit()
 
 
 def _attach_customers(

@@ -2,13 +2,16 @@ from __future__ import annotations
 
 from moodline_kit.uow import UnitOfWork
 
+from conversation.adapters.contacts import ContactRepository
 from conversation.adapters.repository import ConversationRepository, MessageRepository
 
 
 class ConversationUnitOfWork(UnitOfWork):
     conversations: ConversationRepository
     messages: MessageRepository
+    contacts: ContactRepository
 
     def _start(self) -> None:
         self.conversations = ConversationRepository(self.session)
         self.messages = MessageRepository(self.session)
+        self.contacts = ContactRepository(self.session)
