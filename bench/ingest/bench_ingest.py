@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
 import os
 import resource
@@ -241,7 +242,9 @@ async def wait_published(url: str, tenant: str, expected: int, limit_s: float = 
     raise TimeoutError(f"outbox not drained ({expected} expected)")
 
 
-async def bench_ingest(stub, url: str, singles: int, batches: int, batch_size: int) -> dict:
+async def bench_ingest(
+    stub, url: str, singles: int, batches: int, batch_size: int, profile: str = ""
+) -> dict:
     result = {}
     # One at a time (32 in flight), 200 distinct customers (first messages create Prospects).
     tenant = str(uuid.uuid4())
@@ -291,9 +294,15 @@ async def bench_ingest(stub, url: str, singles: int, batches: int, batch_size: i
             latencies.append(time.perf_counter() - t0)
             assert all(r.WhichOneof("outcome") == "ingested" for r in reply.results)
 
+    profiler = cProfile.Profile() if profile else None
     t0, c0 = time.perf_counter(), cpu_s()
+    if profiler:
+        profiler.enable()
     await asyncio.gather(*(batch(b) for b in range(batches)))
     elapsed = time.perf_counter() - t0
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(profile)
     cpu = cpu_per_message(c0, batches * batch_size)
     total = batches * batch_size
     events = total + len(phones)
@@ -327,6 +336,7 @@ async def main() -> None:
     parser.add_argument("--batches", type=int, default=40)
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--keep", action="store_true", help="keep the databases")
+    parser.add_argument("--profile", default="", help="cProfile the batch phase into this file")
     args = parser.parse_args()
     server = os.environ.get("DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
     nats_url = os.environ.get("NATS_URL", "nats://127.0.0.1:4222")
@@ -344,13 +354,22 @@ async def main() -> None:
         async with (
             running_customer_service(customer_db, nats_url) as customer,
             running_conversation_service(
-                conversation_db, nats_url, customer.address, db_pool_size=20
+                conversation_db,
+                nats_url,
+                customer.address,
+                db_pool_size=20,
+                customer_timeout=30,
             ) as conversation,
         ):
             report["search"] = await bench_search(conversation.stub, tenant, args.search_rounds)
             print(json.dumps(report["search"], indent=1), flush=True)
             report["ingest"] = await bench_ingest(
-                conversation.stub, conversation_db, args.singles, args.batches, args.batch_size
+                conversation.stub,
+                conversation_db,
+                args.singles,
+                args.batches,
+                args.batch_size,
+                args.profile,
             )
     finally:
         if not args.keep:

@@ -107,7 +107,7 @@ async def test_unreadable_phone_is_422_from_the_customer_service(gateway):
         URL, json=body(customer={"phone": "call me"}), headers=t.headers
     )
     assert reply.status_code == 422
-    assert reply.json()["errors"][0]["field"] == "customer_phone"
+    assert reply.json()["errors"][0]["field"] == "customer.phone"
 
 
 async def test_batch_search_update_and_close(gateway):
@@ -137,7 +137,7 @@ async def test_batch_search_update_and_close(gateway):
     assert reply.status_code == 202, reply.text
     statuses = [r["status"] for r in reply.json()["results"]]
     assert statuses == ["accepted", "accepted", "duplicate", "failed"]
-    assert reply.json()["results"][3]["error"]["field"] == "customer_phone"
+    assert reply.json()["results"][3]["error"]["field"] == "customer.phone"
     conversation_id = reply.json()["results"][0]["result"]["conversation_id"]
 
     found = await gateway.client.get(

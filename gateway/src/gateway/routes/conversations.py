@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+import grpc
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
 from google.protobuf.timestamp_pb2 import Timestamp
 from moodline.conversation.v1 import conversation_pb2 as pb
+from moodline_kit.grpc.status import field_violations
 
 from gateway.auth import Principal
 from gateway.conversation_schemas import (
@@ -25,6 +28,7 @@ from gateway.conversation_schemas import (
     Status,
 )
 from gateway.deps import Upstreams, metadata, principal, upstreams, writer
+from gateway.problems import GRPC_TO_HTTP, problem
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
 
@@ -42,6 +46,38 @@ STATUSES = {"open": pb.CONVERSATION_STATUS_OPEN, "resolved": pb.CONVERSATION_STA
 DIRECTIONS = {"inbound": pb.DIRECTION_INBOUND, "outbound": pb.DIRECTION_OUTBOUND}
 AUTHORS = {"customer": pb.AUTHOR_CUSTOMER, "agent": pb.AUTHOR_AGENT, "ai": pb.AUTHOR_AI}
 AGENT_KINDS = {"human": pb.AGENT_KIND_HUMAN, "ai": pb.AGENT_KIND_AI}
+# The conversation service names request fields as in the proto; HTTP names them as in the body.
+BODY_FIELDS = {
+    "customer_phone": "customer.phone",
+    "customer_email": "customer.email",
+    "customer_id": "customer.id",
+    "customer_display_name": "customer.display_name",
+}
+
+
+def body_field(name: str) -> str:
+    return BODY_FIELDS.get(name, name)
+
+
+def _body_detail(detail: str) -> str:
+    for grpc_name, http_name in BODY_FIELDS.items():
+        detail = detail.replace(f"{grpc_name}:", f"{http_name}:")
+    return detail
+
+
+def _invalid_ingest(exc: grpc.aio.AioRpcError, request: Request) -> JSONResponse:
+    """INVALID_ARGUMENT of an ingest call as a 422 naming the body's fields."""
+    status, kind = GRPC_TO_HTTP[grpc.StatusCode.INVALID_ARGUMENT]
+    errors = [
+        {"field": body_field(v.field), "message": v.description} for v in field_violations(exc)
+    ]
+    return problem(
+        status,
+        _body_detail(exc.details() or kind),
+        kind=kind,
+        instance=request.url.path,
+        errors=errors or None,
+    )
 
 
 def _name(mapping: dict[str, int], value: int) -> str:
@@ -140,11 +176,19 @@ def ingested_json(r: pb.IngestMessageResponse) -> dict:
 
 @router.post("/messages", status_code=202, response_model=IngestedOut, responses=ERRORS)
 async def ingest_message(
-    body: MessageIn, who: Principal = Depends(writer), up: Upstreams = Depends(upstreams)
-) -> dict:
+    body: MessageIn,
+    request: Request,
+    who: Principal = Depends(writer),
+    up: Upstreams = Depends(upstreams),
+) -> dict | JSONResponse:
     """Report one message (channel provider webhook / voice agent). Idempotent on
     (channel, provider_message_id); finds the customer by phone or email or creates a Prospect."""
-    reply = await up.conversations.IngestMessage(ingest_request(body), metadata=metadata(who))
+    try:
+        reply = await up.conversations.IngestMessage(ingest_request(body), metadata=metadata(who))
+    except grpc.aio.AioRpcError as exc:
+        if exc.code() is grpc.StatusCode.INVALID_ARGUMENT:
+            return _invalid_ingest(exc, request)
+        raise
     return ingested_json(reply)
 
 
@@ -174,8 +218,8 @@ async def ingest_messages(
                     "status": "failed",
                     "error": {
                         "code": r.failed.code,
-                        "message": r.failed.message,
-                        "field": r.failed.field or None,
+                        "message": _body_detail(r.failed.message),
+                        "field": body_field(r.failed.field) if r.failed.field else None,
                     },
                 }
             )

@@ -1,5 +1,5 @@
 """Contact -> customer mapping (known senders skip ResolveCustomer) and the customer changes
-that invalidate it.
+that invalidate it; messages newest-first per tenant (common-word search).
 
 Revision ID: 0002
 Revises: 0001
@@ -38,8 +38,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("tenant_id", "customer_id", name="pk_customer_changes"),
     )
 
+    op.create_index(
+        "ix_messages_recent", "messages", ["tenant_id", sa.text("sent_at DESC")], unique=False
+    )
+
 
 def downgrade() -> None:
+    op.drop_index("ix_messages_recent", table_name="messages")
     op.drop_table("customer_changes")
     op.drop_index("ix_contacts_customer", table_name="contacts")
     op.drop_table("contacts")

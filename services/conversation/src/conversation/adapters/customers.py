@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import grpc
@@ -52,6 +53,7 @@ class GrpcCustomerDirectory:
         self._stub = customer_pb2_grpc.CustomerServiceStub(channel)
         self._settings_ttl = settings_ttl
         self._countries: dict[uuid.UUID, tuple[float, str]] = {}
+        self._inflight: dict[tuple[uuid.UUID, tuple[str, str]], asyncio.Future] = {}
 
     async def default_country(self) -> str:
         """GetTenantSettings once per tenant and `settings_ttl` (a changed default country
@@ -69,6 +71,36 @@ class GrpcCustomerDirectory:
         return settings.default_country
 
     async def resolve(self, contact: Contact, display_name: str) -> ResolvedCustomer:
+        """Concurrent resolutions of one contact in this process share one call."""
+        key = (current_tenant(), contact.key)
+        leader = self._inflight.get(key)
+        if leader is not None:
+            try:
+                shared: ResolvedCustomer = await asyncio.shield(leader)
+                return replace(shared, created=False)
+            except asyncio.CancelledError:
+                if not leader.cancelled():
+                    raise
+                # the first caller gave up (its deadline); ask ourselves
+        future = asyncio.get_running_loop().create_future()
+        self._inflight[key] = future
+        try:
+            result = await self._resolve(contact, display_name)
+        except Exception as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: no warning when nobody else waited
+            raise
+        except BaseException:
+            future.cancel()
+            raise
+        else:
+            future.set_result(result)
+            return result
+        finally:
+            if self._inflight.get(key) is future:
+                del self._inflight[key]
+
+    async def _resolve(self, contact: Contact, display_name: str) -> ResolvedCustomer:
         value = contact.value.strip()
         try:
             if contact.kind is ContactKind.CUSTOMER_ID:

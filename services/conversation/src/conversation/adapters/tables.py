@@ -102,6 +102,8 @@ sa.Index(
     messages.c.sent_at,
     messages.c.id,
 )
+# Newest-first walk for common-word search (rank only the newest matches).
+sa.Index("ix_messages_recent", messages.c.tenant_id, messages.c.sent_at.desc())
 # Full-text search, always within one tenant (btree_gin puts tenant_id in the GIN index).
 sa.Index("ix_messages_search", messages.c.tenant_id, messages.c.tsv, postgresql_using="gin")
 
