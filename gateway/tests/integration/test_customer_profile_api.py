@@ -23,6 +23,7 @@ async def test_patch_needs_the_current_etag(gateway):
     url = f"/api/v1/customers/{cid}"
     missing = await gateway.client.patch(url, json={"company": "X"}, headers=t.headers)
     assert missing.status_code == 428
+    assert missing.json()["title"] == "Precondition Required"
     ok = await gateway.client.patch(
         url,
         json={
