@@ -25,6 +25,9 @@ async def test_create_get_and_search_by_partial_phone(gateway):
     for q in ("555-26", "4155552671", "+1 415 555", "ann.lee", "GLOW", "lee"):
         found = await gateway.client.get("/api/v1/customers", params={"q": q}, headers=t.headers)
         assert [c["id"] for c in found.json()["items"]] == [body["id"]], q
+    short = await gateway.client.get("/api/v1/customers", params={"q": "an"}, headers=t.headers)
+    assert short.status_code == 422
+    assert [e["field"] for e in short.json()["errors"]] == ["q"]
 
 
 async def test_national_numbers_use_the_tenant_default_country(gateway):

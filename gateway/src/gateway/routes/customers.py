@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
@@ -32,13 +33,23 @@ PROBLEM = {"content": {"application/problem+json": {}}}
 ERRORS = {401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 422: PROBLEM}
 WRITE_ERRORS = {**ERRORS, 412: PROBLEM, 428: PROBLEM}
 _ETAG = re.compile(r'^\s*(?:W/)?"(\d+)"\s*$')
+# Substring search is trigram-indexed: 1-2 characters would scan every customer (see the
+# customer service's listing rules).
+MIN_QUERY_LENGTH = 3
 _CF_PARAM = re.compile(r"^cf\.([a-z][a-z0-9_]{0,39})$")
 
 
+_EPOCH = datetime(1970, 1, 1)
+
+
 def _time(ts: Timestamp) -> str | None:
-    if not ts.seconds and not ts.nanos:
+    """Same text as ts.ToDatetime().isoformat(timespec="microseconds") + "Z", without
+    ToDatetime's validation and rounding helpers (four timestamps per row of every list)."""
+    seconds, nanos = ts.seconds, ts.nanos
+    if not seconds and not nanos:
         return None
-    return ts.ToDatetime().isoformat(timespec="microseconds") + "Z"
+    moment = _EPOCH + timedelta(seconds=seconds, microseconds=nanos // 1000)
+    return moment.isoformat(timespec="microseconds") + "Z"
 
 
 def customer_json(m: customer_pb2.Customer) -> dict:
@@ -191,7 +202,8 @@ async def list_customers(
         str,
         Query(
             max_length=200,
-            description="name, phone, email, company or message content; partial, case-insensitive",
+            description="name, phone, email, company or message content; partial, "
+            "case-insensitive; at least 3 characters",
         ),
     ] = "",
     segment: Segment = "all",
@@ -209,6 +221,8 @@ async def list_customers(
     who: Principal = Depends(principal),
     up: Upstreams = Depends(upstreams),
 ) -> JSONResponse:
+    if 0 < len(q.strip()) < MIN_QUERY_LENGTH:
+        raise _query_problem("q", f"must be at least {MIN_QUERY_LENGTH} characters (or empty)")
     custom: dict[str, str] = {}
     for key, value in request.query_params.multi_items():
         if key.startswith("cf."):

@@ -26,10 +26,13 @@ def ts(when: datetime) -> Timestamp:
     return out
 
 
-async def publish(service, tenant_id: str, subject: str, payload, event_id=None) -> uuid.UUID:
-    event = Event(
-        subject, uuid.UUID(tenant_id), "x", payload, **({"event_id": event_id} if event_id else {})
-    )
+async def publish(
+    service, tenant_id: str, subject: str, payload, event_id=None, occurred_at=None
+) -> uuid.UUID:
+    extra = {"event_id": event_id} if event_id else {}
+    if occurred_at is not None:
+        extra["occurred_at"] = occurred_at
+    event = Event(subject, uuid.UUID(tenant_id), "x", payload, **extra)
     envelope = to_envelope(event, source=subject.split(".")[0])
     js = service.container.nc.jetstream()
     await js.publish(
@@ -142,21 +145,26 @@ async def test_daily_inactivity_job_moves_idle_customers_to_at_risk_then_churned
     idle = await stub.CreateCustomer(pb.CreateCustomerRequest(first_name="Idle"), metadata=tenant)
     gone = await stub.CreateCustomer(pb.CreateCustomerRequest(first_name="Gone"), metadata=tenant)
     fresh = await stub.CreateCustomer(pb.CreateCustomerRequest(first_name="New"), metadata=tenant)
+    never = await stub.CreateCustomer(pb.CreateCustomerRequest(first_name="Never"), metadata=tenant)
     engine = customer_service.container.engine
     now = datetime.now(UTC)
     async with engine.begin() as conn:
-        for cid, days in ((idle.id, 100), (gone.id, 200)):
+        # Idle and Gone engaged once (a conversation); Never is an old Prospect who never did.
+        for cid, days, interactions in ((idle.id, 100, 1), (gone.id, 200, 2), (never.id, 400, 0)):
             await conn.execute(
-                sa.text("update customers set last_activity_at = :t where id = :id"),
-                {"t": now - timedelta(days=days), "id": uuid.UUID(cid)},
+                sa.text(
+                    "update customers set last_activity_at = :t, interactions_count = :n"
+                    " where id = :id"
+                ),
+                {"t": now - timedelta(days=days), "n": interactions, "id": uuid.UUID(cid)},
             )
     changed = await run_inactivity_rules(uow=customer_service.container.uow, now=now, batch_size=1)
     assert changed >= 2
     stages = {}
-    for c in (idle, gone, fresh):
+    for c in (idle, gone, fresh, never):
         got = await stub.GetCustomer(pb.GetCustomerRequest(id=c.id), metadata=tenant)
         stages[got.first_name] = got.lifecycle_stage
-    assert stages == {"Idle": "at_risk", "Gone": "churned", "New": "prospect"}
+    assert stages == {"Idle": "at_risk", "Gone": "churned", "New": "prospect", "Never": "prospect"}
     at_risk = await stub.ListCustomers(pb.ListCustomersRequest(segment="at_risk"), metadata=tenant)
     assert [c.first_name for c in at_risk.customers] == ["Idle"]
     assert await run_inactivity_rules(uow=customer_service.container.uow, now=now) == 0
@@ -217,3 +225,130 @@ async def test_list_query_also_finds_customers_by_what_they_wrote(
             testing.CustomerSettings = saved
     finally:
         await server.stop(0)
+
+
+def payment_event(kind, customer_id: str, status):
+    return kind(
+        customer_id=customer_id,
+        payment=billing_pb2.Payment(
+            id=str(uuid.uuid4()),
+            amount=billing_pb2.Money(amount_minor=4_500, currency="USD"),
+            status=status,
+        ),
+    )
+
+
+def value_event(customer_id: str, ltv: int, purchases: int):
+    return billing_events.CustomerValueChanged(
+        customer_id=customer_id,
+        value=billing_pb2.CustomerValue(
+            customer_id=customer_id,
+            lifetime_value=billing_pb2.Money(amount_minor=ltv, currency="USD"),
+            bookings_count=purchases,
+            purchases_count=purchases,
+            average_order_value=billing_pb2.Money(amount_minor=ltv // purchases, currency="USD"),
+        ),
+    )
+
+
+async def stage_of(stub, tenant, cid) -> pb.Customer:
+    return await stub.GetCustomer(pb.GetCustomerRequest(id=cid), metadata=tenant)
+
+
+async def test_payment_failure_marks_at_risk_until_a_later_payment_succeeds(
+    customer_service, tenant
+):
+    stub, tid = customer_service.stub, tenant[0][1]
+    c = await stub.CreateCustomer(pb.CreateCustomerRequest(first_name="Pay"), metadata=tenant)
+    now = datetime.now(UTC)
+    await publish(
+        customer_service, tid, "billing.customer_value.changed", value_event(c.id, 9_000, 2)
+    )
+
+    async def stage_is(stage):
+        got = await stage_of(stub, tenant, c.id)
+        assert got.lifecycle_stage == stage, got.lifecycle_stage
+        return got
+
+    await eventually(lambda: stage_is("customer"))
+    failed = payment_event(billing_events.PaymentFailed, c.id, billing_pb2.PAYMENT_STATUS_FAILED)
+    await publish(customer_service, tid, "billing.payment.failed", failed, occurred_at=now)
+    got = await eventually(lambda: stage_is("at_risk"))
+    assert got.stage_history[0].reason == "payment failed"
+    at_risk = await stub.ListCustomers(pb.ListCustomersRequest(segment="at_risk"), metadata=tenant)
+    assert [x.id for x in at_risk.customers] == [c.id]
+    # A success from before the failure (delivered late) does not resolve it...
+    ok = payment_event(billing_events.PaymentSucceeded, c.id, billing_pb2.PAYMENT_STATUS_SUCCEEDED)
+    await publish(
+        customer_service,
+        tid,
+        "billing.payment.succeeded",
+        ok,
+        occurred_at=now - timedelta(minutes=5),
+    )
+    # ...a later one does: the stage goes back to what the other facts call for.
+    await publish(
+        customer_service,
+        tid,
+        "billing.payment.succeeded",
+        ok,
+        occurred_at=now + timedelta(seconds=1),
+    )
+    await eventually(lambda: stage_is("customer"))
+    timeline = await stub.GetTimeline(pb.GetTimelineRequest(id=c.id), metadata=tenant)
+    payments = [e for e in timeline.entries if e.kind == "payment"]
+    assert len(payments) == 3
+    # A failure older than that success, delivered late, changes nothing.
+    await publish(customer_service, tid, "billing.payment.failed", failed, occurred_at=now)
+
+    async def four_payments():
+        timeline = await stub.GetTimeline(pb.GetTimelineRequest(id=c.id), metadata=tenant)
+        assert len([e for e in timeline.entries if e.kind == "payment"]) == 4
+
+    await eventually(four_payments)
+    assert (await stage_of(stub, tenant, c.id)).lifecycle_stage == "customer"
+
+
+async def test_out_of_order_value_events_never_overwrite_newer_figures(customer_service, tenant):
+    stub, tid = customer_service.stub, tenant[0][1]
+    c = await stub.CreateCustomer(pb.CreateCustomerRequest(first_name="Val"), metadata=tenant)
+    now = datetime.now(UTC)
+    await publish(
+        customer_service,
+        tid,
+        "billing.customer_value.changed",
+        value_event(c.id, 200_000, 4),
+        occurred_at=now,
+    )
+
+    async def vip():
+        got = await stage_of(stub, tenant, c.id)
+        assert got.lifetime_value_minor == 200_000 and got.lifecycle_stage == "vip"
+
+    await eventually(vip)
+    stale = await publish(
+        customer_service,
+        tid,
+        "billing.customer_value.changed",
+        value_event(c.id, 3_000, 1),
+        occurred_at=now - timedelta(minutes=1),
+    )
+    engine = customer_service.container.engine
+
+    async def processed():
+        async with engine.connect() as conn:
+            seen = await conn.scalar(
+                sa.text("select count(*) from processed_events where event_id = :id"),
+                {"id": stale},
+            )
+        assert seen == 1
+
+    await eventually(processed)
+    got = await stage_of(stub, tenant, c.id)
+    assert (got.lifetime_value_minor, got.purchases_count, got.lifecycle_stage) == (
+        200_000,
+        4,
+        "vip",
+    )
+    stats = await stub.GetCustomerStats(pb.GetCustomerStatsRequest(), metadata=tenant)
+    assert stats.total_ltv_minor == 200_000

@@ -34,6 +34,16 @@ def facts(**kw):
         ({"purchases_count": 5, "last_activity_at": NOW - timedelta(days=90)}, S.AT_RISK),
         ({"ltv_minor": 10**7, "last_activity_at": NOW - timedelta(days=120)}, S.AT_RISK),
         ({"last_activity_at": NOW - timedelta(days=180)}, S.CHURNED),
+        # Inactivity means risk only after previous engagement (an interaction or a purchase).
+        ({"engaged": False, "last_activity_at": NOW - timedelta(days=400)}, S.PROSPECT),
+        (
+            {"engaged": False, "qualified": True, "last_activity_at": NOW - timedelta(days=95)},
+            S.LEAD,
+        ),
+        # An unresolved payment failure is At Risk, even for a VIP; inactivity still wins.
+        ({"purchases_count": 2, "payment_failed": True}, S.AT_RISK),
+        ({"ltv_minor": 10**7, "payment_failed": True}, S.AT_RISK),
+        ({"payment_failed": True, "last_activity_at": NOW - timedelta(days=200)}, S.CHURNED),
     ],
 )
 def test_stage_rules(kw, stage):
@@ -66,3 +76,45 @@ def test_sentiment_reports_label_changes():
     args = {"score": 0.5, "emotions": {}, "trend": "stable"}
     assert read_model.record_sentiment(read, label="happy", **args)
     assert not read_model.record_sentiment(read, label="happy", **args)
+
+
+def test_payment_failure_reason_is_named():
+    decision = lifecycle.evaluate(facts(purchases_count=4, payment_failed=True), NOW)
+    assert decision.reason == "payment failed"
+
+
+def test_payment_failure_holds_until_a_later_payment_succeeds():
+    read = ReadModel()
+    assert read_model.record_payment_failed(read, NOW)
+    read_model.record_payment_succeeded(read, NOW - timedelta(hours=1))  # an older success
+    assert read.payment_failed_at == NOW
+    read_model.record_payment_succeeded(read, NOW + timedelta(hours=1))
+    assert read.payment_failed_at is None
+    # A failure that happened before the last success, delivered late, changes nothing.
+    assert not read_model.record_payment_failed(read, NOW)
+    assert read.payment_failed_at is None
+    assert read_model.record_payment_failed(read, NOW + timedelta(days=1))
+    assert read.payment_failed_at == NOW + timedelta(days=1)
+
+
+def value(read, as_of, ltv):
+    return read_model.record_value(
+        read,
+        as_of=as_of,
+        ltv_minor=ltv,
+        currency="USD",
+        bookings_count=1,
+        purchases_count=1,
+        aov_minor=ltv,
+        last_purchase_at=as_of,
+    )
+
+
+def test_older_value_figures_never_overwrite_newer_ones():
+    read = ReadModel()
+    assert value(read, NOW, 5_000)
+    assert not value(read, NOW - timedelta(seconds=1), 1_000)  # delivered out of order
+    assert read.ltv_minor == 5_000 and read.value_as_of == NOW
+    assert value(read, NOW, 6_000)  # same moment: the later delivery wins
+    assert value(read, NOW + timedelta(seconds=1), 7_000)
+    assert read.ltv_minor == 7_000

@@ -78,3 +78,15 @@ def test_unknown_list_choices_name_the_param(param):
     with pytest.raises(InvalidArgument) as exc:
         parse_list_query(**kwargs)
     assert [v.field for v in exc.value.violations] == [param]
+
+
+@pytest.mark.parametrize("text", ["a", " ab ", "55"])
+def test_search_text_needs_three_characters(text):
+    with pytest.raises(InvalidArgument) as exc:
+        parse_list_query(text=text, segment="", sort="")
+    assert [v.field for v in exc.value.violations] == ["query"]
+
+
+@pytest.mark.parametrize("text", ["", "   ", "ann", "555"])
+def test_empty_or_three_character_search_is_accepted(text):
+    assert parse_list_query(text=text, segment="", sort="").text == text.strip()

@@ -119,6 +119,11 @@ _profile_columns = [
     sa.Column("sentiment_emotions", JSONB, nullable=False, server_default="{}"),
     sa.Column("sentiment_trend", sa.Text, nullable=False, server_default=""),
     sa.Column("stage_changed_at", sa.DateTime(timezone=True)),
+    # migration 0003: an unresolved payment failure (At Risk), the last successful payment, and
+    # the occurred_at of the value figures on the row (out-of-order guard).
+    sa.Column("payment_failed_at", sa.DateTime(timezone=True)),
+    sa.Column("payment_succeeded_at", sa.DateTime(timezone=True)),
+    sa.Column("value_as_of", sa.DateTime(timezone=True)),
 ]
 for _column in _profile_columns:
     customers.append_column(_column)

@@ -81,6 +81,11 @@ class ReadModel:
     sentiment_score: float = 0.0
     sentiment_emotions: dict[str, float] = field(default_factory=dict)
     sentiment_trend: str = ""
+    # An unresolved payment failure (feeds At Risk) and the last successful payment.
+    payment_failed_at: datetime | None = None
+    payment_succeeded_at: datetime | None = None
+    # When the value figures (LTV, counts, AOV) were true at billing: older events are ignored.
+    value_as_of: datetime | None = None
 
 
 @dataclass

@@ -33,13 +33,20 @@ def record_interaction(read: ReadModel, channel: str, started_at: datetime) -> N
 def record_value(
     read: ReadModel,
     *,
+    as_of: datetime,
     ltv_minor: int,
     currency: str,
     bookings_count: int,
     purchases_count: int,
     aov_minor: int,
     last_purchase_at: datetime | None,
-) -> None:
+) -> bool:
+    """Apply the figures billing computed at `as_of` (the event's occurred_at). Figures older
+    than the ones on the row are stale (events of one customer may arrive out of order): they
+    are ignored and False is returned."""
+    if read.value_as_of is not None and as_of < read.value_as_of:
+        return False
+    read.value_as_of = as_of
     read.ltv_minor = ltv_minor
     read.currency = currency
     read.bookings_count = bookings_count
@@ -47,6 +54,23 @@ def record_value(
     read.aov_minor = aov_minor
     read.last_purchase_at = latest(read.last_purchase_at, last_purchase_at)
     read.last_activity_at = latest(read.last_activity_at, last_purchase_at)
+    return True
+
+
+def record_payment_failed(read: ReadModel, failed_at: datetime) -> bool:
+    """A failed payment is an At Risk signal until a payment made after it succeeds. A failure
+    older than the last success (delivered late) changes nothing. Returns True when recorded."""
+    if read.payment_succeeded_at is not None and failed_at <= read.payment_succeeded_at:
+        return False
+    read.payment_failed_at = latest(read.payment_failed_at, failed_at)
+    return True
+
+
+def record_payment_succeeded(read: ReadModel, paid_at: datetime) -> None:
+    """A success resolves every failure at or before it (a later failure stays)."""
+    read.payment_succeeded_at = latest(read.payment_succeeded_at, paid_at)
+    if read.payment_failed_at is not None and read.payment_failed_at <= paid_at:
+        read.payment_failed_at = None
 
 
 def record_sentiment(

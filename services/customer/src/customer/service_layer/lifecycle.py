@@ -25,6 +25,8 @@ def facts_of(customer: Customer) -> rules.StageFacts:
         ltv_minor=customer.read.ltv_minor,
         vip_manual=customer.vip_manual,
         last_activity_at=customer.read.last_activity_at or customer.created_at,
+        engaged=customer.read.interactions_count > 0 or customer.read.purchases_count > 0,
+        payment_failed=customer.read.payment_failed_at is not None,
     )
 
 

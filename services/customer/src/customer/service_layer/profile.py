@@ -23,7 +23,7 @@ from customer.adapters.proto import customer_to_proto
 from customer.adapters.repository import ConsentRecord, Note, Page, Stats, TimelineEntry
 from customer.domain import custom_fields, events
 from customer.domain.custom_fields import Definition
-from customer.domain.listing import ListQuery
+from customer.domain.listing import ListQuery, Segment, Thresholds
 from customer.domain.model import Customer
 from customer.domain.profile import CONSENT_KINDS, ProfileChanges, apply_changes, normalise_tags
 from customer.service_layer import lifecycle
@@ -443,6 +443,9 @@ def custom_field_filter(
     return out
 
 
+THRESHOLD_SEGMENTS = (Segment.HIGH_VALUE, Segment.RECENT, Segment.INACTIVE)
+
+
 async def list_customers(
     *,
     tenant_id: uuid.UUID,
@@ -465,7 +468,12 @@ async def list_customers(
         except Exception as exc:  # degrade: profile fields are still searched
             log.warning("conversation search unavailable; skipped", extra={"error": repr(exc)})
     async with uow() as work:
-        thresholds = await work.tenants.thresholds(tenant_id)
+        # Only three segments depend on the tenant's thresholds: skip that round trip otherwise.
+        thresholds = (
+            await work.tenants.thresholds(tenant_id)
+            if query.segment in THRESHOLD_SEGMENTS
+            else Thresholds()
+        )
         if custom_field_values:
             definitions = await work.tenants.definitions(tenant_id)
             query = replace(

@@ -161,8 +161,9 @@ async def customer_value_changed(
     if customer is None:
         return
     value = event.value
-    read_model.record_value(
+    applied = read_model.record_value(
         customer.read,
+        as_of=envelope.occurred_at.ToDatetime(tzinfo=UTC),
         ltv_minor=value.lifetime_value.amount_minor,
         currency=value.lifetime_value.currency,
         bookings_count=value.bookings_count,
@@ -174,6 +175,12 @@ async def customer_value_changed(
             else None
         ),
     )
+    if not applied:
+        log.info(
+            "customer value older than the figures on the row; ignored",
+            extra={"event_id": envelope.event_id, "customer_id": event.customer_id},
+        )
+        return
     await _save(work, customer)
 
 
@@ -189,13 +196,21 @@ def _billing_summary(envelope: envelope_pb2.EventEnvelope, event) -> tuple[str, 
 
 
 async def billing_fact(envelope: envelope_pb2.EventEnvelope, work: CustomerUnitOfWork) -> None:
-    """Bookings and payments go on the timeline; their value arrives in customer_value.changed."""
+    """Bookings and payments go on the timeline; their value arrives in customer_value.changed.
+    A failed payment marks the customer At Risk until a payment made after it succeeds."""
     event = unpack(envelope, BILLING_TYPES[envelope.type])
     customer = await _customer(work, envelope, event.customer_id)
     if customer is None:
         return
     kind, summary = _billing_summary(envelope, event)
     await _timeline(work, customer, envelope, kind, summary, event)
+    at = envelope.occurred_at.ToDatetime(tzinfo=UTC)
+    if envelope.type == "billing.payment.failed":
+        read_model.record_payment_failed(customer.read, at)
+        await _save(work, customer)
+    elif envelope.type == "billing.payment.succeeded":
+        read_model.record_payment_succeeded(customer.read, at)
+        await _save(work, customer)
 
 
 async def sentiment_changed(envelope: envelope_pb2.EventEnvelope, work: CustomerUnitOfWork) -> None:
