@@ -59,3 +59,7 @@ clean: ## remove environments and local state
 
 bench-ingest: install ## benchmark: conversation ingestion (msgs/s, events/s, p99) and search over 1M messages
 	nice $(PY) bench/ingest/bench_ingest.py
+
+bench-customers: install ## benchmark: customer lists/search/stats at 1M customers, gateway vs gRPC vs direct SQL
+	nice -n 5 $(PY) bench/customers/seed.py
+	nice -n 5 $(PY) bench/customers/run.py
