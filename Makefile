@@ -32,7 +32,8 @@ run: install ## bring the whole platform up on this machine (embedded PostgreSQL
 protos: install ## regenerate Python code from protos/
 	$(PY) protos/generate.py
 
-lint: install ## ruff lint + format check
+lint: install ## uv.lock in sync + ruff lint + format check
+	$(UV) lock --check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 

@@ -69,7 +69,8 @@ class UnitOfWork:
                         "headers": dict(envelope.trace_context),
                     }
                 )
-            await self.session.execute(self._tables.outbox.insert(), rows)
+            # One multi-row INSERT for the whole unit of work (not a statement per event).
+            await self.session.execute(self._tables.outbox.insert().values(rows))
         await self.session.commit()
         published = bool(self._events)
         self._events = []
