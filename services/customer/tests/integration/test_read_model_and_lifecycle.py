@@ -165,6 +165,24 @@ async def test_daily_inactivity_job_moves_idle_customers_to_at_risk_then_churned
         got = await stub.GetCustomer(pb.GetCustomerRequest(id=c.id), metadata=tenant)
         stages[got.first_name] = got.lifecycle_stage
     assert stages == {"Idle": "at_risk", "Gone": "churned", "New": "prospect", "Never": "prospect"}
+    # A never-engaged customer left Churned by the rule before it required engagement is moved
+    # back by the job (with history), and then left alone.
+    stuck = await stub.CreateCustomer(pb.CreateCustomerRequest(first_name="Stuck"), metadata=tenant)
+    async with engine.begin() as conn:
+        await conn.execute(
+            sa.text(
+                "update customers set lifecycle_stage = 'churned', last_activity_at = :t"
+                " where id = :id"
+            ),
+            {"t": now - timedelta(days=300), "id": uuid.UUID(stuck.id)},
+        )
+    assert await run_inactivity_rules(uow=customer_service.container.uow, now=now) == 1
+    got = await stub.GetCustomer(pb.GetCustomerRequest(id=stuck.id), metadata=tenant)
+    assert got.lifecycle_stage == "prospect"
+    assert (got.stage_history[0].from_stage, got.stage_history[0].to_stage) == (
+        "churned",
+        "prospect",
+    )
     at_risk = await stub.ListCustomers(pb.ListCustomersRequest(segment="at_risk"), metadata=tenant)
     assert [c.first_name for c in at_risk.customers] == ["Idle"]
     assert await run_inactivity_rules(uow=customer_service.container.uow, now=now) == 0

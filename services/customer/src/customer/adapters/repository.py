@@ -422,15 +422,31 @@ class CustomerRepository:
         self, *, now: datetime, at_risk_after: timedelta, churned_after: timedelta, limit: int
     ) -> list[Customer]:
         """Customers (any tenant) who engaged once (an interaction or a purchase), whose
-        inactivity calls for At Risk or Churned and who are not there yet; locked, skipping rows
+        inactivity calls for At Risk or Churned and who are not there yet — plus customers who
+        never engaged but sit in At Risk / Churned without a payment failure (put there by the
+        rule before it required engagement), so the job moves them back. Locked, skipping rows
         another job holds."""
+        engaged = sa.or_(c.interactions_count > 0, c.purchases_count > 0)
         stmt = (
             sa.select(*LIST_COLUMNS)
             .where(
-                c.lifecycle_stage != "churned",
-                sa.or_(c.interactions_count > 0, c.purchases_count > 0),
-                c.last_activity_at < now - at_risk_after,
-                sa.or_(c.lifecycle_stage != "at_risk", c.last_activity_at < now - churned_after),
+                sa.or_(
+                    sa.and_(
+                        c.lifecycle_stage != "churned",
+                        engaged,
+                        c.last_activity_at < now - at_risk_after,
+                        sa.or_(
+                            c.lifecycle_stage != "at_risk",
+                            c.last_activity_at < now - churned_after,
+                        ),
+                    ),
+                    sa.and_(
+                        c.lifecycle_stage.in_(("at_risk", "churned")),
+                        c.interactions_count == 0,
+                        c.purchases_count == 0,
+                        c.payment_failed_at.is_(None),
+                    ),
+                )
             )
             .order_by(c.last_activity_at)
             .limit(limit)
