@@ -51,6 +51,7 @@ class IdempotentConsumer:
         fetch_timeout: float = 1.0,
         ack_wait: float = 30.0,
         max_deliver: int = 20,
+        deliver_policy: DeliverPolicy = DeliverPolicy.ALL,
     ) -> None:
         self._js = js
         self._uow_factory = uow_factory
@@ -61,11 +62,20 @@ class IdempotentConsumer:
         self._config = ConsumerConfig(
             durable_name=subscription.durable,
             ack_policy=AckPolicy.EXPLICIT,
-            deliver_policy=DeliverPolicy.ALL,
+            deliver_policy=deliver_policy,
             ack_wait=ack_wait,
             max_deliver=max_deliver,
             filter_subjects=list(subscription.subjects),
         )
+
+    @property
+    def config(self) -> ConsumerConfig:
+        """The JetStream consumer this consumer creates when it does not exist yet."""
+        return self._config
+
+    @property
+    def stream(self) -> str:
+        return self._sub.stream
 
     async def run(self) -> None:
         psub = (
@@ -190,10 +200,21 @@ class BatchIdempotentConsumer:
         max_deliver: int = 20,
         max_ack_pending: int = 1000,
         wait_until_ready: Callable[[], Awaitable[None]] | None = None,
+        deliver_policy: DeliverPolicy = DeliverPolicy.ALL,
     ) -> None:
         """`wait_until_ready` is awaited before every fetch: while a dependency of the handler
         is known to be down (an open circuit breaker), messages stay in JetStream undelivered
-        instead of being delivered, failed and counted against `max_deliver`."""
+        instead of being delivered, failed and counted against `max_deliver`.
+
+        A handler error that carries `retry_after` (seconds) means "a dependency is down or
+        slow", not "this batch is bad": the batch is then kept (its messages reported in
+        progress so JetStream does not redeliver them) and tried again after `retry_after` and
+        `wait_until_ready`, for as long as the outage lasts. Such an outage therefore never
+        consumes `max_deliver` deliveries (naking with a delay would: a long outage would
+        exhaust them and JetStream would silently stop delivering the messages). Any other
+        error naks the batch whole with a growing delay (2 s per delivery, at most 30 s). A slow
+        batch is reported in progress every ack_wait/3. On cancellation (shutdown) an unfinished
+        batch is nak'ed at once so another replica takes it."""
         self._js = js
         self._uow_factory = uow_factory
         self._processed = tables.processed_events
@@ -204,12 +225,21 @@ class BatchIdempotentConsumer:
         self._config = ConsumerConfig(
             durable_name=subscription.durable,
             ack_policy=AckPolicy.EXPLICIT,
-            deliver_policy=DeliverPolicy.ALL,
+            deliver_policy=deliver_policy,
             ack_wait=ack_wait,
             max_deliver=max_deliver,
             max_ack_pending=max_ack_pending,
             filter_subjects=list(subscription.subjects),
         )
+
+    @property
+    def config(self) -> ConsumerConfig:
+        """The JetStream consumer this consumer creates when it does not exist yet."""
+        return self._config
+
+    @property
+    def stream(self) -> str:
+        return self._sub.stream
 
     async def run(self) -> None:
         try:
@@ -219,14 +249,33 @@ class BatchIdempotentConsumer:
         psub = await self._js.pull_subscribe_bind(
             durable=self._sub.durable, stream=self._sub.stream
         )
+        errors = 0
         while True:
             if self._wait_until_ready is not None:
                 await self._wait_until_ready()
             try:
                 msgs = await psub.fetch(self._batch_size, timeout=self._fetch_timeout)
             except (FetchTimeoutError, TimeoutError):
+                _raise_if_cancelling()
                 continue
-            await self.handle_batch(msgs)
+            except Exception as exc:
+                _raise_if_cancelling()
+                # NATS reconnecting, JetStream briefly unavailable: keep the loop (a crashed
+                # loop would only be restarted after a growing delay).
+                errors += 1
+                log.warning(
+                    "fetch failed; retrying",
+                    extra={"durable": self._sub.durable, "error": repr(exc)},
+                )
+                await asyncio.sleep(min(0.1 * 2**errors, 5.0))
+                continue
+            errors = 0
+            try:
+                await self.handle_batch(msgs)
+            except Exception as exc:  # e.g. an ack lost to a disconnect: redelivered, deduped
+                log.warning(
+                    "batch not settled", extra={"durable": self._sub.durable, "error": repr(exc)}
+                )
 
     async def handle_batch(self, msgs: Sequence[Msg]) -> None:
         decoded: list[tuple[Msg, envelope_pb2.EventEnvelope, uuid.UUID]] = []
@@ -252,26 +301,59 @@ class BatchIdempotentConsumer:
         ) as span:
             span.set_attribute("messaging.batch.message_count", len(decoded))
             span.set_attribute("messaging.consumer.group.name", self._sub.durable)
+            msgs = [m for m, _, _ in decoded]
+            held = 0
+            # While the batch is worked on (a slow handler, a kept batch), JetStream is told so
+            # every ack_wait/3: it neither redelivers it nor counts another delivery.
+            heartbeat = asyncio.ensure_future(self._in_progress(msgs))
             try:
-                applied = await self._apply(decoded)
-            except Exception as exc:
-                span.record_exception(exc)
-                delay = getattr(exc, "retry_after", None)
-                log.warning(
-                    "batch handler failed; the batch will be redelivered",
-                    extra={"error": repr(exc), "size": len(decoded)},
-                )
-                EVENTS_CONSUMED.labels(self._sub.durable, "failed").inc(len(decoded))
-                for msg, _, _ in decoded:
-                    attempt = msg.metadata.num_delivered or 1
-                    await msg.nak(delay=delay if delay else min(2.0 * attempt, 30.0))
-                return
+                while True:
+                    try:
+                        applied = await self._apply(decoded)
+                        break
+                    except Exception as exc:
+                        span.record_exception(exc)
+                        EVENTS_CONSUMED.labels(self._sub.durable, "failed").inc(len(decoded))
+                        retry_after = getattr(exc, "retry_after", None)
+                        if retry_after is None:
+                            log.warning(
+                                "batch handler failed; the batch will be redelivered",
+                                extra={"error": repr(exc), "size": len(decoded)},
+                            )
+                            for msg in msgs:
+                                attempt = msg.metadata.num_delivered or 1
+                                await msg.nak(delay=min(2.0 * attempt, 30.0))
+                            return
+                        held += 1
+                        log.warning(
+                            "dependency unavailable; keeping the batch and retrying",
+                            extra={"error": repr(exc), "size": len(decoded), "attempt": held},
+                        )
+                        await asyncio.sleep(max(0.0, min(float(retry_after), 60.0)))
+                        if self._wait_until_ready is not None:
+                            await self._wait_until_ready()
+            except asyncio.CancelledError:
+                await _nak_all(msgs)
+                raise
+            finally:
+                heartbeat.cancel()
             span.set_attribute("moodline.applied", applied)
+            span.set_attribute("moodline.held", held)
         EVENTS_CONSUMED.labels(self._sub.durable, "applied").inc(applied)
         if len(decoded) - applied:
             EVENTS_CONSUMED.labels(self._sub.durable, "duplicate").inc(len(decoded) - applied)
         for msg, _, _ in decoded:
             await msg.ack()
+
+    async def _in_progress(self, msgs: Sequence[Msg]) -> None:
+        interval = max(0.5, min(self._config.ack_wait or 30.0, 30.0) / 3)
+        while True:
+            await asyncio.sleep(interval)
+            for msg in msgs:
+                try:
+                    await msg.in_progress()
+                except Exception:
+                    return
 
     async def _apply(
         self, decoded: Sequence[tuple[Msg, envelope_pb2.EventEnvelope, uuid.UUID]]
@@ -295,3 +377,21 @@ class BatchIdempotentConsumer:
             await self._sub.handler([e for i, e in unique.items() if i in new_ids], uow)
             await uow.commit()
             return len(new_ids)
+
+
+async def _nak_all(msgs: Sequence[Msg]) -> None:
+    """Give an unfinished batch back at once (shutdown): another consumer may take it."""
+    for msg in msgs:
+        try:
+            await msg.nak()
+        except Exception:
+            pass
+
+
+def _raise_if_cancelling() -> None:
+    """Python 3.11's asyncio.wait_for (inside nats' fetch) can turn a cancellation that races
+    with its timeout into a TimeoutError; a loop that continues on timeouts would then never
+    stop. The task still knows it was asked to cancel."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError

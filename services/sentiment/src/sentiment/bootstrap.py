@@ -20,6 +20,7 @@ from moodline_kit.logging import configure_logging
 from moodline_kit.outbox import OutboxRelay
 from moodline_kit.telemetry import configure_tracing
 from nats.aio.client import Client
+from nats.js.api import DeliverPolicy
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from sentiment.adapters.tables import kit
@@ -34,6 +35,7 @@ STREAM = kit_nats.StreamSpec(SERVICE)
 CONVERSATION_STREAM = kit_nats.StreamSpec("conversation")
 SCORING_DURABLE = "sentiment-scoring"
 OUTCOMES_DURABLE = "sentiment-outcomes"
+DELIVER = {"all": DeliverPolicy.ALL, "new": DeliverPolicy.NEW}
 
 
 @dataclass
@@ -74,7 +76,7 @@ async def build(settings: SentimentSettings) -> Container:
         uow,
         kit,
         BatchSubscription(
-            SCORING_DURABLE,
+            settings.scoring_consumer,
             CONVERSATION_STREAM.name,
             [handlers.MESSAGE_RECEIVED],
             score,
@@ -82,13 +84,14 @@ async def build(settings: SentimentSettings) -> Container:
         batch_size=min(settings.score_batch_size, 256),
         fetch_timeout=settings.fetch_timeout,
         wait_until_ready=scorer.wait_until_available,
+        deliver_policy=DELIVER[settings.consumer_start],
     )
     outcomes = IdempotentConsumer(
         js,
         uow,
         kit,
         Subscription(
-            OUTCOMES_DURABLE,
+            settings.outcomes_consumer,
             CONVERSATION_STREAM.name,
             [
                 handlers.CONVERSATION_RATED,
@@ -97,6 +100,7 @@ async def build(settings: SentimentSettings) -> Container:
             ],
             handlers.apply_outcome,  # type: ignore[arg-type]
         ),
+        deliver_policy=DELIVER[settings.consumer_start],
     )
     return Container(settings, engine, nc, relay, uow, scorer, scoring, outcomes)
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Literal
+
 from moodline_kit.config import GrpcServiceSettings
 from pydantic import Field
 
@@ -19,3 +21,8 @@ class SentimentSettings(GrpcServiceSettings):
     # Messages fetched (and scored with one model call) per batch, at most 256.
     score_batch_size: int = 128
     fetch_timeout: float = 0.05
+    # Durable consumers of the CONVERSATION stream (names declared by the Helm chart), and where
+    # a durable starts when it is first created: "all" (score the stream's history) or "new".
+    scoring_consumer: str = "sentiment-scoring"
+    outcomes_consumer: str = "sentiment-outcomes"
+    consumer_start: Literal["all", "new"] = "all"

@@ -11,11 +11,13 @@ import subprocess
 import tempfile
 import time
 import urllib.request
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
+import nats
 from moodline.sentiment.v1 import sentiment_pb2_grpc
 from moodline_kit import migrations
 from moodline_kit.dev.infra import free_port
@@ -133,15 +135,29 @@ async def migrate(database_url: str) -> None:
 async def running_sentiment_service(
     database_url: str, nats_url: str, triton_addr: str, **settings: object
 ) -> AsyncIterator[RunningService]:
+    suffix = uuid.uuid4().hex[:10]
     config = SentimentSettings(
         database_url=database_url,
         nats_url=nats_url,
         triton_addr=triton_addr,
         grpc_port=free_port(),
         readiness_interval=0.2,
-        **settings,  # type: ignore[arg-type]
+        **{
+            # Private consumers that start at "now" and are deleted afterwards: test sessions
+            # sharing one NATS never split each other's events nor replay a stream's history
+            # (a shared NATS may hold a benchmark's million messages).
+            "scoring_consumer": f"sentiment-scoring-test-{suffix}",
+            "outcomes_consumer": f"sentiment-outcomes-test-{suffix}",
+            "consumer_start": "new",
+            **settings,
+        },  # type: ignore[arg-type]
     )
     container = await bootstrap.build(config)
+    consumers = [container.scoring, container.outcomes]
+    js = container.nc.jetstream()
+    for consumer in consumers:  # created now, so that nothing published after this is missed
+        with contextlib.suppress(Exception):
+            await js.add_consumer(consumer.stream, config=consumer.config)
     stop = asyncio.Event()
     task = asyncio.create_task(grpc_server.run(bootstrap.grpc_app(container), stop=stop))
     address = f"127.0.0.1:{config.grpc_port}"
@@ -155,3 +171,13 @@ async def running_sentiment_service(
         await channel.close()
         stop.set()
         await asyncio.wait_for(task, 60)
+        if config.scoring_consumer.endswith(suffix):
+            nc = await nats.connect(nats_url)
+            try:
+                for consumer in consumers:
+                    with contextlib.suppress(Exception):
+                        await nc.jetstream().delete_consumer(
+                            consumer.stream, consumer.config.durable_name
+                        )
+            finally:
+                await nc.close()

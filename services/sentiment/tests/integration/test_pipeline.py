@@ -14,7 +14,7 @@ from moodline.events.v1 import sentiment_pb2 as sentiment_events
 from moodline.sentiment.v1 import sentiment_pb2 as pb
 from moodline_kit import nats as kit_nats
 from moodline_kit.events import Event, to_envelope, unpack
-from sentiment.adapters.tables import message_scores
+from sentiment.adapters.tables import kit, message_scores
 from sentiment.testing import TritonServer, migrate, running_sentiment_service
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -146,21 +146,56 @@ async def test_messages_are_scored_aggregated_and_published(sentiment_service, i
 async def test_triton_outage_mid_stream_every_message_scored_exactly_once(
     database_factory, infra_urls, tmp_path
 ):
+    """Triton is stopped while messages stream in and restarted later. The outage outlasts the
+    consumer's max_deliver x nak delays and its ack_wait: a kept batch is neither redelivered
+    nor dropped, and the client reconnects as soon as Triton answers again."""
+    n, before = 120, 40
     url = await database_factory("sentiment_outage")
     await migrate(url)
     triton = TritonServer(log_dir=tmp_path)
-    triton.start()
+    await asyncio.to_thread(triton.start, 300)
     engine = create_async_engine(url)
     nc = await nats.connect(infra_urls.nats_url)
     js = nc.jetstream()
     await kit_nats.ensure_stream(js, kit_nats.StreamSpec("conversation"))
     tenant_id = uuid.uuid4()
-    customers = [str(uuid.uuid4()) for _ in range(5)]
+    customers = [str(uuid.uuid4()) for _ in range(4)]
     events = [
-        received(tenant_id, customers[i % 5], f"conv-{i % 5}-{tenant_id}", (HAPPY, ANGRY)[i % 2])
-        for i in range(300)
+        received(tenant_id, customers[i % 4], f"conv-{i % 4}-{tenant_id}", (HAPPY, ANGRY)[i % 2])
+        for i in range(n)
     ]
     ids = {e.payload.message_id for e in events}
+    # event id -> stream sequences. Another sentiment service of this test session (its own
+    # database, its own consumer) may score the same messages too: only the events of this
+    # service's outbox are counted.
+    in_stream: dict[str, set[int]] = {}
+
+    async def on_scored(msg):
+        env = envelope_pb2.EventEnvelope.FromString(msg.data)
+        if env.tenant_id == str(tenant_id):
+            in_stream.setdefault(env.event_id, set()).add(msg.metadata.sequence.stream)
+
+    async def outbox_events():
+        async with engine.connect() as conn:
+            rows = await conn.execute(
+                sa.select(kit.outbox.c.event_id, kit.outbox.c.envelope).where(
+                    kit.outbox.c.tenant_id == tenant_id,
+                    kit.outbox.c.subject == "sentiment.message.scored",
+                )
+            )
+            return {
+                str(event_id): unpack(
+                    envelope_pb2.EventEnvelope.FromString(data), sentiment_events.MessageScored
+                ).message_id
+                for event_id, data in rows
+            }
+
+    async def all_in_stream():
+        return set(await outbox_events()) <= set(in_stream)
+
+    sub = await js.subscribe(
+        "sentiment.message.scored", cb=on_scored, ordered_consumer=True, deliver_policy="new"
+    )
 
     async def scored_ids():
         async with engine.connect() as conn:
@@ -183,32 +218,45 @@ async def test_triton_outage_mid_stream_every_message_scored_exactly_once(
             triton.grpc_addr,
             breaker_threshold=2,
             breaker_ttl=1.0,
-            triton_timeout=2.0,
+            triton_timeout=5.0,
             score_batch_size=16,
         ) as service:
-            await publish(js, events[:100])
+            await publish(js, events[:before])
             assert await until(lambda: _has(scored_ids, 1))
             await asyncio.to_thread(triton.stop)  # mid-stream
-            await publish(js, events[100:], twice=True)
-            await asyncio.sleep(3)
-            during = len(await scored_ids())
-            assert during < 300
+            await publish(js, events[before:], twice=True)
             scorer = service.container.scorer
-            assert await until(lambda: _opened(scorer), seconds=30)
-            await asyncio.to_thread(triton.start)
-            assert await until(lambda: _has(scored_ids, 300), seconds=120)
+            assert await until(lambda: _opened(scorer), seconds=60)
+            # Down for longer than the old failure mode needed to drop messages (max_deliver
+            # naks) and longer than gRPC's early reconnect backoffs.
+            await asyncio.sleep(8)
+            during = len(await scored_ids())
+            assert during < n
+            await asyncio.to_thread(triton.start, 300)
+            assert await until(lambda: _has(scored_ids, n), seconds=180), (
+                f"{len(await scored_ids())}/{n} scored after restart; see {triton.log_path}"
+            )
             await asyncio.sleep(1)
             rows = await scored_ids()
             c = await service.stub.GetCustomerSentiment(
                 pb.GetCustomerSentimentRequest(customer_id=customers[0]),
                 metadata=(("moodline-tenant-id", str(tenant_id)),),
             )
+            scoring = service.container.scoring
+            info = await js.consumer_info(scoring.stream, scoring.config.durable_name)
+            assert await until(all_in_stream, seconds=30)
+            outbox = await outbox_events()
     finally:
-        triton.stop()
+        await sub.unsubscribe()
+        await asyncio.to_thread(triton.stop)
         await nc.close()
         await engine.dispose()
-    assert len(rows) == 300 and set(rows) == ids  # every message, none twice (primary key)
-    assert c.message_count == 60  # each customer aggregate counted its messages exactly once
+    assert len(rows) == n and set(rows) == ids  # every message, none twice (primary key)
+    assert c.message_count == n // 4  # each customer aggregate counted its messages once
+    # One message.scored event per message, published once.
+    assert sorted(outbox.values()) == sorted(ids)
+    assert {len(in_stream[event_id]) for event_id in outbox} == {1}
+    assert info.num_ack_pending == 0
 
 
 async def _has(query, n):

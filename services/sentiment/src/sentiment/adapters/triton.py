@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 MODEL = "sentiment"
 MAX_BATCH = 256
 CIRCUIT = "triton"
+RECONNECT_BACKOFF_MS = (200, 1000)
 
 
 class ScoringUnavailable(Unavailable):
@@ -64,7 +65,28 @@ class TritonClient:
         import tritonclient.grpc.aio as grpcclient
 
         self._g = grpcclient
-        self._client = grpcclient.InferenceServerClient(url)
+        keepalive = grpcclient.KeepAliveOptions()
+        self._client = grpcclient.InferenceServerClient(
+            url,
+            channel_args=[
+                ("grpc.max_send_message_length", 2**31 - 1),
+                ("grpc.max_receive_message_length", 2**31 - 1),
+                ("grpc.keepalive_time_ms", keepalive.keepalive_time_ms),
+                ("grpc.keepalive_timeout_ms", keepalive.keepalive_timeout_ms),
+                (
+                    "grpc.keepalive_permit_without_calls",
+                    keepalive.keepalive_permit_without_calls,
+                ),
+                ("grpc.http2.max_pings_without_data", keepalive.http2_max_pings_without_data),
+                # gRPC's default reconnect backoff grows to 120 s: after a Triton restart the
+                # channel would stay in TRANSIENT_FAILURE (every call and readiness probe
+                # failing at once) for up to two minutes although the server is back. Capped,
+                # the client reconnects within ~1 s of Triton answering again.
+                ("grpc.initial_reconnect_backoff_ms", RECONNECT_BACKOFF_MS[0]),
+                ("grpc.min_reconnect_backoff_ms", RECONNECT_BACKOFF_MS[0]),
+                ("grpc.max_reconnect_backoff_ms", RECONNECT_BACKOFF_MS[1]),
+            ],
+        )
         self._model = model
         self._outputs = [
             grpcclient.InferRequestedOutput("SENTIMENT_PROBS"),
