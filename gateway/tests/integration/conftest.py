@@ -77,6 +77,54 @@ async def gateway(database_factory, infra_urls) -> AsyncIterator[Gateway]:
                 yield Gateway(client, app)
 
 
+@pytest_asyncio.fixture(loop_scope="session", scope="session")
+async def sentiment_gateway(database_factory, infra_urls) -> AsyncIterator[Gateway]:
+    """The gateway in front of real customer, conversation and sentiment services, the
+    sentiment service scoring with a real tritonserver (CPU). Skipped only when ml-serving's
+    serve venv or a model repository is missing."""
+    from sentiment.testing import TritonServer, running_sentiment_service, triton_available
+    from sentiment.testing import migrate as migrate_sentiment
+
+    if not triton_available():
+        pytest.skip("no Triton serve venv / model repository (make -C ml-serving venv-serve ...)")
+    triton = TritonServer()
+    await asyncio.to_thread(triton.start, 300)
+    try:
+        customer_db = await database_factory("gws_customer")
+        conversation_db = await database_factory("gws_conversation")
+        sentiment_db = await database_factory("gws_sentiment")
+        gateway_db = await database_factory("gws_gateway")
+        await migrate(customer_db)
+        await migrate_conversation(conversation_db)
+        await migrate_sentiment(sentiment_db)
+        await asyncio.to_thread(migrations.upgrade, MIGRATIONS, gateway_db)
+        async with (
+            running_customer_service(customer_db, infra_urls.nats_url) as customer,
+            running_conversation_service(
+                conversation_db, infra_urls.nats_url, customer.address
+            ) as conversation,
+            running_sentiment_service(
+                sentiment_db, infra_urls.nats_url, triton.grpc_addr
+            ) as sentiment,
+        ):
+            settings = GatewaySettings(
+                database_url=gateway_db,
+                customer_addr=customer.address,
+                conversation_addr=conversation.address,
+                sentiment_addr=sentiment.address,
+                upstream_timeout=30.0,
+            )
+            app = create_app(settings)
+            async with app.router.lifespan_context(app):
+                transport = httpx.ASGITransport(app=app)
+                async with httpx.AsyncClient(
+                    transport=transport, base_url="http://gw", timeout=60
+                ) as client:
+                    yield Gateway(client, app)
+    finally:
+        await asyncio.to_thread(triton.stop)
+
+
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"

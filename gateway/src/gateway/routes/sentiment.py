@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, HTTPException, Request
 from moodline.sentiment.v1 import sentiment_pb2 as pb
 from moodline.sentiment.v1 import sentiment_pb2_grpc
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field
 
 from gateway.auth import Principal
 from gateway.deps import metadata, principal, writer
@@ -47,20 +47,18 @@ class SentimentOut(BaseModel):
     emotions: EmotionsOut = Field(description="independent probabilities in [0, 1]")
 
 
-class AnalyzeIn(BaseModel):
-    texts: list[str] = Field(min_length=1, max_length=MAX_TEXTS)
+def _text(text: str) -> str:
+    if not text.strip():
+        raise ValueError("must not be empty")
+    return text
 
-    @field_validator("texts")
-    @classmethod
-    def _each_text(cls, texts: list[str]) -> list[str]:
-        bad = [
-            f"texts[{i}]: must be non-empty and at most {MAX_CHARS} characters"
-            for i, t in enumerate(texts)
-            if not t.strip() or len(t) > MAX_CHARS
-        ]
-        if bad:
-            raise ValueError("; ".join(bad))
-        return texts
+
+# Validated per item, so that a 422 names each bad text as `texts[i]`.
+Text = Annotated[str, Field(max_length=MAX_CHARS), AfterValidator(_text)]
+
+
+class AnalyzeIn(BaseModel):
+    texts: list[Text] = Field(min_length=1, max_length=MAX_TEXTS)
 
 
 class AnalyzeOut(BaseModel):

@@ -1,0 +1,130 @@
+"""/api/v1/sentiment through the gateway, on the real sentiment service and a real Triton:
+analyze (422 naming each bad text), a message ingested through the gateway scored and folded
+into the customer's sentiment, staff overrides, tenancy, and 503 without a sentiment service."""
+
+import asyncio
+import uuid
+
+import pytest
+from gateway.auth import Role
+
+pytestmark = pytest.mark.integration
+
+ANALYZE = "/api/v1/sentiment/analyze"
+HAPPY = "Thank you so much, the haircut is perfect and the staff were lovely!"
+ANGRY = "This is the third time my refund is late. I am really fed up with you."
+
+
+async def test_analyze_scores_in_order(sentiment_gateway):
+    t = await sentiment_gateway.tenant()
+    reply = await sentiment_gateway.client.post(
+        ANALYZE, json={"texts": [HAPPY, ANGRY]}, headers=t.headers
+    )
+    assert reply.status_code == 200, reply.text
+    body = reply.json()
+    assert body["model_version"]
+    happy, angry = body["results"]
+    assert happy["label"] == "Happy" and happy["score"] > 0
+    assert angry["label"] == "Frustrated" and angry["score"] < 0
+    assert set(angry["emotions"]) == {"frustration", "satisfaction", "confusion", "urgency"}
+
+
+async def test_analyze_422_names_each_bad_text(sentiment_gateway):
+    t = await sentiment_gateway.tenant()
+    client = sentiment_gateway.client
+    bad = await client.post(
+        ANALYZE, json={"texts": ["fine", "   ", "x" * 10_001, ""]}, headers=t.headers
+    )
+    assert bad.status_code == 422
+    assert bad.headers["content-type"].startswith("application/problem+json")
+    assert [e["field"] for e in bad.json()["errors"]] == ["texts[1]", "texts[2]", "texts[3]"]
+    for texts in ([], ["a"] * 257):
+        r = await client.post(ANALYZE, json={"texts": texts}, headers=t.headers)
+        assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["texts"]
+    r = await client.post(ANALYZE, json={"texts": [1]}, headers=t.headers)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "texts[0]"
+    assert (await client.post(ANALYZE, json={"texts": ["hi"]})).status_code == 401
+
+
+async def test_analyze_256_texts(sentiment_gateway):
+    t = await sentiment_gateway.tenant()
+    texts = [f"booking {i} was fine, thanks" for i in range(256)]
+    r = await sentiment_gateway.client.post(ANALYZE, json={"texts": texts}, headers=t.headers)
+    assert r.status_code == 200 and len(r.json()["results"]) == 256
+
+
+async def _scored(client, tenant, message_id, seconds=60.0):
+    for _ in range(int(seconds / 0.25)):
+        r = await client.get(f"/api/v1/sentiment/messages/{message_id}", headers=tenant.headers)
+        if r.status_code == 200:
+            return r.json()
+        assert r.status_code == 404, r.text
+        await asyncio.sleep(0.25)
+    raise AssertionError(f"message {message_id} not scored in {seconds} s")
+
+
+async def test_an_ingested_message_is_scored_and_overrides_work(sentiment_gateway):
+    t = await sentiment_gateway.tenant()
+    client = sentiment_gateway.client
+    phone = f"+1628555{uuid.uuid4().int % 10000:04d}"
+    ingested = await client.post(
+        "/api/v1/conversations/messages",
+        json={
+            "provider_message_id": f"wamid.{uuid.uuid4().hex}",
+            "channel": "whatsapp",
+            "customer": {"phone": phone, "display_name": "Fed Up"},
+            "direction": "inbound",
+            "author": "customer",
+            "text": ANGRY,
+            "sent_at": "2026-11-20T10:00:00Z",
+        },
+        headers=t.headers,
+    )
+    assert ingested.status_code == 202, ingested.text
+    out = ingested.json()
+    scored = await _scored(client, t, out["message_id"])
+    assert scored["customer_id"] == out["customer_id"]
+    assert scored["conversation_id"] == out["conversation_id"]
+    assert scored["sentiment"]["label"] == "Frustrated" and 0 <= scored["confidence"] <= 1
+    url = f"/api/v1/sentiment/customers/{out['customer_id']}"
+    customer = (await client.get(url, headers=t.headers)).json()
+    assert customer["message_count"] == 1 and customer["source"] == "model"
+    assert customer["sentiment"]["label"] == "Frustrated" and customer["override"] is None
+
+    # Staff override: shown label changes, the model's view stays in `computed`.
+    bad = await client.put(f"{url}/override", json={"label": "Ecstatic"}, headers=t.headers)
+    assert bad.status_code == 422
+    assert {e["field"] for e in bad.json()["errors"]} == {"label", "reason"}
+    viewer = await sentiment_gateway.tenant(role=Role.VIEWER)
+    forbidden = await client.put(
+        f"{url}/override", json={"label": "Happy", "reason": "x"}, headers=viewer.headers
+    )
+    assert forbidden.status_code == 403
+    set_ = await client.put(
+        f"{url}/override",
+        json={"label": "Happy", "reason": "refund sent by phone"},
+        headers=t.headers,
+    )
+    assert set_.status_code == 200, set_.text
+    o = set_.json()
+    assert o["source"] == "override" and o["sentiment"]["label"] == "Happy"
+    assert o["computed"]["label"] == "Frustrated"
+    assert o["override"]["reason"] == "refund sent by phone" and o["override"]["set_by"]
+    cleared = await client.delete(f"{url}/override", headers=t.headers)
+    assert cleared.status_code == 200
+    assert cleared.json()["source"] == "model" and cleared.json()["override"] is None
+
+    # Another tenant sees nothing of it.
+    other = await sentiment_gateway.tenant()
+    r = await client.get(f"/api/v1/sentiment/messages/{out['message_id']}", headers=other.headers)
+    assert r.status_code == 404
+    assert r.headers["content-type"].startswith("application/problem+json")
+    r = await client.get(url, headers=other.headers)
+    assert r.status_code == 200 and r.json()["message_count"] == 0  # never scored: Neutral
+
+
+async def test_without_a_sentiment_service_the_routes_answer_503(gateway):
+    t = await gateway.tenant()
+    r = await gateway.client.post(ANALYZE, json={"texts": ["hi"]}, headers=t.headers)
+    assert r.status_code == 503
+    assert r.headers["content-type"].startswith("application/problem+json")
