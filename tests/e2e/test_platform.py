@@ -36,8 +36,21 @@ def platform(tmp_path_factory):
         "MOODLINE_NATS_PORT": str(free_port()),
         "MOODLINE_REDIS_PORT": str(free_port()),
         "MOODLINE_DB_PREFIX": f"e2e_{uuid.uuid4().hex[:8]}",
+        "MOODLINE_TRITON_HTTP_PORT": str(free_port()),
+        "MOODLINE_TRITON_GRPC_PORT": str(free_port()),
+        "MOODLINE_TRITON_METRICS_PORT": str(free_port()),
         "PYTHONUNBUFFERED": "1",
     }
+    if os.environ.get("NATS_URL"):
+        # A shared NATS: the sentiment service gets consumers of its own that start at "now"
+        # (the shared CONVERSATION stream may hold other runs' and benchmarks' messages).
+        # supervisord passes its environment on to the programs.
+        prefix = env["MOODLINE_DB_PREFIX"]
+        env |= {
+            "SCORING_CONSUMER": f"{prefix}-sentiment-scoring",
+            "OUTCOMES_CONSUMER": f"{prefix}-sentiment-outcomes",
+            "CONSUMER_START": "new",
+        }
     log = open(var / "launcher.log", "wb")
     started = time.monotonic()
     proc = subprocess.Popen(
@@ -55,7 +68,13 @@ def platform(tmp_path_factory):
             time.sleep(0.5)
         time.sleep(0.2)
         info = json.loads(run_json.read_text())
-        yield {**info, "var": var, "proc": proc, "startup_s": time.monotonic() - started}
+        yield {
+            **info,
+            "var": var,
+            "proc": proc,
+            "startup_s": time.monotonic() - started,
+            "triton_grpc_port": int(env["MOODLINE_TRITON_GRPC_PORT"]),
+        }
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGINT)
@@ -66,6 +85,8 @@ def platform(tmp_path_factory):
         log.close()
         if os.environ.get("DATABASE_URL"):
             _drop_databases(env["MOODLINE_DB_PREFIX"])
+        if os.environ.get("NATS_URL"):
+            _delete_consumers(env["SCORING_CONSUMER"], env["OUTCOMES_CONSUMER"])
 
 
 def _drop_databases(prefix: str) -> None:
@@ -74,10 +95,28 @@ def _drop_databases(prefix: str) -> None:
     from moodline_kit.testing.databases import drop_database
 
     async def drop() -> None:
-        for name in ("customer", "conversation", "gateway"):
+        for name in ("customer", "conversation", "sentiment", "gateway"):
             await drop_database(os.environ["DATABASE_URL"], f"{prefix}_{name}")
 
     asyncio.run(drop())
+
+
+def _delete_consumers(*durables: str) -> None:
+    import asyncio
+    import contextlib
+
+    import nats
+
+    async def delete() -> None:
+        nc = await nats.connect(os.environ["NATS_URL"])
+        try:
+            for durable in durables:
+                with contextlib.suppress(Exception):
+                    await nc.jetstream().delete_consumer("CONVERSATION", durable)
+        finally:
+            await nc.close()
+
+    asyncio.run(delete())
 
 
 def test_run_json_has_the_gateway_url_and_a_demo_key(platform):
@@ -205,9 +244,71 @@ def test_an_ingested_message_creates_a_prospect_and_is_searchable(platform):
     assert found["customer_ids"] == [out["customer_id"]]
 
 
+def test_an_ingested_frustrated_message_is_scored_by_the_model(platform):
+    """conversation service -> JetStream -> sentiment service -> Triton -> stored score and
+    customer sentiment, read back through the gateway."""
+    base, headers = platform["gateway_url"], {"Authorization": f"Bearer {platform['api_key']}"}
+    message = {
+        "provider_message_id": f"SM{uuid.uuid4().hex}",
+        "channel": "sms",
+        "customer": {"phone": "+1 628 555 0188", "display_name": "Angry E2E"},
+        "direction": "inbound",
+        "author": "customer",
+        "text": "This is unacceptable. Third time my refund is late and nobody answers. "
+        "I am furious and fed up with you.",
+        "sent_at": "2026-11-20T11:00:00Z",
+    }
+    ingested = httpx.post(f"{base}/api/v1/conversations/messages", headers=headers, json=message)
+    assert ingested.status_code == 202, ingested.text
+    out = ingested.json()
+    deadline = time.monotonic() + 60
+    while True:
+        scored = httpx.get(f"{base}/api/v1/sentiment/messages/{out['message_id']}", headers=headers)
+        if scored.status_code == 200:
+            break
+        assert scored.status_code == 404, scored.text  # not scored yet
+        assert time.monotonic() < deadline, "message not scored within 60 s"
+        time.sleep(0.5)
+    body = scored.json()
+    assert body["customer_id"] == out["customer_id"]
+    assert body["sentiment"]["label"] == "Frustrated" and body["sentiment"]["score"] < 0
+    assert body["model_version"]
+    customer = httpx.get(
+        f"{base}/api/v1/sentiment/customers/{out['customer_id']}", headers=headers
+    ).json()
+    assert customer["message_count"] == 1
+    assert customer["sentiment"]["label"] == "Frustrated" and customer["source"] == "model"
+
+
+def test_analyze_through_the_platform(platform):
+    base, headers = platform["gateway_url"], {"Authorization": f"Bearer {platform['api_key']}"}
+    texts = [
+        "Thank you so much, the massage was wonderful and the staff were lovely!",
+        "My order arrived broken again and support keeps ignoring me. Absolutely furious.",
+    ]
+    reply = httpx.post(
+        f"{base}/api/v1/sentiment/analyze", headers=headers, json={"texts": texts}, timeout=30
+    )
+    assert reply.status_code == 200, reply.text
+    happy, frustrated = reply.json()["results"]
+    assert happy["label"] == "Happy" and frustrated["label"] == "Frustrated"
+    assert frustrated["emotions"]["frustration"] > happy["emotions"]["frustration"]
+    bad = httpx.post(
+        f"{base}/api/v1/sentiment/analyze", headers=headers, json={"texts": ["ok", " "]}
+    )
+    assert bad.status_code == 422
+    assert [e["field"] for e in bad.json()["errors"]] == ["texts[1]"]
+
+
 def test_ctrl_c_stops_everything_cleanly(platform):
     proc = platform["proc"]
     proc.send_signal(signal.SIGINT)
     assert proc.wait(90) == 0
     with pytest.raises(httpx.ConnectError):
         httpx.get(platform["gateway_url"] + "/healthz", timeout=2)
+    # tritonserver (and its Python-backend stubs) stopped too.
+    port = platform["triton_grpc_port"]
+    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert f"--grpc-port={port}" not in ps
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"http://127.0.0.1:{port}", timeout=2)

@@ -32,6 +32,8 @@ from moodline_kit.dev.seed import DEMO_CUSTOMERS
 from moodline_kit.dev.stack import GATEWAY, SERVICES, LocalService
 
 BIN = Path(sys.executable).parent
+REPO = Path(__file__).resolve().parents[5]
+ML = REPO / "ml-serving"
 
 
 def _port(name: str, default: int) -> int:
@@ -49,6 +51,9 @@ class Plan:
     infra_programs: list[infra.ServerCommand]
 
     db_prefix: str = "moodline"
+    # Triton (the sentiment model, CPU): HTTP, gRPC, metrics ports and the model repository.
+    triton_ports: tuple[int, int, int] = (18000, 18001, 18002)
+    model_repository: Path = ML / "build" / "model_repository_cpu"
 
     def db_name(self, service: str) -> str:
         return f"{self.db_prefix}_{service}"
@@ -66,6 +71,10 @@ class Plan:
     @property
     def gateway_url(self) -> str:
         return f"http://127.0.0.1:{self.gateway_port}"
+
+    @property
+    def triton_addr(self) -> str:
+        return f"127.0.0.1:{self.triton_ports[1]}"
 
 
 def plan(var: Path) -> Plan:
@@ -94,7 +103,44 @@ def plan(var: Path) -> Plan:
         _port("MOODLINE_GRPC_PORT_BASE", 50151),
         programs,
         os.environ.get("MOODLINE_DB_PREFIX", "moodline"),
+        (
+            _port("MOODLINE_TRITON_HTTP_PORT", 18000),
+            _port("MOODLINE_TRITON_GRPC_PORT", 18001),
+            _port("MOODLINE_TRITON_METRICS_PORT", 18002),
+        ),
+        Path(
+            os.environ.get("MOODLINE_MODEL_REPOSITORY") or ML / "build" / "model_repository_cpu"
+        ).resolve(),
     )
+
+
+def build_model(p: Plan) -> None:
+    """Build what Triton needs and is missing: the serving venv (nvidia-pytriton, onnxruntime,
+    tokenizers) and, unless MOODLINE_MODEL_REPOSITORY names one, the CPU model repository."""
+    targets = []
+    if not (ML / ".venv-serve" / ".installed").exists():
+        targets.append("venv-serve")
+    if not (p.model_repository / "sentiment" / "config.pbtxt").exists():
+        if os.environ.get("MOODLINE_MODEL_REPOSITORY"):
+            raise FileNotFoundError(f"MOODLINE_MODEL_REPOSITORY={p.model_repository}: no model")
+        targets.append("model-repository-cpu")
+    if targets:
+        print(f"Building the sentiment model server: make -C ml-serving {' '.join(targets)}")
+        subprocess.run(["make", "-C", str(ML), *targets], check=True)
+
+
+def wait_triton(p: Plan, timeout: float) -> None:
+    url = f"http://127.0.0.1:{p.triton_ports[0]}/v2/models/sentiment/ready"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"Triton not ready after {timeout:.0f}s (see var/logs/triton.log)")
 
 
 def _env(values: dict[str, str]) -> str:
@@ -109,6 +155,7 @@ def service_env(p: Plan, service: LocalService, index: int) -> dict[str, str]:
         "OTEL_SERVICE_NAME": service.name,
         "MOODLINE_TRACE_FILE": str(p.var / "traces.jsonl"),
         "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
+        "TRITON_ADDR": p.triton_addr,
     }
     # Every process can reach every gRPC service (the gateway all of them; conversation calls
     # customer): <NAME>_ADDR.
@@ -163,6 +210,30 @@ def supervisor_config(p: Plan) -> str:
         if server.user:
             lines.append(f"user={server.user}")
         lines.append("")
+    http, grpc, metrics = p.triton_ports
+    triton_env = {
+        "VENV": ML / ".venv-serve",
+        "MODEL_REPOSITORY": p.model_repository,
+        "HTTP_PORT": http,
+        "GRPC_PORT": grpc,
+        "METRICS_PORT": metrics,
+    }
+    lines += [
+        "[program:triton]",
+        f"command={ML / 'scripts' / 'run_triton_cpu.sh'}",
+        f"environment={_env({k: str(v) for k, v in triton_env.items()})}",
+        "autostart=true",
+        "autorestart=true",
+        "priority=20",
+        "startsecs=5",
+        "stopsignal=TERM",
+        "stopwaitsecs=30",
+        "stopasgroup=true",  # tritonserver and its Python-backend stubs
+        "killasgroup=true",
+        f"stdout_logfile={logs}/triton.log",
+        "redirect_stderr=true",
+        "",
+    ]
     for index, service in enumerate((*SERVICES, GATEWAY)):
         env = service_env(p, service, index)
         programs = {service.name: f"{BIN}/{service.command} serve"}
@@ -286,6 +357,11 @@ def main() -> int:
     os.chmod(var, 0o755)
     started = time.monotonic()
     p = plan(var)
+    try:
+        build_model(p)
+    except (subprocess.CalledProcessError, FileNotFoundError) as exc:
+        print(f"make run failed: cannot build the sentiment model server: {exc}", file=sys.stderr)
+        return 1
     conf = var / "supervisord.conf"
     conf.write_text(supervisor_config(p))
     supervisord = subprocess.Popen([f"{BIN}/supervisord", "-c", str(conf)])
@@ -313,6 +389,7 @@ def main() -> int:
                 check=True,
                 stdout=subprocess.DEVNULL,
             )
+        wait_triton(p, timeout=300)  # loads while the migrations run
         deadline = time.monotonic() + 30
         while subprocess.run([*ctl, "status"], capture_output=True).returncode == 4:
             if time.monotonic() > deadline:  # 4: supervisord not answering yet

@@ -25,6 +25,7 @@ SERVICES: tuple[LocalService, ...] = (
         },
     ),
     LocalService("conversation", "moodline-conversation"),
+    LocalService("sentiment", "moodline-sentiment"),  # scores through Triton (TRITON_ADDR)
 )
 
 GATEWAY = LocalService("gateway", "moodline-gateway", grpc=False)
