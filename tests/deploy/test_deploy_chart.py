@@ -253,6 +253,7 @@ def test_migrations_and_jetstream_run_as_pre_install_and_pre_upgrade_hooks() -> 
     assert set(jobs) == {
         "moodline-customer-migrate",
         "moodline-conversation-migrate",
+        "moodline-sentiment-migrate",
         "moodline-gateway-migrate",
         "moodline-jetstream-setup",
     }
@@ -287,6 +288,22 @@ def test_jetstream_streams_and_consumers_are_declared() -> None:
     assert all("deliver_subject" not in c for c in consumers)  # pull consumers
     dev = by_kind(rendered("dev"), "ConfigMap")["moodline-jetstream-setup"]["data"]
     assert json.loads(dev["stream.CUSTOMER.json"])["num_replicas"] == 1
+
+
+def test_sentiment_consumers_filter_what_the_code_subscribes_to() -> None:
+    from sentiment import bootstrap
+
+    data = by_kind(rendered("prod"), "ConfigMap")["moodline-jetstream-setup"]["data"]
+    consumers = {
+        c["durable_name"]: c
+        for c in (json.loads(v) for k, v in data.items() if k.startswith("consumer."))
+    }
+    settings = bootstrap.SentimentSettings()
+    scoring = consumers[settings.scoring_consumer]
+    outcomes = consumers[settings.outcomes_consumer]
+    assert scoring["filter_subjects"] == bootstrap.SCORING_SUBJECTS
+    assert outcomes["filter_subjects"] == bootstrap.OUTCOME_SUBJECTS
+    assert scoring["max_deliver"] == outcomes["max_deliver"] == 20  # the kit's
 
 
 def test_secret_sources() -> None:

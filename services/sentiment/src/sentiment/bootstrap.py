@@ -36,6 +36,14 @@ CONVERSATION_STREAM = kit_nats.StreamSpec("conversation")
 SCORING_DURABLE = "sentiment-scoring"
 OUTCOMES_DURABLE = "sentiment-outcomes"
 DELIVER = {"all": DeliverPolicy.ALL, "new": DeliverPolicy.NEW}
+# What each consumer subscribes to; the Helm chart declares the same filter subjects
+# (tests/deploy checks it).
+SCORING_SUBJECTS = [handlers.MESSAGE_RECEIVED]
+OUTCOME_SUBJECTS = [
+    handlers.CONVERSATION_RATED,
+    handlers.CONVERSATION_ESCALATED,
+    handlers.CONVERSATION_CLOSED,
+]
 
 
 @dataclass
@@ -78,7 +86,7 @@ async def build(settings: SentimentSettings) -> Container:
         BatchSubscription(
             settings.scoring_consumer,
             CONVERSATION_STREAM.name,
-            [handlers.MESSAGE_RECEIVED],
+            SCORING_SUBJECTS,
             score,
         ),
         batch_size=min(settings.score_batch_size, 256),
@@ -93,11 +101,7 @@ async def build(settings: SentimentSettings) -> Container:
         Subscription(
             settings.outcomes_consumer,
             CONVERSATION_STREAM.name,
-            [
-                handlers.CONVERSATION_RATED,
-                handlers.CONVERSATION_ESCALATED,
-                handlers.CONVERSATION_CLOSED,
-            ],
+            OUTCOME_SUBJECTS,
             handlers.apply_outcome,  # type: ignore[arg-type]
         ),
         deliver_policy=DELIVER[settings.consumer_start],
