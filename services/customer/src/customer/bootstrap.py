@@ -59,7 +59,7 @@ async def build(settings: CustomerSettings) -> Container:
             uow,
             kit,
             Subscription(
-                durable="customer-read-model",  # declared per stream by the chart
+                durable=settings.read_model_consumer,  # declared per stream by the chart
                 stream=stream,
                 subjects=subjects,
                 handler=read_model.on_event,  # type: ignore[arg-type]

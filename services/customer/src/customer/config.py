@@ -12,3 +12,5 @@ class CustomerSettings(GrpcServiceSettings):
     conversation_addr: str = ""
     # Deadline of that search; past it the list answers without message matches.
     conversation_search_timeout: float = 0.5
+    # Durable name of the read-model consumer on each upstream stream (declared by the chart).
+    read_model_consumer: str = "customer-read-model"
