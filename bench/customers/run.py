@@ -32,7 +32,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 import sqlalchemy as sa
-from customer.adapters.repository import customer_stats, list_statement
+from customer.adapters.repository import list_statement, stats_statement
 from customer.domain.listing import Thresholds, parse_list_query
 from moodline.customer.v1 import customer_pb2, customer_pb2_grpc
 from moodline_kit.dev.infra import free_port, wait_for_port
@@ -230,7 +230,7 @@ async def sql_statement(
     conn: asyncpg.Connection, tenant: uuid.UUID, q: Query, cursor: str
 ) -> tuple[str, list[object]]:
     if q.stats:
-        return compiled(sa.select(customer_stats).where(customer_stats.c.tenant_id == tenant))
+        return compiled(stats_statement(tenant))
     p = q.params
     query = parse_list_query(
         text=str(p.get("q", "")),

@@ -304,7 +304,7 @@ SELECT tenant_id, count(*), count(*) FILTER (WHERE is_vip),
        count(*) FILTER (WHERE sentiment_label = 'happy'),
        count(*) FILTER (WHERE sentiment_label = 'frustrated'), coalesce(sum(ltv_minor), 0)
 FROM customers GROUP BY tenant_id
-ON CONFLICT (tenant_id) DO UPDATE SET total = excluded.total, vip = excluded.vip,
+ON CONFLICT (tenant_id, shard) DO UPDATE SET total = excluded.total, vip = excluded.vip,
   happy = excluded.happy, problem = excluded.problem, total_ltv_minor = excluded.total_ltv_minor
 """
 
@@ -423,8 +423,9 @@ async def check(sample: int = 5000) -> None:
                 if stored != derived:
                     bad.append(f"{cust.id} {name}: stored {stored!r} != service {derived!r}")
         stats = await conn.fetch(
-            "SELECT s.*, (SELECT count(*) FROM customers c WHERE c.tenant_id = s.tenant_id) n"
-            " FROM customer_stats s"
+            "SELECT s.tenant_id, sum(s.total) total,"
+            " (SELECT count(*) FROM customers c WHERE c.tenant_id = s.tenant_id) n"
+            " FROM customer_stats s GROUP BY s.tenant_id"
         )
         for s in stats:
             if s["total"] != s["n"]:

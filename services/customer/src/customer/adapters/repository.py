@@ -245,6 +245,17 @@ def customer_from_row(r: Any) -> Customer:
 LIST_COLUMNS = [col for col in customers.c if col.name not in ("search_doc",)]
 
 
+def stats_statement(tenant_id: uuid.UUID) -> sa.Select:
+    """The tenant's counters: the sum of its stats shards (at most 16 rows)."""
+    s = customer_stats.c
+    return sa.select(
+        *(
+            sa.func.sum(col).cast(sa.BigInteger).label(col.name)
+            for col in (s.total, s.vip, s.happy, s.problem, s.total_ltv_minor)
+        )
+    ).where(s.tenant_id == tenant_id)
+
+
 class CustomerRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -409,12 +420,8 @@ class CustomerRepository:
         return Page([customer_from_row(r) for r in rows], next_cursor)
 
     async def stats(self, tenant_id: uuid.UUID) -> Stats:
-        row = (
-            await self._session.execute(
-                sa.select(customer_stats).where(customer_stats.c.tenant_id == tenant_id)
-            )
-        ).first()
-        if row is None:
+        row = (await self._session.execute(stats_statement(tenant_id))).first()
+        if row is None or row.total is None:
             return Stats()
         return Stats(row.total, row.vip, row.happy, row.problem, row.total_ltv_minor)
 

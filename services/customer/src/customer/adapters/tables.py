@@ -142,6 +142,9 @@ customer_stats = sa.Table(
     "customer_stats",
     metadata,
     sa.Column("tenant_id", UUID(as_uuid=True), primary_key=True),
+    # Counters are spread over 16 shards per tenant (hash of the customer id) so concurrent
+    # writers of one tenant don't queue on a single row; readers sum the shards.
+    sa.Column("shard", sa.SmallInteger, primary_key=True, server_default="0"),
     sa.Column("total", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("vip", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("happy", sa.BigInteger, nullable=False, server_default="0"),
