@@ -11,7 +11,8 @@ PY := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install run test lint unit integration e2e deploy-test protos protos-check k8s train-model bench clean
+
+.PHONY: help install serving run test lint unit integration e2e deploy-test protos protos-check k8s train-model bench clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -26,7 +27,10 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml $(wildcard */pyproject.toml servic
 
 install: $(VENV)/.synced ## create .venv and install every workspace package (pinned by uv.lock)
 
-run: install ## bring the whole platform up on this machine (embedded PostgreSQL/NATS/Redis unless *_URL are set)
+serving: ## Triton's CPU serving env (ml-serving/.venv-serve, pinned) + the CPU model repository
+	$(MAKE) -C ml-serving venv-serve model-repository-cpu
+
+run: install serving ## bring the whole platform up on this machine (embedded PostgreSQL/NATS/Redis unless *_URL are set)
 	$(PY) -m moodline_kit.dev.run
 
 protos: install ## regenerate Python code from protos/
@@ -46,7 +50,7 @@ integration: install ## integration tests on real PostgreSQL, NATS, Redis
 e2e: install ## end-to-end tests: the whole platform as `make run` starts it
 	$(VENV)/bin/pytest -q -m "e2e" tests
 
-test: lint ## lint + unit + integration + e2e (installs what it needs)
+test: lint serving ## lint + unit + integration + e2e (installs what it needs)
 	$(VENV)/bin/pytest -q -p no:cacheprovider libs services gateway tests
 
 k8s: install ## regenerate k8s/ (kustomize base + overlays) from the Helm chart
@@ -55,8 +59,11 @@ k8s: install ## regenerate k8s/ (kustomize base + overlays) from the Helm chart
 protos-check: install ## fail when protos/gen is stale
 	$(VENV)/bin/pytest -q tests/contract
 
+train-model: ## reproduce the sentiment model (ml-serving: train, export, derive; see ml-serving/README.md)
+	$(MAKE) -C ml-serving train
+
 clean: ## remove environments and local state
-	rm -rf $(VENV) $(TOOLS) var
+	rm -rf $(VENV) $(TOOLS) var ml-serving/.venv-serve ml-serving/build
 
 bench-ingest: install ## benchmark: conversation ingestion (msgs/s, events/s, p99) and search over 1M messages
 	nice $(PY) bench/ingest/bench_ingest.py
