@@ -71,3 +71,6 @@ bench-ingest: install ## benchmark: conversation ingestion (msgs/s, events/s, p9
 bench-customers: install ## benchmark: customer lists/search/stats at 1M customers, gateway vs gRPC vs direct SQL
 	nice -n 5 $(PY) bench/customers/seed.py
 	nice -n 5 $(PY) bench/customers/run.py
+
+bench-sentiment: install ## benchmark: raw Triton vs sentiment pipeline msgs/s, p99 at half load, CPU/msg per hop
+	nice $(PY) bench/sentiment/bench_sentiment.py --profile

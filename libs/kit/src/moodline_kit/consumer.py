@@ -365,11 +365,12 @@ class BatchIdempotentConsumer:
             # One statement marks the batch and tells which events are new: a marker that
             # exists (applied earlier, or concurrently by a replica that committed first) is
             # not returned.
+            # (executemany parameters: one cached statement, not a new compilation per batch)
             marked = await uow.session.execute(
                 insert(self._processed)
-                .values([{"consumer": self._sub.durable, "event_id": i} for i in unique])
                 .on_conflict_do_nothing()
-                .returning(self._processed.c.event_id)
+                .returning(self._processed.c.event_id),
+                [{"consumer": self._sub.durable, "event_id": i} for i in unique],
             )
             new_ids = set(marked.scalars())
             if not new_ids:

@@ -140,7 +140,11 @@ def grpc_app(container: Container) -> GrpcApp:
             "nats": nats_ready,
             "triton": container.scorer.check_ready,
         },
-        background=[container.relay.run, container.scoring.run, container.outcomes.run],
+        background=[
+            container.relay.run,
+            *[container.scoring.run] * max(1, container.settings.scoring_concurrency),
+            container.outcomes.run,
+        ],
         on_shutdown=[close_nats, container.scorer.close, close_database],
         readiness_interval=container.settings.readiness_interval,
         shutdown_grace=container.settings.shutdown_grace,

@@ -58,15 +58,18 @@ def customer_from_row(row: Any) -> CustomerSentiment:
 
 
 class SentimentRepository:
+    """Bulk statements take their rows as executemany parameters (one statement, compiled once
+    and cached; asyncpg sends the rows as batched multi-row VALUES). `insert().values(rows)`
+    would compile a new statement with rows x columns parameters for every batch: the
+    benchmark found that compilation to be ~40% of the service's CPU."""
+
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
     # --- messages ----------------------------------------------------------------------------
     async def add_scores(self, rows: Sequence[Mapping[str, Any]]) -> None:
         if rows:
-            await self._s.execute(
-                insert(message_scores).values(list(rows)).on_conflict_do_nothing()
-            )
+            await self._s.execute(insert(message_scores).on_conflict_do_nothing(), list(rows))
 
     async def get_score(self, tenant_id: uuid.UUID, message_id: str) -> Any:
         return (
@@ -85,14 +88,8 @@ class SentimentRepository:
         t = conversation_sentiment
         ordered = sorted(keys)
         await self._s.execute(
-            insert(t)
-            .values(
-                [
-                    {"tenant_id": k[0], "conversation_id": k[1], "customer_id": keys[k]}
-                    for k in ordered
-                ]
-            )
-            .on_conflict_do_nothing()
+            insert(t).on_conflict_do_nothing(),
+            [{"tenant_id": k[0], "conversation_id": k[1], "customer_id": keys[k]} for k in ordered],
         )
         rows = (
             await self._s.execute(
@@ -109,7 +106,7 @@ class SentimentRepository:
         if not rows:
             return
         t = conversation_sentiment
-        stmt = insert(t).values(rows)
+        stmt = insert(t)
         await self._s.execute(
             stmt.on_conflict_do_update(
                 index_elements=[t.c.tenant_id, t.c.conversation_id],
@@ -118,7 +115,8 @@ class SentimentRepository:
                     for c in rows[0]
                     if c not in ("tenant_id", "conversation_id")
                 },
-            )
+            ),
+            rows,
         )
 
     async def get_conversation(self, tenant_id: uuid.UUID, conversation_id: str) -> Any:
@@ -136,9 +134,8 @@ class SentimentRepository:
         t = customer_sentiment
         ordered = sorted(set(keys))
         await self._s.execute(
-            insert(t)
-            .values([{"tenant_id": k[0], "customer_id": k[1]} for k in ordered])
-            .on_conflict_do_nothing()
+            insert(t).on_conflict_do_nothing(),
+            [{"tenant_id": k[0], "customer_id": k[1]} for k in ordered],
         )
         rows = (
             await self._s.execute(
@@ -173,17 +170,22 @@ class SentimentRepository:
                         "score": c.published_score,
                         "trend": c.published_trend.value,
                     },
-                    "updated_at": sa.func.now(),
                 }
             )
-        stmt = insert(t).values(rows)
+        stmt = insert(t).values(updated_at=sa.func.now())
         await self._s.execute(
             stmt.on_conflict_do_update(
                 index_elements=[t.c.tenant_id, t.c.customer_id],
                 set_={
-                    c: stmt.excluded[c] for c in rows[0] if c not in ("tenant_id", "customer_id")
+                    **{
+                        c: stmt.excluded[c]
+                        for c in rows[0]
+                        if c not in ("tenant_id", "customer_id")
+                    },
+                    "updated_at": sa.func.now(),
                 },
-            )
+            ),
+            rows,
         )
 
     async def get_customer(self, tenant_id: uuid.UUID, customer_id: str) -> Any:

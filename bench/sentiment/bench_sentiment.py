@@ -1,0 +1,405 @@
+"""Sentiment benchmark (never part of `make test`): raw Triton throughput and the end-to-end
+pipeline (conversation.message.received -> scored -> customer sentiment updated) in one run.
+
+    DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/postgres \
+      nice .venv/bin/python bench/sentiment/bench_sentiment.py [--messages 3000] [--profile]
+
+1. Its own database (migrated), a private NATS server (clean streams, its CPU is ours alone)
+   and a private tritonserver (CPU, ml-serving's serve venv and model repository).
+2. Raw Triton: the `sentiment` ensemble over tritonclient gRPC aio, batches x concurrency.
+3. The real sentiment service as a subprocess (`moodline-sentiment serve`). Max throughput:
+   N conversation.message.received events published in a burst; the clock stops when the last
+   sentiment.message.scored event arrives (it is committed in the same transaction as the
+   message's score and its conversation + customer aggregates, so "scored" = "customer
+   sentiment updated"; the relay publishes it right after the commit).
+4. Latency: events published at half the measured max rate; latency of each message = arrival
+   of its message.scored event - its publication (p50/p99).
+5. CPU per message of each process (service, tritonserver + its Python-backend stubs, the
+   PostgreSQL backends of the bench database, the NATS server, the bench itself) from /proc,
+   and with --profile a py-spy profile of the service split into hops.
+Prints a JSON report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import nats
+import numpy as np
+import sqlalchemy as sa
+from moodline.conversation.v1 import conversation_pb2
+from moodline.events.v1 import conversation_pb2 as conversation_events
+from moodline.events.v1 import envelope_pb2
+from moodline.events.v1 import sentiment_pb2 as sentiment_events
+from moodline_kit import nats as kit_nats
+from moodline_kit.dev import infra
+from moodline_kit.events import Event, to_envelope, unpack
+from moodline_kit.testing.databases import create_database, drop_database
+from moodline_kit.testing.servers import ManagedServer
+from sentiment.testing import TritonServer, migrate
+from sqlalchemy.ext.asyncio import create_async_engine
+
+BIN = Path(sys.executable).parent
+TICK = os.sysconf("SC_CLK_TCK")
+TEXTS = [
+    "Thank you so much, the haircut is perfect and the staff were lovely!",
+    "This is the third time my refund is late. I am really fed up with you.",
+    "Can I move my appointment to Friday afternoon please?",
+    "The stylist was late again and I waited 40 minutes. Not acceptable.",
+    "Do you sell gift cards? It is for my sister's birthday next week.",
+    "Great service as always, see you next month!",
+    "I was charged twice for the same visit and nobody answers the phone.",
+    "What time do you open on Saturday?",
+    "The massage was wonderful, I feel like a new person. Thanks Anna!",
+    "My order arrived broken and support keeps ignoring my emails.",
+    "Is parking available near the salon?",
+    "Honestly disappointed, the colour is nothing like what I asked for.",
+]
+
+
+def cpu_s(pid: int) -> float:
+    """utime + stime of a process (seconds)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def tree(pid: int) -> list[int]:
+    out = [pid]
+    for child in Path(f"/proc/{pid}/task").glob("*/children"):
+        for c in child.read_text().split():
+            out += tree(int(c))
+    return out
+
+
+def event(tenant: uuid.UUID, i: int) -> Event:
+    customer = f"cust-{i % 200}"
+    return Event(
+        "conversation.message.received",
+        tenant,
+        f"conv-{i % 400}",
+        conversation_events.MessageReceived(
+            message_id=str(uuid.uuid4()),
+            conversation_id=f"conv-{i % 400}",
+            customer_id=customer,
+            author=conversation_pb2.AUTHOR_CUSTOMER,
+            direction=conversation_pb2.DIRECTION_INBOUND,
+            text=f"{TEXTS[i % len(TEXTS)]} (ref {i})",
+        ),
+    )
+
+
+async def raw_triton(addr: str, batch: int, concurrency: int, total: int) -> dict:
+    import tritonclient.grpc.aio as grpcclient
+
+    client = grpcclient.InferenceServerClient(addr)
+    outputs = [
+        grpcclient.InferRequestedOutput("SENTIMENT_PROBS"),
+        grpcclient.InferRequestedOutput("EMOTION_PROBS"),
+    ]
+    texts = [f"{TEXTS[i % len(TEXTS)]} (ref {i})".encode() for i in range(batch)]
+    data = np.array(texts, dtype=np.object_).reshape(-1, 1)
+
+    async def one() -> None:
+        text = grpcclient.InferInput("TEXT", list(data.shape), "BYTES")
+        text.set_data_from_numpy(data)
+        await client.infer("sentiment", [text], outputs=outputs, client_timeout=120)
+
+    await one()  # warm-up
+    calls = max(concurrency, total // batch)
+    queue = list(range(calls))
+
+    async def worker() -> None:
+        while queue:
+            queue.pop()
+            await one()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - started
+    await client.close()
+    return {
+        "batch": batch,
+        "concurrency": concurrency,
+        "texts": calls * batch,
+        "seconds": round(elapsed, 2),
+        "msgs_per_s": round(calls * batch / elapsed, 1),
+    }
+
+
+class Procs:
+    """CPU seconds of every process of the pipeline."""
+
+    def __init__(self, service: int, triton: int, nats_pid: int, engine, db: str) -> None:
+        self.pids = {"service": [service], "triton": tree(triton), "nats": [nats_pid]}
+        self.engine, self.db = engine, db
+
+    async def snapshot(self) -> dict[str, float]:
+        async with self.engine.connect() as conn:
+            pg = (
+                await conn.execute(
+                    sa.text("SELECT pid FROM pg_stat_activity WHERE datname = :d"), {"d": self.db}
+                )
+            ).scalars()
+            self.pids["postgres"] = list(pg)
+        out = {name: sum(cpu_s(p) for p in pids) for name, pids in self.pids.items()}
+        out["bench"] = cpu_s(os.getpid())
+        return out
+
+
+def per_message(before: dict, after: dict, n: int) -> dict:
+    return {k: round((after[k] - before.get(k, 0.0)) * 1000 / n, 3) for k in after}
+
+
+HOPS = [
+    # (hop, substring of a frame), first match from the leaf wins
+    ("triton client (request build, gRPC, decode)", "adapters/triton.py"),
+    ("insert scores", "add_scores"),
+    ("aggregates (lock, fold, save)", "_fold"),
+    ("events (emit, outbox rows)", "emit"),
+    ("commit", "commit"),
+    ("markers (processed_events)", "_apply"),
+    ("outbox relay (publish to JetStream)", "outbox.py"),
+    ("consumer (fetch, decode, ack)", "consumer.py"),
+]
+
+
+def split_profile(raw: Path) -> dict[str, float]:
+    """py-spy --format raw (collapsed stacks) -> share of the service's busy samples per hop."""
+    counts: collections.Counter[str] = collections.Counter()
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, n = line.rpartition(" ")
+        if not n.isdigit():
+            continue
+        total += int(n)
+        frames = stack.split(";")
+        hop = "other (event loop, gRPC server, readiness, logging)"
+        for name, needle in HOPS:
+            if any(needle in f for f in frames):
+                hop = name
+                break
+        counts[hop] += int(n)
+    return {k: round(v / total, 3) for k, v in counts.most_common()} if total else {}
+
+
+async def main(args: argparse.Namespace) -> dict:
+    server_url = os.environ.get(
+        "DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+    )
+    root = Path(tempfile.mkdtemp(prefix="bench-sentiment-"))
+    db = f"bench_sentiment_{uuid.uuid4().hex[:8]}"
+    url = await create_database(server_url, db)
+    await migrate(url)
+    nats_server = ManagedServer(infra.nats(root / "js", infra.free_port()), root / "nats.log")
+    nats_server.start()
+    nats_url = f"nats://127.0.0.1:{nats_server.port}"
+    triton = TritonServer(log_dir=root)
+    triton.start(300)
+    report: dict = {
+        "conditions": {
+            "cpus": os.cpu_count(),
+            "loadavg_at_start": os.getloadavg(),
+            "model_repository": str(triton.repository),
+        }
+    }
+    service = None
+    engine = create_async_engine(server_url)
+    try:
+        # --- raw Triton ----------------------------------------------------------------------
+        raw = []
+        for batch, concurrency in args.raw:
+            raw.append(await raw_triton(triton.grpc_addr, batch, concurrency, args.raw_texts))
+            print("raw", raw[-1], flush=True)
+        report["raw_triton"] = raw
+        best_raw = max(r["msgs_per_s"] for r in raw)
+
+        # --- the service ---------------------------------------------------------------------
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "NATS_URL": nats_url,
+            "TRITON_ADDR": triton.grpc_addr,
+            "GRPC_PORT": str(infra.free_port()),
+            "SCORE_BATCH_SIZE": str(args.batch),
+            "LOG_LEVEL": "WARNING",
+            "OTEL_SDK_DISABLED": "true",
+        }
+        log = open(root / "service.log", "wb")  # noqa: ASYNC230
+        service = subprocess.Popen(  # noqa: ASYNC220
+            [str(BIN / "moodline-sentiment"), "serve"], env=env, stdout=log, stderr=log
+        )
+        nc = await nats.connect(nats_url)
+        js = nc.jetstream()
+        await kit_nats.ensure_stream(js, kit_nats.StreamSpec("conversation"))
+        arrived: dict[str, float] = {}
+        changed = 0
+
+        async def on_event(msg) -> None:
+            nonlocal changed
+            now = time.perf_counter()
+            env_ = envelope_pb2.EventEnvelope.FromString(msg.data)
+            if env_.type == "sentiment.message.scored":
+                arrived[unpack(env_, sentiment_events.MessageScored).message_id] = now
+            elif env_.type == "sentiment.customer.changed":
+                changed += 1
+
+        await nc.subscribe("sentiment.>", cb=on_event)  # JetStream publications, core delivery
+        tenant = uuid.uuid4()
+        # Warm-up: the service is up and has scored a first batch.
+        warm = [event(tenant, i) for i in range(64)]
+        await publish(js, warm)
+        deadline = time.monotonic() + 180
+        while len(arrived) < len(warm):
+            assert service.poll() is None, (root / "service.log").read_text()
+            assert time.monotonic() < deadline, "service did not score the warm-up"
+            await asyncio.sleep(0.2)
+        procs = Procs(service.pid, triton._proc.pid, nats_server._proc.pid, engine, db)
+
+        # --- max pipeline throughput -----------------------------------------------------------
+        n = args.messages
+        events = [event(tenant, i) for i in range(n)]
+        ids = [e.payload.message_id for e in events]
+        profiler = None
+        if args.profile and shutil.which("py-spy", path=str(BIN)):
+            profiler = subprocess.Popen(  # noqa: ASYNC220
+                [
+                    str(BIN / "py-spy"),
+                    "record",
+                    "--pid",
+                    str(service.pid),
+                    "--format",
+                    "raw",
+                    "--rate",
+                    "200",
+                    "--output",
+                    str(root / "service.pyspy"),
+                    "--nonblocking",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            await asyncio.sleep(1)
+        before = await procs.snapshot()
+        started = time.perf_counter()
+        published_at = await publish(js, events)
+        while not all(i in arrived for i in ids):  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+        done = max(arrived[i] for i in ids)
+        after = await procs.snapshot()
+        if profiler is not None:
+            profiler.send_signal(2)
+            profiler.wait(30)
+        pipeline = n / (done - started)
+        report["pipeline_max"] = {
+            "messages": n,
+            "seconds": round(done - started, 2),
+            "publish_seconds": round(max(published_at.values()) - started, 2),
+            "msgs_per_s": round(pipeline, 1),
+            "ratio_to_best_raw": round(pipeline / best_raw, 3),
+            "cpu_ms_per_msg": per_message(before, after, n),
+            "customer_changed_events": changed,
+        }
+        print("pipeline", report["pipeline_max"], flush=True)
+        if profiler is not None and (root / "service.pyspy").exists():
+            report["service_profile_share"] = split_profile(root / "service.pyspy")
+
+        # --- latency at half the max load ----------------------------------------------------
+        rate = pipeline / 2
+        count = max(200, int(rate * args.latency_seconds))
+        events = [event(tenant, i) for i in range(count)]
+        ids = [e.payload.message_id for e in events]
+        before = await procs.snapshot()
+        sent = await publish(js, events, rate=rate)
+        deadline = time.monotonic() + 120
+        while not all(i in arrived for i in ids) and time.monotonic() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+        after = await procs.snapshot()
+        lat = sorted((arrived[i] - sent[i]) * 1000 for i in ids if i in arrived)
+        report["half_load_latency"] = {
+            "rate_msgs_per_s": round(rate, 1),
+            "messages": count,
+            "scored": len(lat),
+            "p50_ms": round(statistics.median(lat), 1),
+            "p99_ms": round(lat[min(len(lat) - 1, int(len(lat) * 0.99))], 1),
+            "max_ms": round(lat[-1], 1),
+            "cpu_ms_per_msg": per_message(before, after, count),
+        }
+        print("latency", report["half_load_latency"], flush=True)
+        async with create_async_engine(url).connect() as conn:
+            stored = await conn.scalar(sa.text("SELECT count(*) FROM message_scores"))
+        report["stored_scores"] = stored
+        await nc.close()
+    finally:
+        if service is not None:
+            service.terminate()
+            service.wait(30)
+        triton.stop()
+        nats_server.stop()
+        await engine.dispose()
+        if not args.keep:
+            await drop_database(server_url, db)
+            shutil.rmtree(root, ignore_errors=True)
+    report["conditions"]["loadavg_at_end"] = os.getloadavg()
+    return report
+
+
+async def publish(js, events, *, rate: float | None = None) -> dict[str, float]:
+    """Publish (each awaited for its JetStream ack, 64 in flight); with `rate`, paced."""
+    sent: dict[str, float] = {}
+    payloads = [
+        (e.payload.message_id, e.subject, to_envelope(e, source="bench").SerializeToString(), e)
+        for e in events
+    ]
+    started = time.perf_counter()
+    semaphore = asyncio.Semaphore(64)
+
+    async def one(k: int, mid: str, subject: str, data: bytes, e: Event) -> None:
+        async with semaphore:
+            sent[mid] = time.perf_counter()
+            await js.publish(subject, data, headers={"Nats-Msg-Id": str(e.event_id)})
+
+    tasks = []
+    for k, p in enumerate(payloads):
+        if rate:
+            delay = started + k / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+        tasks.append(asyncio.ensure_future(one(k, *p)))
+    await asyncio.gather(*tasks)
+    return sent
+
+
+def parse() -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=3000)
+    parser.add_argument("--batch", type=int, default=256, help="service SCORE_BATCH_SIZE")
+    parser.add_argument(
+        "--raw",
+        type=lambda s: [tuple(int(x) for x in p.split("x")) for p in s.split(",")],
+        default=[(128, 1), (128, 2), (256, 1), (256, 2)],
+        help="raw Triton runs: BATCHxCONCURRENCY,...",
+    )
+    parser.add_argument("--raw-texts", type=int, default=2048)
+    parser.add_argument("--latency-seconds", type=float, default=30.0)
+    parser.add_argument("--profile", action="store_true", help="py-spy profile of the service")
+    parser.add_argument("--keep", action="store_true")
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    print(json.dumps(asyncio.run(main(parse())), indent=2))
