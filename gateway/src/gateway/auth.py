@@ -73,45 +73,40 @@ class ApiKeyStore:
         return principal
 
 
+async def _insert_key(conn, *, tenant_id: uuid.UUID, role: Role, name: str) -> str:  # type: ignore[no-untyped-def]
+    key = new_key()
+    await conn.execute(
+        api_keys.insert().values(
+            id=uuid.uuid4(),
+            tenant_id=tenant_id,
+            key_hash=hash_key(key),
+            prefix=key[: len(KEY_PREFIX) + 6],
+            name=name,
+            role=role.value,
+        )
+    )
+    return key
+
+
 async def create_tenant(
     engine: AsyncEngine, *, name: str, default_country: str, role: Role = Role.ADMIN
 ) -> tuple[uuid.UUID, str]:
     """Create a tenant and its first API key; returns (tenant id, plaintext key)."""
     tenant_id = uuid.uuid4()
-    key = new_key()
     async with engine.begin() as conn:
         await conn.execute(
             tenants.insert().values(id=tenant_id, name=name, default_country=default_country)
         )
-        await conn.execute(
-            api_keys.insert().values(
-                id=uuid.uuid4(),
-                tenant_id=tenant_id,
-                key_hash=hash_key(key),
-                prefix=key[: len(KEY_PREFIX) + 6],
-                name="initial",
-                role=role.value,
-            )
-        )
+        key = await _insert_key(conn, tenant_id=tenant_id, role=role, name="initial")
     return tenant_id, key
 
 
 async def create_api_key(
     engine: AsyncEngine, *, tenant_id: uuid.UUID, role: Role, name: str = ""
 ) -> str:
-    key = new_key()
+    """Another key for an existing tenant (e.g. a read-only viewer key); returns it once."""
     async with engine.begin() as conn:
-        await conn.execute(
-            api_keys.insert().values(
-                id=uuid.uuid4(),
-                tenant_id=tenant_id,
-                key_hash=hash_key(key),
-                prefix=key[: len(KEY_PREFIX) + 6],
-                name=name,
-                role=role.value,
-            )
-        )
-    return key
+        return await _insert_key(conn, tenant_id=tenant_id, role=role, name=name)
 
 
 async def tenant_exists(engine: AsyncEngine, tenant_id: uuid.UUID) -> bool:

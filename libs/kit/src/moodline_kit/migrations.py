@@ -24,6 +24,18 @@ def upgrade(migrations_dir: Path, database_url: str, revision: str = "head") -> 
     command.upgrade(alembic_config(migrations_dir, database_url), revision)
 
 
+def create_kit_tables() -> None:
+    """In a service's first migration: the outbox and processed-event tables exactly as
+    `moodline_kit.db.kit_tables` defines them (with their indexes), so no service copies them."""
+    from alembic import op
+
+    from moodline_kit.db import kit_tables, new_metadata
+
+    tables = kit_tables(new_metadata())
+    for table in (tables.outbox, tables.processed_events):
+        table.create(op.get_bind())
+
+
 def run_env(target_metadata: sa.MetaData) -> None:
     """Body of a service's migrations/env.py (online, async engine)."""
     from alembic import context

@@ -7,6 +7,7 @@ Create Date: 2026-11-22
 
 import sqlalchemy as sa
 from alembic import op
+from moodline_kit.migrations import create_kit_tables
 from sqlalchemy.dialects.postgresql import UUID
 
 revision = "0001"
@@ -59,29 +60,7 @@ def upgrade() -> None:
             "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
         ),
     )
-    op.create_table(
-        "outbox",
-        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
-        sa.Column("event_id", UUID(as_uuid=True), nullable=False, unique=True),
-        sa.Column("subject", sa.Text, nullable=False),
-        sa.Column("tenant_id", UUID(as_uuid=True), nullable=False),
-        sa.Column("envelope", sa.LargeBinary, nullable=False),
-        sa.Column("headers", sa.JSON, nullable=False, server_default="{}"),
-        sa.Column(
-            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-        ),
-        sa.Column("published_at", sa.DateTime(timezone=True)),
-        sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
-    )
-    op.execute("CREATE INDEX ix_outbox_unpublished ON outbox (id) WHERE published_at IS NULL")
-    op.create_table(
-        "processed_events",
-        sa.Column("consumer", sa.Text, primary_key=True),
-        sa.Column("event_id", UUID(as_uuid=True), primary_key=True),
-        sa.Column(
-            "processed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-        ),
-    )
+    create_kit_tables()
 
 
 def downgrade() -> None:

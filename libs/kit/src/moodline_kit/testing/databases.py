@@ -11,24 +11,24 @@ def with_database(server_url: str, database: str) -> str:
     return make_url(server_url).set(database=database).render_as_string(hide_password=False)
 
 
-async def create_database(server_url: str, database: str) -> str:
+async def _on_server(server_url: str, statement: str) -> None:
+    """Run a statement that can't run in a transaction (CREATE/DROP DATABASE)."""
     engine = create_async_engine(
         with_database(server_url, "postgres"),
         isolation_level="AUTOCOMMIT",
         poolclass=sa.pool.NullPool,
     )
-    async with engine.connect() as conn:
-        await conn.execute(sa.text(f'CREATE DATABASE "{database}"'))
-    await engine.dispose()
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(sa.text(statement))
+    finally:
+        await engine.dispose()
+
+
+async def create_database(server_url: str, database: str) -> str:
+    await _on_server(server_url, f'CREATE DATABASE "{database}"')
     return with_database(server_url, database)
 
 
 async def drop_database(server_url: str, database: str) -> None:
-    engine = create_async_engine(
-        with_database(server_url, "postgres"),
-        isolation_level="AUTOCOMMIT",
-        poolclass=sa.pool.NullPool,
-    )
-    async with engine.connect() as conn:
-        await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-    await engine.dispose()
+    await _on_server(server_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
