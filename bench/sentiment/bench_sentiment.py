@@ -141,11 +141,32 @@ async def raw_triton(addr: str, batch: int, concurrency: int, total: int) -> dic
     }
 
 
-class Procs:
-    """CPU seconds of every process of the pipeline."""
+def triton_parts(triton: int) -> dict[str, list[int]]:
+    """tritonserver's process tree split into the server and its Python-backend stubs (the
+    stub's command line names its model.py)."""
+    parts: dict[str, list[int]] = {
+        "triton.server": [],
+        "triton.tokenizer": [],
+        "triton.encoder": [],
+    }
+    for pid in tree(triton):
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        name = next((m for m in ("tokenizer", "encoder") if f"/{m}/".encode() in cmd), "server")
+        parts[f"triton.{name}"].append(pid)
+    return parts
 
-    def __init__(self, service: int, triton: int, nats_pid: int, engine, db: str) -> None:
-        self.pids = {"service": [service], "triton": tree(triton), "nats": [nats_pid]}
+
+class Procs:
+    """CPU seconds of every process of the pipeline ("triton" = server + stubs; "triton.*"
+    splits it)."""
+
+    def __init__(self, service: int | None, triton: int, nats_pid: int, engine, db: str) -> None:
+        self.pids = {"triton": tree(triton), **triton_parts(triton), "nats": [nats_pid]}
+        if service is not None:
+            self.pids["service"] = [service]
         self.engine, self.db = engine, db
 
     async def snapshot(self) -> dict[str, float]:
@@ -222,8 +243,16 @@ async def main(args: argparse.Namespace) -> dict:
     try:
         # --- raw Triton ----------------------------------------------------------------------
         raw = []
+        raw_procs = Procs(None, triton._proc.pid, nats_server._proc.pid, engine, db)
         for batch, concurrency in args.raw:
+            before = await raw_procs.snapshot()
             raw.append(await raw_triton(triton.grpc_addr, batch, concurrency, args.raw_texts))
+            after = await raw_procs.snapshot()
+            # (+ one batch: the warm-up call runs between the snapshots too)
+            cpu = per_message(before, after, raw[-1]["texts"] + batch)
+            raw[-1]["cpu_ms_per_msg"] = {
+                k: v for k, v in cpu.items() if k.startswith("triton") or k == "bench"
+            }
             print("raw", raw[-1], flush=True)
         report["raw_triton"] = raw
         best_raw = max(r["msgs_per_s"] for r in raw)

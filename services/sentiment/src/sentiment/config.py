@@ -21,10 +21,11 @@ class SentimentSettings(GrpcServiceSettings):
     # Messages fetched (and scored with one model call) per batch, at most 256.
     score_batch_size: int = 256
     # Scoring loops fetching batches concurrently from the one durable consumer: while one
-    # batch waits for the model, the next one's database work runs (and Triton gets a second
-    # request to overlap tokenisation and encoding). Aggregates stay exact: rows are locked in
-    # a fixed order, markers keep each message once.
-    scoring_concurrency: int = 2
+    # batch waits for the model, another one's database work runs. 3 = one request per CPU
+    # encoder instance (2) always in flight plus one batch in its database phase, so the
+    # model never idles while a batch is written. Aggregates stay exact: rows are locked in a
+    # fixed order, markers keep each message once.
+    scoring_concurrency: int = 3
     fetch_timeout: float = 0.05
     # Durable consumers of the CONVERSATION stream (names declared by the Helm chart), and where
     # a durable starts when it is first created: "all" (score the stream's history) or "new".
