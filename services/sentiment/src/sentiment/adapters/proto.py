@@ -64,7 +64,7 @@ def customer(
         sentiment=shown(c.shown),
         source=SOURCES[c.source],
         computed=shown(c.computed),
-        explanation=c.aggregate.explanation(),
+        explanation=c.explanation(),
         message_count=c.aggregate.messages,
         updated_at=ts(updated_at),
     )
@@ -76,9 +76,6 @@ def customer(
                 set_by=c.override.set_by,
                 set_at=ts(c.override.set_at),
             )
-        )
-        out.explanation = (
-            f"Set by staff: {c.override.reason}" if c.override.reason else "Set by staff."
         )
     return out
 

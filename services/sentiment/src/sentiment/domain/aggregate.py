@@ -20,7 +20,7 @@ Outcome signals (conversation events): a CSAT rating c in 1..5 is p = (c - 3) / 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from sentiment.domain.scoring import Emotions, Label, Score
@@ -87,32 +87,38 @@ class Aggregate:
     recent: tuple[str, ...] = field(default=())  # labels of the last messages, newest last
 
     def observe(self, o: Observation) -> Aggregate:
+        # Called for every message twice (conversation and customer): the constructor directly,
+        # not dataclasses.replace (which re-reads every field by name).
         emotion_weight, emotion_sums, recent, messages = (
             self.emotion_weight,
             self.emotion_sums,
             self.recent,
             self.messages,
         )
+        w = o.weight
         if o.emotions is not None:
-            emotion_weight = FAST_DECAY * emotion_weight + o.weight
-            emotion_sums = tuple(  # type: ignore[assignment]
-                FAST_DECAY * s + o.weight * e
-                for s, e in zip(emotion_sums, o.emotions.as_tuple(), strict=True)
+            e = o.emotions
+            s0, s1, s2, s3 = emotion_sums
+            emotion_weight = FAST_DECAY * emotion_weight + w
+            emotion_sums = (
+                FAST_DECAY * s0 + w * e.frustration,
+                FAST_DECAY * s1 + w * e.satisfaction,
+                FAST_DECAY * s2 + w * e.confusion,
+                FAST_DECAY * s3 + w * e.urgency,
             )
             messages += 1
         if o.label is not None:
             recent = (*recent, o.label.value)[-RECENT_LABELS:]
-        return replace(
-            self,
-            weight=FAST_DECAY * self.weight + o.weight,
-            polarity_sum=FAST_DECAY * self.polarity_sum + o.weight * o.polarity,
-            slow_weight=SLOW_DECAY * self.slow_weight + o.weight,
-            slow_polarity_sum=SLOW_DECAY * self.slow_polarity_sum + o.weight * o.polarity,
-            emotion_weight=emotion_weight,
-            emotion_sums=emotion_sums,
-            observations=self.observations + 1,
-            messages=messages,
-            recent=recent,
+        return Aggregate(
+            FAST_DECAY * self.weight + w,
+            FAST_DECAY * self.polarity_sum + w * o.polarity,
+            SLOW_DECAY * self.slow_weight + w,
+            SLOW_DECAY * self.slow_polarity_sum + w * o.polarity,
+            emotion_weight,
+            emotion_sums,
+            self.observations + 1,
+            messages,
+            recent,
         )
 
     def observe_all(self, observations: Iterable[Observation]) -> Aggregate:

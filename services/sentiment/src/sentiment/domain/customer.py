@@ -58,7 +58,20 @@ class CustomerSentiment:
         override = self.override.after(o.weight) if self.override else None
         if override is not None and override.outweighed:
             override = None
-        return replace(self, aggregate=self.aggregate.observe(o), override=override)
+        return CustomerSentiment(
+            self.aggregate.observe(o),
+            override,
+            self.published_label,
+            self.published_score,
+            self.published_trend,
+        )
+
+    def explanation(self) -> str:
+        if self.override is not None:
+            return (
+                f"Set by staff: {self.override.reason}" if self.override.reason else "Set by staff."
+            )
+        return self.aggregate.explanation()
 
     def with_override(self, override: Override | None) -> CustomerSentiment:
         return replace(self, override=override)

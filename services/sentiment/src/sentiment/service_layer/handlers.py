@@ -222,7 +222,7 @@ async def _save_customers(
                         sentiment=proto.shown(c.shown),
                         previous_label=proto.LABELS[c.published_label] if c.published_label else 0,
                         source=proto.SOURCES[c.source],
-                        explanation=proto.customer(customer_id, c, None).explanation,
+                        explanation=c.explanation(),
                     ),
                 )
             )
