@@ -278,16 +278,19 @@ async def main(args: argparse.Namespace) -> dict:
         arrived: dict[str, float] = {}
         changed = 0
 
-        async def on_event(msg) -> None:
-            nonlocal changed
+        async def on_scored(msg) -> None:
             now = time.perf_counter()
             env_ = envelope_pb2.EventEnvelope.FromString(msg.data)
-            if env_.type == "sentiment.message.scored":
-                arrived[unpack(env_, sentiment_events.MessageScored).message_id] = now
-            elif env_.type == "sentiment.customer.changed":
-                changed += 1
+            arrived[unpack(env_, sentiment_events.MessageScored).message_id] = now
 
-        await nc.subscribe("sentiment.>", cb=on_event)  # JetStream publications, core delivery
+        async def on_changed(msg) -> None:
+            nonlocal changed
+            changed += 1
+
+        # JetStream publications, core delivery; the bench shares the CPU with the pipeline, so
+        # it only decodes what it times and only counts customer.changed.
+        await nc.subscribe("sentiment.message.scored", cb=on_scored)
+        await nc.subscribe("sentiment.customer.changed", cb=on_changed)
         tenant = uuid.uuid4()
         # Warm-up: the service is up and has scored a first batch.
         warm = [event(tenant, i) for i in range(64)]

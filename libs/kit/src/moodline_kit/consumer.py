@@ -5,6 +5,7 @@ event is applied exactly once even when it is delivered more than once."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -365,12 +366,10 @@ class BatchIdempotentConsumer:
             # One statement marks the batch and tells which events are new: a marker that
             # exists (applied earlier, or concurrently by a replica that committed first) is
             # not returned.
-            # (executemany parameters: one cached statement, not a new compilation per batch)
+            # (the ids as one array parameter: one fixed statement whatever the batch size)
             marked = await uow.session.execute(
-                insert(self._processed)
-                .on_conflict_do_nothing()
-                .returning(self._processed.c.event_id),
-                [{"consumer": self._sub.durable, "event_id": i} for i in unique],
+                _mark_batch(self._processed),
+                {"consumer": self._sub.durable, "event_ids": list(unique)},
             )
             new_ids = set(marked.scalars())
             if not new_ids:
@@ -378,6 +377,15 @@ class BatchIdempotentConsumer:
             await self._sub.handler([e for i, e in unique.items() if i in new_ids], uow)
             await uow.commit()
             return len(new_ids)
+
+
+@functools.cache
+def _mark_batch(processed: sa.Table) -> sa.TextClause:
+    return sa.text(
+        f"INSERT INTO {processed.name} (consumer, event_id) "
+        "SELECT CAST(:consumer AS TEXT), unnest(CAST(:event_ids AS UUID[])) "
+        "ON CONFLICT DO NOTHING RETURNING event_id"
+    ).columns(processed.c.event_id)
 
 
 async def _nak_all(msgs: Sequence[Msg]) -> None:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from nats.js import JetStreamContext
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from moodline_kit.db import KitTables
@@ -96,10 +97,13 @@ class OutboxRelay:
                     .values(attempts=o.c.attempts + 1)
                 )
                 raise
+            # = ANY(array): one statement text whatever the number of rows (an IN list is a new
+            # statement, so a new server-side prepare, for every batch size)
             await conn.execute(
                 sa.update(o)
-                .where(o.c.id.in_([r.id for r in rows]))
-                .values(published_at=sa.func.now())
+                .where(o.c.id == sa.any_(sa.bindparam("ids", type_=ARRAY(sa.BigInteger))))
+                .values(published_at=sa.func.now()),
+                {"ids": [r.id for r in rows]},
             )
         OUTBOX_PUBLISHED.inc(len(rows))
         return len(rows)

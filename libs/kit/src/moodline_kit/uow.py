@@ -3,14 +3,26 @@ to the outbox in the same transaction, and the relay is woken after commit."""
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from moodline_kit.db import KitTables
 from moodline_kit.events import Event, to_envelope
+
+
+@functools.cache
+def _outbox_insert(outbox: sa.Table) -> sa.TextClause:
+    return sa.text(
+        f"INSERT INTO {outbox.name} (event_id, subject, tenant_id, envelope, headers) "
+        "SELECT * FROM unnest(CAST(:event_id AS UUID[]), CAST(:subject AS TEXT[]), "
+        "CAST(:tenant_id AS UUID[]), CAST(:envelope AS BYTEA[]), CAST(:headers AS TEXT[])::JSON[])"
+    )
 
 
 class UnitOfWork:
@@ -57,21 +69,25 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         if self._events:
-            rows = []
+            rows: dict[str, list] = {
+                "event_id": [],
+                "subject": [],
+                "tenant_id": [],
+                "envelope": [],
+                "headers": [],
+            }
             for event in self._events:
                 envelope = to_envelope(event, source=self._source)
-                rows.append(
-                    {
-                        "event_id": event.event_id,
-                        "subject": event.subject,
-                        "tenant_id": event.tenant_id,
-                        "envelope": envelope.SerializeToString(),
-                        "headers": dict(envelope.trace_context),
-                    }
-                )
-            # executemany of one cached statement: a multi-row .values(rows) would be compiled
-            # anew for every batch size (measured: ~45% of a batch consumer's CPU).
-            await self.session.execute(self._tables.outbox.insert(), rows)
+                rows["event_id"].append(event.event_id)
+                rows["subject"].append(event.subject)
+                rows["tenant_id"].append(event.tenant_id)
+                rows["envelope"].append(envelope.SerializeToString())
+                rows["headers"].append(json.dumps(dict(envelope.trace_context)))
+            # One array per column, unnested server-side: one fixed statement whatever the
+            # number of events. A multi-row .values(rows) was compiled anew for every batch
+            # size (~45% of a batch consumer's CPU); executemany still processed every row's
+            # parameters in Python.
+            await self.session.execute(_outbox_insert(self._tables.outbox), rows)
         await self.session.commit()
         published = bool(self._events)
         self._events = []
