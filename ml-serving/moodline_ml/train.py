@@ -114,7 +114,12 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--init", default="", help="start from this checkpoint (stage-2 continuation)")
-    ap.add_argument("--no-extra", action="store_true", help="ignore data/customer_train_extra.tsv")
+    ap.add_argument("--no-extra", action="store_true", help="ignore data/customer_train_extra*.tsv")
+    ap.add_argument(
+        "--keep-ckpts",
+        action="store_true",
+        help="also save every evaluated checkpoint (for checkpoint averaging, moodline_ml.average)",
+    )
     a = ap.parse_args(argv)
 
     torch.set_num_threads(a.threads)
@@ -131,11 +136,9 @@ def main(argv=None):
     if a.dev_limit:
         go_dev = random.Random(0).sample(go_dev, a.dev_limit)
     cust_train, cust_hold = split_customer_train()
-    extra = DATA_DIR / "customer_train_extra.tsv"
-    if extra.exists() and not a.no_extra:
-        cust_train = cust_train + load_customer(
-            "customer_train_extra"
-        )  # all training, never holdout
+    if not a.no_extra:  # customer_train_extra*.tsv: all training, never holdout
+        for extra in sorted(DATA_DIR.glob("customer_train_extra*.tsv")):
+            cust_train = cust_train + load_customer(extra.stem)
     cust_eval = load_customer("customer_eval")  # REPORT ONLY
     train_rows = go_train + cust_train * a.customer_repeat
     print(
@@ -193,6 +196,8 @@ def main(argv=None):
             f"emo_eval={ {k: round(v['f1'], 3) for k, v in emo_eval.items()} }",
             flush=True,
         )
+        if a.keep_ckpts:
+            torch.save(model.state_dict(), out / f"ckpt_step{step:06d}.pt")
         if sel > best:
             best = sel
             torch.save(model.state_dict(), out / "best.pt")
@@ -211,6 +216,12 @@ def main(argv=None):
             step += 1
             run_loss = 0.98 * run_loss + 0.02 * loss.item() if step > 1 else loss.item()
             if step % 50 == 0:
+                threads_file = out / "threads"  # change intra-op threads of a running job
+                if threads_file.exists():
+                    n = int(threads_file.read_text().strip() or a.threads)
+                    if n != torch.get_num_threads():
+                        torch.set_num_threads(n)
+                        print(f"threads -> {n}", flush=True)
                 el = time.time() - t0
                 print(
                     f"step {step}/{total} loss {run_loss:.4f} lr {sched.get_last_lr()[0]:.2e} "
