@@ -45,7 +45,8 @@ async def writer(who: Principal = Depends(principal)) -> Principal:
     return who
 
 
-def upstreams(request: Request) -> Upstreams:
+async def upstreams(request: Request) -> Upstreams:
+    # async: a plain `def` dependency is run in the thread pool (a thread hop on every request).
     return request.app.state.upstreams
 
 

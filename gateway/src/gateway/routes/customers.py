@@ -15,6 +15,7 @@ from moodline.customer.v1 import customer_pb2
 
 from gateway.auth import Principal
 from gateway.deps import Upstreams, metadata, principal, upstreams, writer
+from gateway.responses import FastJSONResponse
 from gateway.schemas import (
     ConsentIn,
     CustomerCreate,
@@ -40,16 +41,26 @@ _CF_PARAM = re.compile(r"^cf\.([a-z][a-z0-9_]{0,39})$")
 
 
 _EPOCH = datetime(1970, 1, 1)
+_DAYS: dict[int, str] = {}  # day since the epoch -> "YYYY-MM-DDT"
 
 
 def _time(ts: Timestamp) -> str | None:
-    """Same text as ts.ToDatetime().isoformat(timespec="microseconds") + "Z", without
-    ToDatetime's validation and rounding helpers (four timestamps per row of every list)."""
+    """Same text as ts.ToDatetime().isoformat(timespec="microseconds") + "Z", in integer
+    arithmetic with the date part cached by day: four timestamps per row of every list, this is
+    half the time of building a datetime and formatting it."""
     seconds, nanos = ts.seconds, ts.nanos
     if not seconds and not nanos:
         return None
-    moment = _EPOCH + timedelta(seconds=seconds, microseconds=nanos // 1000)
-    return moment.isoformat(timespec="microseconds") + "Z"
+    day, rest = divmod(seconds, 86_400)
+    prefix = _DAYS.get(day)
+    if prefix is None:
+        if len(_DAYS) > 100_000:
+            _DAYS.clear()
+        date = _EPOCH + timedelta(days=day)
+        prefix = _DAYS[day] = f"{date.year:04d}-{date.month:02d}-{date.day:02d}T"
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{prefix}{hours:02d}:{minutes:02d}:{secs:02d}.{nanos // 1000:06d}Z"
 
 
 def customer_json(m: customer_pb2.Customer) -> dict:
@@ -139,7 +150,7 @@ def etag(version: int) -> str:
 
 
 def _with_etag(message: customer_pb2.Customer, status: int = 200) -> JSONResponse:
-    return JSONResponse(
+    return FastJSONResponse(
         customer_json(message), status_code=status, headers={"ETag": etag(message.version)}
     )
 
@@ -250,7 +261,7 @@ async def list_customers(
     if last_contact_within_days is not None:
         message.last_contact_within_days = last_contact_within_days
     page = await up.customers.ListCustomers(message, metadata=metadata(who))
-    return JSONResponse(
+    return FastJSONResponse(
         {
             "items": [customer_json(c) for c in page.customers],
             "next_cursor": page.next_page_token or None,
@@ -269,18 +280,20 @@ def _query_problem(field: str, message: str) -> Exception:
 @router.get("/stats", response_model=CustomerStatsOut, responses=ERRORS)
 async def customer_stats(
     who: Principal = Depends(principal), up: Upstreams = Depends(upstreams)
-) -> dict:
+) -> JSONResponse:
     s = await up.customers.GetCustomerStats(
         customer_pb2.GetCustomerStatsRequest(), metadata=metadata(who)
     )
-    return {
-        "total": s.total,
-        "vip": s.vip,
-        "happy": s.happy,
-        "problem": s.problem,
-        "total_ltv_minor": s.total_ltv_minor,
-        "average_ltv_minor": s.average_ltv_minor,
-    }
+    return FastJSONResponse(
+        {
+            "total": s.total,
+            "vip": s.vip,
+            "happy": s.happy,
+            "problem": s.problem,
+            "total_ltv_minor": s.total_ltv_minor,
+            "average_ltv_minor": s.average_ltv_minor,
+        }
+    )
 
 
 @router.get("/{customer_id}", response_model=CustomerOut, responses=ERRORS)
