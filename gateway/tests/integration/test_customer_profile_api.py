@@ -218,3 +218,44 @@ async def test_tags_consent_notes_relations_timeline_and_delete(gateway):
     assert (await gateway.client.get(base, headers=t.headers)).status_code == 404
     stats = (await gateway.client.get("/api/v1/customers/stats", headers=t.headers)).json()
     assert stats["total"] == 1
+
+
+async def test_a_list_item_is_the_customer_as_get_shows_it(gateway):
+    """The list maps database rows straight to messages (no aggregate): every field must come
+    out as GET /customers/{id} shows it, but relations and stage history (a list has neither)."""
+    t = await gateway.tenant()
+    await gateway.client.put(
+        "/api/v1/custom-fields/visits", json={"type": "number"}, headers=t.headers
+    )
+    created = await create(gateway, t)
+    url = f"/api/v1/customers/{created.json()['id']}"
+    patched = await gateway.client.patch(
+        url,
+        json={
+            "company": "Glow",
+            "folder": "New Leads",
+            "tags": ["loyal", "spa"],
+            "workers": ["staff-1"],
+            "call_status": "spoke",
+            "preferred_channel": "whatsapp",
+            "preferred_contact_time": "mornings",
+            "language": "pt-BR",
+            "timezone": "Europe/Lisbon",
+            "addresses": [{"label": "home", "line1": "1 Main St", "city": "SF", "country": "us"}],
+            "custom_fields": {"visits": 3},
+            "vip": True,
+        },
+        headers={**t.headers, "If-Match": created.headers["etag"]},
+    )
+    assert patched.status_code == 200, patched.text
+    consent = await gateway.client.post(
+        f"{url}/consents",
+        json={"kind": "marketing", "granted": True, "source": "web form"},
+        headers=t.headers,
+    )
+    assert consent.status_code == 200, consent.text
+    got = (await gateway.client.get(url, headers=t.headers)).json()
+    items = (await gateway.client.get("/api/v1/customers", headers=t.headers)).json()["items"]
+    assert len(items) == 1
+    assert got["consents"] and got["addresses"] and got["custom_fields"] and got["vip"]
+    assert items[0] == {**got, "relations": [], "stage_history": []}

@@ -7,6 +7,7 @@ and processed-event tables to it so that Alembic migrates them with the service'
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import UUID
@@ -61,11 +62,13 @@ def kit_tables(metadata: sa.MetaData) -> KitTables:
     return KitTables(outbox=outbox, processed_events=processed)
 
 
-def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
+def create_engine(database_url: str, *, pool_size: int = 10, **options: Any) -> AsyncEngine:
+    """`options` go to SQLAlchemy as they are, e.g. isolation_level="AUTOCOMMIT" for an engine
+    that only serves single-statement reads (no BEGIN/ROLLBACK round trips)."""
     from moodline_kit.telemetry import instrument_engine
 
     engine = create_async_engine(
-        database_url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        database_url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, **options
     )
     instrument_engine(engine)
     return engine

@@ -38,6 +38,10 @@ class Container:
     nc: Client
     relay: OutboxRelay
     uow: partial[CustomerUnitOfWork]
+    # Units of work without a transaction, for the list and the stats: each is one statement
+    # (two at most, read independently), so BEGIN and ROLLBACK were two of its four round trips.
+    reads_engine: AsyncEngine
+    reads: partial[CustomerUnitOfWork]
     consumers: list[IdempotentConsumer]
     message_search: ConversationSearch | None
 
@@ -53,6 +57,10 @@ async def build(settings: CustomerSettings) -> Container:
     uow = partial(
         CustomerUnitOfWork, session_factory(engine), kit, source=SERVICE, on_commit=relay.wake
     )
+    reads_engine = create_engine(
+        settings.database_url, pool_size=settings.db_pool_size, isolation_level="AUTOCOMMIT"
+    )
+    reads = partial(CustomerUnitOfWork, session_factory(reads_engine), kit, source=SERVICE)
     consumers = [
         IdempotentConsumer(
             js,
@@ -72,7 +80,7 @@ async def build(settings: CustomerSettings) -> Container:
         if settings.conversation_addr
         else None
     )
-    return Container(settings, engine, nc, relay, uow, consumers, search)
+    return Container(settings, engine, nc, relay, uow, reads_engine, reads, consumers, search)
 
 
 def grpc_app(container: Container) -> GrpcApp:
@@ -90,6 +98,7 @@ def grpc_app(container: Container) -> GrpcApp:
 
     async def close_database() -> None:
         await container.engine.dispose()
+        await container.reads_engine.dispose()
 
     return GrpcApp(
         name=SERVICE,
@@ -97,7 +106,9 @@ def grpc_app(container: Container) -> GrpcApp:
         services=[
             ServiceRegistration(
                 customer_pb2_grpc.add_CustomerServiceServicer_to_server,
-                CustomerServicer(container.uow, message_search=container.message_search),
+                CustomerServicer(
+                    container.uow, reads=container.reads, message_search=container.message_search
+                ),
                 customer_pb2.DESCRIPTOR.services_by_name["CustomerService"].full_name,
             )
         ],

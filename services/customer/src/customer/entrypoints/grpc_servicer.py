@@ -7,7 +7,7 @@ from google.protobuf.json_format import MessageToDict
 from moodline.customer.v1 import customer_pb2, customer_pb2_grpc
 from moodline_kit.tenancy import current_tenant
 
-from customer.adapters.proto import _ts, customer_to_proto, struct
+from customer.adapters.proto import _ts, customer_to_proto, list_row_to_proto, struct
 from customer.domain.listing import parse_list_query
 from customer.domain.profile import UPDATABLE, ProfileChanges
 from customer.service_layer import handlers, profile
@@ -40,8 +40,16 @@ def _changes(request: customer_pb2.UpdateCustomerRequest) -> ProfileChanges:
 
 
 class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
-    def __init__(self, uow: UowFactory, *, message_search: MessageSearch | None = None) -> None:
+    def __init__(
+        self,
+        uow: UowFactory,
+        *,
+        reads: UowFactory | None = None,
+        message_search: MessageSearch | None = None,
+    ) -> None:
         self._uow = uow
+        # List and stats: units of work without a transaction (see bootstrap).
+        self._reads = reads or uow
         self._search = message_search
 
     async def CreateCustomer(
@@ -94,11 +102,11 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
             custom_field_values=dict(request.custom_fields),
             page_size=request.page_size,
             page_token=request.page_token,
-            uow=self._uow,
+            uow=self._reads,
             message_search=self._search,
         )
         return customer_pb2.ListCustomersResponse(
-            customers=[customer_to_proto(c) for c in page.customers],
+            customers=[list_row_to_proto(r) for r in page.rows],
             next_page_token=page.next_cursor,
         )
 
@@ -258,7 +266,7 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
     async def GetCustomerStats(
         self, request: customer_pb2.GetCustomerStatsRequest, context: Ctx
     ) -> customer_pb2.CustomerStats:
-        s = await profile.stats(tenant_id=current_tenant(), uow=self._uow)
+        s = await profile.stats(tenant_id=current_tenant(), uow=self._reads)
         return customer_pb2.CustomerStats(
             total=s.total,
             vip=s.vip,
