@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -108,55 +109,137 @@ def customer_to_proto(customer: Customer) -> customer_pb2.Customer:
     )
 
 
-def list_row_to_proto(r: Any) -> customer_pb2.Customer:
-    """A list row (`repository.LIST_COLUMNS`) -> the same message `customer_to_proto` makes of
-    the aggregate read from that row (no relations or stage history: a list shows neither),
-    without building the aggregate: this runs for every row of every list page."""
-    label = r.sentiment_label
-    emotions = r.sentiment_emotions
+# The columns of a list row, in this order (`repository.LIST_COLUMNS`, then the sort keys): a
+# row is unpacked by position, because reading an attribute of a SQLAlchemy Row costs ~0.7 µs
+# and 37 of them a row were two thirds of this mapping.
+LIST_ROW_FIELDS = (
+    "id",
+    "first_name",
+    "last_name",
+    "company",
+    "phones",
+    "emails",
+    "lifecycle_stage",
+    "created_at",
+    "updated_at",
+    "version",
+    "addresses",
+    "preferred_channel",
+    "preferred_contact_time",
+    "language",
+    "timezone",
+    "tags",
+    "folder",
+    "custom_fields",
+    "workers",
+    "call_status",
+    "is_vip",
+    "vip_manual",
+    "consents",
+    "avatar_color",
+    "ltv_minor",
+    "currency",
+    "bookings_count",
+    "purchases_count",
+    "aov_minor",
+    "interactions_count",
+    "last_contact_at",
+    "most_common_channel",
+    "sentiment_label",
+    "sentiment_score",
+    "sentiment_emotions",
+    "sentiment_trend",
+    "last_activity_at",
+)
+_LIST_WIDTH = len(LIST_ROW_FIELDS)
+
+
+def list_row_to_proto(row: Sequence[Any]) -> customer_pb2.Customer:
+    """A list row (LIST_ROW_FIELDS first) -> the same message `customer_to_proto` makes of the
+    aggregate read from that row (no relations or stage history: a list shows neither), without
+    building the aggregate: this runs for every row of every list page."""
+    (
+        ident,
+        first_name,
+        last_name,
+        company,
+        phones,
+        emails,
+        lifecycle_stage,
+        created_at,
+        updated_at,
+        version,
+        addresses,
+        preferred_channel,
+        preferred_contact_time,
+        language,
+        timezone,
+        tags,
+        folder,
+        custom_fields,
+        workers,
+        call_status,
+        is_vip,
+        vip_manual,
+        consents,
+        avatar_color,
+        ltv_minor,
+        currency,
+        bookings_count,
+        purchases_count,
+        aov_minor,
+        interactions_count,
+        last_contact_at,
+        most_common_channel,
+        sentiment_label,
+        sentiment_score,
+        emotions,
+        sentiment_trend,
+        last_activity_at,
+    ) = row[:_LIST_WIDTH]
     return customer_pb2.Customer(
-        id=str(r.id),
-        first_name=r.first_name,
-        last_name=r.last_name,
-        company=r.company,
-        phones=[customer_pb2.Phone(number=p["number"], primary=p["primary"]) for p in r.phones],
-        emails=[customer_pb2.Email(address=e["address"], primary=e["primary"]) for e in r.emails],
-        lifecycle_stage=r.lifecycle_stage,
-        created_at=_ts(r.created_at),
-        updated_at=_ts(r.updated_at),
-        version=r.version,
-        addresses=[customer_pb2.Address(**a) for a in r.addresses],
-        preferred_channel=r.preferred_channel,
-        preferred_contact_time=r.preferred_contact_time,
-        language=r.language,
-        timezone=r.timezone,
-        tags=r.tags,
-        folder=r.folder,
-        custom_fields=struct(r.custom_fields) if r.custom_fields else None,
-        workers=r.workers,
-        call_status=r.call_status,
-        vip=r.is_vip,
-        vip_manual=r.vip_manual,
-        consents=_consents(r.consents) if r.consents else None,
-        avatar_color=r.avatar_color or avatar_color_for(r.id),
-        lifetime_value_minor=r.ltv_minor,
-        currency=r.currency,
-        bookings_count=r.bookings_count,
-        purchases_count=r.purchases_count,
-        average_order_value_minor=r.aov_minor,
-        interactions_count=r.interactions_count,
-        last_contact_at=_ts(r.last_contact_at),
-        most_common_channel=r.most_common_channel,
+        id=str(ident),
+        first_name=first_name,
+        last_name=last_name,
+        company=company,
+        phones=[customer_pb2.Phone(number=p["number"], primary=p["primary"]) for p in phones],
+        emails=[customer_pb2.Email(address=e["address"], primary=e["primary"]) for e in emails],
+        lifecycle_stage=lifecycle_stage,
+        created_at=_ts(created_at),
+        updated_at=_ts(updated_at),
+        version=version,
+        addresses=[customer_pb2.Address(**a) for a in addresses],
+        preferred_channel=preferred_channel,
+        preferred_contact_time=preferred_contact_time,
+        language=language,
+        timezone=timezone,
+        tags=tags,
+        folder=folder,
+        custom_fields=struct(custom_fields) if custom_fields else None,
+        workers=workers,
+        call_status=call_status,
+        vip=is_vip,
+        vip_manual=vip_manual,
+        consents=_consents(consents) if consents else None,
+        avatar_color=avatar_color or avatar_color_for(ident),
+        lifetime_value_minor=ltv_minor,
+        currency=currency,
+        bookings_count=bookings_count,
+        purchases_count=purchases_count,
+        average_order_value_minor=aov_minor,
+        interactions_count=interactions_count,
+        last_contact_at=_ts(last_contact_at),
+        most_common_channel=most_common_channel,
         sentiment=customer_pb2.CustomerSentiment(
-            label=label,
-            score=r.sentiment_score,
+            label=sentiment_label,
+            score=sentiment_score,
             frustration=emotions.get("frustration", 0.0),
             satisfaction=emotions.get("satisfaction", 0.0),
             confusion=emotions.get("confusion", 0.0),
             urgency=emotions.get("urgency", 0.0),
-            trend=r.sentiment_trend,
+            trend=sentiment_trend,
         )
-        if label
+        if sentiment_label
         else None,
-        last_activity_at=_ts(r.last_activity_at or r.created_at),
+        last_activity_at=_ts(last_activity_at or created_at),
     )
