@@ -228,7 +228,8 @@ def main(argv=None):
                     f"{el:.0f}s eta {el / step * (total - step):.0f}s",
                     flush=True,
                 )
-            if step % eval_every == 0 and step < min(total, stop_at):
+            # (no in-loop eval within half an interval of the end: the final eval follows)
+            if step % eval_every == 0 and step + eval_every // 2 <= min(total, stop_at):
                 do_eval()
             if step >= min(total, stop_at):
                 done = True
