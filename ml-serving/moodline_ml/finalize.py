@@ -4,14 +4,15 @@
 
 1. Averages the given checkpoints' weights (uniform "model soup" of one run's last evaluations;
    usually a little better and better calibrated than any single one).
-2. Chooses additive offsets for the sentiment logits (Neutral and Frustrated relative to Happy)
-   that maximise the *selection* score — ½ GoEmotions-dev macro-F1 + ½ customer-holdout
-   macro-F1, the same data and score used to pick checkpoints — on a coarse grid, and adds them
-   to the sentiment head's bias, so the exported graph already contains them (softmax(z + b)).
-   The customer eval set is only reported, never used here.
+2. Chooses additive offsets for the sentiment logits (Neutral and Frustrated relative to Happy,
+   grid step 0.05 within ±0.6) that maximise GoEmotions-dev macro-F1 without lowering the
+   customer-holdout macro-F1 (the selection data), and adds them to the sentiment head's bias,
+   so the exported graph already contains them (softmax(z + b)). A split-half check (fit on one
+   half of dev, score the other) is printed and stored. The customer eval set is only
+   reported, never used here.
 
-Writes OUT/best.pt, OUT/best.json (with every score) and OUT/tokenizer, so `select_ckpt` and
-`export` treat it like a training run.
+Writes OUT/best.pt, OUT/best.json (with every score) and OUT/tokenizer (the base one), so
+`select_ckpt` and `export` treat it like a training run.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -53,15 +53,19 @@ def macro_f1(gold, logp: np.ndarray, bias: np.ndarray) -> float:
 
 
 def best_offsets(dev, hold, logp_dev, logp_hold, grid: np.ndarray) -> tuple[np.ndarray, float]:
+    """Offsets maximising GoEmotions-dev macro-F1 (5.4k rows) among those that do not lower the
+    customer-holdout macro-F1 (96 rows: too small to fit offsets on, fine as a guard rail)."""
     gd, gh = [r.sentiment for r in dev], [r.sentiment for r in hold]
-    best_b, best_s = np.zeros(3, np.float32), -1.0
+    zero = np.zeros(3, np.float32)
+    floor = macro_f1(gh, logp_hold, zero)
+    best_b, best_s = zero, macro_f1(gd, logp_dev, zero)
     for bn, bf in itertools.product(grid, grid):
         b = np.array([0.0, bn, bf], np.float32)
-        s = 0.5 * macro_f1(gd, logp_dev, b) + 0.5 * macro_f1(gh, logp_hold, b)
-        # prefer the smaller correction on ties
+        s = macro_f1(gd, logp_dev, b)
         smaller = np.abs(b).sum() < np.abs(best_b).sum()
         if s > best_s + 1e-9 or (abs(s - best_s) <= 1e-9 and smaller):
-            best_b, best_s = b, s
+            if macro_f1(gh, logp_hold, b) >= floor:
+                best_b, best_s = b, s
     return best_b, best_s
 
 
@@ -69,9 +73,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("ckpts", nargs="+")
     ap.add_argument("--out", required=True)
-    ap.add_argument("--tokenizer-from", required=True, help="a training run dir holding tokenizer/")
     ap.add_argument("--no-offsets", action="store_true")
-    ap.add_argument("--max-offset", type=float, default=1.0)
+    ap.add_argument("--max-offset", type=float, default=0.6)
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
@@ -127,9 +130,7 @@ def main(argv=None):
     }
     torch.save(model.state_dict(), out / "best.pt")
     (out / "best.json").write_text(json.dumps(rec, indent=1))
-    if (out / "tokenizer").exists():
-        shutil.rmtree(out / "tokenizer")
-    shutil.copytree(Path(a.tokenizer_from) / "tokenizer", out / "tokenizer")
+    tok.save_pretrained(out / "tokenizer")  # the base model's tokenizer, unchanged by training
     emo = {k: round(v["f1"], 3) for k, v in after["customer_eval"]["emotions"].items()}
     print(
         f"averaged {len(a.ckpts)} ckpts; offsets N={bias[1]:+.2f} F={bias[2]:+.2f}\n"
