@@ -40,19 +40,22 @@ class Subscription:
     handler: Handler
 
 
-class IdempotentConsumer:
+class _DurableConsumer:
+    """What both consumers share: the durable pull consumer's configuration and binding."""
+
     def __init__(
         self,
         js: JetStreamContext,
         uow_factory: Callable[[], UnitOfWork],
         tables: KitTables,
-        subscription: Subscription,
+        subscription: Subscription | BatchSubscription,
         *,
-        batch_size: int = 64,
-        fetch_timeout: float = 1.0,
-        ack_wait: float = 30.0,
-        max_deliver: int = 20,
-        deliver_policy: DeliverPolicy = DeliverPolicy.ALL,
+        batch_size: int,
+        fetch_timeout: float,
+        ack_wait: float,
+        max_deliver: int,
+        deliver_policy: DeliverPolicy,
+        max_ack_pending: int | None = None,
     ) -> None:
         self._js = js
         self._uow_factory = uow_factory
@@ -66,6 +69,7 @@ class IdempotentConsumer:
             deliver_policy=deliver_policy,
             ack_wait=ack_wait,
             max_deliver=max_deliver,
+            max_ack_pending=max_ack_pending,
             filter_subjects=list(subscription.subjects),
         )
 
@@ -78,12 +82,45 @@ class IdempotentConsumer:
     def stream(self) -> str:
         return self._sub.stream
 
-    async def run(self) -> None:
-        psub = (
-            await self._js.pull_subscribe_bind(durable=self._sub.durable, stream=self._sub.stream)
-            if await self._exists()
-            else await self._create()
+    async def _bind(self):  # type: ignore[no-untyped-def]
+        """Pull subscription on the durable, creating the consumer if it does not exist yet."""
+        try:
+            await self._js.consumer_info(self._sub.stream, self._sub.durable)
+        except Exception:
+            await self._js.add_consumer(self._sub.stream, config=self._config)
+        return await self._js.pull_subscribe_bind(
+            durable=self._sub.durable, stream=self._sub.stream
         )
+
+
+class IdempotentConsumer(_DurableConsumer):
+    def __init__(
+        self,
+        js: JetStreamContext,
+        uow_factory: Callable[[], UnitOfWork],
+        tables: KitTables,
+        subscription: Subscription,
+        *,
+        batch_size: int = 64,
+        fetch_timeout: float = 1.0,
+        ack_wait: float = 30.0,
+        max_deliver: int = 20,
+        deliver_policy: DeliverPolicy = DeliverPolicy.ALL,
+    ) -> None:
+        super().__init__(
+            js,
+            uow_factory,
+            tables,
+            subscription,
+            batch_size=batch_size,
+            fetch_timeout=fetch_timeout,
+            ack_wait=ack_wait,
+            max_deliver=max_deliver,
+            deliver_policy=deliver_policy,
+        )
+
+    async def run(self) -> None:
+        psub = await self._bind()
         while True:
             try:
                 msgs = await psub.fetch(self._batch_size, timeout=self._fetch_timeout)
@@ -91,19 +128,6 @@ class IdempotentConsumer:
                 continue
             for msg in msgs:
                 await self.handle(msg)
-
-    async def _exists(self) -> bool:
-        try:
-            await self._js.consumer_info(self._sub.stream, self._sub.durable)
-            return True
-        except Exception:
-            return False
-
-    async def _create(self):  # type: ignore[no-untyped-def]
-        await self._js.add_consumer(self._sub.stream, config=self._config)
-        return await self._js.pull_subscribe_bind(
-            durable=self._sub.durable, stream=self._sub.stream
-        )
 
     async def handle(self, msg: Msg) -> None:
         try:
@@ -187,7 +211,7 @@ def _links(envelopes: Iterable[envelope_pb2.EventEnvelope]) -> list[trace.Link]:
     return [trace.Link(c) for c in contexts if c.is_valid]
 
 
-class BatchIdempotentConsumer:
+class BatchIdempotentConsumer(_DurableConsumer):
     def __init__(
         self,
         js: JetStreamContext,
@@ -216,40 +240,22 @@ class BatchIdempotentConsumer:
         error naks the batch whole with a growing delay (2 s per delivery, at most 30 s). A slow
         batch is reported in progress every ack_wait/3. On cancellation (shutdown) an unfinished
         batch is nak'ed at once so another replica takes it."""
-        self._js = js
-        self._uow_factory = uow_factory
-        self._processed = tables.processed_events
-        self._sub = subscription
-        self._batch_size = batch_size
-        self._fetch_timeout = fetch_timeout
-        self._wait_until_ready = wait_until_ready
-        self._config = ConsumerConfig(
-            durable_name=subscription.durable,
-            ack_policy=AckPolicy.EXPLICIT,
-            deliver_policy=deliver_policy,
+        super().__init__(
+            js,
+            uow_factory,
+            tables,
+            subscription,
+            batch_size=batch_size,
+            fetch_timeout=fetch_timeout,
             ack_wait=ack_wait,
             max_deliver=max_deliver,
+            deliver_policy=deliver_policy,
             max_ack_pending=max_ack_pending,
-            filter_subjects=list(subscription.subjects),
         )
-
-    @property
-    def config(self) -> ConsumerConfig:
-        """The JetStream consumer this consumer creates when it does not exist yet."""
-        return self._config
-
-    @property
-    def stream(self) -> str:
-        return self._sub.stream
+        self._wait_until_ready = wait_until_ready
 
     async def run(self) -> None:
-        try:
-            await self._js.consumer_info(self._sub.stream, self._sub.durable)
-        except Exception:
-            await self._js.add_consumer(self._sub.stream, config=self._config)
-        psub = await self._js.pull_subscribe_bind(
-            durable=self._sub.durable, stream=self._sub.stream
-        )
+        psub = await self._bind()
         errors = 0
         while True:
             if self._wait_until_ready is not None:
