@@ -45,9 +45,24 @@ def _consents(consents: dict[str, dict]) -> list[customer_pb2.Consent]:
     ]
 
 
+def _sentiment(
+    label: str, score: float, emotions: dict, trend: str
+) -> customer_pb2.CustomerSentiment | None:
+    if not label:
+        return None
+    return customer_pb2.CustomerSentiment(
+        label=label,
+        score=score,
+        frustration=emotions.get("frustration", 0.0),
+        satisfaction=emotions.get("satisfaction", 0.0),
+        confusion=emotions.get("confusion", 0.0),
+        urgency=emotions.get("urgency", 0.0),
+        trend=trend,
+    )
+
+
 def customer_to_proto(customer: Customer) -> customer_pb2.Customer:
     r = customer.read
-    emotions = r.sentiment_emotions
     return customer_pb2.Customer(
         id=str(customer.id),
         first_name=customer.first_name,
@@ -85,17 +100,9 @@ def customer_to_proto(customer: Customer) -> customer_pb2.Customer:
         interactions_count=r.interactions_count,
         last_contact_at=_ts(r.last_contact_at),
         most_common_channel=r.most_common_channel,
-        sentiment=customer_pb2.CustomerSentiment(
-            label=r.sentiment_label,
-            score=r.sentiment_score,
-            frustration=emotions.get("frustration", 0.0),
-            satisfaction=emotions.get("satisfaction", 0.0),
-            confusion=emotions.get("confusion", 0.0),
-            urgency=emotions.get("urgency", 0.0),
-            trend=r.sentiment_trend,
-        )
-        if r.sentiment_label
-        else None,
+        sentiment=_sentiment(
+            r.sentiment_label, r.sentiment_score, r.sentiment_emotions, r.sentiment_trend
+        ),
         last_activity_at=_ts(r.last_activity_at or customer.created_at),
         stage_history=[
             customer_pb2.StageChange(
@@ -230,16 +237,6 @@ def list_row_to_proto(row: Sequence[Any]) -> customer_pb2.Customer:
         interactions_count=interactions_count,
         last_contact_at=_ts(last_contact_at),
         most_common_channel=most_common_channel,
-        sentiment=customer_pb2.CustomerSentiment(
-            label=sentiment_label,
-            score=sentiment_score,
-            frustration=emotions.get("frustration", 0.0),
-            satisfaction=emotions.get("satisfaction", 0.0),
-            confusion=emotions.get("confusion", 0.0),
-            urgency=emotions.get("urgency", 0.0),
-            trend=sentiment_trend,
-        )
-        if sentiment_label
-        else None,
+        sentiment=_sentiment(sentiment_label, sentiment_score, emotions, sentiment_trend),
         last_activity_at=_ts(last_activity_at or created_at),
     )
