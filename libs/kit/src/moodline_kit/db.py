@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -62,11 +63,21 @@ def kit_tables(metadata: sa.MetaData) -> KitTables:
     return KitTables(outbox=outbox, processed_events=processed)
 
 
+def json_dumps(value: Any) -> str:
+    """JSON/JSONB bind values, encoded with orjson: ~5x cheaper than json.dumps (it was ~7% of the
+    sentiment service's CPU, whose aggregates are JSONB). Non-string dict keys become strings, as
+    json.dumps makes them."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
 def create_engine(database_url: str, *, pool_size: int = 10, **options: Any) -> AsyncEngine:
     """`options` go to SQLAlchemy as they are, e.g. isolation_level="AUTOCOMMIT" for an engine
-    that only serves single-statement reads (no BEGIN/ROLLBACK round trips)."""
+    that only serves single-statement reads (no BEGIN/ROLLBACK round trips). JSON columns are
+    encoded and decoded with orjson unless `options` name other functions."""
     from moodline_kit.telemetry import instrument_engine
 
+    options.setdefault("json_serializer", json_dumps)
+    options.setdefault("json_deserializer", orjson.loads)
     engine = create_async_engine(
         database_url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, **options
     )
