@@ -418,7 +418,7 @@ async def publish(js, events, *, rate: float | None = None) -> dict[str, float]:
 
 def parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--messages", type=int, default=3000)
+    parser.add_argument("--messages", type=int, default=9000)
     parser.add_argument("--batch", type=int, default=256, help="service SCORE_BATCH_SIZE")
     parser.add_argument(
         "--raw",
@@ -426,7 +426,7 @@ def parse() -> argparse.Namespace:
         default=[(128, 1), (128, 2), (256, 1), (256, 2)],
         help="raw Triton runs: BATCHxCONCURRENCY,...",
     )
-    parser.add_argument("--raw-texts", type=int, default=2048)
+    parser.add_argument("--raw-texts", type=int, default=6144)
     parser.add_argument("--latency-seconds", type=float, default=30.0)
     parser.add_argument("--profile", action="store_true", help="py-spy profile of the service")
     parser.add_argument("--keep", action="store_true")
