@@ -63,11 +63,24 @@ def kit_tables(metadata: sa.MetaData) -> KitTables:
     return KitTables(outbox=outbox, processed_events=processed)
 
 
+_JSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
+
+
+def _json_default(value: Any) -> Any:
+    """What json.dumps accepts and orjson does not: subclasses of float and int."""
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, int):
+        return int(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
 def json_dumps(value: Any) -> str:
-    """JSON/JSONB bind values, encoded with orjson: ~5x cheaper than json.dumps (it was ~7% of the
-    sentiment service's CPU, whose aggregates are JSONB). Non-string dict keys become strings, as
-    json.dumps makes them."""
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    """JSON/JSONB values encoded with orjson: ~5x cheaper than json.dumps (it was ~7% of the
+    sentiment service's CPU, whose aggregates are JSONB). It accepts what json.dumps accepts:
+    non-string dict keys become strings, and numpy scalars and other float/int subclasses become
+    numbers."""
+    return orjson.dumps(value, default=_json_default, option=_JSON_OPTIONS).decode()
 
 
 def create_engine(database_url: str, *, pool_size: int = 10, **options: Any) -> AsyncEngine:

@@ -4,7 +4,6 @@ to the outbox in the same transaction, and the relay is woken after commit."""
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable
 from types import TracebackType
 from typing import Self
@@ -12,7 +11,7 @@ from typing import Self
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from moodline_kit.db import KitTables
+from moodline_kit.db import KitTables, json_dumps
 from moodline_kit.events import Event, to_envelope
 
 
@@ -82,7 +81,7 @@ class UnitOfWork:
                 rows["subject"].append(event.subject)
                 rows["tenant_id"].append(event.tenant_id)
                 rows["envelope"].append(envelope.SerializeToString())
-                rows["headers"].append(json.dumps(dict(envelope.trace_context)))
+                rows["headers"].append(json_dumps(dict(envelope.trace_context)))
             # One array per column, unnested server-side: one fixed statement whatever the
             # number of events. A multi-row .values(rows) was compiled anew for every batch
             # size (~45% of a batch consumer's CPU); executemany still processed every row's

@@ -25,6 +25,18 @@ def test_non_string_keys_become_strings_as_with_json_dumps():
     assert json.loads(json_dumps({1: "a", 2.5: "b"})) == json.loads(json.dumps({1: "a", 2.5: "b"}))
 
 
+def test_numpy_scalars_and_number_subclasses_encode_as_json_dumps_does():
+    import numpy as np
+
+    class Score(float):
+        pass
+
+    value = {"score": np.float64(0.5), "n": np.int64(3), "f32": np.float32(0.25), "s": Score(0.75)}
+    assert json.loads(json_dumps(value)) == {"score": 0.5, "n": 3, "f32": 0.25, "s": 0.75}
+    with pytest.raises(TypeError):
+        json_dumps({"x": object()})
+
+
 def test_engine_uses_it_unless_told_otherwise():
     engine = create_engine("postgresql+asyncpg://u@127.0.0.1:1/db")
     assert engine.dialect._json_serializer is json_dumps

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from moodline_kit.db import json_dumps
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -173,7 +173,7 @@ class SentimentRepository:
         if not rows:
             return
         params = _arrays(rows, CONV_COLUMNS)
-        params["state"] = [json.dumps(s) for s in params["state"]]
+        params["state"] = [json_dumps(s) for s in params["state"]]
         await self._s.execute(SAVE_CONVERSATIONS, params)
 
     async def get_conversation(self, tenant_id: uuid.UUID, conversation_id: str) -> Any:
@@ -212,12 +212,12 @@ class SentimentRepository:
             )
             params["tenant_id"].append(tenant_id)
             params["customer_id"].append(customer_id)
-            params["state"].append(json.dumps(c.aggregate.to_state()))
+            params["state"].append(json_dumps(c.aggregate.to_state()))
             params["label"].append(shown.label.value)
             params["score"].append(shown.score)
             params["trend"].append(shown.trend.value)
-            params["override"].append(None if override is None else json.dumps(override))
-            params["published"].append(None if published is None else json.dumps(published))
+            params["override"].append(None if override is None else json_dumps(override))
+            params["published"].append(None if published is None else json_dumps(published))
         await self._s.execute(SAVE_CUSTOMERS, params)
 
     async def get_customer(self, tenant_id: uuid.UUID, customer_id: str) -> Any:
