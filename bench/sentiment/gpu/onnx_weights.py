@@ -103,10 +103,8 @@ def build_model(onnx_path: str, device: str = "cuda", dtype: str = "float16"):
     return MiniLM().to(device=device, dtype=getattr(torch, dtype)).eval()
 
 
-def check(onnx_path: str, tokenizer_json: str, texts: list[str], device="cpu", dtype="float32"):
-    """Max |torch - onnxruntime| over the two outputs (fp16 graph run by ORT on the CPU)."""
-    import onnxruntime as ort
-    import torch
+def tokenize(tokenizer_json: str, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """input_ids, attention_mask as the Triton tokenizer model makes them (padded to 64)."""
     from tokenizers import Tokenizer
 
     tok = Tokenizer.from_file(tokenizer_json)
@@ -114,7 +112,15 @@ def check(onnx_path: str, tokenizer_json: str, texts: list[str], device="cpu", d
     tok.enable_padding(pad_id=0, pad_token="[PAD]", length=64)
     enc = tok.encode_batch(texts)
     ids = np.array([e.ids for e in enc], np.int64)
-    am = np.array([e.attention_mask for e in enc], np.int64)
+    return ids, np.array([e.attention_mask for e in enc], np.int64)
+
+
+def check(onnx_path: str, tokenizer_json: str, texts: list[str], device="cpu", dtype="float32"):
+    """Max |torch - onnxruntime| over the two outputs (fp16 graph run by ORT on the CPU)."""
+    import onnxruntime as ort
+    import torch
+
+    ids, am = tokenize(tokenizer_json, texts)
     sess = ort.InferenceSession(onnx_path, providers=["CPUExecutionProvider"])
     ref = sess.run(None, {"input_ids": ids, "attention_mask": am})
     model = build_model(onnx_path, device, dtype)

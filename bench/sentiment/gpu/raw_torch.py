@@ -7,19 +7,12 @@ import json
 import sys
 import time
 
-import numpy as np
 import torch
-from onnx_weights import build_model
-from tokenizers import Tokenizer
+from onnx_weights import build_model, tokenize
 
 onnx_path, tok_path, texts_path = sys.argv[1:4]
 texts = [t for t in open(texts_path, encoding="utf-8").read().splitlines() if t.strip()]
-tok = Tokenizer.from_file(tok_path)
-tok.enable_truncation(max_length=64)
-tok.enable_padding(pad_id=0, pad_token="[PAD]", length=64)
-enc = tok.encode_batch(texts)
-ids = np.array([e.ids for e in enc], np.int64)
-am = np.array([e.attention_mask for e in enc], np.int64)
+ids, am = tokenize(tok_path, texts)
 model = build_model(onnx_path, "cuda", "float16")
 for bs in (256, 1024, 4096):
     batches = []
