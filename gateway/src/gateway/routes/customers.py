@@ -42,12 +42,14 @@ _CF_PARAM = re.compile(r"^cf\.([a-z][a-z0-9_]{0,39})$")
 
 _EPOCH = datetime(1970, 1, 1)
 _DAYS: dict[int, str] = {}  # day since the epoch -> "YYYY-MM-DDT"
+_CLOCK = [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}." for s in range(86_400)]
 
 
 def _time(ts: Timestamp) -> str | None:
-    """Same text as ts.ToDatetime().isoformat(timespec="microseconds") + "Z", in integer
-    arithmetic with the date part cached by day: four timestamps per row of every list, this is
-    half the time of building a datetime and formatting it."""
+    """Same text as ts.ToDatetime().isoformat(timespec="microseconds") + "Z", from the date
+    part cached by day and the time of day by second (86,400 strings, ~5 MB): four timestamps
+    per row of every list, this is a third of the time of building a datetime and formatting
+    it."""
     seconds, nanos = ts.seconds, ts.nanos
     if not seconds and not nanos:
         return None
@@ -58,9 +60,7 @@ def _time(ts: Timestamp) -> str | None:
             _DAYS.clear()
         date = _EPOCH + timedelta(days=day)
         prefix = _DAYS[day] = f"{date.year:04d}-{date.month:02d}-{date.day:02d}T"
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{prefix}{hours:02d}:{minutes:02d}:{secs:02d}.{nanos // 1000:06d}Z"
+    return f"{prefix}{_CLOCK[rest]}{nanos // 1000:06d}Z"
 
 
 def customer_json(m: customer_pb2.Customer) -> dict:
@@ -88,7 +88,9 @@ def customer_json(m: customer_pb2.Customer) -> dict:
                 "country": a.country,
             }
             for a in m.addresses
-        ],
+        ]
+        if m.addresses
+        else [],
         "preferred_channel": m.preferred_channel,
         "preferred_contact_time": m.preferred_contact_time,
         "language": m.language,
@@ -98,7 +100,9 @@ def customer_json(m: customer_pb2.Customer) -> dict:
         "custom_fields": MessageToDict(m.custom_fields) if m.custom_fields.fields else {},
         "relations": [
             {"customer_id": r.customer_id, "role": r.role, "label": r.label} for r in m.relations
-        ],
+        ]
+        if m.relations
+        else [],
         "workers": list(m.workers),
         "call_status": m.call_status,
         "vip": m.vip,
@@ -111,7 +115,9 @@ def customer_json(m: customer_pb2.Customer) -> dict:
                 "changed_at": _time(c.changed_at),
             }
             for c in m.consents
-        ],
+        ]
+        if m.consents
+        else [],
         "avatar_color": m.avatar_color,
         "lifetime_value_minor": m.lifetime_value_minor,
         "currency": m.currency,
@@ -141,7 +147,9 @@ def customer_json(m: customer_pb2.Customer) -> dict:
                 "changed_at": _time(h.changed_at),
             }
             for h in m.stage_history
-        ],
+        ]
+        if m.stage_history
+        else [],
     }
 
 
