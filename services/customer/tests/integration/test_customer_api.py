@@ -128,3 +128,102 @@ async def test_readiness_is_serving_with_database_and_nats_up(customer_service):
     for service in ("", "moodline.customer.v1.CustomerService", "liveness"):
         reply = await health.Check(health_pb2.HealthCheckRequest(service=service))
         assert reply.status == health_pb2.HealthCheckResponse.SERVING
+
+
+async def test_a_list_item_is_the_profile_without_relations_and_stage_history(
+    customer_service, tenant
+):
+    """List rows are mapped to messages straight from the row (`list_row_to_proto`), the
+    profile from the aggregate (`customer_to_proto`): both must say the same of every field."""
+    stub = customer_service.stub
+    await stub.UpsertCustomFieldDefinition(
+        pb.CustomFieldDefinition(key="shoe_size", label="Shoe size", type="number"),
+        metadata=tenant,
+    )
+    created = await stub.CreateCustomer(
+        new_customer(
+            "Rich",
+            "Profile",
+            company="Glow Spa",
+            phones=["(415) 555-2671", "+44 7911 123456"],
+            emails=["rich@example.com", "work@glow.example"],
+        ),
+        metadata=tenant,
+    )
+    update = pb.UpdateCustomerRequest(
+        id=created.id,
+        update_mask=[
+            "addresses",
+            "preferred_channel",
+            "preferred_contact_time",
+            "language",
+            "timezone",
+            "tags",
+            "folder",
+            "custom_fields",
+            "workers",
+            "call_status",
+            "vip",
+        ],
+        addresses=[pb.Address(label="home", line1="1 Main St", city="Austin", country="US")],
+        preferred_channel="sms",
+        preferred_contact_time="evening",
+        language="en",
+        timezone="America/Chicago",
+        tags=["regular", "newsletter"],
+        folder="Follow Up",
+        workers=["w-1", "w-2"],
+        call_status="left_voicemail",
+        vip=True,
+    )
+    update.custom_fields.update({"shoe_size": 42})
+    await stub.UpdateCustomer(update, metadata=tenant)
+    await stub.RecordConsent(
+        pb.RecordConsentRequest(id=created.id, kind="marketing", granted=True, source="web form"),
+        metadata=tenant,
+    )
+    async with customer_service.container.engine.begin() as conn:
+        await conn.execute(
+            sa.text(
+                "UPDATE customers SET sentiment_label = 'frustrated', sentiment_score = 0.25,"
+                ' sentiment_emotions = \'{"frustration": 0.8, "urgency": 0.4}\','
+                " sentiment_trend = 'declining', ltv_minor = 12345, interactions_count = 3,"
+                " last_contact_at = now() WHERE id = :id"
+            ),
+            {"id": created.id},
+        )
+    got = await stub.GetCustomer(pb.GetCustomerRequest(id=created.id), metadata=tenant)
+    page = await stub.ListCustomers(pb.ListCustomersRequest(query="Profile"), metadata=tenant)
+    assert len(page.customers) == 1
+    listed = page.customers[0]
+    assert got.tags and got.workers and got.addresses and got.consents and got.custom_fields
+    assert got.sentiment.label == "frustrated" and got.last_contact_at.seconds
+    got.ClearField("relations")
+    got.ClearField("stage_history")
+    assert listed == got
+
+
+async def kill_idle_connections(service, engine) -> int:
+    """Terminate the server side of every connection idle in `engine`'s pool."""
+    idle = [await engine.connect() for _ in range(engine.pool.checkedin())]
+    pids = [await conn.scalar(sa.text("SELECT pg_backend_pid()")) for conn in idle]
+    for conn in idle:
+        await conn.close()
+    async with service.container.engine.connect() as conn:
+        for pid in pids:
+            await conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    return len(pids)
+
+
+async def test_lists_and_stats_survive_dead_pooled_connections(customer_service, tenant):
+    """The read engine does not ping at checkout; a read that meets a dead connection (the
+    database restarted) is run once more on a fresh one instead of failing."""
+    stub = customer_service.stub
+    await stub.CreateCustomer(new_customer("Alive"), metadata=tenant)
+    await stub.ListCustomers(pb.ListCustomersRequest(), metadata=tenant)
+    reads = customer_service.container.reads_engine
+    assert await kill_idle_connections(customer_service, reads) > 0
+    assert await names(stub, tenant, "Alive") == ["Alive"]
+    await kill_idle_connections(customer_service, reads)  # the fresh one too
+    stats = await stub.GetCustomerStats(pb.GetCustomerStatsRequest(), metadata=tenant)
+    assert stats.total == 1
