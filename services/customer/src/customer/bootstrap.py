@@ -57,8 +57,13 @@ async def build(settings: CustomerSettings) -> Container:
     uow = partial(
         CustomerUnitOfWork, session_factory(engine), kit, source=SERVICE, on_commit=relay.wake
     )
+    # List and stats reads: single statements (AUTOCOMMIT: no BEGIN/ROLLBACK), every one run
+    # through `retry_if_disconnected` in the servicer, so no ping at checkout.
     reads_engine = create_engine(
-        settings.database_url, pool_size=settings.db_pool_size, isolation_level="AUTOCOMMIT"
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        isolation_level="AUTOCOMMIT",
+        pool_pre_ping=False,
     )
     reads = partial(CustomerUnitOfWork, session_factory(reads_engine), kit, source=SERVICE)
     consumers = [

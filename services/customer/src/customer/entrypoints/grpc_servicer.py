@@ -5,6 +5,7 @@ from __future__ import annotations
 import grpc
 from google.protobuf.json_format import MessageToDict
 from moodline.customer.v1 import customer_pb2, customer_pb2_grpc
+from moodline_kit.db import retry_if_disconnected
 from moodline_kit.tenancy import current_tenant
 
 from customer.adapters.proto import _ts, customer_to_proto, list_row_to_proto, struct
@@ -96,14 +97,17 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
                 else None
             ),
         )
-        page = await profile.list_customers(
-            tenant_id=current_tenant(),
-            query=query,
-            custom_field_values=dict(request.custom_fields),
-            page_size=request.page_size,
-            page_token=request.page_token,
-            uow=self._reads,
-            message_search=self._search,
+        tenant_id, custom_fields = current_tenant(), dict(request.custom_fields)
+        page = await retry_if_disconnected(
+            lambda: profile.list_customers(
+                tenant_id=tenant_id,
+                query=query,
+                custom_field_values=custom_fields,
+                page_size=request.page_size,
+                page_token=request.page_token,
+                uow=self._reads,
+                message_search=self._search,
+            )
         )
         return customer_pb2.ListCustomersResponse(
             customers=[list_row_to_proto(r) for r in page.rows],
@@ -266,7 +270,8 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
     async def GetCustomerStats(
         self, request: customer_pb2.GetCustomerStatsRequest, context: Ctx
     ) -> customer_pb2.CustomerStats:
-        s = await profile.stats(tenant_id=current_tenant(), uow=self._reads)
+        tenant_id = current_tenant()
+        s = await retry_if_disconnected(lambda: profile.stats(tenant_id=tenant_id, uow=self._reads))
         return customer_pb2.CustomerStats(
             total=s.total,
             vip=s.vip,
