@@ -276,12 +276,34 @@ async def main(args: argparse.Namespace) -> dict:
         js = nc.jetstream()
         await kit_nats.ensure_stream(js, kit_nats.StreamSpec("conversation"))
         arrived: dict[str, float] = {}
+        received: list[tuple[float, bytes]] = []  # (arrival, envelope) not yet decoded
         changed = 0
 
         async def on_scored(msg) -> None:
-            now = time.perf_counter()
-            env_ = envelope_pb2.EventEnvelope.FromString(msg.data)
-            arrived[unpack(env_, sentiment_events.MessageScored).message_id] = now
+            # Only the arrival time is taken here; decoding waits until the burst is in
+            # (`wait_scored`): the bench shares the 2 CPUs with what it measures.
+            received.append((time.perf_counter(), msg.data))
+
+        def decode_received() -> None:
+            for at, data in received:
+                env_ = envelope_pb2.EventEnvelope.FromString(data)
+                mid = unpack(env_, sentiment_events.MessageScored).message_id
+                arrived[mid] = min(at, arrived.get(mid, at))
+            received.clear()
+
+        async def wait_scored(ids: list[str], deadline: float) -> bool:
+            """Until every id has a scored event (or the deadline): counted while events
+            arrive, decoded when enough have arrived."""
+            missing = len(ids)
+            while time.monotonic() < deadline:
+                if len(received) >= missing:
+                    decode_received()
+                    missing = sum(1 for i in ids if i not in arrived)
+                    if not missing:
+                        return True
+                await asyncio.sleep(0.05)
+            decode_received()
+            return all(i in arrived for i in ids)
 
         async def on_changed(msg) -> None:
             nonlocal changed
@@ -295,11 +317,13 @@ async def main(args: argparse.Namespace) -> dict:
         # Warm-up: the service is up and has scored a first batch.
         warm = [event(tenant, i) for i in range(64)]
         await publish(js, warm)
-        deadline = time.monotonic() + 180
-        while len(arrived) < len(warm):
+        warm_ids = [e.payload.message_id for e in warm]
+        for _ in range(180):
             assert service.poll() is None, (root / "service.log").read_text()
-            assert time.monotonic() < deadline, "service did not score the warm-up"
-            await asyncio.sleep(0.2)
+            if await wait_scored(warm_ids, time.monotonic() + 1):
+                break
+        else:
+            raise AssertionError("service did not score the warm-up")
         procs = Procs(service.pid, triton._proc.pid, nats_server._proc.pid, engine, db)
 
         # --- max pipeline throughput -----------------------------------------------------------
@@ -329,8 +353,7 @@ async def main(args: argparse.Namespace) -> dict:
         before = await procs.snapshot()
         started = time.perf_counter()
         published_at = await publish(js, events)
-        while not all(i in arrived for i in ids):  # noqa: ASYNC110
-            await asyncio.sleep(0.05)
+        assert await wait_scored(ids, time.monotonic() + 600), "not every message was scored"
         done = max(arrived[i] for i in ids)
         after = await procs.snapshot()
         if profiler is not None:
@@ -357,9 +380,7 @@ async def main(args: argparse.Namespace) -> dict:
         ids = [e.payload.message_id for e in events]
         before = await procs.snapshot()
         sent = await publish(js, events, rate=rate)
-        deadline = time.monotonic() + 120
-        while not all(i in arrived for i in ids) and time.monotonic() < deadline:  # noqa: ASYNC110
-            await asyncio.sleep(0.05)
+        await wait_scored(ids, time.monotonic() + 120)
         after = await procs.snapshot()
         lat = sorted((arrived[i] - sent[i]) * 1000 for i in ids if i in arrived)
         report["half_load_latency"] = {
@@ -391,28 +412,23 @@ async def main(args: argparse.Namespace) -> dict:
 
 
 async def publish(js, events, *, rate: float | None = None) -> dict[str, float]:
-    """Publish (each awaited for its JetStream ack, 64 in flight); with `rate`, paced."""
+    """Publish every event to JetStream and wait for all the acks (nats-py's publish_async: no
+    task per message; at most 4,000 in flight); with `rate`, paced."""
     sent: dict[str, float] = {}
     payloads = [
         (e.payload.message_id, e.subject, to_envelope(e, source="bench").SerializeToString(), e)
         for e in events
     ]
     started = time.perf_counter()
-    semaphore = asyncio.Semaphore(64)
-
-    async def one(k: int, mid: str, subject: str, data: bytes, e: Event) -> None:
-        async with semaphore:
-            sent[mid] = time.perf_counter()
-            await js.publish(subject, data, headers={"Nats-Msg-Id": str(e.event_id)})
-
-    tasks = []
-    for k, p in enumerate(payloads):
+    acks = []
+    for k, (mid, subject, data, e) in enumerate(payloads):
         if rate:
             delay = started + k / rate - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-        tasks.append(asyncio.ensure_future(one(k, *p)))
-    await asyncio.gather(*tasks)
+        sent[mid] = time.perf_counter()
+        acks.append(await js.publish_async(subject, data, headers={"Nats-Msg-Id": str(e.event_id)}))
+    await asyncio.wait_for(asyncio.gather(*acks), timeout=120)
     return sent
 
 
