@@ -24,7 +24,7 @@ from gateway.metrics import RequestMetrics
 from gateway.routes import conversations, customers, health, sentiment
 from gateway.routes import settings as customer_settings
 
-_UNTRACED = frozenset(("/healthz", "/readyz", "/metrics"))
+_UNTRACED = frozenset(("/healthz", "/readyz"))
 
 
 def _untraced(scope: MutableMapping[str, Any]) -> bool:
