@@ -14,17 +14,20 @@ from customer.domain.model import Customer, avatar_color_for
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def _ts(value: datetime | None) -> timestamp_pb2.Timestamp | None:
+def _seconds_nanos(value: datetime) -> tuple[int, int]:
     """Integer arithmetic: Timestamp.FromDatetime goes through utctimetuple/timegm and was a
     tenth of a list page's CPU (four timestamps a row). Naive datetimes are read as UTC."""
-    if value is None:
-        return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     delta = value - _EPOCH
-    return timestamp_pb2.Timestamp(
-        seconds=delta.days * 86_400 + delta.seconds, nanos=delta.microseconds * 1000
-    )
+    return delta.days * 86_400 + delta.seconds, delta.microseconds * 1000
+
+
+def _ts(value: datetime | None) -> timestamp_pb2.Timestamp | None:
+    if value is None:
+        return None
+    seconds, nanos = _seconds_nanos(value)
+    return timestamp_pb2.Timestamp(seconds=seconds, nanos=nanos)
 
 
 def struct(values: dict) -> struct_pb2.Struct:
@@ -264,9 +267,5 @@ def list_row_to_proto(row: Sequence[Any]) -> customer_pb2.Customer:
 
 def _set_ts(target: timestamp_pb2.Timestamp, value: datetime | None) -> None:
     """`_ts` written into a field in place (no Timestamp built and copied)."""
-    if value is None:
-        return
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    delta = value - _EPOCH
-    target.seconds, target.nanos = delta.days * 86_400 + delta.seconds, delta.microseconds * 1000
+    if value is not None:
+        target.seconds, target.nanos = _seconds_nanos(value)
