@@ -18,6 +18,7 @@ from gateway.auth import Role, create_api_key, create_tenant
 from gateway.cli import MIGRATIONS
 from gateway.config import GatewaySettings
 from moodline_kit import migrations
+from moodline_kit.testing.plugin import own_nats
 
 
 @dataclass
@@ -81,7 +82,9 @@ async def gateway(database_factory, infra_urls) -> AsyncIterator[Gateway]:
 async def sentiment_gateway(database_factory, infra_urls) -> AsyncIterator[Gateway]:
     """The gateway in front of real customer, conversation and sentiment services, the
     sentiment service scoring with a real tritonserver (CPU). Skipped only when ml-serving's
-    serve venv or a model repository is missing."""
+    serve venv or a model repository is missing. The three services get a NATS server of their
+    own: a session-wide sentiment consumer on the shared one would score (and overwrite) the
+    messages other test modules publish there."""
     from sentiment.testing import TritonServer, running_sentiment_service, triton_available
     from sentiment.testing import migrate as migrate_sentiment
 
@@ -98,29 +101,29 @@ async def sentiment_gateway(database_factory, infra_urls) -> AsyncIterator[Gatew
         await migrate_conversation(conversation_db)
         await migrate_sentiment(sentiment_db)
         await asyncio.to_thread(migrations.upgrade, MIGRATIONS, gateway_db)
-        async with (
-            running_customer_service(customer_db, infra_urls.nats_url) as customer,
-            running_conversation_service(
-                conversation_db, infra_urls.nats_url, customer.address
-            ) as conversation,
-            running_sentiment_service(
-                sentiment_db, infra_urls.nats_url, triton.grpc_addr
-            ) as sentiment,
-        ):
-            settings = GatewaySettings(
-                database_url=gateway_db,
-                customer_addr=customer.address,
-                conversation_addr=conversation.address,
-                sentiment_addr=sentiment.address,
-                upstream_timeout=30.0,
-            )
-            app = create_app(settings)
-            async with app.router.lifespan_context(app):
-                transport = httpx.ASGITransport(app=app)
-                async with httpx.AsyncClient(
-                    transport=transport, base_url="http://gw", timeout=60
-                ) as client:
-                    yield Gateway(client, app)
+        with own_nats() as nats:
+            nats_url = f"nats://127.0.0.1:{nats.port}"
+            async with (
+                running_customer_service(customer_db, nats_url) as customer,
+                running_conversation_service(
+                    conversation_db, nats_url, customer.address
+                ) as conversation,
+                running_sentiment_service(sentiment_db, nats_url, triton.grpc_addr) as sentiment,
+            ):
+                settings = GatewaySettings(
+                    database_url=gateway_db,
+                    customer_addr=customer.address,
+                    conversation_addr=conversation.address,
+                    sentiment_addr=sentiment.address,
+                    upstream_timeout=30.0,
+                )
+                app = create_app(settings)
+                async with app.router.lifespan_context(app):
+                    transport = httpx.ASGITransport(app=app)
+                    async with httpx.AsyncClient(
+                        transport=transport, base_url="http://gw", timeout=60
+                    ) as client:
+                        yield Gateway(client, app)
     finally:
         await asyncio.to_thread(triton.stop)
 

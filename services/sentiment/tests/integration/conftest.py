@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import pytest_asyncio
+from moodline_kit.testing.plugin import own_nats
 from sentiment.testing import (
     RunningService,
     TritonServer,
@@ -35,13 +36,17 @@ async def sentiment_database(database_factory) -> str:
     return url
 
 
+@pytest.fixture(scope="session")
+def nats_url() -> Iterator[str]:
+    """The sentiment tests' own NATS server: the session-wide sentiment service would otherwise
+    score (and publish customer sentiment for) every message other test modules publish."""
+    with own_nats() as server:
+        yield f"nats://127.0.0.1:{server.port}"
+
+
 @pytest_asyncio.fixture(loop_scope="session", scope="session")
-async def sentiment_service(
-    sentiment_database, infra_urls, triton
-) -> AsyncIterator[RunningService]:
-    async with running_sentiment_service(
-        sentiment_database, infra_urls.nats_url, triton.grpc_addr
-    ) as service:
+async def sentiment_service(sentiment_database, nats_url, triton) -> AsyncIterator[RunningService]:
+    async with running_sentiment_service(sentiment_database, nats_url, triton.grpc_addr) as service:
         yield service
 
 

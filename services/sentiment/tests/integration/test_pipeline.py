@@ -57,10 +57,10 @@ async def until(predicate, seconds=60.0):
     return False
 
 
-async def test_messages_are_scored_aggregated_and_published(sentiment_service, infra_urls, tenant):
+async def test_messages_are_scored_aggregated_and_published(sentiment_service, nats_url, tenant):
     tenant_id = uuid.UUID(tenant[0][1])
     customer, conversation = str(uuid.uuid4()), str(uuid.uuid4())
-    nc = await nats.connect(infra_urls.nats_url)
+    nc = await nats.connect(nats_url)
     js = nc.jetstream()
     sub = await js.subscribe("sentiment.>", ordered_consumer=True, deliver_policy="new")
     try:
@@ -144,7 +144,7 @@ async def test_messages_are_scored_aggregated_and_published(sentiment_service, i
 
 
 async def test_triton_outage_mid_stream_every_message_scored_exactly_once(
-    database_factory, infra_urls, tmp_path
+    database_factory, nats_url, tmp_path
 ):
     """Triton is stopped while messages stream in and restarted later. The outage outlasts the
     consumer's max_deliver x nak delays and its ack_wait: a kept batch is neither redelivered
@@ -155,7 +155,7 @@ async def test_triton_outage_mid_stream_every_message_scored_exactly_once(
     triton = TritonServer(log_dir=tmp_path)
     await asyncio.to_thread(triton.start, 300)
     engine = create_async_engine(url)
-    nc = await nats.connect(infra_urls.nats_url)
+    nc = await nats.connect(nats_url)
     js = nc.jetstream()
     await kit_nats.ensure_stream(js, kit_nats.StreamSpec("conversation"))
     tenant_id = uuid.uuid4()
@@ -214,7 +214,7 @@ async def test_triton_outage_mid_stream_every_message_scored_exactly_once(
     try:
         async with running_sentiment_service(
             url,
-            infra_urls.nats_url,
+            nats_url,
             triton.grpc_addr,
             breaker_threshold=2,
             breaker_ttl=1.0,

@@ -38,9 +38,10 @@ async def database_factory(infra_urls: InfraUrls) -> AsyncIterator[Callable]:
             await drop_database(infra_urls.database_url, name)
 
 
-@pytest.fixture
-def private_nats() -> Iterator[ManagedServer]:
-    """A NATS server of the test's own (JetStream on disk) that the test may stop and restart."""
+@contextlib.contextmanager
+def own_nats() -> Iterator[ManagedServer]:
+    """A NATS server (JetStream on disk) that nothing else in the test session talks to:
+    stoppable and restartable, and no session-wide consumer sees its events."""
     root = Path(tempfile.mkdtemp(prefix="moodline-nats-"))
     server = ManagedServer(infra.nats(root / "js", infra.free_port()), root / "nats.log")
     server.start()
@@ -49,3 +50,10 @@ def private_nats() -> Iterator[ManagedServer]:
     finally:
         server.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def private_nats() -> Iterator[ManagedServer]:
+    """A NATS server of the test's own (JetStream on disk) that the test may stop and restart."""
+    with own_nats() as server:
+        yield server
