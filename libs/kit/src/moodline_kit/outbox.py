@@ -8,12 +8,13 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from nats.js import JetStreamContext
+from nats.aio.client import Client
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from moodline_kit.db import KitTables
 from moodline_kit.metrics import OUTBOX_FAILURES, OUTBOX_PUBLISHED
+from moodline_kit.nats import JetStreamBatchPublisher, Outgoing
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ class OutboxRelay:
         self,
         engine: AsyncEngine,
         tables: KitTables,
-        js: JetStreamContext,
+        nc: Client,
         *,
         batch_size: int = 256,
         poll_interval: float = 0.5,
@@ -31,10 +32,9 @@ class OutboxRelay:
     ) -> None:
         self._engine = engine
         self._outbox = tables.outbox
-        self._js = js
+        self._publisher = JetStreamBatchPublisher(nc, ack_timeout=publish_timeout)
         self._batch_size = batch_size
         self._poll_interval = poll_interval
-        self._publish_timeout = publish_timeout
         self._wakeup = asyncio.Event()
 
     def wake(self) -> None:
@@ -63,7 +63,8 @@ class OutboxRelay:
         """Publish one batch of unpublished events; returns how many were published.
 
         Rows are locked (SKIP LOCKED) so several relay replicas never publish the same row at
-        the same time; they are marked published only after JetStream acknowledged each one.
+        the same time; they are marked published only after JetStream acknowledged each one
+        (the batch goes out as one `JetStreamBatchPublisher` batch: one timer for all acks).
         """
         o = self._outbox
         async with self._engine.begin() as conn:
@@ -78,33 +79,35 @@ class OutboxRelay:
             ).all()
             if not rows:
                 return 0
-            try:
-                acks = [
-                    self._js.publish(
-                        row.subject,
-                        row.envelope,
-                        timeout=self._publish_timeout,
-                        headers={**(row.headers or {}), "Nats-Msg-Id": str(row.event_id)},
-                    )
-                    for row in rows
-                ]
-                await asyncio.gather(*acks)
-            except Exception:
-                OUTBOX_FAILURES.inc()
-                await conn.execute(
-                    sa.update(o)
-                    .where(o.c.id.in_([r.id for r in rows]))
-                    .values(attempts=o.c.attempts + 1)
-                )
-                raise
             # = ANY(array): one statement text whatever the number of rows (an IN list is a new
             # statement, so a new server-side prepare, for every batch size)
-            await conn.execute(
-                sa.update(o)
-                .where(o.c.id == sa.any_(sa.bindparam("ids", type_=ARRAY(sa.BigInteger))))
-                .values(published_at=sa.func.now()),
-                {"ids": [r.id for r in rows]},
-            )
+            ids = {"ids": [r.id for r in rows]}
+            this_batch = o.c.id == sa.any_(sa.bindparam("ids", type_=ARRAY(sa.BigInteger)))
+            try:
+                await self._publisher.publish(
+                    [
+                        Outgoing(
+                            row.subject,
+                            row.envelope,
+                            {**(row.headers or {}), "Nats-Msg-Id": str(row.event_id)},
+                        )
+                        for row in rows
+                    ]
+                )
+            except Exception as exc:
+                failed = exc
+                # committed (the block ends normally): the rows stay unpublished, counted
+                await conn.execute(
+                    sa.update(o).where(this_batch).values(attempts=o.c.attempts + 1), ids
+                )
+            else:
+                failed = None
+                await conn.execute(
+                    sa.update(o).where(this_batch).values(published_at=sa.func.now()), ids
+                )
+        if failed is not None:
+            OUTBOX_FAILURES.inc()
+            raise failed
         OUTBOX_PUBLISHED.inc(len(rows))
         return len(rows)
 

@@ -50,7 +50,7 @@ async def build(settings: ConversationSettings) -> Container:
     js = nc.jetstream()
     await kit_nats.ensure_stream(js, STREAM)
     await kit_nats.ensure_stream(js, CUSTOMER_STREAM)
-    relay = OutboxRelay(engine, kit, js)
+    relay = OutboxRelay(engine, kit, nc)
     uow = partial(
         ConversationUnitOfWork, session_factory(engine), kit, source=SERVICE, on_commit=relay.wake
     )

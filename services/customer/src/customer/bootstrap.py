@@ -53,7 +53,7 @@ async def build(settings: CustomerSettings) -> Container:
     await kit_nats.ensure_stream(js, STREAM)
     for upstream in UPSTREAM_STREAMS:
         await kit_nats.ensure_stream(js, upstream)
-    relay = OutboxRelay(engine, kit, js)
+    relay = OutboxRelay(engine, kit, nc)
     uow = partial(
         CustomerUnitOfWork, session_factory(engine), kit, source=SERVICE, on_commit=relay.wake
     )

@@ -64,7 +64,7 @@ async def build(settings: SentimentSettings) -> Container:
     js = nc.jetstream()
     await kit_nats.ensure_stream(js, STREAM)
     await kit_nats.ensure_stream(js, CONVERSATION_STREAM)
-    relay = OutboxRelay(engine, kit, js)
+    relay = OutboxRelay(engine, kit, nc)
     uow = partial(
         SentimentUnitOfWork, session_factory(engine), kit, source=SERVICE, on_commit=relay.wake
     )
