@@ -12,6 +12,9 @@ pipeline (conversation.message.received -> scored -> customer sentiment updated)
    sentiment.message.scored event arrives (it is committed in the same transaction as the
    message's score and its conversation + customer aggregates, so "scored" = "customer
    sentiment updated"; the relay publishes it right after the commit).
+   Then `--rounds` rounds (5), each raw Triton with the sweep's best configuration followed by
+   a pipeline burst: the verdict is the median of the rounds' pipeline/raw ratios (also given:
+   the median pipeline against the best raw figure of the whole run).
 4. Latency: events published at half the measured max rate; latency of each message = arrival
    of its message.scored event - its publication (p50/p99).
 5. CPU per message of each process (service, tritonserver + its Python-backend stubs, the
@@ -52,6 +55,8 @@ from sentiment.testing import TritonServer, migrate
 from sqlalchemy.ext.asyncio import create_async_engine
 
 BIN = Path(sys.executable).parent
+MESSAGE_SCORED = "sentiment.message.scored"
+CUSTOMER_CHANGED = "sentiment.customer.changed"
 TICK = os.sysconf("SC_CLK_TCK")
 TEXTS = [
     "Thank you so much, the haircut is perfect and the staff were lovely!",
@@ -242,20 +247,23 @@ async def main(args: argparse.Namespace) -> dict:
     engine = create_async_engine(server_url)
     try:
         # --- raw Triton ----------------------------------------------------------------------
-        raw = []
         raw_procs = Procs(None, triton._proc.pid, nats_server._proc.pid, engine, db)
-        for batch, concurrency in args.raw:
+
+        async def measure_raw(batch: int, concurrency: int) -> dict:
             before = await raw_procs.snapshot()
-            raw.append(await raw_triton(triton.grpc_addr, batch, concurrency, args.raw_texts))
+            result = await raw_triton(triton.grpc_addr, batch, concurrency, args.raw_texts)
             after = await raw_procs.snapshot()
             # (+ one batch: the warm-up call runs between the snapshots too)
-            cpu = per_message(before, after, raw[-1]["texts"] + batch)
-            raw[-1]["cpu_ms_per_msg"] = {
+            cpu = per_message(before, after, result["texts"] + batch)
+            result["cpu_ms_per_msg"] = {
                 k: v for k, v in cpu.items() if k.startswith("triton") or k == "bench"
             }
-            print("raw", raw[-1], flush=True)
+            print("raw", result, flush=True)
+            return result
+
+        raw = [await measure_raw(batch, concurrency) for batch, concurrency in args.raw]
         report["raw_triton"] = raw
-        best_raw = max(r["msgs_per_s"] for r in raw)
+        best = max(raw, key=lambda r: r["msgs_per_s"])
 
         # --- the service ---------------------------------------------------------------------
         env = {
@@ -277,7 +285,6 @@ async def main(args: argparse.Namespace) -> dict:
         await kit_nats.ensure_stream(js, kit_nats.StreamSpec("conversation"))
         arrived: dict[str, float] = {}
         received: list[tuple[float, bytes]] = []  # (arrival, envelope) not yet decoded
-        changed = 0
 
         async def on_scored(msg) -> None:
             # Only the arrival time is taken here; decoding waits until the burst is in
@@ -305,18 +312,19 @@ async def main(args: argparse.Namespace) -> dict:
             decode_received()
             return all(i in arrived for i in ids)
 
-        async def on_changed(msg) -> None:
-            nonlocal changed
-            changed += 1
+        async def stored_events() -> collections.Counter[str]:
+            """sentiment.* events JetStream has stored, per subject."""
+            info = await js.stream_info("SENTIMENT", subjects_filter="sentiment.>")
+            return collections.Counter(info.state.subjects or {})
 
-        # JetStream publications, core delivery; the bench shares the CPU with the pipeline, so
-        # it only decodes what it times and only counts customer.changed.
-        await nc.subscribe("sentiment.message.scored", cb=on_scored)
-        await nc.subscribe("sentiment.customer.changed", cb=on_changed)
+        # Per-message arrival is subscribed to only where it is timed (warm-up, latency). The
+        # throughput rounds poll the stream's per-subject counts instead: a subscriber would
+        # take 0.07-0.08 ms of CPU per message from the 2 CPUs the pipeline is measured on.
+        scored_sub = await nc.subscribe(MESSAGE_SCORED, cb=on_scored)
         tenant = uuid.uuid4()
         # Warm-up: the service is up and has scored a first batch.
         warm = [event(tenant, i) for i in range(64)]
-        await publish(js, warm)
+        await publish(js, encode(warm))
         warm_ids = [e.payload.message_id for e in warm]
         for _ in range(180):
             assert service.poll() is None, (root / "service.log").read_text()
@@ -326,60 +334,107 @@ async def main(args: argparse.Namespace) -> dict:
             raise AssertionError("service did not score the warm-up")
         procs = Procs(service.pid, triton._proc.pid, nats_server._proc.pid, engine, db)
 
-        # --- max pipeline throughput -----------------------------------------------------------
-        n = args.messages
-        events = [event(tenant, i) for i in range(n)]
-        ids = [e.payload.message_id for e in events]
-        profiler = None
-        if args.profile and shutil.which("py-spy", path=str(BIN)):
-            profiler = subprocess.Popen(  # noqa: ASYNC220
-                [
-                    str(BIN / "py-spy"),
-                    "record",
-                    "--pid",
-                    str(service.pid),
-                    "--format",
-                    "raw",
-                    "--rate",
-                    "200",
-                    "--output",
-                    str(root / "service.pyspy"),
-                    "--nonblocking",
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+        # --- max pipeline throughput, in rounds alternating with raw Triton ------------------
+        # Both figures move by 10-15% between minutes on a shared VM: each round measures raw
+        # (the best configuration of the sweep) and then the pipeline, and the verdict is the
+        # median of the rounds' ratios. With --profile, one more burst runs first under py-spy
+        # (whose sampling costs CPU that no round should pay); it is reported, not counted.
+        async def measure_pipeline(profile: bool) -> dict:
+            n = args.messages
+            events = [event(tenant, i) for i in range(n)]
+            ids = [e.payload.message_id for e in events]
+            payloads = encode(events)
+            profiler = None
+            if profile and shutil.which("py-spy", path=str(BIN)):
+                profiler = subprocess.Popen(  # noqa: ASYNC220
+                    [
+                        str(BIN / "py-spy"),
+                        "record",
+                        "--pid",
+                        str(service.pid),
+                        "--format",
+                        "raw",
+                        "--rate",
+                        "200",
+                        "--output",
+                        str(root / "service.pyspy"),
+                        "--nonblocking",
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+                await asyncio.sleep(1)
+            counts = await stored_events()
+            before = await procs.snapshot()
+            started = time.perf_counter()
+            published_at = await publish(js, payloads)
+            deadline = time.monotonic() + 600
+            while (await stored_events())[MESSAGE_SCORED] < counts[MESSAGE_SCORED] + n:
+                assert time.monotonic() < deadline, "not every message was scored"
+                await asyncio.sleep(0.05)
+            done = time.perf_counter()
+            after = await procs.snapshot()
+            async with create_async_engine(url).connect() as conn:
+                scored = await conn.scalar(
+                    sa.text("SELECT count(*) FROM message_scores WHERE message_id = ANY(:ids)"),
+                    {"ids": ids},
+                )
+            assert scored == n, f"{scored} of {n} messages of the burst have a stored score"
+            if profiler is not None:
+                profiler.send_signal(2)
+                profiler.wait(30)
+                if (root / "service.pyspy").exists():
+                    report["service_profile_share"] = split_profile(root / "service.pyspy")
+            result = {
+                "messages": n,
+                "seconds": round(done - started, 2),
+                "publish_seconds": round(max(published_at.values()) - started, 2),
+                "msgs_per_s": round(n / (done - started), 1),
+                "cpu_ms_per_msg": per_message(before, after, n),
+                "customer_changed_events": (await stored_events())[CUSTOMER_CHANGED]
+                - counts[CUSTOMER_CHANGED],
+            }
+            print("pipeline", result, flush=True)
+            return result
+
+        await scored_sub.unsubscribe()
+        if args.profile:
+            report["profiled_pipeline"] = await measure_pipeline(True)
+        rounds = []
+        for _ in range(args.rounds):
+            raw_r = await measure_raw(best["batch"], best["concurrency"])
+            pipe_r = await measure_pipeline(False)
+            rounds.append(
+                {
+                    "raw_msgs_per_s": raw_r["msgs_per_s"],
+                    "pipeline_msgs_per_s": pipe_r["msgs_per_s"],
+                    "ratio": round(pipe_r["msgs_per_s"] / raw_r["msgs_per_s"], 3),
+                    "raw_cpu_ms_per_msg": raw_r["cpu_ms_per_msg"],
+                    "pipeline": pipe_r,
+                }
             )
-            await asyncio.sleep(1)
-        before = await procs.snapshot()
-        started = time.perf_counter()
-        published_at = await publish(js, events)
-        assert await wait_scored(ids, time.monotonic() + 600), "not every message was scored"
-        done = max(arrived[i] for i in ids)
-        after = await procs.snapshot()
-        if profiler is not None:
-            profiler.send_signal(2)
-            profiler.wait(30)
-        pipeline = n / (done - started)
+        ratios = [r["ratio"] for r in rounds]
+        pipeline = statistics.median(r["pipeline_msgs_per_s"] for r in rounds)
+        best_raw = max([r["msgs_per_s"] for r in raw] + [r["raw_msgs_per_s"] for r in rounds])
+        report["rounds"] = rounds
         report["pipeline_max"] = {
-            "messages": n,
-            "seconds": round(done - started, 2),
-            "publish_seconds": round(max(published_at.values()) - started, 2),
-            "msgs_per_s": round(pipeline, 1),
-            "ratio_to_best_raw": round(pipeline / best_raw, 3),
-            "cpu_ms_per_msg": per_message(before, after, n),
-            "customer_changed_events": changed,
+            "raw_config": f"{best['batch']}x{best['concurrency']}",
+            "ratios": ratios,
+            "ratio_median": round(statistics.median(ratios), 3),
+            "pipeline_msgs_per_s_median": pipeline,
+            # the strictest reading: the median pipeline against the best raw figure seen
+            "ratio_median_pipeline_to_best_raw": round(pipeline / best_raw, 3),
         }
-        print("pipeline", report["pipeline_max"], flush=True)
-        if profiler is not None and (root / "service.pyspy").exists():
-            report["service_profile_share"] = split_profile(root / "service.pyspy")
+        print("pipeline_max", report["pipeline_max"], flush=True)
 
         # --- latency at half the max load ----------------------------------------------------
+        await nc.subscribe(MESSAGE_SCORED, cb=on_scored)
         rate = pipeline / 2
         count = max(200, int(rate * args.latency_seconds))
         events = [event(tenant, i) for i in range(count)]
         ids = [e.payload.message_id for e in events]
         before = await procs.snapshot()
-        sent = await publish(js, events, rate=rate)
+        sent = await publish(js, encode(events), rate=rate)
         await wait_scored(ids, time.monotonic() + 120)
         after = await procs.snapshot()
         lat = sorted((arrived[i] - sent[i]) * 1000 for i in ids if i in arrived)
@@ -411,23 +466,33 @@ async def main(args: argparse.Namespace) -> dict:
     return report
 
 
-async def publish(js, events, *, rate: float | None = None) -> dict[str, float]:
-    """Publish every event to JetStream and wait for all the acks (nats-py's publish_async: no
-    task per message; at most 4,000 in flight); with `rate`, paced."""
-    sent: dict[str, float] = {}
-    payloads = [
-        (e.payload.message_id, e.subject, to_envelope(e, source="bench").SerializeToString(), e)
+def encode(events: list[Event]) -> list[tuple[str, str, bytes, str]]:
+    """(message id, subject, envelope, event id) per event: serialised before the clock starts."""
+    return [
+        (
+            e.payload.message_id,
+            e.subject,
+            to_envelope(e, source="bench").SerializeToString(),
+            str(e.event_id),
+        )
         for e in events
     ]
+
+
+async def publish(js, events, *, rate: float | None = None) -> dict[str, float]:
+    """Publish every event (as `encode` gives them) to JetStream and wait for all the acks
+    (nats-py's publish_async: no task per message; at most 4,000 in flight); with `rate`,
+    paced."""
+    sent: dict[str, float] = {}
     started = time.perf_counter()
     acks = []
-    for k, (mid, subject, data, e) in enumerate(payloads):
+    for k, (mid, subject, data, event_id) in enumerate(events):
         if rate:
             delay = started + k / rate - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
         sent[mid] = time.perf_counter()
-        acks.append(await js.publish_async(subject, data, headers={"Nats-Msg-Id": str(e.event_id)}))
+        acks.append(await js.publish_async(subject, data, headers={"Nats-Msg-Id": event_id}))
     await asyncio.wait_for(asyncio.gather(*acks), timeout=120)
     return sent
 
@@ -443,6 +508,9 @@ def parse() -> argparse.Namespace:
         help="raw Triton runs: BATCHxCONCURRENCY,...",
     )
     parser.add_argument("--raw-texts", type=int, default=6144)
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="raw (best config) + pipeline rounds; median ratio"
+    )
     parser.add_argument("--latency-seconds", type=float, default=30.0)
     parser.add_argument("--profile", action="store_true", help="py-spy profile of the service")
     parser.add_argument("--keep", action="store_true")
