@@ -198,7 +198,9 @@ class BatchSubscription:
     stream: str
     subjects: Sequence[str]
     # Gets only events not applied before, in delivery order; events of several tenants may be
-    # mixed (each envelope names its tenant).
+    # mixed (each envelope names its tenant). A batch can be larger than the consumer's
+    # batch_size: nats-py's fetch also returns every message already queued for the
+    # subscription (late deliveries of an expired pull request).
     handler: BatchHandler
 
 

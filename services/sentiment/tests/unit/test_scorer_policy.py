@@ -78,3 +78,33 @@ async def test_consumer_gate_waits_for_ttl_and_a_ready_model():
     assert not gate.done()  # TTL passed but the model is not ready
     client.is_ready = True
     await asyncio.wait_for(gate, 2)
+
+
+class SizeCheckingClient(FakeClient):
+    """Happy for texts starting with "h", Frustrated otherwise; remembers each call's size."""
+
+    def __init__(self):
+        super().__init__()
+        self.sizes = []
+
+    async def infer(self, texts, deadline_s):
+        self.sizes.append(len(texts))
+        sentiment = [[0.9, 0.05, 0.05] if t.startswith("h") else [0.05, 0.05, 0.9] for t in texts]
+        return sentiment, [[0.1, 0.1, 0.0, 0.0]] * len(texts), "1"
+
+
+async def test_more_texts_than_one_model_call_takes_are_split_and_kept_in_order():
+    from sentiment.adapters.triton import MAX_BATCH
+    from sentiment.domain.scoring import Label
+    from sentiment.service_layer.handlers import score_texts
+
+    client = SizeCheckingClient()
+    texts = [("h" if i % 3 else "f") + str(i) for i in range(2 * MAX_BATCH + 88)]
+    with pytest.raises(ValueError):  # one call is limited to MAX_BATCH texts
+        await scorer(client).score(texts)
+    scored = await score_texts(scorer(client), texts)
+    assert sorted(client.sizes) == [88, MAX_BATCH, MAX_BATCH]
+    assert [s.label for s in scored.scores] == [
+        Label.HAPPY if i % 3 else Label.FRUSTRATED for i in range(len(texts))
+    ]
+    assert scored.model_version == "1"

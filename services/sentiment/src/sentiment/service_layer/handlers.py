@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -78,6 +79,19 @@ def is_customer_message(m: conversation_events.MessageReceived) -> bool:
     )
 
 
+async def score_texts(scorer: TextScorer, texts: Sequence[str]) -> Scored:
+    """Any number of texts, one model call per MAX_BATCH of them (run concurrently), scores in
+    input order. A JetStream fetch can hand over more messages than it asked for (nats-py
+    returns every message already queued for the subscription), so a batch of consumed
+    events may exceed the model's batch limit."""
+    if len(texts) <= MAX_BATCH:
+        return await scorer.score(texts)
+    parts = await asyncio.gather(
+        *(scorer.score(texts[i : i + MAX_BATCH]) for i in range(0, len(texts), MAX_BATCH))
+    )
+    return Scored([s for part in parts for s in part.scores], parts[0].model_version)
+
+
 @dataclass
 class _Pending:
     tenant_id: uuid.UUID
@@ -99,7 +113,7 @@ async def score_messages(
             pending.append(_Pending(uuid.UUID(envelope.tenant_id), message))
     if not pending:
         return 0
-    scored = await scorer.score([p.message.text[:MODEL_TEXT_CHARS] for p in pending])
+    scored = await score_texts(scorer, [p.message.text[:MODEL_TEXT_CHARS] for p in pending])
     repo = uow.sentiment
     rows = []
     for p, s in zip(pending, scored.scores, strict=True):
