@@ -3,7 +3,9 @@ Triton stopped mid-stream and restarted: every message is scored exactly once.""
 
 import asyncio
 import uuid
+from datetime import UTC, datetime, timedelta
 
+import grpc
 import nats
 import pytest
 import sqlalchemy as sa
@@ -14,7 +16,12 @@ from moodline.events.v1 import sentiment_pb2 as sentiment_events
 from moodline.sentiment.v1 import sentiment_pb2 as pb
 from moodline_kit import nats as kit_nats
 from moodline_kit.events import Event, to_envelope, unpack
-from sentiment.adapters.tables import kit, message_scores
+from sentiment.adapters.tables import (
+    conversation_sentiment,
+    customer_sentiment,
+    kit,
+    message_scores,
+)
 from sentiment.testing import TritonServer, migrate, running_sentiment_service
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -141,6 +148,98 @@ async def test_messages_are_scored_aggregated_and_published(sentiment_service, n
     finally:
         await sub.unsubscribe()
         await nc.close()
+
+
+async def test_a_late_reply_counts_against_the_conversation_and_the_customer(
+    sentiment_service, sentiment_database, nats_url, tenant
+):
+    """Response timing: a reply later than the channel's target is one more (negative)
+    observation of the conversation and the customer; a reply on time adds nothing."""
+    tenant_id = uuid.UUID(tenant[0][1])
+    customer, late_conv, quick_conv, outbound = (str(uuid.uuid4()) for _ in range(4))
+    t0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+    def sent(event, minutes, author=conversation_pb2.AUTHOR_CUSTOMER):
+        m = event.payload
+        m.sent_at.FromDatetime(t0 + timedelta(minutes=minutes))
+        m.channel = conversation_pb2.CHANNEL_SMS
+        if author != conversation_pb2.AUTHOR_CUSTOMER:
+            m.author, m.direction = author, conversation_pb2.DIRECTION_OUTBOUND
+        return event
+
+    events = [
+        sent(received(tenant_id, customer, late_conv, HAPPY), 0),
+        sent(received(tenant_id, customer, quick_conv, HAPPY), 0),
+        # SMS target 1 h: 5 h is very late; 5 minutes is on time.
+        sent(received(tenant_id, customer, late_conv, "Hi"), 300, conversation_pb2.AUTHOR_AGENT),
+        sent(received(tenant_id, customer, quick_conv, "Hi"), 5, conversation_pb2.AUTHOR_AI),
+        # The business wrote first and the customer never answered: a clock, no sentiment.
+        sent(received(tenant_id, customer, outbound, "Reminder"), 0, conversation_pb2.AUTHOR_AI),
+    ]
+    engine = create_async_engine(sentiment_database)
+    nc = await nats.connect(nats_url)
+    try:
+
+        async def rows():
+            async with engine.connect() as conn:
+                found = (
+                    await conn.execute(
+                        sa.select(conversation_sentiment).where(
+                            conversation_sentiment.c.tenant_id == tenant_id
+                        )
+                    )
+                ).all()
+            return {r.conversation_id: r for r in found}
+
+        # As in real life, the replies come after the customer's messages were applied (a
+        # burst may be applied out of order by the consumer loops; see domain/response.py).
+        await publish(nc.jetstream(), events[:2])
+
+        async def customer_applied():
+            r = await rows()
+            return len(r) == 2 and all(row.state.get("m") == 1 for row in r.values())
+
+        assert await until(customer_applied)
+        await publish(nc.jetstream(), events[2:])
+
+        async def settled():
+            r = await rows()
+            return (
+                len(r) == 3
+                and r[late_conv].last_reply_at is not None
+                and r[quick_conv].last_reply_at is not None
+                and r[late_conv].state.get("m") == 1
+                and r[quick_conv].state.get("m") == 1
+            )
+
+        assert await until(settled)
+        r = await rows()
+        assert r[late_conv].state["n"] == 2  # the message + the late reply
+        assert r[quick_conv].state["n"] == 1
+        assert r[late_conv].last_reply_at == t0 + timedelta(minutes=300)
+        assert r[late_conv].awaiting_reply_since is None
+        assert r[late_conv].score < r[quick_conv].score
+        c = await sentiment_service.stub.GetCustomerSentiment(
+            pb.GetCustomerSentimentRequest(customer_id=customer), metadata=tenant
+        )
+        assert c.message_count == 2  # a late reply is not a message
+        async with engine.connect() as conn:
+            state = await conn.scalar(
+                sa.select(customer_sentiment.c.state).where(
+                    customer_sentiment.c.tenant_id == tenant_id,
+                    customer_sentiment.c.customer_id == customer,
+                )
+            )
+        assert state["n"] == 3
+        assert r[outbound].last_reply_at == t0 and r[outbound].state["n"] == 0
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await sentiment_service.stub.GetConversationSentiment(
+                pb.GetConversationSentimentRequest(conversation_id=outbound), metadata=tenant
+            )
+        assert err.value.code() == grpc.StatusCode.NOT_FOUND
+    finally:
+        await nc.close()
+        await engine.dispose()
 
 
 async def test_triton_outage_mid_stream_every_message_scored_exactly_once(

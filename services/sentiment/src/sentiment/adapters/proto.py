@@ -6,10 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from google.protobuf import timestamp_pb2
+from moodline.conversation.v1 import conversation_pb2
 from moodline.sentiment.v1 import sentiment_pb2 as pb
 
 from sentiment.domain.aggregate import Trend
 from sentiment.domain.customer import CustomerSentiment, Shown, Source
+from sentiment.domain.response import Channel
 from sentiment.domain.scoring import Emotions, Label, Score
 
 LABELS = {
@@ -23,6 +25,13 @@ TRENDS = {
     Trend.IMPROVING: pb.SENTIMENT_TREND_IMPROVING,
     Trend.STABLE: pb.SENTIMENT_TREND_STABLE,
     Trend.DECLINING: pb.SENTIMENT_TREND_DECLINING,
+}
+CHANNELS = {
+    conversation_pb2.CHANNEL_PHONE: Channel.PHONE,
+    conversation_pb2.CHANNEL_SMS: Channel.SMS,
+    conversation_pb2.CHANNEL_WHATSAPP: Channel.WHATSAPP,
+    conversation_pb2.CHANNEL_EMAIL: Channel.EMAIL,
+    conversation_pb2.CHANNEL_WEBCHAT: Channel.WEBCHAT,
 }
 SOURCES = {Source.MODEL: pb.SENTIMENT_SOURCE_MODEL, Source.OVERRIDE: pb.SENTIMENT_SOURCE_OVERRIDE}
 

@@ -49,6 +49,9 @@ conversation_sentiment = sa.Table(
     sa.Column(
         "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
     ),
+    # Response timing (domain/response.py ReplyClock).
+    sa.Column("awaiting_reply_since", sa.DateTime(timezone=True)),
+    sa.Column("last_reply_at", sa.DateTime(timezone=True)),
 )
 
 customer_sentiment = sa.Table(

@@ -14,7 +14,9 @@ fewer than 3 observations. Label from the score: >= +0.25 Happy, <= -0.25 Frustr
 Neutral. Emotions are the fast average over messages only (signals carry no emotions).
 
 Outcome signals (conversation events): a CSAT rating c in 1..5 is p = (c - 3) / 2 with weight 2
-(a rating says more than one message); an escalation to a human is p = -0.5 with weight 1.
+(a rating says more than one message); an escalation to a human is p = -0.5 with weight 1; a
+late reply (response timing, see response.py) is p = -0.5 with weight 1, or p = -1.0 when very
+late.
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ TREND_MIN_OBSERVATIONS = 3
 CSAT_WEIGHT = 2.0
 ESCALATION_POLARITY = -0.5
 ESCALATION_WEIGHT = 1.0
+LATE_REPLY_POLARITY = -0.5
+VERY_LATE_REPLY_POLARITY = -1.0
+LATE_REPLY_WEIGHT = 1.0
 RECENT_LABELS = 5
 
 
@@ -64,6 +69,11 @@ class Observation:
     @classmethod
     def of_escalation(cls) -> Observation:
         return cls(ESCALATION_POLARITY, ESCALATION_WEIGHT)
+
+    @classmethod
+    def of_late_reply(cls, *, very_late: bool) -> Observation:
+        polarity = VERY_LATE_REPLY_POLARITY if very_late else LATE_REPLY_POLARITY
+        return cls(polarity, LATE_REPLY_WEIGHT)
 
 
 def label_of(score: float) -> Label:

@@ -22,6 +22,7 @@ from sentiment.adapters.triton import MAX_BATCH, Scored
 from sentiment.domain.aggregate import Aggregate, Observation
 from sentiment.domain.customer import CustomerSentiment
 from sentiment.domain.override import MAX_REASON, Override
+from sentiment.domain.response import Channel, ReplyClock, late_reply
 from sentiment.domain.scoring import Label
 from sentiment.service_layer.unit_of_work import SentimentUnitOfWork
 
@@ -92,27 +93,73 @@ async def score_texts(scorer: TextScorer, texts: Sequence[str]) -> Scored:
     return Scored([s for part in parts for s in part.scores], parts[0].model_version)
 
 
+def is_business_reply(m: conversation_events.MessageReceived) -> bool:
+    """A staff agent's or the AI's message to the customer (ends the customer's wait)."""
+    if m.author in (conversation_pb2.AUTHOR_AGENT, conversation_pb2.AUTHOR_AI):
+        return True
+    return (
+        m.author == conversation_pb2.AUTHOR_UNSPECIFIED
+        and m.direction == conversation_pb2.DIRECTION_OUTBOUND
+    )
+
+
 @dataclass
 class _Pending:
     tenant_id: uuid.UUID
     message: conversation_events.MessageReceived
 
 
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """A message that starts (customer) or ends (business reply) a wait for a reply."""
+
+    tenant_id: uuid.UUID
+    conversation_id: str
+    customer_id: str
+    at: datetime
+    reply: bool
+    channel: Channel | None
+
+
 async def score_messages(
     envelopes: Sequence[envelope_pb2.EventEnvelope], uow: SentimentUnitOfWork, scorer: TextScorer
 ) -> int:
     """Score new conversation.message.received events with one model call, store the scores,
-    fold them into conversation and customer sentiment, and emit the events, all in `uow`'s
-    transaction (the caller commits). Returns how many messages were scored."""
+    fold them (and late replies, see domain/response.py) into conversation and customer
+    sentiment, and emit the events, all in `uow`'s transaction (the caller commits). Returns
+    how many messages were scored."""
     pending = []
+    timings = []
     for envelope in envelopes:
         if envelope.type != MESSAGE_RECEIVED:
             continue
         message = unpack(envelope, conversation_events.MessageReceived)
-        if is_customer_message(message) and message.text.strip():
-            pending.append(_Pending(uuid.UUID(envelope.tenant_id), message))
-    if not pending:
+        tenant_id = uuid.UUID(envelope.tenant_id)
+        from_customer = is_customer_message(message)
+        if from_customer and message.text.strip():
+            pending.append(_Pending(tenant_id, message))
+        if message.HasField("sent_at") and (from_customer or is_business_reply(message)):
+            timings.append(
+                Timing(
+                    tenant_id,
+                    message.conversation_id,
+                    message.customer_id,
+                    message.sent_at.ToDatetime(tzinfo=UTC),
+                    not from_customer,
+                    proto.CHANNELS.get(message.channel),
+                )
+            )
+    if not pending and not timings:
         return 0
+    observations = await _score(pending, uow, scorer) if pending else []
+    await _fold(uow, observations, timings=timings)
+    return len(pending)
+
+
+async def _score(
+    pending: Sequence[_Pending], uow: SentimentUnitOfWork, scorer: TextScorer
+) -> list[tuple[uuid.UUID, str, str, Observation]]:
+    """Score, store the scores, emit message.scored; the observations to fold."""
     scored = await score_texts(scorer, [p.message.text[:MODEL_TEXT_CHARS] for p in pending])
     repo = uow.sentiment
     rows = []
@@ -153,38 +200,70 @@ async def score_messages(
             )
         )
     await repo.add_scores(rows)
-    observations = [
+    return [
         (p.tenant_id, p.message.conversation_id, p.message.customer_id, Observation.of_message(s))
         for p, s in zip(pending, scored.scores, strict=True)
     ]
-    await _fold(uow, observations)
-    return len(pending)
+
+
+def _run_clocks(
+    conversations: dict[tuple[uuid.UUID, str], Any], timings: Sequence[Timing]
+) -> tuple[dict[tuple[uuid.UUID, str], ReplyClock], list[tuple[uuid.UUID, str, str, Observation]]]:
+    """The reply clocks of the conversations the timings touch, after them (in order of
+    sending), and the late-reply observations they produced."""
+    clocks: dict[tuple[uuid.UUID, str], ReplyClock] = {}
+    late = []
+    for t in sorted(timings, key=lambda t: t.at):
+        key = (t.tenant_id, t.conversation_id)
+        row = conversations[key]
+        clock = clocks.get(key) or ReplyClock(row.awaiting_reply_since, row.last_reply_at)
+        if not t.reply:
+            clocks[key] = clock.customer_wrote(t.at)
+            continue
+        clocks[key], waited = clock.business_replied(t.at)
+        observation = late_reply(waited, t.channel) if waited is not None else None
+        if observation is not None:
+            late.append((t.tenant_id, t.conversation_id, row.customer_id, observation))
+    return clocks, late
 
 
 async def _fold(
     uow: SentimentUnitOfWork,
     observations: Sequence[tuple[uuid.UUID, str, str, Observation]],
     conversation_flags: dict[tuple[uuid.UUID, str], dict[str, bool]] | None = None,
+    *,
+    timings: Sequence[Timing] = (),
 ) -> None:
     """Add observations (tenant, conversation, customer, observation), in order, to their
-    conversation and customer aggregates; emit the change events."""
+    conversation and customer aggregates, then the late replies `timings` reveal; emit the
+    change events."""
     repo = uow.sentiment
-    conversations = await repo.lock_conversations({(t, cv): cu for t, cv, cu, _ in observations})
+    keys = {(t, cv): cu for t, cv, cu, _ in observations}
+    for t in timings:
+        keys.setdefault((t.tenant_id, t.conversation_id), t.customer_id)
+    conversations = await repo.lock_conversations(keys)
+    clocks, late = _run_clocks(conversations, timings) if timings else ({}, [])
+    observations = [*observations, *late]
     conv_state: dict[tuple[uuid.UUID, str], Aggregate] = {
         k: Aggregate.from_state(r.state) for k, r in conversations.items()
     }
     before = dict(conv_state)
-    customers = await repo.lock_customers((t, cu) for t, _, cu, _ in observations)
+    customers = (
+        await repo.lock_customers((t, cu) for t, _, cu, _ in observations) if observations else {}
+    )
     cust_state = {k: c for k, (c, _) in customers.items()}
     for tenant_id, conversation_id, customer_id, o in observations:
         conv_state[(tenant_id, conversation_id)] = conv_state[(tenant_id, conversation_id)].observe(
             o
         )
         cust_state[(tenant_id, customer_id)] = cust_state[(tenant_id, customer_id)].observe(o)
+    observed = {(t, cv) for t, cv, _, _ in observations}
     conv_rows = []
     for key, agg in conv_state.items():
         old = before[key]
-        customer_id = conversations[key].customer_id
+        found = conversations[key]
+        customer_id = found.customer_id
+        clock = clocks.get(key) or ReplyClock(found.awaiting_reply_since, found.last_reply_at)
         row = {
             "tenant_id": key[0],
             "conversation_id": key[1],
@@ -193,13 +272,17 @@ async def _fold(
             "label": agg.label.value,
             "score": agg.score,
             "trend": agg.trend.value,
-            "csat_counted": conversations[key].csat_counted,
-            "escalation_counted": conversations[key].escalation_counted,
+            "csat_counted": found.csat_counted,
+            "escalation_counted": found.escalation_counted,
             "updated_at": datetime.now(UTC),
+            "awaiting_reply_since": clock.awaiting_since,
+            "last_reply_at": clock.last_reply_at,
         }
         row.update((conversation_flags or {}).get(key, {}))
         conv_rows.append(row)
-        if agg.label != old.label or agg.trend != old.trend or not old.observations:
+        if key in observed and (
+            agg.label != old.label or agg.trend != old.trend or not old.observations
+        ):
             uow.emit(
                 Event(
                     CONVERSATION_CHANGED,
@@ -214,7 +297,8 @@ async def _fold(
                 )
             )
     await repo.save_conversations(conv_rows)
-    await _save_customers(uow, cust_state)
+    if cust_state:
+        await _save_customers(uow, cust_state)
 
 
 async def _save_customers(
@@ -366,9 +450,9 @@ async def get_conversation(
 ) -> pb.ConversationSentiment:
     async with uow() as u:
         row: Any = await u.sentiment.get_conversation(tenant_id, conversation_id)
-    if row is None:
+    agg = Aggregate.from_state(row.state) if row is not None else Aggregate()
+    if not agg.observations:  # no row, or only the reply clock of business messages
         raise NotFound(f"conversation {conversation_id} has no sentiment")
-    agg = Aggregate.from_state(row.state)
     return pb.ConversationSentiment(
         conversation_id=conversation_id,
         customer_id=row.customer_id,

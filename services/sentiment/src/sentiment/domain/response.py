@@ -1,0 +1,78 @@
+"""Response timing, a conversation outcome signal: how long the customer waited for a reply.
+
+A customer message starts a wait, unless one is already running. The business's next reply
+(a staff agent's or the AI's message) ends it. If the reply came later than the channel's
+response target, the customer had a worse experience, and that counts as one more observation
+in the conversation and customer aggregates (see aggregate.py):
+
+- late (waited more than the target): polarity -0.5, weight 1, the same as an escalation;
+- very late (more than 4x the target): polarity -1.0, weight 1, as much as one frustrated
+  message.
+
+A reply on time adds nothing: customers expect speed and do not praise it. Phone calls are
+answered live, so their transcript lines have no target.
+
+Events can be applied out of order, because several consumer loops share the stream. The clock
+keeps the last reply it applied. A customer message sent before that reply is taken as already
+answered, so a wait is never counted twice. At worst a late reply applied before the message it
+answered is missed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sentiment.domain.aggregate import Observation
+
+
+class Channel(StrEnum):
+    PHONE = "phone"
+    SMS = "sms"
+    WHATSAPP = "whatsapp"
+    EMAIL = "email"
+    WEBCHAT = "webchat"
+
+
+# How soon a customer expects a reply, per channel (None: answered live).
+RESPONSE_TARGETS: dict[Channel, timedelta | None] = {
+    Channel.PHONE: None,
+    Channel.SMS: timedelta(hours=1),
+    Channel.WHATSAPP: timedelta(hours=1),
+    Channel.EMAIL: timedelta(hours=24),
+    Channel.WEBCHAT: timedelta(minutes=10),
+}
+VERY_LATE_FACTOR = 4
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyClock:
+    # When the customer's oldest unanswered message was sent (None: nothing awaits a reply).
+    awaiting_since: datetime | None = None
+    # The latest reply applied so far.
+    last_reply_at: datetime | None = None
+
+    def customer_wrote(self, at: datetime) -> ReplyClock:
+        if self.last_reply_at is not None and at <= self.last_reply_at:
+            return self  # sent before a reply already applied: answered
+        if self.awaiting_since is not None and self.awaiting_since <= at:
+            return self  # a wait is already running since an earlier message
+        return ReplyClock(at, self.last_reply_at)
+
+    def business_replied(self, at: datetime) -> tuple[ReplyClock, timedelta | None]:
+        """The clock after a reply sent at `at`, and how long the customer waited for it
+        (None when the reply ended no wait)."""
+        last = at if self.last_reply_at is None else max(self.last_reply_at, at)
+        if self.awaiting_since is None or at < self.awaiting_since:
+            return ReplyClock(self.awaiting_since, last), None
+        return ReplyClock(None, last), at - self.awaiting_since
+
+
+def late_reply(waited: timedelta, channel: Channel | None) -> Observation | None:
+    """The observation a reply after `waited` adds, or None when it was on time (or the
+    channel has no target)."""
+    target = RESPONSE_TARGETS.get(channel) if channel is not None else None
+    if target is None or waited <= target:
+        return None
+    return Observation.of_late_reply(very_late=waited > VERY_LATE_FACTOR * target)
