@@ -42,6 +42,7 @@ from pathlib import Path
 import nats
 import numpy as np
 import sqlalchemy as sa
+from google.protobuf import timestamp_pb2
 from moodline.conversation.v1 import conversation_pb2
 from moodline.events.v1 import conversation_pb2 as conversation_events
 from moodline.events.v1 import envelope_pb2
@@ -92,7 +93,11 @@ def tree(pid: int) -> list[int]:
 
 
 def event(tenant: uuid.UUID, i: int) -> Event:
+    """A customer's SMS, sent now (as the conversation service publishes it: with `sent_at`,
+    which also runs the conversation's reply clock)."""
     customer = f"cust-{i % 200}"
+    sent_at = timestamp_pb2.Timestamp()
+    sent_at.GetCurrentTime()
     return Event(
         "conversation.message.received",
         tenant,
@@ -103,7 +108,9 @@ def event(tenant: uuid.UUID, i: int) -> Event:
             customer_id=customer,
             author=conversation_pb2.AUTHOR_CUSTOMER,
             direction=conversation_pb2.DIRECTION_INBOUND,
+            channel=conversation_pb2.CHANNEL_SMS,
             text=f"{TEXTS[i % len(TEXTS)]} (ref {i})",
+            sent_at=sent_at,
         ),
     )
 
