@@ -74,3 +74,6 @@ bench-customers: install ## benchmark: customer lists/search/stats at 1M custome
 
 bench-sentiment: install ## benchmark: raw Triton vs sentiment pipeline msgs/s, p99 at half load, CPU/msg per hop
 	nice $(PY) bench/sentiment/bench_sentiment.py --profile
+
+bench-outbox: install ## benchmark: JetStream publishing per event, js.publish gathered vs the kit's batch publisher
+	nice $(PY) bench/outbox/bench_publish.py
