@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -94,8 +95,16 @@ async def _readiness_loop(servicer: health.aio.HealthServicer, app: GrpcApp) -> 
         await asyncio.sleep(app.readiness_interval)
 
 
-async def run(app: GrpcApp, *, stop: asyncio.Event | None = None) -> None:
-    """Serve until SIGTERM/SIGINT (or `stop` is set), then shut down gracefully."""
+async def run(
+    app: GrpcApp, *, stop: asyncio.Event | None = None, freeze_heap: bool = False
+) -> None:
+    """Serve until SIGTERM/SIGINT (or `stop` is set), then shut down gracefully.
+
+    `freeze_heap` (a service process, not in-process test servers): what start-up built
+    (modules, table metadata, clients, the server) lives as long as the process, so it is
+    moved out of the garbage collector's generations (`gc.freeze`) and full collections stop
+    walking it again and again. Measured on the sentiment service under load: the collector
+    took 12% of its CPU, ~70% of that in full collections; frozen, 6%."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -103,6 +112,9 @@ async def run(app: GrpcApp, *, stop: asyncio.Event | None = None) -> None:
             loop.add_signal_handler(sig, stop.set)
     serve_metrics(app.metrics_port)
     server, health_servicer, port = build_server(app)
+    if freeze_heap:
+        gc.collect()
+        gc.freeze()
     await health_servicer.set(LIVENESS_SERVICE, health_pb2.HealthCheckResponse.SERVING)
     await _set_all(health_servicer, app, health_pb2.HealthCheckResponse.NOT_SERVING)
     await server.start()

@@ -17,7 +17,7 @@ MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations"
 
 async def _serve(settings: CustomerSettings) -> None:
     container = await bootstrap.build(settings)
-    await server.run(bootstrap.grpc_app(container))
+    await server.run(bootstrap.grpc_app(container), freeze_heap=True)
 
 
 def main(argv: list[str] | None = None) -> None:
