@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator, MutableMapping
 from contextlib import asynccontextmanager
 from typing import Any
@@ -31,7 +32,11 @@ def _untraced(scope: MutableMapping[str, Any]) -> bool:
     return scope.get("path") in _UNTRACED
 
 
-def create_app(settings: GatewaySettings) -> FastAPI:
+def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastAPI:
+    """`freeze_heap` (the `serve` process, not in-process tests): once the lifespan has built
+    the engines and channels, what start-up built is moved out of the garbage collector
+    (`gc.freeze`), as the gRPC services do (moodline_kit.grpc.server.run)."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
@@ -57,6 +62,9 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             )
             app.state.sentiment = sentiment_pb2_grpc.SentimentServiceStub(sentiment_channel)
             app.state.health_stubs["sentiment"] = health_pb2_grpc.HealthStub(sentiment_channel)
+        if freeze_heap:
+            gc.collect()
+            gc.freeze()
         yield
         await channel.close()
         await conversation_channel.close()

@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> None:
         configure_tracing(settings)
         serve_metrics(settings.metrics_port)
         uvicorn.run(
-            create_app(settings),
+            create_app(settings, freeze_heap=True),
             host=settings.http_host,
             port=settings.http_port,
             log_config=None,
