@@ -252,6 +252,7 @@ async def main(args: argparse.Namespace) -> dict:
     }
     service = None
     engine = create_async_engine(server_url)
+    bench_db = create_async_engine(url)  # the bench database: scores checked after each burst
     try:
         # --- raw Triton ----------------------------------------------------------------------
         raw_procs = Procs(None, triton._proc.pid, nats_server._proc.pid, engine, db)
@@ -381,7 +382,7 @@ async def main(args: argparse.Namespace) -> dict:
                 await asyncio.sleep(0.05)
             done = time.perf_counter()
             after = await procs.snapshot()
-            async with create_async_engine(url).connect() as conn:
+            async with bench_db.connect() as conn:
                 scored = await conn.scalar(
                     sa.text("SELECT count(*) FROM message_scores WHERE message_id = ANY(:ids)"),
                     {"ids": ids},
@@ -455,7 +456,7 @@ async def main(args: argparse.Namespace) -> dict:
             "cpu_ms_per_msg": per_message(before, after, count),
         }
         print("latency", report["half_load_latency"], flush=True)
-        async with create_async_engine(url).connect() as conn:
+        async with bench_db.connect() as conn:
             stored = await conn.scalar(sa.text("SELECT count(*) FROM message_scores"))
         report["stored_scores"] = stored
         await nc.close()
@@ -466,6 +467,7 @@ async def main(args: argparse.Namespace) -> dict:
         triton.stop()
         nats_server.stop()
         await engine.dispose()
+        await bench_db.dispose()
         if not args.keep:
             await drop_database(server_url, db)
             shutil.rmtree(root, ignore_errors=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator, MutableMapping
 from contextlib import asynccontextmanager
 from typing import Any
@@ -15,6 +14,7 @@ from moodline.customer.v1 import customer_pb2_grpc
 from moodline.sentiment.v1 import sentiment_pb2_grpc
 from moodline_kit.db import create_engine
 from moodline_kit.grpc.client import create_channel
+from moodline_kit.heap import freeze_startup_heap
 
 from gateway import problems
 from gateway.auth import ApiKeyStore
@@ -34,8 +34,8 @@ def _untraced(scope: MutableMapping[str, Any]) -> bool:
 
 def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastAPI:
     """`freeze_heap` (the `serve` process, not in-process tests): once the lifespan has built
-    the engines and channels, what start-up built is moved out of the garbage collector
-    (`gc.freeze`), as the gRPC services do (moodline_kit.grpc.server.run)."""
+    the engines and channels, `moodline_kit.heap.freeze_startup_heap()`, as the gRPC services
+    do."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -63,8 +63,7 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
             app.state.sentiment = sentiment_pb2_grpc.SentimentServiceStub(sentiment_channel)
             app.state.health_stubs["sentiment"] = health_pb2_grpc.HealthStub(sentiment_channel)
         if freeze_heap:
-            gc.collect()
-            gc.freeze()
+            freeze_startup_heap()
         yield
         await channel.close()
         await conversation_channel.close()

@@ -206,6 +206,10 @@ async def _score(
     ]
 
 
+def _stored_clock(row: Any) -> ReplyClock:
+    return ReplyClock(row.awaiting_reply_since, row.last_reply_at)
+
+
 def _run_clocks(
     conversations: dict[tuple[uuid.UUID, str], Any], timings: Sequence[Timing]
 ) -> tuple[dict[tuple[uuid.UUID, str], ReplyClock], list[tuple[uuid.UUID, str, str, Observation]]]:
@@ -216,7 +220,7 @@ def _run_clocks(
     for t in sorted(timings, key=lambda t: t.at):
         key = (t.tenant_id, t.conversation_id)
         row = conversations[key]
-        clock = clocks.get(key) or ReplyClock(row.awaiting_reply_since, row.last_reply_at)
+        clock = clocks.get(key) or _stored_clock(row)
         if not t.reply:
             clocks[key] = clock.customer_wrote(t.at)
             continue
@@ -263,7 +267,7 @@ async def _fold(
         old = before[key]
         found = conversations[key]
         customer_id = found.customer_id
-        clock = clocks.get(key) or ReplyClock(found.awaiting_reply_since, found.last_reply_at)
+        clock = clocks.get(key) or _stored_clock(found)
         row = {
             "tenant_id": key[0],
             "conversation_id": key[1],
