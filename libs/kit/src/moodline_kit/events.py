@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -25,7 +26,11 @@ class Event:
     occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
-def to_envelope(event: Event, *, source: str) -> envelope_pb2.EventEnvelope:
+def to_envelope(
+    event: Event, *, source: str, trace_context: Mapping[str, str] | None = None
+) -> envelope_pb2.EventEnvelope:
+    """`trace_context`: the current span's (injected here) unless given, so that a caller
+    enveloping many events under one span injects it once."""
     payload = any_pb2.Any()
     payload.Pack(event.payload)
     occurred = timestamp_pb2.Timestamp()
@@ -35,7 +40,7 @@ def to_envelope(event: Event, *, source: str) -> envelope_pb2.EventEnvelope:
         type=event.subject,
         tenant_id=str(event.tenant_id),
         occurred_at=occurred,
-        trace_context=inject_context(),
+        trace_context=inject_context() if trace_context is None else trace_context,
         payload=payload,
         source=source,
         aggregate_id=event.aggregate_id,

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from moodline_kit.db import KitTables, json_dumps
 from moodline_kit.events import Event, to_envelope
+from moodline_kit.telemetry import inject_context
 
 
 @functools.cache
@@ -75,13 +76,17 @@ class UnitOfWork:
                 "envelope": [],
                 "headers": [],
             }
+            # Every event of the commit is emitted under the same span: its trace context is
+            # injected (and rendered as headers) once, not once per event.
+            trace_context = inject_context()
+            headers = json_dumps(trace_context)
             for event in self._events:
-                envelope = to_envelope(event, source=self._source)
+                envelope = to_envelope(event, source=self._source, trace_context=trace_context)
                 rows["event_id"].append(event.event_id)
                 rows["subject"].append(event.subject)
                 rows["tenant_id"].append(event.tenant_id)
                 rows["envelope"].append(envelope.SerializeToString())
-                rows["headers"].append(json_dumps(dict(envelope.trace_context)))
+                rows["headers"].append(headers)
             # One array per column, unnested server-side: one fixed statement whatever the
             # number of events. A multi-row .values(rows) was compiled anew for every batch
             # size (~45% of a batch consumer's CPU); executemany still processed every row's

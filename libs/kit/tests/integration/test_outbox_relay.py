@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from moodline.customer.v1 import customer_pb2
 from moodline.events.v1 import customer_pb2 as customer_events
+from moodline.events.v1 import envelope_pb2
 from moodline_kit import nats as kit_nats
 from moodline_kit.db import kit_tables, new_metadata, session_factory
 from moodline_kit.events import Event
@@ -18,6 +19,7 @@ from moodline_kit.outbox import OutboxRelay
 from moodline_kit.uow import UnitOfWork
 from nats.errors import NoRespondersError
 from nats.js.errors import BadRequestError
+from opentelemetry.sdk.trace import TracerProvider
 from sqlalchemy.ext.asyncio import create_async_engine
 
 pytestmark = pytest.mark.integration
@@ -142,3 +144,46 @@ async def test_concurrent_batches_are_told_apart(stream):
     ]
     await asyncio.gather(*(publisher.publish(b) for b in batches))
     assert len(await _stored(js, service.upper())) == 200
+
+
+async def test_events_carry_the_trace_context_of_the_span_that_committed_them(
+    database_factory, stream
+):
+    """A commit injects its span's context once for all its events: envelope and NATS headers."""
+    nc, js, service = stream
+    url = await database_factory("relaytrace")
+    engine = create_async_engine(url)
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    tracer = TracerProvider().get_tracer("test")
+    tenant = uuid.uuid4()
+    try:
+        trace_ids = []
+        for batch in range(2):
+            with tracer.start_as_current_span(f"work{batch}") as span:
+                trace_ids.append(format(span.get_span_context().trace_id, "032x"))
+                async with UnitOfWork(session_factory(engine), kit, source="test") as uow:
+                    for i in range(3):
+                        uow.emit(
+                            Event(
+                                f"{service}.customer.created",
+                                tenant,
+                                f"c{batch}-{i}",
+                                customer_events.CustomerCreated(),
+                            )
+                        )
+                    await uow.commit()
+        relay = OutboxRelay(engine, kit, nc, publish_timeout=5)
+        assert await relay.publish_pending() == 6
+        info = await js.stream_info(service.upper())
+        stored = [
+            await js.get_msg(service.upper(), seq)
+            for seq in range(info.state.first_seq, info.state.last_seq + 1)
+        ]
+        for n, msg in enumerate(stored):
+            trace_id = trace_ids[n // 3]
+            envelope = envelope_pb2.EventEnvelope.FromString(msg.data)
+            assert trace_id in envelope.trace_context["traceparent"]
+            assert trace_id in msg.headers["traceparent"]
+    finally:
+        await engine.dispose()
