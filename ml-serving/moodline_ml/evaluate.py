@@ -16,7 +16,7 @@ import numpy as np
 import onnxruntime as ort
 from tokenizers import Tokenizer
 
-from .data import SENTIMENTS, load_customer, load_goemotions, split_customer_train
+from .data import DATA_DIR, SENTIMENTS, load_customer, load_goemotions, split_customer_train
 from .metrics import emotion_report, sentiment_report
 
 MAX_LEN = 64
@@ -95,6 +95,8 @@ def main(argv=None):
         "customer_holdout": split_customer_train()[1],
         "customer_eval": load_customer("customer_eval"),
     }
+    if (DATA_DIR / "customer_eval2.tsv").exists():  # second held-out set (session 6), report only
+        sets["customer_eval2"] = load_customer("customer_eval2")
     report, preds = {}, {}
     for spec in a.model:
         name, path = spec.split("=", 1)
@@ -135,19 +137,22 @@ def main(argv=None):
             }
         report[name][f"agreement_vs_{ref}"] = agg
         print(f"{name} vs {ref}: { {k: round(v['label_agreement'], 4) for k, v in agg.items()} }")
-    # misclassified customer eval examples of the first variant, for the model card's known limits
+    # misclassified held-out customer examples of the first variant, for the model card's limits
     first = next(iter(preds))
-    S, _ = preds[first]["customer_eval"]
-    report["errors_customer_eval"] = [
-        {
-            "text": r.text,
-            "gold": SENTIMENTS[r.sentiment],
-            "pred": SENTIMENTS[int(S[i].argmax())],
-            "p": round(float(S[i].max()), 3),
-        }
-        for i, r in enumerate(sets["customer_eval"])
-        if int(S[i].argmax()) != r.sentiment
-    ]
+    for sname in ("customer_eval", "customer_eval2"):
+        if sname not in sets:
+            continue
+        S, _ = preds[first][sname]
+        report[f"errors_{sname}"] = [
+            {
+                "text": r.text,
+                "gold": SENTIMENTS[r.sentiment],
+                "pred": SENTIMENTS[int(S[i].argmax())],
+                "p": round(float(S[i].max()), 3),
+            }
+            for i, r in enumerate(sets[sname])
+            if int(S[i].argmax()) != r.sentiment
+        ]
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     Path(a.out).write_text(json.dumps(report, indent=1))
     print(f"wrote {a.out}")
