@@ -16,18 +16,19 @@ def main():
     rep = json.load(open(sys.argv[1]))
     variants = [k for k in rep if isinstance(rep[k], dict) and "customer_eval" in rep[k]]
     print("### Sentiment (3-class) macro-F1\n")
-    print(
-        "| variant | size MB | GoEmotions dev | customer holdout (train split) | customer eval (held out) |"
-    )
-    print("|---|---|---|---|---|")
+    sets = ["goemotions_dev", "customer_holdout", "customer_eval"]
+    heads = ["GoEmotions dev", "customer holdout (train split)", "customer eval (held out)"]
+    if "customer_eval2" in rep[variants[0]]:
+        sets.append("customer_eval2")
+        heads.append("customer eval2 (held out)")
+    print("| variant | size MB | " + " | ".join(heads) + " |")
+    print("|---|---|" + "---|" * len(heads))
     for v in variants:
         r = rep[v]
-        print(
-            f"| {v} | {r['size_mb']} | {r['goemotions_dev']['sentiment']['macro_f1']:.4f} | "
-            f"{r['customer_holdout']['sentiment']['macro_f1']:.4f} | {r['customer_eval']['sentiment']['macro_f1']:.4f} |"
-        )
+        f1s = " | ".join(f"{r[s]['sentiment']['macro_f1']:.4f}" for s in sets)
+        print(f"| {v} | {r['size_mb']} | {f1s} |")
     for v in variants:
-        for s in ("goemotions_dev", "customer_eval"):
+        for s in [s for s in sets if s != "customer_holdout"]:
             r = rep[v][s]["sentiment"]
             print(
                 f"\n### {v} — {s}: per class (accuracy {r['accuracy']:.4f}, ECE {r['ece']:.4f})\n"
@@ -71,11 +72,14 @@ def main():
             print(
                 f"| {v} | {t['batch']} | {t['seq_len']} | {t['msgs_per_s']} | {t['ms_per_batch']} |"
             )
-    errs = rep.get("errors_customer_eval", [])
-    print(f"\n### Misclassified customer-eval messages ({variants[0]}, {len(errs)})\n")
-    print("| text | gold | predicted (p) |\n|---|---|---|")
-    for e in errs:
-        print(f"| {e['text'].replace('|', '/')} | {e['gold']} | {e['pred']} ({e['p']}) |")
+    for s in ("customer_eval", "customer_eval2"):
+        if f"errors_{s}" not in rep:
+            continue
+        errs = rep[f"errors_{s}"]
+        print(f"\n### Misclassified {s} messages ({variants[0]}, {len(errs)})\n")
+        print("| text | gold | predicted (p) |\n|---|---|---|")
+        for e in errs:
+            print(f"| {e['text'].replace('|', '/')} | {e['gold']} | {e['pred']} ({e['p']}) |")
 
 
 if __name__ == "__main__":
