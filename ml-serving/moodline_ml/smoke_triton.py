@@ -133,26 +133,29 @@ def main(argv=None):
     from sklearn.metrics import f1_score
 
     report = {}
-    texts, y, ye = load_tsv("customer_eval.tsv")
-    t0 = time.perf_counter()
-    S, E = infer_all(a.url, texts)
-    dt = time.perf_counter() - t0
-    pred = S.argmax(1)
-    report["customer_eval"] = {
-        "macro_f1": float(f1_score(y, pred, average="macro")),
-        "per_class_f1": dict(
-            zip(
-                SENTIMENTS,
-                map(float, f1_score(y, pred, average=None, labels=[0, 1, 2])),
-                strict=True,
-            )
-        ),
-        "emotion_f1": {
-            n: float(f1_score(ye[:, i], E[:, i] >= 0.5, zero_division=0))
-            for i, n in enumerate(EMOTIONS)
-        },
-        "msgs_per_s": round(len(texts) / dt, 1),
-    }
+    for name in ("customer_eval", "customer_eval2"):
+        if not (DATA / f"{name}.tsv").exists():
+            continue
+        texts, y, ye = load_tsv(f"{name}.tsv")
+        t0 = time.perf_counter()
+        S, E = infer_all(a.url, texts)
+        dt = time.perf_counter() - t0
+        pred = S.argmax(1)
+        report[name] = {
+            "macro_f1": float(f1_score(y, pred, average="macro")),
+            "per_class_f1": dict(
+                zip(
+                    SENTIMENTS,
+                    map(float, f1_score(y, pred, average=None, labels=[0, 1, 2])),
+                    strict=True,
+                )
+            ),
+            "emotion_f1": {
+                n: float(f1_score(ye[:, i], E[:, i] >= 0.5, zero_division=0))
+                for i, n in enumerate(EMOTIONS)
+            },
+            "msgs_per_s": round(len(texts) / dt, 1),
+        }
     gt, gy = load_goemo_dev(a.goemotions)
     t0 = time.perf_counter()
     GS, _ = infer_all(a.url, gt)
