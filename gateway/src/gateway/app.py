@@ -88,6 +88,7 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
     app.include_router(customers.router)
     app.include_router(conversations.router)
     app.include_router(sentiment.router)
+    app.include_router(sentiment.settings_router)
     app.include_router(customer_settings.router)
 
     @app.get("/", include_in_schema=False)

@@ -128,3 +128,43 @@ async def test_without_a_sentiment_service_the_routes_answer_503(gateway):
     r = await gateway.client.post(ANALYZE, json={"texts": ["hi"]}, headers=t.headers)
     assert r.status_code == 503
     assert r.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_reply_targets_are_tenant_settings(sentiment_gateway):
+    t = await sentiment_gateway.tenant()
+    client = sentiment_gateway.client
+    url = "/api/v1/settings/sentiment"
+    defaults = {"email": 1440, "phone": None, "sms": 60, "webchat": 10, "whatsapp": 60}
+    r = await client.get(url, headers=t.headers)
+    assert r.status_code == 200 and r.json() == {"reply_target_minutes": defaults}
+    r = await client.patch(
+        url,
+        json={"reply_target_minutes": {"sms": 240, "phone": 15, "webchat": None}},
+        headers=t.headers,
+    )
+    assert r.status_code == 200, r.text
+    changed = {**defaults, "sms": 240, "phone": 15, "webchat": None}
+    assert r.json() == {"reply_target_minutes": changed}
+    for body, fields in (
+        ({"reply_target_minutes": {"fax": 5, "email": 30}}, ["reply_target_minutes.fax"]),
+        ({"reply_target_minutes": {"sms": 0}}, ["reply_target_minutes.sms"]),
+        ({"reply_target_minutes": {"sms": 43_201}}, ["reply_target_minutes.sms"]),
+        ({"reply_target_minutes": {"sms": "60"}}, ["reply_target_minutes.sms"]),
+        ({"reply_target_minutes": {}, "colour": "red"}, ["colour"]),
+    ):
+        bad = await client.patch(url, json=body, headers=t.headers)
+        assert bad.status_code == 422, (body, bad.text)
+        assert bad.headers["content-type"].startswith("application/problem+json")
+        assert [e["field"] for e in bad.json()["errors"]] == fields
+    # Nothing of the refused changes was written; another tenant keeps the defaults.
+    assert (await client.get(url, headers=t.headers)).json()["reply_target_minutes"] == changed
+    other = await sentiment_gateway.tenant()
+    assert (await client.get(url, headers=other.headers)).json()["reply_target_minutes"] == (
+        defaults
+    )
+    viewer = await sentiment_gateway.tenant(role=Role.VIEWER)
+    assert (await client.get(url, headers=viewer.headers)).status_code == 200
+    forbidden = await client.patch(
+        url, json={"reply_target_minutes": {"sms": 5}}, headers=viewer.headers
+    )
+    assert forbidden.status_code == 403

@@ -198,3 +198,56 @@ async def message_sentiment(
         "confidence": m.confidence,
         "model_version": m.model_version,
     }
+
+
+# --- /api/v1/settings/sentiment ----------------------------------------------------------------
+settings_router = APIRouter(prefix="/api/v1/settings", tags=["sentiment settings"])
+
+# 30 days; the sentiment service checks channels and ranges, this bound only keeps values in
+# the int32 of the gRPC message.
+MAX_TARGET_MINUTES = 43_200
+
+
+class SentimentSettingsOut(BaseModel):
+    reply_target_minutes: dict[str, int | None] = Field(
+        description="per channel (phone, sms, whatsapp, email, webchat): minutes within which "
+        "customers expect a reply; null = no target. A later reply counts against the "
+        "conversation's and the customer's sentiment (late; over 4x the target: very late)."
+    )
+
+
+class SentimentSettingsIn(BaseModel):
+    model_config = {"extra": "forbid"}
+    reply_target_minutes: dict[
+        str, Annotated[int, Field(ge=1, le=MAX_TARGET_MINUTES, strict=True)] | None
+    ] = Field(description="channels to change (the others keep theirs); null = no target")
+
+
+def _settings_out(s: pb.SentimentSettings) -> dict:
+    return {
+        "reply_target_minutes": {
+            channel: minutes or None for channel, minutes in sorted(s.reply_target_minutes.items())
+        }
+    }
+
+
+@settings_router.get("/sentiment", response_model=SentimentSettingsOut, responses=ERRORS)
+async def get_sentiment_settings(stub: Stub, who: Principal = Depends(principal)) -> dict:
+    """The tenant's reply targets per channel (the defaults until changed)."""
+    return _settings_out(
+        await stub.GetSentimentSettings(pb.GetSentimentSettingsRequest(), metadata=metadata(who))
+    )
+
+
+@settings_router.patch("/sentiment", response_model=SentimentSettingsOut, responses=ERRORS)
+async def update_sentiment_settings(
+    body: SentimentSettingsIn, stub: Stub, who: Principal = Depends(writer)
+) -> dict:
+    """Change the reply targets of the channels named; a bad channel or value changes nothing."""
+    changes = {k: v or 0 for k, v in body.reply_target_minutes.items()}
+    return _settings_out(
+        await stub.UpdateSentimentSettings(
+            pb.UpdateSentimentSettingsRequest(reply_target_minutes=changes),
+            metadata=metadata(who),
+        )
+    )

@@ -16,6 +16,7 @@ from moodline.events.v1 import sentiment_pb2 as sentiment_events
 from moodline.sentiment.v1 import sentiment_pb2 as pb
 from moodline_kit import nats as kit_nats
 from moodline_kit.events import Event, to_envelope, unpack
+from moodline_kit.grpc.status import field_violations
 from sentiment.adapters.tables import (
     conversation_sentiment,
     customer_sentiment,
@@ -237,6 +238,93 @@ async def test_a_late_reply_counts_against_the_conversation_and_the_customer(
                 pb.GetConversationSentimentRequest(conversation_id=outbound), metadata=tenant
             )
         assert err.value.code() == grpc.StatusCode.NOT_FOUND
+    finally:
+        await nc.close()
+        await engine.dispose()
+
+
+async def test_reply_targets_are_tenant_settings(
+    sentiment_service, sentiment_database, nats_url, tenant
+):
+    """A tenant that gives SMS a 10-hour target: a 5-hour reply is on time for it, while the
+    same wait is very late for a tenant on the defaults (1 hour). A bad change changes nothing
+    and names each bad channel; one tenant's settings are not another's."""
+    stub = sentiment_service.stub
+    relaxed = tenant
+    strict = (("moodline-tenant-id", str(uuid.uuid4())),)
+    defaults = {"phone": 0, "sms": 60, "whatsapp": 60, "email": 1440, "webchat": 10}
+    got = await stub.GetSentimentSettings(pb.GetSentimentSettingsRequest(), metadata=relaxed)
+    assert dict(got.reply_target_minutes) == defaults
+    changed = await stub.UpdateSentimentSettings(
+        pb.UpdateSentimentSettingsRequest(reply_target_minutes={"sms": 600, "email": 0}),
+        metadata=relaxed,
+    )
+    assert dict(changed.reply_target_minutes) == {**defaults, "sms": 600, "email": 0}
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await stub.UpdateSentimentSettings(
+            pb.UpdateSentimentSettingsRequest(
+                reply_target_minutes={"fax": 5, "sms": -1, "webchat": 30}
+            ),
+            metadata=relaxed,
+        )
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert [v.field for v in field_violations(err.value)] == [
+        "reply_target_minutes.fax",
+        "reply_target_minutes.sms",
+    ]
+    got = await stub.GetSentimentSettings(pb.GetSentimentSettingsRequest(), metadata=relaxed)
+    assert dict(got.reply_target_minutes) == {**defaults, "sms": 600, "email": 0}
+    got = await stub.GetSentimentSettings(pb.GetSentimentSettingsRequest(), metadata=strict)
+    assert dict(got.reply_target_minutes) == defaults
+
+    t0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    conversations = {}
+    events = []
+    for name, md in (("relaxed", relaxed), ("strict", strict)):
+        tenant_id = uuid.UUID(md[0][1])
+        customer, conversation = str(uuid.uuid4()), str(uuid.uuid4())
+        conversations[name] = (tenant_id, conversation)
+        for minutes, author, text in (
+            (0, conversation_pb2.AUTHOR_CUSTOMER, HAPPY),
+            (300, conversation_pb2.AUTHOR_AGENT, "Hi, sorry for the wait"),
+        ):
+            e = received(tenant_id, customer, conversation, text, author=author)
+            e.payload.sent_at.FromDatetime(t0 + timedelta(minutes=minutes))
+            e.payload.channel = conversation_pb2.CHANNEL_SMS
+            if author == conversation_pb2.AUTHOR_AGENT:
+                e.payload.direction = conversation_pb2.DIRECTION_OUTBOUND
+            events.append(e)
+    engine = create_async_engine(sentiment_database)
+    nc = await nats.connect(nats_url)
+    try:
+
+        async def row(name):
+            tenant_id, conversation = conversations[name]
+            async with engine.connect() as conn:
+                return (
+                    await conn.execute(
+                        sa.select(conversation_sentiment).where(
+                            conversation_sentiment.c.tenant_id == tenant_id,
+                            conversation_sentiment.c.conversation_id == conversation,
+                        )
+                    )
+                ).first()
+
+        async def applied(name, *, replied):
+            r = await row(name)
+            return (
+                r is not None and r.state.get("m") == 1 and (r.last_reply_at is not None) == replied
+            )
+
+        await publish(nc.jetstream(), [events[0], events[2]])
+        for name in conversations:
+            assert await until(lambda name=name: applied(name, replied=False))
+        await publish(nc.jetstream(), [events[1], events[3]])
+        for name in conversations:
+            assert await until(lambda name=name: applied(name, replied=True))
+        assert (await row("relaxed")).state["n"] == 1  # on time by its own target
+        assert (await row("strict")).state["n"] == 2  # the message + a very late reply
+        assert (await row("strict")).score < (await row("relaxed")).score
     finally:
         await nc.close()
         await engine.dispose()

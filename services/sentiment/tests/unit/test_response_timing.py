@@ -9,7 +9,15 @@ from sentiment.domain.aggregate import (
     Aggregate,
     Observation,
 )
-from sentiment.domain.response import RESPONSE_TARGETS, Channel, ReplyClock, late_reply
+from sentiment.domain.response import (
+    MAX_TARGET_MINUTES,
+    RESPONSE_TARGETS,
+    Channel,
+    ReplyClock,
+    ReplyTargets,
+    late_reply,
+    target_errors,
+)
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
@@ -83,3 +91,33 @@ def test_a_late_reply_pulls_a_happy_customer_down_like_an_escalation():
     assert late.messages == base.messages  # not a message: no emotions, no label
     very_late = base.observe(late_reply(timedelta(hours=8), Channel.SMS))
     assert very_late.score < late.score
+
+
+def test_a_tenant_s_targets_replace_the_defaults_channel_by_channel():
+    # A clinic promising email replies within 4 hours, callbacks within 30 minutes, and no
+    # target on web chat; SMS keeps the default hour.
+    targets = ReplyTargets.from_minutes({"email": 240, "phone": 30, "webchat": 0})
+    assert targets.minutes() == {
+        "phone": 30,
+        "sms": 60,
+        "whatsapp": 60,
+        "email": 240,
+        "webchat": 0,
+    }
+    assert late_reply(timedelta(hours=5), Channel.EMAIL, targets) == Observation(
+        LATE_REPLY_POLARITY, 1.0
+    )
+    assert late_reply(timedelta(hours=5), Channel.EMAIL) is None  # the default: 24 hours
+    assert late_reply(timedelta(hours=3), Channel.PHONE, targets) == Observation(
+        VERY_LATE_REPLY_POLARITY, 1.0
+    )
+    assert late_reply(timedelta(days=2), Channel.WEBCHAT, targets) is None
+    assert late_reply(timedelta(minutes=61), Channel.SMS, targets) is not None
+    assert ReplyTargets().minutes() == ReplyTargets.from_minutes({}).minutes()
+
+
+def test_a_change_of_targets_is_checked_channel_by_channel():
+    assert target_errors({"sms": 0, "email": 1, "webchat": MAX_TARGET_MINUTES}) == {}
+    errors = target_errors({"fax": 10, "sms": -1, "email": MAX_TARGET_MINUTES + 1, "phone": 5})
+    assert sorted(errors) == ["email", "fax", "sms"]
+    assert "unknown channel" in errors["fax"]

@@ -196,3 +196,33 @@ class ClearSentimentOverrideRequest(_message.Message):
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     def __init__(self, customer_id: _Optional[str] = ...) -> None: ...
+
+class GetSentimentSettingsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class SentimentSettings(_message.Message):
+    __slots__ = ("reply_target_minutes",)
+    class ReplyTargetMinutesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    REPLY_TARGET_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    reply_target_minutes: _containers.ScalarMap[str, int]
+    def __init__(self, reply_target_minutes: _Optional[_Mapping[str, int]] = ...) -> None: ...
+
+class UpdateSentimentSettingsRequest(_message.Message):
+    __slots__ = ("reply_target_minutes",)
+    class ReplyTargetMinutesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    REPLY_TARGET_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    reply_target_minutes: _containers.ScalarMap[str, int]
+    def __init__(self, reply_target_minutes: _Optional[_Mapping[str, int]] = ...) -> None: ...

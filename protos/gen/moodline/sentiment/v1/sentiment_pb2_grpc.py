@@ -71,6 +71,16 @@ class SentimentServiceStub:
                 request_serializer=moodline_dot_sentiment_dot_v1_dot_sentiment__pb2.ClearSentimentOverrideRequest.SerializeToString,
                 response_deserializer=moodline_dot_sentiment_dot_v1_dot_sentiment__pb2.CustomerSentiment.FromString,
                 _registered_method=True)
+        self.GetSentimentSettings = channel.unary_unary(
+                '/moodline.sentiment.v1.SentimentService/GetSentimentSettings',
+                request_serializer=moodline_dot_sentiment_dot_v1_dot_sentiment__pb2.GetSentimentSettingsRequest.SerializeToString,
+                response_deserializer=moodline_dot_sentiment_dot_v1_dot_sentiment__pb2.SentimentSettings.FromString,
+                _registered_method=True)
+        self.UpdateSentimentSettings = channel.unary_unary(
+                '/moodline.sentiment.v1.SentimentService/UpdateSentimentSettings',
+                request_serializer=moodline_dot_sentiment_dot_v1_dot_sentiment__pb2.UpdateSentimentSettingsRequest.SerializeToString,
+                response_deserializer=moodline_dot_sentiment_dot_v1_dot_sentiment__pb2.SentimentSettings.FromString,
+                _registered_method=True)
 
 
 class SentimentServiceServicer:
@@ -128,6 +138,20 @@ class SentimentServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetSentimentSettings(self, request, context):
+        """Returns the tenant's sentiment settings (the defaults until they are changed).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateSentimentSettings(self, request, context):
+        """Changes the reply targets named in the request; the other channels keep theirs.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SentimentServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -160,6 +184,16 @@ def add_SentimentServiceServicer_to_server(servicer, server):
                     servicer.ClearSentimentOverride,
                     request_deserializer=moodline_dot_sentiment_dot_v1_dot_sentiment__pb2.ClearSentimentOverrideRequest.FromString,
                     response_serializer=moodline_dot_sentiment_dot_v1_dot_sentiment__pb2.CustomerSentiment.SerializeToString,
+            ),
+            'GetSentimentSettings': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetSentimentSettings,
+                    request_deserializer=moodline_dot_sentiment_dot_v1_dot_sentiment__pb2.GetSentimentSettingsRequest.FromString,
+                    response_serializer=moodline_dot_sentiment_dot_v1_dot_sentiment__pb2.SentimentSettings.SerializeToString,
+            ),
+            'UpdateSentimentSettings': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateSentimentSettings,
+                    request_deserializer=moodline_dot_sentiment_dot_v1_dot_sentiment__pb2.UpdateSentimentSettingsRequest.FromString,
+                    response_serializer=moodline_dot_sentiment_dot_v1_dot_sentiment__pb2.SentimentSettings.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -331,6 +365,60 @@ class SentimentService:
             '/moodline.sentiment.v1.SentimentService/ClearSentimentOverride',
             moodline_dot_sentiment_dot_v1_dot_sentiment__pb2.ClearSentimentOverrideRequest.SerializeToString,
             moodline_dot_sentiment_dot_v1_dot_sentiment__pb2.CustomerSentiment.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetSentimentSettings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.sentiment.v1.SentimentService/GetSentimentSettings',
+            moodline_dot_sentiment_dot_v1_dot_sentiment__pb2.GetSentimentSettingsRequest.SerializeToString,
+            moodline_dot_sentiment_dot_v1_dot_sentiment__pb2.SentimentSettings.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateSentimentSettings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.sentiment.v1.SentimentService/UpdateSentimentSettings',
+            moodline_dot_sentiment_dot_v1_dot_sentiment__pb2.UpdateSentimentSettingsRequest.SerializeToString,
+            moodline_dot_sentiment_dot_v1_dot_sentiment__pb2.SentimentSettings.FromString,
             options,
             channel_credentials,
             insecure,

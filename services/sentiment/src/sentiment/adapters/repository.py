@@ -10,15 +10,23 @@ from typing import Any
 import sqlalchemy as sa
 from moodline_kit.db import json_dumps
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sentiment.adapters.tables import conversation_sentiment, customer_sentiment, message_scores
+from sentiment.adapters.tables import (
+    conversation_sentiment,
+    customer_sentiment,
+    message_scores,
+    sentiment_settings,
+)
 from sentiment.domain.aggregate import Aggregate, Trend
 from sentiment.domain.customer import CustomerSentiment
 from sentiment.domain.override import Override
+from sentiment.domain.response import ReplyTargets
 from sentiment.domain.scoring import Label
 
 Key = tuple[uuid.UUID, str]
+TENANT_IDS = postgresql.ARRAY(postgresql.UUID(as_uuid=True))
 
 
 def override_to_json(o: Override | None) -> dict | None:
@@ -227,3 +235,39 @@ class SentimentRepository:
                 sa.select(t).where(t.c.tenant_id == tenant_id, t.c.customer_id == customer_id)
             )
         ).first()
+
+    # --- settings ----------------------------------------------------------------------------
+    async def reply_targets(self, tenant_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, ReplyTargets]:
+        """Every given tenant's reply targets (the defaults for a tenant that changed none)."""
+        wanted = sorted(set(tenant_ids))
+        t = sentiment_settings
+        rows = (
+            await self._s.execute(
+                sa.select(t.c.tenant_id, t.c.reply_target_minutes).where(
+                    t.c.tenant_id == sa.any_(sa.bindparam("ids", wanted, type_=TENANT_IDS))
+                )
+            )
+        ).all()
+        stored = {r.tenant_id: r.reply_target_minutes for r in rows}
+        return {tid: ReplyTargets.from_minutes(stored.get(tid, {})) for tid in wanted}
+
+    async def change_reply_targets(
+        self, tenant_id: uuid.UUID, minutes: Mapping[str, int]
+    ) -> ReplyTargets:
+        """Merge `minutes` (validated) into the tenant's stored targets, in one statement."""
+        t = sentiment_settings
+        change = sa.bindparam("change", dict(minutes), type_=JSONB)
+        stmt = (
+            postgresql.insert(t)
+            .values(tenant_id=tenant_id, reply_target_minutes=change)
+            .on_conflict_do_update(
+                index_elements=[t.c.tenant_id],
+                set_={
+                    "reply_target_minutes": t.c.reply_target_minutes.op("||")(change),
+                    "updated_at": sa.func.now(),
+                },
+            )
+            .returning(t.c.reply_target_minutes)
+        )
+        stored = (await self._s.execute(stmt)).scalar_one()
+        return ReplyTargets.from_minutes(stored)

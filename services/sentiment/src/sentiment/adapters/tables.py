@@ -70,3 +70,15 @@ customer_sentiment = sa.Table(
         "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
     ),
 )
+
+# Per-tenant settings (domain/response.py ReplyTargets): the reply targets a tenant changed,
+# channel -> minutes (0: no target); channels not in the map keep the default.
+sentiment_settings = sa.Table(
+    "sentiment_settings",
+    metadata,
+    sa.Column("tenant_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("reply_target_minutes", JSONB, nullable=False, server_default="{}"),
+    sa.Column(
+        "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+)

@@ -10,7 +10,10 @@ in the conversation and customer aggregates (see aggregate.py):
   message.
 
 A reply on time adds nothing: customers expect speed and do not praise it. Phone calls are
-answered live, so their transcript lines have no target.
+answered live, so their transcript lines have no target by default.
+
+The targets are tenant settings (a clinic may promise email replies within 4 hours, a trades
+business within 2 days): `RESPONSE_TARGETS` are the defaults, `ReplyTargets` a tenant's.
 
 Events can be applied out of order, because several consumer loops share the stream. The clock
 keeps the last reply it applied. A customer message sent before that reply is taken as already
@@ -20,7 +23,7 @@ answered is missed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -43,7 +46,44 @@ RESPONSE_TARGETS: dict[Channel, timedelta | None] = {
     Channel.EMAIL: timedelta(hours=24),
     Channel.WEBCHAT: timedelta(minutes=10),
 }
+CHANNEL_NAMES = frozenset(c.value for c in Channel)
 VERY_LATE_FACTOR = 4
+MAX_TARGET_MINUTES = 30 * 24 * 60
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyTargets:
+    """A tenant's reply target per channel (None: no target)."""
+
+    targets: dict[Channel, timedelta | None] = field(default_factory=lambda: dict(RESPONSE_TARGETS))
+
+    def of(self, channel: Channel) -> timedelta | None:
+        return self.targets.get(channel)
+
+    @classmethod
+    def from_minutes(cls, minutes: dict[str, int]) -> ReplyTargets:
+        """The defaults with stored per-channel minutes (0: no target) applied; stored keys
+        that are not channels (none are written) are ignored."""
+        merged = dict(RESPONSE_TARGETS)
+        for name, value in minutes.items():
+            if name in CHANNEL_NAMES:
+                merged[Channel(name)] = timedelta(minutes=value) if value else None
+        return cls(merged)
+
+    def minutes(self) -> dict[str, int]:
+        """Every channel's target in whole minutes (0: no target)."""
+        return {c.value: int(t.total_seconds() // 60) if t else 0 for c, t in self.targets.items()}
+
+
+def target_errors(minutes: dict[str, int]) -> dict[str, str]:
+    """What is wrong with a change of targets, by channel name (empty: valid)."""
+    errors = {}
+    for name, value in minutes.items():
+        if name not in CHANNEL_NAMES:
+            errors[name] = "unknown channel: one of " + ", ".join(c.value for c in Channel)
+        elif not 0 <= value <= MAX_TARGET_MINUTES:
+            errors[name] = f"0 (no target) or 1..{MAX_TARGET_MINUTES} minutes"
+    return errors
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,10 +109,14 @@ class ReplyClock:
         return ReplyClock(None, last), at - self.awaiting_since
 
 
-def late_reply(waited: timedelta, channel: Channel | None) -> Observation | None:
+def late_reply(
+    waited: timedelta, channel: Channel | None, targets: ReplyTargets | None = None
+) -> Observation | None:
     """The observation a reply after `waited` adds, or None when it was on time (or the
     channel has no target)."""
-    target = RESPONSE_TARGETS.get(channel) if channel is not None else None
+    if channel is None:
+        return None
+    target = targets.of(channel) if targets is not None else RESPONSE_TARGETS.get(channel)
     if target is None or waited <= target:
         return None
     return Observation.of_late_reply(very_late=waited > VERY_LATE_FACTOR * target)

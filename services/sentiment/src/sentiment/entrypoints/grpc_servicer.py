@@ -67,3 +67,17 @@ class SentimentServicer(sentiment_pb2_grpc.SentimentServiceServicer):
         return await handlers.clear_override(
             tenant_id=current_tenant(), customer_id=request.customer_id, uow=self._uow
         )
+
+    async def GetSentimentSettings(
+        self, request: pb.GetSentimentSettingsRequest, context: Ctx
+    ) -> pb.SentimentSettings:
+        return await handlers.get_settings(tenant_id=current_tenant(), uow=self._uow)
+
+    async def UpdateSentimentSettings(
+        self, request: pb.UpdateSentimentSettingsRequest, context: Ctx
+    ) -> pb.SentimentSettings:
+        return await handlers.update_settings(
+            tenant_id=current_tenant(),
+            reply_target_minutes=dict(request.reply_target_minutes),
+            uow=self._uow,
+        )

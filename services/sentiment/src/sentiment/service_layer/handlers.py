@@ -6,7 +6,7 @@ import asyncio
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from moodline.conversation.v1 import conversation_pb2
@@ -22,7 +22,13 @@ from sentiment.adapters.triton import MAX_BATCH, Scored
 from sentiment.domain.aggregate import Aggregate, Observation
 from sentiment.domain.customer import CustomerSentiment
 from sentiment.domain.override import MAX_REASON, Override
-from sentiment.domain.response import Channel, ReplyClock, late_reply
+from sentiment.domain.response import (
+    Channel,
+    ReplyClock,
+    ReplyTargets,
+    late_reply,
+    target_errors,
+)
 from sentiment.domain.scoring import Label
 from sentiment.service_layer.unit_of_work import SentimentUnitOfWork
 
@@ -210,13 +216,24 @@ def _stored_clock(row: Any) -> ReplyClock:
     return ReplyClock(row.awaiting_reply_since, row.last_reply_at)
 
 
+@dataclass(frozen=True, slots=True)
+class Wait:
+    """A customer's wait for a reply, ended by a business reply."""
+
+    tenant_id: uuid.UUID
+    conversation_id: str
+    customer_id: str
+    waited: timedelta
+    channel: Channel | None
+
+
 def _run_clocks(
     conversations: dict[tuple[uuid.UUID, str], Any], timings: Sequence[Timing]
-) -> tuple[dict[tuple[uuid.UUID, str], ReplyClock], list[tuple[uuid.UUID, str, str, Observation]]]:
+) -> tuple[dict[tuple[uuid.UUID, str], ReplyClock], list[Wait]]:
     """The reply clocks of the conversations the timings touch, after them (in order of
-    sending), and the late-reply observations they produced."""
+    sending), and the waits that replies ended."""
     clocks: dict[tuple[uuid.UUID, str], ReplyClock] = {}
-    late = []
+    waits = []
     for t in sorted(timings, key=lambda t: t.at):
         key = (t.tenant_id, t.conversation_id)
         row = conversations[key]
@@ -225,10 +242,22 @@ def _run_clocks(
             clocks[key] = clock.customer_wrote(t.at)
             continue
         clocks[key], waited = clock.business_replied(t.at)
-        observation = late_reply(waited, t.channel) if waited is not None else None
+        if waited is not None and t.channel is not None:
+            waits.append(Wait(t.tenant_id, t.conversation_id, row.customer_id, waited, t.channel))
+    return clocks, waits
+
+
+async def _late_replies(
+    uow: SentimentUnitOfWork, waits: Sequence[Wait]
+) -> list[tuple[uuid.UUID, str, str, Observation]]:
+    """The observations of the waits that exceeded their tenant's target for the channel."""
+    targets = await uow.sentiment.reply_targets(w.tenant_id for w in waits)
+    late = []
+    for w in waits:
+        observation = late_reply(w.waited, w.channel, targets[w.tenant_id])
         if observation is not None:
-            late.append((t.tenant_id, t.conversation_id, row.customer_id, observation))
-    return clocks, late
+            late.append((w.tenant_id, w.conversation_id, w.customer_id, observation))
+    return late
 
 
 async def _fold(
@@ -246,8 +275,9 @@ async def _fold(
     for t in timings:
         keys.setdefault((t.tenant_id, t.conversation_id), t.customer_id)
     conversations = await repo.lock_conversations(keys)
-    clocks, late = _run_clocks(conversations, timings) if timings else ({}, [])
-    observations = [*observations, *late]
+    clocks, waits = _run_clocks(conversations, timings) if timings else ({}, [])
+    if waits:
+        observations = [*observations, *await _late_replies(uow, waits)]
     conv_state: dict[tuple[uuid.UUID, str], Aggregate] = {
         k: Aggregate.from_state(r.state) for k, r in conversations.items()
     }
@@ -368,6 +398,39 @@ async def apply_outcome(envelope: envelope_pb2.EventEnvelope, uow: SentimentUnit
         flags["escalation_counted"] = True
     if observations:
         await _fold(uow, observations, {key: flags})
+
+
+# --- Settings --------------------------------------------------------------------------------
+def _settings(targets: ReplyTargets) -> pb.SentimentSettings:
+    return pb.SentimentSettings(reply_target_minutes=targets.minutes())
+
+
+async def get_settings(*, tenant_id: uuid.UUID, uow: UowFactory) -> pb.SentimentSettings:
+    async with uow() as u:
+        targets = await u.sentiment.reply_targets([tenant_id])
+    return _settings(targets[tenant_id])
+
+
+async def update_settings(
+    *, tenant_id: uuid.UUID, reply_target_minutes: dict[str, int], uow: UowFactory
+) -> pb.SentimentSettings:
+    """Change the named channels' reply targets; a bad one changes nothing. Waits ended after
+    the change are judged by the new targets; waits already judged stay as they were."""
+    errors = target_errors(reply_target_minutes)
+    if errors:
+        violations = [
+            FieldViolation(f"reply_target_minutes.{name}", why)
+            for name, why in sorted(errors.items())
+        ]
+        raise InvalidArgument(
+            "; ".join(f"{v.field}: {v.description}" for v in violations), violations
+        )
+    if not reply_target_minutes:
+        return await get_settings(tenant_id=tenant_id, uow=uow)
+    async with uow() as u:
+        targets = await u.sentiment.change_reply_targets(tenant_id, reply_target_minutes)
+        await u.commit()
+    return _settings(targets)
 
 
 # --- Overrides and reads ---------------------------------------------------------------------
