@@ -24,6 +24,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from . import leakage
 from .data import DATA_DIR, Example, load_customer, load_goemotions, split_customer_train
 from .metrics import emotion_report, sentiment_report
 from .model import MoodlineModel, base_model_dir
@@ -221,6 +222,10 @@ def main(argv=None):
         for extra in sorted(DATA_DIR.glob("customer_train_extra*.tsv")):
             cust_train = cust_train + load_customer(extra.stem)
     cust_eval = load_customer("customer_eval")  # REPORT ONLY
+    # No training row may be a held-out message or a close rewording of one (leakage.py).
+    held_out = [t for name in leakage.held_out_names() for t in leakage.texts(name)]
+    cust_train, dropped = leakage.drop_near_duplicates(cust_train, held_out)
+    print(f"dropped {len(dropped)} customer training rows too close to a held-out message")
     left_out: list[Example] = []
     if a.fold:
         k, n = (int(x) for x in a.fold.split("/"))
