@@ -95,8 +95,8 @@ def main(argv=None):
         "customer_holdout": split_customer_train()[1],
         "customer_eval": load_customer("customer_eval"),
     }
-    if (DATA_DIR / "customer_eval2.tsv").exists():  # second held-out set (session 6), report only
-        sets["customer_eval2"] = load_customer("customer_eval2")
+    for extra in sorted(DATA_DIR.glob("customer_eval?*.tsv")):  # later held-out sets, report only
+        sets[extra.stem] = load_customer(extra.stem)
     report, preds = {}, {}
     for spec in a.model:
         name, path = spec.split("=", 1)
@@ -139,9 +139,7 @@ def main(argv=None):
         print(f"{name} vs {ref}: { {k: round(v['label_agreement'], 4) for k, v in agg.items()} }")
     # misclassified held-out customer examples of the first variant, for the model card's limits
     first = next(iter(preds))
-    for sname in ("customer_eval", "customer_eval2"):
-        if sname not in sets:
-            continue
+    for sname in [n for n in sets if n.startswith("customer_eval")]:
         S, _ = preds[first][sname]
         report[f"errors_{sname}"] = [
             {

@@ -18,9 +18,11 @@ def main():
     print("### Sentiment (3-class) macro-F1\n")
     sets = ["goemotions_dev", "customer_holdout", "customer_eval"]
     heads = ["GoEmotions dev", "customer holdout (train split)", "customer eval (held out)"]
-    if "customer_eval2" in rep[variants[0]]:
-        sets.append("customer_eval2")
-        heads.append("customer eval2 (held out)")
+    for extra in sorted(
+        k for k in rep[variants[0]] if k.startswith("customer_eval") and k != "customer_eval"
+    ):
+        sets.append(extra)
+        heads.append(f"customer {extra[9:]} (held out)")
     print("| variant | size MB | " + " | ".join(heads) + " |")
     print("|---|---|" + "---|" * len(heads))
     for v in variants:
@@ -72,10 +74,8 @@ def main():
             print(
                 f"| {v} | {t['batch']} | {t['seq_len']} | {t['msgs_per_s']} | {t['ms_per_batch']} |"
             )
-    for s in ("customer_eval", "customer_eval2"):
-        if f"errors_{s}" not in rep:
-            continue
-        errs = rep[f"errors_{s}"]
+    for key in sorted(k for k in rep if k.startswith("errors_")):
+        s, errs = key[7:], rep[key]
         print(f"\n### Misclassified {s} messages ({variants[0]}, {len(errs)})\n")
         print("| text | gold | predicted (p) |\n|---|---|---|")
         for e in errs:

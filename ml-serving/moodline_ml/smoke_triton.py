@@ -133,9 +133,7 @@ def main(argv=None):
     from sklearn.metrics import f1_score
 
     report = {}
-    for name in ("customer_eval", "customer_eval2"):
-        if not (DATA / f"{name}.tsv").exists():
-            continue
+    for name in sorted(p.stem for p in DATA.glob("customer_eval*.tsv")):
         texts, y, ye = load_tsv(f"{name}.tsv")
         t0 = time.perf_counter()
         S, E = infer_all(a.url, texts)
