@@ -29,6 +29,12 @@ class InvalidArgument(DomainError):
     def of(cls, field: str, description: str) -> InvalidArgument:
         return cls(f"{field}: {description}", [FieldViolation(field, description)])
 
+    @classmethod
+    def of_all(cls, violations: list[FieldViolation], prefix: str = "") -> InvalidArgument:
+        """Every violation, summed up in the message as `field: description; ...`."""
+        summary = "; ".join(f"{v.field}: {v.description}" for v in violations)
+        return cls(prefix + summary, violations)
+
 
 class NotFound(DomainError):
     pass

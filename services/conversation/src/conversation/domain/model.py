@@ -160,7 +160,7 @@ def validate_incoming(message: IncomingMessage, *, now: datetime) -> list[FieldV
 def require_valid(message: IncomingMessage, *, now: datetime) -> None:
     bad = validate_incoming(message, now=now)
     if bad:
-        raise InvalidArgument("; ".join(f"{v.field}: {v.description}" for v in bad), bad)
+        raise InvalidArgument.of_all(bad)
 
 
 def agent_kind_of(author: Author) -> AgentKind | None:

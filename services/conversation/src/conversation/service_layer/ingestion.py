@@ -93,8 +93,7 @@ async def ingest_messages(
     for i, message in enumerate(messages):
         bad = validate_incoming(message, now=now)
         if bad:
-            detail = "; ".join(f"{v.field}: {v.description}" for v in bad)
-            outcomes[i] = InvalidArgument(detail, bad)
+            outcomes[i] = InvalidArgument.of_all(bad)
 
     # A key repeated inside the batch is stored once; its repeats replay the first.
     first_of: dict[tuple[str, str], int] = {}

@@ -96,7 +96,7 @@ def parse_list_query(
         if value is not None and value < 0:
             v.append(FieldViolation(name, "must not be negative"))
     if v:
-        raise InvalidArgument("; ".join(f"{x.field}: {x.description}" for x in v), v)
+        raise InvalidArgument.of_all(v)
     return ListQuery(
         text=text.strip(),
         segment=Segment(seg),

@@ -186,8 +186,7 @@ def create_customer(
     parsed_phones = parse_phones(phones, default_region, violations)
     parsed_emails = parse_emails(emails, violations)
     if violations:
-        summary = "; ".join(f"{v.field}: {v.description}" for v in violations)
-        raise InvalidArgument(f"invalid customer: {summary}", violations)
+        raise InvalidArgument.of_all(violations, "invalid customer: ")
     return Customer(
         id=uuid.uuid4(),
         tenant_id=tenant_id,

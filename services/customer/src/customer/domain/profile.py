@@ -164,8 +164,7 @@ def apply_changes(
                 v.append(FieldViolation(name, "must be a colour like #A1B2C3"))
             new[name] = value
     if v:
-        summary = "; ".join(f"{x.field}: {x.description}" for x in v)
-        raise InvalidArgument(f"invalid customer: {summary}", v)
+        raise InvalidArgument.of_all(v, "invalid customer: ")
     changed = []
     for name, value in new.items():
         if getattr(customer, name) != value:

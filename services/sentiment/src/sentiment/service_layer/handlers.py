@@ -66,9 +66,7 @@ def validate_texts(texts: Sequence[str]) -> None:
                 FieldViolation(f"texts[{i}]", f"at most {MAX_TEXT_BYTES} bytes of UTF-8")
             )
     if violations:
-        raise InvalidArgument(
-            "; ".join(f"{v.field}: {v.description}" for v in violations), violations
-        )
+        raise InvalidArgument.of_all(violations)
 
 
 async def analyze(*, texts: Sequence[str], scorer: TextScorer) -> Scored:
@@ -422,9 +420,7 @@ async def update_settings(
             FieldViolation(f"reply_target_minutes.{name}", why)
             for name, why in sorted(errors.items())
         ]
-        raise InvalidArgument(
-            "; ".join(f"{v.field}: {v.description}" for v in violations), violations
-        )
+        raise InvalidArgument.of_all(violations)
     if not reply_target_minutes:
         return await get_settings(tenant_id=tenant_id, uow=uow)
     async with uow() as u:
@@ -455,9 +451,7 @@ async def set_override(
     if not set_by.strip():
         violations.append(FieldViolation("set_by", "is required"))
     if violations:
-        raise InvalidArgument(
-            "; ".join(f"{v.field}: {v.description}" for v in violations), violations
-        )
+        raise InvalidArgument.of_all(violations)
     async with uow() as u:
         key = (tenant_id, customer_id)
         current, _ = (await u.sentiment.lock_customers([key]))[key]
