@@ -41,6 +41,18 @@ async def stream(infra_urls):
         await nc.close()
 
 
+@pytest.fixture
+async def engine(database_factory):
+    """A database holding the kit's outbox table."""
+    engine = create_async_engine(await database_factory("relay"))
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
 async def _stored(js, stream: str) -> list[bytes]:
     info = await js.stream_info(stream)
     return [
@@ -89,14 +101,8 @@ async def test_a_missing_ack_times_out(stream):
         await silent.unsubscribe()
 
 
-async def test_the_relay_publishes_committed_events_and_keeps_refused_ones(
-    database_factory, stream
-):
+async def test_the_relay_publishes_committed_events_and_keeps_refused_ones(engine, stream):
     nc, js, service = stream
-    url = await database_factory("relay")
-    engine = create_async_engine(url)
-    async with engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
     tenant = uuid.uuid4()
 
     def created(subject: str, i: int) -> Event:
@@ -108,31 +114,28 @@ async def test_the_relay_publishes_committed_events_and_keeps_refused_ones(
         )
 
     relay = OutboxRelay(engine, kit, nc, batch_size=50, publish_timeout=5)
-    try:
-        async with UnitOfWork(session_factory(engine), kit, source="test") as uow:
-            for i in range(120):
-                uow.emit(created(f"{service}.customer.created", i))
-            await uow.commit()
-        assert [await relay.publish_pending() for _ in range(4)] == [50, 50, 20, 0]
-        stored = await _stored(js, service.upper())
-        assert len(stored) == 120
-        async with UnitOfWork(session_factory(engine), kit, source="test") as uow:
-            uow.emit(created(f"nostream{service}.customer.created", 0))
-            await uow.commit()
-        for _ in range(2):
-            with pytest.raises(NoRespondersError):
-                await relay.publish_pending()
-        async with engine.connect() as conn:
-            left = (
-                await conn.execute(
-                    sa.select(kit.outbox.c.subject, kit.outbox.c.attempts).where(
-                        kit.outbox.c.published_at.is_(None)
-                    )
+    async with UnitOfWork(session_factory(engine), kit, source="test") as uow:
+        for i in range(120):
+            uow.emit(created(f"{service}.customer.created", i))
+        await uow.commit()
+    assert [await relay.publish_pending() for _ in range(4)] == [50, 50, 20, 0]
+    stored = await _stored(js, service.upper())
+    assert len(stored) == 120
+    async with UnitOfWork(session_factory(engine), kit, source="test") as uow:
+        uow.emit(created(f"nostream{service}.customer.created", 0))
+        await uow.commit()
+    for _ in range(2):
+        with pytest.raises(NoRespondersError):
+            await relay.publish_pending()
+    async with engine.connect() as conn:
+        left = (
+            await conn.execute(
+                sa.select(kit.outbox.c.subject, kit.outbox.c.attempts).where(
+                    kit.outbox.c.published_at.is_(None)
                 )
-            ).all()
-        assert left == [(f"nostream{service}.customer.created", 2)]
-    finally:
-        await engine.dispose()
+            )
+        ).all()
+    assert left == [(f"nostream{service}.customer.created", 2)]
 
 
 async def test_concurrent_batches_are_told_apart(stream):
@@ -146,44 +149,35 @@ async def test_concurrent_batches_are_told_apart(stream):
     assert len(await _stored(js, service.upper())) == 200
 
 
-async def test_events_carry_the_trace_context_of_the_span_that_committed_them(
-    database_factory, stream
-):
+async def test_events_carry_the_trace_context_of_the_span_that_committed_them(engine, stream):
     """A commit injects its span's context once for all its events: envelope and NATS headers."""
     nc, js, service = stream
-    url = await database_factory("relaytrace")
-    engine = create_async_engine(url)
-    async with engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
     tracer = TracerProvider().get_tracer("test")
     tenant = uuid.uuid4()
-    try:
-        trace_ids = []
-        for batch in range(2):
-            with tracer.start_as_current_span(f"work{batch}") as span:
-                trace_ids.append(format(span.get_span_context().trace_id, "032x"))
-                async with UnitOfWork(session_factory(engine), kit, source="test") as uow:
-                    for i in range(3):
-                        uow.emit(
-                            Event(
-                                f"{service}.customer.created",
-                                tenant,
-                                f"c{batch}-{i}",
-                                customer_events.CustomerCreated(),
-                            )
+    trace_ids = []
+    for batch in range(2):
+        with tracer.start_as_current_span(f"work{batch}") as span:
+            trace_ids.append(format(span.get_span_context().trace_id, "032x"))
+            async with UnitOfWork(session_factory(engine), kit, source="test") as uow:
+                for i in range(3):
+                    uow.emit(
+                        Event(
+                            f"{service}.customer.created",
+                            tenant,
+                            f"c{batch}-{i}",
+                            customer_events.CustomerCreated(),
                         )
-                    await uow.commit()
-        relay = OutboxRelay(engine, kit, nc, publish_timeout=5)
-        assert await relay.publish_pending() == 6
-        info = await js.stream_info(service.upper())
-        stored = [
-            await js.get_msg(service.upper(), seq)
-            for seq in range(info.state.first_seq, info.state.last_seq + 1)
-        ]
-        for n, msg in enumerate(stored):
-            trace_id = trace_ids[n // 3]
-            envelope = envelope_pb2.EventEnvelope.FromString(msg.data)
-            assert trace_id in envelope.trace_context["traceparent"]
-            assert trace_id in msg.headers["traceparent"]
-    finally:
-        await engine.dispose()
+                    )
+                await uow.commit()
+    relay = OutboxRelay(engine, kit, nc, publish_timeout=5)
+    assert await relay.publish_pending() == 6
+    info = await js.stream_info(service.upper())
+    stored = [
+        await js.get_msg(service.upper(), seq)
+        for seq in range(info.state.first_seq, info.state.last_seq + 1)
+    ]
+    for n, msg in enumerate(stored):
+        trace_id = trace_ids[n // 3]
+        envelope = envelope_pb2.EventEnvelope.FromString(msg.data)
+        assert trace_id in envelope.trace_context["traceparent"]
+        assert trace_id in msg.headers["traceparent"]

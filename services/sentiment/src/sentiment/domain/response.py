@@ -109,14 +109,15 @@ class ReplyClock:
         return ReplyClock(None, last), at - self.awaiting_since
 
 
+DEFAULT_TARGETS = ReplyTargets()
+
+
 def late_reply(
-    waited: timedelta, channel: Channel | None, targets: ReplyTargets | None = None
+    waited: timedelta, channel: Channel | None, targets: ReplyTargets = DEFAULT_TARGETS
 ) -> Observation | None:
     """The observation a reply after `waited` adds, or None when it was on time (or the
     channel has no target)."""
-    if channel is None:
-        return None
-    target = targets.of(channel) if targets is not None else RESPONSE_TARGETS.get(channel)
+    target = targets.of(channel) if channel is not None else None
     if target is None or waited <= target:
         return None
     return Observation.of_late_reply(very_late=waited > VERY_LATE_FACTOR * target)
