@@ -49,6 +49,10 @@ def build(
     shutil.copy(TEMPLATES / "tokenizer" / "config.pbtxt", out / "tokenizer" / "config.pbtxt")
     shutil.copy(TEMPLATES / "tokenizer" / "1" / "model.py", out / "tokenizer" / "1" / "model.py")
     shutil.copy(tok, out / "tokenizer" / "1" / "tokenizer.json")
+    # the head + tail truncation that training and evaluation use (no copy in the templates)
+    shutil.copy(
+        Path(__file__).with_name("truncation.py"), out / "tokenizer" / "1" / "truncation.py"
+    )
     (out / "sentiment" / "1").mkdir(parents=True)
     shutil.copy(TEMPLATES / "sentiment" / "config.pbtxt", out / "sentiment" / "config.pbtxt")
     enc = out / "encoder" / "1"

@@ -18,8 +18,7 @@ from tokenizers import Tokenizer
 
 from .data import DATA_DIR, SENTIMENTS, load_customer, load_goemotions, split_customer_train
 from .metrics import emotion_report, sentiment_report
-
-MAX_LEN = 64
+from .truncation import HEAD, MAX_LEN, encode, untruncated
 
 
 def _f1s(d: dict) -> dict:
@@ -27,10 +26,7 @@ def _f1s(d: dict) -> dict:
 
 
 def load_tokenizer(path: str) -> Tokenizer:
-    tok = Tokenizer.from_file(path)
-    tok.enable_truncation(max_length=MAX_LEN)
-    tok.enable_padding(pad_id=0, pad_token="[PAD]")
-    return tok
+    return untruncated(Tokenizer.from_file(path))
 
 
 def session(path: str, threads: int = 2) -> ort.InferenceSession:
@@ -40,15 +36,13 @@ def session(path: str, threads: int = 2) -> ort.InferenceSession:
     return ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
 
 
-def run(sess, tok, texts, bs=64):
+def run(sess, tok, texts, bs=64, head=HEAD):
     S = np.zeros((len(texts), 3), np.float32)
     E = np.zeros((len(texts), 4), np.float32)
     order = np.argsort([len(t) for t in texts])
     for i in range(0, len(texts), bs):
         idx = order[i : i + bs]
-        enc = tok.encode_batch([texts[j] for j in idx])
-        ids = np.array([e.ids for e in enc], np.int64)
-        am = np.array([e.attention_mask for e in enc], np.int64)
+        ids, am = encode(tok, [texts[j] for j in idx], head=head)
         s, e = sess.run(None, {"input_ids": ids, "attention_mask": am})
         S[idx], E[idx] = s, e
     return S, E
@@ -56,11 +50,8 @@ def run(sess, tok, texts, bs=64):
 
 def throughput(sess, tok, texts, bs, n_batches=10):
     batch = texts[:bs]
-    enc = tok.encode_batch(batch)
-    feed = {
-        "input_ids": np.array([e.ids for e in enc], np.int64),
-        "attention_mask": np.array([e.attention_mask for e in enc], np.int64),
-    }
+    ids, am = encode(tok, batch)
+    feed = {"input_ids": ids, "attention_mask": am}
     sess.run(None, feed)
     t = time.perf_counter()
     for _ in range(n_batches):
@@ -84,6 +75,12 @@ def main(argv=None):
     ap.add_argument(
         "--dev-limit", type=int, default=0, help="subsample GoEmotions dev (smoke tests)"
     )
+    ap.add_argument(
+        "--head",
+        type=int,
+        default=HEAD,
+        help=f"tokens kept from the start of a long text ({MAX_LEN - 1} = plain truncation)",
+    )
     a = ap.parse_args(argv)
 
     tok = load_tokenizer(a.tokenizer)
@@ -104,7 +101,7 @@ def main(argv=None):
         rep = {"path": path, "size_mb": round(Path(path).stat().st_size / 1e6, 1)}
         preds[name] = {}
         for sname, rows in sets.items():
-            S, E = run(sess, tok, [r.text for r in rows])
+            S, E = run(sess, tok, [r.text for r in rows], head=a.head)
             preds[name][sname] = (S, E)
             r = {"sentiment": sentiment_report([x.sentiment for x in rows], S)}
             r["emotions"] = emotion_report(np.array([x.emotions for x in rows]), E)

@@ -23,11 +23,13 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+from tokenizers import Tokenizer
 
-from . import leakage
+from . import leakage, truncation
 from .data import DATA_DIR, Example, load_customer, load_goemotions, split_customer_train
 from .metrics import emotion_report, sentiment_report
 from .model import MoodlineModel, base_model_dir
+from .truncation import untruncated
 
 
 def get_tokenizer():
@@ -45,9 +47,19 @@ def autocast(device: torch.device):
     return torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
 
 
+def _fast(tok):
+    """The tokenizers.Tokenizer behind a transformers tokenizer, truncation and padding off."""
+    fast = getattr(tok, "_moodline_untruncated", None)
+    if fast is None:
+        fast = untruncated(Tokenizer.from_str(tok.backend_tokenizer.to_str()))
+        tok._moodline_untruncated = fast
+    return fast
+
+
 def encode(tok, texts, max_len, device=None):
-    enc = tok(texts, padding=True, truncation=True, max_length=max_len, return_tensors="pt")
-    ids, am = enc["input_ids"], enc["attention_mask"]
+    """Head + tail truncated ids (moodline_ml.truncation), exactly as evaluation and Triton."""
+    ids, am = truncation.encode(_fast(tok), texts, max_len)
+    ids, am = torch.from_numpy(ids), torch.from_numpy(am)
     if device is not None and device.type != "cpu":
         ids, am = ids.to(device, non_blocking=True), am.to(device, non_blocking=True)
     return ids, am
