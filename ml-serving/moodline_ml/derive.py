@@ -52,13 +52,36 @@ def fp16_to_fp32(src: Path, dst: Path) -> Path:
     return dst
 
 
+# The FFN output projections of the first two layers stay fp32. Their inputs have the largest
+# activation outliers (Bondarenko et al., "Understanding and Overcoming the Challenges of
+# Efficient Transformer Quantization", 2021), which per-batch dynamic int8 scales clip or blur.
+# Measured on the selection data only (GoEmotions dev + customer holdout), session-7 model:
+# label agreement with fp32 on dev 98.03 % -> 98.53 %, dev macro-F1 gap -0.43 -> -0.20 pt,
+# for 9 % fewer messages/s on the CPU (all six layers: 98.64 %, but 25 % slower).
+FP32_NODES = tuple(f"/layer.{i}/output/dense/MatMul" for i in (0, 1))
+
+
 def quantize_int8(src: Path, dst: Path) -> Path:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    # per-channel weight scales: 98.6% label agreement with fp32 on GoEmotions dev
-    # vs 96.4% per-tensor
-    # (measured on a mid-training checkpoint; selection data only, never the customer eval set)
-    quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8, per_channel=True)
+    keep = [
+        n.name
+        for n in onnx.load(str(src), load_external_data=False).graph.node
+        if n.op_type == "MatMul" and n.name.endswith(FP32_NODES)
+    ]
+    if len(keep) != len(FP32_NODES):
+        raise SystemExit(f"expected the nodes {FP32_NODES} in {src}, found {keep}")
+    # MatMul only (the embedding Gather stays fp32: no compute cost, +36 MB of derived file);
+    # per-channel weight scales: 98.6 % label agreement with fp32 on GoEmotions dev vs 96.4 %
+    # per-tensor (measured on a mid-training checkpoint; selection data only).
+    quantize_dynamic(
+        str(src),
+        str(dst),
+        weight_type=QuantType.QInt8,
+        per_channel=True,
+        op_types_to_quantize=["MatMul"],
+        nodes_to_exclude=keep,
+    )
     return dst
 
 
