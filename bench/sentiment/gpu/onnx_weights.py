@@ -104,15 +104,17 @@ def build_model(onnx_path: str, device: str = "cuda", dtype: str = "float16"):
 
 
 def tokenize(tokenizer_json: str, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """input_ids, attention_mask as the Triton tokenizer model makes them (padded to 64)."""
+    """input_ids, attention_mask as the Triton tokenizer model makes them: head + tail
+    truncation (ml-serving/moodline_ml/truncation.py), padded to 64."""
+    import sys
+    from pathlib import Path
+
     from tokenizers import Tokenizer
 
-    tok = Tokenizer.from_file(tokenizer_json)
-    tok.enable_truncation(max_length=64)
-    tok.enable_padding(pad_id=0, pad_token="[PAD]", length=64)
-    enc = tok.encode_batch(texts)
-    ids = np.array([e.ids for e in enc], np.int64)
-    return ids, np.array([e.attention_mask for e in enc], np.int64)
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "ml-serving"))
+    from moodline_ml.truncation import MAX_LEN, encode, untruncated
+
+    return encode(untruncated(Tokenizer.from_file(tokenizer_json)), texts, pad_to=MAX_LEN)
 
 
 def check(onnx_path: str, tokenizer_json: str, texts: list[str], device="cpu", dtype="float32"):
