@@ -15,10 +15,8 @@ from pathlib import Path
 
 import onnx
 import torch
-from tokenizers import Tokenizer
 
 from .model import ExportWrapper, MoodlineModel
-from .truncation import untruncated
 
 INPUTS = ["input_ids", "attention_mask"]
 OUTPUTS = ["sentiment_probs", "emotion_probs"]
@@ -74,11 +72,7 @@ def main(argv=None):
     out = Path(a.out)
     fp32 = export_fp32(a.ckpt, out / "model_fp32.onnx")
     fp16 = to_fp16(fp32, out / "model_fp16.onnx")
-    # saved without truncation or padding state: every reader encodes through
-    # moodline_ml.truncation (head + tail, 64 tokens), which sets both itself
-    untruncated(Tokenizer.from_file(str(Path(a.tokenizer) / "tokenizer.json"))).save(
-        str(out / "tokenizer.json")
-    )
+    shutil.copy(Path(a.tokenizer) / "tokenizer.json", out / "tokenizer.json")
     for p in (fp32, fp16):
         print(f"{p}: {p.stat().st_size / 1e6:.1f} MB")
     if a.commit_artifact:

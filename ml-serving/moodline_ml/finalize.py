@@ -27,7 +27,7 @@ import torch
 
 from .data import SENTIMENTS, load_customer, load_goemotions, split_customer_train
 from .model import MoodlineModel
-from .train import evaluate_sets, get_tokenizer, predict
+from .train import evaluate_sets, get_tokenizer, predict, save_tokenizer
 
 
 def average(paths: list[str]) -> dict:
@@ -130,7 +130,7 @@ def main(argv=None):
     }
     torch.save(model.state_dict(), out / "best.pt")
     (out / "best.json").write_text(json.dumps(rec, indent=1))
-    tok.save_pretrained(out / "tokenizer")  # the base model's tokenizer, unchanged by training
+    save_tokenizer(tok, out / "tokenizer")  # the base model's tokenizer, unchanged by training
     emo = {k: round(v["f1"], 3) for k, v in after["customer_eval"]["emotions"].items()}
     print(
         f"averaged {len(a.ckpts)} ckpts; offsets N={bias[1]:+.2f} F={bias[2]:+.2f}\n"

@@ -32,10 +32,14 @@ from .model import MoodlineModel, base_model_dir
 from .truncation import untruncated
 
 
-def get_tokenizer():
-    from transformers import AutoTokenizer
+def get_tokenizer() -> Tokenizer:
+    """The base model's WordPiece tokenizer, truncation and padding off (encode() does both)."""
+    return untruncated(Tokenizer.from_file(str(Path(base_model_dir()) / "tokenizer.json")))
 
-    return AutoTokenizer.from_pretrained(base_model_dir())
+
+def save_tokenizer(tok: Tokenizer, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    tok.save(str(folder / "tokenizer.json"))
 
 
 def model_device(model) -> torch.device:
@@ -47,18 +51,9 @@ def autocast(device: torch.device):
     return torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
 
 
-def _fast(tok):
-    """The tokenizers.Tokenizer behind a transformers tokenizer, truncation and padding off."""
-    fast = getattr(tok, "_moodline_untruncated", None)
-    if fast is None:
-        fast = untruncated(Tokenizer.from_str(tok.backend_tokenizer.to_str()))
-        tok._moodline_untruncated = fast
-    return fast
-
-
 def encode(tok, texts, max_len, device=None):
     """Head + tail truncated ids (moodline_ml.truncation), exactly as evaluation and Triton."""
-    ids, am = truncation.encode(_fast(tok), texts, max_len)
+    ids, am = truncation.encode(tok, texts, max_len)
     ids, am = torch.from_numpy(ids), torch.from_numpy(am)
     if device is not None and device.type != "cpu":
         ids, am = ids.to(device, non_blocking=True), am.to(device, non_blocking=True)
@@ -367,7 +362,7 @@ def main(argv=None):
             goemo=G,
         )
         print(f"oof: {len(left_out)} rows -> {out / 'oof.npz'}", flush=True)
-    tok.save_pretrained(out / "tokenizer")
+    save_tokenizer(tok, out / "tokenizer")
     print(f"done; best selection score {best:.4f}", flush=True)
 
 
