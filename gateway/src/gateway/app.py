@@ -22,7 +22,7 @@ from gateway.config import GatewaySettings
 from gateway.deps import Upstreams
 from gateway.limits import BodySizeLimit
 from gateway.metrics import RequestMetrics
-from gateway.routes import conversations, customers, health, sentiment
+from gateway.routes import conversations, customers, health, messages, sentiment
 from gateway.routes import settings as customer_settings
 
 _UNTRACED = frozenset(("/healthz", "/readyz"))
@@ -87,6 +87,7 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
     app.include_router(health.router)
     app.include_router(customers.router)
     app.include_router(conversations.router)
+    app.include_router(messages.router)
     app.include_router(sentiment.router)
     app.include_router(sentiment.settings_router)
     app.include_router(customer_settings.router)

@@ -144,7 +144,10 @@ class TagsChange(Strict):
 
 
 class ConsentIn(Strict):
-    kind: str = Field(description="communication, data_processing or marketing", max_length=30)
+    kind: str = Field(
+        description="communication, data_processing, marketing, or a channel: email, sms, whatsapp",
+        max_length=30,
+    )
     granted: bool
     source: str = Field(default="", max_length=200)
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import partial
 
 import grpc
+import httpx
 from moodline.conversation.v1 import conversation_pb2, conversation_pb2_grpc
 from moodline_kit import nats as kit_nats
 from moodline_kit.consumer import IdempotentConsumer, Subscription
@@ -20,11 +21,18 @@ from moodline_kit.telemetry import configure_tracing
 from nats.aio.client import Client
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from conversation.adapters.channels import (
+    ChannelAdapter,
+    HttpProviderAdapter,
+    SmtpEmailAdapter,
+)
 from conversation.adapters.customers import GrpcCustomerDirectory
 from conversation.adapters.tables import kit
 from conversation.config import ConversationSettings
+from conversation.domain.model import Channel
 from conversation.entrypoints.grpc_servicer import ConversationServicer
 from conversation.service_layer import customer_events
+from conversation.service_layer.outbound import Dispatcher
 from conversation.service_layer.unit_of_work import ConversationUnitOfWork
 
 SERVICE = "conversation"
@@ -42,6 +50,8 @@ class Container:
     customer_channel: grpc.aio.Channel
     customers: GrpcCustomerDirectory
     consumers: list[IdempotentConsumer]
+    dispatcher: Dispatcher
+    http: httpx.AsyncClient
 
 
 async def build(settings: ConversationSettings) -> Container:
@@ -69,7 +79,36 @@ async def build(settings: ConversationSettings) -> Container:
             ),
         )
     ]
-    return Container(settings, engine, nc, relay, uow, channel, directory, consumers)
+    http = httpx.AsyncClient(timeout=settings.provider_timeout)
+    dispatcher = Dispatcher(uow, channel_adapters(settings, http))
+    return Container(
+        settings, engine, nc, relay, uow, channel, directory, consumers, dispatcher, http
+    )
+
+
+def channel_adapters(
+    settings: ConversationSettings, http: httpx.AsyncClient
+) -> dict[str, ChannelAdapter]:
+    adapters: dict[str, ChannelAdapter] = {
+        Channel.EMAIL.value: SmtpEmailAdapter(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            sender=settings.smtp_sender,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+            start_tls=settings.smtp_starttls,
+        )
+    }
+    if settings.provider_base_url:
+        for channel in (Channel.SMS, Channel.WHATSAPP):
+            adapters[channel.value] = HttpProviderAdapter(
+                http,
+                base_url=settings.provider_base_url,
+                api_key=settings.provider_api_key,
+                callback_url=settings.provider_callback_url,
+                channel=channel,
+            )
+    return adapters
 
 
 def grpc_app(container: Container) -> GrpcApp:
@@ -81,6 +120,7 @@ def grpc_app(container: Container) -> GrpcApp:
 
     async def close_customer_channel() -> None:
         await container.customer_channel.close()
+        await container.http.aclose()
 
     async def close_nats() -> None:
         try:
@@ -101,12 +141,18 @@ def grpc_app(container: Container) -> GrpcApp:
                     container.uow,
                     container.customers,
                     resolve_concurrency=container.settings.resolve_concurrency,
+                    callback_secret=container.settings.provider_callback_secret,
+                    on_queued=container.dispatcher.wake,
                 ),
                 conversation_pb2.DESCRIPTOR.services_by_name["ConversationService"].full_name,
             )
         ],
         readiness_checks={"database": database_ready, "nats": nats_ready},
-        background=[container.relay.run, *(c.run for c in container.consumers)],
+        background=[
+            container.relay.run,
+            container.dispatcher.run,
+            *(c.run for c in container.consumers),
+        ],
         on_shutdown=[close_customer_channel, close_nats, close_database],
         readiness_interval=container.settings.readiness_interval,
         shutdown_grace=container.settings.shutdown_grace,

@@ -17,3 +17,21 @@ class ConversationSettings(GrpcServiceSettings):
     tenant_settings_ttl: float = 300.0
     # Durable consumer of the CUSTOMER stream that invalidates the contact mapping.
     contacts_consumer: str = "conversation-contacts"
+
+    # Outbound e-mail: an SMTP server (make run and tests: a local aiosmtpd whose inbox is a
+    # Maildir).
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    smtp_sender: str = "Moodline <no-reply@moodline.local>"
+    # SMS / WhatsApp: an HTTP messaging provider (make run and tests: a recording test double).
+    # Empty base URL: those channels fail with "no adapter".
+    provider_base_url: str = ""
+    provider_api_key: str = ""
+    # Where the provider posts signed status callbacks (the gateway's public route; the
+    # tenant id is appended) and the shared secret that signs them.
+    provider_callback_url: str = "http://127.0.0.1:8080/api/v1/channel-callbacks/provider"
+    provider_callback_secret: str = ""
+    provider_timeout: float = 10.0

@@ -1,9 +1,8 @@
 import datetime
 
-from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
+from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
-from moodline.conversation.v1 import conversation_pb2 as _conversation_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -12,43 +11,6 @@ from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
-
-class TriggerType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
-    __slots__ = ()
-    TRIGGER_TYPE_UNSPECIFIED: _ClassVar[TriggerType]
-    TRIGGER_TYPE_MANUAL: _ClassVar[TriggerType]
-    TRIGGER_TYPE_CUSTOMER_CREATED: _ClassVar[TriggerType]
-    TRIGGER_TYPE_STAGE_CHANGED: _ClassVar[TriggerType]
-    TRIGGER_TYPE_STATUS_CHANGED: _ClassVar[TriggerType]
-    TRIGGER_TYPE_FOLDER_CHANGED: _ClassVar[TriggerType]
-    TRIGGER_TYPE_TAG_ADDED: _ClassVar[TriggerType]
-    TRIGGER_TYPE_SENTIMENT_FRUSTRATED: _ClassVar[TriggerType]
-    TRIGGER_TYPE_PAYMENT_SUCCEEDED: _ClassVar[TriggerType]
-    TRIGGER_TYPE_PAYMENT_FAILED: _ClassVar[TriggerType]
-    TRIGGER_TYPE_BOOKING_CREATED: _ClassVar[TriggerType]
-    TRIGGER_TYPE_INVOICE_OVERDUE: _ClassVar[TriggerType]
-    TRIGGER_TYPE_MESSAGE_RECEIVED: _ClassVar[TriggerType]
-    TRIGGER_TYPE_CONVERSATION_CLOSED: _ClassVar[TriggerType]
-
-class ConditionOperator(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
-    __slots__ = ()
-    CONDITION_OPERATOR_UNSPECIFIED: _ClassVar[ConditionOperator]
-    CONDITION_OPERATOR_EQUALS: _ClassVar[ConditionOperator]
-    CONDITION_OPERATOR_NOT_EQUALS: _ClassVar[ConditionOperator]
-    CONDITION_OPERATOR_CONTAINS: _ClassVar[ConditionOperator]
-    CONDITION_OPERATOR_NOT_CONTAINS: _ClassVar[ConditionOperator]
-    CONDITION_OPERATOR_GREATER_THAN: _ClassVar[ConditionOperator]
-    CONDITION_OPERATOR_LESS_THAN: _ClassVar[ConditionOperator]
-    CONDITION_OPERATOR_IN: _ClassVar[ConditionOperator]
-    CONDITION_OPERATOR_IS_SET: _ClassVar[ConditionOperator]
-    CONDITION_OPERATOR_IS_NOT_SET: _ClassVar[ConditionOperator]
-
-class TaskPriority(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
-    __slots__ = ()
-    TASK_PRIORITY_UNSPECIFIED: _ClassVar[TaskPriority]
-    TASK_PRIORITY_LOW: _ClassVar[TaskPriority]
-    TASK_PRIORITY_NORMAL: _ClassVar[TaskPriority]
-    TASK_PRIORITY_HIGH: _ClassVar[TaskPriority]
 
 class RunStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -64,10 +26,11 @@ class RunStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
 class StepStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     STEP_STATUS_UNSPECIFIED: _ClassVar[StepStatus]
-    STEP_STATUS_PENDING: _ClassVar[StepStatus]
+    STEP_STATUS_RUNNING: _ClassVar[StepStatus]
     STEP_STATUS_SUCCEEDED: _ClassVar[StepStatus]
     STEP_STATUS_FAILED: _ClassVar[StepStatus]
     STEP_STATUS_SKIPPED: _ClassVar[StepStatus]
+    STEP_STATUS_WAITING: _ClassVar[StepStatus]
 
 class TaskStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -75,34 +38,13 @@ class TaskStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TASK_STATUS_OPEN: _ClassVar[TaskStatus]
     TASK_STATUS_DONE: _ClassVar[TaskStatus]
     TASK_STATUS_CANCELLED: _ClassVar[TaskStatus]
-TRIGGER_TYPE_UNSPECIFIED: TriggerType
-TRIGGER_TYPE_MANUAL: TriggerType
-TRIGGER_TYPE_CUSTOMER_CREATED: TriggerType
-TRIGGER_TYPE_STAGE_CHANGED: TriggerType
-TRIGGER_TYPE_STATUS_CHANGED: TriggerType
-TRIGGER_TYPE_FOLDER_CHANGED: TriggerType
-TRIGGER_TYPE_TAG_ADDED: TriggerType
-TRIGGER_TYPE_SENTIMENT_FRUSTRATED: TriggerType
-TRIGGER_TYPE_PAYMENT_SUCCEEDED: TriggerType
-TRIGGER_TYPE_PAYMENT_FAILED: TriggerType
-TRIGGER_TYPE_BOOKING_CREATED: TriggerType
-TRIGGER_TYPE_INVOICE_OVERDUE: TriggerType
-TRIGGER_TYPE_MESSAGE_RECEIVED: TriggerType
-TRIGGER_TYPE_CONVERSATION_CLOSED: TriggerType
-CONDITION_OPERATOR_UNSPECIFIED: ConditionOperator
-CONDITION_OPERATOR_EQUALS: ConditionOperator
-CONDITION_OPERATOR_NOT_EQUALS: ConditionOperator
-CONDITION_OPERATOR_CONTAINS: ConditionOperator
-CONDITION_OPERATOR_NOT_CONTAINS: ConditionOperator
-CONDITION_OPERATOR_GREATER_THAN: ConditionOperator
-CONDITION_OPERATOR_LESS_THAN: ConditionOperator
-CONDITION_OPERATOR_IN: ConditionOperator
-CONDITION_OPERATOR_IS_SET: ConditionOperator
-CONDITION_OPERATOR_IS_NOT_SET: ConditionOperator
-TASK_PRIORITY_UNSPECIFIED: TaskPriority
-TASK_PRIORITY_LOW: TaskPriority
-TASK_PRIORITY_NORMAL: TaskPriority
-TASK_PRIORITY_HIGH: TaskPriority
+
+class TaskPriority(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TASK_PRIORITY_UNSPECIFIED: _ClassVar[TaskPriority]
+    TASK_PRIORITY_LOW: _ClassVar[TaskPriority]
+    TASK_PRIORITY_NORMAL: _ClassVar[TaskPriority]
+    TASK_PRIORITY_HIGH: _ClassVar[TaskPriority]
 RUN_STATUS_UNSPECIFIED: RunStatus
 RUN_STATUS_PENDING: RunStatus
 RUN_STATUS_RUNNING: RunStatus
@@ -112,123 +54,22 @@ RUN_STATUS_FAILED: RunStatus
 RUN_STATUS_SKIPPED: RunStatus
 RUN_STATUS_CANCELLED: RunStatus
 STEP_STATUS_UNSPECIFIED: StepStatus
-STEP_STATUS_PENDING: StepStatus
+STEP_STATUS_RUNNING: StepStatus
 STEP_STATUS_SUCCEEDED: StepStatus
 STEP_STATUS_FAILED: StepStatus
 STEP_STATUS_SKIPPED: StepStatus
+STEP_STATUS_WAITING: StepStatus
 TASK_STATUS_UNSPECIFIED: TaskStatus
 TASK_STATUS_OPEN: TaskStatus
 TASK_STATUS_DONE: TaskStatus
 TASK_STATUS_CANCELLED: TaskStatus
-
-class Trigger(_message.Message):
-    __slots__ = ("type", "to_value")
-    TYPE_FIELD_NUMBER: _ClassVar[int]
-    TO_VALUE_FIELD_NUMBER: _ClassVar[int]
-    type: TriggerType
-    to_value: str
-    def __init__(self, type: _Optional[_Union[TriggerType, str]] = ..., to_value: _Optional[str] = ...) -> None: ...
-
-class Condition(_message.Message):
-    __slots__ = ("field", "operator", "value", "values")
-    FIELD_FIELD_NUMBER: _ClassVar[int]
-    OPERATOR_FIELD_NUMBER: _ClassVar[int]
-    VALUE_FIELD_NUMBER: _ClassVar[int]
-    VALUES_FIELD_NUMBER: _ClassVar[int]
-    field: str
-    operator: ConditionOperator
-    value: str
-    values: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, field: _Optional[str] = ..., operator: _Optional[_Union[ConditionOperator, str]] = ..., value: _Optional[str] = ..., values: _Optional[_Iterable[str]] = ...) -> None: ...
-
-class SendMessageAction(_message.Message):
-    __slots__ = ("channel", "template", "subject")
-    CHANNEL_FIELD_NUMBER: _ClassVar[int]
-    TEMPLATE_FIELD_NUMBER: _ClassVar[int]
-    SUBJECT_FIELD_NUMBER: _ClassVar[int]
-    channel: _conversation_pb2.Channel
-    template: str
-    subject: str
-    def __init__(self, channel: _Optional[_Union[_conversation_pb2.Channel, str]] = ..., template: _Optional[str] = ..., subject: _Optional[str] = ...) -> None: ...
-
-class CreateTaskAction(_message.Message):
-    __slots__ = ("title", "description", "owner_id", "due_in", "priority")
-    TITLE_FIELD_NUMBER: _ClassVar[int]
-    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
-    OWNER_ID_FIELD_NUMBER: _ClassVar[int]
-    DUE_IN_FIELD_NUMBER: _ClassVar[int]
-    PRIORITY_FIELD_NUMBER: _ClassVar[int]
-    title: str
-    description: str
-    owner_id: str
-    due_in: _duration_pb2.Duration
-    priority: TaskPriority
-    def __init__(self, title: _Optional[str] = ..., description: _Optional[str] = ..., owner_id: _Optional[str] = ..., due_in: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., priority: _Optional[_Union[TaskPriority, str]] = ...) -> None: ...
-
-class ChangeStageAction(_message.Message):
-    __slots__ = ("stage",)
-    STAGE_FIELD_NUMBER: _ClassVar[int]
-    stage: str
-    def __init__(self, stage: _Optional[str] = ...) -> None: ...
-
-class ChangeStatusAction(_message.Message):
-    __slots__ = ("status",)
-    STATUS_FIELD_NUMBER: _ClassVar[int]
-    status: str
-    def __init__(self, status: _Optional[str] = ...) -> None: ...
-
-class ChangeFolderAction(_message.Message):
-    __slots__ = ("folder_id", "exclusive")
-    FOLDER_ID_FIELD_NUMBER: _ClassVar[int]
-    EXCLUSIVE_FIELD_NUMBER: _ClassVar[int]
-    folder_id: str
-    exclusive: bool
-    def __init__(self, folder_id: _Optional[str] = ..., exclusive: _Optional[bool] = ...) -> None: ...
-
-class AddTagAction(_message.Message):
-    __slots__ = ("tag",)
-    TAG_FIELD_NUMBER: _ClassVar[int]
-    tag: str
-    def __init__(self, tag: _Optional[str] = ...) -> None: ...
-
-class WebhookAction(_message.Message):
-    __slots__ = ("url", "body_template")
-    URL_FIELD_NUMBER: _ClassVar[int]
-    BODY_TEMPLATE_FIELD_NUMBER: _ClassVar[int]
-    url: str
-    body_template: str
-    def __init__(self, url: _Optional[str] = ..., body_template: _Optional[str] = ...) -> None: ...
-
-class WaitAction(_message.Message):
-    __slots__ = ("duration",)
-    DURATION_FIELD_NUMBER: _ClassVar[int]
-    duration: _duration_pb2.Duration
-    def __init__(self, duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
-
-class Action(_message.Message):
-    __slots__ = ("id", "send_message", "create_task", "change_stage", "change_status", "change_folder", "add_tag", "webhook", "wait")
-    ID_FIELD_NUMBER: _ClassVar[int]
-    SEND_MESSAGE_FIELD_NUMBER: _ClassVar[int]
-    CREATE_TASK_FIELD_NUMBER: _ClassVar[int]
-    CHANGE_STAGE_FIELD_NUMBER: _ClassVar[int]
-    CHANGE_STATUS_FIELD_NUMBER: _ClassVar[int]
-    CHANGE_FOLDER_FIELD_NUMBER: _ClassVar[int]
-    ADD_TAG_FIELD_NUMBER: _ClassVar[int]
-    WEBHOOK_FIELD_NUMBER: _ClassVar[int]
-    WAIT_FIELD_NUMBER: _ClassVar[int]
-    id: str
-    send_message: SendMessageAction
-    create_task: CreateTaskAction
-    change_stage: ChangeStageAction
-    change_status: ChangeStatusAction
-    change_folder: ChangeFolderAction
-    add_tag: AddTagAction
-    webhook: WebhookAction
-    wait: WaitAction
-    def __init__(self, id: _Optional[str] = ..., send_message: _Optional[_Union[SendMessageAction, _Mapping]] = ..., create_task: _Optional[_Union[CreateTaskAction, _Mapping]] = ..., change_stage: _Optional[_Union[ChangeStageAction, _Mapping]] = ..., change_status: _Optional[_Union[ChangeStatusAction, _Mapping]] = ..., change_folder: _Optional[_Union[ChangeFolderAction, _Mapping]] = ..., add_tag: _Optional[_Union[AddTagAction, _Mapping]] = ..., webhook: _Optional[_Union[WebhookAction, _Mapping]] = ..., wait: _Optional[_Union[WaitAction, _Mapping]] = ...) -> None: ...
+TASK_PRIORITY_UNSPECIFIED: TaskPriority
+TASK_PRIORITY_LOW: TaskPriority
+TASK_PRIORITY_NORMAL: TaskPriority
+TASK_PRIORITY_HIGH: TaskPriority
 
 class Workflow(_message.Message):
-    __slots__ = ("id", "name", "description", "enabled", "trigger", "conditions", "actions", "version", "created_at", "updated_at", "last_run_at")
+    __slots__ = ("id", "name", "description", "enabled", "trigger", "conditions", "actions", "cooldown_seconds", "version", "created_at", "updated_at", "last_run_at")
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
@@ -236,6 +77,7 @@ class Workflow(_message.Message):
     TRIGGER_FIELD_NUMBER: _ClassVar[int]
     CONDITIONS_FIELD_NUMBER: _ClassVar[int]
     ACTIONS_FIELD_NUMBER: _ClassVar[int]
+    COOLDOWN_SECONDS_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
@@ -244,14 +86,15 @@ class Workflow(_message.Message):
     name: str
     description: str
     enabled: bool
-    trigger: Trigger
-    conditions: _containers.RepeatedCompositeFieldContainer[Condition]
-    actions: _containers.RepeatedCompositeFieldContainer[Action]
+    trigger: _struct_pb2.Struct
+    conditions: _containers.RepeatedCompositeFieldContainer[_struct_pb2.Struct]
+    actions: _containers.RepeatedCompositeFieldContainer[_struct_pb2.Struct]
+    cooldown_seconds: int
     version: int
     created_at: _timestamp_pb2.Timestamp
     updated_at: _timestamp_pb2.Timestamp
     last_run_at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., enabled: _Optional[bool] = ..., trigger: _Optional[_Union[Trigger, _Mapping]] = ..., conditions: _Optional[_Iterable[_Union[Condition, _Mapping]]] = ..., actions: _Optional[_Iterable[_Union[Action, _Mapping]]] = ..., version: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_run_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., enabled: _Optional[bool] = ..., trigger: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., conditions: _Optional[_Iterable[_Union[_struct_pb2.Struct, _Mapping]]] = ..., actions: _Optional[_Iterable[_Union[_struct_pb2.Struct, _Mapping]]] = ..., cooldown_seconds: _Optional[int] = ..., version: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_run_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CreateWorkflowRequest(_message.Message):
     __slots__ = ("workflow",)
@@ -271,11 +114,11 @@ class ListWorkflowsRequest(_message.Message):
     ENABLED_ONLY_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
-    trigger_type: TriggerType
+    trigger_type: str
     enabled_only: bool
     page_size: int
     page_token: str
-    def __init__(self, trigger_type: _Optional[_Union[TriggerType, str]] = ..., enabled_only: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    def __init__(self, trigger_type: _Optional[str] = ..., enabled_only: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class ListWorkflowsResponse(_message.Message):
     __slots__ = ("workflows", "next_page_token")
@@ -286,12 +129,14 @@ class ListWorkflowsResponse(_message.Message):
     def __init__(self, workflows: _Optional[_Iterable[_Union[Workflow, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class UpdateWorkflowRequest(_message.Message):
-    __slots__ = ("workflow", "update_mask")
+    __slots__ = ("workflow", "update_mask", "expected_version")
     WORKFLOW_FIELD_NUMBER: _ClassVar[int]
     UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
     workflow: Workflow
     update_mask: _field_mask_pb2.FieldMask
-    def __init__(self, workflow: _Optional[_Union[Workflow, _Mapping]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ...) -> None: ...
+    expected_version: int
+    def __init__(self, workflow: _Optional[_Union[Workflow, _Mapping]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ..., expected_version: _Optional[int] = ...) -> None: ...
 
 class DeleteWorkflowRequest(_message.Message):
     __slots__ = ("id",)
@@ -303,24 +148,68 @@ class DeleteWorkflowResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 
-class RunStep(_message.Message):
-    __slots__ = ("action_id", "status", "attempts", "detail", "started_at", "finished_at")
+class DryRunWorkflowRequest(_message.Message):
+    __slots__ = ("workflow_id", "customer_id")
+    WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    workflow_id: str
+    customer_id: str
+    def __init__(self, workflow_id: _Optional[str] = ..., customer_id: _Optional[str] = ...) -> None: ...
+
+class ConditionOutcome(_message.Message):
+    __slots__ = ("condition", "holds", "actual")
+    CONDITION_FIELD_NUMBER: _ClassVar[int]
+    HOLDS_FIELD_NUMBER: _ClassVar[int]
+    ACTUAL_FIELD_NUMBER: _ClassVar[int]
+    condition: _struct_pb2.Struct
+    holds: bool
+    actual: str
+    def __init__(self, condition: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., holds: _Optional[bool] = ..., actual: _Optional[str] = ...) -> None: ...
+
+class PlannedStep(_message.Message):
+    __slots__ = ("action_id", "type", "detail", "would_skip")
     ACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    WOULD_SKIP_FIELD_NUMBER: _ClassVar[int]
+    action_id: str
+    type: str
+    detail: str
+    would_skip: bool
+    def __init__(self, action_id: _Optional[str] = ..., type: _Optional[str] = ..., detail: _Optional[str] = ..., would_skip: _Optional[bool] = ...) -> None: ...
+
+class DryRunWorkflowResponse(_message.Message):
+    __slots__ = ("conditions_hold", "conditions", "steps")
+    CONDITIONS_HOLD_FIELD_NUMBER: _ClassVar[int]
+    CONDITIONS_FIELD_NUMBER: _ClassVar[int]
+    STEPS_FIELD_NUMBER: _ClassVar[int]
+    conditions_hold: bool
+    conditions: _containers.RepeatedCompositeFieldContainer[ConditionOutcome]
+    steps: _containers.RepeatedCompositeFieldContainer[PlannedStep]
+    def __init__(self, conditions_hold: _Optional[bool] = ..., conditions: _Optional[_Iterable[_Union[ConditionOutcome, _Mapping]]] = ..., steps: _Optional[_Iterable[_Union[PlannedStep, _Mapping]]] = ...) -> None: ...
+
+class RunStep(_message.Message):
+    __slots__ = ("index", "action_id", "type", "status", "attempts", "detail", "started_at", "finished_at")
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    ACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
     DETAIL_FIELD_NUMBER: _ClassVar[int]
     STARTED_AT_FIELD_NUMBER: _ClassVar[int]
     FINISHED_AT_FIELD_NUMBER: _ClassVar[int]
+    index: int
     action_id: str
+    type: str
     status: StepStatus
     attempts: int
     detail: str
     started_at: _timestamp_pb2.Timestamp
     finished_at: _timestamp_pb2.Timestamp
-    def __init__(self, action_id: _Optional[str] = ..., status: _Optional[_Union[StepStatus, str]] = ..., attempts: _Optional[int] = ..., detail: _Optional[str] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    def __init__(self, index: _Optional[int] = ..., action_id: _Optional[str] = ..., type: _Optional[str] = ..., status: _Optional[_Union[StepStatus, str]] = ..., attempts: _Optional[int] = ..., detail: _Optional[str] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Run(_message.Message):
-    __slots__ = ("id", "workflow_id", "workflow_version", "customer_id", "trigger_type", "trigger_event_id", "started_by", "status", "steps", "error", "created_at", "started_at", "finished_at")
+    __slots__ = ("id", "workflow_id", "workflow_version", "customer_id", "trigger_type", "trigger_event_id", "started_by", "status", "steps", "error", "created_at", "started_at", "finished_at", "resume_at", "workflow_name")
     ID_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -334,11 +223,13 @@ class Run(_message.Message):
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     STARTED_AT_FIELD_NUMBER: _ClassVar[int]
     FINISHED_AT_FIELD_NUMBER: _ClassVar[int]
+    RESUME_AT_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_NAME_FIELD_NUMBER: _ClassVar[int]
     id: str
     workflow_id: str
     workflow_version: int
     customer_id: str
-    trigger_type: TriggerType
+    trigger_type: str
     trigger_event_id: str
     started_by: str
     status: RunStatus
@@ -347,7 +238,9 @@ class Run(_message.Message):
     created_at: _timestamp_pb2.Timestamp
     started_at: _timestamp_pb2.Timestamp
     finished_at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., workflow_id: _Optional[str] = ..., workflow_version: _Optional[int] = ..., customer_id: _Optional[str] = ..., trigger_type: _Optional[_Union[TriggerType, str]] = ..., trigger_event_id: _Optional[str] = ..., started_by: _Optional[str] = ..., status: _Optional[_Union[RunStatus, str]] = ..., steps: _Optional[_Iterable[_Union[RunStep, _Mapping]]] = ..., error: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    resume_at: _timestamp_pb2.Timestamp
+    workflow_name: str
+    def __init__(self, id: _Optional[str] = ..., workflow_id: _Optional[str] = ..., workflow_version: _Optional[int] = ..., customer_id: _Optional[str] = ..., trigger_type: _Optional[str] = ..., trigger_event_id: _Optional[str] = ..., started_by: _Optional[str] = ..., status: _Optional[_Union[RunStatus, str]] = ..., steps: _Optional[_Iterable[_Union[RunStep, _Mapping]]] = ..., error: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resume_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., workflow_name: _Optional[str] = ...) -> None: ...
 
 class RunAutomationRequest(_message.Message):
     __slots__ = ("workflow_id", "customer_id", "idempotency_key", "started_by")
@@ -388,6 +281,12 @@ class ListRunsResponse(_message.Message):
     runs: _containers.RepeatedCompositeFieldContainer[Run]
     next_page_token: str
     def __init__(self, runs: _Optional[_Iterable[_Union[Run, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class RetryRunRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
 
 class Task(_message.Message):
     __slots__ = ("id", "customer_id", "title", "description", "owner_id", "due_at", "status", "priority", "created_by", "run_id", "created_at", "updated_at", "completed_at")

@@ -26,11 +26,12 @@ if _version_not_supported:
 
 
 class AutomationServiceStub:
-    """The automation service owns event-driven workflows (trigger + conditions -> actions), their
-    run history, and tasks/follow-ups. Tasks live here rather than in customer because most are
-    created by workflows and their due-date reminders run on the same Celery beat schedule.
-    Runs execute on Celery with retries; each run is idempotent per (workflow, trigger event).
-    Customers who opted out of communication are never messaged (the step is skipped).
+    """The automation service owns event-driven workflows (trigger + conditions -> ordered
+    actions), their run history, and tasks/follow-ups. Tasks live here rather than in customer
+    because most are created by workflows (in the same transaction as the step that creates
+    them) and their owners' lists are read with the run history.
+    Runs execute on Celery; each action runs at most once per run (a step log keyed by run +
+    step, and idempotency keys on every call to another service).
     Every RPC is scoped to the tenant named in the `moodline-tenant-id` request metadata;
     a call without it fails with UNAUTHENTICATED. Bad input fails with INVALID_ARGUMENT and a
     google.rpc.BadRequest detail naming each field; an unknown id fails with NOT_FOUND.
@@ -67,6 +68,11 @@ class AutomationServiceStub:
                 request_serializer=moodline_dot_automation_dot_v1_dot_automation__pb2.DeleteWorkflowRequest.SerializeToString,
                 response_deserializer=moodline_dot_automation_dot_v1_dot_automation__pb2.DeleteWorkflowResponse.FromString,
                 _registered_method=True)
+        self.DryRunWorkflow = channel.unary_unary(
+                '/moodline.automation.v1.AutomationService/DryRunWorkflow',
+                request_serializer=moodline_dot_automation_dot_v1_dot_automation__pb2.DryRunWorkflowRequest.SerializeToString,
+                response_deserializer=moodline_dot_automation_dot_v1_dot_automation__pb2.DryRunWorkflowResponse.FromString,
+                _registered_method=True)
         self.RunAutomation = channel.unary_unary(
                 '/moodline.automation.v1.AutomationService/RunAutomation',
                 request_serializer=moodline_dot_automation_dot_v1_dot_automation__pb2.RunAutomationRequest.SerializeToString,
@@ -81,6 +87,11 @@ class AutomationServiceStub:
                 '/moodline.automation.v1.AutomationService/ListRuns',
                 request_serializer=moodline_dot_automation_dot_v1_dot_automation__pb2.ListRunsRequest.SerializeToString,
                 response_deserializer=moodline_dot_automation_dot_v1_dot_automation__pb2.ListRunsResponse.FromString,
+                _registered_method=True)
+        self.RetryRun = channel.unary_unary(
+                '/moodline.automation.v1.AutomationService/RetryRun',
+                request_serializer=moodline_dot_automation_dot_v1_dot_automation__pb2.RetryRunRequest.SerializeToString,
+                response_deserializer=moodline_dot_automation_dot_v1_dot_automation__pb2.Run.FromString,
                 _registered_method=True)
         self.CreateTask = channel.unary_unary(
                 '/moodline.automation.v1.AutomationService/CreateTask',
@@ -110,18 +121,22 @@ class AutomationServiceStub:
 
 
 class AutomationServiceServicer:
-    """The automation service owns event-driven workflows (trigger + conditions -> actions), their
-    run history, and tasks/follow-ups. Tasks live here rather than in customer because most are
-    created by workflows and their due-date reminders run on the same Celery beat schedule.
-    Runs execute on Celery with retries; each run is idempotent per (workflow, trigger event).
-    Customers who opted out of communication are never messaged (the step is skipped).
+    """The automation service owns event-driven workflows (trigger + conditions -> ordered
+    actions), their run history, and tasks/follow-ups. Tasks live here rather than in customer
+    because most are created by workflows (in the same transaction as the step that creates
+    them) and their owners' lists are read with the run history.
+    Runs execute on Celery; each action runs at most once per run (a step log keyed by run +
+    step, and idempotency keys on every call to another service).
     Every RPC is scoped to the tenant named in the `moodline-tenant-id` request metadata;
     a call without it fails with UNAUTHENTICATED. Bad input fails with INVALID_ARGUMENT and a
     google.rpc.BadRequest detail naming each field; an unknown id fails with NOT_FOUND.
     """
 
     def CreateWorkflow(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Validates and stores a workflow. An invalid one (unknown trigger or action, a bad
+        condition, missing action fields, a cycle with the tenant's other enabled workflows)
+        fails with INVALID_ARGUMENT naming each problem (`trigger.type`, `actions[1].tag`, ...).
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -140,15 +155,25 @@ class AutomationServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def UpdateWorkflow(self, request, context):
-        """Changes the fields named in update_mask and bumps `version`; runs already started keep
-        the version they started with. Fails with ABORTED when `version` is stale.
+        """Changes the fields named in update_mask (validated like CreateWorkflow) and bumps
+        `version`; runs already started keep the definition they started with. A non-zero
+        `expected_version` that is stale fails with FAILED_PRECONDITION.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def DeleteWorkflow(self, request, context):
-        """Deletes a workflow; its run history is kept. Runs waiting on a WAIT step are cancelled.
+        """Deletes a workflow; its run history is kept. Runs waiting on a wait step are cancelled.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DryRunWorkflow(self, request, context):
+        """What the workflow would do for one customer now: the conditions' outcomes and each
+        action as it would run (rendered text, recipient, skip reasons). Nothing is changed or
+        sent and no run is recorded.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -176,6 +201,14 @@ class AutomationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RetryRun(self, request, context):
+        """Runs a FAILED run again from its failed step (steps that succeeded are not repeated).
+        Any other status fails with FAILED_PRECONDITION.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def CreateTask(self, request, context):
         """Creates a task. Emits automation.task.created.
         """
@@ -190,7 +223,7 @@ class AutomationServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListTasks(self, request, context):
-        """Lists tasks, earliest due first.
+        """Lists tasks, earliest due first (tasks without a due date last).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -238,6 +271,11 @@ def add_AutomationServiceServicer_to_server(servicer, server):
                     request_deserializer=moodline_dot_automation_dot_v1_dot_automation__pb2.DeleteWorkflowRequest.FromString,
                     response_serializer=moodline_dot_automation_dot_v1_dot_automation__pb2.DeleteWorkflowResponse.SerializeToString,
             ),
+            'DryRunWorkflow': grpc.unary_unary_rpc_method_handler(
+                    servicer.DryRunWorkflow,
+                    request_deserializer=moodline_dot_automation_dot_v1_dot_automation__pb2.DryRunWorkflowRequest.FromString,
+                    response_serializer=moodline_dot_automation_dot_v1_dot_automation__pb2.DryRunWorkflowResponse.SerializeToString,
+            ),
             'RunAutomation': grpc.unary_unary_rpc_method_handler(
                     servicer.RunAutomation,
                     request_deserializer=moodline_dot_automation_dot_v1_dot_automation__pb2.RunAutomationRequest.FromString,
@@ -252,6 +290,11 @@ def add_AutomationServiceServicer_to_server(servicer, server):
                     servicer.ListRuns,
                     request_deserializer=moodline_dot_automation_dot_v1_dot_automation__pb2.ListRunsRequest.FromString,
                     response_serializer=moodline_dot_automation_dot_v1_dot_automation__pb2.ListRunsResponse.SerializeToString,
+            ),
+            'RetryRun': grpc.unary_unary_rpc_method_handler(
+                    servicer.RetryRun,
+                    request_deserializer=moodline_dot_automation_dot_v1_dot_automation__pb2.RetryRunRequest.FromString,
+                    response_serializer=moodline_dot_automation_dot_v1_dot_automation__pb2.Run.SerializeToString,
             ),
             'CreateTask': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateTask,
@@ -287,11 +330,12 @@ def add_AutomationServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class AutomationService:
-    """The automation service owns event-driven workflows (trigger + conditions -> actions), their
-    run history, and tasks/follow-ups. Tasks live here rather than in customer because most are
-    created by workflows and their due-date reminders run on the same Celery beat schedule.
-    Runs execute on Celery with retries; each run is idempotent per (workflow, trigger event).
-    Customers who opted out of communication are never messaged (the step is skipped).
+    """The automation service owns event-driven workflows (trigger + conditions -> ordered
+    actions), their run history, and tasks/follow-ups. Tasks live here rather than in customer
+    because most are created by workflows (in the same transaction as the step that creates
+    them) and their owners' lists are read with the run history.
+    Runs execute on Celery; each action runs at most once per run (a step log keyed by run +
+    step, and idempotency keys on every call to another service).
     Every RPC is scoped to the tenant named in the `moodline-tenant-id` request metadata;
     a call without it fails with UNAUTHENTICATED. Bad input fails with INVALID_ARGUMENT and a
     google.rpc.BadRequest detail naming each field; an unknown id fails with NOT_FOUND.
@@ -433,6 +477,33 @@ class AutomationService:
             _registered_method=True)
 
     @staticmethod
+    def DryRunWorkflow(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.automation.v1.AutomationService/DryRunWorkflow',
+            moodline_dot_automation_dot_v1_dot_automation__pb2.DryRunWorkflowRequest.SerializeToString,
+            moodline_dot_automation_dot_v1_dot_automation__pb2.DryRunWorkflowResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def RunAutomation(request,
             target,
             options=(),
@@ -503,6 +574,33 @@ class AutomationService:
             '/moodline.automation.v1.AutomationService/ListRuns',
             moodline_dot_automation_dot_v1_dot_automation__pb2.ListRunsRequest.SerializeToString,
             moodline_dot_automation_dot_v1_dot_automation__pb2.ListRunsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RetryRun(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.automation.v1.AutomationService/RetryRun',
+            moodline_dot_automation_dot_v1_dot_automation__pb2.RetryRunRequest.SerializeToString,
+            moodline_dot_automation_dot_v1_dot_automation__pb2.Run.FromString,
             options,
             channel_credentials,
             insecure,

@@ -38,6 +38,15 @@ class Author(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     AUTHOR_CUSTOMER: _ClassVar[Author]
     AUTHOR_AGENT: _ClassVar[Author]
     AUTHOR_AI: _ClassVar[Author]
+    AUTHOR_AUTOMATION: _ClassVar[Author]
+
+class DeliveryStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DELIVERY_STATUS_UNSPECIFIED: _ClassVar[DeliveryStatus]
+    DELIVERY_STATUS_QUEUED: _ClassVar[DeliveryStatus]
+    DELIVERY_STATUS_SENT: _ClassVar[DeliveryStatus]
+    DELIVERY_STATUS_DELIVERED: _ClassVar[DeliveryStatus]
+    DELIVERY_STATUS_FAILED: _ClassVar[DeliveryStatus]
 
 class AgentKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -60,6 +69,12 @@ AUTHOR_UNSPECIFIED: Author
 AUTHOR_CUSTOMER: Author
 AUTHOR_AGENT: Author
 AUTHOR_AI: Author
+AUTHOR_AUTOMATION: Author
+DELIVERY_STATUS_UNSPECIFIED: DeliveryStatus
+DELIVERY_STATUS_QUEUED: DeliveryStatus
+DELIVERY_STATUS_SENT: DeliveryStatus
+DELIVERY_STATUS_DELIVERED: DeliveryStatus
+DELIVERY_STATUS_FAILED: DeliveryStatus
 AGENT_KIND_UNSPECIFIED: AgentKind
 AGENT_KIND_HUMAN: AgentKind
 AGENT_KIND_AI: AgentKind
@@ -115,7 +130,7 @@ class Conversation(_message.Message):
     def __init__(self, id: _Optional[str] = ..., customer_id: _Optional[str] = ..., channel: _Optional[_Union[Channel, str]] = ..., status: _Optional[_Union[ConversationStatus, str]] = ..., agents: _Optional[_Iterable[_Union[AgentAssignment, _Mapping]]] = ..., escalated: _Optional[bool] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ended_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., csat: _Optional[int] = ..., topic: _Optional[str] = ..., summary: _Optional[str] = ..., message_count: _Optional[int] = ..., last_message_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Message(_message.Message):
-    __slots__ = ("id", "conversation_id", "customer_id", "channel", "direction", "author", "author_id", "text", "sent_at", "provider_message_id", "created_at")
+    __slots__ = ("id", "conversation_id", "customer_id", "channel", "direction", "author", "author_id", "text", "sent_at", "provider_message_id", "created_at", "delivery_status", "delivery_error")
     ID_FIELD_NUMBER: _ClassVar[int]
     CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -127,6 +142,8 @@ class Message(_message.Message):
     SENT_AT_FIELD_NUMBER: _ClassVar[int]
     PROVIDER_MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    DELIVERY_STATUS_FIELD_NUMBER: _ClassVar[int]
+    DELIVERY_ERROR_FIELD_NUMBER: _ClassVar[int]
     id: str
     conversation_id: str
     customer_id: str
@@ -138,7 +155,9 @@ class Message(_message.Message):
     sent_at: _timestamp_pb2.Timestamp
     provider_message_id: str
     created_at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., conversation_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., channel: _Optional[_Union[Channel, str]] = ..., direction: _Optional[_Union[Direction, str]] = ..., author: _Optional[_Union[Author, str]] = ..., author_id: _Optional[str] = ..., text: _Optional[str] = ..., sent_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., provider_message_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    delivery_status: DeliveryStatus
+    delivery_error: str
+    def __init__(self, id: _Optional[str] = ..., conversation_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., channel: _Optional[_Union[Channel, str]] = ..., direction: _Optional[_Union[Direction, str]] = ..., author: _Optional[_Union[Author, str]] = ..., author_id: _Optional[str] = ..., text: _Optional[str] = ..., sent_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., provider_message_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delivery_status: _Optional[_Union[DeliveryStatus, str]] = ..., delivery_error: _Optional[str] = ...) -> None: ...
 
 class IngestMessageRequest(_message.Message):
     __slots__ = ("provider_message_id", "channel", "customer_phone", "customer_email", "customer_id", "customer_display_name", "conversation_id", "direction", "author", "author_id", "text", "sent_at")
@@ -349,3 +368,79 @@ class SearchMessagesResponse(_message.Message):
     customer_ids: _containers.RepeatedScalarFieldContainer[str]
     next_page_token: str
     def __init__(self, hits: _Optional[_Iterable[_Union[MessageHit, _Mapping]]] = ..., customer_ids: _Optional[_Iterable[str]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class SendMessageRequest(_message.Message):
+    __slots__ = ("customer_id", "channel", "text", "template", "subject", "author", "author_id", "marketing", "idempotency_key", "staff_email")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    TEMPLATE_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    AUTHOR_FIELD_NUMBER: _ClassVar[int]
+    AUTHOR_ID_FIELD_NUMBER: _ClassVar[int]
+    MARKETING_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    STAFF_EMAIL_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    channel: Channel
+    text: str
+    template: str
+    subject: str
+    author: Author
+    author_id: str
+    marketing: bool
+    idempotency_key: str
+    staff_email: str
+    def __init__(self, customer_id: _Optional[str] = ..., channel: _Optional[_Union[Channel, str]] = ..., text: _Optional[str] = ..., template: _Optional[str] = ..., subject: _Optional[str] = ..., author: _Optional[_Union[Author, str]] = ..., author_id: _Optional[str] = ..., marketing: _Optional[bool] = ..., idempotency_key: _Optional[str] = ..., staff_email: _Optional[str] = ...) -> None: ...
+
+class OutboundMessage(_message.Message):
+    __slots__ = ("id", "customer_id", "channel", "recipient", "to_staff", "subject", "text", "status", "error", "message_id", "conversation_id", "provider_message_id", "author", "author_id", "created_at", "updated_at", "duplicate")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENT_FIELD_NUMBER: _ClassVar[int]
+    TO_STAFF_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    AUTHOR_FIELD_NUMBER: _ClassVar[int]
+    AUTHOR_ID_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATE_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    customer_id: str
+    channel: Channel
+    recipient: str
+    to_staff: bool
+    subject: str
+    text: str
+    status: DeliveryStatus
+    error: str
+    message_id: str
+    conversation_id: str
+    provider_message_id: str
+    author: Author
+    author_id: str
+    created_at: _timestamp_pb2.Timestamp
+    updated_at: _timestamp_pb2.Timestamp
+    duplicate: bool
+    def __init__(self, id: _Optional[str] = ..., customer_id: _Optional[str] = ..., channel: _Optional[_Union[Channel, str]] = ..., recipient: _Optional[str] = ..., to_staff: _Optional[bool] = ..., subject: _Optional[str] = ..., text: _Optional[str] = ..., status: _Optional[_Union[DeliveryStatus, str]] = ..., error: _Optional[str] = ..., message_id: _Optional[str] = ..., conversation_id: _Optional[str] = ..., provider_message_id: _Optional[str] = ..., author: _Optional[_Union[Author, str]] = ..., author_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., duplicate: _Optional[bool] = ...) -> None: ...
+
+class GetOutboundMessageRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class RecordDeliveryStatusRequest(_message.Message):
+    __slots__ = ("body", "signature")
+    BODY_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    body: bytes
+    signature: str
+    def __init__(self, body: _Optional[bytes] = ..., signature: _Optional[str] = ...) -> None: ...

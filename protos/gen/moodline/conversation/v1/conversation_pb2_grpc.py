@@ -74,6 +74,21 @@ class ConversationServiceStub:
                 request_serializer=moodline_dot_conversation_dot_v1_dot_conversation__pb2.SearchMessagesRequest.SerializeToString,
                 response_deserializer=moodline_dot_conversation_dot_v1_dot_conversation__pb2.SearchMessagesResponse.FromString,
                 _registered_method=True)
+        self.SendMessage = channel.unary_unary(
+                '/moodline.conversation.v1.ConversationService/SendMessage',
+                request_serializer=moodline_dot_conversation_dot_v1_dot_conversation__pb2.SendMessageRequest.SerializeToString,
+                response_deserializer=moodline_dot_conversation_dot_v1_dot_conversation__pb2.OutboundMessage.FromString,
+                _registered_method=True)
+        self.GetOutboundMessage = channel.unary_unary(
+                '/moodline.conversation.v1.ConversationService/GetOutboundMessage',
+                request_serializer=moodline_dot_conversation_dot_v1_dot_conversation__pb2.GetOutboundMessageRequest.SerializeToString,
+                response_deserializer=moodline_dot_conversation_dot_v1_dot_conversation__pb2.OutboundMessage.FromString,
+                _registered_method=True)
+        self.RecordDeliveryStatus = channel.unary_unary(
+                '/moodline.conversation.v1.ConversationService/RecordDeliveryStatus',
+                request_serializer=moodline_dot_conversation_dot_v1_dot_conversation__pb2.RecordDeliveryStatusRequest.SerializeToString,
+                response_deserializer=moodline_dot_conversation_dot_v1_dot_conversation__pb2.OutboundMessage.FromString,
+                _registered_method=True)
 
 
 class ConversationServiceServicer:
@@ -140,6 +155,39 @@ class ConversationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SendMessage(self, request, context):
+        """Sends a message to a customer (stored as an outbound message of the customer's open
+        conversation on that channel) or a notification e-mail to a staff address (not stored in a
+        conversation). Returns at once with status QUEUED; a dispatcher hands it to the channel
+        adapter (SMTP for e-mail, the HTTP provider for SMS/WhatsApp) and emits
+        conversation.outbound.changed on every status change. Idempotent on idempotency_key.
+        Consent: a customer whose communication consent, consent for this channel (kind = the
+        channel name: email, sms, whatsapp) or - for marketing messages - marketing consent is
+        withdrawn is never messaged: FAILED_PRECONDITION whose message says why ("customer opted
+        out of marketing"); so is a customer without an address on the channel ("customer has no
+        e-mail address").
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetOutboundMessage(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordDeliveryStatus(self, request, context):
+        """A provider's delivery-status callback, as received (the raw body and its signature
+        header). The signature is HMAC-SHA256 of the body with the provider's callback secret;
+        a bad signature fails with PERMISSION_DENIED. The tenant is the one in the callback URL
+        given to the provider (`<callback url>/<tenant id>`), sent as usual in the metadata; the
+        reference the provider echoes back must name a message of that tenant.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ConversationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -177,6 +225,21 @@ def add_ConversationServiceServicer_to_server(servicer, server):
                     servicer.SearchMessages,
                     request_deserializer=moodline_dot_conversation_dot_v1_dot_conversation__pb2.SearchMessagesRequest.FromString,
                     response_serializer=moodline_dot_conversation_dot_v1_dot_conversation__pb2.SearchMessagesResponse.SerializeToString,
+            ),
+            'SendMessage': grpc.unary_unary_rpc_method_handler(
+                    servicer.SendMessage,
+                    request_deserializer=moodline_dot_conversation_dot_v1_dot_conversation__pb2.SendMessageRequest.FromString,
+                    response_serializer=moodline_dot_conversation_dot_v1_dot_conversation__pb2.OutboundMessage.SerializeToString,
+            ),
+            'GetOutboundMessage': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetOutboundMessage,
+                    request_deserializer=moodline_dot_conversation_dot_v1_dot_conversation__pb2.GetOutboundMessageRequest.FromString,
+                    response_serializer=moodline_dot_conversation_dot_v1_dot_conversation__pb2.OutboundMessage.SerializeToString,
+            ),
+            'RecordDeliveryStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordDeliveryStatus,
+                    request_deserializer=moodline_dot_conversation_dot_v1_dot_conversation__pb2.RecordDeliveryStatusRequest.FromString,
+                    response_serializer=moodline_dot_conversation_dot_v1_dot_conversation__pb2.OutboundMessage.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -373,6 +436,87 @@ class ConversationService:
             '/moodline.conversation.v1.ConversationService/SearchMessages',
             moodline_dot_conversation_dot_v1_dot_conversation__pb2.SearchMessagesRequest.SerializeToString,
             moodline_dot_conversation_dot_v1_dot_conversation__pb2.SearchMessagesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SendMessage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.conversation.v1.ConversationService/SendMessage',
+            moodline_dot_conversation_dot_v1_dot_conversation__pb2.SendMessageRequest.SerializeToString,
+            moodline_dot_conversation_dot_v1_dot_conversation__pb2.OutboundMessage.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetOutboundMessage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.conversation.v1.ConversationService/GetOutboundMessage',
+            moodline_dot_conversation_dot_v1_dot_conversation__pb2.GetOutboundMessageRequest.SerializeToString,
+            moodline_dot_conversation_dot_v1_dot_conversation__pb2.OutboundMessage.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordDeliveryStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.conversation.v1.ConversationService/RecordDeliveryStatus',
+            moodline_dot_conversation_dot_v1_dot_conversation__pb2.RecordDeliveryStatusRequest.SerializeToString,
+            moodline_dot_conversation_dot_v1_dot_conversation__pb2.OutboundMessage.FromString,
             options,
             channel_credentials,
             insecure,

@@ -25,11 +25,11 @@ class AutomationRunCompleted(_message.Message):
     workflow_name: str
     customer_id: str
     status: _automation_pb2.RunStatus
-    trigger_type: _automation_pb2.TriggerType
+    trigger_type: str
     error: str
     started_at: _timestamp_pb2.Timestamp
     finished_at: _timestamp_pb2.Timestamp
-    def __init__(self, run_id: _Optional[str] = ..., workflow_id: _Optional[str] = ..., workflow_name: _Optional[str] = ..., customer_id: _Optional[str] = ..., status: _Optional[_Union[_automation_pb2.RunStatus, str]] = ..., trigger_type: _Optional[_Union[_automation_pb2.TriggerType, str]] = ..., error: _Optional[str] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    def __init__(self, run_id: _Optional[str] = ..., workflow_id: _Optional[str] = ..., workflow_name: _Optional[str] = ..., customer_id: _Optional[str] = ..., status: _Optional[_Union[_automation_pb2.RunStatus, str]] = ..., trigger_type: _Optional[str] = ..., error: _Optional[str] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class TaskCreated(_message.Message):
     __slots__ = ("customer_id", "task")

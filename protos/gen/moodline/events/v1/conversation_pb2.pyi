@@ -110,3 +110,11 @@ class ConversationReopened(_message.Message):
     conversation_id: str
     customer_id: str
     def __init__(self, conversation_id: _Optional[str] = ..., customer_id: _Optional[str] = ...) -> None: ...
+
+class OutboundMessageChanged(_message.Message):
+    __slots__ = ("message", "previous_status")
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_STATUS_FIELD_NUMBER: _ClassVar[int]
+    message: _conversation_pb2.OutboundMessage
+    previous_status: _conversation_pb2.DeliveryStatus
+    def __init__(self, message: _Optional[_Union[_conversation_pb2.OutboundMessage, _Mapping]] = ..., previous_status: _Optional[_Union[_conversation_pb2.DeliveryStatus, str]] = ...) -> None: ...

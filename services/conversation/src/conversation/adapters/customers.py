@@ -38,6 +38,13 @@ class CustomerDirectory(Protocol):
         ...
 
 
+class CustomerProfiles(Protocol):
+    async def get_customer(self, customer_id: str) -> customer_pb2.Customer:
+        """The whole profile (contacts, consents, fields for templates); NotFound for an
+        unknown or another tenant's id, Unavailable when the service does not answer."""
+        ...
+
+
 def contacts_of(customer: customer_pb2.Customer) -> frozenset[tuple[str, str]]:
     return frozenset(
         [("phone", p.number) for p in customer.phones if p.number]
@@ -69,6 +76,14 @@ class GrpcCustomerDirectory:
             raise Unavailable(f"customer service: {exc.code().name}") from exc
         self._countries[tenant] = (now + self._settings_ttl, settings.default_country)
         return settings.default_country
+
+    async def get_customer(self, customer_id: str) -> customer_pb2.Customer:
+        try:
+            return await self._stub.GetCustomer(customer_pb2.GetCustomerRequest(id=customer_id))
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() is grpc.StatusCode.NOT_FOUND:
+                raise NotFound(f"customer {customer_id} not found") from exc
+            raise Unavailable(f"customer service: {exc.code().name}") from exc
 
     async def resolve(self, contact: Contact, display_name: str) -> ResolvedCustomer:
         """Concurrent resolutions of one contact in this process share one call."""

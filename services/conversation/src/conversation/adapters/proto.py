@@ -18,6 +18,7 @@ from conversation.domain.model import (
     Message,
     Status,
 )
+from conversation.domain.outbound import DeliveryStatus, OutboundMessage
 
 CHANNELS = {
     Channel.PHONE: pb.CHANNEL_PHONE,
@@ -35,6 +36,14 @@ AUTHORS = {
     Author.CUSTOMER: pb.AUTHOR_CUSTOMER,
     Author.AGENT: pb.AUTHOR_AGENT,
     Author.AI: pb.AUTHOR_AI,
+    Author.AUTOMATION: pb.AUTHOR_AUTOMATION,
+}
+DELIVERY_STATUSES = {
+    DeliveryStatus.QUEUED: pb.DELIVERY_STATUS_QUEUED,
+    DeliveryStatus.SENDING: pb.DELIVERY_STATUS_QUEUED,
+    DeliveryStatus.SENT: pb.DELIVERY_STATUS_SENT,
+    DeliveryStatus.DELIVERED: pb.DELIVERY_STATUS_DELIVERED,
+    DeliveryStatus.FAILED: pb.DELIVERY_STATUS_FAILED,
 }
 AGENT_KINDS = {AgentKind.HUMAN: pb.AGENT_KIND_HUMAN, AgentKind.AI: pb.AGENT_KIND_AI}
 
@@ -97,6 +106,7 @@ def conversation_to_proto(c: Conversation) -> pb.Conversation:
 
 
 def message_to_proto(m: Message) -> pb.Message:
+    status = DeliveryStatus(m.delivery_status) if m.delivery_status else None
     return pb.Message(
         id=str(m.id),
         conversation_id=str(m.conversation_id),
@@ -109,6 +119,41 @@ def message_to_proto(m: Message) -> pb.Message:
         sent_at=ts(m.sent_at),
         provider_message_id=m.provider_message_id,
         created_at=ts(m.created_at),
+        delivery_status=DELIVERY_STATUSES[status] if status else pb.DELIVERY_STATUS_UNSPECIFIED,
+        delivery_error=m.delivery_error,
+    )
+
+
+def outbound_to_proto(o: OutboundMessage) -> pb.OutboundMessage:
+    return pb.OutboundMessage(
+        id=str(o.id),
+        customer_id=str(o.customer_id),
+        channel=CHANNELS[o.channel],
+        recipient=o.recipient,
+        to_staff=o.to_staff,
+        subject=o.subject,
+        text=o.text,
+        status=DELIVERY_STATUSES[o.status],
+        error=o.error,
+        message_id=str(o.message_id) if o.message_id else "",
+        conversation_id=str(o.conversation_id) if o.conversation_id else "",
+        provider_message_id=o.provider_message_id,
+        author=AUTHORS[o.author],
+        author_id=o.author_id,
+        created_at=ts(o.created_at),
+        updated_at=ts(o.updated_at),
+        duplicate=o.duplicate,
+    )
+
+
+def outbound_changed(
+    o: OutboundMessage, previous: DeliveryStatus | None
+) -> events_pb.OutboundMessageChanged:
+    return events_pb.OutboundMessageChanged(
+        message=outbound_to_proto(o),
+        previous_status=(
+            DELIVERY_STATUSES[previous] if previous else pb.DELIVERY_STATUS_UNSPECIFIED
+        ),
     )
 
 

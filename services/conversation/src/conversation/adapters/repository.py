@@ -87,6 +87,8 @@ def _message(row: sa.Row) -> Message:
         sent_at=row.sent_at,
         provider_message_id=row.provider_message_id,
         created_at=row.created_at,
+        delivery_status=row.delivery_status,
+        delivery_error=row.delivery_error,
     )
 
 

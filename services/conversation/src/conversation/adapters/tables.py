@@ -81,6 +81,9 @@ messages = sa.Table(
     sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("provider_message_id", sa.Text, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    # Outbound messages sent through Moodline (SendMessage): mirrors outbound_messages.status.
+    sa.Column("delivery_status", sa.Text),
+    sa.Column("delivery_error", sa.Text, nullable=False, server_default=""),
     sa.Column(
         "tsv",
         TSVECTOR,
@@ -132,4 +135,48 @@ customer_changes = sa.Table(
     sa.Column("version", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("deleted", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Every message sent through Moodline (SendMessage): to a customer (then also a row of
+# `messages`) or a staff e-mail. The dispatcher claims queued rows and hands them to the
+# channel adapters; `status` follows domain.outbound.TRANSITIONS.
+outbound_messages = sa.Table(
+    "outbound_messages",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("tenant_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("customer_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("channel", sa.Text, nullable=False),
+    sa.Column("recipient", sa.Text, nullable=False),
+    sa.Column("to_staff", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("subject", sa.Text, nullable=False, server_default=""),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("error", sa.Text, nullable=False, server_default=""),
+    sa.Column("message_id", UUID(as_uuid=True)),
+    sa.Column("conversation_id", UUID(as_uuid=True)),
+    sa.Column("provider_message_id", sa.Text, nullable=False, server_default=""),
+    sa.Column("author", sa.Text, nullable=False),
+    sa.Column("author_id", sa.Text, nullable=False, server_default=""),
+    # Empty = none; else unique per tenant (a repeated SendMessage returns the first).
+    sa.Column("idempotency_key", sa.Text, nullable=False, server_default=""),
+    sa.Column("claimed_at", sa.DateTime(timezone=True)),
+    # Hand-overs tried; a transient failure (channel unreachable) retries after next_attempt_at.
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", sa.DateTime(timezone=True)),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+sa.Index(
+    "uq_outbound_idempotency",
+    outbound_messages.c.tenant_id,
+    outbound_messages.c.idempotency_key,
+    unique=True,
+    postgresql_where=outbound_messages.c.idempotency_key != "",
+)
+# The dispatcher's queue: queued rows oldest first, and claimed rows whose lease may expire.
+sa.Index(
+    "ix_outbound_pending",
+    outbound_messages.c.created_at,
+    postgresql_where=outbound_messages.c.status.in_(["queued", "sending"]),
 )

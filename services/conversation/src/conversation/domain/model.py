@@ -43,6 +43,8 @@ class Author(StrEnum):
     CUSTOMER = "customer"
     AGENT = "agent"
     AI = "ai"
+    # An automation workflow (outbound messages only).
+    AUTOMATION = "automation"
 
 
 class AgentKind(StrEnum):
@@ -325,3 +327,6 @@ class Message:
     sent_at: datetime
     provider_message_id: str
     created_at: datetime
+    # Outbound messages sent through Moodline only (None for ingested ones).
+    delivery_status: str | None = None
+    delivery_error: str = ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import grpc
@@ -12,7 +13,7 @@ from moodline_kit.errors import DomainError, InvalidArgument
 from moodline_kit.grpc.status import status_code_for
 from moodline_kit.tenancy import current_tenant
 
-from conversation.adapters.customers import CustomerDirectory
+from conversation.adapters.customers import CustomerDirectory, CustomerProfiles
 from conversation.adapters.proto import (
     AGENT_KIND_OF,
     AUTHOR_OF,
@@ -21,10 +22,12 @@ from conversation.adapters.proto import (
     STATUS_OF,
     conversation_to_proto,
     message_to_proto,
+    outbound_to_proto,
 )
 from conversation.adapters.repository import ConversationFilter, MessageFilter
 from conversation.domain.model import Contact, ContactKind, IncomingMessage, Status
-from conversation.service_layer import handlers, ingestion
+from conversation.domain.outbound import SendRequest
+from conversation.service_layer import handlers, ingestion, outbound
 from conversation.service_layer.handlers import UowFactory
 
 
@@ -86,13 +89,64 @@ def failure(error: DomainError) -> pb.IngestFailure:
     )
 
 
+class _Directory(CustomerDirectory, CustomerProfiles):
+    """The customer service as this servicer uses it (GrpcCustomerDirectory)."""
+
+
 class ConversationServicer(conversation_pb2_grpc.ConversationServiceServicer):
     def __init__(
-        self, uow: UowFactory, customers: CustomerDirectory, *, resolve_concurrency: int = 16
+        self,
+        uow: UowFactory,
+        customers: _Directory,
+        *,
+        resolve_concurrency: int = 16,
+        callback_secret: str = "",
+        on_queued: Callable[[], None] | None = None,
     ) -> None:
         self._uow = uow
         self._customers = customers
         self._resolve_concurrency = resolve_concurrency
+        self._callback_secret = callback_secret
+        self._on_queued = on_queued
+
+    async def SendMessage(
+        self, request: pb.SendMessageRequest, context: grpc.aio.ServicerContext
+    ) -> pb.OutboundMessage:
+        sent = await outbound.send_message(
+            request=SendRequest(
+                customer_id=request.customer_id,
+                channel=CHANNEL_OF.get(request.channel),
+                text=request.text,
+                template=request.template,
+                subject=request.subject,
+                author=AUTHOR_OF.get(request.author or pb.AUTHOR_AGENT),
+                author_id=request.author_id,
+                marketing=request.marketing,
+                idempotency_key=request.idempotency_key,
+                staff_email=request.staff_email,
+            ),
+            uow=self._uow,
+            customers=self._customers,
+        )
+        if not sent.duplicate and self._on_queued is not None:
+            self._on_queued()
+        return outbound_to_proto(sent)
+
+    async def GetOutboundMessage(
+        self, request: pb.GetOutboundMessageRequest, context: grpc.aio.ServicerContext
+    ) -> pb.OutboundMessage:
+        return outbound_to_proto(await outbound.get_outbound(ident=request.id, uow=self._uow))
+
+    async def RecordDeliveryStatus(
+        self, request: pb.RecordDeliveryStatusRequest, context: grpc.aio.ServicerContext
+    ) -> pb.OutboundMessage:
+        recorded = await outbound.record_delivery_status(
+            body=request.body,
+            signature=request.signature,
+            secret=self._callback_secret,
+            uow=self._uow,
+        )
+        return outbound_to_proto(recorded)
 
     async def IngestMessage(
         self, request: pb.IngestMessageRequest, context: grpc.aio.ServicerContext

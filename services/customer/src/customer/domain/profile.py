@@ -22,7 +22,9 @@ from customer.domain.model import (
 
 CHANNELS = ("phone", "sms", "whatsapp", "email", "webchat")
 CALL_STATUSES = ("called", "no_answer", "left_voicemail", "spoke")
-CONSENT_KINDS = ("communication", "data_processing", "marketing")
+# communication / marketing / data processing, plus one kind per messaging channel: a customer
+# may opt out of SMS only (the conversation service never messages an opted-out channel).
+CONSENT_KINDS = ("communication", "data_processing", "marketing", "email", "sms", "whatsapp")
 MAX_TAGS = 50
 MAX_TAG_LENGTH = 50
 MAX_WORKERS = 50

@@ -1,0 +1,114 @@
+"""Outbound messages (`POST /api/v1/customers/{id}/messages`) and the messaging provider's
+signed status callbacks. Translation only: consent, templates and delivery live in the
+conversation service."""
+
+from __future__ import annotations
+
+import grpc
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, Response
+from moodline.conversation.v1 import conversation_pb2 as pb
+from moodline_kit.grpc.client import tenant_metadata
+
+from gateway.auth import Principal
+from gateway.deps import Upstreams, metadata, upstreams, writer
+from gateway.message_schemas import MessageSend, OutboundOut
+from gateway.problems import problem
+
+router = APIRouter(tags=["messages"])
+
+PROBLEM = {"content": {"application/problem+json": {}}}
+ERRORS = {401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM, 422: PROBLEM}
+CHANNELS = {"email": pb.CHANNEL_EMAIL, "sms": pb.CHANNEL_SMS, "whatsapp": pb.CHANNEL_WHATSAPP}
+CHANNEL_NAMES = {v: k for k, v in CHANNELS.items()}
+STATUSES = {
+    pb.DELIVERY_STATUS_QUEUED: "queued",
+    pb.DELIVERY_STATUS_SENT: "sent",
+    pb.DELIVERY_STATUS_DELIVERED: "delivered",
+    pb.DELIVERY_STATUS_FAILED: "failed",
+}
+AUTHORS = {pb.AUTHOR_AGENT: "agent", pb.AUTHOR_AI: "ai", pb.AUTHOR_AUTOMATION: "automation"}
+SIGNATURE_HEADER = "X-Provider-Signature"
+
+
+def outbound_out(m: pb.OutboundMessage) -> dict:
+    return OutboundOut(
+        id=m.id,
+        customer_id=m.customer_id,
+        channel=CHANNEL_NAMES.get(m.channel, "unknown"),
+        recipient=m.recipient,
+        subject=m.subject,
+        text=m.text,
+        status=STATUSES.get(m.status, "queued"),
+        error=m.error,
+        author=AUTHORS.get(m.author, "agent"),
+        author_id=m.author_id,
+        message_id=m.message_id or None,
+        conversation_id=m.conversation_id or None,
+        created_at=m.created_at.ToDatetime(),
+        updated_at=m.updated_at.ToDatetime(),
+    ).model_dump(mode="json")
+
+
+@router.post(
+    "/api/v1/customers/{customer_id}/messages",
+    status_code=202,
+    response_model=OutboundOut,
+    responses=ERRORS,
+)
+async def send_message(
+    customer_id: str,
+    body: MessageSend,
+    request: Request,
+    who: Principal = Depends(writer),
+    up: Upstreams = Depends(upstreams),
+) -> JSONResponse:
+    """Queues a message to the customer (202: its status moves queued → sent → delivered or
+    failed; read it back on the conversation). A customer who opted out of the channel, of
+    communication or (for `marketing`) of marketing is never messaged: 409 saying why."""
+    try:
+        sent = await up.conversations.SendMessage(
+            pb.SendMessageRequest(
+                customer_id=customer_id,
+                channel=CHANNELS[body.channel],
+                text=body.text,
+                template=body.template,
+                subject=body.subject,
+                author=pb.AUTHOR_AGENT,
+                author_id=str(who.key_id),
+                marketing=body.marketing,
+                idempotency_key=body.idempotency_key,
+            ),
+            metadata=metadata(who),
+        )
+    except grpc.aio.AioRpcError as exc:
+        if exc.code() is not grpc.StatusCode.FAILED_PRECONDITION:
+            raise
+        return problem(
+            409,
+            exc.details() or "not deliverable",
+            kind="not-deliverable",
+            instance=request.url.path,
+        )
+    return JSONResponse(outbound_out(sent), status_code=200 if sent.duplicate else 202)
+
+
+@router.post(
+    "/api/v1/channel-callbacks/provider/{tenant_id}",
+    status_code=204,
+    responses={403: PROBLEM, 404: PROBLEM, 422: PROBLEM},
+    include_in_schema=True,
+)
+async def provider_status_callback(
+    tenant_id: str, request: Request, up: Upstreams = Depends(upstreams)
+) -> Response:
+    """The messaging provider's delivery-status callback. No API key: it is authenticated by
+    its signature (`X-Provider-Signature`, HMAC-SHA256 of the body), which the conversation
+    service checks."""
+    await up.conversations.RecordDeliveryStatus(
+        pb.RecordDeliveryStatusRequest(
+            body=await request.body(), signature=request.headers.get(SIGNATURE_HEADER, "")
+        ),
+        metadata=tenant_metadata(tenant_id),
+    )
+    return Response(status_code=204)
