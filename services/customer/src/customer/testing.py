@@ -38,7 +38,7 @@ async def migrate(database_url: str) -> None:
 
 @contextlib.asynccontextmanager
 async def running_customer_service(
-    database_url: str, nats_url: str
+    database_url: str, nats_url: str, **overrides: object
 ) -> AsyncIterator[RunningService]:
     settings = CustomerSettings(
         database_url=database_url,
@@ -47,6 +47,7 @@ async def running_customer_service(
         readiness_interval=0.2,
         shutdown_grace=1.0,
         read_model_consumer=f"customer-read-model-test-{uuid.uuid4().hex[:10]}",
+        **overrides,  # type: ignore[arg-type]
     )
     # Private read-model consumers that start at "now" and are deleted afterwards, so test
     # sessions sharing one NATS never split, or replay, each other's events.

@@ -370,7 +370,7 @@ class SearchMessagesResponse(_message.Message):
     def __init__(self, hits: _Optional[_Iterable[_Union[MessageHit, _Mapping]]] = ..., customer_ids: _Optional[_Iterable[str]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class SendMessageRequest(_message.Message):
-    __slots__ = ("customer_id", "channel", "text", "template", "subject", "author", "author_id", "marketing", "idempotency_key", "staff_email")
+    __slots__ = ("customer_id", "channel", "text", "template", "subject", "author", "author_id", "marketing", "idempotency_key", "staff_email", "dry_run")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     CHANNEL_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
@@ -381,6 +381,7 @@ class SendMessageRequest(_message.Message):
     MARKETING_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     STAFF_EMAIL_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     channel: Channel
     text: str
@@ -391,7 +392,8 @@ class SendMessageRequest(_message.Message):
     marketing: bool
     idempotency_key: str
     staff_email: str
-    def __init__(self, customer_id: _Optional[str] = ..., channel: _Optional[_Union[Channel, str]] = ..., text: _Optional[str] = ..., template: _Optional[str] = ..., subject: _Optional[str] = ..., author: _Optional[_Union[Author, str]] = ..., author_id: _Optional[str] = ..., marketing: _Optional[bool] = ..., idempotency_key: _Optional[str] = ..., staff_email: _Optional[str] = ...) -> None: ...
+    dry_run: bool
+    def __init__(self, customer_id: _Optional[str] = ..., channel: _Optional[_Union[Channel, str]] = ..., text: _Optional[str] = ..., template: _Optional[str] = ..., subject: _Optional[str] = ..., author: _Optional[_Union[Author, str]] = ..., author_id: _Optional[str] = ..., marketing: _Optional[bool] = ..., idempotency_key: _Optional[str] = ..., staff_email: _Optional[str] = ..., dry_run: _Optional[bool] = ...) -> None: ...
 
 class OutboundMessage(_message.Message):
     __slots__ = ("id", "customer_id", "channel", "recipient", "to_staff", "subject", "text", "status", "error", "message_id", "conversation_id", "provider_message_id", "author", "author_id", "created_at", "updated_at", "duplicate")

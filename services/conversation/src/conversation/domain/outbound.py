@@ -66,6 +66,7 @@ class SendRequest:
     marketing: bool
     idempotency_key: str
     staff_email: str
+    dry_run: bool = False
 
 
 def validate_send(request: SendRequest) -> list[FieldViolation]:

@@ -124,10 +124,16 @@ class ConversationServicer(conversation_pb2_grpc.ConversationServiceServicer):
                 marketing=request.marketing,
                 idempotency_key=request.idempotency_key,
                 staff_email=request.staff_email,
+                dry_run=request.dry_run,
             ),
             uow=self._uow,
             customers=self._customers,
         )
+        if request.dry_run:
+            preview = outbound_to_proto(sent)
+            preview.ClearField("id")
+            preview.status = pb.DELIVERY_STATUS_UNSPECIFIED
+            return preview
         if not sent.duplicate and self._on_queued is not None:
             self._on_queued()
         return outbound_to_proto(sent)

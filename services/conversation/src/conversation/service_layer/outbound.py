@@ -76,7 +76,7 @@ async def send_message(
     tenant = current_tenant()
     async with uow() as u:
         found = await u.outbound.find_by_key(tenant, request.idempotency_key)
-    if found is not None:
+    if found is not None and not request.dry_run:
         found.duplicate = True
         return found
     customer = await customers.get_customer(request.customer_id)
@@ -113,6 +113,8 @@ async def send_message(
         created_at=now,
         updated_at=now,
     )
+    if request.dry_run:
+        return outbound
     async with uow() as u:
         if not outbound.to_staff:
             conversation, opened = await u.conversations.upsert_open(

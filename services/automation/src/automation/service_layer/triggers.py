@@ -1,0 +1,107 @@
+"""Events -> runs. For every enabled workflow an event fires: the per-customer cool-down and
+the loop budget are checked, and a pending run is stored (one per workflow and event, in the
+same transaction as the consumer's processed-event marker) and queued after commit."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from moodline.events.v1 import envelope_pb2
+
+from automation.adapters.events import payload_facts
+from automation.domain.run import Budget, Run, RunStatus
+from automation.domain.triggers import fired_by, matches
+from automation.service_layer.unit_of_work import AutomationUnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+async def on_event(
+    envelope: envelope_pb2.EventEnvelope, uow: AutomationUnitOfWork, *, budget: Budget
+) -> None:
+    payload = payload_facts(envelope)
+    if payload is None:
+        return
+    fired = fired_by(envelope.type, payload)
+    if not fired:
+        return
+    tenant = uuid.UUID(envelope.tenant_id)
+    candidates = await uow.workflows.enabled(tenant, sorted({f.trigger for f in fired}))
+    now = datetime.now(UTC)
+    for workflow in candidates:
+        for f in fired:
+            if not matches(workflow.trigger, f):
+                continue
+            await start_run(
+                uow,
+                workflow=workflow,
+                customer_id=uuid.UUID(f.customer_id),
+                trigger_type=f.trigger,
+                event_id=envelope.event_id,
+                event=payload,
+                budget=budget,
+                now=now,
+            )
+
+
+async def start_run(
+    uow: AutomationUnitOfWork,
+    *,
+    workflow: Any,
+    customer_id: uuid.UUID,
+    trigger_type: str,
+    event_id: str,
+    event: dict[str, Any],
+    budget: Budget,
+    now: datetime,
+    started_by: str = "",
+    idempotency_key: str = "",
+) -> Run | None:
+    """The run an event starts, or None when the cool-down swallowed it (or a run with the
+    same trigger event or idempotency key exists)."""
+    if workflow.cooldown_seconds and not await uow.runs.claim_cooldown(
+        workflow.tenant_id,
+        workflow.id,
+        customer_id,
+        now=now,
+        cooldown=timedelta(seconds=workflow.cooldown_seconds),
+    ):
+        log.info(
+            "cool-down: workflow not run again",
+            extra={"workflow_id": str(workflow.id), "customer_id": str(customer_id)},
+        )
+        return None
+    recent = await uow.runs.recent_count(workflow.tenant_id, customer_id, now - budget.window)
+    over = recent >= budget.max_runs
+    run = Run(
+        id=uuid.uuid4(),
+        tenant_id=workflow.tenant_id,
+        workflow_id=workflow.id,
+        workflow_name=workflow.name,
+        workflow_version=workflow.version,
+        conditions=workflow.conditions,
+        actions=workflow.actions,
+        customer_id=customer_id,
+        trigger_type=trigger_type,
+        trigger_event_id=event_id,
+        event=event,
+        started_by=started_by,
+        idempotency_key=idempotency_key,
+        status=RunStatus.SKIPPED if over else RunStatus.PENDING,
+        error=(
+            f"loop protection: {recent} automation runs for this customer in the last "
+            f"{int(budget.window.total_seconds() // 60)} minutes"
+            if over
+            else ""
+        ),
+        created_at=now,
+        finished_at=now if over else None,
+    )
+    if not await uow.runs.add(run):
+        return None
+    if not over:
+        uow.dispatch(run.tenant_id, run.id)
+    return run
