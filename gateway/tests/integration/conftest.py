@@ -69,6 +69,7 @@ async def gateway(database_factory, infra_urls) -> AsyncIterator[Gateway]:
             database_url=gateway_db,
             customer_addr=customer.address,
             conversation_addr=conversation.address,
+            redis_url=infra_urls.redis_url,
             max_body_bytes=16 * 1024,
         )
         app = create_app(settings)
@@ -115,6 +116,7 @@ async def sentiment_gateway(database_factory, infra_urls) -> AsyncIterator[Gatew
                     customer_addr=customer.address,
                     conversation_addr=conversation.address,
                     sentiment_addr=sentiment.address,
+                    redis_url=infra_urls.redis_url,
                     upstream_timeout=30.0,
                 )
                 app = create_app(settings)
