@@ -71,6 +71,10 @@ async def gateway(database_factory, infra_urls) -> AsyncIterator[Gateway]:
             conversation_addr=conversation.address,
             redis_url=infra_urls.redis_url,
             max_body_bytes=16 * 1024,
+            # every in-process request comes from one address: only the per-account policy
+            # is exercised through HTTP (the per-address one in test_auth_api directly)
+            login_address_slow_after=100_000,
+            login_address_lock_after=200_000,
         )
         app = create_app(settings)
         async with app.router.lifespan_context(app):

@@ -247,3 +247,25 @@ async def test_api_keys_created_listed_and_revoked(gateway) -> None:
     ).status_code == 204
     assert (await gateway.client.get("/api/v1/customers", headers=viewer)).status_code == 401
     assert (await gateway.client.get("/api/v1/api-keys", headers=viewer)).status_code == 401
+
+
+async def test_failures_from_one_address_slow_down_every_account_from_it(gateway) -> None:
+    from gateway.login_throttle import LoginThrottle, Policy, Throttled
+
+    throttle = LoginThrottle(
+        gateway.app.state.redis,
+        account=Policy(5, 10, 900, 900),
+        address=Policy(20, 50, 900, 900),
+    )
+    address = f"203.0.113.{uuid.uuid4().int % 250}-{uuid.uuid4().hex[:6]}"
+    for i in range(20):
+        await throttle.failed(f"victim-{i}-{uuid.uuid4().hex[:6]}@example.com", address)
+    with pytest.raises(Throttled) as slowed:
+        await throttle.check(_email(), address)
+    assert slowed.value.status == 429 and slowed.value.scope == "address"
+    await throttle.check(_email(), "203.0.113.254-elsewhere")  # other addresses unaffected
+    for i in range(30):
+        await throttle.failed(f"victim-{i}@example.com", address)
+    with pytest.raises(Throttled) as locked:
+        await throttle.check(_email(), address)
+    assert locked.value.status == 423 and locked.value.retry_after > 800
