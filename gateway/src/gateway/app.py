@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from grpc_health.v1 import health_pb2_grpc
+from moodline.automation.v1 import automation_pb2_grpc
 from moodline.conversation.v1 import conversation_pb2_grpc
 from moodline.customer.v1 import customer_pb2_grpc
 from moodline.sentiment.v1 import sentiment_pb2_grpc
@@ -28,7 +29,16 @@ from gateway.limits import BodySizeLimit
 from gateway.login_throttle import LoginThrottle, Policy
 from gateway.metrics import RequestMetrics
 from gateway.revocation import Revocations
-from gateway.routes import auth, conversations, customers, health, messages, sentiment, users
+from gateway.routes import (
+    auth,
+    automations,
+    conversations,
+    customers,
+    health,
+    messages,
+    sentiment,
+    users,
+)
 from gateway.routes import settings as customer_settings
 
 log = logging.getLogger(__name__)
@@ -100,6 +110,14 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
             )
             app.state.sentiment = sentiment_pb2_grpc.SentimentServiceStub(sentiment_channel)
             app.state.health_stubs["sentiment"] = health_pb2_grpc.HealthStub(sentiment_channel)
+        automation_channel = None
+        app.state.automation = None
+        if settings.automation_addr:
+            automation_channel = create_channel(
+                settings.automation_addr, default_timeout=settings.upstream_timeout
+            )
+            app.state.automation = automation_pb2_grpc.AutomationServiceStub(automation_channel)
+            app.state.health_stubs["automation"] = health_pb2_grpc.HealthStub(automation_channel)
         if freeze_heap:
             freeze_startup_heap()
         yield
@@ -109,6 +127,8 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
         await conversation_channel.close()
         if sentiment_channel is not None:
             await sentiment_channel.close()
+        if automation_channel is not None:
+            await automation_channel.close()
         await engine.dispose()
 
     app = FastAPI(
@@ -131,6 +151,8 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
     app.include_router(customers.router)
     app.include_router(conversations.router)
     app.include_router(messages.router)
+    app.include_router(automations.router)
+    app.include_router(automations.tasks_router)
     app.include_router(sentiment.router)
     app.include_router(sentiment.settings_router)
     app.include_router(customer_settings.router)

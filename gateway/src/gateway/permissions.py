@@ -35,6 +35,11 @@ class Permission(StrEnum):
     AUDIT_READ = "audit:read"
     USERS_MANAGE = "users:manage"
     API_KEYS_MANAGE = "api_keys:manage"
+    AUTOMATIONS_READ = "automations:read"
+    AUTOMATIONS_RUN = "automations:run"
+    AUTOMATIONS_MANAGE = "automations:manage"
+    TASKS_READ = "tasks:read"
+    TASKS_WRITE = "tasks:write"
 
 
 _READ = frozenset(
@@ -45,18 +50,23 @@ _READ = frozenset(
         Permission.FOLDERS_READ,
         Permission.SETTINGS_READ,
         Permission.EVENTS_READ,
+        Permission.AUTOMATIONS_READ,
+        Permission.TASKS_READ,
     }
 )
 _AGENT = _READ | {
     Permission.CUSTOMERS_WRITE,
     Permission.CONVERSATIONS_WRITE,
     Permission.SENTIMENT_ANALYZE,
+    Permission.AUTOMATIONS_RUN,
+    Permission.TASKS_WRITE,
 }
 _MANAGER = _AGENT | {
     Permission.CUSTOMERS_DELETE,
     Permission.SENTIMENT_OVERRIDE,
     Permission.FOLDERS_MANAGE,
     Permission.AUDIT_READ,
+    Permission.AUTOMATIONS_MANAGE,
 }
 
 MATRIX: dict[Role, frozenset[Permission]] = {

@@ -137,3 +137,67 @@ async def sentiment_gateway(database_factory, infra_urls) -> AsyncIterator[Gatew
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@dataclass
+class AutomationGateway(Gateway):
+    worker_settings: object
+    logs: object
+
+
+@pytest_asyncio.fixture(loop_scope="session", scope="session")
+async def automation_gateway(
+    database_factory, infra_urls, tmp_path_factory
+) -> AsyncIterator[AutomationGateway]:
+    """The gateway in front of real customer, conversation and automation services (a NATS of
+    their own, so the trigger consumers see only these tests' events) and a real Celery worker
+    (with the beat sweeper) on a Redis database of its own."""
+    from automation.testing import celery_worker, running_automation_service, settings_for
+    from automation.testing import migrate as migrate_automation
+
+    logs = tmp_path_factory.mktemp("gw-automation")
+    customer_db = await database_factory("gwa_customer")
+    conversation_db = await database_factory("gwa_conversation")
+    automation_db = await database_factory("gwa_automation")
+    gateway_db = await database_factory("gwa_gateway")
+    await migrate(customer_db)
+    await migrate_conversation(conversation_db)
+    await migrate_automation(automation_db)
+    await asyncio.to_thread(migrations.upgrade, MIGRATIONS, gateway_db)
+    redis_url = f"{infra_urls.redis_url.rsplit('/', 1)[0]}/{uuid.uuid4().int % 16}"
+    with own_nats() as nats:
+        nats_url = f"nats://127.0.0.1:{nats.port}"
+        async with (
+            running_customer_service(customer_db, nats_url, db_pool_size=3) as customer,
+            running_conversation_service(
+                conversation_db, nats_url, customer.address, db_pool_size=3
+            ) as conversation,
+        ):
+            auto_settings = settings_for(
+                automation_db,
+                nats_url,
+                redis_url,
+                customer.address,
+                conversation.address,
+                db_pool_size=3,
+                sweep_interval=1.0,
+                stale_after=5.0,
+                retry_base_seconds=0.2,
+            )
+            async with running_automation_service(auto_settings) as automation:
+                settings = GatewaySettings(
+                    database_url=gateway_db,
+                    customer_addr=customer.address,
+                    conversation_addr=conversation.address,
+                    automation_addr=automation.address,
+                    redis_url=infra_urls.redis_url,
+                    upstream_timeout=15.0,
+                )
+                app = create_app(settings)
+                with celery_worker(auto_settings, logs / "worker.log", beat=True):
+                    async with app.router.lifespan_context(app):
+                        transport = httpx.ASGITransport(app=app)
+                        async with httpx.AsyncClient(
+                            transport=transport, base_url="http://gw", timeout=30
+                        ) as client:
+                            yield AutomationGateway(client, app, auto_settings, logs)

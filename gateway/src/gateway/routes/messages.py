@@ -11,11 +11,13 @@ from moodline.conversation.v1 import conversation_pb2 as pb
 from moodline_kit.grpc.client import tenant_metadata
 
 from gateway.auth import Principal
-from gateway.deps import Upstreams, metadata, upstreams, writer
+from gateway.deps import Upstreams, metadata, upstreams
 from gateway.message_schemas import MessageSend, OutboundOut
+from gateway.permissions import Permission, require
 from gateway.problems import problem
 
 router = APIRouter(tags=["messages"])
+can_send = require(Permission.CONVERSATIONS_WRITE)
 
 PROBLEM = {"content": {"application/problem+json": {}}}
 ERRORS = {401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM, 422: PROBLEM}
@@ -60,7 +62,7 @@ async def send_message(
     customer_id: str,
     body: MessageSend,
     request: Request,
-    who: Principal = Depends(writer),
+    who: Principal = Depends(can_send),
     up: Upstreams = Depends(upstreams),
 ) -> JSONResponse:
     """Queues a message to the customer (202: its status moves queued → sent → delivered or
@@ -75,7 +77,7 @@ async def send_message(
                 template=body.template,
                 subject=body.subject,
                 author=pb.AUTHOR_AGENT,
-                author_id=str(who.key_id),
+                author_id=str(who.actor),
                 marketing=body.marketing,
                 idempotency_key=body.idempotency_key,
             ),

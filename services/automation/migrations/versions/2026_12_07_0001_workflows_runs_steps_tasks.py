@@ -83,7 +83,8 @@ def upgrade() -> None:
     )
     op.execute(
         """
-        CREATE INDEX ix_runs_unfinished ON runs (updated_at) WHERE status IN ('pending', 'running', 'waiting')
+        CREATE INDEX ix_runs_unfinished ON runs (updated_at)
+        WHERE status IN ('pending', 'running', 'waiting')
         """
     )
     op.execute(
@@ -93,12 +94,14 @@ def upgrade() -> None:
     )
     op.execute(
         """
-        CREATE UNIQUE INDEX uq_runs_idempotency ON runs (tenant_id, idempotency_key) WHERE idempotency_key != ''
+        CREATE UNIQUE INDEX uq_runs_idempotency ON runs (tenant_id, idempotency_key)
+        WHERE idempotency_key != ''
         """
     )
     op.execute(
         """
-        CREATE UNIQUE INDEX uq_runs_trigger_event ON runs (tenant_id, workflow_id, trigger_event_id) WHERE trigger_event_id != ''
+        CREATE UNIQUE INDEX uq_runs_trigger_event ON runs (tenant_id, workflow_id, trigger_event_id)
+        WHERE trigger_event_id != ''
         """
     )
     op.execute(
@@ -178,5 +181,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("tasks", "cooldowns", "run_steps", "runs", "workflows", "outbox", "processed_events"):
+    for table in (
+        "tasks",
+        "cooldowns",
+        "run_steps",
+        "runs",
+        "workflows",
+        "outbox",
+        "processed_events",
+    ):
         op.drop_table(table)

@@ -179,7 +179,9 @@ class Worker:
 def build_worker(settings: AutomationSettings, queue: CeleryRunQueue) -> Worker:
     # The run lock holds one connection while a run executes; the steps use others.
     engine = create_engine(settings.database_url, pool_size=max(3, settings.db_pool_size))
-    uow = partial(AutomationUnitOfWork, session_factory(engine), kit, source=SERVICE, enqueue=queue.enqueue)
+    uow = partial(
+        AutomationUnitOfWork, session_factory(engine), kit, source=SERVICE, enqueue=queue.enqueue
+    )
     outside = build_effects(settings)
     runner = Runner(
         uow,

@@ -84,18 +84,20 @@ class Stack:
             )
         return created
 
-    async def wait_run(self, tenant, ident: str, *, statuses=None, timeout: float = 60) -> pb.Run:  # type: ignore[no-untyped-def]
+    async def wait_run(self, tenant, ident: str, *, statuses=None, within: float = 60) -> pb.Run:  # type: ignore[no-untyped-def]
         wanted = statuses or (pb.RUN_STATUS_SUCCEEDED, pb.RUN_STATUS_FAILED, pb.RUN_STATUS_SKIPPED)
         run = None
-        for _ in range(int(timeout * 5)):
+        for _ in range(int(within * 5)):
             run = await self.stub.GetRun(pb.GetRunRequest(id=ident), metadata=tenant)
             if run.status in wanted:
                 return run
             await asyncio.sleep(0.2)
         raise AssertionError(f"run stayed {pb.RunStatus.Name(run.status) if run else '?'}: {run}")
 
-    async def runs_of(self, tenant, workflow_id: str, *, count: int = 1, timeout: float = 60) -> list[pb.Run]:  # type: ignore[no-untyped-def]
-        for _ in range(int(timeout * 5)):
+    async def runs_of(
+        self, tenant, workflow_id: str, *, count: int = 1, within: float = 60
+    ) -> list[pb.Run]:  # type: ignore[no-untyped-def]
+        for _ in range(int(within * 5)):
             found = await self.stub.ListRuns(
                 pb.ListRunsRequest(workflow_id=workflow_id), metadata=tenant
             )

@@ -60,7 +60,7 @@ async def test_kill_9_mid_run_then_restart_completes_with_no_action_twice(
     assert [s.status for s in mid.steps] == [pb.STEP_STATUS_SUCCEEDED, pb.STEP_STATUS_RUNNING]
 
     with celery_worker(stack.settings, stack.logs / "worker-crash-2.log", beat=True):
-        done = await stack.wait_run(tenant, run.id, timeout=120)
+        done = await stack.wait_run(tenant, run.id, within=120)
     assert done.status == pb.RUN_STATUS_SUCCEEDED, done
     assert [s.status for s in done.steps] == [pb.STEP_STATUS_SUCCEEDED] * 3
     assert [s.attempts for s in done.steps] == [1, 2, 1]  # the half-done step ran again ...

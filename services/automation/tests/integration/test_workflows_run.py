@@ -36,7 +36,9 @@ def workflow(body: dict) -> pb.Workflow:
 def turned_frustrated(customer_id: str) -> sentiment_events.CustomerSentimentChanged:
     return sentiment_events.CustomerSentimentChanged(
         customer_id=customer_id,
-        sentiment=sentiment_pb2.Sentiment(label=sentiment_pb2.SENTIMENT_LABEL_FRUSTRATED, score=-0.8),
+        sentiment=sentiment_pb2.Sentiment(
+            label=sentiment_pb2.SENTIMENT_LABEL_FRUSTRATED, score=-0.8
+        ),
         previous_label=sentiment_pb2.SENTIMENT_LABEL_NEUTRAL,
     )
 
@@ -63,7 +65,9 @@ def mails_about(stack, name: str) -> list:
     return [m for m in stack.inbox.messages() if name in str(m["Subject"])]
 
 
-async def test_frustrated_customer_gets_tag_task_and_manager_mail_once(stack, tenant, workflow_json):
+async def test_frustrated_customer_gets_tag_task_and_manager_mail_once(
+    stack, tenant, workflow_json
+):
     from automation.testing import celery_worker
 
     created = await stack.stub.CreateWorkflow(
@@ -110,7 +114,12 @@ async def test_opted_out_customer_gets_no_message_and_the_history_says_why(
     body = workflow_json(
         trigger={"type": "manual"},
         actions=[
-            {"type": "send_message", "channel": "email", "text": "Sorry! 20% off", "marketing": True},
+            {
+                "type": "send_message",
+                "channel": "email",
+                "text": "Sorry! 20% off",
+                "marketing": True,
+            },
             {"type": "add_tag", "tag": "apology-offered"},
         ],
     )
@@ -127,7 +136,9 @@ async def test_opted_out_customer_gets_no_message_and_the_history_says_why(
             metadata=tenant,
         )
         same = await stack.stub.RunAutomation(
-            pb.RunAutomationRequest(workflow_id=created.id, customer_id=ann.id, idempotency_key="k1"),
+            pb.RunAutomationRequest(
+                workflow_id=created.id, customer_id=ann.id, idempotency_key="k1"
+            ),
             metadata=tenant,
         )
         assert same.id == run.id
@@ -258,8 +269,14 @@ async def test_a_failed_run_is_retried_from_its_failed_step(stack, tenant, workf
         ({"actions": [{"type": "teleport"}]}, "actions[0].type"),
         ({"actions": [{"type": "add_tag"}]}, "actions[0].tag"),
         ({"actions": [{"type": "create_task"}]}, "actions[0].title"),
-        ({"conditions": [{"field": "customer.shoe_size", "op": "eq", "value": 9}]}, "conditions[0].field"),
-        ({"conditions": [{"field": "customer.tags", "op": "gt", "value": "x"}]}, "conditions[0].value"),
+        (
+            {"conditions": [{"field": "customer.shoe_size", "op": "eq", "value": 9}]},
+            "conditions[0].field",
+        ),
+        (
+            {"conditions": [{"field": "customer.tags", "op": "gt", "value": "x"}]},
+            "conditions[0].value",
+        ),
         ({"actions": []}, "actions"),
     ],
 )

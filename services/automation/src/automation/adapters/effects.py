@@ -102,7 +102,9 @@ class ServiceEffects:
 
     async def customer(self, customer_id: str) -> customer_pb2.Customer:
         try:
-            return await self._customers.GetCustomer(customer_pb2.GetCustomerRequest(id=customer_id))
+            return await self._customers.GetCustomer(
+                customer_pb2.GetCustomerRequest(id=customer_id)
+            )
         except grpc.aio.AioRpcError as exc:
             _raise(exc, "customer service")
             raise
@@ -113,7 +115,9 @@ class ServiceEffects:
         channel = action["channel"]
         if channel == "preferred":
             profile = await self.customer(customer_id)
-            channel = profile.preferred_channel if profile.preferred_channel in CHANNELS else "email"
+            channel = (
+                profile.preferred_channel if profile.preferred_channel in CHANNELS else "email"
+            )
         request = conversation_pb2.SendMessageRequest(
             customer_id=customer_id,
             channel=CHANNELS[channel],

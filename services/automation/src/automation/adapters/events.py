@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from moodline.events.v1 import billing_pb2, conversation_pb2, customer_pb2, envelope_pb2, sentiment_pb2
+from moodline.events.v1 import (
+    billing_pb2,
+    conversation_pb2,
+    customer_pb2,
+    envelope_pb2,
+    sentiment_pb2,
+)
 from moodline_kit.events import unpack
 
 from automation.adapters.proto import facts_of

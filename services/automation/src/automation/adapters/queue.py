@@ -44,7 +44,10 @@ class CeleryRunQueue:
 
     def enqueue_now(self, tenant_id: uuid.UUID, run_id: uuid.UUID, *, countdown: float = 0) -> None:
         self._app.send_task(
-            EXECUTE_RUN, args=[str(tenant_id), str(run_id)], queue=QUEUE, countdown=countdown or None
+            EXECUTE_RUN,
+            args=[str(tenant_id), str(run_id)],
+            queue=QUEUE,
+            countdown=countdown or None,
         )
 
     async def enqueue(self, tenant_id: uuid.UUID, run_id: uuid.UUID) -> None:

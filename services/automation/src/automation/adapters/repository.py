@@ -137,7 +137,9 @@ class WorkflowRepository:
             )
         )
 
-    async def get(self, tenant_id: uuid.UUID, ident: uuid.UUID, *, lock: bool = False) -> Workflow | None:
+    async def get(
+        self, tenant_id: uuid.UUID, ident: uuid.UUID, *, lock: bool = False
+    ) -> Workflow | None:
         stmt = sa.select(workflows).where(w_.tenant_id == tenant_id, w_.id == ident)
         if lock:
             stmt = stmt.with_for_update()
@@ -157,7 +159,9 @@ class WorkflowRepository:
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    async def enabled(self, tenant_id: uuid.UUID, trigger_types: Sequence[str] | None = None) -> list[Workflow]:
+    async def enabled(
+        self, tenant_id: uuid.UUID, trigger_types: Sequence[str] | None = None
+    ) -> list[Workflow]:
         stmt = sa.select(workflows).where(w_.tenant_id == tenant_id, w_.enabled)
         if trigger_types is not None:
             stmt = stmt.where(w_.trigger_type.in_(list(trigger_types)))
@@ -233,7 +237,9 @@ class RunRepository:
         )
         return (await self._session.execute(stmt)).first() is not None
 
-    async def get(self, tenant_id: uuid.UUID, ident: uuid.UUID, *, lock: bool = False) -> Run | None:
+    async def get(
+        self, tenant_id: uuid.UUID, ident: uuid.UUID, *, lock: bool = False
+    ) -> Run | None:
         stmt = sa.select(runs).where(r_.tenant_id == tenant_id, r_.id == ident)
         if lock:
             stmt = stmt.with_for_update()
@@ -320,7 +326,9 @@ class RunRepository:
         c = cooldowns.c
         stmt = (
             insert(cooldowns)
-            .values(tenant_id=tenant_id, workflow_id=workflow_id, customer_id=customer_id, fired_at=now)
+            .values(
+                tenant_id=tenant_id, workflow_id=workflow_id, customer_id=customer_id, fired_at=now
+            )
             .on_conflict_do_update(
                 index_elements=[c.tenant_id, c.workflow_id, c.customer_id],
                 set_={"fired_at": now},
@@ -330,7 +338,9 @@ class RunRepository:
         )
         return (await self._session.execute(stmt)).first() is not None
 
-    async def cancel_waiting(self, tenant_id: uuid.UUID, workflow_id: uuid.UUID, now: datetime) -> int:
+    async def cancel_waiting(
+        self, tenant_id: uuid.UUID, workflow_id: uuid.UUID, now: datetime
+    ) -> int:
         result = await self._session.execute(
             sa.update(runs)
             .where(
@@ -347,7 +357,9 @@ class RunRepository:
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
-    async def due(self, *, now: datetime, stale: timedelta, limit: int) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    async def due(
+        self, *, now: datetime, stale: timedelta, limit: int
+    ) -> list[tuple[uuid.UUID, uuid.UUID]]:
         """(tenant, run) of every run that should be running and may not be: queued or in
         flight without progress for `stale`, or waiting and due. Re-enqueueing one that is in
         fact running is harmless (the runner takes a per-run lock)."""
@@ -399,9 +411,7 @@ class RunRepository:
         steps: dict[uuid.UUID, list[Step]] = {r.id: [] for r in page}
         if page:
             for s in await self._session.execute(
-                sa.select(run_steps).where(
-                    s_.tenant_id == tenant_id, s_.run_id.in_(list(steps))
-                )
+                sa.select(run_steps).where(s_.tenant_id == tenant_id, s_.run_id.in_(list(steps)))
             ):
                 steps[s.run_id].append(_step(s))
         found = [_run(r, steps[r.id]) for r in page]
@@ -446,13 +456,17 @@ class TaskRepository:
         existing = (
             await self._session.execute(
                 sa.select(tasks).where(
-                    t_.tenant_id == task.tenant_id, t_.run_id == task.run_id, t_.run_step == run_step
+                    t_.tenant_id == task.tenant_id,
+                    t_.run_id == task.run_id,
+                    t_.run_step == run_step,
                 )
             )
         ).one()
         return _task(existing), False
 
-    async def get(self, tenant_id: uuid.UUID, ident: uuid.UUID, *, lock: bool = False) -> Task | None:
+    async def get(
+        self, tenant_id: uuid.UUID, ident: uuid.UUID, *, lock: bool = False
+    ) -> Task | None:
         stmt = sa.select(tasks).where(t_.tenant_id == tenant_id, t_.id == ident)
         if lock:
             stmt = stmt.with_for_update()

@@ -123,7 +123,9 @@ def evaluate(conditions: list[dict[str, Any]], known: dict[str, Any]) -> list[Ou
     for c in conditions:
         actual = known.get(c["field"])
         out.append(
-            Outcome(c, holds(c["op"], actual, c.get("value")), "" if actual is None else str(actual))
+            Outcome(
+                c, holds(c["op"], actual, c.get("value")), "" if actual is None else str(actual)
+            )
         )
     return out
 

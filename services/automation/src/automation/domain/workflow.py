@@ -80,7 +80,15 @@ CUSTOMER_FIELDS = (
     "interactions_count",
     "most_common_channel",
 )
-SENTIMENT_FIELDS = ("label", "score", "frustration", "satisfaction", "confusion", "urgency", "trend")
+SENTIMENT_FIELDS = (
+    "label",
+    "score",
+    "frustration",
+    "satisfaction",
+    "confusion",
+    "urgency",
+    "trend",
+)
 CONSENT_KINDS = ("communication", "marketing", "data_processing", "email", "sms", "whatsapp")
 MAX_NAME = 200
 MAX_ACTIONS = 50
@@ -210,9 +218,7 @@ def _validate_condition(index: int, condition: Any, p: Problems) -> None:
     if op in UNARY_OPERATORS:
         p.check("value" not in condition, f"{at}.value", f"{op} takes no value")
     elif op == "in":
-        p.check(
-            isinstance(value, list) and bool(value), f"{at}.value", "in needs a non-empty list"
-        )
+        p.check(isinstance(value, list) and bool(value), f"{at}.value", "in needs a non-empty list")
     elif op in NUMERIC_OPERATORS:
         p.check(_number(value), f"{at}.value", f"{op} needs a number")
     else:
@@ -428,12 +434,7 @@ def find_cycle(workflows: list[Workflow]) -> list[Workflow] | None:
     run would start the next forever), or None."""
     enabled = [w for w in workflows if w.enabled]
     edges = {
-        w.id: [
-            v
-            for v in enabled
-            if any(_fires(a, v.trigger) for a in w.actions)
-        ]
-        for w in enabled
+        w.id: [v for v in enabled if any(_fires(a, v.trigger) for a in w.actions)] for w in enabled
     }
     state: dict[uuid.UUID, int] = {}  # 1 = on the path, 2 = done
     path: list[Workflow] = []

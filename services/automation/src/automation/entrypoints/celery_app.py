@@ -82,7 +82,9 @@ def execute_run(self, tenant_id: str, run_id: str) -> str:  # type: ignore[no-un
     except Exception as exc:  # a bug or an outage outside any step: back off, then give up
         if self.request.retries >= settings.max_step_attempts:
             return give_up(f"gave up after {self.request.retries + 1} attempts: {exc!r}")
-        delay = min(settings.retry_max_seconds, settings.retry_base_seconds * 2**self.request.retries)
+        delay = min(
+            settings.retry_max_seconds, settings.retry_base_seconds * 2**self.request.retries
+        )
         raise self.retry(countdown=delay, exc=exc) from exc
     if isinstance(outcome, RetryLater):
         raise self.retry(countdown=outcome.delay, exc=RuntimeError(outcome.reason))

@@ -185,7 +185,9 @@ class AutomationServicer(automation_pb2_grpc.AutomationServiceServicer):
         created = await tasks.create_task(draft=_task_draft(request.task), uow=self._uow)
         return task_to_proto(created)
 
-    async def GetTask(self, request: pb.GetTaskRequest, context: grpc.aio.ServicerContext) -> pb.Task:
+    async def GetTask(
+        self, request: pb.GetTaskRequest, context: grpc.aio.ServicerContext
+    ) -> pb.Task:
         return task_to_proto(await tasks.get_task(ident=request.id, uow=self._uow))
 
     async def ListTasks(
@@ -201,7 +203,9 @@ class AutomationServicer(automation_pb2_grpc.AutomationServiceServicer):
             owner_id=request.owner_id,
             statuses=statuses,
             due_before=(
-                request.due_before.ToDatetime(tzinfo=UTC) if request.HasField("due_before") else None
+                request.due_before.ToDatetime(tzinfo=UTC)
+                if request.HasField("due_before")
+                else None
             ),
             size=request.page_size,
             token=request.page_token,

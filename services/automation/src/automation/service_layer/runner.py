@@ -37,8 +37,11 @@ from automation.service_layer.unit_of_work import AutomationUnitOfWork
 log = logging.getLogger(__name__)
 
 UowFactory = Callable[[], AutomationUnitOfWork]
-FIELDS = {"set_stage": ("lifecycle_stage", "stage"), "set_status": ("call_status", "status"),
-          "set_folder": ("folder", "folder")}
+FIELDS = {
+    "set_stage": ("lifecycle_stage", "stage"),
+    "set_status": ("call_status", "status"),
+    "set_folder": ("folder", "folder"),
+}
 
 
 class RunLocks(Protocol):
@@ -90,7 +93,9 @@ class Runner:
         self._pause = pause_after_effect
         self._now = clock
 
-    async def execute(self, tenant_id: uuid.UUID, run_id: uuid.UUID) -> RunStatus | RetryLater | None:
+    async def execute(
+        self, tenant_id: uuid.UUID, run_id: uuid.UUID
+    ) -> RunStatus | RetryLater | None:
         """Runs (or resumes) the run as far as it can go now. None: nothing to do (unknown,
         finished, not due yet, or held by another worker)."""
         async with self._locks.hold(run_id) as held:
@@ -131,7 +136,9 @@ class Runner:
         await self._save(run, *steps, finish=True)
         return status
 
-    async def _execute(self, tenant_id: uuid.UUID, run_id: uuid.UUID) -> RunStatus | RetryLater | None:
+    async def _execute(
+        self, tenant_id: uuid.UUID, run_id: uuid.UUID
+    ) -> RunStatus | RetryLater | None:
         run = await self._load(tenant_id, run_id)
         if run is None or run.status in FINAL:
             return None
@@ -156,8 +163,14 @@ class Runner:
         for index in range(run.next_index(), len(run.actions)):
             action = run.actions[index]
             step = run.step(index) or Step(
-                index, str(action.get("id", "")), str(action["type"]), StepStatus.RUNNING,
-                0, "", None, None,
+                index,
+                str(action.get("id", "")),
+                str(action["type"]),
+                StepStatus.RUNNING,
+                0,
+                "",
+                None,
+                None,
             )
             if step.status is StepStatus.WAITING:  # the wait is over
                 step.status, step.finished_at = StepStatus.SUCCEEDED, self._now()
@@ -180,7 +193,11 @@ class Runner:
                 await self._save(run, step)
                 return self._retry(step.attempts, str(exc))
             except (ActionFailed, DomainError) as exc:
-                step.status, step.detail, step.finished_at = StepStatus.FAILED, str(exc), self._now()
+                step.status, step.detail, step.finished_at = (
+                    StepStatus.FAILED,
+                    str(exc),
+                    self._now(),
+                )
                 return await self._finish(
                     run, RunStatus.FAILED, f"step {index + 1} ({step.type}): {exc}", step
                 )
@@ -192,7 +209,11 @@ class Runner:
             if outcome is not None:  # None: the step recorded its own outcome (create_task)
                 if self._pause:
                     await asyncio.sleep(self._pause)
-                step.status, step.detail, step.finished_at = outcome.status, outcome.detail, self._now()
+                step.status, step.detail, step.finished_at = (
+                    outcome.status,
+                    outcome.detail,
+                    self._now(),
+                )
                 await self._save(run, step)
         return await self._finish(run, RunStatus.SUCCEEDED, "")
 
@@ -287,7 +308,9 @@ def webhook_body(run: Run, action: dict[str, Any], customer: Any) -> bytes:
             "workflow_name": run.workflow_name,
             "run_id": str(run.id),
             "trigger": run.trigger_type,
-            "customer": {k.removeprefix("customer."): v for k, v in customer_values(customer).items()},
+            "customer": {
+                k.removeprefix("customer."): v for k, v in customer_values(customer).items()
+            },
             "event": run.event,
         },
         default=str,
@@ -302,7 +325,9 @@ class NoLocks:
         yield True
 
 
-async def fail_run(*, uow: UowFactory, tenant_id: uuid.UUID, run_id: uuid.UUID, reason: str) -> None:
+async def fail_run(
+    *, uow: UowFactory, tenant_id: uuid.UUID, run_id: uuid.UUID, reason: str
+) -> None:
     """Celery gave up on the run (time limit or retries exhausted)."""
     now = datetime.now(UTC)
     async with uow() as u:

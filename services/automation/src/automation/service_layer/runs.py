@@ -19,7 +19,13 @@ MAX_KEY = 128
 
 
 async def run_automation(
-    *, workflow_id: str, customer_id: str, key: str, started_by: str, uow: UowFactory, budget: Budget
+    *,
+    workflow_id: str,
+    customer_id: str,
+    key: str,
+    started_by: str,
+    uow: UowFactory,
+    budget: Budget,
 ) -> Run:
     """A run by hand ("Run automation" on a profile): conditions are still checked; the
     cool-down does not apply; the loop budget does."""

@@ -14,6 +14,7 @@ from moodline_kit.tenancy import current_tenant
 from automation.adapters import proto
 from automation.adapters.effects import Effects
 from automation.domain.conditions import Outcome, evaluate, facts
+from automation.domain.run import Run, RunStatus, idempotency_key
 from automation.domain.workflow import (
     DEFAULT_COOLDOWN,
     Workflow,
@@ -23,11 +24,18 @@ from automation.domain.workflow import (
     with_action_ids,
 )
 from automation.service_layer.runner import planned_task
-from automation.domain.run import Run, RunStatus, idempotency_key
 from automation.service_layer.unit_of_work import AutomationUnitOfWork
 
 UowFactory = Callable[[], AutomationUnitOfWork]
-CHANGEABLE = ("name", "description", "enabled", "trigger", "conditions", "actions", "cooldown_seconds")
+CHANGEABLE = (
+    "name",
+    "description",
+    "enabled",
+    "trigger",
+    "conditions",
+    "actions",
+    "cooldown_seconds",
+)
 
 
 def parse_id(value: str, name: str = "id") -> uuid.UUID:
@@ -88,7 +96,9 @@ async def create_workflow(
         trigger=draft.trigger,
         conditions=draft.conditions,
         actions=draft.actions,
-        cooldown_seconds=DEFAULT_COOLDOWN if draft.cooldown_seconds is None else draft.cooldown_seconds,
+        cooldown_seconds=DEFAULT_COOLDOWN
+        if draft.cooldown_seconds is None
+        else draft.cooldown_seconds,
         version=1,
         created_at=now,
         updated_at=now,
@@ -190,10 +200,21 @@ async def dry_run(*, ident: str, customer_id: str, uow: UowFactory, effects: Eff
     if holds:
         now = datetime.now(UTC)
         probe = Run(
-            id=uuid.uuid4(), tenant_id=w.tenant_id, workflow_id=w.id, workflow_name=w.name,
-            workflow_version=w.version, conditions=w.conditions, actions=w.actions,
-            customer_id=uuid.UUID(customer_id), trigger_type="manual", trigger_event_id="",
-            event={}, started_by="", status=RunStatus.PENDING, error="", created_at=now,
+            id=uuid.uuid4(),
+            tenant_id=w.tenant_id,
+            workflow_id=w.id,
+            workflow_name=w.name,
+            workflow_version=w.version,
+            conditions=w.conditions,
+            actions=w.actions,
+            customer_id=uuid.UUID(customer_id),
+            trigger_type="manual",
+            trigger_event_id="",
+            event={},
+            started_by="",
+            status=RunStatus.PENDING,
+            error="",
+            created_at=now,
         )
         for index, action in enumerate(w.actions):
             steps.append(await _plan(probe, index, action, customer, effects, now))
@@ -216,9 +237,7 @@ async def _plan(
     if kind == "create_task":
         task = planned_task(run, action, customer, now)
         due = f", due {task.due_at.isoformat()}" if task.due_at else ""
-        return PlannedStep(
-            aid, kind, f"task {task.title!r} for {task.owner_id or 'nobody'}{due}"
-        )
+        return PlannedStep(aid, kind, f"task {task.title!r} for {task.owner_id or 'nobody'}{due}")
     if kind in ("add_tag", "remove_tag"):
         verb = "add" if kind == "add_tag" else "remove"
         return PlannedStep(aid, kind, f"{verb} tag {action['tag']}")
