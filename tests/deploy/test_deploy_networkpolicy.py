@@ -87,9 +87,17 @@ def test_each_service_is_reachable_only_from_its_callers() -> None:
     assert ingress_sources(pol["moodline-customer"], 50051) == {
         "gateway",
         "conversation",
+        "automation",
+        "automation-worker",
         "helm-test",
     }
-    assert ingress_sources(pol["moodline-conversation"], 50051) == {"gateway", "helm-test"}
+    assert ingress_sources(pol["moodline-conversation"], 50051) == {
+        "gateway",
+        "automation",
+        "automation-worker",
+        "helm-test",
+    }
+    assert ingress_sources(pol["moodline-automation"], 50051) == {"gateway", "helm-test"}
     assert ingress_sources(pol["moodline-sentiment"], 50051) == {"gateway", "helm-test"}
     assert ingress_sources(pol["moodline-triton"], 8001) == {"sentiment"}
     # Workers and beat serve nothing.
@@ -103,8 +111,11 @@ def test_callers_may_reach_exactly_what_they_call() -> None:
         "customer": 50051,
         "conversation": 50051,
         "sentiment": 50051,
+        "automation": 50051,
     }
     assert egress_targets(pol["moodline-conversation"]) == {"customer": 50051}
+    for automation in ("moodline-automation", "moodline-automation-worker"):
+        assert egress_targets(pol[automation]) == {"customer": 50051, "conversation": 50051}
     assert egress_targets(pol["moodline-sentiment"]) == {"triton": 8001}
     assert egress_targets(pol["moodline-customer"]) == {}
     assert egress_targets(pol["moodline-triton"]) == {}
@@ -113,6 +124,7 @@ def test_callers_may_reach_exactly_what_they_call() -> None:
         "customer": 50051,
         "conversation": 50051,
         "sentiment": 50051,
+        "automation": 50051,
     }
 
 
@@ -130,6 +142,8 @@ def test_dependencies_are_reached_only_by_who_needs_them() -> None:
     assert external_ports("moodline-customer") == {53, 4222, 5432, 4317}
     assert external_ports("moodline-customer-worker") == {53, 6379, 5432, 4222, 4317}
     assert external_ports("moodline-customer-beat") == {53, 6379, 4317}
+    assert external_ports("moodline-conversation") == {53, 4222, 5432, 4317, 587, 465, 443}
+    assert external_ports("moodline-automation-worker") == {53, 6379, 5432, 4222, 4317, 443}
     assert external_ports("moodline-triton") == {53}
     assert external_ports("moodline-migrations") == {53, 5432, 4317}
     assert external_ports("moodline-jetstream-setup") == {53, 4222}

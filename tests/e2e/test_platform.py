@@ -39,6 +39,8 @@ def platform(tmp_path_factory):
         "MOODLINE_TRITON_HTTP_PORT": str(free_port()),
         "MOODLINE_TRITON_GRPC_PORT": str(free_port()),
         "MOODLINE_TRITON_METRICS_PORT": str(free_port()),
+        "MOODLINE_SMTP_PORT": str(free_port()),
+        "MOODLINE_PROVIDER_PORT": str(free_port()),
         "PYTHONUNBUFFERED": "1",
     }
     if os.environ.get("NATS_URL"):
@@ -50,7 +52,11 @@ def platform(tmp_path_factory):
             "SCORING_CONSUMER": f"{prefix}-sentiment-scoring",
             "OUTCOMES_CONSUMER": f"{prefix}-sentiment-outcomes",
             "CONSUMER_START": "new",
+            "TRIGGER_CONSUMER": f"{prefix}-automation-triggers",
         }
+    if os.environ.get("REDIS_URL"):
+        # A shared Redis: the automation worker gets a Celery queue of its own.
+        env["CELERY_QUEUE"] = f"{env['MOODLINE_DB_PREFIX']}-automation"
     log = open(var / "launcher.log", "wb")
     started = time.monotonic()
     proc = subprocess.Popen(
@@ -87,6 +93,7 @@ def platform(tmp_path_factory):
             _drop_databases(env["MOODLINE_DB_PREFIX"])
         if os.environ.get("NATS_URL"):
             _delete_consumers(env["SCORING_CONSUMER"], env["OUTCOMES_CONSUMER"])
+            _delete_trigger_consumers(env["TRIGGER_CONSUMER"])
 
 
 def _drop_databases(prefix: str) -> None:
@@ -95,7 +102,7 @@ def _drop_databases(prefix: str) -> None:
     from moodline_kit.testing.databases import drop_database
 
     async def drop() -> None:
-        for name in ("customer", "conversation", "sentiment", "gateway"):
+        for name in ("customer", "conversation", "sentiment", "automation", "gateway"):
             await drop_database(os.environ["DATABASE_URL"], f"{prefix}_{name}")
 
     asyncio.run(drop())
@@ -113,6 +120,24 @@ def _delete_consumers(*durables: str) -> None:
             for durable in durables:
                 with contextlib.suppress(Exception):
                     await nc.jetstream().delete_consumer("CONVERSATION", durable)
+        finally:
+            await nc.close()
+
+    asyncio.run(delete())
+
+
+def _delete_trigger_consumers(durable: str) -> None:
+    import asyncio
+    import contextlib
+
+    import nats
+
+    async def delete() -> None:
+        nc = await nats.connect(os.environ["NATS_URL"])
+        try:
+            for stream in ("customer", "sentiment", "conversation", "billing"):
+                with contextlib.suppress(Exception):
+                    await nc.jetstream().delete_consumer(stream.upper(), durable)
         finally:
             await nc.close()
 
@@ -312,3 +337,76 @@ def test_ctrl_c_stops_everything_cleanly(platform):
     assert f"--grpc-port={port}" not in ps
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"http://127.0.0.1:{port}", timeout=2)
+
+
+def test_a_customer_turning_frustrated_gets_tag_task_and_manager_mail_once(platform):
+    """The demo workflow end to end: an ingested message -> conversation service -> JetStream
+    -> sentiment (Triton) -> sentiment.customer.changed -> automation trigger -> Celery worker
+    -> customer service (tag), task, conversation service -> SMTP server (var/mail)."""
+    from moodline_kit.dev.mail import read_inbox
+
+    base, headers = platform["gateway_url"], {"Authorization": f"Bearer {platform['api_key']}"}
+    created = httpx.post(
+        f"{base}/api/v1/customers",
+        headers=headers,
+        json={
+            "first_name": "Frieda",
+            "last_name": f"Furious{uuid.uuid4().hex[:4]}",
+            "phones": [{"number": "+1 628 555 0166", "primary": True}],
+            "emails": [{"address": "frieda@example.com", "primary": True}],
+        },
+    )
+    assert created.status_code == 201, created.text
+    customer = created.json()
+    assigned = httpx.patch(
+        f"{base}/api/v1/customers/{customer['id']}",
+        headers={**headers, "If-Match": created.headers["etag"]},
+        json={"workers": ["staff-frieda"]},
+    )
+    assert assigned.status_code == 200, assigned.text
+    name = f"{customer['first_name']} {customer['last_name']}"
+    message = {
+        "provider_message_id": f"SM{uuid.uuid4().hex}",
+        "channel": "sms",
+        "customer": {"phone": "+1 628 555 0166"},
+        "direction": "inbound",
+        "author": "customer",
+        "text": "Third time my booking was lost. Nobody calls back. I am furious and done "
+        "with this salon.",
+        "sent_at": "2026-11-21T09:00:00Z",
+    }
+    ingested = httpx.post(f"{base}/api/v1/conversations/messages", headers=headers, json=message)
+    assert ingested.status_code == 202, ingested.text
+    assert ingested.json()["customer_id"] == customer["id"]
+
+    def mails() -> list:
+        return [
+            m for m in read_inbox(Path(platform["mail_inbox"]))
+            if m["Subject"] == f"{name} turned Frustrated"
+        ]
+
+    deadline = time.monotonic() + 120
+    while True:
+        profile = httpx.get(f"{base}/api/v1/customers/{customer['id']}", headers=headers).json()
+        if "needs-attention" in profile["tags"] and mails():
+            break
+        assert time.monotonic() < deadline, f"the workflow did not act within 120 s: {profile}"
+        time.sleep(0.5)
+    [automation_id] = platform["demo_automations"]
+    runs = httpx.get(
+        f"{base}/api/v1/automations/{automation_id}/runs",
+        params={"customer_id": customer["id"]},
+        headers=headers,
+    ).json()["items"]
+    assert [r["status"] for r in runs] == ["succeeded"]
+    assert runs[0]["trigger"] == "sentiment.turned_frustrated"
+    time.sleep(3)  # anything that would act twice has had its chance
+    profile = httpx.get(f"{base}/api/v1/customers/{customer['id']}", headers=headers).json()
+    assert profile["tags"].count("needs-attention") == 1
+    tasks = httpx.get(
+        f"{base}/api/v1/tasks", params={"customer_id": customer["id"]}, headers=headers
+    ).json()["items"]
+    assert len(tasks) == 1 and tasks[0]["owner_id"] == "staff-frieda"
+    assert tasks[0]["title"] == f"Call {name} back: turned Frustrated"
+    [mail] = mails()
+    assert mail["To"] == "manager@demo-salon.example"

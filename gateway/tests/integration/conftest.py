@@ -164,7 +164,7 @@ async def automation_gateway(
     await migrate_conversation(conversation_db)
     await migrate_automation(automation_db)
     await asyncio.to_thread(migrations.upgrade, MIGRATIONS, gateway_db)
-    redis_url = f"{infra_urls.redis_url.rsplit('/', 1)[0]}/{uuid.uuid4().int % 16}"
+    redis_url = infra_urls.redis_url  # with a Celery queue of the session's own
     with own_nats() as nats:
         nats_url = f"nats://127.0.0.1:{nats.port}"
         async with (

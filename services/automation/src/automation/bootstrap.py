@@ -107,7 +107,7 @@ async def build(settings: AutomationSettings) -> Container:
             uow,
             kit,
             Subscription(
-                durable=f"{settings.trigger_consumer}-{stream}",
+                durable=settings.trigger_consumer,
                 stream=kit_nats.StreamSpec(stream).name,
                 subjects=subjects,
                 handler=partial(triggers.on_event, budget=budget(settings)),  # type: ignore[arg-type]

@@ -11,8 +11,7 @@ class AutomationSettings(GrpcServiceSettings):
     customer_addr: str = "127.0.0.1:50051"
     conversation_addr: str = "127.0.0.1:50052"
     call_timeout: float = 10.0
-    # Durable consumers of the event streams workflows trigger on (one per stream, this
-    # prefix + the stream's name).
+    # Durable consumer (this name on each stream) of the events workflows trigger on.
     trigger_consumer: str = "automation-triggers"
     # Where new consumers start: "new" (default) or "all".
     consumer_start: str = "new"
@@ -23,6 +22,8 @@ class AutomationSettings(GrpcServiceSettings):
     webhook_secret: str = "change-me"
     allow_http_webhooks: bool = False
     webhook_timeout: float = 10.0
+    # The Celery queue of run executions (tests give each worker a queue of its own).
+    celery_queue: str = "automation"
     # Celery: a step's transient failures are retried with exponential backoff up to this
     # many attempts; a task taking longer than the time limits is stopped (soft, then hard).
     max_step_attempts: int = 8

@@ -56,7 +56,11 @@ def settings_for(
         grpc_port=free_port(),
         readiness_interval=0.2,
         allow_http_webhooks=True,
-        **{"trigger_consumer": f"automation-test-{uuid.uuid4().hex[:10]}", **overrides},
+        **{
+            "trigger_consumer": f"automation-test-{uuid.uuid4().hex[:10]}",
+            "celery_queue": f"automation-test-{uuid.uuid4().hex[:10]}",
+            **overrides,
+        },
     )
 
 
@@ -94,6 +98,7 @@ def worker_env(settings: AutomationSettings, **extra: str) -> dict[str, str]:
         "CUSTOMER_ADDR": settings.customer_addr,
         "CONVERSATION_ADDR": settings.conversation_addr,
         "ALLOW_HTTP_WEBHOOKS": "true",
+        "CELERY_QUEUE": settings.celery_queue,
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
     }
@@ -116,6 +121,7 @@ def celery_worker(
         "--without-gossip",
         "--without-mingle",
         "--without-heartbeat",
+        f"--queues={settings.celery_queue}",
         f"--hostname=automation-{uuid.uuid4().hex[:8]}@%h",
     ]
     if concurrency == 1:

@@ -120,9 +120,7 @@ async def stack(database_factory, infra_urls, tmp_path_factory) -> AsyncIterator
     # A NATS of its own: the trigger consumers must not see other tests' events.
     with own_nats() as nats_server:
         nats_url = f"nats://127.0.0.1:{nats_server.port}"
-        # A Redis database of its own for the Celery queue: one of 16 picked at random.
-        redis_base = infra_urls.redis_url.rsplit("/", 1)[0]
-        redis_url = f"{redis_base}/{uuid.uuid4().int % 16}"
+        redis_url = infra_urls.redis_url  # the Celery queue is the test session's own
         async with (
             running_customer_service(customer_db, nats_url, db_pool_size=3) as customer,
             running_conversation_service(

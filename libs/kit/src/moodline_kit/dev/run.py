@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from moodline_kit.auth import generate_signing_key, public_keys
 from moodline_kit.dev import infra
-from moodline_kit.dev.seed import DEMO_CUSTOMERS
+from moodline_kit.dev.seed import DEMO_AUTOMATIONS, DEMO_CUSTOMERS
 from moodline_kit.dev.stack import GATEWAY, SERVICES, LocalService
 
 BIN = Path(sys.executable).parent
@@ -56,6 +56,9 @@ class Plan:
     # Triton (the sentiment model, CPU): HTTP, gRPC, metrics ports and the model repository.
     triton_ports: tuple[int, int, int] = (18000, 18001, 18002)
     model_repository: Path = ML / "build" / "model_repository_cpu"
+    # The local SMTP inbox (var/mail) and the messaging-provider test double.
+    smtp_port: int = 1025
+    provider_port: int = 1026
 
     def db_name(self, service: str) -> str:
         return f"{self.db_prefix}_{service}"
@@ -113,6 +116,8 @@ def plan(var: Path) -> Plan:
         Path(
             os.environ.get("MOODLINE_MODEL_REPOSITORY") or ML / "build" / "model_repository_cpu"
         ).resolve(),
+        _port("MOODLINE_SMTP_PORT", 1025),
+        _port("MOODLINE_PROVIDER_PORT", 1026),
     )
 
 
@@ -158,9 +163,23 @@ def signing_key(p: Plan) -> str:
     return path.read_text().strip()
 
 
+def callback_secret(p: Plan) -> str:
+    """The secret the provider test double signs its status callbacks with (kept in var/)."""
+    path = p.var / "provider-callback-secret"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(24))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def service_env(p: Plan, service: LocalService, index: int) -> dict[str, str]:
     key = signing_key(p)
     env = {
+        "SMTP_PORT": str(p.smtp_port),
+        "PROVIDER_BASE_URL": f"http://127.0.0.1:{p.provider_port}",
+        "PROVIDER_API_KEY": "local",
+        "PROVIDER_CALLBACK_URL": f"{p.gateway_url}/api/v1/channel-callbacks/provider",
+        "PROVIDER_CALLBACK_SECRET": callback_secret(p),
         "DATABASE_URL": p.db_url(service.name),
         "NATS_URL": p.nats_url,
         "REDIS_URL": p.redis_url,
@@ -251,11 +270,14 @@ def supervisor_config(p: Plan) -> str:
     for index, service in enumerate((*SERVICES, GATEWAY)):
         env = service_env(p, service, index)
         programs = {service.name: f"{BIN}/{service.command} serve"}
+        slots = {
+            "var": p.var,
+            "smtp_port": p.smtp_port,
+            "provider_port": p.provider_port,
+            "callback_secret": callback_secret(p),
+        }
         programs.update(
-            {
-                name: f"{BIN}/{argv.format(var=p.var)}"
-                for name, argv in service.extra_programs.items()
-            }
+            {name: f"{BIN}/{argv.format(**slots)}" for name, argv in service.extra_programs.items()}
         )
         for name, command in programs.items():
             lines += [
@@ -358,7 +380,9 @@ def seed(p: Plan, env: dict[str, str]) -> dict:
         if status == 200:
             if "admin_email" not in saved:  # var/ from before staff sign-in existed
                 saved.update(_create_admin(env, saved["tenant_id"]))
-            return {**saved, "gateway_url": p.gateway_url, "nats_url": p.nats_url}
+            if "demo_automations" not in saved:  # var/ from before automations existed
+                saved["demo_automations"] = _seed_automations(p, saved["api_key"])
+            return {**saved, **_local_urls(p)}
     out = (
         subprocess.run(
             [
@@ -386,11 +410,30 @@ def seed(p: Plan, env: dict[str, str]) -> dict:
         if status != 201:
             raise RuntimeError(f"seeding failed: {status} {body}")
     return {
-        "gateway_url": p.gateway_url,
         "api_key": tenant["api_key"],
         "tenant_id": tenant["tenant_id"],
         **admin,
+        "demo_automations": _seed_automations(p, tenant["api_key"]),
+        **_local_urls(p),
+    }
+
+
+def _seed_automations(p: Plan, key: str) -> list[str]:
+    ids = []
+    for automation in DEMO_AUTOMATIONS:
+        status, body = _http("POST", f"{p.gateway_url}/api/v1/automations", key, automation)
+        if status != 201:
+            raise RuntimeError(f"seeding the demo automation failed: {status} {body}")
+        ids.append(body["id"])
+    return ids
+
+
+def _local_urls(p: Plan) -> dict[str, str]:
+    return {
+        "gateway_url": p.gateway_url,
         "nats_url": p.nats_url,
+        "mail_inbox": str(p.var / "mail"),
+        "provider_requests": str(p.var / "provider.jsonl"),
     }
 
 
@@ -452,6 +495,8 @@ def main() -> int:
         f"  UI / API : {info['gateway_url']}   (OpenAPI: {info['gateway_url']}/docs)\n"
         f"  API key  : {info['api_key']}\n"
         f"  sign in  : {info.get('admin_email')} / {info.get('admin_password')}\n"
+        f"  e-mail   : {info['mail_inbox']} (a Maildir; list it with "
+        f"`.venv/bin/python -m moodline_kit.dev.mail --list {info['mail_inbox']}`)\n"
         f"  written to {var / 'run.json'}; logs in {var / 'logs'}; Ctrl-C stops everything\n",
         flush=True,
     )

@@ -75,3 +75,33 @@ DEMO_CUSTOMERS: list[dict] = [
         "emails": [{"address": "ethan.w@example.net", "primary": True}],
     },
 ]
+
+
+# The enabled demo workflow of issue #22: a customer turning Frustrated gets the tag
+# needs-attention, a task for their assigned worker and an e-mail to the manager.
+DEMO_AUTOMATIONS: list[dict] = [
+    {
+        "name": "Customer turns Frustrated",
+        "description": "Tag, task for the assigned worker, e-mail to the manager",
+        "enabled": True,
+        "trigger": {"type": "sentiment.turned_frustrated"},
+        "conditions": [],
+        "actions": [
+            {"type": "add_tag", "tag": "needs-attention"},
+            {
+                "type": "create_task",
+                "title": "Call {{customer.full_name}} back: turned Frustrated",
+                "due_in_hours": 4,
+                "priority": "high",
+            },
+            {
+                "type": "send_message",
+                "channel": "email",
+                "staff_email": "manager@demo-salon.example",
+                "subject": "{{customer.full_name}} turned Frustrated",
+                "template": "{{customer.full_name}} ({{customer.phone}} {{customer.email}}) "
+                "turned Frustrated. A task was created for their assigned worker.",
+            },
+        ],
+    }
+]

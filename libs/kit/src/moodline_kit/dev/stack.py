@@ -24,8 +24,28 @@ SERVICES: tuple[LocalService, ...] = (
             "--loglevel=INFO --schedule {var}/celerybeat-schedule",
         },
     ),
-    LocalService("conversation", "moodline-conversation"),
+    LocalService(
+        "conversation",
+        "moodline-conversation",
+        # Outbound e-mail goes to a local SMTP server whose inbox is var/mail (a Maildir);
+        # SMS/WhatsApp to a recording TEST DOUBLE of a messaging provider (var/provider.jsonl).
+        extra_programs={
+            "smtp-inbox": "python -m moodline_kit.dev.mail {var}/mail --port {smtp_port}",
+            "provider-double": "python -m moodline_kit.dev.provider_double --port "
+            "{provider_port} --record {var}/provider.jsonl --callback-secret {callback_secret}",
+        },
+    ),
     LocalService("sentiment", "moodline-sentiment"),  # scores through Triton (TRITON_ADDR)
+    LocalService(
+        "automation",
+        "moodline-automation",
+        extra_programs={
+            "automation-worker": "celery -A automation.entrypoints.celery_app:app worker "
+            "--pool=solo --loglevel=INFO",
+            "automation-beat": "celery -A automation.entrypoints.celery_app:app beat "
+            "--loglevel=INFO --schedule {var}/automation-beat-schedule",
+        },
+    ),
 )
 
 GATEWAY = LocalService("gateway", "moodline-gateway", grpc=False)

@@ -12,7 +12,6 @@ from moodline_kit.celery import create_celery_app
 
 from automation.config import AutomationSettings
 
-QUEUE = "automation"
 EXECUTE_RUN = "automation.execute_run"
 SWEEP = "automation.sweep"
 
@@ -22,7 +21,7 @@ def celery_app(settings: AutomationSettings) -> Celery:
     limits, and the Redis visibility timeout after which a dead worker's task is redelivered."""
     app = create_celery_app("automation", settings)
     app.conf.update(
-        task_default_queue=QUEUE,
+        task_default_queue=settings.celery_queue,
         task_soft_time_limit=settings.task_soft_time_limit,
         task_time_limit=settings.task_time_limit,
         broker_transport_options={"visibility_timeout": settings.visibility_timeout},
@@ -41,6 +40,7 @@ def celery_app(settings: AutomationSettings) -> Celery:
 class CeleryRunQueue:
     def __init__(self, app: Celery) -> None:
         self._app = app
+        self._queue = app.conf.task_default_queue
 
     def enqueue_now(self, tenant_id: uuid.UUID, run_id: uuid.UUID, *, countdown: float = 0) -> None:
         self._app.send_task(
