@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from moodline.conversation.v1 import conversation_pb2_grpc
-from moodline.customer.v1 import customer_pb2_grpc
 from moodline_kit.grpc.client import tenant_metadata
 
 from gateway.auth import ApiKeyStore, Principal
+from gateway.upstreams import Upstreams
 
 bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer <key>`")
-
-
-@dataclass
-class Upstreams:
-    customers: customer_pb2_grpc.CustomerServiceStub
-    conversations: conversation_pb2_grpc.ConversationServiceStub
 
 
 async def principal(

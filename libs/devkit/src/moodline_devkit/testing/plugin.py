@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from moodline_kit.dev import infra
-from moodline_kit.testing.databases import create_database, drop_database
-from moodline_kit.testing.servers import InfraUrls, ManagedServer, provide_infra, unique_name
+from moodline_devkit import infra
+from moodline_devkit.testing.databases import create_database, drop_database
+from moodline_devkit.testing.servers import InfraUrls, ManagedServer, provide_infra, unique_name
 
 
 @pytest.fixture(scope="session")

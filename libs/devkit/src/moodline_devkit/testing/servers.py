@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from moodline_kit.dev import infra
+from moodline_devkit import infra
 
 
 @dataclass(frozen=True)

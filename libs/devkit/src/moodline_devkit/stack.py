@@ -18,10 +18,9 @@ SERVICES: tuple[LocalService, ...] = (
         "customer",
         "moodline-customer",
         extra_programs={
-            "customer-worker": "celery -A customer.entrypoints.celery_app:app worker "
-            "--pool=solo --loglevel=INFO",
-            "customer-beat": "celery -A customer.entrypoints.celery_app:app beat "
-            "--loglevel=INFO --schedule {var}/celerybeat-schedule",
+            "customer-worker": "moodline-customer worker --pool=solo --loglevel=INFO",
+            "customer-beat": "moodline-customer beat --loglevel=INFO "
+            "--schedule {var}/celerybeat-schedule",
         },
     ),
     LocalService("conversation", "moodline-conversation"),
