@@ -6,10 +6,13 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from moodline_kit.grpc.client import tenant_metadata
 
-from gateway.auth import ApiKeyStore, Principal
+from gateway.auth import CredentialStore, Principal
 from gateway.upstreams import Upstreams
 
-bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer <key>`")
+bearer = HTTPBearer(
+    auto_error=False,
+    description="API key or staff access token: `Authorization: Bearer <credential>`",
+)
 
 
 async def principal(
@@ -18,22 +21,19 @@ async def principal(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(
             401,
-            "missing API key (Authorization: Bearer <key>)",
+            "missing credential (Authorization: Bearer <API key or access token>)",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    store: ApiKeyStore = request.app.state.api_keys
+    store: CredentialStore = request.app.state.credentials
     found = await store.authenticate(credentials.credentials)
     if found is None:
         raise HTTPException(
-            401, "invalid or revoked API key", headers={"WWW-Authenticate": "Bearer"}
+            401,
+            "invalid, expired or revoked credential",
+            headers={"WWW-Authenticate": "Bearer"},
         )
+    request.state.principal = found
     return found
-
-
-async def writer(who: Principal = Depends(principal)) -> Principal:
-    if not who.can_write:
-        raise HTTPException(403, f"role {who.role} may not change data")
-    return who
 
 
 async def upstreams(request: Request) -> Upstreams:
