@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from moodline_kit.dev.infra import free_port
+from moodline_devkit.infra import free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -60,7 +60,7 @@ def platform(tmp_path_factory):
     log = open(var / "launcher.log", "wb")
     started = time.monotonic()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "moodline_kit.dev.run"],
+        [sys.executable, "-m", "moodline_devkit.run"],
         cwd=REPO,
         env=env,
         stdout=log,
@@ -99,7 +99,7 @@ def platform(tmp_path_factory):
 def _drop_databases(prefix: str) -> None:
     import asyncio
 
-    from moodline_kit.testing.databases import drop_database
+    from moodline_devkit.testing.databases import drop_database
 
     async def drop() -> None:
         for name in ("customer", "conversation", "sentiment", "automation", "gateway"):
@@ -343,7 +343,7 @@ def test_a_customer_turning_frustrated_gets_tag_task_and_manager_mail_once(platf
     """The demo workflow end to end: an ingested message -> conversation service -> JetStream
     -> sentiment (Triton) -> sentiment.customer.changed -> automation trigger -> Celery worker
     -> customer service (tag), task, conversation service -> SMTP server (var/mail)."""
-    from moodline_kit.dev.mail import read_inbox
+    from moodline_devkit.mail import read_inbox
 
     base, headers = platform["gateway_url"], {"Authorization": f"Bearer {platform['api_key']}"}
     created = httpx.post(
@@ -381,7 +381,8 @@ def test_a_customer_turning_frustrated_gets_tag_task_and_manager_mail_once(platf
 
     def mails() -> list:
         return [
-            m for m in read_inbox(Path(platform["mail_inbox"]))
+            m
+            for m in read_inbox(Path(platform["mail_inbox"]))
             if m["Subject"] == f"{name} turned Frustrated"
         ]
 

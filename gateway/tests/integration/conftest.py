@@ -17,8 +17,8 @@ from gateway.app import create_app
 from gateway.auth import Role, create_api_key, create_tenant
 from gateway.cli import MIGRATIONS
 from gateway.config import GatewaySettings
+from moodline_devkit.testing.plugin import own_nats
 from moodline_kit import migrations
-from moodline_kit.testing.plugin import own_nats
 
 
 @dataclass
@@ -152,7 +152,7 @@ async def automation_gateway(
     """The gateway in front of real customer, conversation and automation services (a NATS of
     their own, so the trigger consumers see only these tests' events) and a real Celery worker
     (with the beat sweeper) on a Redis database of its own."""
-    from automation.testing import celery_worker, running_automation_service, settings_for
+    from automation.testing import celery_worker, running_automation_service
     from automation.testing import migrate as migrate_automation
 
     logs = tmp_path_factory.mktemp("gw-automation")
@@ -173,18 +173,18 @@ async def automation_gateway(
                 conversation_db, nats_url, customer.address, db_pool_size=3
             ) as conversation,
         ):
-            auto_settings = settings_for(
+            async with running_automation_service(
                 automation_db,
                 nats_url,
-                redis_url,
-                customer.address,
-                conversation.address,
+                redis_url=redis_url,
+                customer_addr=customer.address,
+                conversation_addr=conversation.address,
                 db_pool_size=3,
                 sweep_interval=1.0,
                 stale_after=5.0,
                 retry_base_seconds=0.2,
-            )
-            async with running_automation_service(auto_settings) as automation:
+            ) as automation:
+                auto_settings = automation.container.settings
                 settings = GatewaySettings(
                     database_url=gateway_db,
                     customer_addr=customer.address,

@@ -73,10 +73,7 @@ PRIORITY_OF = {v: k for k, v in PRIORITY.items()}
 
 
 def _stub(request: Request) -> automation_pb2_grpc.AutomationServiceStub:
-    stub = getattr(request.app.state, "automation", None)
-    if stub is None:
-        raise HTTPException(503, "the automation service is not configured (AUTOMATION_ADDR)")
-    return stub
+    return request.app.state.upstreams.automation
 
 
 def _time(ts: Any, present: bool = True) -> datetime | None:

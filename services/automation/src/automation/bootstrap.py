@@ -1,10 +1,10 @@
-"""Composition root: engine, NATS, channels to the customer and conversation services, the
-run queue, unit of work, consumers, runner and servicer are built here, at start-up (never at
-import time) — in the gRPC process and, separately, in each Celery worker process."""
+"""Composition root: the kit's runtime plus the automation service's own pieces (channels to
+the customer and conversation services, the run queue, the trigger consumers, the servicer) —
+in the gRPC process, and separately in each Celery worker process (`build_worker`). Nothing is
+built at import time."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -12,16 +12,12 @@ from functools import partial
 import grpc
 import httpx
 from moodline.automation.v1 import automation_pb2, automation_pb2_grpc
-from moodline_kit import nats as kit_nats
-from moodline_kit.consumer import IdempotentConsumer, Subscription
-from moodline_kit.db import check_database, create_engine, session_factory
+from moodline_kit import bootstrap
+from moodline_kit.consumer import Consumes, Subscription
+from moodline_kit.db import create_engine, session_factory
 from moodline_kit.grpc.client import create_channel
-from moodline_kit.grpc.server import GrpcApp, ServiceRegistration
-from moodline_kit.logging import configure_logging
-from moodline_kit.outbox import OutboxRelay
-from moodline_kit.telemetry import configure_tracing
-from nats.aio.client import Client
-from nats.js.api import DeliverPolicy
+from moodline_kit.grpc.server import GrpcApp
+from moodline_kit.service import Service, migrations_of
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from automation.adapters.effects import ServiceEffects
@@ -36,12 +32,15 @@ from automation.service_layer import triggers
 from automation.service_layer.runner import Runner
 from automation.service_layer.unit_of_work import AutomationUnitOfWork
 
-SERVICE = "automation"
-STREAM = kit_nats.StreamSpec(SERVICE)
+NAME = "automation"
+# One durable consumer, this name, on each stream a trigger comes from.
+TRIGGERS = tuple(
+    Consumes(stream, "automation-triggers", subjects) for stream, subjects in STREAMS.items()
+)
 
 
 @dataclass
-class Effects:
+class Outside:
     """What actions and dry runs call: channels to the other services and an HTTP client."""
 
     customer_channel: grpc.aio.Channel
@@ -55,16 +54,12 @@ class Effects:
         await self.http.aclose()
 
 
-def build_effects(settings: AutomationSettings) -> Effects:
+def build_outside(settings: AutomationSettings) -> Outside:
     customer = create_channel(settings.customer_addr, default_timeout=settings.call_timeout)
     conversation = create_channel(settings.conversation_addr, default_timeout=settings.call_timeout)
     http = httpx.AsyncClient(timeout=settings.webhook_timeout)
-    return Effects(
-        customer,
-        conversation,
-        http,
-        ServiceEffects(customer, conversation, http, webhook_secret=settings.webhook_secret),
-    )
+    effects = ServiceEffects(customer, conversation, http, webhook_secret=settings.webhook_secret)
+    return Outside(customer, conversation, http, effects)
 
 
 def budget(settings: AutomationSettings) -> Budget:
@@ -72,117 +67,72 @@ def budget(settings: AutomationSettings) -> Budget:
 
 
 @dataclass
-class Container:
-    settings: AutomationSettings
-    engine: AsyncEngine
-    nc: Client
-    relay: OutboxRelay
-    uow: partial[AutomationUnitOfWork]
-    queue: CeleryRunQueue
-    outside: Effects
-    consumers: list[IdempotentConsumer]
+class Container(bootstrap.Runtime):
+    outside: Outside | None = None
+    queue: CeleryRunQueue | None = None
 
 
 async def build(settings: AutomationSettings) -> Container:
-    engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
-    nc = await kit_nats.connect(settings.nats_url, name=SERVICE)
-    js = nc.jetstream()
-    await kit_nats.ensure_stream(js, STREAM)
-    for stream in STREAMS:
-        await kit_nats.ensure_stream(js, kit_nats.StreamSpec(stream))
-    relay = OutboxRelay(engine, kit, nc)
-    queue = CeleryRunQueue(celery_app(settings))
-    uow = partial(
-        AutomationUnitOfWork,
-        session_factory(engine),
-        kit,
-        source=SERVICE,
-        on_commit=relay.wake,
-        enqueue=queue.enqueue,
+    runtime = await bootstrap.start(
+        settings,
+        name=NAME,
+        tables=kit,
+        unit_of_work=AutomationUnitOfWork,
+        reads_from=[stream.lower() for stream in STREAMS],
     )
-    start = DeliverPolicy.ALL if settings.consumer_start == "all" else DeliverPolicy.NEW
-    consumers = [
-        IdempotentConsumer(
-            js,
-            uow,
-            kit,
+    queue = CeleryRunQueue(celery_app(settings))
+    # Runs created in a transaction are queued on Celery after its commit.
+    runtime.uow = partial(runtime.uow, enqueue=queue.enqueue)
+    for consumes in TRIGGERS:
+        runtime.consumer(
             Subscription(
-                durable=settings.trigger_consumer,
-                stream=kit_nats.StreamSpec(stream).name,
-                subjects=subjects,
+                durable=consumes.durable,
+                stream=consumes.stream,
+                subjects=consumes.subjects,
                 handler=partial(triggers.on_event, budget=budget(settings)),  # type: ignore[arg-type]
-            ),
-            deliver_policy=start,
+            )
         )
-        for stream, subjects in STREAMS.items()
-    ]
-    return Container(settings, engine, nc, relay, uow, queue, build_effects(settings), consumers)
+    return runtime.into(Container, outside=build_outside(settings), queue=queue)
 
 
 def grpc_app(container: Container) -> GrpcApp:
+    assert container.outside is not None
     settings = container.settings
-
-    async def database_ready() -> None:
-        await check_database(container.engine)
-
-    async def nats_ready() -> None:
-        kit_nats.check_connected(container.nc)
-
-    async def close_channels() -> None:
-        await container.outside.close()
-
-    async def close_nats() -> None:
-        try:
-            await asyncio.wait_for(container.nc.drain(), 3)
-        except Exception:
-            await container.nc.close()
-
-    async def close_database() -> None:
-        await container.engine.dispose()
-
-    return GrpcApp(
-        name=SERVICE,
-        port=settings.grpc_port,
-        services=[
-            ServiceRegistration(
-                automation_pb2_grpc.add_AutomationServiceServicer_to_server,
-                AutomationServicer(
-                    container.uow,
-                    container.outside.effects,
-                    budget=budget(settings),
-                    allow_http_webhooks=settings.allow_http_webhooks,
-                ),
-                automation_pb2.DESCRIPTOR.services_by_name["AutomationService"].full_name,
-            )
-        ],
-        readiness_checks={"database": database_ready, "nats": nats_ready},
-        background=[container.relay.run, *(c.run for c in container.consumers)],
-        on_shutdown=[close_channels, close_nats, close_database],
-        readiness_interval=settings.readiness_interval,
-        shutdown_grace=settings.shutdown_grace,
-        metrics_port=settings.metrics_port,
+    servicer = AutomationServicer(
+        container.uow,
+        container.outside.effects,
+        budget=budget(settings),
+        allow_http_webhooks=settings.allow_http_webhooks,
+    )
+    return bootstrap.grpc_app(
+        container,
+        [bootstrap.register(servicer, automation_pb2, automation_pb2_grpc)],
+        closers=[container.outside.close],
     )
 
 
 @dataclass
 class Worker:
     """What one Celery worker process executes runs with (built on its first task, after
-    the fork)."""
+    the fork, inside the process's event loop)."""
 
     engine: AsyncEngine
     uow: partial[AutomationUnitOfWork]
-    outside: Effects
+    outside: Outside
     runner: Runner
-    queue: CeleryRunQueue
+
+    async def close(self) -> None:
+        await self.outside.close()
+        await self.engine.dispose()
 
 
 def build_worker(settings: AutomationSettings, queue: CeleryRunQueue) -> Worker:
     # The run lock holds one connection while a run executes; the steps use others.
     engine = create_engine(settings.database_url, pool_size=max(3, settings.db_pool_size))
     uow = partial(
-        AutomationUnitOfWork, session_factory(engine), kit, source=SERVICE, enqueue=queue.enqueue
+        AutomationUnitOfWork, session_factory(engine), kit, source=NAME, enqueue=queue.enqueue
     )
-    outside = build_effects(settings)
+    outside = build_outside(settings)
     runner = Runner(
         uow,
         outside.effects,
@@ -192,9 +142,15 @@ def build_worker(settings: AutomationSettings, queue: CeleryRunQueue) -> Worker:
         retry_max=settings.retry_max_seconds,
         pause_after_effect=settings.pause_after_effect,
     )
-    return Worker(engine, uow, outside, runner, queue)
+    return Worker(engine, uow, outside, runner)
 
 
-def configure_process(settings: AutomationSettings) -> None:
-    configure_logging(settings.service_name, settings.log_level)
-    configure_tracing(settings)
+SERVICE = Service(
+    name=NAME,
+    settings=AutomationSettings,
+    build=build,
+    grpc_app=grpc_app,
+    migrations=migrations_of(__file__),
+    celery="automation.entrypoints.celery_app:create_app",
+    consumes=TRIGGERS,
+)

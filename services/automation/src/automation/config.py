@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Literal
+
 from moodline_kit.config import GrpcServiceSettings
 from pydantic import Field
 
@@ -11,10 +13,9 @@ class AutomationSettings(GrpcServiceSettings):
     customer_addr: str = "127.0.0.1:50051"
     conversation_addr: str = "127.0.0.1:50052"
     call_timeout: float = 10.0
-    # Durable consumer (this name on each stream) of the events workflows trigger on.
-    trigger_consumer: str = "automation-triggers"
-    # Where new consumers start: "new" (default) or "all".
-    consumer_start: str = "new"
+    # A trigger consumer created for the first time starts at "now": a newly deployed service
+    # must not run workflows on the streams' history.
+    consumer_start: Literal["all", "new"] = "new"
     # Loop protection: at most this many runs per customer per hour, all workflows together.
     max_runs_per_customer_per_hour: int = 30
     # Webhook actions: bodies are signed with a per-tenant key derived from this secret;

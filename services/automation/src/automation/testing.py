@@ -1,92 +1,66 @@
-"""Run a real automation service (gRPC server, outbox relay, trigger consumers) inside a
-test's event loop, and Celery workers as real processes. Used by this service's integration
-tests, the gateway's, the e2e tests and the benchmark."""
+"""A real automation service in a test's event loop (the devkit's harness), Celery workers as
+real processes, and a webhook receiver test double. Used by this service's integration tests,
+the gateway's and the benchmark."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import subprocess
 import sys
+import threading
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
-import grpc
-from moodline.automation.v1 import automation_pb2_grpc
-from moodline_kit import migrations
-from moodline_kit.dev.infra import free_port
-from moodline_kit.grpc import server as grpc_server
+from moodline.automation.v1.automation_pb2_grpc import AutomationServiceStub
+from moodline_devkit.infra import free_port
+from moodline_devkit.testing.harness import RunningService, running_service
+from moodline_devkit.testing.harness import migrate as _migrate
 
-from automation import bootstrap
+from automation.bootstrap import SERVICE
 from automation.config import AutomationSettings
-from automation.entrypoints.cli import MIGRATIONS
 
-
-@dataclass
-class RunningService:
-    container: bootstrap.Container
-    address: str
-    channel: grpc.aio.Channel
-    stub: automation_pb2_grpc.AutomationServiceStub
+__all__ = [
+    "RunningService",
+    "WebhookReceiver",
+    "celery_worker",
+    "migrate",
+    "running_automation_service",
+]
 
 
 async def migrate(database_url: str) -> None:
-    await asyncio.to_thread(migrations.upgrade, MIGRATIONS, database_url)
+    await _migrate(SERVICE, database_url)
 
 
-def settings_for(
+def running_automation_service(  # type: ignore[no-untyped-def]
     database_url: str,
     nats_url: str,
+    *,
     redis_url: str,
     customer_addr: str,
     conversation_addr: str,
-    **overrides: object,
-) -> AutomationSettings:
-    """Consumers of their own (unique durable names, starting at "now"), so concurrent test
-    sessions on one NATS never split each other's events."""
-    return AutomationSettings(
+    **overrides: Any,
+):
+    """Its runs go to a Celery queue of its own (`celery_worker(service.container.settings)`
+    serves it), so concurrent test sessions on one Redis never take each other's runs."""
+    return running_service(
+        SERVICE,
+        AutomationServiceStub,
         database_url=database_url,
         nats_url=nats_url,
         redis_url=redis_url,
         customer_addr=customer_addr,
         conversation_addr=conversation_addr,
-        grpc_port=free_port(),
-        readiness_interval=0.2,
-        allow_http_webhooks=True,
         **{
-            "trigger_consumer": f"automation-test-{uuid.uuid4().hex[:10]}",
+            "allow_http_webhooks": True,
             "celery_queue": f"automation-test-{uuid.uuid4().hex[:10]}",
             **overrides,
         },
     )
-
-
-@contextlib.asynccontextmanager
-async def running_automation_service(settings: AutomationSettings) -> AsyncIterator[RunningService]:
-    container = await bootstrap.build(settings)
-    stop = asyncio.Event()
-    task = asyncio.create_task(grpc_server.run(bootstrap.grpc_app(container), stop=stop))
-    address = f"127.0.0.1:{settings.grpc_port}"
-    channel = grpc.aio.insecure_channel(address)
-    await asyncio.wait_for(channel.channel_ready(), 10)
-    try:
-        yield RunningService(
-            container, address, channel, automation_pb2_grpc.AutomationServiceStub(channel)
-        )
-    finally:
-        await channel.close()
-        stop.set()
-        try:
-            await asyncio.wait_for(task, 30)
-        finally:
-            js = container.nc.jetstream() if not container.nc.is_closed else None
-            if js is not None:
-                for consumer in container.consumers:
-                    with contextlib.suppress(Exception):
-                        await js.delete_consumer(consumer.stream, consumer.config.durable_name)
 
 
 def worker_env(settings: AutomationSettings, **extra: str) -> dict[str, str]:
@@ -97,8 +71,12 @@ def worker_env(settings: AutomationSettings, **extra: str) -> dict[str, str]:
         "REDIS_URL": settings.redis_url,
         "CUSTOMER_ADDR": settings.customer_addr,
         "CONVERSATION_ADDR": settings.conversation_addr,
-        "ALLOW_HTTP_WEBHOOKS": "true",
+        "ALLOW_HTTP_WEBHOOKS": str(settings.allow_http_webhooks).lower(),
         "CELERY_QUEUE": settings.celery_queue,
+        "SWEEP_INTERVAL": str(settings.sweep_interval),
+        "STALE_AFTER": str(settings.stale_after),
+        "RETRY_BASE_SECONDS": str(settings.retry_base_seconds),
+        "DB_POOL_SIZE": str(settings.db_pool_size),
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
     }
@@ -109,13 +87,10 @@ def worker_env(settings: AutomationSettings, **extra: str) -> dict[str, str]:
 def celery_worker(
     settings: AutomationSettings, log: Path, *, beat: bool = False, concurrency: int = 1, **env: str
 ) -> Iterator[subprocess.Popen]:
-    """A real Celery worker process (prefork with `concurrency` children, or solo for 1);
-    with `beat`, the sweeper runs in it too."""
-    bin_dir = Path(sys.executable).parent
+    """A real Celery worker process (`moodline-automation worker`: solo for one, else prefork
+    with `concurrency` children) on the settings' queue; with `beat`, the sweeper runs in it."""
     argv = [
-        str(bin_dir / "celery"),
-        "-A",
-        "automation.entrypoints.celery_app:app",
+        str(Path(sys.executable).parent / "moodline-automation"),
         "worker",
         "--loglevel=WARNING",
         "--without-gossip",
@@ -150,9 +125,6 @@ class WebhookReceiver:
     request and answers 400 to the first `fail_first` of them, 200 after."""
 
     def __init__(self, *, fail_first: int = 0) -> None:
-        import threading
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
         self.requests: list[dict] = []
         self._fail_first = fail_first
         receiver = self

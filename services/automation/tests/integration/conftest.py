@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from automation.config import AutomationSettings
-from automation.testing import RunningService, migrate, running_automation_service, settings_for
+from automation.testing import RunningService, migrate, running_automation_service
 from conversation.testing import RunningService as RunningConversation
 from conversation.testing import migrate as migrate_conversation
 from conversation.testing import running_conversation_service
@@ -22,8 +22,8 @@ from customer.testing import running_customer_service
 from moodline.automation.v1 import automation_pb2 as pb
 from moodline.customer.v1 import customer_pb2
 from moodline.events.v1 import envelope_pb2
-from moodline_kit.dev.mail import SmtpInbox
-from moodline_kit.testing.plugin import own_nats
+from moodline_devkit.mail import SmtpInbox
+from moodline_devkit.testing.plugin import own_nats
 
 
 @dataclass
@@ -132,18 +132,18 @@ async def stack(database_factory, infra_urls, tmp_path_factory) -> AsyncIterator
                 db_pool_size=3,
             ) as conversation,
         ):
-            settings = settings_for(
+            async with running_automation_service(
                 automation_db,
                 nats_url,
-                redis_url,
-                customer.address,
-                conversation.address,
+                redis_url=redis_url,
+                customer_addr=customer.address,
+                conversation_addr=conversation.address,
                 db_pool_size=3,
                 sweep_interval=1.0,
                 stale_after=3.0,
                 retry_base_seconds=0.2,
-            )
-            async with running_automation_service(settings) as automation:
+            ) as automation:
+                settings = automation.container.settings
                 yield Stack(customer, conversation, automation, settings, inbox, nats_url, logs)
     inbox.stop()
 

@@ -35,7 +35,11 @@ def test_facts_cover_customer_sentiment_consent_segment_and_event() -> None:
 
 
 def test_sentiment_turning_frustrated_fires_both_triggers_once() -> None:
-    payload = {"customer_id": "c1", "sentiment": {"label": "frustrated"}, "previous_label": "neutral"}
+    payload = {
+        "customer_id": "c1",
+        "sentiment": {"label": "frustrated"},
+        "previous_label": "neutral",
+    }
     assert fired_by("sentiment.customer.changed", payload) == [
         Fired("sentiment.changed", "c1", "frustrated"),
         Fired("sentiment.turned_frustrated", "c1"),

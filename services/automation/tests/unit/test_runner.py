@@ -112,10 +112,21 @@ class FakeEffects:
 def make(actions, *, steps=(), conditions=()):  # type: ignore[no-untyped-def]
     repos = FakeRepos()
     run = Run(
-        id=uuid.uuid4(), tenant_id=TENANT, workflow_id=uuid.uuid4(), workflow_name="wf",
-        workflow_version=1, conditions=list(conditions), actions=actions,
-        customer_id=uuid.uuid4(), trigger_type="manual", trigger_event_id="", event={},
-        started_by="", status=RunStatus.PENDING, error="", created_at=datetime.now(UTC),
+        id=uuid.uuid4(),
+        tenant_id=TENANT,
+        workflow_id=uuid.uuid4(),
+        workflow_name="wf",
+        workflow_version=1,
+        conditions=list(conditions),
+        actions=actions,
+        customer_id=uuid.uuid4(),
+        trigger_type="manual",
+        trigger_event_id="",
+        event={},
+        started_by="",
+        status=RunStatus.PENDING,
+        error="",
+        created_at=datetime.now(UTC),
         steps=list(steps),
     )
     repos.runs[run.id] = run

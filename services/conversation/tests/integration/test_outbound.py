@@ -14,8 +14,8 @@ from conversation.adapters.channels import sign
 from conversation.testing import running_conversation_service
 from moodline.conversation.v1 import conversation_pb2 as pb
 from moodline.customer.v1 import customer_pb2
-from moodline_kit.dev.mail import SmtpInbox
-from moodline_kit.dev.provider_double import ProviderTestDouble
+from moodline_devkit.mail import SmtpInbox
+from moodline_devkit.provider_double import ProviderTestDouble
 
 pytestmark = pytest.mark.integration
 

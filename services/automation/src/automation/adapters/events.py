@@ -10,29 +10,31 @@ from moodline.events.v1 import (
     customer_pb2,
     envelope_pb2,
     sentiment_pb2,
+    subjects,
 )
 from moodline_kit.events import unpack
 
 from automation.adapters.proto import facts_of
 
 PAYLOADS: dict[str, type] = {
-    "customer.customer.created": customer_pb2.CustomerCreated,
-    "customer.stage.changed": customer_pb2.CustomerStageChanged,
-    "customer.status.changed": customer_pb2.CustomerStatusChanged,
-    "customer.folder.changed": customer_pb2.CustomerFolderChanged,
-    "customer.tag.added": customer_pb2.CustomerTagAdded,
-    "sentiment.customer.changed": sentiment_pb2.CustomerSentimentChanged,
-    "conversation.message.received": conversation_pb2.MessageReceived,
-    "billing.payment.succeeded": billing_pb2.PaymentSucceeded,
-    "billing.payment.failed": billing_pb2.PaymentFailed,
-    "billing.booking.confirmed": billing_pb2.BookingConfirmed,
-    "billing.booking.cancelled": billing_pb2.BookingCancelled,
-    "billing.invoice.overdue": billing_pb2.InvoiceOverdue,
+    subjects.CUSTOMER_CUSTOMER_CREATED: customer_pb2.CustomerCreated,
+    subjects.CUSTOMER_STAGE_CHANGED: customer_pb2.CustomerStageChanged,
+    subjects.CUSTOMER_STATUS_CHANGED: customer_pb2.CustomerStatusChanged,
+    subjects.CUSTOMER_FOLDER_CHANGED: customer_pb2.CustomerFolderChanged,
+    subjects.CUSTOMER_TAG_ADDED: customer_pb2.CustomerTagAdded,
+    subjects.SENTIMENT_CUSTOMER_CHANGED: sentiment_pb2.CustomerSentimentChanged,
+    subjects.CONVERSATION_MESSAGE_RECEIVED: conversation_pb2.MessageReceived,
+    subjects.BILLING_PAYMENT_SUCCEEDED: billing_pb2.PaymentSucceeded,
+    subjects.BILLING_PAYMENT_FAILED: billing_pb2.PaymentFailed,
+    subjects.BILLING_BOOKING_CONFIRMED: billing_pb2.BookingConfirmed,
+    subjects.BILLING_BOOKING_CANCELLED: billing_pb2.BookingCancelled,
+    subjects.BILLING_INVOICE_OVERDUE: billing_pb2.InvoiceOverdue,
 }
-# stream -> the subjects this service consumes from it
-STREAMS: dict[str, list[str]] = {}
+# stream (CUSTOMER, SENTIMENT, ...) -> the subjects this service consumes from it
+STREAMS: dict[str, tuple[str, ...]] = {}
 for _subject in PAYLOADS:
-    STREAMS.setdefault(_subject.split(".", 1)[0], []).append(_subject)
+    _stream = _subject.split(".", 1)[0].upper()
+    STREAMS[_stream] = (*STREAMS.get(_stream, ()), _subject)
 
 
 def payload_facts(envelope: envelope_pb2.EventEnvelope) -> dict[str, Any] | None:

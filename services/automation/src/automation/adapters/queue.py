@@ -46,7 +46,7 @@ class CeleryRunQueue:
         self._app.send_task(
             EXECUTE_RUN,
             args=[str(tenant_id), str(run_id)],
-            queue=QUEUE,
+            queue=self._queue,
             countdown=countdown or None,
         )
 

@@ -1,5 +1,7 @@
 """Subjects of the events this service publishes (`<service>.<entity>.<past-tense-verb>`)."""
 
-RUN_COMPLETED = "automation.run.completed"
-TASK_CREATED = "automation.task.created"
-TASK_COMPLETED = "automation.task.completed"
+from moodline.events.v1 import subjects
+
+RUN_COMPLETED = subjects.AUTOMATION_RUN_COMPLETED
+TASK_CREATED = subjects.AUTOMATION_TASK_CREATED
+TASK_COMPLETED = subjects.AUTOMATION_TASK_COMPLETED

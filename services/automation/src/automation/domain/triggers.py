@@ -6,21 +6,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from moodline.events.v1 import subjects
+
 # subject -> (trigger, the payload field holding the new value for `to`)
 SIMPLE: dict[str, tuple[str, str]] = {
-    "customer.customer.created": ("customer.created", ""),
-    "customer.stage.changed": ("customer.stage_changed", "to_stage"),
-    "customer.status.changed": ("customer.status_changed", "to_status"),
-    "customer.folder.changed": ("customer.folder_changed", "to_folder"),
-    "customer.tag.added": ("customer.tag_added", "tag"),
-    "billing.payment.succeeded": ("payment.succeeded", ""),
-    "billing.payment.failed": ("payment.failed", ""),
-    "billing.booking.confirmed": ("booking.confirmed", ""),
-    "billing.booking.cancelled": ("booking.cancelled", ""),
-    "billing.invoice.overdue": ("invoice.overdue", ""),
+    subjects.CUSTOMER_CUSTOMER_CREATED: ("customer.created", ""),
+    subjects.CUSTOMER_STAGE_CHANGED: ("customer.stage_changed", "to_stage"),
+    subjects.CUSTOMER_STATUS_CHANGED: ("customer.status_changed", "to_status"),
+    subjects.CUSTOMER_FOLDER_CHANGED: ("customer.folder_changed", "to_folder"),
+    subjects.CUSTOMER_TAG_ADDED: ("customer.tag_added", "tag"),
+    subjects.BILLING_PAYMENT_SUCCEEDED: ("payment.succeeded", ""),
+    subjects.BILLING_PAYMENT_FAILED: ("payment.failed", ""),
+    subjects.BILLING_BOOKING_CONFIRMED: ("booking.confirmed", ""),
+    subjects.BILLING_BOOKING_CANCELLED: ("booking.cancelled", ""),
+    subjects.BILLING_INVOICE_OVERDUE: ("invoice.overdue", ""),
 }
-SENTIMENT_CHANGED = "sentiment.customer.changed"
-MESSAGE_RECEIVED = "conversation.message.received"
+SENTIMENT_CHANGED = subjects.SENTIMENT_CUSTOMER_CHANGED
+MESSAGE_RECEIVED = subjects.CONVERSATION_MESSAGE_RECEIVED
 SUBJECTS = (*SIMPLE, SENTIMENT_CHANGED, MESSAGE_RECEIVED)
 
 

@@ -20,7 +20,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from moodline_kit.dev.infra import free_port
+from moodline_devkit.infra import free_port
 
 SIGNATURE_HEADER = "X-Provider-Signature"
 
@@ -140,7 +140,7 @@ class ProviderTestDouble:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m moodline_kit.dev.provider_double")
+    parser = argparse.ArgumentParser(prog="python -m moodline_devkit.provider_double")
     parser.add_argument("--port", type=int, default=1026)
     parser.add_argument("--record", type=Path, required=True, help="JSON-lines file")
     parser.add_argument("--callback-secret", default="")

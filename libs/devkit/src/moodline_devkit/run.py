@@ -25,16 +25,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
+from moodline_kit.auth import generate_signing_key, public_keys
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from moodline_kit.auth import generate_signing_key, public_keys
-from moodline_kit.dev import infra
-from moodline_kit.dev.seed import DEMO_AUTOMATIONS, DEMO_CUSTOMERS
-from moodline_kit.dev.stack import GATEWAY, SERVICES, LocalService
+from moodline_devkit import infra
+from moodline_devkit.seed import DEMO_AUTOMATIONS, DEMO_CUSTOMERS
+from moodline_devkit.stack import GATEWAY, SERVICES, LocalService
 
 BIN = Path(sys.executable).parent
-REPO = Path(__file__).resolve().parents[5]
+REPO = Path(__file__).resolve().parents[4]
 ML = REPO / "ml-serving"
 
 
@@ -496,7 +496,7 @@ def main() -> int:
         f"  API key  : {info['api_key']}\n"
         f"  sign in  : {info.get('admin_email')} / {info.get('admin_password')}\n"
         f"  e-mail   : {info['mail_inbox']} (a Maildir; list it with "
-        f"`.venv/bin/python -m moodline_kit.dev.mail --list {info['mail_inbox']}`)\n"
+        f"`.venv/bin/python -m moodline_devkit.mail --list {info['mail_inbox']}`)\n"
         f"  written to {var / 'run.json'}; logs in {var / 'logs'}; Ctrl-C stops everything\n",
         flush=True,
     )

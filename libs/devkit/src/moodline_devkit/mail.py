@@ -1,6 +1,6 @@
 """A local SMTP server (aiosmtpd) whose inbox is a Maildir: what `make run` and the tests send
 e-mail to. Read it with `mailbox.Maildir(path)`, `SmtpInbox.messages()` or
-`python -m moodline_kit.dev.mail --list var/mail`."""
+`python -m moodline_devkit.mail --list var/mail`."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Mailbox
 
-from moodline_kit.dev.infra import free_port
+from moodline_devkit.infra import free_port
 
 
 class SmtpInbox:
@@ -55,7 +55,7 @@ def read_inbox(maildir: Path) -> list[Message]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m moodline_kit.dev.mail")
+    parser = argparse.ArgumentParser(prog="python -m moodline_devkit.mail")
     parser.add_argument("maildir", type=Path)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=1025)

@@ -1,0 +1,49 @@
+"""What `make run` starts. Adding a service to the local platform is one entry here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class LocalService:
+    name: str  # also the database suffix: moodline_<name>
+    command: str  # console script with `serve` and `migrate`
+    grpc: bool = True  # gRPC service (gets GRPC_PORT) or the HTTP gateway
+    extra_programs: dict[str, str] = field(default_factory=dict)  # name -> argv (e.g. Celery)
+
+
+SERVICES: tuple[LocalService, ...] = (
+    LocalService(
+        "customer",
+        "moodline-customer",
+        extra_programs={
+            "customer-worker": "moodline-customer worker --pool=solo --loglevel=INFO",
+            "customer-beat": "moodline-customer beat --loglevel=INFO "
+            "--schedule {var}/celerybeat-schedule",
+        },
+    ),
+    LocalService(
+        "conversation",
+        "moodline-conversation",
+        # Outbound e-mail goes to a local SMTP server whose inbox is var/mail (a Maildir);
+        # SMS/WhatsApp to a recording TEST DOUBLE of a messaging provider (var/provider.jsonl).
+        extra_programs={
+            "smtp-inbox": "python -m moodline_devkit.mail {var}/mail --port {smtp_port}",
+            "provider-double": "python -m moodline_devkit.provider_double --port "
+            "{provider_port} --record {var}/provider.jsonl --callback-secret {callback_secret}",
+        },
+    ),
+    LocalService("sentiment", "moodline-sentiment"),  # scores through Triton (TRITON_ADDR)
+    LocalService(
+        "automation",
+        "moodline-automation",
+        extra_programs={
+            "automation-worker": "moodline-automation worker --pool=solo --loglevel=INFO",
+            "automation-beat": "moodline-automation beat --loglevel=INFO "
+            "--schedule {var}/automation-beat-schedule",
+        },
+    ),
+)
+
+GATEWAY = LocalService("gateway", "moodline-gateway", grpc=False)
