@@ -11,6 +11,7 @@ import grpc
 import pytest
 import pytest_asyncio
 from conversation.adapters.channels import sign
+from conversation.testing import migrate as migrate_conversation
 from conversation.testing import running_conversation_service
 from moodline.conversation.v1 import conversation_pb2 as pb
 from moodline.customer.v1 import customer_pb2
@@ -23,14 +24,17 @@ SECRET = "test-callback-secret"
 
 
 @pytest_asyncio.fixture(loop_scope="session", scope="module")
-async def outbound(services, tmp_path_factory) -> AsyncIterator[tuple]:
-    """A second conversation service (same database) wired to a local SMTP inbox and to the
-    provider test double."""
+async def outbound(services, database_factory, tmp_path_factory) -> AsyncIterator[tuple]:
+    """A second conversation service, with a database of its own (its dispatcher must be the
+    only one sending its messages), wired to a local SMTP inbox and to the provider test
+    double."""
+    database = await database_factory("conv_outbound")
+    await migrate_conversation(database)
     inbox = SmtpInbox(tmp_path_factory.mktemp("maildir")).start()
     provider = ProviderTestDouble().start()
     try:
         async with running_conversation_service(
-            services.conversation_database,
+            database,
             services.customer.container.settings.nats_url,
             services.customer.address,
             smtp_host=inbox.host,
