@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, MutableMapping
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import RedirectResponse
 from grpc_health.v1 import health_pb2_grpc
 from moodline.conversation.v1 import conversation_pb2_grpc
@@ -16,14 +16,16 @@ from moodline_kit.db import create_engine
 from moodline_kit.grpc.client import create_channel
 from moodline_kit.heap import freeze_startup_heap
 
-from gateway import problems
+from gateway import openapi, problems
 from gateway.auth import ApiKeyStore
 from gateway.config import GatewaySettings
 from gateway.deps import Upstreams
 from gateway.limits import BodySizeLimit
 from gateway.metrics import RequestMetrics
+from gateway.middleware import SecurityHeaders, UnexpectedErrors
 from gateway.routes import conversations, customers, health, sentiment
 from gateway.routes import settings as customer_settings
+from gateway.validation import refuse_unsafe_input
 
 _UNTRACED = frozenset(("/healthz", "/readyz"))
 
@@ -82,8 +84,12 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
         # every request against the flattened route table again to name its span (~15% of a
         # request's CPU) and added ASGI send/receive child spans.
         telemetry={"operation_spans": False, "exclude": _untraced},
+        # Every route, present and future: no NUL, unpaired surrogate or non-finite number.
+        dependencies=[Depends(refuse_unsafe_input)],
     )
+    app.state.settings = settings
     problems.install(app)
+    openapi.install(app)
     app.include_router(health.router)
     app.include_router(customers.router)
     app.include_router(conversations.router)
@@ -95,7 +101,11 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
     async def index() -> RedirectResponse:
         return RedirectResponse("/docs")
 
+    # Last added runs first: security headers on everything, then metrics, size limits, and
+    # unexpected errors caught closest to the routes.
+    app.add_middleware(UnexpectedErrors)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestMetrics)
+    app.add_middleware(SecurityHeaders)
 
     return app

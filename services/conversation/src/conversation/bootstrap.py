@@ -94,6 +94,8 @@ def grpc_app(container: Container) -> GrpcApp:
     return GrpcApp(
         name=SERVICE,
         port=container.settings.grpc_port,
+        host=container.settings.grpc_host,
+        reflection=container.settings.grpc_reflection,
         services=[
             ServiceRegistration(
                 conversation_pb2_grpc.add_ConversationServiceServicer_to_server,

@@ -23,6 +23,7 @@ from nats.aio.client import Client
 from nats.js.api import DeliverPolicy
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from sentiment.adapters.fair_share import FairShare
 from sentiment.adapters.tables import kit
 from sentiment.adapters.triton import Scorer, TritonClient
 from sentiment.config import SentimentSettings
@@ -54,6 +55,7 @@ class Container:
     relay: OutboxRelay
     uow: partial[SentimentUnitOfWork]
     scorer: Scorer
+    analyzer: FairShare
     scoring: BatchIdempotentConsumer
     outcomes: IdempotentConsumer
 
@@ -68,12 +70,26 @@ async def build(settings: SentimentSettings) -> Container:
     uow = partial(
         SentimentUnitOfWork, session_factory(engine), kit, source=SERVICE, on_commit=relay.wake
     )
-    scorer = Scorer(
-        TritonClient(settings.triton_addr, settings.triton_model),
-        timeout=settings.triton_timeout,
-        attempts=settings.triton_attempts,
-        breaker_threshold=settings.breaker_threshold,
-        breaker_ttl=settings.breaker_ttl,
+
+    def triton_lane() -> Scorer:
+        return Scorer(
+            TritonClient(settings.triton_addr, settings.triton_model),
+            timeout=settings.triton_timeout,
+            attempts=settings.triton_attempts,
+            breaker_threshold=settings.breaker_threshold,
+            breaker_ttl=settings.breaker_ttl,
+        )
+
+    # Two lanes to the model, each with its own channel and circuit breaker: message scoring
+    # (background) and synchronous analyze (behind the fair share), so that a burst of analyze
+    # calls neither queues ahead of message scoring nor opens its circuit.
+    scorer = triton_lane()
+    analyzer = FairShare(
+        triton_lane(),
+        lanes=settings.analyze_lanes,
+        chunk=settings.analyze_chunk,
+        max_pending=settings.analyze_max_pending,
+        retry_after=settings.analyze_retry_after,
     )
 
     async def score(envelopes, u) -> None:  # type: ignore[no-untyped-def]
@@ -106,7 +122,7 @@ async def build(settings: SentimentSettings) -> Container:
         ),
         deliver_policy=DELIVER[settings.consumer_start],
     )
-    return Container(settings, engine, nc, relay, uow, scorer, scoring, outcomes)
+    return Container(settings, engine, nc, relay, uow, scorer, analyzer, scoring, outcomes)
 
 
 def grpc_app(container: Container) -> GrpcApp:
@@ -128,10 +144,12 @@ def grpc_app(container: Container) -> GrpcApp:
     return GrpcApp(
         name=SERVICE,
         port=container.settings.grpc_port,
+        host=container.settings.grpc_host,
+        reflection=container.settings.grpc_reflection,
         services=[
             ServiceRegistration(
                 sentiment_pb2_grpc.add_SentimentServiceServicer_to_server,
-                SentimentServicer(container.uow, container.scorer),
+                SentimentServicer(container.uow, container.analyzer),
                 sentiment_pb2.DESCRIPTOR.services_by_name["SentimentService"].full_name,
             )
         ],
@@ -142,10 +160,16 @@ def grpc_app(container: Container) -> GrpcApp:
         },
         background=[
             container.relay.run,
+            container.analyzer.run,
             *[container.scoring.run] * max(1, container.settings.scoring_concurrency),
             container.outcomes.run,
         ],
-        on_shutdown=[close_nats, container.scorer.close, close_database],
+        on_shutdown=[
+            close_nats,
+            container.scorer.close,
+            container.analyzer.close,
+            close_database,
+        ],
         readiness_interval=container.settings.readiness_interval,
         shutdown_grace=container.settings.shutdown_grace,
         metrics_port=container.settings.metrics_port,
