@@ -51,6 +51,7 @@ TITLES = {
     415: "Unsupported Media Type",
     400: "Bad Request",
     422: "Unprocessable Content",
+    423: "Locked",
     428: "Precondition Required",
     429: "Too Many Requests",
     431: "Request Header Fields Too Large",
