@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from moodline.customer.v1 import customer_pb2
 from moodline.sentiment.v1 import sentiment_pb2 as pb
 from moodline.sentiment.v1 import sentiment_pb2_grpc
@@ -106,10 +106,7 @@ class OverrideIn(Strict):
 
 
 def _stub(request: Request) -> sentiment_pb2_grpc.SentimentServiceStub:
-    stub = getattr(request.app.state, "sentiment", None)
-    if stub is None:
-        raise HTTPException(503, "the sentiment service is not configured (SENTIMENT_ADDR)")
-    return stub
+    return request.app.state.upstreams.sentiment
 
 
 def _sentiment(label: int, score: float, e: pb.Emotions) -> dict:
