@@ -180,8 +180,8 @@ def anyio_backend() -> str:
 
 @dataclass
 class AutomationGateway(Gateway):
-    worker_settings: object
-    logs: object
+    worker_settings: object = None
+    logs: object = None
 
 
 @pytest_asyncio.fixture(loop_scope="session", scope="session")
@@ -239,4 +239,4 @@ async def automation_gateway(
                         async with httpx.AsyncClient(
                             transport=transport, base_url="http://gw", timeout=30
                         ) as client:
-                            yield AutomationGateway(client, app, auto_settings, logs)
+                            yield AutomationGateway(client, app, worker_settings=auto_settings, logs=logs)
