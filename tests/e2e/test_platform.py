@@ -380,20 +380,6 @@ def test_grpc_reflection_is_off(platform):
             assert refused.value.code() is grpc.StatusCode.UNIMPLEMENTED
 
 
-def test_ctrl_c_stops_everything_cleanly(platform):
-    proc = platform["proc"]
-    proc.send_signal(signal.SIGINT)
-    assert proc.wait(90) == 0
-    with pytest.raises(httpx.ConnectError):
-        httpx.get(platform["gateway_url"] + "/healthz", timeout=2)
-    # tritonserver (and its Python-backend stubs) stopped too.
-    port = platform["triton_grpc_port"]
-    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
-    assert f"--grpc-port={port}" not in ps
-    with pytest.raises(httpx.ConnectError):
-        httpx.get(f"http://127.0.0.1:{port}", timeout=2)
-
-
 def test_a_customer_turning_frustrated_gets_tag_task_and_manager_mail_once(platform):
     """The demo workflow end to end: an ingested message -> conversation service -> JetStream
     -> sentiment (Triton) -> sentiment.customer.changed -> automation trigger -> Celery worker
@@ -466,3 +452,17 @@ def test_a_customer_turning_frustrated_gets_tag_task_and_manager_mail_once(platf
     assert tasks[0]["title"] == f"Call {name} back: turned Frustrated"
     [mail] = mails()
     assert mail["To"] == "manager@demo-salon.example"
+
+
+def test_ctrl_c_stops_everything_cleanly(platform):
+    proc = platform["proc"]
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(90) == 0
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(platform["gateway_url"] + "/healthz", timeout=2)
+    # tritonserver (and its Python-backend stubs) stopped too.
+    port = platform["triton_grpc_port"]
+    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert f"--grpc-port={port}" not in ps
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"http://127.0.0.1:{port}", timeout=2)
