@@ -18,6 +18,8 @@ SKIP_DIRS = {".git", ".venv", "node_modules", "var", "build", "dist", ".tools"}
 EXPECTED = {
     "services/customer/Dockerfile",
     "services/customer/Dockerfile.celery",
+    "services/billing/Dockerfile",
+    "services/billing/Dockerfile.celery",
     "gateway/Dockerfile",
     "ml-serving/Dockerfile",
 }

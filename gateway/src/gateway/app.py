@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from grpc_health.v1 import health_pb2_grpc
+from moodline.billing.v1 import billing_pb2_grpc
 from moodline.conversation.v1 import conversation_pb2_grpc
 from moodline.customer.v1 import customer_pb2_grpc
 from moodline.sentiment.v1 import sentiment_pb2_grpc
@@ -22,7 +23,7 @@ from gateway.config import GatewaySettings
 from gateway.deps import Upstreams
 from gateway.limits import BodySizeLimit
 from gateway.metrics import RequestMetrics
-from gateway.routes import conversations, customers, health, sentiment
+from gateway.routes import billing, conversations, customers, health, sentiment, webhooks
 from gateway.routes import settings as customer_settings
 
 _UNTRACED = frozenset(("/healthz", "/readyz"))
@@ -62,9 +63,19 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
             )
             app.state.sentiment = sentiment_pb2_grpc.SentimentServiceStub(sentiment_channel)
             app.state.health_stubs["sentiment"] = health_pb2_grpc.HealthStub(sentiment_channel)
+        billing_channel = None
+        app.state.billing = None
+        if settings.billing_addr:
+            billing_channel = create_channel(
+                settings.billing_addr, default_timeout=settings.upstream_timeout
+            )
+            app.state.billing = billing_pb2_grpc.BillingServiceStub(billing_channel)
+            app.state.health_stubs["billing"] = health_pb2_grpc.HealthStub(billing_channel)
         if freeze_heap:
             freeze_startup_heap()
         yield
+        if billing_channel is not None:
+            await billing_channel.close()
         await channel.close()
         await conversation_channel.close()
         if sentiment_channel is not None:
@@ -90,6 +101,8 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
     app.include_router(sentiment.router)
     app.include_router(sentiment.settings_router)
     app.include_router(customer_settings.router)
+    app.include_router(billing.router)
+    app.include_router(webhooks.router)
 
     @app.get("/", include_in_schema=False)
     async def index() -> RedirectResponse:

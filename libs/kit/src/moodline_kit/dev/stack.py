@@ -26,6 +26,16 @@ SERVICES: tuple[LocalService, ...] = (
     ),
     LocalService("conversation", "moodline-conversation"),
     LocalService("sentiment", "moodline-sentiment"),  # scores through Triton (TRITON_ADDR)
+    LocalService(
+        "billing",
+        "moodline-billing",
+        extra_programs={
+            "billing-worker": "celery -A billing.entrypoints.celery_app:app worker "
+            "--pool=solo --loglevel=INFO",
+            "billing-beat": "celery -A billing.entrypoints.celery_app:app beat "
+            "--loglevel=INFO --schedule {var}/billing-celerybeat-schedule",
+        },
+    ),
 )
 
 GATEWAY = LocalService("gateway", "moodline-gateway", grpc=False)
