@@ -15,7 +15,7 @@ from billing.domain.webhooks import sign
 from billing.testing import migrate as migrate_billing
 from billing.testing import running_billing_service
 from gateway.app import create_app
-from gateway.auth import create_tenant
+from gateway.auth import Role, create_api_key, create_tenant
 from gateway.cli import MIGRATIONS
 from gateway.config import GatewaySettings
 from moodline_kit import migrations
@@ -49,6 +49,7 @@ async def api(database_factory, infra_urls) -> AsyncIterator[Api]:
             customer_addr="127.0.0.1:1",
             conversation_addr="127.0.0.1:1",
             billing_addr=billing.address,
+            redis_url=infra_urls.redis_url,
         )
         app = create_app(settings)
         async with app.router.lifespan_context(app):
@@ -297,8 +298,25 @@ async def test_webhooks_reject_bad_signatures_stale_and_replayed_events(api):
     assert value["lifetime_value_minor"] == 4_000
 
 
-async def test_billing_routes_need_a_key_and_isolate_tenants(api):
+async def test_billing_routes_need_a_key_and_a_role_and_isolate_tenants(api):
     assert (await api.client.get("/api/v1/bookings")).status_code == 401
+    viewer = await api.headers(Role.VIEWER)
+    assert (await api.client.get("/api/v1/bookings", headers=viewer)).status_code == 200
+    assert (
+        await api.client.post("/api/v1/staff", json={"name": "Zoe"}, headers=viewer)
+    ).status_code == 403
+    agent = await api.headers(Role.AGENT)
+    booking = {"customer_id": str(uuid.uuid4()), **SLOT, "amount_minor": 1, "currency": "USD"}
+    assert (
+        await api.client.post("/api/v1/bookings", json=booking, headers=agent)
+    ).status_code == 201
+    assert (
+        await api.client.post(
+            "/api/v1/services",
+            json={"name": "x", "duration_minutes": 5, "price_minor": 1, "currency": "USD"},
+            headers=agent,
+        )
+    ).status_code == 403
     h1, h2 = await api.headers(), await api.headers()
     staff = await api.client.post("/api/v1/staff", json={"name": "Leo"}, headers=h1)
     assert (

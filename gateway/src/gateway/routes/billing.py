@@ -33,11 +33,18 @@ from gateway.billing_schemas import (
     SubscriptionCancelIn,
     SubscriptionIn,
 )
-from gateway.deps import metadata, principal, writer
+from gateway.deps import metadata
+from gateway.permissions import Permission, require
 from gateway.responses import FastJSONResponse
 from gateway.routes.customers import _time
 
 router = APIRouter(prefix="/api/v1", tags=["billing"])
+
+can_read = require(Permission.BILLING_READ)
+can_write = require(Permission.BILLING_WRITE)
+can_manage = require(Permission.BILLING_MANAGE)
+can_read_settings = require(Permission.SETTINGS_READ)
+can_change_settings = require(Permission.SETTINGS_WRITE)
 
 PROBLEM = {"content": {"application/problem+json": {}}}
 ERRORS = {401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM, 422: PROBLEM, 503: PROBLEM}
@@ -318,14 +325,14 @@ def _page(items: list[dict], next_token: str) -> JSONResponse:
 
 # ---------------------------------------------------------------------- settings, catalogue
 @router.get("/settings/billing", responses=ERRORS)
-async def get_billing_settings(stub: Stub, who: Principal = Depends(principal)) -> dict:
+async def get_billing_settings(stub: Stub, who: Principal = Depends(can_read_settings)) -> dict:
     found = await stub.GetBillingSettings(pb.GetBillingSettingsRequest(), metadata=metadata(who))
     return {"currency": found.currency}
 
 
 @router.put("/settings/billing", responses=ERRORS)
 async def put_billing_settings(
-    body: BillingSettingsIn, stub: Stub, who: Principal = Depends(writer)
+    body: BillingSettingsIn, stub: Stub, who: Principal = Depends(can_change_settings)
 ) -> dict:
     saved = await stub.UpdateBillingSettings(
         pb.UpdateBillingSettingsRequest(currency=body.currency), metadata=metadata(who)
@@ -335,7 +342,7 @@ async def put_billing_settings(
 
 @router.post("/services", status_code=201, responses=ERRORS)
 async def create_service(
-    body: ServiceIn, stub: Stub, who: Principal = Depends(writer)
+    body: ServiceIn, stub: Stub, who: Principal = Depends(can_manage)
 ) -> JSONResponse:
     created = await stub.CreateCatalogService(
         pb.CreateCatalogServiceRequest(
@@ -349,13 +356,13 @@ async def create_service(
 
 
 @router.get("/services", responses=ERRORS)
-async def list_services(stub: Stub, who: Principal = Depends(principal)) -> JSONResponse:
+async def list_services(stub: Stub, who: Principal = Depends(can_read)) -> JSONResponse:
     found = await stub.ListCatalogServices(pb.ListCatalogServicesRequest(), metadata=metadata(who))
     return _page([service_json(s) for s in found.services], "")
 
 
 @router.get("/services/{service_id}", responses=ERRORS)
-async def get_service(service_id: str, stub: Stub, who: Principal = Depends(principal)) -> dict:
+async def get_service(service_id: str, stub: Stub, who: Principal = Depends(can_read)) -> dict:
     found = await stub.GetCatalogService(
         pb.GetCatalogServiceRequest(id=service_id), metadata=metadata(who)
     )
@@ -363,7 +370,9 @@ async def get_service(service_id: str, stub: Stub, who: Principal = Depends(prin
 
 
 @router.post("/staff", status_code=201, responses=ERRORS)
-async def create_staff(body: StaffIn, stub: Stub, who: Principal = Depends(writer)) -> JSONResponse:
+async def create_staff(
+    body: StaffIn, stub: Stub, who: Principal = Depends(can_manage)
+) -> JSONResponse:
     created = await stub.CreateStaffMember(
         pb.CreateStaffMemberRequest(name=body.name, colour=body.colour, user_id=body.user_id),
         metadata=metadata(who),
@@ -372,13 +381,13 @@ async def create_staff(body: StaffIn, stub: Stub, who: Principal = Depends(write
 
 
 @router.get("/staff", responses=ERRORS)
-async def list_staff(stub: Stub, who: Principal = Depends(principal)) -> JSONResponse:
+async def list_staff(stub: Stub, who: Principal = Depends(can_read)) -> JSONResponse:
     found = await stub.ListStaffMembers(pb.ListStaffMembersRequest(), metadata=metadata(who))
     return _page([staff_json(s) for s in found.staff], "")
 
 
 @router.get("/staff/{staff_id}", responses=ERRORS)
-async def get_staff(staff_id: str, stub: Stub, who: Principal = Depends(principal)) -> dict:
+async def get_staff(staff_id: str, stub: Stub, who: Principal = Depends(can_read)) -> dict:
     found = await stub.GetStaffMember(pb.GetStaffMemberRequest(id=staff_id), metadata=metadata(who))
     return staff_json(found)
 
@@ -386,7 +395,7 @@ async def get_staff(staff_id: str, stub: Stub, who: Principal = Depends(principa
 # ---------------------------------------------------------------------- bookings
 @router.post("/bookings", status_code=201, responses=ERRORS)
 async def create_booking(
-    body: BookingIn, stub: Stub, who: Principal = Depends(writer)
+    body: BookingIn, stub: Stub, who: Principal = Depends(can_write)
 ) -> JSONResponse:
     booking = pb.Booking(
         customer_id=body.customer_id,
@@ -416,7 +425,7 @@ async def list_bookings(
     to: Annotated[datetime | None, Query(description="starts before")] = None,
     limit: Limit = 50,
     cursor: Cursor = "",
-    who: Principal = Depends(principal),
+    who: Principal = Depends(can_read),
 ) -> JSONResponse:
     found = await stub.ListBookings(
         pb.ListBookingsRequest(
@@ -434,7 +443,7 @@ async def list_bookings(
 
 
 @router.get("/bookings/{booking_id}", responses=ERRORS)
-async def get_booking(booking_id: str, stub: Stub, who: Principal = Depends(principal)) -> dict:
+async def get_booking(booking_id: str, stub: Stub, who: Principal = Depends(can_read)) -> dict:
     return booking_json(
         await stub.GetBooking(pb.GetBookingRequest(id=booking_id), metadata=metadata(who))
     )
@@ -442,7 +451,7 @@ async def get_booking(booking_id: str, stub: Stub, who: Principal = Depends(prin
 
 @router.patch("/bookings/{booking_id}", responses=ERRORS)
 async def update_booking(
-    booking_id: str, body: BookingPatch, stub: Stub, who: Principal = Depends(writer)
+    booking_id: str, body: BookingPatch, stub: Stub, who: Principal = Depends(can_write)
 ) -> dict:
     given = body.model_fields_set
     booking = pb.Booking(id=booking_id)
@@ -485,7 +494,7 @@ async def update_booking(
 
 
 @router.post("/bookings/{booking_id}/confirm", responses=ERRORS)
-async def confirm_booking(booking_id: str, stub: Stub, who: Principal = Depends(writer)) -> dict:
+async def confirm_booking(booking_id: str, stub: Stub, who: Principal = Depends(can_write)) -> dict:
     done = await stub.ConfirmBooking(
         pb.ConfirmBookingRequest(id=booking_id), metadata=metadata(who)
     )
@@ -494,7 +503,7 @@ async def confirm_booking(booking_id: str, stub: Stub, who: Principal = Depends(
 
 @router.post("/bookings/{booking_id}/cancel", responses=ERRORS)
 async def cancel_booking(
-    booking_id: str, stub: Stub, body: ReasonIn | None = None, who: Principal = Depends(writer)
+    booking_id: str, stub: Stub, body: ReasonIn | None = None, who: Principal = Depends(can_write)
 ) -> dict:
     done = await stub.CancelBooking(
         pb.CancelBookingRequest(id=booking_id, reason=body.reason if body else ""),
@@ -504,7 +513,9 @@ async def cancel_booking(
 
 
 @router.post("/bookings/{booking_id}/complete", responses=ERRORS)
-async def complete_booking(booking_id: str, stub: Stub, who: Principal = Depends(writer)) -> dict:
+async def complete_booking(
+    booking_id: str, stub: Stub, who: Principal = Depends(can_write)
+) -> dict:
     done = await stub.CompleteBooking(
         pb.CompleteBookingRequest(id=booking_id), metadata=metadata(who)
     )
@@ -512,7 +523,7 @@ async def complete_booking(booking_id: str, stub: Stub, who: Principal = Depends
 
 
 @router.post("/bookings/{booking_id}/no-show", responses=ERRORS)
-async def no_show_booking(booking_id: str, stub: Stub, who: Principal = Depends(writer)) -> dict:
+async def no_show_booking(booking_id: str, stub: Stub, who: Principal = Depends(can_write)) -> dict:
     done = await stub.CompleteBooking(
         pb.CompleteBookingRequest(id=booking_id, no_show=True), metadata=metadata(who)
     )
@@ -522,7 +533,7 @@ async def no_show_booking(booking_id: str, stub: Stub, who: Principal = Depends(
 # ---------------------------------------------------------------------- invoices, quotes
 @router.post("/invoices", status_code=201, responses=ERRORS)
 async def create_invoice(
-    body: InvoiceIn, stub: Stub, who: Principal = Depends(writer)
+    body: InvoiceIn, stub: Stub, who: Principal = Depends(can_write)
 ) -> JSONResponse:
     created = await stub.CreateInvoice(
         pb.CreateInvoiceRequest(
@@ -545,7 +556,7 @@ async def list_invoices(
     status: Annotated[str, Query(max_length=200, description="comma-separated statuses")] = "",
     limit: Limit = 50,
     cursor: Cursor = "",
-    who: Principal = Depends(principal),
+    who: Principal = Depends(can_read),
 ) -> JSONResponse:
     found = await stub.ListInvoices(
         pb.ListInvoicesRequest(
@@ -560,14 +571,14 @@ async def list_invoices(
 
 
 @router.get("/invoices/{invoice_id}", responses=ERRORS)
-async def get_invoice(invoice_id: str, stub: Stub, who: Principal = Depends(principal)) -> dict:
+async def get_invoice(invoice_id: str, stub: Stub, who: Principal = Depends(can_read)) -> dict:
     return invoice_json(
         await stub.GetInvoice(pb.GetInvoiceRequest(id=invoice_id), metadata=metadata(who))
     )
 
 
 @router.post("/invoices/{invoice_id}/issue", responses=ERRORS)
-async def issue_invoice(invoice_id: str, stub: Stub, who: Principal = Depends(writer)) -> dict:
+async def issue_invoice(invoice_id: str, stub: Stub, who: Principal = Depends(can_write)) -> dict:
     return invoice_json(
         await stub.IssueInvoice(pb.IssueInvoiceRequest(id=invoice_id), metadata=metadata(who))
     )
@@ -575,7 +586,7 @@ async def issue_invoice(invoice_id: str, stub: Stub, who: Principal = Depends(wr
 
 @router.post("/invoices/{invoice_id}/void", responses=ERRORS)
 async def void_invoice(
-    invoice_id: str, stub: Stub, body: ReasonIn | None = None, who: Principal = Depends(writer)
+    invoice_id: str, stub: Stub, body: ReasonIn | None = None, who: Principal = Depends(can_manage)
 ) -> dict:
     done = await stub.VoidInvoice(
         pb.VoidInvoiceRequest(id=invoice_id, reason=body.reason if body else ""),
@@ -585,7 +596,9 @@ async def void_invoice(
 
 
 @router.post("/quotes", status_code=201, responses=ERRORS)
-async def create_quote(body: QuoteIn, stub: Stub, who: Principal = Depends(writer)) -> JSONResponse:
+async def create_quote(
+    body: QuoteIn, stub: Stub, who: Principal = Depends(can_write)
+) -> JSONResponse:
     created = await stub.CreateQuote(
         pb.CreateQuoteRequest(
             customer_id=body.customer_id,
@@ -605,7 +618,7 @@ async def list_quotes(
     status: Annotated[str, Query(max_length=200)] = "",
     limit: Limit = 50,
     cursor: Cursor = "",
-    who: Principal = Depends(principal),
+    who: Principal = Depends(can_read),
 ) -> JSONResponse:
     found = await stub.ListQuotes(
         pb.ListQuotesRequest(
@@ -620,13 +633,13 @@ async def list_quotes(
 
 
 @router.get("/quotes/{quote_id}", responses=ERRORS)
-async def get_quote(quote_id: str, stub: Stub, who: Principal = Depends(principal)) -> dict:
+async def get_quote(quote_id: str, stub: Stub, who: Principal = Depends(can_read)) -> dict:
     return quote_json(await stub.GetQuote(pb.GetQuoteRequest(id=quote_id), metadata=metadata(who)))
 
 
 @router.post("/quotes/{quote_id}/convert", responses=ERRORS)
 async def convert_quote(
-    quote_id: str, stub: Stub, body: ConvertIn | None = None, who: Principal = Depends(writer)
+    quote_id: str, stub: Stub, body: ConvertIn | None = None, who: Principal = Depends(can_write)
 ) -> dict:
     done = await stub.ConvertQuote(
         pb.ConvertQuoteRequest(id=quote_id, due_at=_ts(body.due_at) if body else None),
@@ -636,7 +649,7 @@ async def convert_quote(
 
 
 @router.post("/quotes/{quote_id}/decline", responses=ERRORS)
-async def decline_quote(quote_id: str, stub: Stub, who: Principal = Depends(writer)) -> dict:
+async def decline_quote(quote_id: str, stub: Stub, who: Principal = Depends(can_write)) -> dict:
     return quote_json(
         await stub.DeclineQuote(pb.DeclineQuoteRequest(id=quote_id), metadata=metadata(who))
     )
@@ -657,7 +670,7 @@ async def record_payment(
     body: PaymentIn,
     stub: Stub,
     idempotency_key: IdempotencyKey = None,
-    who: Principal = Depends(writer),
+    who: Principal = Depends(can_write),
 ) -> JSONResponse:
     """A payment staff record (provider `manual`); `Idempotency-Key` makes a retry safe."""
     created = await stub.RecordPayment(
@@ -685,7 +698,7 @@ async def list_payments(
     status: Annotated[str, Query(max_length=200)] = "",
     limit: Limit = 50,
     cursor: Cursor = "",
-    who: Principal = Depends(principal),
+    who: Principal = Depends(can_read),
 ) -> JSONResponse:
     found = await stub.ListPayments(
         pb.ListPaymentsRequest(
@@ -700,7 +713,7 @@ async def list_payments(
 
 
 @router.get("/payments/{payment_id}", responses=ERRORS)
-async def get_payment(payment_id: str, stub: Stub, who: Principal = Depends(principal)) -> dict:
+async def get_payment(payment_id: str, stub: Stub, who: Principal = Depends(can_read)) -> dict:
     return payment_json(
         await stub.GetPayment(pb.GetPaymentRequest(id=payment_id), metadata=metadata(who))
     )
@@ -712,7 +725,7 @@ async def refund_payment(
     stub: Stub,
     body: RefundIn | None = None,
     idempotency_key: IdempotencyKey = None,
-    who: Principal = Depends(writer),
+    who: Principal = Depends(can_manage),
 ) -> dict:
     request = pb.RefundPaymentRequest(
         id=payment_id,
@@ -727,7 +740,7 @@ async def refund_payment(
 # ---------------------------------------------------------------------- subscriptions
 @router.post("/subscriptions", status_code=201, responses=ERRORS)
 async def create_subscription(
-    body: SubscriptionIn, stub: Stub, who: Principal = Depends(writer)
+    body: SubscriptionIn, stub: Stub, who: Principal = Depends(can_write)
 ) -> JSONResponse:
     created = await stub.CreateSubscription(
         pb.CreateSubscriptionRequest(
@@ -749,7 +762,7 @@ async def list_subscriptions(
     status: Annotated[str, Query(max_length=200)] = "",
     limit: Limit = 50,
     cursor: Cursor = "",
-    who: Principal = Depends(principal),
+    who: Principal = Depends(can_read),
 ) -> JSONResponse:
     found = await stub.ListSubscriptions(
         pb.ListSubscriptionsRequest(
@@ -765,7 +778,7 @@ async def list_subscriptions(
 
 @router.get("/subscriptions/{subscription_id}", responses=ERRORS)
 async def get_subscription(
-    subscription_id: str, stub: Stub, who: Principal = Depends(principal)
+    subscription_id: str, stub: Stub, who: Principal = Depends(can_read)
 ) -> dict:
     found = await stub.GetSubscription(
         pb.GetSubscriptionRequest(id=subscription_id), metadata=metadata(who)
@@ -778,7 +791,7 @@ async def cancel_subscription(
     subscription_id: str,
     stub: Stub,
     body: SubscriptionCancelIn | None = None,
-    who: Principal = Depends(writer),
+    who: Principal = Depends(can_write),
 ) -> dict:
     done = await stub.CancelSubscription(
         pb.CancelSubscriptionRequest(
@@ -793,7 +806,7 @@ async def cancel_subscription(
 
 # ---------------------------------------------------------------------- customer value
 @router.get("/customers/{customer_id}/value", responses=ERRORS)
-async def customer_value(customer_id: str, stub: Stub, who: Principal = Depends(principal)) -> dict:
+async def customer_value(customer_id: str, stub: Stub, who: Principal = Depends(can_read)) -> dict:
     """LTV, purchases, AOV, paid, outstanding: computed by billing now (the customer resource
     carries the same figures as of the last billing.customer_value.changed)."""
     found = await stub.GetCustomerValue(

@@ -10,7 +10,8 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Request
 from moodline.billing.v1 import billing_pb2 as pb
 
 from gateway.auth import Principal
-from gateway.deps import metadata, writer
+from gateway.deps import metadata
+from gateway.permissions import Permission, require
 from gateway.routes.billing import ERRORS, Stub, payment_json
 
 router = APIRouter(prefix="/api/v1/webhooks/payments", tags=["webhooks"])
@@ -21,7 +22,9 @@ SIGNATURE_HEADER = "Moodline-Webhook-Signature"
 
 
 @router.post("/{provider}/endpoint", status_code=201, responses=ERRORS)
-async def create_endpoint(provider: str, stub: Stub, who: Principal = Depends(writer)) -> dict:
+async def create_endpoint(
+    provider: str, stub: Stub, who: Principal = Depends(require(Permission.BILLING_MANAGE))
+) -> dict:
     """Create (or rotate) this business's endpoint for `provider`; the secret is shown once.
     Configure the provider to send the three `Moodline-Webhook-*` headers."""
     endpoint = await stub.CreateWebhookEndpoint(
