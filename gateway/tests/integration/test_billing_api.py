@@ -30,10 +30,11 @@ class Api:
     client: httpx.AsyncClient
     app: object
 
-    async def headers(self) -> dict[str, str]:
-        _, key = await create_tenant(
-            self.app.state.engine, name="Billing test", default_country="US"
-        )
+    async def headers(self, role: Role = Role.ADMIN) -> dict[str, str]:
+        engine = self.app.state.engine
+        tenant_id, key = await create_tenant(engine, name="Billing test", default_country="US")
+        if role is not Role.ADMIN:
+            key = await create_api_key(engine, tenant_id=tenant_id, role=role)
         return {"Authorization": f"Bearer {key}"}
 
 

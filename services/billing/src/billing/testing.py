@@ -45,6 +45,8 @@ async def running_billing_service(
         grpc_port=free_port(),
         readiness_interval=0.2,
         shutdown_grace=1.0,
+        # a good neighbour on a shared test PostgreSQL (at most 8 connections)
+        db_pool_size=4,
         **settings,  # type: ignore[arg-type]
     )
     container = await bootstrap.build(config)
