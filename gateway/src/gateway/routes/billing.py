@@ -5,6 +5,7 @@ every rule (its 422s name the JSON fields used here)."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
@@ -107,6 +108,38 @@ def billing_stub(request: Request) -> billing_pb2_grpc.BillingServiceStub:
 Stub = Annotated[billing_pb2_grpc.BillingServiceStub, Depends(billing_stub)]
 Limit = Annotated[int, Query(ge=1, le=200)]
 Cursor = Annotated[str, Query(max_length=512)]
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """The query of every newest-first billing list (invoices, quotes, payments,
+    subscriptions)."""
+
+    customer_id: str
+    status: str
+    limit: int
+    cursor: str
+
+    def fields(self, statuses: dict[int, str]) -> dict:
+        """The List*Request fields, `status` parsed against this resource's names."""
+        return {
+            "customer_id": self.customer_id,
+            "statuses": _statuses(self.status, statuses),
+            "page_size": self.limit,
+            "page_token": self.cursor,
+        }
+
+
+def list_query(
+    customer_id: Annotated[str, Query(max_length=64)] = "",
+    status: Annotated[str, Query(max_length=200, description="comma-separated statuses")] = "",
+    limit: Limit = 50,
+    cursor: Cursor = "",
+) -> ListQuery:
+    return ListQuery(customer_id, status, limit, cursor)
+
+
+Listing = Annotated[ListQuery, Depends(list_query)]
 
 
 def _ts(value: datetime | None) -> Timestamp | None:
@@ -550,22 +583,9 @@ async def create_invoice(
 
 
 @router.get("/invoices", responses=ERRORS)
-async def list_invoices(
-    stub: Stub,
-    customer_id: Annotated[str, Query(max_length=64)] = "",
-    status: Annotated[str, Query(max_length=200, description="comma-separated statuses")] = "",
-    limit: Limit = 50,
-    cursor: Cursor = "",
-    who: Principal = Depends(can_read),
-) -> JSONResponse:
+async def list_invoices(q: Listing, stub: Stub, who: Principal = Depends(can_read)) -> JSONResponse:
     found = await stub.ListInvoices(
-        pb.ListInvoicesRequest(
-            customer_id=customer_id,
-            statuses=_statuses(status, INVOICE_STATUS),
-            page_size=limit,
-            page_token=cursor,
-        ),
-        metadata=metadata(who),
+        pb.ListInvoicesRequest(**q.fields(INVOICE_STATUS)), metadata=metadata(who)
     )
     return _page([invoice_json(i) for i in found.invoices], found.next_page_token)
 
@@ -612,22 +632,9 @@ async def create_quote(
 
 
 @router.get("/quotes", responses=ERRORS)
-async def list_quotes(
-    stub: Stub,
-    customer_id: Annotated[str, Query(max_length=64)] = "",
-    status: Annotated[str, Query(max_length=200)] = "",
-    limit: Limit = 50,
-    cursor: Cursor = "",
-    who: Principal = Depends(can_read),
-) -> JSONResponse:
+async def list_quotes(q: Listing, stub: Stub, who: Principal = Depends(can_read)) -> JSONResponse:
     found = await stub.ListQuotes(
-        pb.ListQuotesRequest(
-            customer_id=customer_id,
-            statuses=_statuses(status, QUOTE_STATUS),
-            page_size=limit,
-            page_token=cursor,
-        ),
-        metadata=metadata(who),
+        pb.ListQuotesRequest(**q.fields(QUOTE_STATUS)), metadata=metadata(who)
     )
     return _page([quote_json(q) for q in found.quotes], found.next_page_token)
 
@@ -692,22 +699,9 @@ async def record_payment(
 
 
 @router.get("/payments", responses=ERRORS)
-async def list_payments(
-    stub: Stub,
-    customer_id: Annotated[str, Query(max_length=64)] = "",
-    status: Annotated[str, Query(max_length=200)] = "",
-    limit: Limit = 50,
-    cursor: Cursor = "",
-    who: Principal = Depends(can_read),
-) -> JSONResponse:
+async def list_payments(q: Listing, stub: Stub, who: Principal = Depends(can_read)) -> JSONResponse:
     found = await stub.ListPayments(
-        pb.ListPaymentsRequest(
-            customer_id=customer_id,
-            statuses=_statuses(status, PAYMENT_STATUS),
-            page_size=limit,
-            page_token=cursor,
-        ),
-        metadata=metadata(who),
+        pb.ListPaymentsRequest(**q.fields(PAYMENT_STATUS)), metadata=metadata(who)
     )
     return _page([payment_json(p) for p in found.payments], found.next_page_token)
 
@@ -757,21 +751,10 @@ async def create_subscription(
 
 @router.get("/subscriptions", responses=ERRORS)
 async def list_subscriptions(
-    stub: Stub,
-    customer_id: Annotated[str, Query(max_length=64)] = "",
-    status: Annotated[str, Query(max_length=200)] = "",
-    limit: Limit = 50,
-    cursor: Cursor = "",
-    who: Principal = Depends(can_read),
+    q: Listing, stub: Stub, who: Principal = Depends(can_read)
 ) -> JSONResponse:
     found = await stub.ListSubscriptions(
-        pb.ListSubscriptionsRequest(
-            customer_id=customer_id,
-            statuses=_statuses(status, SUBSCRIPTION_STATUS),
-            page_size=limit,
-            page_token=cursor,
-        ),
-        metadata=metadata(who),
+        pb.ListSubscriptionsRequest(**q.fields(SUBSCRIPTION_STATUS)), metadata=metadata(who)
     )
     return _page([subscription_json(s) for s in found.subscriptions], found.next_page_token)
 

@@ -67,6 +67,49 @@ def _page(rows: Sequence[Any], limit: int, key: str, to_domain: Any) -> Page:
     return Page([to_domain(r) for r in rows], cursor)
 
 
+async def _newest_first(
+    session: AsyncSession,
+    table: sa.Table,
+    to_domain: Any,
+    tenant_id: uuid.UUID,
+    *,
+    customer_id: uuid.UUID | None,
+    statuses: Sequence[Any],
+    limit: int,
+    cursor: str,
+) -> Page:
+    """One page of a tenant's rows, newest first (keyset on created_at, id), optionally of one
+    customer and in some statuses."""
+    c = table.c
+    q = sa.select(table).where(c.tenant_id == tenant_id)
+    if customer_id:
+        q = q.where(c.customer_id == customer_id)
+    if statuses:
+        q = q.where(c.status.in_([s.value for s in statuses]))
+    if cursor:
+        key, ident = decode_cursor(cursor)
+        q = q.where(sa.tuple_(c.created_at, c.id) < sa.tuple_(key, ident))
+    q = q.order_by(c.created_at.desc(), c.id.desc()).limit(limit + 1)
+    return _page((await session.execute(q)).all(), limit, "created_at", to_domain)
+
+
+async def _one(
+    session: AsyncSession,
+    table: sa.Table,
+    to_domain: Any,
+    tenant_id: uuid.UUID,
+    ident: uuid.UUID,
+    *,
+    for_update: bool = False,
+) -> Any:
+    """A row of the tenant by id (locked when `for_update`) as a domain object, or None."""
+    q = sa.select(table).where(table.c.tenant_id == tenant_id, table.c.id == ident)
+    if for_update:
+        q = q.with_for_update()
+    row = (await session.execute(q)).first()
+    return to_domain(row) if row else None
+
+
 def _sqlstate(exc: IntegrityError) -> str:
     return getattr(exc.orig, "sqlstate", "") or getattr(exc.orig, "pgcode", "") or ""
 
@@ -161,13 +204,7 @@ class CatalogRepository:
         )
 
     async def get_staff(self, tenant_id: uuid.UUID, staff_id: uuid.UUID) -> StaffMember | None:
-        c = staff_members.c
-        row = (
-            await self.session.execute(
-                sa.select(staff_members).where(c.tenant_id == tenant_id, c.id == staff_id)
-            )
-        ).first()
-        return _staff(row) if row else None
+        return await _one(self.session, staff_members, _staff, tenant_id, staff_id)
 
     async def list_staff(self, tenant_id: uuid.UUID) -> list[StaffMember]:
         c = staff_members.c
@@ -329,12 +366,9 @@ class BookingRepository:
     async def get(
         self, tenant_id: uuid.UUID, booking_id: uuid.UUID, *, for_update: bool = False
     ) -> Booking | None:
-        c = bookings.c
-        q = sa.select(bookings).where(c.tenant_id == tenant_id, c.id == booking_id)
-        if for_update:
-            q = q.with_for_update()
-        row = (await self.session.execute(q)).first()
-        return _booking(row) if row else None
+        return await _one(
+            self.session, bookings, _booking, tenant_id, booking_id, for_update=for_update
+        )
 
     def _involving(self, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> Any:
         c = bookings.c
@@ -466,13 +500,9 @@ class InvoiceRepository:
     async def get(
         self, tenant_id: uuid.UUID, invoice_id: uuid.UUID, *, for_update: bool = False
     ) -> Invoice | None:
-        q = sa.select(invoices).where(
-            invoices.c.tenant_id == tenant_id, invoices.c.id == invoice_id
+        return await _one(
+            self.session, invoices, _invoice, tenant_id, invoice_id, for_update=for_update
         )
-        if for_update:
-            q = q.with_for_update()
-        row = (await self.session.execute(q)).first()
-        return _invoice(row) if row else None
 
     async def list(
         self,
@@ -483,17 +513,16 @@ class InvoiceRepository:
         limit: int,
         cursor: str,
     ) -> Page:
-        c = invoices.c
-        q = sa.select(invoices).where(c.tenant_id == tenant_id)
-        if customer_id:
-            q = q.where(c.customer_id == customer_id)
-        if statuses:
-            q = q.where(c.status.in_([s.value for s in statuses]))
-        if cursor:
-            key, ident = decode_cursor(cursor)
-            q = q.where(sa.tuple_(c.created_at, c.id) < sa.tuple_(key, ident))
-        q = q.order_by(c.created_at.desc(), c.id.desc()).limit(limit + 1)
-        return _page((await self.session.execute(q)).all(), limit, "created_at", _invoice)
+        return await _newest_first(
+            self.session,
+            invoices,
+            _invoice,
+            tenant_id,
+            customer_id=customer_id,
+            statuses=statuses,
+            limit=limit,
+            cursor=cursor,
+        )
 
     async def of_customer(self, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> list[Invoice]:
         c = invoices.c
@@ -576,11 +605,7 @@ class QuoteRepository:
     async def get(
         self, tenant_id: uuid.UUID, quote_id: uuid.UUID, *, for_update: bool = False
     ) -> Quote | None:
-        q = sa.select(quotes).where(quotes.c.tenant_id == tenant_id, quotes.c.id == quote_id)
-        if for_update:
-            q = q.with_for_update()
-        row = (await self.session.execute(q)).first()
-        return _quote(row) if row else None
+        return await _one(self.session, quotes, _quote, tenant_id, quote_id, for_update=for_update)
 
     async def list(
         self,
@@ -591,17 +616,16 @@ class QuoteRepository:
         limit: int,
         cursor: str,
     ) -> Page:
-        c = quotes.c
-        q = sa.select(quotes).where(c.tenant_id == tenant_id)
-        if customer_id:
-            q = q.where(c.customer_id == customer_id)
-        if statuses:
-            q = q.where(c.status.in_([s.value for s in statuses]))
-        if cursor:
-            key, ident = decode_cursor(cursor)
-            q = q.where(sa.tuple_(c.created_at, c.id) < sa.tuple_(key, ident))
-        q = q.order_by(c.created_at.desc(), c.id.desc()).limit(limit + 1)
-        return _page((await self.session.execute(q)).all(), limit, "created_at", _quote)
+        return await _newest_first(
+            self.session,
+            quotes,
+            _quote,
+            tenant_id,
+            customer_id=customer_id,
+            statuses=statuses,
+            limit=limit,
+            cursor=cursor,
+        )
 
 
 # --------------------------------------------------------------------------- payments
@@ -673,13 +697,9 @@ class PaymentRepository:
     async def get(
         self, tenant_id: uuid.UUID, payment_id: uuid.UUID, *, for_update: bool = False
     ) -> Payment | None:
-        q = sa.select(payments).where(
-            payments.c.tenant_id == tenant_id, payments.c.id == payment_id
+        return await _one(
+            self.session, payments, _payment, tenant_id, payment_id, for_update=for_update
         )
-        if for_update:
-            q = q.with_for_update()
-        row = (await self.session.execute(q)).first()
-        return _payment(row) if row else None
 
     async def by_provider_id(
         self,
@@ -709,17 +729,16 @@ class PaymentRepository:
         limit: int,
         cursor: str,
     ) -> Page:
-        c = payments.c
-        q = sa.select(payments).where(c.tenant_id == tenant_id)
-        if customer_id:
-            q = q.where(c.customer_id == customer_id)
-        if statuses:
-            q = q.where(c.status.in_([s.value for s in statuses]))
-        if cursor:
-            key, ident = decode_cursor(cursor)
-            q = q.where(sa.tuple_(c.created_at, c.id) < sa.tuple_(key, ident))
-        q = q.order_by(c.created_at.desc(), c.id.desc()).limit(limit + 1)
-        return _page((await self.session.execute(q)).all(), limit, "created_at", _payment)
+        return await _newest_first(
+            self.session,
+            payments,
+            _payment,
+            tenant_id,
+            customer_id=customer_id,
+            statuses=statuses,
+            limit=limit,
+            cursor=cursor,
+        )
 
     async def of_customer(self, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> list[Payment]:
         c = payments.c
@@ -842,12 +861,14 @@ class SubscriptionRepository:
     async def get(
         self, tenant_id: uuid.UUID, subscription_id: uuid.UUID, *, for_update: bool = False
     ) -> Subscription | None:
-        c = subscriptions.c
-        q = sa.select(subscriptions).where(c.tenant_id == tenant_id, c.id == subscription_id)
-        if for_update:
-            q = q.with_for_update()
-        row = (await self.session.execute(q)).first()
-        return _subscription(row) if row else None
+        return await _one(
+            self.session,
+            subscriptions,
+            _subscription,
+            tenant_id,
+            subscription_id,
+            for_update=for_update,
+        )
 
     async def list(
         self,
@@ -858,17 +879,16 @@ class SubscriptionRepository:
         limit: int,
         cursor: str,
     ) -> Page:
-        c = subscriptions.c
-        q = sa.select(subscriptions).where(c.tenant_id == tenant_id)
-        if customer_id:
-            q = q.where(c.customer_id == customer_id)
-        if statuses:
-            q = q.where(c.status.in_([s.value for s in statuses]))
-        if cursor:
-            key, ident = decode_cursor(cursor)
-            q = q.where(sa.tuple_(c.created_at, c.id) < sa.tuple_(key, ident))
-        q = q.order_by(c.created_at.desc(), c.id.desc()).limit(limit + 1)
-        return _page((await self.session.execute(q)).all(), limit, "created_at", _subscription)
+        return await _newest_first(
+            self.session,
+            subscriptions,
+            _subscription,
+            tenant_id,
+            customer_id=customer_id,
+            statuses=statuses,
+            limit=limit,
+            cursor=cursor,
+        )
 
     async def due(self, now: datetime, limit: int) -> list[Subscription]:
         """Subscriptions whose period ended, locked (SKIP LOCKED: parallel jobs split them)."""

@@ -75,6 +75,18 @@ def _statuses(values, mapping: dict, field: str = "statuses") -> tuple:  # type:
     return tuple(out)
 
 
+def _list_args(request, statuses: dict) -> dict:  # type: ignore[no-untyped-def]
+    """customer_id, statuses, limit and cursor of a List*Request (invoices, quotes, payments,
+    subscriptions)."""
+    return {
+        "tenant_id": current_tenant(),
+        "customer_id": _uuid(request.customer_id, "customer_id", required=False),
+        "statuses": _statuses(request.statuses, statuses, "status"),
+        "limit": _page_size(request.page_size),
+        "cursor": request.page_token,
+    }
+
+
 def _party(members) -> tuple[PartyMember, ...]:  # type: ignore[no-untyped-def]
     return tuple(
         PartyMember(
@@ -310,14 +322,7 @@ class BillingServicer(billing_pb2_grpc.BillingServiceServicer):
     async def ListInvoices(
         self, request: pb.ListInvoicesRequest, context: Ctx
     ) -> pb.ListInvoicesResponse:
-        page = await invoices.list_invoices(
-            tenant_id=current_tenant(),
-            customer_id=_uuid(request.customer_id, "customer_id", required=False),
-            statuses=_statuses(request.statuses, _INVOICE_STATUS, "status"),
-            limit=_page_size(request.page_size),
-            cursor=request.page_token,
-            uow=self._uow,
-        )
+        page = await invoices.list_invoices(**_list_args(request, _INVOICE_STATUS), uow=self._uow)
         return pb.ListInvoicesResponse(
             invoices=[proto.invoice_to_proto(i) for i in page.items],
             next_page_token=page.next_cursor,
@@ -356,14 +361,7 @@ class BillingServicer(billing_pb2_grpc.BillingServiceServicer):
     async def ListQuotes(
         self, request: pb.ListQuotesRequest, context: Ctx
     ) -> pb.ListQuotesResponse:
-        page = await invoices.list_quotes(
-            tenant_id=current_tenant(),
-            customer_id=_uuid(request.customer_id, "customer_id", required=False),
-            statuses=_statuses(request.statuses, _QUOTE_STATUS, "status"),
-            limit=_page_size(request.page_size),
-            cursor=request.page_token,
-            uow=self._uow,
-        )
+        page = await invoices.list_quotes(**_list_args(request, _QUOTE_STATUS), uow=self._uow)
         return pb.ListQuotesResponse(
             quotes=[proto.quote_to_proto(q) for q in page.items], next_page_token=page.next_cursor
         )
@@ -419,14 +417,7 @@ class BillingServicer(billing_pb2_grpc.BillingServiceServicer):
     async def ListPayments(
         self, request: pb.ListPaymentsRequest, context: Ctx
     ) -> pb.ListPaymentsResponse:
-        page = await payments.list_payments(
-            tenant_id=current_tenant(),
-            customer_id=_uuid(request.customer_id, "customer_id", required=False),
-            statuses=_statuses(request.statuses, _PAYMENT_STATUS, "status"),
-            limit=_page_size(request.page_size),
-            cursor=request.page_token,
-            uow=self._uow,
-        )
+        page = await payments.list_payments(**_list_args(request, _PAYMENT_STATUS), uow=self._uow)
         return pb.ListPaymentsResponse(
             payments=[proto.payment_to_proto(p) for p in page.items],
             next_page_token=page.next_cursor,
@@ -477,12 +468,7 @@ class BillingServicer(billing_pb2_grpc.BillingServiceServicer):
         self, request: pb.ListSubscriptionsRequest, context: Ctx
     ) -> pb.ListSubscriptionsResponse:
         page = await subscriptions.list_subscriptions(
-            tenant_id=current_tenant(),
-            customer_id=_uuid(request.customer_id, "customer_id", required=False),
-            statuses=_statuses(request.statuses, _SUBSCRIPTION_STATUS, "status"),
-            limit=_page_size(request.page_size),
-            cursor=request.page_token,
-            uow=self._uow,
+            **_list_args(request, _SUBSCRIPTION_STATUS), uow=self._uow
         )
         return pb.ListSubscriptionsResponse(
             subscriptions=[proto.subscription_to_proto(s) for s in page.items],
