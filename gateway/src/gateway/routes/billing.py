@@ -38,6 +38,7 @@ from gateway.deps import metadata
 from gateway.permissions import Permission, require
 from gateway.responses import FastJSONResponse
 from gateway.routes.customers import _time
+from gateway.upstreams import Upstreams
 
 router = APIRouter(prefix="/api/v1", tags=["billing"])
 
@@ -98,11 +99,10 @@ def _inverse(mapping: dict[int, str]) -> dict[str, int]:
     return {v: k for k, v in mapping.items()}
 
 
-def billing_stub(request: Request) -> billing_pb2_grpc.BillingServiceStub:
-    stub = request.app.state.billing
-    if stub is None:
-        raise HTTPException(503, "the billing service is not configured (BILLING_ADDR)")
-    return stub
+async def billing_stub(request: Request) -> billing_pb2_grpc.BillingServiceStub:
+    # async: a plain `def` dependency is run in the thread pool (a thread hop on every request).
+    upstreams: Upstreams = request.app.state.upstreams
+    return upstreams.billing  # 503 when BILLING_ADDR is not set
 
 
 Stub = Annotated[billing_pb2_grpc.BillingServiceStub, Depends(billing_stub)]

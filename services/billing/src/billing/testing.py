@@ -1,68 +1,33 @@
-"""Run a real billing service (gRPC server + outbox relay) inside a test's event loop.
-Used by this service's integration tests and by the gateway's."""
+"""A real billing service in a test's event loop (the devkit's harness), and request builders;
+used by this service's integration tests, the gateway's and the benchmarks."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-import grpc
 from google.protobuf import timestamp_pb2
 from moodline.billing.v1 import billing_pb2 as pb
-from moodline.billing.v1 import billing_pb2_grpc
-from moodline_kit import migrations
-from moodline_kit.dev.infra import free_port
-from moodline_kit.grpc import server as grpc_server
+from moodline.billing.v1.billing_pb2_grpc import BillingServiceStub
+from moodline_devkit.testing.harness import RunningService, running_service
+from moodline_devkit.testing.harness import migrate as _migrate
 
-from billing import bootstrap
-from billing.config import BillingSettings
-from billing.entrypoints.cli import MIGRATIONS
+from billing.bootstrap import SERVICE
 
-
-@dataclass
-class RunningService:
-    container: bootstrap.Container
-    address: str
-    channel: grpc.aio.Channel
-    stub: billing_pb2_grpc.BillingServiceStub
+__all__ = ["RunningService", "migrate", "running_billing_service"]
 
 
 async def migrate(database_url: str) -> None:
-    await asyncio.to_thread(migrations.upgrade, MIGRATIONS, database_url)
+    await _migrate(SERVICE, database_url)
 
 
-@contextlib.asynccontextmanager
-async def running_billing_service(
-    database_url: str, nats_url: str, **settings: object
-) -> AsyncIterator[RunningService]:
-    config = BillingSettings(
-        database_url=database_url,
-        nats_url=nats_url,
-        grpc_port=free_port(),
-        readiness_interval=0.2,
-        shutdown_grace=1.0,
-        # a good neighbour on a shared test PostgreSQL (at most 8 connections)
-        db_pool_size=4,
-        **settings,  # type: ignore[arg-type]
+def running_billing_service(database_url: str, nats_url: str, **overrides: Any):  # type: ignore[no-untyped-def]
+    # a good neighbour on a shared test PostgreSQL: at most 8 connections
+    overrides.setdefault("db_pool_size", 4)
+    return running_service(
+        SERVICE, BillingServiceStub, database_url=database_url, nats_url=nats_url, **overrides
     )
-    container = await bootstrap.build(config)
-    stop = asyncio.Event()
-    task = asyncio.create_task(grpc_server.run(bootstrap.grpc_app(container), stop=stop))
-    address = f"127.0.0.1:{config.grpc_port}"
-    channel = grpc.aio.insecure_channel(address)
-    await asyncio.wait_for(channel.channel_ready(), 10)
-    try:
-        yield RunningService(
-            container, address, channel, billing_pb2_grpc.BillingServiceStub(channel)
-        )
-    finally:
-        await channel.close()
-        stop.set()
-        await asyncio.wait_for(task, 60)
 
 
 # ---------------------------------------------------------------- request builders for tests

@@ -1,7 +1,10 @@
-"""Celery worker/beat for billing's periodic jobs: overdue invoices, subscription renewals,
-outbox purge. Each job is safe to run twice or in parallel (see the service layer).
+"""Celery worker/beat for billing's periodic jobs (overdue invoices, subscription renewals,
+outbox purge), built from the settings by `create_app` (nothing at import time). Each job is
+safe to run twice or in parallel (see the service layer); events go out through the outbox,
+published by the running service's relay.
 
-Run: `celery -A billing.entrypoints.celery_app:app worker` and `... beat`.
+Run: `moodline-billing worker` and `moodline-billing beat` (the kit's CLI), or
+`celery -A billing.entrypoints.celery_app:app worker` (the module builds `app` on first use).
 """
 
 from __future__ import annotations
@@ -10,10 +13,12 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from celery import Celery
+from moodline_kit.bootstrap import engine_for_task
 from moodline_kit.celery import create_celery_app
-from moodline_kit.db import create_engine, session_factory
+from moodline_kit.db import session_factory
 from moodline_kit.outbox import purge_published
 
 from billing.adapters.tables import kit
@@ -24,12 +29,7 @@ from billing.service_layer.unit_of_work import BillingUnitOfWork
 
 T = TypeVar("T")
 
-settings = BillingSettings()
-app = create_celery_app("billing", settings)
-# Its own queue: the services' workers share one Redis, and a customer worker does not know
-# billing's tasks (workers consume the default queue unless told otherwise).
-app.conf.task_default_queue = "billing"
-app.conf.beat_schedule = {
+BEAT_SCHEDULE = {
     "purge-published-outbox": {
         "task": "billing.purge_published_outbox",
         "schedule": timedelta(hours=1),
@@ -46,42 +46,50 @@ app.conf.beat_schedule = {
 }
 
 
-def _run(job: Callable[[partial[BillingUnitOfWork]], Awaitable[T]]) -> T:
-    async def _main() -> T:
-        engine = create_engine(settings.database_url, pool_size=1)
-        try:
-            return await job(
-                partial(BillingUnitOfWork, session_factory(engine), kit, source="billing")
-            )
-        finally:
-            await engine.dispose()
+def create_app(settings: BillingSettings) -> Celery:
+    app = create_celery_app("billing", settings)
+    app.conf.beat_schedule = BEAT_SCHEDULE
+    # Its own queue: the services' workers share one Redis, and another service's worker does
+    # not know billing's tasks (a worker consumes the default queue unless told otherwise).
+    app.conf.task_default_queue = "billing"
 
-    return asyncio.run(_main())
+    def run(job: Callable[[partial[BillingUnitOfWork]], Awaitable[T]]) -> T:
+        async def _main() -> T:
+            async with engine_for_task(settings) as engine:
+                uow = partial(BillingUnitOfWork, session_factory(engine), kit, source="billing")
+                return await job(uow)
+
+        return asyncio.run(_main())
+
+    @app.task(name="billing.purge_published_outbox")
+    def purge_published_outbox(older_than_hours: int = 24) -> int:
+        """Delete outbox rows published more than `older_than_hours` ago; returns how many."""
+
+        async def _purge() -> int:
+            async with engine_for_task(settings) as engine:
+                older_than = timedelta(hours=older_than_hours)
+                return await purge_published(engine, kit, older_than=older_than)
+
+        return asyncio.run(_purge())
+
+    @app.task(name="billing.mark_invoices_overdue")
+    def mark_invoices_overdue() -> int:
+        """Open invoices past due -> overdue (billing.invoice.overdue, once each)."""
+        return run(lambda uow: mark_overdue(uow=uow))
+
+    @app.task(name="billing.renew_subscriptions")
+    def renew_due_subscriptions() -> int:
+        """Subscriptions whose period ended start the next one with an issued invoice (once
+        per period)."""
+        return run(lambda uow: renew_subscriptions(uow=uow))
+
+    return app
 
 
-@app.task(name="billing.purge_published_outbox")
-def purge_published_outbox(older_than_hours: int = 24) -> int:
-    """Delete outbox rows published more than `older_than_hours` ago; returns how many."""
-
-    async def _purge() -> int:
-        engine = create_engine(settings.database_url, pool_size=1)
-        try:
-            return await purge_published(engine, kit, older_than=timedelta(hours=older_than_hours))
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(_purge())
-
-
-@app.task(name="billing.mark_invoices_overdue")
-def mark_invoices_overdue() -> int:
-    """Open invoices past due -> overdue (billing.invoice.overdue, once each). Events go out
-    through the outbox, published by the running service's relay."""
-    return _run(lambda uow: mark_overdue(uow=uow))
-
-
-@app.task(name="billing.renew_subscriptions")
-def renew_due_subscriptions() -> int:
-    """Subscriptions whose period ended start the next one with an issued invoice (once per
-    period)."""
-    return _run(lambda uow: renew_subscriptions(uow=uow))
+def __getattr__(name: str) -> Any:
+    """`celery -A billing.entrypoints.celery_app:app`: the app, built when Celery asks."""
+    if name == "app":
+        global app
+        app = create_app(BillingSettings())
+        return app
+    raise AttributeError(name)

@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from moodline.events.v1 import billing_pb2 as billing_events
+from moodline.events.v1 import subjects
 from moodline_kit.errors import InvalidArgument, NotFound
 from moodline_kit.events import Event
 
 from billing.adapters.proto import booking_to_proto, ts
 from billing.adapters.repository import BookingFilter, Page
 from billing.domain import bookings as rules
-from billing.domain import events
 from billing.domain.bookings import Booking, BookingStatus, PartyMember
 from billing.service_layer.unit_of_work import BillingUnitOfWork
 from billing.service_layer.value import UowFactory, publish_values
@@ -110,9 +110,11 @@ async def create_booking(*, command: CreateBooking, uow: UowFactory) -> Booking:
             booking.status = BookingStatus.CONFIRMED
             booking.confirmed_at = now
         await work.bookings.add(booking)
-        work.emit(_event(events.BOOKING_CREATED, booking, billing_events.BookingCreated))
+        work.emit(_event(subjects.BILLING_BOOKING_CREATED, booking, billing_events.BookingCreated))
         if command.confirm:
-            work.emit(_event(events.BOOKING_CONFIRMED, booking, billing_events.BookingConfirmed))
+            work.emit(
+                _event(subjects.BILLING_BOOKING_CONFIRMED, booking, billing_events.BookingConfirmed)
+            )
             await publish_values(work, command.tenant_id, booking.customers())
         await work.commit()
     return booking
@@ -167,7 +169,7 @@ async def update_booking(*, command: UpdateBooking, uow: UowFactory) -> Booking:
         if (after.starts_at, after.ends_at) != (before.starts_at, before.ends_at):
             work.emit(
                 _event(
-                    events.BOOKING_RESCHEDULED,
+                    subjects.BILLING_BOOKING_RESCHEDULED,
                     after,
                     billing_events.BookingRescheduled,
                     previous_start_time=ts(before.starts_at),
@@ -183,10 +185,10 @@ async def update_booking(*, command: UpdateBooking, uow: UowFactory) -> Booking:
 
 # action -> (subject, event message)
 _TRANSITION_EVENTS = {
-    "confirm": (events.BOOKING_CONFIRMED, billing_events.BookingConfirmed),
-    "cancel": (events.BOOKING_CANCELLED, billing_events.BookingCancelled),
-    "complete": (events.BOOKING_COMPLETED, billing_events.BookingCompleted),
-    "no_show": (events.BOOKING_NO_SHOWED, billing_events.BookingNoShowed),
+    "confirm": (subjects.BILLING_BOOKING_CONFIRMED, billing_events.BookingConfirmed),
+    "cancel": (subjects.BILLING_BOOKING_CANCELLED, billing_events.BookingCancelled),
+    "complete": (subjects.BILLING_BOOKING_COMPLETED, billing_events.BookingCompleted),
+    "no_show": (subjects.BILLING_BOOKING_NO_SHOWED, billing_events.BookingNoShowed),
 }
 
 

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from moodline.events.v1 import billing_pb2 as billing_events
+from moodline.events.v1 import subjects
 from moodline_kit.errors import InvalidArgument, NotFound
 from moodline_kit.events import Event
 
 from billing.adapters.proto import invoice_to_proto
 from billing.adapters.repository import Page
-from billing.domain import events
 from billing.domain.invoices import (
     Invoice,
     InvoiceStatus,
@@ -44,7 +44,9 @@ async def issue(work: BillingUnitOfWork, invoice: Invoice, now: datetime) -> Non
     """Number a draft and emit billing.invoice.issued (the caller writes the invoice)."""
     n = await work.settings.next_number(invoice.tenant_id, "invoice")
     invoice.issue(format_number(INVOICE_PREFIX, n), now)
-    work.emit(_invoice_event(events.INVOICE_ISSUED, invoice, billing_events.InvoiceIssued))
+    work.emit(
+        _invoice_event(subjects.BILLING_INVOICE_ISSUED, invoice, billing_events.InvoiceIssued)
+    )
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,9 @@ async def void_invoice(
         invoice = await _locked(work, tenant_id, invoice_id)
         invoice.void(reason[:2000], now)
         await work.invoices.update(invoice)
-        work.emit(_invoice_event(events.INVOICE_VOIDED, invoice, billing_events.InvoiceVoided))
+        work.emit(
+            _invoice_event(subjects.BILLING_INVOICE_VOIDED, invoice, billing_events.InvoiceVoided)
+        )
         await publish_values(work, tenant_id, {invoice.customer_id})
         await work.commit()
     return invoice
@@ -159,7 +163,9 @@ async def mark_overdue(
                 invoice.mark_overdue(now)
                 await work.invoices.update(invoice)
                 work.emit(
-                    _invoice_event(events.INVOICE_OVERDUE, invoice, billing_events.InvoiceOverdue)
+                    _invoice_event(
+                        subjects.BILLING_INVOICE_OVERDUE, invoice, billing_events.InvoiceOverdue
+                    )
                 )
             by_tenant: dict[uuid.UUID, set[uuid.UUID]] = {}
             for invoice in due:

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from moodline.events.v1 import billing_pb2 as billing_events
+from moodline.events.v1 import subjects
 from moodline_kit.errors import FieldViolation, InvalidArgument, NotFound
 from moodline_kit.events import Event
 
 from billing.adapters.proto import invoice_to_proto, money, payment_to_proto
 from billing.adapters.repository import Page
-from billing.domain import events
 from billing.domain.bookings import BookingStatus
 from billing.domain.money import check_amount
 from billing.domain.payments import Payment, PaymentMethod, PaymentStatus
@@ -43,9 +43,9 @@ class RecordPayment:
 
 def _payment_event(p: Payment) -> Event:
     subject, message = (
-        (events.PAYMENT_FAILED, billing_events.PaymentFailed)
+        (subjects.BILLING_PAYMENT_FAILED, billing_events.PaymentFailed)
         if p.status is PaymentStatus.FAILED
-        else (events.PAYMENT_SUCCEEDED, billing_events.PaymentSucceeded)
+        else (subjects.BILLING_PAYMENT_SUCCEEDED, billing_events.PaymentSucceeded)
     )
     return Event(
         subject,
@@ -143,7 +143,7 @@ async def record_payment(*, command: RecordPayment, uow: UowFactory) -> tuple[Pa
             if settled:
                 work.emit(
                     Event(
-                        events.INVOICE_PAID,
+                        subjects.BILLING_INVOICE_PAID,
                         c.tenant_id,
                         str(invoice.id),
                         billing_events.InvoicePaid(
@@ -191,7 +191,7 @@ async def refund_payment(*, command: RefundPayment, uow: UowFactory) -> tuple[Pa
         await work.payments.update(payment)
         work.emit(
             Event(
-                events.PAYMENT_REFUNDED,
+                subjects.BILLING_PAYMENT_REFUNDED,
                 c.tenant_id,
                 str(payment.id),
                 billing_events.PaymentRefunded(

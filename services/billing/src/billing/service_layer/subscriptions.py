@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from moodline.events.v1 import billing_pb2 as billing_events
+from moodline.events.v1 import subjects
 from moodline_kit.errors import FieldViolation, InvalidArgument, NotFound
 from moodline_kit.events import Event
 
 from billing.adapters.proto import invoice_to_proto, subscription_to_proto
 from billing.adapters.repository import Page
-from billing.domain import events
 from billing.domain.invoices import Invoice, LineItem
 from billing.domain.money import check_amount
 from billing.domain.subscriptions import Interval, Subscription, SubscriptionStatus
@@ -75,7 +75,9 @@ async def create_subscription(*, command: CreateSubscription, uow: UowFactory) -
         )
         sub.current_period_end = sub.period_after(start)
         await work.subscriptions.add(sub, now)
-        work.emit(_event(events.SUBSCRIPTION_STARTED, sub, billing_events.SubscriptionStarted))
+        work.emit(
+            _event(subjects.BILLING_SUBSCRIPTION_STARTED, sub, billing_events.SubscriptionStarted)
+        )
         await work.commit()
     return sub
 
@@ -98,7 +100,7 @@ async def cancel_subscription(
         if sub.status is SubscriptionStatus.CANCELLED:
             work.emit(
                 _event(
-                    events.SUBSCRIPTION_CANCELLED,
+                    subjects.BILLING_SUBSCRIPTION_CANCELLED,
                     sub,
                     billing_events.SubscriptionCancelled,
                     reason=reason[:2000],
@@ -129,7 +131,7 @@ async def renew_subscriptions(
                     if was_active is not SubscriptionStatus.CANCELLED:
                         work.emit(
                             _event(
-                                events.SUBSCRIPTION_CANCELLED,
+                                subjects.BILLING_SUBSCRIPTION_CANCELLED,
                                 sub,
                                 billing_events.SubscriptionCancelled,
                                 reason="ended at period end",
@@ -155,7 +157,7 @@ async def renew_subscriptions(
                     raise RuntimeError(f"subscription {sub.id} period {start} already billed")
                 work.emit(
                     _event(
-                        events.SUBSCRIPTION_RENEWED,
+                        subjects.BILLING_SUBSCRIPTION_RENEWED,
                         sub,
                         billing_events.SubscriptionRenewed,
                         invoice=invoice_to_proto(invoice),

@@ -8,10 +8,10 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 from moodline.events.v1 import billing_pb2 as billing_events
+from moodline.events.v1 import subjects
 from moodline_kit.events import Event
 
 from billing.adapters.proto import value_to_proto
-from billing.domain import events
 from billing.domain.value import CustomerValue, customer_value
 from billing.service_layer.unit_of_work import BillingUnitOfWork
 
@@ -50,7 +50,7 @@ async def publish_values(
         value = await compute(work, tenant_id, customer_id, now)
         work.emit(
             Event(
-                events.CUSTOMER_VALUE_CHANGED,
+                subjects.BILLING_CUSTOMER_VALUE_CHANGED,
                 tenant_id,
                 str(customer_id),
                 billing_events.CustomerValueChanged(
