@@ -8,8 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from moodline_kit import ids
 from moodline_kit.errors import InvalidArgument, NotFound
 from moodline_kit.events import Event
+from moodline_kit.ids import existing_id
+from moodline_kit.paging import decode_cursor, encode_cursor, page_size
 
 from conversation.adapters import proto
 from conversation.adapters.repository import (
@@ -19,8 +22,6 @@ from conversation.adapters.repository import (
     ConversationPage,
     MessageFilter,
     MessagePage,
-    decode_cursor,
-    encode_cursor,
 )
 from conversation.domain import events
 from conversation.domain.model import (
@@ -28,7 +29,6 @@ from conversation.domain.model import (
     Conversation,
     Message,
     Status,
-    parse_uuid,
     validate_csat,
 )
 from conversation.domain.search import MAX_QUERY_CHARS, Snippet, split_highlights
@@ -46,26 +46,11 @@ MAX_SEARCH_CUSTOMERS = 1_000
 
 
 def conversation_id(value: str) -> uuid.UUID:
-    ident = parse_uuid(value)
-    if ident is None:
-        # An id that cannot exist is simply not found (no hint about other tenants' ids).
-        raise NotFound(f"conversation {value!r} not found")
-    return ident
+    return existing_id(value, what="conversation")
 
 
 def optional_customer_id(value: str) -> uuid.UUID | None:
-    if not value:
-        return None
-    ident = parse_uuid(value)
-    if ident is None:
-        raise InvalidArgument.of("customer_id", "is not a customer id")
-    return ident
-
-
-def page_size(value: int, *, maximum: int, default: int, name: str) -> int:
-    if value < 0 or value > maximum:
-        raise InvalidArgument.of(name, f"must be between 1 and {maximum}")
-    return value or default
+    return ids.parse_uuid(value, field="customer_id", what="customer id") if value else None
 
 
 async def list_conversations(
@@ -224,7 +209,8 @@ async def search_messages(*, command: SearchMessages, uow: UowFactory) -> Search
     )
     offset = 0
     if command.page_token:
-        offset = decode_cursor(command.page_token, "page_token").get("o", -1)
+        token = decode_cursor(command.page_token)
+        offset = token.get("o", -1) if isinstance(token, dict) else -1
         if not isinstance(offset, int) or not 0 <= offset <= MAX_SEARCH_OFFSET:
             raise InvalidArgument.of("page_token", "malformed cursor")
     where = command.where

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from moodline.events.v1 import customer_pb2 as customer_events
 from moodline_kit.errors import FieldViolation, InvalidArgument, NotFound
 from moodline_kit.events import Event
+from moodline_kit.ids import existing_id
 
 from customer.adapters.proto import customer_to_proto
 from customer.domain import contacts, events, model
@@ -120,11 +121,7 @@ def _created(customer: Customer) -> Event:
 
 
 def parse_customer_id(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError as exc:
-        # An id that cannot exist is simply not found (no hint about other tenants' ids).
-        raise NotFound(f"customer {value!r} not found") from exc
+    return existing_id(value, what="customer")
 
 
 async def get_customer(*, tenant_id: uuid.UUID, customer_id: str, uow: UowFactory) -> Customer:

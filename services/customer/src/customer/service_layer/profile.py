@@ -18,6 +18,7 @@ from moodline_kit.errors import (
     PreconditionFailed,
 )
 from moodline_kit.events import Event
+from moodline_kit.ids import as_uuid
 
 from customer.adapters.proto import customer_to_proto
 from customer.adapters.repository import ConsentRecord, Note, Page, Stats, TimelineEntry
@@ -463,7 +464,7 @@ async def list_customers(
     if query.text and message_search is not None:
         try:
             ids = await message_search(tenant_id, query.text)
-            valid = tuple(i for i in ids if _is_uuid(i))
+            valid = tuple(i for i in ids if as_uuid(i) is not None)
             query = replace(query, extra_ids=valid)
         except Exception as exc:  # degrade: profile fields are still searched
             log.warning("conversation search unavailable; skipped", extra={"error": repr(exc)})
@@ -486,14 +487,6 @@ async def list_customers(
             limit=page_size or DEFAULT_PAGE_SIZE,
             cursor=page_token,
         )
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-        return True
-    except ValueError:
-        return False
 
 
 async def stats(*, tenant_id: uuid.UUID, uow: UowFactory) -> Stats:

@@ -16,6 +16,7 @@ from moodline.events.v1 import sentiment_pb2 as sentiment_events
 from moodline.sentiment.v1 import sentiment_pb2 as pb
 from moodline_kit.errors import FieldViolation, InvalidArgument, NotFound
 from moodline_kit.events import Event, unpack
+from moodline_kit.timestamps import from_proto, to_proto
 
 from sentiment.adapters import proto
 from sentiment.adapters.triton import MAX_BATCH, Scored
@@ -148,7 +149,7 @@ async def score_messages(
                     tenant_id,
                     message.conversation_id,
                     message.customer_id,
-                    message.sent_at.ToDatetime(tzinfo=UTC),
+                    from_proto(message.sent_at),
                     not from_customer,
                     proto.CHANNELS.get(message.channel),
                 )
@@ -183,7 +184,7 @@ async def _score(
                 "confusion": s.emotions.confusion,
                 "urgency": s.emotions.urgency,
                 "model_version": scored.model_version,
-                "sent_at": m.sent_at.ToDatetime(tzinfo=UTC) if m.HasField("sent_at") else None,
+                "sent_at": from_proto(m.sent_at) if m.HasField("sent_at") else None,
             }
         )
         uow.emit(
@@ -519,7 +520,7 @@ async def get_conversation(
         customer_id=row.customer_id,
         sentiment=proto.shown(CustomerSentiment(aggregate=agg).computed),
         message_count=agg.messages,
-        updated_at=proto.ts(row.updated_at),
+        updated_at=to_proto(row.updated_at),
     )
 
 
