@@ -8,13 +8,7 @@ from dataclasses import dataclass
 from moodline.events.v1 import subjects
 from moodline.sentiment.v1 import sentiment_pb2, sentiment_pb2_grpc
 from moodline_kit import bootstrap
-from moodline_kit.consumer import (
-    BatchIdempotentConsumer,
-    BatchSubscription,
-    Consumes,
-    IdempotentConsumer,
-    Subscription,
-)
+from moodline_kit.consumer import BatchIdempotentConsumer, Consumes, IdempotentConsumer
 from moodline_kit.grpc.server import GrpcApp
 from moodline_kit.service import Service, migrations_of
 
@@ -45,63 +39,49 @@ class Container(bootstrap.Runtime):
     outcomes: IdempotentConsumer | None = None
 
 
-async def build(settings: SentimentSettings) -> Container:
-    runtime = await bootstrap.start(
-        settings,
-        name=NAME,
-        tables=kit,
-        unit_of_work=SentimentUnitOfWork,
-        reads_from=["conversation"],
-    )
-    scorer = Scorer(
-        TritonClient(settings.triton_addr, settings.triton_model),
+def scorer_of(settings: SentimentSettings) -> Scorer:
+    client = TritonClient(settings.triton_addr, settings.triton_model)
+    return Scorer(
+        client,
         timeout=settings.triton_timeout,
         attempts=settings.triton_attempts,
         breaker_threshold=settings.breaker_threshold,
         breaker_ttl=settings.breaker_ttl,
     )
 
+
+async def build(settings: SentimentSettings) -> Container:
+    runtime = await bootstrap.start(settings, NAME, kit, SentimentUnitOfWork, [SCORING, OUTCOMES])
+    scorer = scorer_of(settings)
+
     async def score(envelopes, u) -> None:  # type: ignore[no-untyped-def]
         await handlers.score_messages(envelopes, u, scorer)
 
-    scoring = runtime.batch_consumer(
-        BatchSubscription(settings.scoring_consumer, SCORING.stream, SCORING.subjects, score),
+    scoring = runtime.consume_batches(
+        SCORING,
+        score,
+        durable=settings.scoring_consumer,
         concurrency=settings.scoring_concurrency,
         batch_size=min(settings.score_batch_size, 256),
         fetch_timeout=settings.fetch_timeout,
         wait_until_ready=scorer.wait_until_available,
     )
-    outcomes = runtime.consumer(
-        Subscription(
-            settings.outcomes_consumer,
-            OUTCOMES.stream,
-            OUTCOMES.subjects,
-            handlers.apply_outcome,  # type: ignore[arg-type]
-        )
-    )
+    apply = handlers.apply_outcome
+    outcomes = runtime.consume(OUTCOMES, apply, durable=settings.outcomes_consumer)  # type: ignore[arg-type]
     return runtime.into(Container, scorer=scorer, scoring=scoring, outcomes=outcomes)
 
 
 def grpc_app(container: Container) -> GrpcApp:
     scorer = container.scorer
     assert scorer is not None
+    servicer = SentimentServicer(container.uow, scorer)
+    registration = bootstrap.register(servicer, sentiment_pb2, sentiment_pb2_grpc)
+    readiness = {"triton": scorer.check_ready}
     return bootstrap.grpc_app(
-        container,
-        [
-            bootstrap.register(
-                SentimentServicer(container.uow, scorer), sentiment_pb2, sentiment_pb2_grpc
-            )
-        ],
-        readiness={"triton": scorer.check_ready},
-        closers=[scorer.close],
+        container, [registration], readiness=readiness, closers=[scorer.close]
     )
 
 
 SERVICE = Service(
-    name=NAME,
-    settings=SentimentSettings,
-    build=build,
-    grpc_app=grpc_app,
-    migrations=migrations_of(__file__),
-    consumes=(SCORING, OUTCOMES),
+    NAME, SentimentSettings, build, grpc_app, migrations_of(__file__), consumes=(SCORING, OUTCOMES)
 )

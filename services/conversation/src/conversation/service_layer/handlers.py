@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from moodline.events.v1 import subjects
 from moodline_kit import ids
 from moodline_kit.errors import InvalidArgument, NotFound
 from moodline_kit.events import Event
@@ -23,7 +24,6 @@ from conversation.adapters.repository import (
     MessageFilter,
     MessagePage,
 )
-from conversation.domain import events
 from conversation.domain.model import (
     AgentKind,
     Conversation,
@@ -135,17 +135,17 @@ async def update_conversation(*, command: UpdateConversation, uow: UowFactory) -
                 command.handoff.agent_id, command.handoff.kind, command.handoff.reason, now
             )
             if handed.escalated:
-                emitted.append((events.CONVERSATION_ESCALATED, handed))
+                emitted.append((subjects.CONVERSATION_CONVERSATION_ESCALATED, handed))
         if command.csat is not None and conversation.rate(command.csat, now):
-            emitted.append((events.CONVERSATION_RATED, None))
+            emitted.append((subjects.CONVERSATION_CONVERSATION_RATED, None))
         if command.topic is not None or command.summary is not None:
             conversation.describe(topic=command.topic, summary=command.summary, at=now)
         if command.status is Status.RESOLVED:
             ended = command.ended_at or max(now, conversation.last_message_at or now)
             if conversation.close(ended_at=ended, at=now):
-                emitted.append((events.CONVERSATION_CLOSED, None))
+                emitted.append((subjects.CONVERSATION_CONVERSATION_CLOSED, None))
         elif command.status is Status.OPEN and conversation.reopen(now):
-            emitted.append((events.CONVERSATION_REOPENED, None))
+            emitted.append((subjects.CONVERSATION_CONVERSATION_REOPENED, None))
         saved = await work.conversations.save(conversation)
         for subject, detail in emitted:
             work.emit(_conversation_event(subject, saved, detail, now))
@@ -154,11 +154,11 @@ async def update_conversation(*, command: UpdateConversation, uow: UowFactory) -
 
 
 def _conversation_event(subject: str, c: Conversation, detail: object, now: datetime) -> Event:
-    if subject == events.CONVERSATION_ESCALATED:
+    if subject == subjects.CONVERSATION_CONVERSATION_ESCALATED:
         payload = proto.conversation_escalated(c, detail)  # type: ignore[arg-type]
-    elif subject == events.CONVERSATION_RATED:
+    elif subject == subjects.CONVERSATION_CONVERSATION_RATED:
         payload = proto.conversation_rated(c)
-    elif subject == events.CONVERSATION_CLOSED:
+    elif subject == subjects.CONVERSATION_CONVERSATION_CLOSED:
         payload = proto.conversation_closed(c)
     else:
         payload = proto.conversation_reopened(c)

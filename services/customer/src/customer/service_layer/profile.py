@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from moodline.customer.v1 import customer_pb2
 from moodline.events.v1 import customer_pb2 as customer_events
+from moodline.events.v1 import subjects
 from moodline_kit.errors import (
     FieldViolation,
     InvalidArgument,
@@ -22,7 +23,7 @@ from moodline_kit.ids import as_uuid
 
 from customer.adapters.proto import customer_to_proto
 from customer.adapters.repository import ConsentRecord, Note, Page, Stats, TimelineEntry
-from customer.domain import custom_fields, events
+from customer.domain import custom_fields
 from customer.domain.custom_fields import Definition
 from customer.domain.listing import ListQuery, Segment, Thresholds
 from customer.domain.model import Customer
@@ -112,7 +113,7 @@ async def update_customer(*, command: UpdateCustomer, uow: UowFactory) -> Custom
             customer.tenant_id,
             customer.id,
             kind="profile",
-            type=events.CUSTOMER_UPDATED,
+            type=subjects.CUSTOMER_CUSTOMER_UPDATED,
             summary="Profile updated: " + ", ".join(changed),
             data={"fields": changed},
         )
@@ -126,7 +127,7 @@ def _emit_changes(
     work.emit(
         _event(
             after,
-            events.CUSTOMER_UPDATED,
+            subjects.CUSTOMER_CUSTOMER_UPDATED,
             customer_events.CustomerUpdated(
                 customer=customer_to_proto(after), changed_fields=changed
             ),
@@ -137,7 +138,7 @@ def _emit_changes(
         work.emit(
             _event(
                 after,
-                events.FOLDER_CHANGED,
+                subjects.CUSTOMER_FOLDER_CHANGED,
                 customer_events.CustomerFolderChanged(
                     customer_id=cid, from_folder=before.folder, to_folder=after.folder
                 ),
@@ -147,7 +148,7 @@ def _emit_changes(
         work.emit(
             _event(
                 after,
-                events.STATUS_CHANGED,
+                subjects.CUSTOMER_STATUS_CHANGED,
                 customer_events.CustomerStatusChanged(
                     customer_id=cid, from_status=before.call_status, to_status=after.call_status
                 ),
@@ -158,7 +159,7 @@ def _emit_changes(
             work.emit(
                 _event(
                     after,
-                    events.TAG_ADDED,
+                    subjects.CUSTOMER_TAG_ADDED,
                     customer_events.CustomerTagAdded(customer_id=cid, tag=tag),
                 )
             )
@@ -166,7 +167,7 @@ def _emit_changes(
             work.emit(
                 _event(
                     after,
-                    events.TAG_REMOVED,
+                    subjects.CUSTOMER_TAG_REMOVED,
                     customer_events.CustomerTagRemoved(customer_id=cid, tag=tag),
                 )
             )
@@ -205,7 +206,7 @@ async def _apply_simple(
             customer.tenant_id,
             customer.id,
             kind="profile",
-            type=events.CUSTOMER_UPDATED,
+            type=subjects.CUSTOMER_CUSTOMER_UPDATED,
             summary="Profile updated: " + ", ".join(changed),
             data={"fields": changed},
         )
@@ -233,7 +234,7 @@ async def delete_customer(
             )
         work.emit(
             Event(
-                subject=events.CUSTOMER_DELETED,
+                subject=subjects.CUSTOMER_CUSTOMER_DELETED,
                 tenant_id=tenant_id,
                 aggregate_id=str(ident),
                 payload=customer_events.CustomerDeleted(customer_id=str(ident)),
@@ -269,7 +270,7 @@ async def record_consent(
             tenant_id,
             customer.id,
             kind="consent",
-            type=events.CONSENT_CHANGED,
+            type=subjects.CUSTOMER_CONSENT_CHANGED,
             summary=f"{verb} {kind.replace('_', ' ')}" + (f" ({source})" if source else ""),
             data={"kind": kind, "granted": granted, "source": source},
             occurred_at=now,
@@ -277,7 +278,7 @@ async def record_consent(
         work.emit(
             _event(
                 customer,
-                events.CONSENT_CHANGED,
+                subjects.CUSTOMER_CONSENT_CHANGED,
                 customer_events.CustomerConsentChanged(
                     customer_id=str(customer.id),
                     consent=customer_to_proto(customer).consents[
@@ -319,14 +320,14 @@ async def add_note(
             tenant_id,
             ident,
             kind="note",
-            type=events.NOTE_ADDED,
+            type=subjects.CUSTOMER_NOTE_ADDED,
             summary=text[:200],
             data={"note_id": str(note.id), "author": note.author},
             occurred_at=note.created_at,
         )
         work.emit(
             Event(
-                subject=events.NOTE_ADDED,
+                subject=subjects.CUSTOMER_NOTE_ADDED,
                 tenant_id=tenant_id,
                 aggregate_id=str(ident),
                 payload=customer_events.CustomerNoteAdded(note=note_to_proto(note)),

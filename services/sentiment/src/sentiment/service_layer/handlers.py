@@ -39,14 +39,6 @@ MAX_TEXT_BYTES = 16 * 1024
 # tokenisation.
 MODEL_TEXT_CHARS = 2000
 
-MESSAGE_RECEIVED = subjects.CONVERSATION_MESSAGE_RECEIVED
-CONVERSATION_RATED = subjects.CONVERSATION_CONVERSATION_RATED
-CONVERSATION_ESCALATED = subjects.CONVERSATION_CONVERSATION_ESCALATED
-CONVERSATION_CLOSED = subjects.CONVERSATION_CONVERSATION_CLOSED
-MESSAGE_SCORED = subjects.SENTIMENT_MESSAGE_SCORED
-CONVERSATION_CHANGED = subjects.SENTIMENT_CONVERSATION_CHANGED
-CUSTOMER_CHANGED = subjects.SENTIMENT_CUSTOMER_CHANGED
-
 
 class TextScorer(Protocol):
     async def score(self, texts: Sequence[str]) -> Scored: ...
@@ -136,7 +128,7 @@ async def score_messages(
     pending = []
     timings = []
     for envelope in envelopes:
-        if envelope.type != MESSAGE_RECEIVED:
+        if envelope.type != subjects.CONVERSATION_MESSAGE_RECEIVED:
             continue
         message = unpack(envelope, conversation_events.MessageReceived)
         tenant_id = uuid.UUID(envelope.tenant_id)
@@ -189,7 +181,7 @@ async def _score(
         )
         uow.emit(
             Event(
-                MESSAGE_SCORED,
+                subjects.SENTIMENT_MESSAGE_SCORED,
                 p.tenant_id,
                 m.message_id,
                 sentiment_events.MessageScored(
@@ -318,7 +310,7 @@ async def _fold(
         ):
             uow.emit(
                 Event(
-                    CONVERSATION_CHANGED,
+                    subjects.SENTIMENT_CONVERSATION_CHANGED,
                     key[0],
                     key[1],
                     sentiment_events.ConversationSentimentChanged(
@@ -345,7 +337,7 @@ async def _save_customers(
         if force or c.should_publish():
             uow.emit(
                 Event(
-                    CUSTOMER_CHANGED,
+                    subjects.SENTIMENT_CUSTOMER_CHANGED,
                     tenant_id,
                     customer_id,
                     sentiment_events.CustomerSentimentChanged(
@@ -369,13 +361,13 @@ async def apply_outcome(envelope: envelope_pb2.EventEnvelope, uow: SentimentUnit
     tenant_id = uuid.UUID(envelope.tenant_id)
     csat: int | None = None
     escalated = False
-    if envelope.type == CONVERSATION_RATED:
+    if envelope.type == subjects.CONVERSATION_CONVERSATION_RATED:
         e = unpack(envelope, conversation_events.ConversationRated)
         csat = e.csat
-    elif envelope.type == CONVERSATION_ESCALATED:
+    elif envelope.type == subjects.CONVERSATION_CONVERSATION_ESCALATED:
         e = unpack(envelope, conversation_events.ConversationEscalated)
         escalated = True
-    elif envelope.type == CONVERSATION_CLOSED:
+    elif envelope.type == subjects.CONVERSATION_CONVERSATION_CLOSED:
         e = unpack(envelope, conversation_events.ConversationClosed)
         csat = e.csat if e.HasField("csat") else None
         escalated = e.escalated
