@@ -15,8 +15,8 @@ from moodline_kit.service import Service, migrations_of
 from sentiment.adapters.tables import kit
 from sentiment.adapters.triton import Scorer, TritonClient
 from sentiment.config import SentimentSettings
+from sentiment.entrypoints import consumers
 from sentiment.entrypoints.grpc_servicer import SentimentServicer
-from sentiment.service_layer import handlers
 from sentiment.service_layer.unit_of_work import SentimentUnitOfWork
 
 NAME = "sentiment"
@@ -55,7 +55,7 @@ async def build(settings: SentimentSettings) -> Container:
     scorer = scorer_of(settings)
 
     async def score(envelopes, u) -> None:  # type: ignore[no-untyped-def]
-        await handlers.score_messages(envelopes, u, scorer)
+        await consumers.on_messages_received(envelopes, u, scorer)
 
     scoring = runtime.consume_batches(
         SCORING,
@@ -66,7 +66,7 @@ async def build(settings: SentimentSettings) -> Container:
         fetch_timeout=settings.fetch_timeout,
         wait_until_ready=scorer.wait_until_available,
     )
-    apply = handlers.apply_outcome
+    apply = consumers.on_outcome
     outcomes = runtime.consume(OUTCOMES, apply, durable=settings.outcomes_consumer)  # type: ignore[arg-type]
     return runtime.into(Container, scorer=scorer, scoring=scoring, outcomes=outcomes)
 
