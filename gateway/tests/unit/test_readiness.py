@@ -1,6 +1,6 @@
-"""/readyz: the gateway's database decides readiness; each upstream is reported on its own, and
-one upstream down leaves the API ready ("degraded") so the other upstreams' routes keep
-working."""
+"""/readyz: each upstream is reported on its own; one upstream down leaves the API ready
+("degraded") so the other upstreams' routes keep working; no database, or most upstreams down,
+is not ready."""
 
 from __future__ import annotations
 
@@ -54,13 +54,18 @@ async def test_ready_when_everything_answers(monkeypatch: pytest.MonkeyPatch) ->
 
 
 async def test_one_upstream_down_is_reported_not_fatal(monkeypatch: pytest.MonkeyPatch) -> None:
-    r = await readyz(monkeypatch, True, customer=SERVING, conversation=None, sentiment=NOT_SERVING)
+    r = await readyz(monkeypatch, True, customer=SERVING, conversation=None, sentiment=SERVING)
     assert r.status_code == 200
     body = r.json()
     assert body["status"] == "degraded"
-    assert body["checks"]["customer"] == "ok"
+    assert body["checks"]["customer"] == body["checks"]["sentiment"] == "ok"
     assert body["checks"]["conversation"].startswith("failing")
-    assert body["checks"]["sentiment"] == "not serving"
+
+
+async def test_most_upstreams_down_is_not_ready(monkeypatch: pytest.MonkeyPatch) -> None:
+    r = await readyz(monkeypatch, True, customer=SERVING, conversation=None, sentiment=NOT_SERVING)
+    assert r.status_code == 503
+    assert r.json()["checks"]["sentiment"] == "not serving"
 
 
 async def test_the_database_down_is_not_ready(monkeypatch: pytest.MonkeyPatch) -> None:

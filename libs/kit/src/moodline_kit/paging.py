@@ -16,6 +16,7 @@ from typing import Any, Generic, TypeVar
 import orjson
 
 from moodline_kit.errors import InvalidArgument
+from moodline_kit.validation import instant_problem
 
 T = TypeVar("T")
 
@@ -63,6 +64,9 @@ def decode_time_key(
     key = decode_cursor(cursor, field=field)
     try:
         when, raw = key
-        return datetime.fromisoformat(when), ident(raw)
+        instant = datetime.fromisoformat(when)
+        if instant_problem(instant):  # not a time a page could have ended on
+            raise ValueError("timestamp out of range")
+        return instant, ident(raw)
     except (TypeError, ValueError) as exc:
         raise malformed_cursor(field) from exc

@@ -12,6 +12,7 @@ from moodline_kit.consumer import BatchIdempotentConsumer, Consumes, IdempotentC
 from moodline_kit.grpc.server import GrpcApp
 from moodline_kit.service import Service, migrations_of
 
+from sentiment.adapters.fair_share import FairShare
 from sentiment.adapters.tables import kit
 from sentiment.adapters.triton import Scorer, TritonClient
 from sentiment.config import SentimentSettings
@@ -35,11 +36,13 @@ OUTCOMES = Consumes("CONVERSATION", "sentiment-outcomes", tuple(OUTCOME_SUBJECTS
 @dataclass
 class Container(bootstrap.Runtime):
     scorer: Scorer | None = None
+    analyzer: FairShare | None = None
     scoring: BatchIdempotentConsumer | None = None
     outcomes: IdempotentConsumer | None = None
 
 
-def scorer_of(settings: SentimentSettings) -> Scorer:
+def triton_lane(settings: SentimentSettings) -> Scorer:
+    """A channel to the model with its own circuit breaker."""
     client = TritonClient(settings.triton_addr, settings.triton_model)
     return Scorer(
         client,
@@ -52,7 +55,17 @@ def scorer_of(settings: SentimentSettings) -> Scorer:
 
 async def build(settings: SentimentSettings) -> Container:
     runtime = await bootstrap.start(settings, NAME, kit, SentimentUnitOfWork, [SCORING, OUTCOMES])
-    scorer = scorer_of(settings)
+    # Two lanes to the model, each with its own channel and circuit breaker: message scoring
+    # (background) and synchronous analyze (behind the fair share), so that a burst of analyze
+    # calls neither queues ahead of message scoring nor opens its circuit.
+    scorer = triton_lane(settings)
+    analyzer = FairShare(
+        triton_lane(settings),
+        lanes=settings.analyze_lanes,
+        chunk=settings.analyze_chunk,
+        max_pending=settings.analyze_max_pending,
+        retry_after=settings.analyze_retry_after,
+    )
 
     async def score(envelopes, u) -> None:  # type: ignore[no-untyped-def]
         await consumers.on_messages_received(envelopes, u, scorer)
@@ -68,17 +81,21 @@ async def build(settings: SentimentSettings) -> Container:
     )
     apply = consumers.on_outcome
     outcomes = runtime.consume(OUTCOMES, apply, durable=settings.outcomes_consumer)  # type: ignore[arg-type]
-    return runtime.into(Container, scorer=scorer, scoring=scoring, outcomes=outcomes)
+    parts = {"scorer": scorer, "analyzer": analyzer, "scoring": scoring, "outcomes": outcomes}
+    return runtime.into(Container, **parts)
 
 
 def grpc_app(container: Container) -> GrpcApp:
-    scorer = container.scorer
-    assert scorer is not None
-    servicer = SentimentServicer(container.uow, scorer)
+    scorer, analyzer = container.scorer, container.analyzer
+    assert scorer is not None and analyzer is not None
+    servicer = SentimentServicer(container.uow, analyzer)
     registration = bootstrap.register(servicer, sentiment_pb2, sentiment_pb2_grpc)
-    readiness = {"triton": scorer.check_ready}
     return bootstrap.grpc_app(
-        container, [registration], readiness=readiness, closers=[scorer.close]
+        container,
+        [registration],
+        background=[analyzer.run],
+        readiness={"triton": scorer.check_ready},
+        closers=[scorer.close, analyzer.close],
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from moodline_kit import paging
+from moodline_kit.validation import INT32_MAX, INT64_MAX, instant_problem, text_problem
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -114,13 +115,27 @@ def decode_cursor(cursor: str, sort: Sort = Sort.RECENT) -> tuple[Any, uuid.UUID
             raise ValueError("cursor of another sort")
         if sort in (Sort.RECENT, Sort.LAST_INTERACTION):
             value = datetime.fromisoformat(value)
+            if instant_problem(value):
+                raise ValueError("timestamp out of range")
         elif sort is Sort.NAME:
             value = str(value)
+            if text_problem(value):
+                raise ValueError("not storable text")
         else:
             value = int(value)
+            top = INT32_MAX if sort is Sort.CONVERSATIONS else INT64_MAX  # INTEGER / BIGINT
+            if not -top - 1 <= value <= top:
+                raise ValueError("out of range")
         return value, uuid.UUID(ident)
     except (TypeError, ValueError) as exc:
         raise paging.malformed_cursor() from exc
+
+
+def _timeline_id(raw: str) -> int:
+    value = int(raw)
+    if not 0 < value <= INT64_MAX:  # BIGINT identity
+        raise ValueError("out of range")
+    return value
 
 
 def _escape_like(text: str) -> str:
@@ -539,7 +554,7 @@ class CustomerRepository:
             t.tenant_id == tenant_id, t.customer_id == customer_id
         )
         if cursor:
-            key = paging.decode_time_key(cursor, ident=int)
+            key = paging.decode_time_key(cursor, ident=_timeline_id)
             stmt = stmt.where(sa.tuple_(t.occurred_at, t.id) < sa.tuple_(*key))
         stmt = stmt.order_by(t.occurred_at.desc(), t.id.desc()).limit(limit + 1)
         rows = (await self._session.execute(stmt)).all()
