@@ -4,29 +4,18 @@ Money columns are BIGINT minor units next to a 3-letter ISO 4217 `currency`."""
 from __future__ import annotations
 
 import sqlalchemy as sa
+from moodline_kit.columns import tenant_column, timestamp, uuid_column, uuid_key
 from moodline_kit.db import kit_tables, new_metadata
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import JSONB
 
 metadata = new_metadata()
 kit = kit_tables(metadata)
 
 
-def _ts(name: str, **kw: object) -> sa.Column:
-    return sa.Column(name, sa.DateTime(timezone=True), **kw)  # type: ignore[arg-type]
-
-
-def _id() -> sa.Column:
-    return sa.Column("id", UUID(as_uuid=True), primary_key=True)
-
-
-def _tenant() -> sa.Column:
-    return sa.Column("tenant_id", UUID(as_uuid=True), nullable=False)
-
-
 tenant_settings = sa.Table(
     "tenant_settings",
     metadata,
-    sa.Column("tenant_id", UUID(as_uuid=True), primary_key=True),
+    uuid_key("tenant_id"),
     sa.Column("currency", sa.String(3), nullable=False, server_default="USD"),
     # Last number given to an issued invoice / a quote (numbers without gaps: taken in the
     # transaction that issues, under this row's lock).
@@ -37,14 +26,14 @@ tenant_settings = sa.Table(
 catalog_services = sa.Table(
     "catalog_services",
     metadata,
-    _id(),
-    _tenant(),
+    uuid_key(),
+    tenant_column(),
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("duration_minutes", sa.Integer, nullable=False),
     sa.Column("price_minor", sa.BigInteger, nullable=False),
     sa.Column("currency", sa.String(3), nullable=False),
     sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
-    _ts("created_at", nullable=False),
+    timestamp("created_at"),
     sa.CheckConstraint("price_minor >= 0", name="price_not_negative"),
 )
 sa.Index("ix_catalog_services_tenant", catalog_services.c.tenant_id, catalog_services.c.name)
@@ -52,27 +41,27 @@ sa.Index("ix_catalog_services_tenant", catalog_services.c.tenant_id, catalog_ser
 staff_members = sa.Table(
     "staff_members",
     metadata,
-    _id(),
-    _tenant(),
+    uuid_key(),
+    tenant_column(),
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("colour", sa.Text, nullable=False),
     sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("user_id", sa.Text, nullable=False, server_default=""),
-    _ts("created_at", nullable=False),
+    timestamp("created_at"),
 )
 sa.Index("ix_staff_members_tenant", staff_members.c.tenant_id, staff_members.c.name)
 
 bookings = sa.Table(
     "bookings",
     metadata,
-    _id(),
-    _tenant(),
-    sa.Column("customer_id", UUID(as_uuid=True), nullable=False),
-    sa.Column("service_id", UUID(as_uuid=True)),
+    uuid_key(),
+    tenant_column(),
+    uuid_column("customer_id"),
+    uuid_column("service_id", nullable=True),
     sa.Column("service_name", sa.Text, nullable=False, server_default=""),
-    sa.Column("staff_id", UUID(as_uuid=True)),
-    _ts("starts_at", nullable=False),
-    _ts("ends_at", nullable=False),
+    uuid_column("staff_id", nullable=True),
+    timestamp("starts_at"),
+    timestamp("ends_at"),
     sa.Column("status", sa.Text, nullable=False),
     sa.Column("price_minor", sa.BigInteger, nullable=False),
     sa.Column("currency", sa.String(3), nullable=False),
@@ -82,10 +71,10 @@ bookings = sa.Table(
     sa.Column("location", sa.Text, nullable=False, server_default=""),
     sa.Column("notes", sa.Text, nullable=False, server_default=""),
     sa.Column("cancellation_reason", sa.Text, nullable=False, server_default=""),
-    _ts("cancelled_at"),
-    _ts("confirmed_at"),
-    _ts("created_at", nullable=False),
-    _ts("updated_at", nullable=False),
+    timestamp("cancelled_at", nullable=True),
+    timestamp("confirmed_at", nullable=True),
+    timestamp("created_at"),
+    timestamp("updated_at"),
     sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
     sa.CheckConstraint("price_minor >= 0", name="price_not_negative"),
 )
@@ -108,28 +97,23 @@ bookings.append_constraint(
 booking_party = sa.Table(
     "booking_party",
     metadata,
-    sa.Column(
-        "booking_id",
-        UUID(as_uuid=True),
-        sa.ForeignKey("bookings.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    sa.Column("customer_id", UUID(as_uuid=True), primary_key=True),
-    _tenant(),
+    uuid_column("booking_id", sa.ForeignKey("bookings.id", ondelete="CASCADE"), primary_key=True),
+    uuid_key("customer_id"),
+    tenant_column(),
 )
 sa.Index("ix_booking_party_customer", booking_party.c.tenant_id, booking_party.c.customer_id)
 
 invoices = sa.Table(
     "invoices",
     metadata,
-    _id(),
-    _tenant(),
+    uuid_key(),
+    tenant_column(),
     sa.Column("number", sa.Text),
-    sa.Column("customer_id", UUID(as_uuid=True), nullable=False),
-    sa.Column("booking_id", UUID(as_uuid=True)),
-    sa.Column("quote_id", UUID(as_uuid=True)),
-    sa.Column("subscription_id", UUID(as_uuid=True)),
-    _ts("period_start"),
+    uuid_column("customer_id"),
+    uuid_column("booking_id", nullable=True),
+    uuid_column("quote_id", nullable=True),
+    uuid_column("subscription_id", nullable=True),
+    timestamp("period_start", nullable=True),
     # [{"description": str, "quantity": int, "unit_price_minor": int}]
     sa.Column("items", JSONB, nullable=False),
     sa.Column("subtotal_minor", sa.BigInteger, nullable=False),
@@ -138,13 +122,13 @@ invoices = sa.Table(
     sa.Column("amount_paid_minor", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("currency", sa.String(3), nullable=False),
     sa.Column("status", sa.Text, nullable=False),
-    _ts("issued_at"),
-    _ts("due_at", nullable=False),
-    _ts("paid_at"),
-    _ts("voided_at"),
+    timestamp("issued_at", nullable=True),
+    timestamp("due_at"),
+    timestamp("paid_at", nullable=True),
+    timestamp("voided_at", nullable=True),
     sa.Column("void_reason", sa.Text, nullable=False, server_default=""),
-    _ts("created_at", nullable=False),
-    _ts("updated_at", nullable=False),
+    timestamp("created_at"),
+    timestamp("updated_at"),
     sa.UniqueConstraint("tenant_id", "number", name="uq_invoices_tenant_number"),
     # One invoice per subscription period: the renewal job runs exactly once per period.
     sa.UniqueConstraint("subscription_id", "period_start", name="uq_invoices_subscription_period"),
@@ -160,17 +144,17 @@ sa.Index(
 quotes = sa.Table(
     "quotes",
     metadata,
-    _id(),
-    _tenant(),
+    uuid_key(),
+    tenant_column(),
     sa.Column("number", sa.Text, nullable=False),
-    sa.Column("customer_id", UUID(as_uuid=True), nullable=False),
+    uuid_column("customer_id"),
     sa.Column("items", JSONB, nullable=False),
     sa.Column("tax_minor", sa.BigInteger, nullable=False),
     sa.Column("currency", sa.String(3), nullable=False),
     sa.Column("status", sa.Text, nullable=False),
-    _ts("valid_until"),
-    sa.Column("invoice_id", UUID(as_uuid=True)),
-    _ts("created_at", nullable=False),
+    timestamp("valid_until", nullable=True),
+    uuid_column("invoice_id", nullable=True),
+    timestamp("created_at"),
     sa.UniqueConstraint("tenant_id", "number", name="uq_quotes_tenant_number"),
 )
 sa.Index("ix_quotes_tenant_created", quotes.c.tenant_id, quotes.c.created_at, quotes.c.id)
@@ -178,12 +162,12 @@ sa.Index("ix_quotes_tenant_created", quotes.c.tenant_id, quotes.c.created_at, qu
 payments = sa.Table(
     "payments",
     metadata,
-    _id(),
-    _tenant(),
-    sa.Column("customer_id", UUID(as_uuid=True), nullable=False),
-    sa.Column("invoice_id", UUID(as_uuid=True)),
-    sa.Column("booking_id", UUID(as_uuid=True)),
-    sa.Column("subscription_id", UUID(as_uuid=True)),
+    uuid_key(),
+    tenant_column(),
+    uuid_column("customer_id"),
+    uuid_column("invoice_id", nullable=True),
+    uuid_column("booking_id", nullable=True),
+    uuid_column("subscription_id", nullable=True),
     sa.Column("amount_minor", sa.BigInteger, nullable=False),
     sa.Column("currency", sa.String(3), nullable=False),
     sa.Column("status", sa.Text, nullable=False),
@@ -193,8 +177,8 @@ payments = sa.Table(
     sa.Column("failure_code", sa.Text, nullable=False, server_default=""),
     sa.Column("failure_message", sa.Text, nullable=False, server_default=""),
     sa.Column("refunded_minor", sa.BigInteger, nullable=False, server_default="0"),
-    _ts("created_at", nullable=False),
-    _ts("updated_at", nullable=False),
+    timestamp("created_at"),
+    timestamp("updated_at"),
     sa.UniqueConstraint(
         "tenant_id", "provider", "provider_payment_id", name="uq_payments_provider_id"
     ),
@@ -209,33 +193,33 @@ sa.Index("ix_payments_tenant_created", payments.c.tenant_id, payments.c.created_
 refunds = sa.Table(
     "refunds",
     metadata,
-    _id(),
-    _tenant(),
-    sa.Column("payment_id", UUID(as_uuid=True), sa.ForeignKey("payments.id"), nullable=False),
+    uuid_key(),
+    tenant_column(),
+    uuid_column("payment_id", sa.ForeignKey("payments.id")),
     sa.Column("amount_minor", sa.BigInteger, nullable=False),
     sa.Column("reason", sa.Text, nullable=False, server_default=""),
     sa.Column("idempotency_key", sa.Text, nullable=False),
-    _ts("created_at", nullable=False),
+    timestamp("created_at"),
     sa.UniqueConstraint("payment_id", "idempotency_key", name="uq_refunds_payment_key"),
 )
 
 subscriptions = sa.Table(
     "subscriptions",
     metadata,
-    _id(),
-    _tenant(),
-    sa.Column("customer_id", UUID(as_uuid=True), nullable=False),
+    uuid_key(),
+    tenant_column(),
+    uuid_column("customer_id"),
     sa.Column("plan_name", sa.Text, nullable=False),
     sa.Column("price_minor", sa.BigInteger, nullable=False),
     sa.Column("currency", sa.String(3), nullable=False),
     sa.Column("interval", sa.Text, nullable=False),
     sa.Column("status", sa.Text, nullable=False),
-    _ts("started_at", nullable=False),
-    _ts("current_period_start", nullable=False),
-    _ts("current_period_end", nullable=False),
+    timestamp("started_at"),
+    timestamp("current_period_start"),
+    timestamp("current_period_end"),
     sa.Column("cancel_at_period_end", sa.Boolean, nullable=False, server_default=sa.false()),
-    _ts("cancelled_at"),
-    _ts("created_at", nullable=False),
+    timestamp("cancelled_at", nullable=True),
+    timestamp("created_at"),
 )
 sa.Index("ix_subscriptions_customer", subscriptions.c.tenant_id, subscriptions.c.customer_id)
 sa.Index(
@@ -247,11 +231,11 @@ sa.Index(
 webhook_endpoints = sa.Table(
     "webhook_endpoints",
     metadata,
-    _id(),
-    _tenant(),
+    uuid_key(),
+    tenant_column(),
     sa.Column("provider", sa.Text, nullable=False),
     sa.Column("secret", sa.Text, nullable=False),
-    _ts("created_at", nullable=False),
+    timestamp("created_at"),
     sa.UniqueConstraint("tenant_id", "provider", name="uq_webhook_endpoints_tenant_provider"),
 )
 
@@ -260,8 +244,8 @@ webhook_endpoints = sa.Table(
 webhook_events = sa.Table(
     "webhook_events",
     metadata,
-    sa.Column("endpoint_id", UUID(as_uuid=True), primary_key=True),
+    uuid_key("endpoint_id"),
     sa.Column("event_id", sa.Text, primary_key=True),
     sa.Column("body_sha256", sa.Text, nullable=False),
-    _ts("received_at", nullable=False),
+    timestamp("received_at"),
 )
