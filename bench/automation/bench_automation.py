@@ -64,7 +64,7 @@ def struct(value: dict) -> struct_pb2.Struct:
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 async def create_customers(stub, tenant, count: int) -> list[str]:  # type: ignore[no-untyped-def]
@@ -129,8 +129,8 @@ async def publish_events(tenant_id: str, customers: list[str], rate: float) -> d
     return published
 
 
-async def wait_finished(engine, expected: int, timeout: float) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
+async def wait_finished(engine, expected: int, within: float) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         async with engine.connect() as conn:
             done = (
@@ -144,7 +144,7 @@ async def wait_finished(engine, expected: int, timeout: float) -> None:  # type:
         if done >= expected:
             return
         await asyncio.sleep(0.5)
-    raise TimeoutError(f"only {done} of {expected} runs finished within {timeout:.0f} s")
+    raise TimeoutError(f"only {done} of {expected} runs finished within {within:.0f} s")
 
 
 async def main(args: argparse.Namespace) -> dict:

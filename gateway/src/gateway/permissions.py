@@ -40,6 +40,12 @@ class Permission(StrEnum):
     AUTOMATIONS_MANAGE = "automations:manage"
     TASKS_READ = "tasks:read"
     TASKS_WRITE = "tasks:write"
+    # Bookings, invoices, quotes, payments, subscriptions, a customer's value.
+    BILLING_READ = "billing:read"
+    # Create and change bookings, invoices, quotes, subscriptions; record payments.
+    BILLING_WRITE = "billing:write"
+    # Refunds, voiding invoices, the catalogue (services, staff), payment webhook endpoints.
+    BILLING_MANAGE = "billing:manage"
 
 
 _READ = frozenset(
@@ -52,6 +58,7 @@ _READ = frozenset(
         Permission.EVENTS_READ,
         Permission.AUTOMATIONS_READ,
         Permission.TASKS_READ,
+        Permission.BILLING_READ,
     }
 )
 _AGENT = _READ | {
@@ -60,6 +67,7 @@ _AGENT = _READ | {
     Permission.SENTIMENT_ANALYZE,
     Permission.AUTOMATIONS_RUN,
     Permission.TASKS_WRITE,
+    Permission.BILLING_WRITE,
 }
 _MANAGER = _AGENT | {
     Permission.CUSTOMERS_DELETE,
@@ -67,6 +75,7 @@ _MANAGER = _AGENT | {
     Permission.FOLDERS_MANAGE,
     Permission.AUDIT_READ,
     Permission.AUTOMATIONS_MANAGE,
+    Permission.BILLING_MANAGE,
 }
 
 MATRIX: dict[Role, frozenset[Permission]] = {

@@ -12,6 +12,7 @@ import grpc
 from fastapi import HTTPException
 from grpc_health.v1 import health_pb2_grpc
 from moodline.automation.v1 import automation_pb2_grpc
+from moodline.billing.v1 import billing_pb2_grpc
 from moodline.conversation.v1 import conversation_pb2_grpc
 from moodline.customer.v1 import customer_pb2_grpc
 from moodline.sentiment.v1 import sentiment_pb2_grpc
@@ -31,6 +32,7 @@ UPSTREAMS: tuple[Upstream, ...] = (
     Upstream("conversation", conversation_pb2_grpc.ConversationServiceStub),
     Upstream("sentiment", sentiment_pb2_grpc.SentimentServiceStub),
     Upstream("automation", automation_pb2_grpc.AutomationServiceStub),
+    Upstream("billing", billing_pb2_grpc.BillingServiceStub),
 )
 
 
@@ -66,6 +68,10 @@ class Upstreams:
     @property
     def automation(self) -> automation_pb2_grpc.AutomationServiceStub:
         return self["automation"]
+
+    @property
+    def billing(self) -> billing_pb2_grpc.BillingServiceStub:
+        return self["billing"]
 
     async def close(self) -> None:
         for channel in self.channels:

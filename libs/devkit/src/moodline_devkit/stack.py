@@ -36,6 +36,15 @@ SERVICES: tuple[LocalService, ...] = (
     ),
     LocalService("sentiment", "moodline-sentiment"),  # scores through Triton (TRITON_ADDR)
     LocalService(
+        "billing",
+        "moodline-billing",
+        extra_programs={
+            "billing-worker": "moodline-billing worker --pool=solo --loglevel=INFO",
+            "billing-beat": "moodline-billing beat --loglevel=INFO "
+            "--schedule {var}/billing-celerybeat-schedule",
+        },
+    ),
+    LocalService(
         "automation",
         "moodline-automation",
         extra_programs={

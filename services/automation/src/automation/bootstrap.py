@@ -13,7 +13,7 @@ import grpc
 import httpx
 from moodline.automation.v1 import automation_pb2, automation_pb2_grpc
 from moodline_kit import bootstrap
-from moodline_kit.consumer import Consumes, Subscription
+from moodline_kit.consumer import Consumes
 from moodline_kit.db import create_engine, session_factory
 from moodline_kit.grpc.client import create_channel
 from moodline_kit.grpc.server import GrpcApp
@@ -73,25 +73,13 @@ class Container(bootstrap.Runtime):
 
 
 async def build(settings: AutomationSettings) -> Container:
-    runtime = await bootstrap.start(
-        settings,
-        name=NAME,
-        tables=kit,
-        unit_of_work=AutomationUnitOfWork,
-        reads_from=[stream.lower() for stream in STREAMS],
-    )
+    runtime = await bootstrap.start(settings, NAME, kit, AutomationUnitOfWork, TRIGGERS)
     queue = CeleryRunQueue(celery_app(settings))
     # Runs created in a transaction are queued on Celery after its commit.
     runtime.uow = partial(runtime.uow, enqueue=queue.enqueue)
+    handler = partial(triggers.on_event, budget=budget(settings))
     for consumes in TRIGGERS:
-        runtime.consumer(
-            Subscription(
-                durable=consumes.durable,
-                stream=consumes.stream,
-                subjects=consumes.subjects,
-                handler=partial(triggers.on_event, budget=budget(settings)),  # type: ignore[arg-type]
-            )
-        )
+        runtime.consume(consumes, handler)  # type: ignore[arg-type]
     return runtime.into(Container, outside=build_outside(settings), queue=queue)
 
 

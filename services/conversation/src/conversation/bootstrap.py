@@ -10,7 +10,7 @@ import grpc
 import httpx
 from moodline.conversation.v1 import conversation_pb2, conversation_pb2_grpc
 from moodline_kit import bootstrap
-from moodline_kit.consumer import Consumes, Subscription
+from moodline_kit.consumer import Consumes
 from moodline_kit.grpc.client import create_channel
 from moodline_kit.grpc.server import GrpcApp
 from moodline_kit.service import Service, migrations_of
@@ -38,21 +38,9 @@ class Container(bootstrap.Runtime):
 
 
 async def build(settings: ConversationSettings) -> Container:
-    runtime = await bootstrap.start(
-        settings,
-        name=NAME,
-        tables=kit,
-        unit_of_work=ConversationUnitOfWork,
-        reads_from=["customer"],
-    )
-    runtime.consumer(
-        Subscription(
-            durable=settings.contacts_consumer,
-            stream=CONTACTS.stream,
-            subjects=CONTACTS.subjects,
-            handler=customer_events.on_customer_event,  # type: ignore[arg-type]
-        )
-    )
+    runtime = await bootstrap.start(settings, NAME, kit, ConversationUnitOfWork, [CONTACTS])
+    handler = customer_events.on_customer_event
+    runtime.consume(CONTACTS, handler, durable=settings.contacts_consumer)  # type: ignore[arg-type]
     channel = create_channel(settings.customer_addr, default_timeout=settings.customer_timeout)
     directory = GrpcCustomerDirectory(channel, settings_ttl=settings.tenant_settings_ttl)
     http = httpx.AsyncClient(timeout=settings.provider_timeout)
@@ -107,10 +95,5 @@ def grpc_app(container: Container) -> GrpcApp:
 
 
 SERVICE = Service(
-    name=NAME,
-    settings=ConversationSettings,
-    build=build,
-    grpc_app=grpc_app,
-    migrations=migrations_of(__file__),
-    consumes=(CONTACTS,),
+    NAME, ConversationSettings, build, grpc_app, migrations_of(__file__), consumes=(CONTACTS,)
 )

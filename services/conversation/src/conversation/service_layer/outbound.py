@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
 from moodline.customer.v1 import customer_pb2
+from moodline.events.v1 import subjects
 from moodline_kit.errors import InvalidArgument, NotFound, PermissionDenied
 from moodline_kit.events import Event
 from moodline_kit.templating import customer_values, render
@@ -25,7 +26,6 @@ from conversation.adapters.channels import (
     signature_ok,
 )
 from conversation.adapters.customers import CustomerProfiles
-from conversation.domain import events as subjects
 from conversation.domain.model import Direction, Message
 from conversation.domain.outbound import (
     DEFAULT_SUBJECT,
@@ -61,7 +61,7 @@ def contact_of(customer: customer_pb2.Customer) -> CustomerContact:
 
 def _changed(message: OutboundMessage, previous: DeliveryStatus | None, now: datetime) -> Event:
     return Event(
-        subject=subjects.OUTBOUND_CHANGED,
+        subject=subjects.CONVERSATION_OUTBOUND_CHANGED,
         tenant_id=message.tenant_id,
         aggregate_id=str(message.id),
         payload=proto.outbound_changed(message, previous),
@@ -147,7 +147,7 @@ async def send_message(
             if opened:
                 u.emit(
                     Event(
-                        subject=subjects.CONVERSATION_OPENED,
+                        subject=subjects.CONVERSATION_CONVERSATION_OPENED,
                         tenant_id=tenant,
                         aggregate_id=str(conversation.id),
                         payload=proto.conversation_opened(conversation),
@@ -156,7 +156,7 @@ async def send_message(
                 )
             u.emit(
                 Event(
-                    subject=subjects.MESSAGE_RECEIVED,
+                    subject=subjects.CONVERSATION_MESSAGE_RECEIVED,
                     tenant_id=tenant,
                     aggregate_id=str(conversation.id),
                     payload=proto.message_received(message),
