@@ -29,6 +29,7 @@ import statistics
 import tempfile
 import time
 import uuid
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -203,9 +204,10 @@ async def main(args: argparse.Namespace) -> dict:
                         rows = (
                             await conn.execute(
                                 sa.text(
-                                    "SELECT r.customer_id, r.status, max(s.finished_at) AS last "
-                                    "FROM runs r JOIN run_steps s ON s.run_id = r.id "
-                                    "GROUP BY r.id, r.customer_id, r.status"
+                                    "SELECT r.customer_id, r.status, r.error, "
+                                    "coalesce(max(s.finished_at), r.finished_at) AS last "
+                                    "FROM runs r LEFT JOIN run_steps s ON s.run_id = r.id "
+                                    "GROUP BY r.id, r.customer_id, r.status, r.error"
                                 )
                             )
                         ).all()
@@ -230,6 +232,9 @@ async def main(args: argparse.Namespace) -> dict:
         "workers": args.workers,
         "publish_rate": args.rate or "max",
         "runs_succeeded": sum(1 for r in rows if r.status == "succeeded"),
+        "runs_not_succeeded": dict(
+            Counter(f"{r.status}: {r.error[:120]}" for r in rows if r.status != "succeeded")
+        ),
         "runs_per_second": round(len(rows) / (last - first), 1),
         "trigger_to_last_action_ms": {
             "p50": round(statistics.median(latencies) * 1000),
