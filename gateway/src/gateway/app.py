@@ -25,12 +25,14 @@ from gateway.middleware import SecurityHeaders, UnexpectedErrors
 from gateway.revocation import Revocations
 from gateway.routes import (
     auth,
+    billing,
     conversations,
     customer_records,
     customers,
     health,
     sentiment,
     users,
+    webhooks,
 )
 from gateway.routes import settings as customer_settings
 from gateway.validation import refuse_unsafe_input
@@ -120,6 +122,8 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
     app.include_router(sentiment.router)
     app.include_router(sentiment.settings_router)
     app.include_router(customer_settings.router)
+    app.include_router(billing.router)
+    app.include_router(webhooks.router)
 
     @app.get("/", include_in_schema=False)
     async def index() -> RedirectResponse:
