@@ -11,13 +11,12 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-
 from moodline_kit.service import Service
 from moodline_kit.tenancy import TENANT_METADATA_KEY
 
 from moodline_devkit import infra
-from moodline_devkit.testing.harness import migrate
 from moodline_devkit.testing.databases import create_database, drop_database
+from moodline_devkit.testing.harness import migrate
 from moodline_devkit.testing.servers import InfraUrls, ManagedServer, provide_infra, unique_name
 
 
