@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 from grpc_health.v1 import health_pb2_grpc
 from moodline.conversation.v1 import conversation_pb2_grpc
 from moodline.customer.v1 import customer_pb2_grpc
+from moodline.loyalty.v1 import loyalty_pb2_grpc
 from moodline.sentiment.v1 import sentiment_pb2_grpc
 from moodline_kit.db import create_engine
 from moodline_kit.grpc.client import create_channel
@@ -22,7 +23,7 @@ from gateway.config import GatewaySettings
 from gateway.deps import Upstreams
 from gateway.limits import BodySizeLimit
 from gateway.metrics import RequestMetrics
-from gateway.routes import conversations, customers, health, sentiment
+from gateway.routes import conversations, customers, health, loyalty, sentiment
 from gateway.routes import settings as customer_settings
 
 _UNTRACED = frozenset(("/healthz", "/readyz"))
@@ -62,9 +63,19 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
             )
             app.state.sentiment = sentiment_pb2_grpc.SentimentServiceStub(sentiment_channel)
             app.state.health_stubs["sentiment"] = health_pb2_grpc.HealthStub(sentiment_channel)
+        loyalty_channel = None
+        app.state.loyalty = None
+        if settings.loyalty_addr:
+            loyalty_channel = create_channel(
+                settings.loyalty_addr, default_timeout=settings.upstream_timeout
+            )
+            app.state.loyalty = loyalty_pb2_grpc.LoyaltyServiceStub(loyalty_channel)
+            app.state.health_stubs["loyalty"] = health_pb2_grpc.HealthStub(loyalty_channel)
         if freeze_heap:
             freeze_startup_heap()
         yield
+        if loyalty_channel is not None:
+            await loyalty_channel.close()
         await channel.close()
         await conversation_channel.close()
         if sentiment_channel is not None:
@@ -90,6 +101,7 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
     app.include_router(sentiment.router)
     app.include_router(sentiment.settings_router)
     app.include_router(customer_settings.router)
+    app.include_router(loyalty.router)
 
     @app.get("/", include_in_schema=False)
     async def index() -> RedirectResponse:

@@ -14,6 +14,8 @@ from conversation.testing import migrate as migrate_conversation
 from conversation.testing import running_conversation_service
 from customer.testing import migrate, running_customer_service
 from gateway.app import create_app
+from loyalty.testing import migrate as migrate_loyalty
+from loyalty.testing import running_loyalty_service
 from gateway.auth import Role, create_api_key, create_tenant
 from gateway.cli import MIGRATIONS
 from gateway.config import GatewaySettings
@@ -56,20 +58,27 @@ async def gateway(database_factory, infra_urls) -> AsyncIterator[Gateway]:
     customer_db = await database_factory("gw_customer")
     gateway_db = await database_factory("gateway")
     conversation_db = await database_factory("gw_conversation")
+    loyalty_db = await database_factory("gw_loyalty")
     await migrate(customer_db)
     await migrate_conversation(conversation_db)
+    await migrate_loyalty(loyalty_db)
     await asyncio.to_thread(migrations.upgrade, MIGRATIONS, gateway_db)
     async with (
         running_customer_service(customer_db, infra_urls.nats_url) as customer,
         running_conversation_service(
             conversation_db, infra_urls.nats_url, customer.address
         ) as conversation,
+        running_loyalty_service(loyalty_db, infra_urls.nats_url) as loyalty,
     ):
         settings = GatewaySettings(
             database_url=gateway_db,
             customer_addr=customer.address,
             conversation_addr=conversation.address,
+            loyalty_addr=loyalty.address,
             max_body_bytes=16 * 1024,
+            # 1,000 concurrent adjustments of one enrolment queue on its row lock: on two shared
+            # cores the last one waits longer than the default 5 s.
+            upstream_timeout=30.0,
         )
         app = create_app(settings)
         async with app.router.lifespan_context(app):

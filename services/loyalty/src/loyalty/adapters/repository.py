@@ -53,7 +53,14 @@ def _rule_to_json(rule: EarnRule) -> dict:
     }
 
 
-def _program(row: sa.Row) -> Program:
+class _Fields:
+    """Attribute access over a dict, for rows read under another name (a join's labels)."""
+
+    def __init__(self, values: dict) -> None:
+        self.__dict__.update(values)
+
+
+def _program(row) -> Program:  # type: ignore[no-untyped-def]
     return Program(
         id=row.id,
         tenant_id=row.tenant_id,
@@ -189,7 +196,7 @@ class EnrolmentRepository:
                 .values(list(rows[start : start + 1000]))
                 .on_conflict_do_nothing(
                     index_elements=["tenant_id", "program_id", "customer_id"],
-                    index_where=enrolments.c.status == "active",
+                    index_where=sa.text("status = 'active'"),  # the index's literal predicate
                 )
                 .returning(enrolments.c.customer_id, enrolments.c.id)
             )
@@ -220,6 +227,26 @@ class EnrolmentRepository:
             query = query.with_for_update()
         row = (await self.session.execute(query)).first()
         return _enrolment(row) if row else None
+
+    async def lock_with_program(
+        self, tenant_id: uuid.UUID, enrolment_id: uuid.UUID
+    ) -> tuple[Enrolment, Program] | None:
+        """The enrolment locked (SELECT ... FOR UPDATE OF enrolments, which serialises every
+        change to one enrolment) and its program, in one round trip."""
+        p = programs.alias("p")
+        row = (
+            await self.session.execute(
+                sa.select(enrolments, *[c.label(f"p_{c.name}") for c in p.c])
+                .join(p, p.c.id == enrolments.c.program_id)
+                .where(enrolments.c.tenant_id == tenant_id, enrolments.c.id == enrolment_id)
+                .with_for_update(of=enrolments)
+            )
+        ).first()
+        if row is None:
+            return None
+        mapping = row._mapping
+        fields = {c.name: mapping[f"p_{c.name}"] for c in p.c}
+        return _enrolment(row), _program(_Fields(fields))
 
     async def of_customer(
         self, tenant_id: uuid.UUID, customer_id: uuid.UUID, *, active_only: bool = True

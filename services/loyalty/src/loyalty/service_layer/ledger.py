@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from moodline.events.v1 import loyalty_pb2 as events_pb2
 from moodline_kit.errors import AlreadyExists, InvalidArgument, NotFound, PreconditionFailed
 from moodline_kit.events import Event
@@ -57,11 +58,10 @@ async def locked(
     *,
     with_lots: bool = True,
 ) -> Book:
-    enrolment = await uow.enrolments.get(tenant_id, enrolment_id, lock=True)
-    if enrolment is None:
+    found = await uow.enrolments.lock_with_program(tenant_id, enrolment_id)
+    if found is None:
         raise NotFound(f"enrolment {enrolment_id} not found")
-    program = await uow.programs.get(tenant_id, enrolment.program_id)
-    assert program is not None  # foreign key
+    enrolment, program = found
     lots = await uow.ledger.open_lots(enrolment.id) if with_lots else []
     return Book(enrolment, program, Position(enrolment.balance, enrolment.debt, lots))
 
@@ -181,22 +181,40 @@ async def adjust_balance(
 ) -> Adjusted:
     """Append one caller's adjustment, once per idempotency key."""
     enrolment_uuid = parse_id(enrolment_id, "enrolment_id")
+    try:
+        return await _adjust_once(tenant_id, enrolment_uuid, adjustment, uow, clock)
+    except sa.exc.IntegrityError as exc:
+        if "uq_ledger_entries_key" not in str(exc.orig):
+            raise
+        # Another try of the same key committed between our look-up and our insert: its entry
+        # is there now, so this answers as a replay.
+        return await _adjust_once(tenant_id, enrolment_uuid, adjustment, uow, clock)
+
+
+async def _adjust_once(
+    tenant_id: uuid.UUID,
+    enrolment_id: uuid.UUID,
+    adjustment: Adjustment,
+    uow: UowFactory,
+    clock: Clock,
+) -> Adjusted:
     async with uow() as work:
-        # Locked before the key is looked up: two tries of one key serialise here, so the
-        # second always sees the first's entry.
-        book = await locked(work, tenant_id, enrolment_uuid, with_lots=False)
-        first = await work.ledger.by_key(enrolment_uuid, adjustment.idempotency_key)
+        # The key and the program are read before the enrolment is locked, so the lock is held
+        # only for the posting itself; a key used concurrently is caught by its unique index.
+        first = await work.ledger.by_key(enrolment_id, adjustment.idempotency_key)
         if first is not None:
+            enrolment = await work.enrolments.get(tenant_id, first.enrolment_id)
+            if enrolment is None:
+                raise NotFound(f"enrolment {enrolment_id} not found")
             if first.fingerprint != adjustment.fingerprint():
                 raise AlreadyExists(
                     f"idempotency_key {adjustment.idempotency_key!r} was used for another request"
                 )
-            return Adjusted(first, book.enrolment, replayed=True)
+            return Adjusted(first, enrolment, replayed=True)
+        book = await locked(work, tenant_id, enrolment_id, with_lots=adjustment.delta < 0)
         if book.enrolment.status is not Status.ACTIVE:
             raise PreconditionFailed(f"enrolment {enrolment_id} is {book.enrolment.status.value}")
         now = clock()
-        if adjustment.delta < 0:
-            book.position.open_lots = await work.ledger.open_lots(enrolment_uuid)
         touched = book.lots
         posting = post(book, adjustment, now)
         assert posting is not None
