@@ -75,7 +75,12 @@ async def gateway(database_factory, infra_urls) -> AsyncIterator[Gateway]:
             customer_addr=customer.address,
             conversation_addr=conversation.address,
             loyalty_addr=loyalty.address,
+            redis_url=infra_urls.redis_url,
             max_body_bytes=16 * 1024,
+            # every in-process request comes from one address: only the per-account policy
+            # is exercised through HTTP (the per-address one in test_auth_api directly)
+            login_address_slow_after=100_000,
+            login_address_lock_after=200_000,
             # 1,000 concurrent adjustments of one enrolment queue on its row lock: on two shared
             # cores the last one waits longer than the default 5 s.
             upstream_timeout=30.0,
@@ -124,6 +129,7 @@ async def sentiment_gateway(database_factory, infra_urls) -> AsyncIterator[Gatew
                     customer_addr=customer.address,
                     conversation_addr=conversation.address,
                     sentiment_addr=sentiment.address,
+                    redis_url=infra_urls.redis_url,
                     upstream_timeout=30.0,
                 )
                 app = create_app(settings)

@@ -16,11 +16,15 @@ from moodline.loyalty.v1 import loyalty_pb2_grpc
 from pydantic import BaseModel, Field, field_validator
 
 from gateway.auth import Principal
-from gateway.deps import Upstreams, metadata, principal, upstreams, writer
+from gateway.deps import Upstreams, metadata, upstreams
+from gateway.permissions import Permission, require
 from gateway.problems import renamed_invalid_argument
 from gateway.schemas import Strict
 
 router = APIRouter(tags=["loyalty"])
+can_read = require(Permission.LOYALTY_READ)
+can_adjust = require(Permission.LOYALTY_ADJUST)
+can_manage = require(Permission.LOYALTY_MANAGE)
 
 PROBLEM = {"content": {"application/problem+json": {}}}
 ERRORS = {401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM, 422: PROBLEM, 503: PROBLEM}
@@ -364,7 +368,7 @@ Stub = Annotated[loyalty_pb2_grpc.LoyaltyServiceStub, Depends(loyalty)]
 
 @router.post(PROGRAMS, status_code=201, response_model=ProgramOut, responses=ERRORS)
 async def create_program(
-    body: ProgramIn, request: Request, stub: Stub, who: Principal = Depends(writer)
+    body: ProgramIn, request: Request, stub: Stub, who: Principal = Depends(can_manage)
 ) -> JSONResponse:
     try:
         p = await stub.CreateProgram(
@@ -381,7 +385,7 @@ async def list_programs(
     include_archived: bool = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str, Query(max_length=512)] = "",
-    who: Principal = Depends(principal),
+    who: Principal = Depends(can_read),
 ) -> dict:
     page = await stub.ListPrograms(
         pb.ListProgramsRequest(include_archived=include_archived, page_size=limit, page_token=cursor),
@@ -394,7 +398,7 @@ async def list_programs(
 
 
 @router.get(PROGRAMS + "/{program_id}", response_model=ProgramOut, responses=ERRORS)
-async def get_program(program_id: str, stub: Stub, who: Principal = Depends(principal)) -> dict:
+async def get_program(program_id: str, stub: Stub, who: Principal = Depends(can_read)) -> dict:
     return program_json(
         await stub.GetProgram(pb.GetProgramRequest(id=program_id), metadata=metadata(who))
     )
@@ -406,7 +410,7 @@ async def update_program(
     body: ProgramPatch,
     request: Request,
     stub: Stub,
-    who: Principal = Depends(writer),
+    who: Principal = Depends(can_manage),
 ) -> dict | JSONResponse:
     paths = [
         {"expire_after_days": "earned_expire_after_days"}.get(name, name)
@@ -426,7 +430,7 @@ async def update_program(
 
 @router.post(PROGRAMS + "/{program_id}/archive", response_model=ProgramOut, responses=ERRORS)
 async def archive_program(
-    program_id: str, stub: Stub, who: Principal = Depends(writer)
+    program_id: str, stub: Stub, who: Principal = Depends(can_manage)
 ) -> dict:
     return program_json(
         await stub.ArchiveProgram(pb.ArchiveProgramRequest(id=program_id), metadata=metadata(who))
@@ -437,7 +441,7 @@ async def archive_program(
     PROGRAMS + "/{program_id}/enrolments:bulk", response_model=BulkOut, responses=ERRORS
 )
 async def bulk_enrol(
-    program_id: str, body: BulkIn, stub: Stub, who: Principal = Depends(writer)
+    program_id: str, body: BulkIn, stub: Stub, who: Principal = Depends(can_manage)
 ) -> dict:
     """Enrol up to 5000 customers at once (the import uses it): per-row outcomes; a customer
     already enrolled is reported and left unchanged, so a retried request enrols nobody
@@ -455,7 +459,7 @@ async def bulk_enrol(
         for e in body.entries
     ]
     out = await stub.BulkEnrol(
-        pb.BulkEnrolRequest(program_id=program_id, entries=entries, actor_id=str(who.key_id)),
+        pb.BulkEnrolRequest(program_id=program_id, entries=entries, actor_id=str(who.actor)),
         metadata=metadata(who),
     )
     outcomes = {
@@ -492,7 +496,7 @@ async def customer_programs(
     include_ended: bool = Query(False, description="also removed and expired enrolments"),
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str, Query(max_length=512)] = "",
-    who: Principal = Depends(principal),
+    who: Principal = Depends(can_read),
     up: Upstreams = Depends(upstreams),
 ) -> dict:
     """The customer's programs with balance, next expiry and last activity."""
@@ -524,7 +528,7 @@ async def enrol(
     customer_id: str,
     body: EnrolIn,
     stub: Stub,
-    who: Principal = Depends(writer),
+    who: Principal = Depends(can_adjust),
     up: Upstreams = Depends(upstreams),
 ) -> JSONResponse:
     # The customer must exist in this tenant (another tenant's is a 404).
@@ -538,7 +542,7 @@ async def enrol(
             starting_balance=body.starting_balance,
             expires_on=body.expires_on.isoformat() if body.expires_on else "",
             notes=body.notes,
-            actor_id=str(who.key_id),
+            actor_id=str(who.actor),
         ),
         metadata=metadata(who),
     )
@@ -549,7 +553,7 @@ async def enrol(
 
 
 @router.get(ENROLMENTS + "/{enrolment_id}", response_model=EnrolmentOut, responses=ERRORS)
-async def get_enrolment(enrolment_id: str, stub: Stub, who: Principal = Depends(principal)) -> dict:
+async def get_enrolment(enrolment_id: str, stub: Stub, who: Principal = Depends(can_read)) -> dict:
     return enrolment_json(
         await stub.GetEnrolment(pb.GetEnrolmentRequest(id=enrolment_id), metadata=metadata(who))
     )
@@ -557,7 +561,7 @@ async def get_enrolment(enrolment_id: str, stub: Stub, who: Principal = Depends(
 
 @router.patch(ENROLMENTS + "/{enrolment_id}", response_model=EnrolmentOut, responses=ERRORS)
 async def update_enrolment(
-    enrolment_id: str, body: EnrolmentPatch, stub: Stub, who: Principal = Depends(writer)
+    enrolment_id: str, body: EnrolmentPatch, stub: Stub, who: Principal = Depends(can_adjust)
 ) -> dict:
     paths = sorted(body.model_fields_set)
     if not paths:
@@ -580,11 +584,11 @@ async def remove_enrolment(
     stub: Stub,
     confirm: bool = Query(False, description="must be true: removal cannot be undone"),
     reason: Annotated[str, Query(max_length=500)] = "",
-    who: Principal = Depends(writer),
+    who: Principal = Depends(can_manage),
 ) -> dict:
     e = await stub.RemoveEnrolment(
         pb.RemoveEnrolmentRequest(
-            id=enrolment_id, confirm=confirm, reason=reason, actor_id=str(who.key_id)
+            id=enrolment_id, confirm=confirm, reason=reason, actor_id=str(who.actor)
         ),
         metadata=metadata(who),
     )
@@ -603,7 +607,7 @@ async def adjust(
     request: Request,
     response: Response,
     stub: Stub,
-    who: Principal = Depends(writer),
+    who: Principal = Depends(can_adjust),
 ) -> JSONResponse:
     """Credit or debit the balance once per idempotency_key: a replay answers 200 with the
     first result (`replayed: true`); the same key with another request is a 409."""
@@ -616,7 +620,7 @@ async def adjust(
                 note=body.note,
                 idempotency_key=body.idempotency_key,
                 source_ref=body.source_ref,
-                actor_id=str(who.key_id),
+                actor_id=str(who.actor),
             ),
             metadata=metadata(who),
         )
@@ -638,7 +642,7 @@ async def ledger(
     stub: Stub,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: Annotated[str, Query(max_length=512)] = "",
-    who: Principal = Depends(principal),
+    who: Principal = Depends(can_read),
 ) -> dict:
     """Newest entry first; debits list the lots they drew from."""
     page = await stub.GetLedger(
