@@ -18,6 +18,8 @@ SKIP_DIRS = {".git", ".venv", "node_modules", "var", "build", "dist", ".tools"}
 EXPECTED = {
     "services/customer/Dockerfile",
     "services/customer/Dockerfile.celery",
+    "services/loyalty/Dockerfile",
+    "services/loyalty/Dockerfile.celery",
     "gateway/Dockerfile",
     "ml-serving/Dockerfile",
 }

@@ -14,11 +14,11 @@ from conversation.testing import migrate as migrate_conversation
 from conversation.testing import running_conversation_service
 from customer.testing import migrate, running_customer_service
 from gateway.app import create_app
-from loyalty.testing import migrate as migrate_loyalty
-from loyalty.testing import running_loyalty_service
 from gateway.auth import Role, create_api_key, create_tenant
 from gateway.cli import MIGRATIONS
 from gateway.config import GatewaySettings
+from loyalty.testing import migrate as migrate_loyalty
+from loyalty.testing import running_loyalty_service
 from moodline_kit import migrations
 from moodline_kit.testing.plugin import own_nats
 

@@ -60,15 +60,19 @@ async def test_1000_concurrent_adjustments_end_exact_and_replays_change_nothing(
     first = await asyncio.gather(*(send(b) for b in bodies))
     assert {status for status, _ in first} == {201}
     expected = 1000 + 500 * 3 - 500 * 2
-    got = (await gateway.client.get(f"/api/v1/loyalty/enrolments/{e['id']}", headers=t.headers)).json()
+    got = (
+        await gateway.client.get(f"/api/v1/loyalty/enrolments/{e['id']}", headers=t.headers)
+    ).json()
     assert got["balance"] == expected and got["ledger_sequence"] == 1001
     # The ledger is the balance: every entry's balance_after follows from the one before.
     entries, cursor = [], None
     while True:
         params = {"limit": 500, **({"cursor": cursor} if cursor else {})}
-        page = (await gateway.client.get(
-            f"/api/v1/loyalty/enrolments/{e['id']}/ledger", params=params, headers=t.headers
-        )).json()
+        page = (
+            await gateway.client.get(
+                f"/api/v1/loyalty/enrolments/{e['id']}/ledger", params=params, headers=t.headers
+            )
+        ).json()
         entries += page["items"]
         cursor = page["next_cursor"]
         if not cursor:
@@ -84,7 +88,9 @@ async def test_1000_concurrent_adjustments_end_exact_and_replays_change_nothing(
     assert {status for status, _ in replays} == {200}
     assert all(body["replayed"] for _, body in replays)
     assert [b["entry"]["id"] for _, b in replays] == [b["entry"]["id"] for _, b in first]
-    got = (await gateway.client.get(f"/api/v1/loyalty/enrolments/{e['id']}", headers=t.headers)).json()
+    got = (
+        await gateway.client.get(f"/api/v1/loyalty/enrolments/{e['id']}", headers=t.headers)
+    ).json()
     assert got["balance"] == expected and got["ledger_sequence"] == 1001
 
 
@@ -104,14 +110,16 @@ async def test_bad_input_is_422_naming_the_field_and_nothing_is_stored(gateway):
         assert r.status_code == 422, (body, r.text)
         assert r.headers["content-type"].startswith("application/problem+json")
         assert field in [e["field"] for e in r.json()["errors"]], r.text
-    listed = (await client.get(f"/api/v1/customers/{c}/loyalty?include_ended=true",
-                               headers=t.headers)).json()
+    listed = (
+        await client.get(f"/api/v1/customers/{c}/loyalty?include_ended=true", headers=t.headers)
+    ).json()
     assert listed["items"] == []
 
     e = await enrol(gateway, t, c, p["id"], starting_balance=40)
     url = f"/api/v1/loyalty/enrolments/{e['id']}/adjustments"
-    r = await client.post(url, json={"points": -41, "reason": "redeemed", "idempotency_key": "x"},
-                          headers=t.headers)
+    r = await client.post(
+        url, json={"points": -41, "reason": "redeemed", "idempotency_key": "x"}, headers=t.headers
+    )
     assert r.status_code == 422
     assert r.json()["errors"] == [
         {"field": "points", "message": "exceeds the available balance of 40"}
@@ -124,8 +132,9 @@ async def test_bad_input_is_422_naming_the_field_and_nothing_is_stored(gateway):
     ):
         r = await client.post(url, json=body, headers=t.headers)
         assert r.status_code == 422 and field in [x["field"] for x in r.json()["errors"]], r.text
-    ledger = (await client.get(f"/api/v1/loyalty/enrolments/{e['id']}/ledger",
-                               headers=t.headers)).json()
+    ledger = (
+        await client.get(f"/api/v1/loyalty/enrolments/{e['id']}/ledger", headers=t.headers)
+    ).json()
     assert [x["points"] for x in ledger["items"]] == [40]
 
     r = await client.post(PROGRAMS, json={"name": "Credit", "kind": "credits"}, headers=t.headers)
@@ -133,7 +142,8 @@ async def test_bad_input_is_422_naming_the_field_and_nothing_is_stored(gateway):
     r = await client.post(PROGRAMS, json={"name": "X", "kind": "miles"}, headers=t.headers)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "kind"
     r = await client.post(
-        PROGRAMS, json={"name": "X", "kind": "points", "expiry_policy": "after_days"},
+        PROGRAMS,
+        json={"name": "X", "kind": "points", "expiry_policy": "after_days"},
         headers=t.headers,
     )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "expire_after_days"
@@ -147,8 +157,9 @@ async def test_customer_programs_update_remove_and_replay_conflict(gateway):
     e = await enrol(gateway, t, c, p["id"], starting_balance=50, notes="walk-in")
     assert e["balance"] == 50 and e["program_name"] == "Stars" and e["kind"] == "points"
     assert e["next_expiry_amount"] == 50 and e["next_expiry_at"]
-    r = await client.post(f"/api/v1/customers/{c}/loyalty", json={"program_id": p["id"]},
-                          headers=t.headers)
+    r = await client.post(
+        f"/api/v1/customers/{c}/loyalty", json={"program_id": p["id"]}, headers=t.headers
+    )
     assert r.status_code == 409
 
     url = f"/api/v1/loyalty/enrolments/{e['id']}/adjustments"
@@ -158,8 +169,11 @@ async def test_customer_programs_update_remove_and_replay_conflict(gateway):
     r = await client.post(url, json={**body, "points": -21}, headers=t.headers)
     assert r.status_code == 409
 
-    r = await client.patch(f"/api/v1/loyalty/enrolments/{e['id']}",
-                           json={"expires_on": "2099-12-31", "notes": "regular"}, headers=t.headers)
+    r = await client.patch(
+        f"/api/v1/loyalty/enrolments/{e['id']}",
+        json={"expires_on": "2099-12-31", "notes": "regular"},
+        headers=t.headers,
+    )
     assert r.status_code == 200 and r.json()["expires_on"] == "2099-12-31"
     mine = (await client.get(f"/api/v1/customers/{c}/loyalty", headers=t.headers)).json()
     (item,) = mine["items"]
@@ -167,16 +181,18 @@ async def test_customer_programs_update_remove_and_replay_conflict(gateway):
 
     r = await client.delete(f"/api/v1/loyalty/enrolments/{e['id']}", headers=t.headers)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "confirm"
-    r = await client.delete(f"/api/v1/loyalty/enrolments/{e['id']}?confirm=true",
-                            headers=t.headers)
+    r = await client.delete(f"/api/v1/loyalty/enrolments/{e['id']}?confirm=true", headers=t.headers)
     assert r.status_code == 200 and r.json()["status"] == "removed"
     assert (await client.get(f"/api/v1/customers/{c}/loyalty", headers=t.headers)).json()[
         "items"
     ] == []
 
     other = await gateway.tenant()
-    for path in (f"/api/v1/loyalty/enrolments/{e['id']}", f"{PROGRAMS}/{p['id']}",
-                 f"/api/v1/customers/{c}/loyalty"):
+    for path in (
+        f"/api/v1/loyalty/enrolments/{e['id']}",
+        f"{PROGRAMS}/{p['id']}",
+        f"/api/v1/customers/{c}/loyalty",
+    ):
         assert (await client.get(path, headers=other.headers)).status_code == 404
     viewer = await gateway.tenant(role=Role.VIEWER)
     r = await client.post(PROGRAMS, json={"name": "V", "kind": "points"}, headers=viewer.headers)
@@ -186,27 +202,42 @@ async def test_customer_programs_update_remove_and_replay_conflict(gateway):
 async def test_programs_update_archive_and_bulk_enrolment(gateway):
     t = await gateway.tenant()
     client = gateway.client
-    p = await program(gateway, t, earn_rules=[
-        {"trigger": "payment_succeeded", "amount_per_unit": 1, "spend_unit_minor": 100}
-    ])
-    r = await client.patch(f"{PROGRAMS}/{p['id']}", json={"rounding": "nearest",
-                                                          "min_redemption": 10},
-                           headers=t.headers)
+    p = await program(
+        gateway,
+        t,
+        earn_rules=[
+            {"trigger": "payment_succeeded", "amount_per_unit": 1, "spend_unit_minor": 100}
+        ],
+    )
+    r = await client.patch(
+        f"{PROGRAMS}/{p['id']}",
+        json={"rounding": "nearest", "min_redemption": 10},
+        headers=t.headers,
+    )
     assert r.status_code == 200 and r.json()["rounding"] == "nearest"
     assert r.json()["earn_rules"][0]["amount_per_unit"] == 1
     customers = [await customer(gateway, t) for _ in range(3)]
-    body = {"starting_balance": 25, "entries": [{"customer_id": c} for c in customers]
-            + [{"customer_id": "bogus"}]}
+    body = {
+        "starting_balance": 25,
+        "entries": [{"customer_id": c} for c in customers] + [{"customer_id": "bogus"}],
+    }
     url = f"{PROGRAMS}/{p['id']}/enrolments:bulk"
     first = (await client.post(url, json=body, headers=t.headers)).json()
     assert (first["enrolled"], first["already_enrolled"], first["failed"]) == (3, 0, 1)
     again = (await client.post(url, json=body, headers=t.headers)).json()
     assert (again["enrolled"], again["already_enrolled"]) == (0, 3)
-    listed = (await client.get(f"/api/v1/customers/{customers[0]}/loyalty",
-                               headers=t.headers)).json()
+    listed = (
+        await client.get(f"/api/v1/customers/{customers[0]}/loyalty", headers=t.headers)
+    ).json()
     assert listed["items"][0]["balance"] == 25
     r = await client.post(f"{PROGRAMS}/{p['id']}/archive", headers=t.headers)
     assert r.status_code == 200 and r.json()["archived"]
     assert (await client.get(PROGRAMS, headers=t.headers)).json()["items"] == []
-    assert len((await client.get(PROGRAMS + "?include_archived=true",
-                                 headers=t.headers)).json()["items"]) == 1
+    assert (
+        len(
+            (await client.get(PROGRAMS + "?include_archived=true", headers=t.headers)).json()[
+                "items"
+            ]
+        )
+        == 1
+    )

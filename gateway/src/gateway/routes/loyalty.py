@@ -388,7 +388,9 @@ async def list_programs(
     who: Principal = Depends(can_read),
 ) -> dict:
     page = await stub.ListPrograms(
-        pb.ListProgramsRequest(include_archived=include_archived, page_size=limit, page_token=cursor),
+        pb.ListProgramsRequest(
+            include_archived=include_archived, page_size=limit, page_token=cursor
+        ),
         metadata=metadata(who),
     )
     return {
@@ -437,9 +439,7 @@ async def archive_program(
     )
 
 
-@router.post(
-    PROGRAMS + "/{program_id}/enrolments:bulk", response_model=BulkOut, responses=ERRORS
-)
+@router.post(PROGRAMS + "/{program_id}/enrolments:bulk", response_model=BulkOut, responses=ERRORS)
 async def bulk_enrol(
     program_id: str, body: BulkIn, stub: Stub, who: Principal = Depends(can_manage)
 ) -> dict:
@@ -649,4 +649,7 @@ async def ledger(
         pb.GetLedgerRequest(enrolment_id=enrolment_id, page_size=limit, page_token=cursor),
         metadata=metadata(who),
     )
-    return {"items": [entry_json(x) for x in page.entries], "next_cursor": page.next_page_token or None}
+    return {
+        "items": [entry_json(x) for x in page.entries],
+        "next_cursor": page.next_page_token or None,
+    }

@@ -42,7 +42,9 @@ class Container:
     clock: Clock
 
 
-def unit_of_work(engine: AsyncEngine, relay: OutboxRelay | None = None) -> partial[LoyaltyUnitOfWork]:
+def unit_of_work(
+    engine: AsyncEngine, relay: OutboxRelay | None = None
+) -> partial[LoyaltyUnitOfWork]:
     return partial(
         LoyaltyUnitOfWork,
         session_factory(engine),
@@ -64,9 +66,7 @@ async def build(settings: LoyaltySettings, *, clock: Clock = utc_now) -> Contain
     durable = {"BILLING": settings.earn_consumer, "CUSTOMER": settings.customer_consumer}
     handler = earning.make_handler(clock)
     consumers = [
-        IdempotentConsumer(
-            js, uow, kit, Subscription(durable[stream], stream, subjects, handler)
-        )
+        IdempotentConsumer(js, uow, kit, Subscription(durable[stream], stream, subjects, handler))
         for stream, subjects in earning.SUBJECTS.items()
     ]
     return Container(settings, engine, nc, relay, uow, consumers, clock)

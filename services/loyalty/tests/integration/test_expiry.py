@@ -27,8 +27,10 @@ async def test_expiry_removes_only_unspent_points_past_the_policy(loyalty_servic
     program = await stub.CreateProgram(
         pb.CreateProgramRequest(
             program=pb.Program(
-                name="Stars", type=pb.PROGRAM_TYPE_POINTS,
-                expiry_policy=pb.EXPIRY_POLICY_AFTER_DAYS, earned_expire_after_days=30,
+                name="Stars",
+                type=pb.PROGRAM_TYPE_POINTS,
+                expiry_policy=pb.EXPIRY_POLICY_AFTER_DAYS,
+                earned_expire_after_days=30,
             )
         ),
         metadata=tenant,
@@ -65,25 +67,32 @@ async def test_expiry_removes_only_unspent_points_past_the_policy(loyalty_servic
     clock.now = start + timedelta(days=50)
     await expire_due(uow=uow, clock=clock)
     got = await stub.GetEnrolment(pb.GetEnrolmentRequest(id=e.id), metadata=tenant)
-    assert got.balance == 0 and got.ledger_sequence == 7 and got.status == pb.ENROLMENT_STATUS_ACTIVE
+    assert (
+        got.balance == 0 and got.ledger_sequence == 7 and got.status == pb.ENROLMENT_STATUS_ACTIVE
+    )
 
 
 async def test_an_enrolment_past_its_date_expires_whole(loyalty_service, tenant, clock):
     stub = loyalty_service.stub
     program = await stub.CreateProgram(
-        pb.CreateProgramRequest(program=pb.Program(name="Credit", type=pb.PROGRAM_TYPE_CREDITS,
-                                                   currency="EUR")),
+        pb.CreateProgramRequest(
+            program=pb.Program(name="Credit", type=pb.PROGRAM_TYPE_CREDITS, currency="EUR")
+        ),
         metadata=tenant,
     )
     e = await stub.Enrol(
         pb.EnrolRequest(
-            program_id=program.id, customer_id=str(uuid.uuid4()), starting_balance=2500,
+            program_id=program.id,
+            customer_id=str(uuid.uuid4()),
+            starting_balance=2500,
             expires_on=clock.now.date().isoformat(),
         ),
         metadata=tenant,
     )
     await expire_due(uow=loyalty_service.container.uow, clock=clock)
-    assert (await stub.GetEnrolment(pb.GetEnrolmentRequest(id=e.id), metadata=tenant)).balance == 2500
+    assert (
+        await stub.GetEnrolment(pb.GetEnrolmentRequest(id=e.id), metadata=tenant)
+    ).balance == 2500
     clock.advance(days=1)
     await expire_due(uow=loyalty_service.container.uow, clock=clock)
     got = await stub.GetEnrolment(pb.GetEnrolmentRequest(id=e.id), metadata=tenant)

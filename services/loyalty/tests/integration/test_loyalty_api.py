@@ -58,7 +58,9 @@ async def test_programs_create_list_update_archive(loyalty_service, tenant, cloc
         )
     assert "program_id" in fields(err.value)
     with pytest.raises(grpc.aio.AioRpcError) as err:
-        await stub.GetProgram(pb.GetProgramRequest(id=p.id), metadata=(("moodline-tenant-id", str(uuid.uuid4())),))
+        await stub.GetProgram(
+            pb.GetProgramRequest(id=p.id), metadata=(("moodline-tenant-id", str(uuid.uuid4())),)
+        )
     assert err.value.code() == grpc.StatusCode.NOT_FOUND
 
 
@@ -107,7 +109,9 @@ async def test_enrol_adjust_replay_and_ledger(loyalty_service, tenant):
         with pytest.raises(grpc.aio.AioRpcError) as err:
             await stub.AdjustBalance(
                 pb.AdjustBalanceRequest(
-                    enrolment_id=e.id, delta=delta, reason=pb.LEDGER_REASON_REDEEMED,
+                    enrolment_id=e.id,
+                    delta=delta,
+                    reason=pb.LEDGER_REASON_REDEEMED,
                     idempotency_key=key,
                 ),
                 metadata=tenant,
@@ -133,7 +137,9 @@ async def test_over_balance_names_the_available_balance(loyalty_service, tenant)
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await stub.AdjustBalance(
             pb.AdjustBalanceRequest(
-                enrolment_id=e.id, delta=-41, reason=pb.LEDGER_REASON_REDEEMED,
+                enrolment_id=e.id,
+                delta=-41,
+                reason=pb.LEDGER_REASON_REDEEMED,
                 idempotency_key="big",
             ),
             metadata=tenant,
@@ -150,12 +156,18 @@ async def test_bad_enrolment_input_stores_nothing(loyalty_service, tenant):
     cases = [
         (pb.EnrolRequest(program_id=str(uuid.uuid4()), customer_id=customer), "program_id"),
         (pb.EnrolRequest(program_id="x", customer_id=customer), "program_id"),
-        (pb.EnrolRequest(program_id=p.id, customer_id=customer, starting_balance=-1),
-         "starting_balance"),
-        (pb.EnrolRequest(program_id=p.id, customer_id=customer, expires_on="2020-01-01"),
-         "expires_on"),
-        (pb.EnrolRequest(program_id=p.id, customer_id=customer, expires_on="tomorrow"),
-         "expires_on"),
+        (
+            pb.EnrolRequest(program_id=p.id, customer_id=customer, starting_balance=-1),
+            "starting_balance",
+        ),
+        (
+            pb.EnrolRequest(program_id=p.id, customer_id=customer, expires_on="2020-01-01"),
+            "expires_on",
+        ),
+        (
+            pb.EnrolRequest(program_id=p.id, customer_id=customer, expires_on="tomorrow"),
+            "expires_on",
+        ),
     ]
     for request, field in cases:
         with pytest.raises(grpc.aio.AioRpcError) as err:
@@ -178,7 +190,9 @@ async def test_bulk_enrolment_of_thousands_is_idempotent(loyalty_service, tenant
     request = pb.BulkEnrolRequest(program_id=p.id, entries=entries)
     first = await stub.BulkEnrol(request, metadata=tenant)
     assert (first.enrolled_count, first.already_enrolled_count, first.failed_count) == (
-        3000, 1, 1,
+        3000,
+        1,
+        1,
     )
     assert first.results[5].error.startswith("entries[5].customer_id")
     again = await stub.BulkEnrol(request, metadata=tenant)
@@ -200,7 +214,10 @@ async def test_update_and_remove_with_confirm(loyalty_service, tenant, clock):
     later = (clock.now.date().replace(year=clock.now.year + 1)).isoformat()
     changed = await stub.UpdateEnrolment(
         pb.UpdateEnrolmentRequest(
-            id=e.id, expires_on=later, notes="moved", update_mask=FieldMask(paths=["expires_on", "notes"])
+            id=e.id,
+            expires_on=later,
+            notes="moved",
+            update_mask=FieldMask(paths=["expires_on", "notes"]),
         ),
         metadata=tenant,
     )

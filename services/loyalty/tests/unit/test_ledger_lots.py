@@ -107,11 +107,18 @@ def test_balance_is_always_lots_minus_debt(ops, allow_negative):
 def test_adjustment_validation_names_fields():
     with pytest.raises(InvalidArgument) as err:
         validate_adjustment(
-            delta=0, reason="starting_balance", idempotency_key=" ", note="x" * 501,
-            source_ref="", actor_id="",
+            delta=0,
+            reason="starting_balance",
+            idempotency_key=" ",
+            note="x" * 501,
+            source_ref="",
+            actor_id="",
         )
     assert {v.field for v in err.value.violations} == {
-        "delta", "reason", "idempotency_key", "note",
+        "delta",
+        "reason",
+        "idempotency_key",
+        "note",
     }
     with pytest.raises(InvalidArgument) as err:
         validate_adjustment(
@@ -121,6 +128,9 @@ def test_adjustment_validation_names_fields():
     ok = validate_adjustment(
         delta=-5, reason="redeemed", idempotency_key="k", note="", source_ref="", actor_id=""
     )
-    assert ok.fingerprint() != validate_adjustment(
-        delta=-6, reason="redeemed", idempotency_key="k", note="", source_ref="", actor_id=""
-    ).fingerprint()
+    assert (
+        ok.fingerprint()
+        != validate_adjustment(
+            delta=-6, reason="redeemed", idempotency_key="k", note="", source_ref="", actor_id=""
+        ).fingerprint()
+    )

@@ -26,6 +26,16 @@ SERVICES: tuple[LocalService, ...] = (
     ),
     LocalService("conversation", "moodline-conversation"),
     LocalService("sentiment", "moodline-sentiment"),  # scores through Triton (TRITON_ADDR)
+    LocalService(
+        "loyalty",
+        "moodline-loyalty",
+        extra_programs={
+            "loyalty-worker": "celery -A loyalty.entrypoints.celery_app:app worker "
+            "--pool=solo --loglevel=INFO",
+            "loyalty-beat": "celery -A loyalty.entrypoints.celery_app:app beat "
+            "--loglevel=INFO --schedule {var}/loyalty-celerybeat-schedule",
+        },
+    ),
 )
 
 GATEWAY = LocalService("gateway", "moodline-gateway", grpc=False)

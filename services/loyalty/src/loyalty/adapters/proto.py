@@ -19,7 +19,10 @@ ROUNDINGS = {
     Rounding.UP: pb.ROUNDING_UP,
 }
 ROUNDING_NAMES = {v: k.value for k, v in ROUNDINGS.items()} | {pb.ROUNDING_UNSPECIFIED: "down"}
-POLICIES = {ExpiryPolicy.NEVER: pb.EXPIRY_POLICY_NEVER, ExpiryPolicy.AFTER_DAYS: pb.EXPIRY_POLICY_AFTER_DAYS}
+POLICIES = {
+    ExpiryPolicy.NEVER: pb.EXPIRY_POLICY_NEVER,
+    ExpiryPolicy.AFTER_DAYS: pb.EXPIRY_POLICY_AFTER_DAYS,
+}
 POLICY_NAMES = {v: k.value for k, v in POLICIES.items()} | {pb.EXPIRY_POLICY_UNSPECIFIED: "never"}
 TRIGGERS = {
     Trigger.PAYMENT_SUCCEEDED: pb.EARN_TRIGGER_PAYMENT_SUCCEEDED,
@@ -119,7 +122,9 @@ def program_fields(p: pb.Program, mask: list[str] | None = None) -> ProgramField
     }
     if mask is None:
         return ProgramFields(
-            kind=KIND_NAMES.get(p.type, ""), currency=p.currency, **values  # type: ignore[arg-type]
+            kind=KIND_NAMES.get(p.type, ""),
+            currency=p.currency,
+            **values,  # type: ignore[arg-type]
         )
     chosen = {PROGRAM_FIELDS[m]: values[PROGRAM_FIELDS[m]] for m in mask if m in PROGRAM_FIELDS}
     unknown = tuple(m for m in mask if m not in PROGRAM_FIELDS)
@@ -143,7 +148,9 @@ def entry_to_proto(e: Entry, program_id: str, customer_id: str) -> pb.LedgerEntr
         expires_at=ts(e.expires_at),
         created_at=ts(e.created_at),
         draws=[
-            pb.LotDraw(lot_entry_id=str(d.lot_entry_id), lot_sequence=d.lot_sequence, amount=d.amount)
+            pb.LotDraw(
+                lot_entry_id=str(d.lot_entry_id), lot_sequence=d.lot_sequence, amount=d.amount
+            )
             for d in e.draws
         ],
         remaining=e.remaining,

@@ -130,7 +130,9 @@ class ProgramRepository:
         ).first()
         return _program(row) if row else None
 
-    async def many(self, tenant_id: uuid.UUID, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Program]:
+    async def many(
+        self, tenant_id: uuid.UUID, ids: Iterable[uuid.UUID]
+    ) -> dict[uuid.UUID, Program]:
         ids = list(set(ids))
         if not ids:
             return {}
@@ -310,7 +312,9 @@ class EnrolmentRepository:
             )
         )
 
-    async def due(self, now: datetime, today: date, limit: int) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    async def due(
+        self, now: datetime, today: date, limit: int
+    ) -> list[tuple[uuid.UUID, uuid.UUID]]:
         """(tenant, enrolment) with credits past their expiry or an expiry date passed."""
         lot_due = (
             sa.select(lots.c.tenant_id, lots.c.enrolment_id)
@@ -397,7 +401,9 @@ class LedgerRepository:
         if not enrolment_ids:
             return out
         rows = await self.session.execute(
-            sa.select(lots).where(lots.c.enrolment_id.in_(list(enrolment_ids)), lots.c.remaining > 0)
+            sa.select(lots).where(
+                lots.c.enrolment_id.in_(list(enrolment_ids)), lots.c.remaining > 0
+            )
         )
         for r in rows:
             out[r.enrolment_id].append(Lot(r.entry_id, r.sequence, r.expires_at, r.remaining))

@@ -109,9 +109,7 @@ sa.Index("ix_ledger_entries_source", ledger_entries.c.enrolment_id, ledger_entri
 lots = sa.Table(
     "lots",
     metadata,
-    sa.Column(
-        "entry_id", UUID(as_uuid=True), sa.ForeignKey("ledger_entries.id"), primary_key=True
-    ),
+    sa.Column("entry_id", UUID(as_uuid=True), sa.ForeignKey("ledger_entries.id"), primary_key=True),
     sa.Column("tenant_id", UUID(as_uuid=True), nullable=False),
     sa.Column("enrolment_id", UUID(as_uuid=True), nullable=False),
     sa.Column("sequence", sa.BigInteger, nullable=False),

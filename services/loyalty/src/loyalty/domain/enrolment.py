@@ -50,7 +50,7 @@ def end_of(day: date) -> datetime:
 
 
 def parse_date(value: str, field_name: str, today: date) -> date | None:
-    """"" = no date; "YYYY-MM-DD" today or later."""
+    """ "" = no date; "YYYY-MM-DD" today or later."""
     if not value:
         return None
     try:

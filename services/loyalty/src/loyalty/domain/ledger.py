@@ -84,9 +84,7 @@ class Position:
     debt: int
     open_lots: list[Lot] = field(default_factory=list)  # remaining > 0
 
-    def credit(
-        self, amount: int, reason: Reason, *, expires_at: datetime | None
-    ) -> Posting:
+    def credit(self, amount: int, reason: Reason, *, expires_at: datetime | None) -> Posting:
         assert amount > 0
         repaid = min(self.debt, amount)
         self.debt -= repaid

@@ -184,7 +184,9 @@ def _rules(raw: tuple[dict, ...], problems: list[FieldViolation]) -> tuple[EarnR
         if not 1 <= multiplier <= 10_000:
             problems.append(FieldViolation(f"{at}.multiplier_percent", "must be 1..10000"))
         if not per_unit and not fixed:
-            problems.append(FieldViolation(at, "earns nothing: set amount_per_unit or fixed_amount"))
+            problems.append(
+                FieldViolation(at, "earns nothing: set amount_per_unit or fixed_amount")
+            )
         if trigger is not None:
             rules.append(EarnRule(trigger, per_unit, unit, fixed, currency, multiplier))
     return tuple(rules)

@@ -19,6 +19,8 @@ from loyalty.service_layer.expiry import expire_due
 
 settings = LoyaltySettings()
 app = create_celery_app("loyalty", settings)
+# Its own queue: other services' workers share the broker and must not take these tasks.
+app.conf.task_default_queue = "loyalty"
 app.conf.beat_schedule = {
     "purge-published-outbox": {
         "task": "loyalty.purge_published_outbox",

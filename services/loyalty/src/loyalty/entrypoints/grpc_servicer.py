@@ -10,8 +10,8 @@ from moodline_kit.tenancy import current_tenant
 from loyalty.adapters.proto import (
     REASON_NAMES,
     STATUS_NAMES,
-    entry_to_proto,
     enrolment_to_proto,
+    entry_to_proto,
     program_fields,
     program_to_proto,
 )

@@ -72,8 +72,15 @@ async def _earn(uow, tenant, customer, trigger, key, now, note, **spend) -> None
             points, Reason.EARNED, expires_at=book.program.lot_expiry(now)
         )
         await record(
-            uow, book, posting, now=now, touched={}, key=key,
-            fingerprint=f"{points}|earned|{key}", note=note, source_ref=key,
+            uow,
+            book,
+            posting,
+            now=now,
+            touched={},
+            key=key,
+            fingerprint=f"{points}|earned|{key}",
+            note=note,
+            source_ref=key,
         )
 
 
@@ -83,9 +90,15 @@ async def earn_on_payment(
     payment = event.payment
     amount = payment.amount
     await _earn(
-        uow, tenant, event.customer_id or payment.customer_id, Trigger.PAYMENT_SUCCEEDED,
-        f"payment:{payment.id}", now, f"payment of {amount.amount_minor} {amount.currency}",
-        spent_minor=amount.amount_minor, currency=amount.currency,
+        uow,
+        tenant,
+        event.customer_id or payment.customer_id,
+        Trigger.PAYMENT_SUCCEEDED,
+        f"payment:{payment.id}",
+        now,
+        f"payment of {amount.amount_minor} {amount.currency}",
+        spent_minor=amount.amount_minor,
+        currency=amount.currency,
     )
 
 
@@ -94,8 +107,13 @@ async def earn_on_visit(
 ) -> None:
     booking = event.booking
     await _earn(
-        uow, tenant, event.customer_id or booking.customer_id, Trigger.BOOKING_COMPLETED,
-        f"booking:{booking.id}", now, "visit",
+        uow,
+        tenant,
+        event.customer_id or booking.customer_id,
+        Trigger.BOOKING_COMPLETED,
+        f"booking:{booking.id}",
+        now,
+        "visit",
     )
 
 
@@ -126,8 +144,11 @@ async def reverse_on_refund(
         book.position.open_lots = await uow.ledger.open_lots(book.enrolment.id)
         touched = book.lots
         posting = book.position.debit(
-            owed, Reason.REVERSAL, allow_negative=book.program.allow_negative_balance,
-            first=earned.id, clamp=True,
+            owed,
+            Reason.REVERSAL,
+            allow_negative=book.program.allow_negative_balance,
+            first=earned.id,
+            clamp=True,
         )
         if posting is None:
             continue
@@ -135,8 +156,15 @@ async def reverse_on_refund(
         if -posting.delta < owed:
             note += f"; {owed + posting.delta} already spent, not reversed"
         await record(
-            uow, book, posting, now=now, touched=touched, key=f"refund:{payment.id}:{refunded}",
-            fingerprint=f"{posting.delta}|reversal|{source}", note=note, source_ref=source,
+            uow,
+            book,
+            posting,
+            now=now,
+            touched=touched,
+            key=f"refund:{payment.id}:{refunded}",
+            fingerprint=f"{posting.delta}|reversal|{source}",
+            note=note,
+            source_ref=source,
         )
 
 

@@ -241,9 +241,7 @@ async def bulk_enrol(
     return [r for r in results if r is not None]
 
 
-async def _view(
-    work: LoyaltyUnitOfWork, enrolment: Enrolment, program: Program
-) -> EnrolmentView:
+async def _view(work: LoyaltyUnitOfWork, enrolment: Enrolment, program: Program) -> EnrolmentView:
     lots = (await work.ledger.open_lots_of([enrolment.id]))[enrolment.id]
     return _with_expiry(enrolment, program, lots)
 

@@ -142,8 +142,14 @@ def balance_event(e: Enrolment, entry: Entry) -> Event:
     )
 
 
-def post(book: Book, adjustment: Adjustment, now: datetime, *, first: uuid.UUID | None = None,
-         clamp: bool = False) -> Posting | None:
+def post(
+    book: Book,
+    adjustment: Adjustment,
+    now: datetime,
+    *,
+    first: uuid.UUID | None = None,
+    clamp: bool = False,
+) -> Posting | None:
     """The posting an adjustment makes under the program's rules (None: clamped to nothing)."""
     program = book.program
     if adjustment.delta > 0:

@@ -15,7 +15,11 @@ async def create_program(
 ) -> Program:
     now = clock()
     blank = Program(
-        id=uuid.uuid4(), tenant_id=tenant_id, name="", kind=Kind.POINTS, created_at=now,
+        id=uuid.uuid4(),
+        tenant_id=tenant_id,
+        name="",
+        kind=Kind.POINTS,
+        created_at=now,
         updated_at=now,
     )
     program = apply_fields(blank, fields, creating=True)
