@@ -50,6 +50,8 @@ def platform(tmp_path_factory):
             "SCORING_CONSUMER": f"{prefix}-sentiment-scoring",
             "OUTCOMES_CONSUMER": f"{prefix}-sentiment-outcomes",
             "CONSUMER_START": "new",
+            "EARN_CONSUMER": f"{prefix}-loyalty-earn",
+            "CUSTOMER_CONSUMER": f"{prefix}-loyalty-customers",
         }
     log = open(var / "launcher.log", "wb")
     started = time.monotonic()
@@ -86,7 +88,12 @@ def platform(tmp_path_factory):
         if os.environ.get("DATABASE_URL"):
             _drop_databases(env["MOODLINE_DB_PREFIX"])
         if os.environ.get("NATS_URL"):
-            _delete_consumers(env["SCORING_CONSUMER"], env["OUTCOMES_CONSUMER"])
+            _delete_consumers(
+                ("CONVERSATION", env["SCORING_CONSUMER"]),
+                ("CONVERSATION", env["OUTCOMES_CONSUMER"]),
+                ("BILLING", env["EARN_CONSUMER"]),
+                ("CUSTOMER", env["CUSTOMER_CONSUMER"]),
+            )
 
 
 def _drop_databases(prefix: str) -> None:
@@ -95,13 +102,13 @@ def _drop_databases(prefix: str) -> None:
     from moodline_kit.testing.databases import drop_database
 
     async def drop() -> None:
-        for name in ("customer", "conversation", "sentiment", "gateway"):
+        for name in ("customer", "conversation", "sentiment", "loyalty", "gateway"):
             await drop_database(os.environ["DATABASE_URL"], f"{prefix}_{name}")
 
     asyncio.run(drop())
 
 
-def _delete_consumers(*durables: str) -> None:
+def _delete_consumers(*durables: tuple[str, str]) -> None:
     import asyncio
     import contextlib
 
@@ -110,9 +117,9 @@ def _delete_consumers(*durables: str) -> None:
     async def delete() -> None:
         nc = await nats.connect(os.environ["NATS_URL"])
         try:
-            for durable in durables:
+            for stream, durable in durables:
                 with contextlib.suppress(Exception):
-                    await nc.jetstream().delete_consumer("CONVERSATION", durable)
+                    await nc.jetstream().delete_consumer(stream, durable)
         finally:
             await nc.close()
 
@@ -129,6 +136,21 @@ def test_demo_customers_are_seeded(platform):
     headers = {"Authorization": f"Bearer {platform['api_key']}"}
     page = httpx.get(f"{platform['gateway_url']}/api/v1/customers", headers=headers).json()
     assert len(page["items"]) >= 10
+
+
+def test_demo_loyalty_program_has_enrolled_customers_with_history(platform):
+    base, headers = platform["gateway_url"], {"Authorization": f"Bearer {platform['api_key']}"}
+    (program,) = httpx.get(f"{base}/api/v1/loyalty/programs", headers=headers).json()["items"]
+    assert program["kind"] == "points" and program["earn_rules"]
+    customers = httpx.get(f"{base}/api/v1/customers?limit=200", headers=headers).json()["items"]
+    enrolled = []
+    for customer in customers:
+        page = httpx.get(f"{base}/api/v1/customers/{customer['id']}/loyalty", headers=headers)
+        enrolled += page.json()["items"]
+    assert len(enrolled) == 5 and {e["program_id"] for e in enrolled} == {program["id"]}
+    olivia = next(e for e in enrolled if e["balance"] == 95)  # 100 + 45 - 50
+    ledger = httpx.get(f"{base}/api/v1/loyalty/enrolments/{olivia['id']}/ledger", headers=headers)
+    assert [x["points"] for x in ledger.json()["items"]] == [-50, 45, 100]
 
 
 def test_create_then_find_by_partial_phone_with_event_and_one_trace(platform):
