@@ -81,9 +81,10 @@ async def gateway(database_factory, infra_urls) -> AsyncIterator[Gateway]:
             # is exercised through HTTP (the per-address one in test_auth_api directly)
             login_address_slow_after=100_000,
             login_address_lock_after=200_000,
-            # 1,000 concurrent adjustments of one enrolment queue on its row lock: on two shared
-            # cores the last one waits longer than the default 5 s.
-            upstream_timeout=30.0,
+            # 1,000 concurrent adjustments are all in flight at once, in this one process: the
+            # last waits for the other 999 (tens of seconds on two shared cores), far past the
+            # default 5 s.
+            upstream_timeout=120.0,
         )
         app = create_app(settings)
         async with app.router.lifespan_context(app):

@@ -40,8 +40,10 @@ async def migrate(database_url: str) -> None:
 
 @contextlib.asynccontextmanager
 async def running_loyalty_service(
-    database_url: str, nats_url: str, *, clock: Clock = utc_now
+    database_url: str, nats_url: str, *, clock: Clock = utc_now, db_pool_size: int = 4
 ) -> AsyncIterator[RunningService]:
+    """`db_pool_size`: 4 in tests (the shared test PostgreSQL has few connections to spare:
+    requests queue on the pool); benchmarks give it more."""
     suffix = uuid.uuid4().hex[:10]
     settings = LoyaltySettings(
         database_url=database_url,
@@ -49,8 +51,7 @@ async def running_loyalty_service(
         grpc_port=free_port(),
         readiness_interval=0.2,
         shutdown_grace=1.0,
-        # The shared test PostgreSQL has few connections to spare: requests queue on the pool.
-        db_pool_size=4,
+        db_pool_size=db_pool_size,
         earn_consumer=f"loyalty-earn-test-{suffix}",
         customer_consumer=f"loyalty-customers-test-{suffix}",
     )

@@ -358,6 +358,41 @@ def _entry(row: sa.Row, draws: tuple[Draw, ...] = (), remaining: int = 0) -> Ent
     )
 
 
+# Data-modifying CTEs all run, whether referenced or not; foreign keys are checked at the end of
+# the statement, when the entry exists.
+_POST = sa.text(
+    """
+    WITH entry AS (
+        INSERT INTO ledger_entries (id, tenant_id, enrolment_id, sequence, delta, balance_after,
+            reason, note, idempotency_key, fingerprint, source_ref, actor_id, expires_at,
+            created_at)
+        VALUES (:id, :tenant_id, :enrolment_id, :sequence, :delta, :balance_after, :reason,
+            :note, :key, :fingerprint, :source_ref, :actor_id,
+            CAST(:expires_at AS TIMESTAMPTZ), :created_at)
+    ), lot AS (
+        INSERT INTO lots (entry_id, tenant_id, enrolment_id, sequence, amount, remaining,
+            expires_at)
+        SELECT :id, :tenant_id, :enrolment_id, :sequence, :lot_amount, :lot_amount,
+            CAST(:expires_at AS TIMESTAMPTZ)
+        WHERE CAST(:lot_amount AS BIGINT) > 0
+    ), draws AS (
+        INSERT INTO lot_draws (debit_entry_id, lot_entry_id, tenant_id, lot_sequence, amount)
+        SELECT :id, d.lot, :tenant_id, d.seq, d.amount
+        FROM unnest(CAST(:draw_lots AS UUID[]), CAST(:draw_seqs AS BIGINT[]),
+            CAST(:draw_amounts AS BIGINT[])) AS d(lot, seq, amount)
+    ), spent AS (
+        UPDATE lots SET remaining = v.remaining
+        FROM unnest(CAST(:draw_lots AS UUID[]), CAST(:left AS BIGINT[])) AS v(id, remaining)
+        WHERE lots.entry_id = v.id
+    )
+    UPDATE enrolments
+    SET balance = :balance, debt = :debt, lifetime_earned = :lifetime, sequence = :sequence,
+        last_activity_at = :last_activity_at
+    WHERE id = :enrolment_id
+    """
+)
+
+
 class LedgerRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -415,10 +450,9 @@ class LedgerRepository:
         entries: Sequence[Entry],
         *,
         new_lots: Sequence[tuple[Entry, int]] = (),
-        changed_lots: Sequence[Lot] = (),
     ) -> None:
-        """Insert entries, the lots credits created (entry, amount) and the draws of debits;
-        write what is left of the lots debits drew from."""
+        """Insert many credit entries at once and the lots they create (entry, amount): the
+        starting balances of a bulk enrolment."""
         await self.session.execute(
             ledger_entries.insert(),
             [
@@ -457,33 +491,40 @@ class LedgerRepository:
                     for e, amount in new_lots
                 ],
             )
-        draws = [(e, d) for e in entries for d in e.draws]
-        if draws:
-            await self.session.execute(
-                lot_draws.insert(),
-                [
-                    {
-                        "debit_entry_id": e.id,
-                        "lot_entry_id": d.lot_entry_id,
-                        "tenant_id": tenant_id,
-                        "lot_sequence": d.lot_sequence,
-                        "amount": d.amount,
-                    }
-                    for e, d in draws
-                ],
-            )
-        if changed_lots:
-            await self.session.execute(
-                sa.text(
-                    "UPDATE lots SET remaining = v.remaining FROM unnest("
-                    "CAST(:ids AS UUID[]), CAST(:remaining AS BIGINT[])) AS v(id, remaining) "
-                    "WHERE lots.entry_id = v.id"
-                ),
-                {
-                    "ids": [lot.entry_id for lot in changed_lots],
-                    "remaining": [lot.remaining for lot in changed_lots],
-                },
-            )
+
+    async def post(self, tenant_id: uuid.UUID, entry: Entry, enrolment: Enrolment) -> None:
+        """One entry, with the lot it creates or its draws and what is left of the lots drawn
+        (`entry.draws` amounts, `remaining` of each lot after), and the enrolment's new
+        position: ONE statement, so the enrolment's row lock is held for as few round trips
+        as possible."""
+        await self.session.execute(
+            _POST,
+            {
+                "id": entry.id,
+                "tenant_id": tenant_id,
+                "enrolment_id": entry.enrolment_id,
+                "sequence": entry.sequence,
+                "delta": entry.delta,
+                "balance_after": entry.balance_after,
+                "reason": entry.reason.value,
+                "note": entry.note,
+                "key": entry.idempotency_key,
+                "fingerprint": entry.fingerprint,
+                "source_ref": entry.source_ref,
+                "actor_id": entry.actor_id,
+                "expires_at": entry.expires_at,
+                "created_at": entry.created_at,
+                "lot_amount": entry.remaining if entry.delta > 0 else 0,
+                "draw_lots": [d.lot_entry_id for d in entry.draws],
+                "draw_seqs": [d.lot_sequence for d in entry.draws],
+                "draw_amounts": [d.amount for d in entry.draws],
+                "left": list(entry.lots_left),
+                "balance": enrolment.balance,
+                "debt": enrolment.debt,
+                "lifetime": enrolment.lifetime_earned,
+                "last_activity_at": enrolment.last_activity_at,
+            },
+        )
 
     async def page(
         self, tenant_id: uuid.UUID, enrolment_id: uuid.UUID, *, limit: int, cursor: str

@@ -227,3 +227,4 @@ class Entry:
     expires_at: datetime | None = None
     draws: tuple[Draw, ...] = ()
     remaining: int = 0  # credits: what is left of the lot
+    lots_left: tuple[int, ...] = ()  # debits, when posted: what each drawn lot has left

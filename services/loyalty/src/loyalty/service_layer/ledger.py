@@ -106,18 +106,12 @@ async def record(
         draws=posting.draws,
         remaining=posting.lot_amount,
     )
-    new_lots = [(entry, posting.lot_amount)] if posting.lot_amount > 0 else []
-    if new_lots:
+    entry.lots_left = tuple(touched[d.lot_entry_id].remaining for d in posting.draws)
+    if posting.lot_amount > 0:
         book.position.open_lots.append(
             Lot(entry.id, entry.sequence, entry.expires_at, posting.lot_amount)
         )
-    await uow.ledger.append(
-        e.tenant_id,
-        [entry],
-        new_lots=new_lots,
-        changed_lots=[touched[d.lot_entry_id] for d in posting.draws],
-    )
-    await uow.enrolments.save(e)
+    await uow.ledger.post(e.tenant_id, entry, e)
     uow.emit(balance_event(e, entry))
     return entry
 
