@@ -353,14 +353,11 @@ PROGRAM_FIELDS = {"type": "kind", "earned_expire_after_days": "expire_after_days
 ADJUST_FIELDS = {"delta": "points"}
 
 
-async def loyalty(request: Request) -> loyalty_pb2_grpc.LoyaltyServiceStub:
-    stub = request.app.state.loyalty
-    if stub is None:
-        raise HTTPException(503, "the loyalty service is not configured")
-    return stub
+def _stub(request: Request) -> loyalty_pb2_grpc.LoyaltyServiceStub:
+    return request.app.state.upstreams.loyalty
 
 
-Stub = Annotated[loyalty_pb2_grpc.LoyaltyServiceStub, Depends(loyalty)]
+Stub = Annotated[loyalty_pb2_grpc.LoyaltyServiceStub, Depends(_stub)]
 
 
 # --- programs ---------------------------------------------------------------------------------
