@@ -1,7 +1,8 @@
 """Loyalty adjustments (never part of `make test`): AdjustBalance through a real loyalty service
-(gRPC, PostgreSQL, outbox relay to NATS) — adjustments/s and latency p50/p99 on ONE hot
-enrolment (every call waits for its row lock) and spread over 10,000 enrolments; then every
-idempotency key is replayed (nothing may change) and the balances are checked to the point.
+(`moodline-loyalty serve` in its own process: gRPC, PostgreSQL, outbox relay to NATS) —
+adjustments/s and latency p50/p99 on ONE hot enrolment (every call waits for its row lock) and
+spread over 10,000 enrolments; then every idempotency key is replayed (nothing may change) and
+the balances are checked to the point.
 
     DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/postgres \\
     NATS_URL=nats://127.0.0.1:4222 nice .venv/bin/python bench/loyalty/bench_loyalty.py
@@ -16,15 +17,61 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import statistics
+import subprocess
+import sys
 import time
 import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
 
-from loyalty.testing import migrate, running_loyalty_service
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 from moodline.loyalty.v1 import loyalty_pb2 as pb
-from moodline_kit.testing.databases import create_database, drop_database
+from moodline.loyalty.v1.loyalty_pb2_grpc import LoyaltyServiceStub
+from moodline_devkit.infra import free_port
+from moodline_devkit.testing.databases import create_database, drop_database
+
+BIN = Path(sys.executable).parent
+
+
+@contextlib.asynccontextmanager
+async def served(database_url: str, nats_url: str, pool: int) -> AsyncIterator[LoyaltyServiceStub]:
+    """`moodline-loyalty migrate`, then `serve` in a process of its own until the bench ends."""
+    port = free_port()
+    suffix = f"-bench-{uuid.uuid4().hex[:8]}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "NATS_URL": nats_url,
+        "GRPC_PORT": str(port),
+        "GRPC_HOST": "127.0.0.1",
+        "DB_POOL_SIZE": str(pool),
+        "CONSUMER_SUFFIX": suffix,
+        "CONSUMER_START": "new",
+        "LOG_LEVEL": "WARNING",
+    }
+    await asyncio.to_thread(
+        subprocess.run, [BIN / "moodline-loyalty", "migrate"], env=env, check=True
+    )
+    proc = await asyncio.to_thread(subprocess.Popen, [BIN / "moodline-loyalty", "serve"], env=env)
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+    try:
+        health = health_pb2_grpc.HealthStub(channel)
+        for _ in range(120):
+            with contextlib.suppress(grpc.aio.AioRpcError):
+                reply = await health.Check(health_pb2.HealthCheckRequest(), timeout=1)
+                if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                    break
+            await asyncio.sleep(0.5)
+        yield LoyaltyServiceStub(channel)
+    finally:
+        await channel.close()
+        proc.terminate()
+        await asyncio.to_thread(proc.wait, 30)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -97,9 +144,8 @@ async def main() -> None:
     name = f"bench_loyalty_{uuid.uuid4().hex[:8]}"
     url = await create_database(server, name)
     try:
-        await migrate(url)
-        async with running_loyalty_service(url, nats_url, db_pool_size=args.pool) as service:
-            stub, md = service.stub, (("moodline-tenant-id", str(uuid.uuid4())),)
+        async with served(url, nats_url, args.pool) as stub:
+            md = (("moodline-tenant-id", str(uuid.uuid4())),)
             program = await stub.CreateProgram(
                 pb.CreateProgramRequest(
                     program=pb.Program(name="Bench", type=pb.PROGRAM_TYPE_POINTS)
