@@ -20,6 +20,7 @@ from gateway.deps import Upstreams, metadata, upstreams
 from gateway.permissions import Permission, require
 from gateway.problems import renamed_invalid_argument
 from gateway.schemas import Strict
+from gateway.validation import INT64_MAX, BodyId, PathId
 
 router = APIRouter(tags=["loyalty"])
 can_read = require(Permission.LOYALTY_READ)
@@ -70,9 +71,11 @@ def _key(mapping: dict[str, int], value: int) -> str:
 
 class EarnRuleIn(Strict):
     trigger: Trigger
-    amount_per_unit: int = Field(default=0, ge=0, description="per spend unit")
-    spend_unit_minor: int = Field(default=0, ge=0, description="e.g. 100 = per $1")
-    fixed_amount: int = Field(default=0, ge=0, description="per triggering event (visit)")
+    amount_per_unit: int = Field(default=0, ge=0, le=INT64_MAX, description="per spend unit")
+    spend_unit_minor: int = Field(default=0, ge=0, le=INT64_MAX, description="e.g. 100 = per $1")
+    fixed_amount: int = Field(
+        default=0, ge=0, le=INT64_MAX, description="per triggering event (visit)"
+    )
     currency: str = Field(default="", max_length=3, description="ISO 4217; empty: the program's")
     multiplier_percent: int = Field(default=100, ge=1, le=10_000, description="150 = x1.5")
 
@@ -84,7 +87,7 @@ class ProgramPatch(Strict):
     rounding: RoundingName | None = None
     expiry_policy: Policy | None = None
     expire_after_days: int | None = Field(default=None, ge=0, le=3650)
-    min_redemption: int | None = Field(default=None, ge=0)
+    min_redemption: int | None = Field(default=None, ge=0, le=INT64_MAX)
     allow_negative_balance: bool | None = None
 
 
@@ -126,8 +129,8 @@ class ProgramPage(BaseModel):
 
 
 class EnrolIn(Strict):
-    program_id: str = Field(min_length=1, max_length=64)
-    starting_balance: int = 0
+    program_id: BodyId
+    starting_balance: int = Field(default=0, ge=-INT64_MAX, le=INT64_MAX)
     expires_on: date | None = None
     notes: str = Field(default="", max_length=2000)
 
@@ -162,7 +165,11 @@ class EnrolmentPage(BaseModel):
 
 
 class AdjustmentIn(Strict):
-    points: int = Field(description="positive credits, negative debits (points or minor units)")
+    points: int = Field(
+        ge=-INT64_MAX,
+        le=INT64_MAX,
+        description="positive credits, negative debits (points or credit minor units)",
+    )
     reason: AdjustReason
     idempotency_key: str = Field(min_length=1, max_length=128)
     note: str = Field(default="", max_length=500)
@@ -211,7 +218,7 @@ class LedgerPage(BaseModel):
 
 class BulkEntryIn(Strict):
     customer_id: str = Field(min_length=1, max_length=64)
-    starting_balance: int | None = None
+    starting_balance: int | None = Field(default=None, ge=-INT64_MAX, le=INT64_MAX)
     expires_on: date | None = None
     notes: str | None = Field(default=None, max_length=2000)
 
@@ -219,7 +226,7 @@ class BulkEntryIn(Strict):
 class BulkIn(Strict):
     entries: list[BulkEntryIn] = Field(min_length=1, max_length=5000)
     # Used for entries that leave them out (the import's "default values").
-    starting_balance: int = 0
+    starting_balance: int = Field(default=0, ge=-INT64_MAX, le=INT64_MAX)
     expires_on: date | None = None
     notes: str = Field(default="", max_length=2000)
 
@@ -397,7 +404,7 @@ async def list_programs(
 
 
 @router.get(PROGRAMS + "/{program_id}", response_model=ProgramOut, responses=ERRORS)
-async def get_program(program_id: str, stub: Stub, who: Principal = Depends(can_read)) -> dict:
+async def get_program(program_id: PathId, stub: Stub, who: Principal = Depends(can_read)) -> dict:
     return program_json(
         await stub.GetProgram(pb.GetProgramRequest(id=program_id), metadata=metadata(who))
     )
@@ -405,7 +412,7 @@ async def get_program(program_id: str, stub: Stub, who: Principal = Depends(can_
 
 @router.patch(PROGRAMS + "/{program_id}", response_model=ProgramOut, responses=ERRORS)
 async def update_program(
-    program_id: str,
+    program_id: PathId,
     body: ProgramPatch,
     request: Request,
     stub: Stub,
@@ -429,7 +436,7 @@ async def update_program(
 
 @router.post(PROGRAMS + "/{program_id}/archive", response_model=ProgramOut, responses=ERRORS)
 async def archive_program(
-    program_id: str, stub: Stub, who: Principal = Depends(can_manage)
+    program_id: PathId, stub: Stub, who: Principal = Depends(can_manage)
 ) -> dict:
     return program_json(
         await stub.ArchiveProgram(pb.ArchiveProgramRequest(id=program_id), metadata=metadata(who))
@@ -438,7 +445,7 @@ async def archive_program(
 
 @router.post(PROGRAMS + "/{program_id}/enrolments:bulk", response_model=BulkOut, responses=ERRORS)
 async def bulk_enrol(
-    program_id: str, body: BulkIn, stub: Stub, who: Principal = Depends(can_manage)
+    program_id: PathId, body: BulkIn, stub: Stub, who: Principal = Depends(can_manage)
 ) -> dict:
     """Enrol up to 5000 customers at once (the import uses it): per-row outcomes; a customer
     already enrolled is reported and left unchanged, so a retried request enrols nobody
@@ -488,7 +495,7 @@ async def bulk_enrol(
     "/api/v1/customers/{customer_id}/loyalty", response_model=EnrolmentPage, responses=ERRORS
 )
 async def customer_programs(
-    customer_id: str,
+    customer_id: PathId,
     stub: Stub,
     include_ended: bool = Query(False, description="also removed and expired enrolments"),
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -522,7 +529,7 @@ async def customer_programs(
     responses=ERRORS,
 )
 async def enrol(
-    customer_id: str,
+    customer_id: PathId,
     body: EnrolIn,
     stub: Stub,
     who: Principal = Depends(can_adjust),
@@ -550,7 +557,9 @@ async def enrol(
 
 
 @router.get(ENROLMENTS + "/{enrolment_id}", response_model=EnrolmentOut, responses=ERRORS)
-async def get_enrolment(enrolment_id: str, stub: Stub, who: Principal = Depends(can_read)) -> dict:
+async def get_enrolment(
+    enrolment_id: PathId, stub: Stub, who: Principal = Depends(can_read)
+) -> dict:
     return enrolment_json(
         await stub.GetEnrolment(pb.GetEnrolmentRequest(id=enrolment_id), metadata=metadata(who))
     )
@@ -558,7 +567,7 @@ async def get_enrolment(enrolment_id: str, stub: Stub, who: Principal = Depends(
 
 @router.patch(ENROLMENTS + "/{enrolment_id}", response_model=EnrolmentOut, responses=ERRORS)
 async def update_enrolment(
-    enrolment_id: str, body: EnrolmentPatch, stub: Stub, who: Principal = Depends(can_adjust)
+    enrolment_id: PathId, body: EnrolmentPatch, stub: Stub, who: Principal = Depends(can_adjust)
 ) -> dict:
     paths = sorted(body.model_fields_set)
     if not paths:
@@ -577,7 +586,7 @@ async def update_enrolment(
 
 @router.delete(ENROLMENTS + "/{enrolment_id}", response_model=EnrolmentOut, responses=ERRORS)
 async def remove_enrolment(
-    enrolment_id: str,
+    enrolment_id: PathId,
     stub: Stub,
     confirm: bool = Query(False, description="must be true: removal cannot be undone"),
     reason: Annotated[str, Query(max_length=500)] = "",
@@ -596,10 +605,13 @@ async def remove_enrolment(
     ENROLMENTS + "/{enrolment_id}/adjustments",
     status_code=201,
     response_model=AdjustmentOut,
-    responses={**ERRORS, 200: {"description": "a replay: the first result, nothing changed"}},
+    responses={
+        **ERRORS,
+        200: {"model": AdjustmentOut, "description": "a replay: the first result, nothing changed"},
+    },
 )
 async def adjust(
-    enrolment_id: str,
+    enrolment_id: PathId,
     body: AdjustmentIn,
     request: Request,
     response: Response,
@@ -635,7 +647,7 @@ async def adjust(
 
 @router.get(ENROLMENTS + "/{enrolment_id}/ledger", response_model=LedgerPage, responses=ERRORS)
 async def ledger(
-    enrolment_id: str,
+    enrolment_id: PathId,
     stub: Stub,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: Annotated[str, Query(max_length=512)] = "",
