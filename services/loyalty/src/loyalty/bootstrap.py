@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from moodline.loyalty.v1 import loyalty_pb2, loyalty_pb2_grpc
 from moodline_kit import bootstrap
-from moodline_kit.consumer import Consumes, Subscription
+from moodline_kit.consumer import Consumes
 from moodline_kit.grpc.server import GrpcApp
 from moodline_kit.service import Service, migrations_of
 
@@ -32,19 +32,11 @@ class Container(bootstrap.Runtime):
 
 async def build(settings: LoyaltySettings, *, clock: Clock = utc_now) -> Container:
     """`clock`: what "now" is for expiry dates and entries (tests pass a frozen one)."""
-    runtime = await bootstrap.start(
-        settings,
-        name=NAME,
-        tables=kit,
-        unit_of_work=LoyaltyUnitOfWork,
-        reads_from=[c.stream.lower() for c in CONSUMES],
-    )
+    runtime = await bootstrap.start(settings, NAME, kit, LoyaltyUnitOfWork, CONSUMES)
     durable = {"BILLING": settings.earn_consumer, "CUSTOMER": settings.customer_consumer}
     handler = earning.make_handler(clock)
     for consumes in CONSUMES:
-        runtime.consumer(
-            Subscription(durable[consumes.stream], consumes.stream, consumes.subjects, handler)
-        )
+        runtime.consume(consumes, handler, durable=durable[consumes.stream])
     return runtime.into(Container, clock=clock)
 
 
