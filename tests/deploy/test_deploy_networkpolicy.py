@@ -104,6 +104,7 @@ def test_callers_may_reach_exactly_what_they_call() -> None:
         "customer": 50051,
         "conversation": 50051,
         "sentiment": 50051,
+        "billing": 50051,
         "loyalty": 50051,
     }
     assert egress_targets(pol["moodline-conversation"]) == {"customer": 50051}
@@ -115,6 +116,7 @@ def test_callers_may_reach_exactly_what_they_call() -> None:
         "customer": 50051,
         "conversation": 50051,
         "sentiment": 50051,
+        "billing": 50051,
         "loyalty": 50051,
     }
 

@@ -115,7 +115,7 @@ def _drop_databases(prefix: str) -> None:
     from moodline_devkit.testing.databases import drop_database
 
     async def drop() -> None:
-        for name in ("customer", "conversation", "sentiment", "loyalty", "gateway"):
+        for name in ("customer", "conversation", "sentiment", "billing", "loyalty", "gateway"):
             await drop_database(os.environ["DATABASE_URL"], f"{prefix}_{name}")
 
     asyncio.run(drop())
@@ -151,19 +151,107 @@ def test_demo_customers_are_seeded(platform):
     assert len(page["items"]) >= 10
 
 
-def test_demo_loyalty_program_has_enrolled_customers_with_history(platform):
+def _poll(fetch, done, timeout: float):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while True:
+        value = fetch()
+        if done(value) or time.monotonic() > deadline:
+            return value
+        time.sleep(0.05)
+
+
+def test_demo_billing_data_drives_ltv_and_stages(platform):
+    base, headers = platform["gateway_url"], {"Authorization": f"Bearer {platform['api_key']}"}
+
+    def by_name():  # type: ignore[no-untyped-def]
+        page = httpx.get(f"{base}/api/v1/customers?limit=50", headers=headers).json()
+        return {c["first_name"]: c for c in page["items"]}
+
+    expected = {
+        "Olivia": (148_000, "vip"),  # two bridal packages + colour: LTV above $1,000
+        "Liam": (24_000, "repeat"),  # three bookings
+        "Sophia": (18_000, "customer"),  # one booking
+        "Noah": (6_500, "at_risk"),  # a card payment failed after his booking
+        "Emma": (15_000, "customer"),  # an invoice, partly paid
+    }
+    found = _poll(
+        by_name,
+        lambda c: all(
+            (c[n]["lifetime_value_minor"], c[n]["lifecycle_stage"]) == v
+            for n, v in expected.items()
+        ),
+        timeout=15,
+    )
+    assert {
+        n: (found[n]["lifetime_value_minor"], found[n]["lifecycle_stage"]) for n in expected
+    } == (expected)
+    assert found["Olivia"]["purchases_count"] == 3 and found["Olivia"]["currency"] == "USD"
+    vip = httpx.get(f"{base}/api/v1/customers?segment=vip", headers=headers).json()["items"]
+    assert "Olivia" in {c["first_name"] for c in vip}
+    high_value = httpx.get(f"{base}/api/v1/customers?segment=high_value", headers=headers).json()
+    assert "Olivia" in {c["first_name"] for c in high_value["items"]}
+
+
+def test_a_confirmed_booking_shows_in_the_customer_ltv_within_2_seconds(platform):
+    base, headers = platform["gateway_url"], {"Authorization": f"Bearer {platform['api_key']}"}
+    customer = httpx.post(
+        f"{base}/api/v1/customers", json={"first_name": "Vera"}, headers=headers
+    ).json()
+    booking = httpx.post(
+        f"{base}/api/v1/bookings",
+        json={
+            "customer_id": customer["id"],
+            "starts_at": "2027-06-01T10:00:00Z",
+            "ends_at": "2027-06-01T12:00:00Z",
+            "amount_minor": 120_000,
+            "currency": "USD",
+            "confirm": True,
+        },
+        headers=headers,
+    )
+    assert booking.status_code == 201, booking.text
+    changed = time.monotonic()
+    seen = _poll(
+        lambda: httpx.get(f"{base}/api/v1/customers/{customer['id']}", headers=headers).json(),
+        lambda c: c["lifetime_value_minor"] == 120_000,
+        timeout=10,
+    )
+    elapsed = time.monotonic() - changed
+    assert seen["lifetime_value_minor"] == 120_000
+    assert elapsed < 2.0, f"LTV visible after {elapsed:.2f}s"
+    assert seen["lifecycle_stage"] == "vip" and seen["purchases_count"] == 1
+
+
+def test_demo_loyalty_program_earns_from_the_demo_payments_through_nats(platform):
+    """The demo points program (1 point per $1, 10 per visit) with five customers enrolled
+    before the demo bookings were paid: billing's payment and booking events reach loyalty
+    through JetStream and earn, once each, next to the hand-made history."""
     base, headers = platform["gateway_url"], {"Authorization": f"Bearer {platform['api_key']}"}
     (program,) = httpx.get(f"{base}/api/v1/loyalty/programs", headers=headers).json()["items"]
-    assert program["kind"] == "points" and program["earn_rules"]
+    assert program["kind"] == "points" and len(program["earn_rules"]) == 2
     customers = httpx.get(f"{base}/api/v1/customers?limit=200", headers=headers).json()["items"]
-    enrolled = []
+    enrolled = {}
     for customer in customers:
         page = httpx.get(f"{base}/api/v1/customers/{customer['id']}/loyalty", headers=headers)
-        enrolled += page.json()["items"]
-    assert len(enrolled) == 5 and {e["program_id"] for e in enrolled} == {program["id"]}
-    olivia = next(e for e in enrolled if e["balance"] == 95)  # 100 + 45 - 50
+        for enrolment in page.json()["items"]:
+            enrolled[customer["first_name"]] = enrolment
+    assert len(enrolled) == 5 and {e["program_id"] for e in enrolled.values()} == {program["id"]}
+    olivia = enrolled["Olivia"]
+    # 100 + 45 - 50 by hand; $650 + $650 + $180 paid (1,480 points) and 3 visits (30 points).
+    got = _poll(
+        lambda: httpx.get(f"{base}/api/v1/loyalty/enrolments/{olivia['id']}", headers=headers),
+        lambda r: r.json()["balance"] >= 1605,
+        timeout=60,
+    ).json()
+    assert got["balance"] == 1605 and got["lifetime_earned"] == 45 + 1480 + 30
     ledger = httpx.get(f"{base}/api/v1/loyalty/enrolments/{olivia['id']}/ledger", headers=headers)
-    assert [x["points"] for x in ledger.json()["items"]] == [-50, 45, 100]
+    entries = list(reversed(ledger.json()["items"]))
+    assert [x["points"] for x in entries[:3]] == [100, 45, -50]
+    earned = sorted(
+        (x["source_ref"].split(":")[0], x["points"]) for x in entries[3:] if x["reason"] == "earned"
+    )
+    assert earned == [("booking", 10)] * 3 + [("payment", 180), ("payment", 650), ("payment", 650)]
+    assert len({x["source_ref"] for x in entries[3:]}) == 6  # each payment and visit once
 
 
 def test_create_then_find_by_partial_phone_with_event_and_one_trace(platform):

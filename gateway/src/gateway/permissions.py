@@ -38,6 +38,12 @@ class Permission(StrEnum):
     AUDIT_READ = "audit:read"
     USERS_MANAGE = "users:manage"
     API_KEYS_MANAGE = "api_keys:manage"
+    # Bookings, invoices, quotes, payments, subscriptions, a customer's value.
+    BILLING_READ = "billing:read"
+    # Create and change bookings, invoices, quotes, subscriptions; record payments.
+    BILLING_WRITE = "billing:write"
+    # Refunds, voiding invoices, the catalogue (services, staff), payment webhook endpoints.
+    BILLING_MANAGE = "billing:manage"
 
 
 _READ = frozenset(
@@ -49,12 +55,14 @@ _READ = frozenset(
         Permission.LOYALTY_READ,
         Permission.SETTINGS_READ,
         Permission.EVENTS_READ,
+        Permission.BILLING_READ,
     }
 )
 _AGENT = _READ | {
     Permission.CUSTOMERS_WRITE,
     Permission.CONVERSATIONS_WRITE,
     Permission.SENTIMENT_ANALYZE,
+    Permission.BILLING_WRITE,
     Permission.LOYALTY_ADJUST,
 }
 _MANAGER = _AGENT | {
@@ -63,6 +71,7 @@ _MANAGER = _AGENT | {
     Permission.FOLDERS_MANAGE,
     Permission.LOYALTY_MANAGE,
     Permission.AUDIT_READ,
+    Permission.BILLING_MANAGE,
 }
 
 MATRIX: dict[Role, frozenset[Permission]] = {

@@ -30,7 +30,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from moodline_devkit import infra
-from moodline_devkit.seed import DEMO_CUSTOMERS, DEMO_LOYALTY_HISTORY, DEMO_LOYALTY_PROGRAM
+from moodline_devkit.seed import DEMO_CUSTOMERS, seed_billing, seed_loyalty
 from moodline_devkit.stack import GATEWAY, SERVICES, LocalService
 
 BIN = Path(sys.executable).parent
@@ -356,33 +356,6 @@ def _create_admin(env: dict[str, str], tenant_id: str) -> dict[str, str]:
     return {"admin_email": email, "admin_password": password}
 
 
-def seed_loyalty(url: str, key: str, customer_ids: list[str]) -> None:
-    """The demo points program, customers enrolled in it, and some history on each."""
-
-    def call(method: str, path: str, body: dict, expect: int) -> dict:
-        status, out = _http(method, f"{url}{path}", key, body)
-        if status != expect:
-            raise RuntimeError(f"seeding loyalty failed: {method} {path}: {status} {out}")
-        return out
-
-    program = call("POST", "/api/v1/loyalty/programs", DEMO_LOYALTY_PROGRAM, 201)
-    for index, starting, history in DEMO_LOYALTY_HISTORY:
-        customer = customer_ids[index]
-        enrolment = call(
-            "POST",
-            f"/api/v1/customers/{customer}/loyalty",
-            {"program_id": program["id"], "starting_balance": starting, "notes": "demo"},
-            201,
-        )
-        for n, (points, reason, note) in enumerate(history):
-            call(
-                "POST",
-                f"/api/v1/loyalty/enrolments/{enrolment['id']}/adjustments",
-                {"points": points, "reason": reason, "note": note, "idempotency_key": f"demo-{n}"},
-                201,
-            )
-
-
 def seed(p: Plan, env: dict[str, str]) -> dict:
     """Reuse var/run.json when its key still works, else create the demo tenant + customers."""
     run_json = p.var / "run.json"
@@ -421,7 +394,13 @@ def seed(p: Plan, env: dict[str, str]) -> dict:
         if status != 201:
             raise RuntimeError(f"seeding failed: {status} {body}")
         customer_ids.append(body["id"])
-    seed_loyalty(p.gateway_url, tenant["api_key"], customer_ids)
+
+    def post(path: str, body: dict) -> tuple[int, dict]:
+        return _http("POST", f"{p.gateway_url}{path}", tenant["api_key"], body)
+
+    # Loyalty first: the demo payments then earn points through billing's events.
+    seed_loyalty(post, customer_ids)
+    seed_billing(post, customer_ids)
     return {
         "gateway_url": p.gateway_url,
         "api_key": tenant["api_key"],
