@@ -18,7 +18,7 @@ from loyalty.adapters.proto import (
 from loyalty.domain.ledger import validate_adjustment
 from loyalty.service_layer import enrolments, ledger, programs
 from loyalty.service_layer.enrolments import EnrolmentView
-from loyalty.service_layer.ledger import Clock, UowFactory, utc_now
+from loyalty.service_layer.ledger import Clock, KeyedQueue, UowFactory, utc_now
 
 Ctx = grpc.aio.ServicerContext
 OUTCOMES = {
@@ -36,6 +36,7 @@ class LoyaltyServicer(loyalty_pb2_grpc.LoyaltyServiceServicer):
     def __init__(self, uow: UowFactory, *, clock: Clock = utc_now) -> None:
         self._uow = uow
         self._clock = clock
+        self._queue = KeyedQueue()
 
     async def CreateProgram(self, request: pb.CreateProgramRequest, context: Ctx) -> pb.Program:
         program = await programs.create_program(
@@ -199,6 +200,7 @@ class LoyaltyServicer(loyalty_pb2_grpc.LoyaltyServiceServicer):
             adjustment=adjustment,
             uow=self._uow,
             clock=self._clock,
+            queue=self._queue,
         )
         e = done.enrolment
         return pb.AdjustBalanceResponse(

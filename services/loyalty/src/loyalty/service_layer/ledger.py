@@ -3,8 +3,10 @@ row lock of the enrolment taken by `locked`."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Hashable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -36,6 +38,30 @@ def parse_id(value: str, field_name: str) -> uuid.UUID:
         return uuid.UUID(value)
     except ValueError as exc:
         raise InvalidArgument.of(field_name, "must be a UUID") from exc
+
+
+class KeyedQueue:
+    """Adjustments of one enrolment wait their turn here, in this process, before they take a
+    database connection: a hot enrolment then holds one pooled connection at a time instead of
+    every connection of the pool waiting on its row lock (and other enrolments' adjustments
+    timing out for want of one). The row lock stays what serialises writers across processes."""
+
+    def __init__(self) -> None:
+        self._locks: dict[Hashable, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def turn(self, key: Hashable) -> AsyncIterator[None]:
+        lock, waiting = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, waiting + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, waiting = self._locks[key]
+            if waiting == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, waiting - 1)
 
 
 @dataclass
@@ -178,17 +204,20 @@ async def adjust_balance(
     adjustment: Adjustment,
     uow: UowFactory,
     clock: Clock = utc_now,
+    queue: KeyedQueue | None = None,
 ) -> Adjusted:
-    """Append one caller's adjustment, once per idempotency key."""
+    """Append one caller's adjustment, once per idempotency key (`queue`: this process's
+    adjustments of one enrolment, one at a time)."""
     enrolment_uuid = parse_id(enrolment_id, "enrolment_id")
-    try:
-        return await _adjust_once(tenant_id, enrolment_uuid, adjustment, uow, clock)
-    except sa.exc.IntegrityError as exc:
-        if "uq_ledger_entries_key" not in str(exc.orig):
-            raise
-        # Another try of the same key committed between our look-up and our insert: its entry
-        # is there now, so this answers as a replay.
-        return await _adjust_once(tenant_id, enrolment_uuid, adjustment, uow, clock)
+    async with queue.turn(enrolment_uuid) if queue else contextlib.nullcontext():
+        try:
+            return await _adjust_once(tenant_id, enrolment_uuid, adjustment, uow, clock)
+        except sa.exc.IntegrityError as exc:
+            if "uq_ledger_entries_key" not in str(exc.orig):
+                raise
+            # Another try of the same key committed between our look-up and our insert: its
+            # entry is there now, so this answers as a replay.
+            return await _adjust_once(tenant_id, enrolment_uuid, adjustment, uow, clock)
 
 
 async def _adjust_once(
