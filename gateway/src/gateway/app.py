@@ -27,6 +27,7 @@ from gateway.routes import (
     auth,
     billing,
     conversations,
+    customer_records,
     customers,
     health,
     loyalty,
@@ -117,6 +118,7 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
     app.include_router(auth.router)
     app.include_router(users.router)
     app.include_router(customers.router)
+    app.include_router(customer_records.router)
     app.include_router(conversations.router)
     app.include_router(sentiment.router)
     app.include_router(sentiment.settings_router)

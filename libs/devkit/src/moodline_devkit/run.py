@@ -455,7 +455,9 @@ def main() -> int:
                 raise TimeoutError("supervisord did not start")
             time.sleep(0.2)
         subprocess.run([*ctl, "start", "all"], check=False, stdout=subprocess.DEVNULL)
-        wait_ready(p.gateway_url, timeout=120)
+        # Every program starts at once; on a loaded 2-core machine importing them all takes
+        # minutes (MOODLINE_READY_TIMEOUT seconds, default 300).
+        wait_ready(p.gateway_url, timeout=float(os.environ.get("MOODLINE_READY_TIMEOUT", "300")))
         info = seed(p, service_env(p, GATEWAY, len(SERVICES)))
         (var / "run.json").write_text(json.dumps(info, indent=2) + "\n")
     except Exception as exc:
