@@ -28,8 +28,10 @@ from gateway.routes import (
     automations,
     billing,
     conversations,
+    customer_records,
     customers,
     health,
+    loyalty,
     messages,
     sentiment,
     users,
@@ -118,6 +120,7 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
     app.include_router(auth.router)
     app.include_router(users.router)
     app.include_router(customers.router)
+    app.include_router(customer_records.router)
     app.include_router(conversations.router)
     app.include_router(messages.router)
     app.include_router(automations.router)
@@ -127,6 +130,7 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
     app.include_router(customer_settings.router)
     app.include_router(billing.router)
     app.include_router(webhooks.router)
+    app.include_router(loyalty.router)
 
     @app.get("/", include_in_schema=False)
     async def index() -> RedirectResponse:

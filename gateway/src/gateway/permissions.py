@@ -29,6 +29,9 @@ class Permission(StrEnum):
     SENTIMENT_OVERRIDE = "sentiment:override"
     FOLDERS_READ = "folders:read"
     FOLDERS_MANAGE = "folders:manage"
+    LOYALTY_READ = "loyalty:read"
+    LOYALTY_ADJUST = "loyalty:adjust"
+    LOYALTY_MANAGE = "loyalty:manage"
     SETTINGS_READ = "settings:read"
     SETTINGS_WRITE = "settings:write"
     EVENTS_READ = "events:read"
@@ -54,6 +57,7 @@ _READ = frozenset(
         Permission.CONVERSATIONS_READ,
         Permission.SENTIMENT_READ,
         Permission.FOLDERS_READ,
+        Permission.LOYALTY_READ,
         Permission.SETTINGS_READ,
         Permission.EVENTS_READ,
         Permission.AUTOMATIONS_READ,
@@ -68,11 +72,13 @@ _AGENT = _READ | {
     Permission.AUTOMATIONS_RUN,
     Permission.TASKS_WRITE,
     Permission.BILLING_WRITE,
+    Permission.LOYALTY_ADJUST,
 }
 _MANAGER = _AGENT | {
     Permission.CUSTOMERS_DELETE,
     Permission.SENTIMENT_OVERRIDE,
     Permission.FOLDERS_MANAGE,
+    Permission.LOYALTY_MANAGE,
     Permission.AUDIT_READ,
     Permission.AUTOMATIONS_MANAGE,
     Permission.BILLING_MANAGE,

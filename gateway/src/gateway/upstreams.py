@@ -15,6 +15,7 @@ from moodline.automation.v1 import automation_pb2_grpc
 from moodline.billing.v1 import billing_pb2_grpc
 from moodline.conversation.v1 import conversation_pb2_grpc
 from moodline.customer.v1 import customer_pb2_grpc
+from moodline.loyalty.v1 import loyalty_pb2_grpc
 from moodline.sentiment.v1 import sentiment_pb2_grpc
 from moodline_kit.grpc.client import create_channel
 
@@ -33,6 +34,7 @@ UPSTREAMS: tuple[Upstream, ...] = (
     Upstream("sentiment", sentiment_pb2_grpc.SentimentServiceStub),
     Upstream("automation", automation_pb2_grpc.AutomationServiceStub),
     Upstream("billing", billing_pb2_grpc.BillingServiceStub),
+    Upstream("loyalty", loyalty_pb2_grpc.LoyaltyServiceStub),
 )
 
 
@@ -72,6 +74,10 @@ class Upstreams:
     @property
     def billing(self) -> billing_pb2_grpc.BillingServiceStub:
         return self["billing"]
+
+    @property
+    def loyalty(self) -> loyalty_pb2_grpc.LoyaltyServiceStub:
+        return self["loyalty"]
 
     async def close(self) -> None:
         for channel in self.channels:

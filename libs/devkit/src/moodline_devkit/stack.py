@@ -45,6 +45,15 @@ SERVICES: tuple[LocalService, ...] = (
         },
     ),
     LocalService(
+        "loyalty",
+        "moodline-loyalty",
+        extra_programs={
+            "loyalty-worker": "moodline-loyalty worker --pool=solo --loglevel=INFO",
+            "loyalty-beat": "moodline-loyalty beat --loglevel=INFO "
+            "--schedule {var}/loyalty-celerybeat-schedule",
+        },
+    ),
+    LocalService(
         "automation",
         "moodline-automation",
         extra_programs={
