@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.responses import RedirectResponse
 from grpc_health.v1 import health_pb2_grpc
 from moodline.conversation.v1 import conversation_pb2_grpc
 from moodline.customer.v1 import customer_pb2_grpc
@@ -24,6 +23,7 @@ from gateway.limits import BodySizeLimit
 from gateway.metrics import RequestMetrics
 from gateway.routes import conversations, customers, health, sentiment
 from gateway.routes import settings as customer_settings
+from gateway.web import mount_web
 
 _UNTRACED = frozenset(("/healthz", "/readyz"))
 
@@ -91,9 +91,7 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
     app.include_router(sentiment.settings_router)
     app.include_router(customer_settings.router)
 
-    @app.get("/", include_in_schema=False)
-    async def index() -> RedirectResponse:
-        return RedirectResponse("/docs")
+    mount_web(app, settings.web_dir)
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestMetrics)

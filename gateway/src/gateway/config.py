@@ -19,3 +19,5 @@ class GatewaySettings(KitSettings):
     upstream_timeout: float = 5.0
     # Seconds an API key lookup is cached (revocation takes effect within this time).
     api_key_cache_seconds: float = 30.0
+    # The built web UI (web/dist), served at `/`; empty or unbuilt: `/` redirects to /docs.
+    web_dir: str = ""

@@ -24,8 +24,11 @@ from gateway.schemas import (
     CustomerPatch,
     CustomerStatsOut,
     NoteIn,
+    NoteList,
+    NoteOut,
     RelationIn,
     TagsChange,
+    TimelinePage,
 )
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
@@ -427,7 +430,7 @@ def _note(n: customer_pb2.Note) -> dict:
     }
 
 
-@router.post("/{customer_id}/notes", status_code=201, responses=ERRORS)
+@router.post("/{customer_id}/notes", status_code=201, response_model=NoteOut, responses=ERRORS)
 async def add_note(
     customer_id: str,
     body: NoteIn,
@@ -441,7 +444,7 @@ async def add_note(
     return _note(note)
 
 
-@router.get("/{customer_id}/notes", responses=ERRORS)
+@router.get("/{customer_id}/notes", response_model=NoteList, responses=ERRORS)
 async def list_notes(
     customer_id: str, who: Principal = Depends(principal), up: Upstreams = Depends(upstreams)
 ) -> dict:
@@ -481,7 +484,7 @@ async def remove_relation(
     return _with_etag(updated)
 
 
-@router.get("/{customer_id}/timeline", responses=ERRORS)
+@router.get("/{customer_id}/timeline", response_model=TimelinePage, responses=ERRORS)
 async def timeline(
     customer_id: str,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,

@@ -7,7 +7,12 @@ from moodline.customer.v1 import customer_pb2
 
 from gateway.auth import Principal
 from gateway.deps import Upstreams, metadata, principal, upstreams, writer
-from gateway.schemas import CustomFieldIn, SettingsIn
+from gateway.schemas import (
+    CustomFieldDefinitionList,
+    CustomFieldDefinitionOut,
+    CustomFieldIn,
+    SettingsIn,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["customer settings"])
 
@@ -16,7 +21,7 @@ def _definition(d: customer_pb2.CustomFieldDefinition) -> dict:
     return {"key": d.key, "label": d.label, "type": d.type, "options": list(d.options)}
 
 
-@router.get("/custom-fields")
+@router.get("/custom-fields", response_model=CustomFieldDefinitionList)
 async def list_custom_fields(
     who: Principal = Depends(principal), up: Upstreams = Depends(upstreams)
 ) -> dict:
@@ -26,7 +31,7 @@ async def list_custom_fields(
     return {"items": [_definition(d) for d in found.definitions]}
 
 
-@router.put("/custom-fields/{key}")
+@router.put("/custom-fields/{key}", response_model=CustomFieldDefinitionOut)
 async def put_custom_field(
     key: str,
     body: CustomFieldIn,

@@ -170,6 +170,7 @@ def service_env(p: Plan, service: LocalService, index: int) -> dict[str, str]:
         env["GRPC_PORT"] = str(p.grpc_port(index))
     else:
         env["HTTP_PORT"] = str(p.gateway_port)
+        env["WEB_DIR"] = str(REPO / "web" / "dist")
     return env
 
 
