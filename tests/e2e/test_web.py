@@ -99,7 +99,8 @@ def test_sign_in(page: Page, platform):
     page.console_errors.clear()  # the refused sign-in's 401 is the point of that step
     _sign_in(page, platform)
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-    expect(page.get_by_test_id("signed-in-user")).to_contain_text(platform["admin_email"])
+    expect(page.get_by_test_id("signed-in-user")).to_have_text("Demo Admin")
+    expect(page.get_by_role("banner")).to_contain_text("Demo Salon & Spa")
     expect(page.get_by_role("group", name="Total customers")).to_contain_text("10")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, MutableMapping
 from contextlib import asynccontextmanager
 from typing import Any
@@ -11,25 +12,39 @@ from grpc_health.v1 import health_pb2_grpc
 from moodline.conversation.v1 import conversation_pb2_grpc
 from moodline.customer.v1 import customer_pb2_grpc
 from moodline.sentiment.v1 import sentiment_pb2_grpc
+from moodline_kit.auth import KeySet, generate_signing_key
 from moodline_kit.db import create_engine
 from moodline_kit.grpc.client import create_channel
 from moodline_kit.heap import freeze_startup_heap
+from redis.asyncio import Redis
 
 from gateway import problems
-from gateway.auth import ApiKeyStore
+from gateway.audit import AuditLog
+from gateway.auth import CredentialStore
 from gateway.config import GatewaySettings
 from gateway.deps import Upstreams
 from gateway.limits import BodySizeLimit
+from gateway.login_throttle import LoginThrottle, Policy
 from gateway.metrics import RequestMetrics
-from gateway.routes import conversations, customers, health, sentiment
+from gateway.revocation import Revocations
+from gateway.routes import auth, conversations, customers, health, sentiment, users
 from gateway.routes import settings as customer_settings
 from gateway.web import mount_web
+
+log = logging.getLogger(__name__)
 
 _UNTRACED = frozenset(("/healthz", "/readyz"))
 
 
 def _untraced(scope: MutableMapping[str, Any]) -> bool:
     return scope.get("path") in _UNTRACED
+
+
+def signing_keys(settings: GatewaySettings) -> KeySet:
+    if settings.auth_signing_keys:
+        return KeySet.from_signing(settings.auth_signing_keys)
+    log.warning("AUTH_SIGNING_KEYS not set: signing with a key made at start-up")
+    return KeySet.from_signing(generate_signing_key())
 
 
 def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastAPI:
@@ -44,8 +59,31 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
         conversation_channel = create_channel(
             settings.conversation_addr, default_timeout=settings.upstream_timeout
         )
+        redis = Redis.from_url(settings.redis_url)
+        app.state.settings = settings
         app.state.engine = engine
-        app.state.api_keys = ApiKeyStore(engine, cache_seconds=settings.api_key_cache_seconds)
+        app.state.redis = redis
+        app.state.credentials = CredentialStore(
+            engine, signing_keys(settings), cache_seconds=settings.api_key_cache_seconds
+        )
+        app.state.revocations = Revocations(redis, app.state.credentials)
+        await app.state.revocations.start()
+        app.state.login_throttle = LoginThrottle(
+            redis,
+            account=Policy(
+                settings.login_slow_after,
+                settings.login_lock_after,
+                settings.login_window_seconds,
+                settings.login_lock_seconds,
+            ),
+            address=Policy(
+                settings.login_address_slow_after,
+                settings.login_address_lock_after,
+                settings.login_window_seconds,
+                settings.login_lock_seconds,
+            ),
+        )
+        app.state.audit = AuditLog(engine)
         app.state.upstreams = Upstreams(
             customers=customer_pb2_grpc.CustomerServiceStub(channel),
             conversations=conversation_pb2_grpc.ConversationServiceStub(conversation_channel),
@@ -65,6 +103,8 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
         if freeze_heap:
             freeze_startup_heap()
         yield
+        await app.state.revocations.stop()
+        await redis.aclose()
         await channel.close()
         await conversation_channel.close()
         if sentiment_channel is not None:
@@ -75,7 +115,8 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
         title="Moodline API",
         version="1.0.0",
         description="Customer management driven by conversation sentiment. Authenticate with "
-        "`Authorization: Bearer <API key>`; errors are RFC 9457 problem+json.",
+        "`Authorization: Bearer <API key or access token>` (access tokens from "
+        "`POST /api/v1/auth/login`); errors are RFC 9457 problem+json.",
         lifespan=lifespan,
         # FastAPI's own OpenTelemetry server span per request, named by route template, the trace
         # context taken from the request. Not opentelemetry-instrumentation-fastapi: it matched
@@ -85,6 +126,8 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
     )
     problems.install(app)
     app.include_router(health.router)
+    app.include_router(auth.router)
+    app.include_router(users.router)
     app.include_router(customers.router)
     app.include_router(conversations.router)
     app.include_router(sentiment.router)

@@ -1,10 +1,11 @@
-"""`moodline-gateway serve | migrate | create-tenant`."""
+"""`moodline-gateway serve | migrate | create-tenant | create-user`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
+import uuid
 from pathlib import Path
 
 import uvicorn
@@ -17,8 +18,9 @@ from moodline_kit.metrics import serve_metrics
 from moodline_kit.telemetry import configure_tracing
 
 from gateway.app import create_app
-from gateway.auth import create_tenant
+from gateway.auth import Role, create_tenant
 from gateway.config import GatewaySettings
+from gateway.staff import create_user
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -43,6 +45,22 @@ async def _create_tenant(settings: GatewaySettings, name: str, country: str) -> 
     return {"tenant_id": str(tenant_id), "api_key": key}
 
 
+async def _create_user(settings: GatewaySettings, args: argparse.Namespace) -> dict:
+    engine = create_engine(settings.database_url, pool_size=1)
+    try:
+        row = await create_user(
+            engine,
+            tenant_id=uuid.UUID(args.tenant_id),
+            email=args.email,
+            password=args.password,
+            name=args.name,
+            role=Role(args.role),
+        )
+    finally:
+        await engine.dispose()
+    return {"user_id": str(row["id"]), "email": row["email"], "role": row["role"]}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="moodline-gateway")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -51,6 +69,12 @@ def main(argv: list[str] | None = None) -> None:
     tenant = sub.add_parser("create-tenant", help="create a tenant and print its first API key")
     tenant.add_argument("--name", required=True)
     tenant.add_argument("--country", default="US", help="default country for phone numbers")
+    user = sub.add_parser("create-user", help="create a staff user of a tenant")
+    user.add_argument("--tenant-id", required=True)
+    user.add_argument("--email", required=True)
+    user.add_argument("--name", required=True)
+    user.add_argument("--role", default="admin", choices=[r.value for r in Role])
+    user.add_argument("--password", required=True)
     args = parser.parse_args(argv)
     settings = GatewaySettings()
     configure_logging(settings.service_name, settings.log_level)
@@ -58,6 +82,8 @@ def main(argv: list[str] | None = None) -> None:
         migrations.upgrade(MIGRATIONS, settings.database_url)
     elif args.command == "create-tenant":
         print(json.dumps(asyncio.run(_create_tenant(settings, args.name, args.country))))
+    elif args.command == "create-user":
+        print(json.dumps(asyncio.run(_create_user(settings, args))))
     else:
         configure_tracing(settings)
         serve_metrics(settings.metrics_port)

@@ -17,7 +17,24 @@ class GatewaySettings(KitSettings):
     max_body_bytes: int = 256 * 1024
     # Deadline given to each downstream gRPC call made for one HTTP request.
     upstream_timeout: float = 5.0
-    # Seconds an API key lookup is cached (revocation takes effect within this time).
+    # Seconds a credential lookup is cached; revocations are broadcast to every replica, this
+    # bounds staleness only if the broadcast is lost.
     api_key_cache_seconds: float = 30.0
+    # Ed25519 signing keys of access and service tokens, `kid:base64url(seed)` comma-separated;
+    # the first signs, all verify (rotation: prepend the new key, drop the old one after
+    # ACCESS_TOKEN_TTL). Empty: a key made at start-up (one replica, tokens die with it).
+    auth_signing_keys: str = ""
+    access_token_ttl: int = 900
+    # Lifetime of a sign-in (its refresh-token family).
+    session_ttl: int = 30 * 24 * 3600
+    # Lifetime of the token the gateway signs for each downstream call.
+    service_token_ttl: int = 60
+    # Sign-in throttling per account and per client address (see gateway.login_throttle).
+    login_slow_after: int = 5
+    login_lock_after: int = 10
+    login_address_slow_after: int = 20
+    login_address_lock_after: int = 50
+    login_window_seconds: int = 900
+    login_lock_seconds: int = 900
     # The built web UI (web/dist), served at `/`; empty or unbuilt: `/` redirects to /docs.
     web_dir: str = ""

@@ -10,9 +10,12 @@ from moodline.conversation.v1 import conversation_pb2_grpc
 from moodline.customer.v1 import customer_pb2_grpc
 from moodline_kit.grpc.client import tenant_metadata
 
-from gateway.auth import ApiKeyStore, Principal
+from gateway.auth import CredentialStore, Principal
 
-bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer <key>`")
+bearer = HTTPBearer(
+    auto_error=False,
+    description="API key or staff access token: `Authorization: Bearer <credential>`",
+)
 
 
 @dataclass
@@ -27,22 +30,19 @@ async def principal(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(
             401,
-            "missing API key (Authorization: Bearer <key>)",
+            "missing credential (Authorization: Bearer <API key or access token>)",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    store: ApiKeyStore = request.app.state.api_keys
+    store: CredentialStore = request.app.state.credentials
     found = await store.authenticate(credentials.credentials)
     if found is None:
         raise HTTPException(
-            401, "invalid or revoked API key", headers={"WWW-Authenticate": "Bearer"}
+            401,
+            "invalid, expired or revoked credential",
+            headers={"WWW-Authenticate": "Bearer"},
         )
+    request.state.principal = found
     return found
-
-
-async def writer(who: Principal = Depends(principal)) -> Principal:
-    if not who.can_write:
-        raise HTTPException(403, f"role {who.role} may not change data")
-    return who
 
 
 async def upstreams(request: Request) -> Upstreams:

@@ -39,6 +39,7 @@ TITLES = {
     412: "Precondition Failed",
     415: "Unsupported Media Type",
     422: "Unprocessable Content",
+    423: "Locked",
     428: "Precondition Required",
     429: "Too Many Requests",
     500: "Internal Server Error",

@@ -1,10 +1,10 @@
-"""The gateway's own database: tenants (businesses) and their API keys."""
+"""The gateway's own database: tenants (businesses), their API keys, staff users and sessions."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from moodline_kit.db import new_metadata
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 metadata = new_metadata()
 
@@ -40,4 +40,96 @@ api_keys = sa.Table(
         "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
     ),
     sa.Column("revoked_at", sa.DateTime(timezone=True)),
+    # Requests per minute and burst of this key's token bucket (null: the gateway's default).
+    sa.Column("rate_per_minute", sa.Integer),
+    sa.Column("burst", sa.Integer),
+    sa.Column("created_by", sa.Text, nullable=False, server_default=""),
+)
+
+# Staff who sign in with e-mail + password. E-mail is unique across tenants (sign-in names no
+# tenant); stored lower-cased.
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    sa.Column(
+        "tenant_id",
+        UUID(as_uuid=True),
+        sa.ForeignKey("tenants.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("email", sa.Text, nullable=False, unique=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    # Customer folders this user may see; null: every folder.
+    sa.Column("folders", ARRAY(UUID(as_uuid=True))),
+    # Whether customers in no folder are visible.
+    sa.Column("unfoldered", sa.Boolean, nullable=False, server_default=sa.true()),
+    # An agent limited to the customers assigned to them.
+    sa.Column("assigned_only", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column(
+        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.Column(
+        "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.Column("disabled_at", sa.DateTime(timezone=True)),
+)
+
+# One sign-in: the family of its rotating refresh tokens. Revoked on sign-out, on re-use of a
+# spent refresh token, on disabling the user or resetting the password.
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("tenant_id", UUID(as_uuid=True), nullable=False),
+    sa.Column(
+        "user_id", UUID(as_uuid=True), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column(
+        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revoked_at", sa.DateTime(timezone=True)),
+    sa.Column("revoked_reason", sa.Text),
+    sa.Column("client_ip", sa.Text, nullable=False, server_default=""),
+)
+
+refresh_tokens = sa.Table(
+    "refresh_tokens",
+    metadata,
+    # SHA-256 of the token (256-bit random): the plaintext is never stored.
+    sa.Column("token_hash", sa.Text, primary_key=True),
+    sa.Column(
+        "session_id",
+        UUID(as_uuid=True),
+        sa.ForeignKey("sessions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column(
+        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    # Set when exchanged for the next token of the family; presenting it again revokes the family.
+    sa.Column("used_at", sa.DateTime(timezone=True)),
+)
+
+# Who did what, when, from where: every write, sign-in and key/user change.
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    # Null for a sign-in attempt with an unknown e-mail.
+    sa.Column("tenant_id", UUID(as_uuid=True)),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    # "user:<id>", "key:<id>", or the e-mail of a sign-in attempt
+    sa.Column("actor", sa.Text, nullable=False),
+    # e.g. "auth.login", "POST /api/v1/customers"
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("target", sa.Text, nullable=False, server_default=""),
+    # "ok", "failed", an HTTP status...
+    sa.Column("outcome", sa.Text, nullable=False),
+    sa.Column("client_ip", sa.Text, nullable=False, server_default=""),
+    sa.Column("details", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
+    sa.Index("ix_audit_log_tenant_at", "tenant_id", "at"),
 )

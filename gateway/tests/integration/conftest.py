@@ -69,7 +69,12 @@ async def gateway(database_factory, infra_urls) -> AsyncIterator[Gateway]:
             database_url=gateway_db,
             customer_addr=customer.address,
             conversation_addr=conversation.address,
+            redis_url=infra_urls.redis_url,
             max_body_bytes=16 * 1024,
+            # every in-process request comes from one address: only the per-account policy
+            # is exercised through HTTP (the per-address one in test_auth_api directly)
+            login_address_slow_after=100_000,
+            login_address_lock_after=200_000,
         )
         app = create_app(settings)
         async with app.router.lifespan_context(app):
@@ -115,6 +120,7 @@ async def sentiment_gateway(database_factory, infra_urls) -> AsyncIterator[Gatew
                     customer_addr=customer.address,
                     conversation_addr=conversation.address,
                     sentiment_addr=sentiment.address,
+                    redis_url=infra_urls.redis_url,
                     upstream_timeout=30.0,
                 )
                 app = create_app(settings)

@@ -87,7 +87,7 @@ export function Workspace() {
     [selectInUrl],
   );
 
-  const user = me.data?.user || "";
+  const user = me.data?.user?.name || me.data?.user?.email || (me.data?.api_key ? "API key" : "");
   return (
     <AppShell header={{ height: 52 }} padding={0}>
       <AppShell.Header>
@@ -97,7 +97,7 @@ export function Workspace() {
               Moodline
             </Title>
             <Text size="sm" c="dimmed">
-              {me.data?.tenant || "Customers"}
+              {me.data?.tenant.name ?? ""}
             </Text>
           </Group>
           <Group gap="sm">

@@ -27,10 +27,14 @@ from gateway.conversation_schemas import (
     SearchPage,
     Status,
 )
-from gateway.deps import Upstreams, metadata, principal, upstreams, writer
+from gateway.deps import Upstreams, metadata, upstreams
+from gateway.permissions import Permission, require
 from gateway.problems import GRPC_TO_HTTP, problem
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
+
+can_read = require(Permission.CONVERSATIONS_READ)
+can_write = require(Permission.CONVERSATIONS_WRITE)
 
 PROBLEM = {"content": {"application/problem+json": {}}}
 ERRORS = {401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 412: PROBLEM, 422: PROBLEM}
@@ -178,7 +182,7 @@ def ingested_json(r: pb.IngestMessageResponse) -> dict:
 async def ingest_message(
     body: MessageIn,
     request: Request,
-    who: Principal = Depends(writer),
+    who: Principal = Depends(can_write),
     up: Upstreams = Depends(upstreams),
 ) -> dict | JSONResponse:
     """Report one message (channel provider webhook / voice agent). Idempotent on
@@ -194,7 +198,7 @@ async def ingest_message(
 
 @router.post("/messages/batch", status_code=202, response_model=BatchOut, responses=ERRORS)
 async def ingest_messages(
-    body: MessageBatchIn, who: Principal = Depends(writer), up: Upstreams = Depends(upstreams)
+    body: MessageBatchIn, who: Principal = Depends(can_write), up: Upstreams = Depends(upstreams)
 ) -> dict:
     """Backfill up to 500 messages in one call; each result says accepted, duplicate or failed."""
     reply = await up.conversations.IngestMessages(
@@ -236,7 +240,7 @@ async def search_messages(
     customers_only: bool = False,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str, Query(max_length=512)] = "",
-    who: Principal = Depends(principal),
+    who: Principal = Depends(can_read),
     up: Upstreams = Depends(upstreams),
 ) -> dict:
     request = pb.SearchMessagesRequest(
@@ -281,7 +285,7 @@ async def list_conversations(
     started_before: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str, Query(max_length=512)] = "",
-    who: Principal = Depends(principal),
+    who: Principal = Depends(can_read),
     up: Upstreams = Depends(upstreams),
 ) -> dict:
     request = pb.ListConversationsRequest(
@@ -308,7 +312,7 @@ async def get_conversation(
     conversation_id: str,
     message_limit: Annotated[int, Query(ge=1, le=500)] = 100,
     message_cursor: Annotated[str, Query(max_length=512)] = "",
-    who: Principal = Depends(principal),
+    who: Principal = Depends(can_read),
     up: Upstreams = Depends(upstreams),
 ) -> dict:
     reply = await up.conversations.GetConversation(
@@ -328,7 +332,7 @@ async def get_conversation(
 async def update_conversation(
     conversation_id: str,
     body: ConversationPatch,
-    who: Principal = Depends(writer),
+    who: Principal = Depends(can_write),
     up: Upstreams = Depends(upstreams),
 ) -> dict:
     """Change status, CSAT, topic or summary, or hand the conversation to another agent."""
@@ -357,7 +361,7 @@ async def update_conversation(
 async def close_conversation(
     conversation_id: str,
     body: ConversationClose | None = None,
-    who: Principal = Depends(writer),
+    who: Principal = Depends(can_write),
     up: Upstreams = Depends(upstreams),
 ) -> dict:
     body = body or ConversationClose()

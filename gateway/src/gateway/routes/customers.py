@@ -14,7 +14,8 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from moodline.customer.v1 import customer_pb2
 
 from gateway.auth import Principal
-from gateway.deps import Upstreams, metadata, principal, upstreams, writer
+from gateway.deps import Upstreams, metadata, upstreams
+from gateway.permissions import Permission, require
 from gateway.responses import FastJSONResponse
 from gateway.schemas import (
     ConsentIn,
@@ -32,6 +33,10 @@ from gateway.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
+
+can_read = require(Permission.CUSTOMERS_READ)
+can_write = require(Permission.CUSTOMERS_WRITE)
+can_delete = require(Permission.CUSTOMERS_DELETE)
 
 PROBLEM = {"content": {"application/problem+json": {}}}
 ERRORS = {401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 422: PROBLEM}
@@ -184,7 +189,7 @@ def _if_match(value: str | None, *, required: bool) -> int:
 @router.post("", status_code=201, response_model=CustomerOut, responses=ERRORS)
 async def create_customer(
     body: CustomerCreate,
-    who: Principal = Depends(writer),
+    who: Principal = Depends(can_write),
     up: Upstreams = Depends(upstreams),
 ) -> JSONResponse:
     created = await up.customers.CreateCustomer(
@@ -242,7 +247,7 @@ async def list_customers(
     last_contact_within_days: Annotated[int | None, Query(ge=0, le=3650)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str, Query(max_length=512)] = "",
-    who: Principal = Depends(principal),
+    who: Principal = Depends(can_read),
     up: Upstreams = Depends(upstreams),
 ) -> JSONResponse:
     if 0 < len(q.strip()) < MIN_QUERY_LENGTH:
@@ -292,7 +297,7 @@ def _query_problem(field: str, message: str) -> Exception:
 
 @router.get("/stats", response_model=CustomerStatsOut, responses=ERRORS)
 async def customer_stats(
-    who: Principal = Depends(principal), up: Upstreams = Depends(upstreams)
+    who: Principal = Depends(can_read), up: Upstreams = Depends(upstreams)
 ) -> JSONResponse:
     s = await up.customers.GetCustomerStats(
         customer_pb2.GetCustomerStatsRequest(), metadata=metadata(who)
@@ -311,7 +316,7 @@ async def customer_stats(
 
 @router.get("/{customer_id}", response_model=CustomerOut, responses=ERRORS)
 async def get_customer(
-    customer_id: str, who: Principal = Depends(principal), up: Upstreams = Depends(upstreams)
+    customer_id: str, who: Principal = Depends(can_read), up: Upstreams = Depends(upstreams)
 ) -> JSONResponse:
     found = await up.customers.GetCustomer(
         customer_pb2.GetCustomerRequest(id=customer_id), metadata=metadata(who)
@@ -324,7 +329,7 @@ async def update_customer(
     customer_id: str,
     body: CustomerPatch,
     if_match: Annotated[str | None, Header(description='the ETag, e.g. W/"3"')] = None,
-    who: Principal = Depends(writer),
+    who: Principal = Depends(can_write),
     up: Upstreams = Depends(upstreams),
 ) -> JSONResponse:
     """Changes the fields present (contacts, preferences, tags, folder, custom fields, workers,
@@ -358,7 +363,7 @@ async def delete_customer(
     customer_id: str,
     confirm: Annotated[bool, Query(description="must be true: deletion is irreversible")] = False,
     if_match: Annotated[str | None, Header()] = None,
-    who: Principal = Depends(writer),
+    who: Principal = Depends(can_delete),
     up: Upstreams = Depends(upstreams),
 ) -> Response:
     await up.customers.DeleteCustomer(
@@ -374,7 +379,7 @@ async def delete_customer(
 async def change_tags(
     customer_id: str,
     body: TagsChange,
-    who: Principal = Depends(writer),
+    who: Principal = Depends(can_write),
     up: Upstreams = Depends(upstreams),
 ) -> JSONResponse:
     updated = await up.customers.ModifyTags(
@@ -388,7 +393,7 @@ async def change_tags(
 async def record_consent(
     customer_id: str,
     body: ConsentIn,
-    who: Principal = Depends(writer),
+    who: Principal = Depends(can_write),
     up: Upstreams = Depends(upstreams),
 ) -> JSONResponse:
     updated = await up.customers.RecordConsent(
@@ -402,7 +407,7 @@ async def record_consent(
 
 @router.get("/{customer_id}/consents", responses=ERRORS)
 async def consent_history(
-    customer_id: str, who: Principal = Depends(principal), up: Upstreams = Depends(upstreams)
+    customer_id: str, who: Principal = Depends(can_read), up: Upstreams = Depends(upstreams)
 ) -> dict:
     history = await up.customers.ListConsentHistory(
         customer_pb2.ListConsentHistoryRequest(id=customer_id), metadata=metadata(who)
@@ -434,7 +439,7 @@ def _note(n: customer_pb2.Note) -> dict:
 async def add_note(
     customer_id: str,
     body: NoteIn,
-    who: Principal = Depends(writer),
+    who: Principal = Depends(can_write),
     up: Upstreams = Depends(upstreams),
 ) -> dict:
     note = await up.customers.AddNote(
@@ -446,7 +451,7 @@ async def add_note(
 
 @router.get("/{customer_id}/notes", response_model=NoteList, responses=ERRORS)
 async def list_notes(
-    customer_id: str, who: Principal = Depends(principal), up: Upstreams = Depends(upstreams)
+    customer_id: str, who: Principal = Depends(can_read), up: Upstreams = Depends(upstreams)
 ) -> dict:
     notes = await up.customers.ListNotes(
         customer_pb2.ListNotesRequest(id=customer_id), metadata=metadata(who)
@@ -459,7 +464,7 @@ async def set_relation(
     customer_id: str,
     child_id: str,
     body: RelationIn,
-    who: Principal = Depends(writer),
+    who: Principal = Depends(can_write),
     up: Upstreams = Depends(upstreams),
 ) -> JSONResponse:
     """Relate a sub-customer (company -> employee, family, branch) with a label."""
@@ -474,7 +479,7 @@ async def set_relation(
 async def remove_relation(
     customer_id: str,
     child_id: str,
-    who: Principal = Depends(writer),
+    who: Principal = Depends(can_write),
     up: Upstreams = Depends(upstreams),
 ) -> JSONResponse:
     updated = await up.customers.RemoveRelation(
@@ -489,7 +494,7 @@ async def timeline(
     customer_id: str,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str, Query(max_length=512)] = "",
-    who: Principal = Depends(principal),
+    who: Principal = Depends(can_read),
     up: Upstreams = Depends(upstreams),
 ) -> dict:
     page = await up.customers.GetTimeline(

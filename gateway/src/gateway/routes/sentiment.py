@@ -11,9 +11,16 @@ from moodline.sentiment.v1 import sentiment_pb2_grpc
 from pydantic import AfterValidator, BaseModel, Field
 
 from gateway.auth import Principal
-from gateway.deps import metadata, principal, writer
+from gateway.deps import metadata
+from gateway.permissions import Permission, require
 
 router = APIRouter(prefix="/api/v1/sentiment", tags=["sentiment"])
+
+can_read = require(Permission.SENTIMENT_READ)
+can_analyze = require(Permission.SENTIMENT_ANALYZE)
+can_override = require(Permission.SENTIMENT_OVERRIDE)
+can_read_settings = require(Permission.SETTINGS_READ)
+can_change_settings = require(Permission.SETTINGS_WRITE)
 
 PROBLEM = {"content": {"application/problem+json": {}}}
 ERRORS = {401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 422: PROBLEM, 503: PROBLEM}
@@ -135,7 +142,7 @@ Stub = Annotated[sentiment_pb2_grpc.SentimentServiceStub, Depends(_stub)]
 
 
 @router.post("/analyze", response_model=AnalyzeOut, responses=ERRORS)
-async def analyze(body: AnalyzeIn, stub: Stub, who: Principal = Depends(principal)) -> dict:
+async def analyze(body: AnalyzeIn, stub: Stub, who: Principal = Depends(can_analyze)) -> dict:
     """Score 1..256 texts synchronously; results in input order."""
     reply = await stub.Analyze(pb.AnalyzeRequest(texts=body.texts), metadata=metadata(who))
     return {
@@ -146,7 +153,7 @@ async def analyze(body: AnalyzeIn, stub: Stub, who: Principal = Depends(principa
 
 @router.get("/customers/{customer_id}", response_model=CustomerSentimentOut, responses=ERRORS)
 async def customer_sentiment(
-    customer_id: str, stub: Stub, who: Principal = Depends(principal)
+    customer_id: str, stub: Stub, who: Principal = Depends(can_read)
 ) -> dict:
     reply = await stub.GetCustomerSentiment(
         pb.GetCustomerSentimentRequest(customer_id=customer_id), metadata=metadata(who)
@@ -158,7 +165,7 @@ async def customer_sentiment(
     "/customers/{customer_id}/override", response_model=CustomerSentimentOut, responses=ERRORS
 )
 async def set_override(
-    customer_id: str, body: OverrideIn, stub: Stub, who: Principal = Depends(writer)
+    customer_id: str, body: OverrideIn, stub: Stub, who: Principal = Depends(can_override)
 ) -> dict:
     """Staff override of the label; it lapses when new interactions outweigh it."""
     reply = await stub.SetSentimentOverride(
@@ -166,7 +173,7 @@ async def set_override(
             customer_id=customer_id,
             label=LABEL_VALUES[body.label],
             reason=body.reason,
-            set_by=str(who.key_id),
+            set_by=str(who.actor),
         ),
         metadata=metadata(who),
     )
@@ -176,7 +183,9 @@ async def set_override(
 @router.delete(
     "/customers/{customer_id}/override", response_model=CustomerSentimentOut, responses=ERRORS
 )
-async def clear_override(customer_id: str, stub: Stub, who: Principal = Depends(writer)) -> dict:
+async def clear_override(
+    customer_id: str, stub: Stub, who: Principal = Depends(can_override)
+) -> dict:
     reply = await stub.ClearSentimentOverride(
         pb.ClearSentimentOverrideRequest(customer_id=customer_id), metadata=metadata(who)
     )
@@ -185,7 +194,7 @@ async def clear_override(customer_id: str, stub: Stub, who: Principal = Depends(
 
 @router.get("/messages/{message_id}", response_model=MessageSentimentOut, responses=ERRORS)
 async def message_sentiment(
-    message_id: str, stub: Stub, who: Principal = Depends(principal)
+    message_id: str, stub: Stub, who: Principal = Depends(can_read)
 ) -> dict:
     m = await stub.GetMessageSentiment(
         pb.GetMessageSentimentRequest(message_id=message_id), metadata=metadata(who)
@@ -232,7 +241,7 @@ def _settings_out(s: pb.SentimentSettings) -> dict:
 
 
 @settings_router.get("/sentiment", response_model=SentimentSettingsOut, responses=ERRORS)
-async def get_sentiment_settings(stub: Stub, who: Principal = Depends(principal)) -> dict:
+async def get_sentiment_settings(stub: Stub, who: Principal = Depends(can_read_settings)) -> dict:
     """The tenant's reply targets per channel (the defaults until changed)."""
     return _settings_out(
         await stub.GetSentimentSettings(pb.GetSentimentSettingsRequest(), metadata=metadata(who))
@@ -241,7 +250,7 @@ async def get_sentiment_settings(stub: Stub, who: Principal = Depends(principal)
 
 @settings_router.patch("/sentiment", response_model=SentimentSettingsOut, responses=ERRORS)
 async def update_sentiment_settings(
-    body: SentimentSettingsIn, stub: Stub, who: Principal = Depends(writer)
+    body: SentimentSettingsIn, stub: Stub, who: Principal = Depends(can_change_settings)
 ) -> dict:
     """Change the reply targets of the channels named; a bad channel or value changes nothing."""
     changes = {k: v or 0 for k, v in body.reply_target_minutes.items()}

@@ -6,7 +6,8 @@ from fastapi import APIRouter, Depends
 from moodline.customer.v1 import customer_pb2
 
 from gateway.auth import Principal
-from gateway.deps import Upstreams, metadata, principal, upstreams, writer
+from gateway.deps import Upstreams, metadata, upstreams
+from gateway.permissions import Permission, require
 from gateway.schemas import (
     CustomFieldDefinitionList,
     CustomFieldDefinitionOut,
@@ -16,6 +17,9 @@ from gateway.schemas import (
 
 router = APIRouter(prefix="/api/v1", tags=["customer settings"])
 
+can_read = require(Permission.SETTINGS_READ)
+can_write = require(Permission.SETTINGS_WRITE)
+
 
 def _definition(d: customer_pb2.CustomFieldDefinition) -> dict:
     return {"key": d.key, "label": d.label, "type": d.type, "options": list(d.options)}
@@ -23,7 +27,7 @@ def _definition(d: customer_pb2.CustomFieldDefinition) -> dict:
 
 @router.get("/custom-fields", response_model=CustomFieldDefinitionList)
 async def list_custom_fields(
-    who: Principal = Depends(principal), up: Upstreams = Depends(upstreams)
+    who: Principal = Depends(can_read), up: Upstreams = Depends(upstreams)
 ) -> dict:
     found = await up.customers.ListCustomFieldDefinitions(
         customer_pb2.ListCustomFieldDefinitionsRequest(), metadata=metadata(who)
@@ -35,7 +39,7 @@ async def list_custom_fields(
 async def put_custom_field(
     key: str,
     body: CustomFieldIn,
-    who: Principal = Depends(writer),
+    who: Principal = Depends(can_write),
     up: Upstreams = Depends(upstreams),
 ) -> dict:
     saved = await up.customers.UpsertCustomFieldDefinition(
@@ -58,7 +62,7 @@ def _settings(s: customer_pb2.TenantSettings) -> dict:
 
 @router.get("/settings/customers")
 async def get_settings(
-    who: Principal = Depends(principal), up: Upstreams = Depends(upstreams)
+    who: Principal = Depends(can_read), up: Upstreams = Depends(upstreams)
 ) -> dict:
     return _settings(
         await up.customers.GetTenantSettings(
@@ -69,7 +73,7 @@ async def get_settings(
 
 @router.patch("/settings/customers")
 async def update_settings(
-    body: SettingsIn, who: Principal = Depends(writer), up: Upstreams = Depends(upstreams)
+    body: SettingsIn, who: Principal = Depends(can_write), up: Upstreams = Depends(upstreams)
 ) -> dict:
     return _settings(
         await up.customers.UpdateTenantSettings(

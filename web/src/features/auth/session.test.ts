@@ -72,6 +72,15 @@ describe("Session", () => {
     expect(retried).toHaveBeenCalledTimes(1);
   });
 
+  it("sends no token with the refresh call, even when the token is due for refresh", async () => {
+    const session = new Session(storage(), vi.fn(), () => 0);
+    session.set(tokens(1));
+    const middleware = session.middleware(vi.fn() as unknown as typeof fetch);
+    const request = new Request("http://x/api/v1/auth/refresh", { method: "POST" });
+    const sent = (await middleware.onRequest!({ request, schemaPath: "", params: {}, options: {}, id: "1" } as never)) as Request;
+    expect(sent.headers.has("Authorization")).toBe(false);
+  });
+
   it("does not retry the sign-in call itself", async () => {
     const refresh = vi.fn();
     const session = new Session(storage(), refresh, () => 0);

@@ -121,11 +121,14 @@ export class Session {
     const retries = new WeakMap<Request, Request>();
     return {
       onRequest: async ({ request }) => {
-        const token = await this.accessToken();
-        if (token) request.headers.set("Authorization", `Bearer ${token}`);
-        if (!AUTH_PATHS.includes(new URL(request.url).pathname)) {
-          retries.set(request, request.clone());
+        // Sign-in and refresh carry no token (a refresh asking for a refresh would wait on
+        // itself); a caller that set its own Authorization keeps it.
+        if (AUTH_PATHS.includes(new URL(request.url).pathname)) return request;
+        if (!request.headers.has("Authorization")) {
+          const token = await this.accessToken();
+          if (token) request.headers.set("Authorization", `Bearer ${token}`);
         }
+        retries.set(request, request.clone());
         return request;
       },
       onResponse: async ({ request, response }) => {

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -27,6 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from moodline_kit.auth import generate_signing_key, public_keys
 from moodline_kit.dev import infra
 from moodline_kit.dev.seed import DEMO_CUSTOMERS
 from moodline_kit.dev.stack import GATEWAY, SERVICES, LocalService
@@ -147,7 +149,17 @@ def _env(values: dict[str, str]) -> str:
     return ",".join(f'{k}="{v}"' for k, v in values.items())
 
 
+def signing_key(p: Plan) -> str:
+    """The gateway's token-signing key, kept in var/ so sign-ins survive a restart."""
+    path = p.var / "auth-signing-key"
+    if not path.exists():
+        path.write_text(generate_signing_key("local"))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def service_env(p: Plan, service: LocalService, index: int) -> dict[str, str]:
+    key = signing_key(p)
     env = {
         "DATABASE_URL": p.db_url(service.name),
         "NATS_URL": p.nats_url,
@@ -156,6 +168,7 @@ def service_env(p: Plan, service: LocalService, index: int) -> dict[str, str]:
         "MOODLINE_TRACE_FILE": str(p.var / "traces.jsonl"),
         "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
         "TRITON_ADDR": p.triton_addr,
+        "AUTH_VERIFY_KEYS": public_keys(key),
     }
     # Every process can reach every gRPC service (the gateway all of them; conversation calls
     # customer): <NAME>_ADDR.
@@ -170,6 +183,7 @@ def service_env(p: Plan, service: LocalService, index: int) -> dict[str, str]:
         env["GRPC_PORT"] = str(p.grpc_port(index))
     else:
         env["HTTP_PORT"] = str(p.gateway_port)
+        env["AUTH_SIGNING_KEYS"] = key
         env["WEB_DIR"] = str(REPO / "web" / "dist")
     return env
 
@@ -311,6 +325,31 @@ def wait_ready(url: str, timeout: float) -> None:
     raise TimeoutError(f"gateway not ready at {url} after {timeout:.0f}s (see var/logs/)")
 
 
+def _create_admin(env: dict[str, str], tenant_id: str) -> dict[str, str]:
+    """A demo staff admin of the demo tenant, with a random password."""
+    email, password = "admin@demo-salon.example", secrets.token_urlsafe(12)
+    subprocess.run(
+        [
+            f"{BIN}/{GATEWAY.command}",
+            "create-user",
+            "--tenant-id",
+            tenant_id,
+            "--email",
+            email,
+            "--name",
+            "Demo Admin",
+            "--role",
+            "admin",
+            "--password",
+            password,
+        ],
+        env={**os.environ, **env},
+        check=True,
+        capture_output=True,
+    )
+    return {"admin_email": email, "admin_password": password}
+
+
 def seed(p: Plan, env: dict[str, str]) -> dict:
     """Reuse var/run.json when its key still works, else create the demo tenant + customers."""
     run_json = p.var / "run.json"
@@ -318,6 +357,8 @@ def seed(p: Plan, env: dict[str, str]) -> dict:
         saved = json.loads(run_json.read_text())
         status, _ = _http("GET", f"{p.gateway_url}/api/v1/customers?limit=1", saved.get("api_key"))
         if status == 200:
+            if "admin_email" not in saved:  # var/ from before staff sign-in existed
+                saved.update(_create_admin(env, saved["tenant_id"]))
             return {**saved, "gateway_url": p.gateway_url, "nats_url": p.nats_url}
     out = (
         subprocess.run(
@@ -338,6 +379,7 @@ def seed(p: Plan, env: dict[str, str]) -> dict:
         .splitlines()[-1]
     )
     tenant = json.loads(out)
+    admin = _create_admin(env, tenant["tenant_id"])
     for customer in DEMO_CUSTOMERS:
         status, body = _http(
             "POST", f"{p.gateway_url}/api/v1/customers", tenant["api_key"], customer
@@ -348,6 +390,7 @@ def seed(p: Plan, env: dict[str, str]) -> dict:
         "gateway_url": p.gateway_url,
         "api_key": tenant["api_key"],
         "tenant_id": tenant["tenant_id"],
+        **admin,
         "nats_url": p.nats_url,
     }
 
@@ -409,6 +452,7 @@ def main() -> int:
         f"\nMoodline is up in {time.monotonic() - started:.0f}s\n"
         f"  UI / API : {info['gateway_url']}   (OpenAPI: {info['gateway_url']}/docs)\n"
         f"  API key  : {info['api_key']}\n"
+        f"  sign in  : {info.get('admin_email')} / {info.get('admin_password')}\n"
         f"  written to {var / 'run.json'}; logs in {var / 'logs'}; Ctrl-C stops everything\n",
         flush=True,
     )

@@ -1,35 +1,35 @@
 /** Sign-in, refresh and sign-out calls of the staff API. */
+import { api } from "@/lib/api/client";
 import { parseTokens, type Tokens } from "../session";
-
-async function post(path: string, body: unknown, token?: string): Promise<Response> {
-  const headers: Record<string, string> = { "Content-Type": "application/json" };
-  if (token) headers.Authorization = `Bearer ${token}`;
-  return fetch(path, { method: "POST", headers, body: JSON.stringify(body) });
-}
 
 export class SignInError extends Error {}
 
 export async function login(email: string, password: string): Promise<Tokens> {
-  const response = await post("/api/v1/auth/login", { email, password });
-  const body: unknown = await response.json().catch(() => null);
-  if (!response.ok) {
-    const detail =
+  const { data, response } = await api.POST("/api/v1/auth/login", { body: { email, password } });
+  if (!response.ok || !data) {
+    throw new SignInError(
       response.status === 401 || response.status === 403
         ? "The email or password is not right."
         : response.status === 429
-          ? "Too many attempts. Wait a minute and try again."
-          : `Sign-in failed (${response.status}).`;
-    throw new SignInError(detail);
+          ? "Too many attempts. Wait a few minutes and try again."
+          : `Sign-in failed (${response.status}).`,
+    );
   }
-  return parseTokens(body, Date.now());
+  return parseTokens(data, Date.now());
 }
 
 export async function refreshTokens(refreshToken: string): Promise<Tokens> {
-  const response = await post("/api/v1/auth/refresh", { refresh_token: refreshToken });
-  if (!response.ok) throw new Error(`refresh failed (${response.status})`);
-  return parseTokens(await response.json(), Date.now());
+  const { data, response } = await api.POST("/api/v1/auth/refresh", { body: { refresh_token: refreshToken } });
+  if (!response.ok || !data) throw new Error(`refresh failed (${response.status})`);
+  return parseTokens(data, Date.now());
 }
 
+/** Ends the session on the server (its refresh and access tokens stop working). */
 export async function logout(accessToken: string, refreshToken: string): Promise<void> {
-  await post("/api/v1/auth/logout", { refresh_token: refreshToken }, accessToken).catch(() => undefined);
+  await api
+    .POST("/api/v1/auth/logout", {
+      body: { refresh_token: refreshToken || null },
+      headers: { Authorization: `Bearer ${accessToken}` },
+    })
+    .catch(() => undefined);
 }
