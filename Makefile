@@ -85,6 +85,9 @@ bench-customers: install ## benchmark: customer lists/search/stats at 1M custome
 	nice -n 5 $(PY) bench/customers/seed.py
 	nice -n 5 $(PY) bench/customers/run.py
 
+bench-web: install web browser ## benchmark: first page of the list after sign-in in Chromium, on the 1M-customer dataset
+	nice -n 5 $(PY) bench/web/bench_first_page.py
+
 bench-sentiment: install ## benchmark: raw Triton vs sentiment pipeline msgs/s, p99 at half load, CPU/msg per hop
 	nice $(PY) bench/sentiment/bench_sentiment.py --profile
 

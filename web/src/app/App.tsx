@@ -19,6 +19,9 @@ const cssVariables: CSSVariablesResolver = () => ({
     "--mantine-color-dimmed": "var(--mantine-color-gray-7)",
     "--mantine-color-placeholder": "var(--mantine-color-gray-7)",
     "--mantine-color-error": "var(--mantine-color-red-9)",
+    // light and subtle buttons: blue.6 text on their tinted hover background is below 4.5:1
+    "--mantine-color-blue-light-color": "var(--mantine-color-blue-9)",
+    "--mantine-primary-color-light-color": "var(--mantine-color-blue-9)",
   },
   dark: {},
 });

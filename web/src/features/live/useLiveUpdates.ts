@@ -1,12 +1,19 @@
 /**
  * Live updates: the gateway's event stream (GET /api/v1/events, server-sent events) marks the
  * cached queries an event touches as stale, so the open list and profile refetch within
- * seconds. Where the gateway has no stream (404) or it drops, the same queries are refreshed
- * every POLL_MS instead, and the stream is tried again later.
+ * seconds. Where the gateway has no stream, or it drops, the same queries are refreshed every
+ * POLL_MS instead, and the stream is tried again later.
  */
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
+import type { paths } from "@/lib/api/schema";
 import { SseParser, staleKeys } from "./sse";
+
+// Whether the gateway this build is served by has the stream, from its OpenAPI document: the
+// type check fails when the generated schema and this constant disagree, so a gateway that
+// gains the stream cannot be left polling (and one without it is never probed).
+type StreamDeclared = "/api/v1/events" extends keyof paths ? true : false;
+export const GATEWAY_HAS_EVENT_STREAM: StreamDeclared = false;
 
 export const POLL_MS = 5_000;
 const RETRY_MS = 30_000;
@@ -16,7 +23,7 @@ export type LiveMode = "connecting" | "stream" | "polling";
 
 export function useLiveUpdates(accessToken: () => Promise<string | null>): LiveMode {
   const queryClient = useQueryClient();
-  const [mode, setMode] = useState<LiveMode>("connecting");
+  const [mode, setMode] = useState<LiveMode>(GATEWAY_HAS_EVENT_STREAM ? "connecting" : "polling");
 
   useEffect(() => {
     let stopped = false;
@@ -68,7 +75,8 @@ export function useLiveUpdates(accessToken: () => Promise<string | null>): LiveM
       }
     }
 
-    void connect();
+    if (GATEWAY_HAS_EVENT_STREAM) void connect();
+    else poller = window.setInterval(refreshAll, POLL_MS);
     return () => {
       stopped = true;
       controller?.abort();

@@ -1,6 +1,4 @@
-/** Colours and words for sentiment labels and emotions (filled shades keep AA contrast). */
-export const LABEL_COLORS: Record<string, string> = { Happy: "green.9", Neutral: "gray.7", Frustrated: "red.9" };
-
+/** Words for sentiment trends and emotions. */
 export const EMOTIONS = ["frustration", "satisfaction", "confusion", "urgency"] as const;
 
 export function trendWords(trend: string): string {

@@ -2,10 +2,10 @@ import { Accordion, Badge, Group, Stack, Text } from "@mantine/core";
 import { LineChart } from "@mantine/charts";
 import { Empty, ErrorState, Loading } from "@/components/States";
 import { channelName, formatDateTime, titleCase } from "@/lib/format";
+import { sentimentColor } from "@/lib/sentiment";
 import { useConversationMessages, useCustomerConversations, useMessageSentiments, type MessageSentiment } from "../api/conversations";
 import { trendPoints } from "../trend";
 
-const COLORS: Record<string, string> = { Happy: "green.9", Neutral: "gray.7", Frustrated: "red.9" };
 
 function MessageScore({ score }: { score: MessageSentiment | null | undefined }) {
   if (score === undefined) return null;
@@ -16,7 +16,7 @@ function MessageScore({ score }: { score: MessageSentiment | null | undefined })
       </Text>
     );
   return (
-    <Badge size="xs" variant="filled" color={COLORS[score.sentiment.label] ?? "gray.7"}>
+    <Badge size="xs" variant="filled" color={sentimentColor(score.sentiment.label)}>
       {score.sentiment.label} {score.sentiment.score.toFixed(2)}
     </Badge>
   );
@@ -39,19 +39,25 @@ export function SentimentTrend({ customerId }: { customerId: string }) {
   if (points.length < 2) return null;
   const data = points.map((p) => ({ when: formatDateTime(p.at), score: p.score }));
   return (
-    <figure style={{ margin: 0 }} aria-label={`Sentiment trend over ${points.length} messages, latest ${points.at(-1)!.label}`}>
+    <figure style={{ margin: 0 }}>
+      <figcaption>
+        <Text size="xs" c="dimmed">
+          Trend, last {points.length} messages (−1 to +1)
+        </Text>
+      </figcaption>
       <LineChart
-        h={70}
-        w={220}
+        h={64}
+        w={240}
         data={data}
         dataKey="when"
-        series={[{ name: "score", color: "blue.7", label: "Sentiment" }]}
-        yAxisProps={{ domain: [-1, 1], width: 24 }}
+        series={[{ name: "score", color: "blue.8", label: "Sentiment" }]}
+        yAxisProps={{ domain: [-1, 1], ticks: [-1, 0, 1], width: 22 }}
         xAxisProps={{ hide: true }}
         gridAxis="none"
         withDots
-        curveType="monotone"
+        curveType="linear"
         referenceLines={[{ y: 0, color: "gray.5" }]}
+        aria-label={`Sentiment trend over ${points.length} messages, latest ${points.at(-1)!.label}`}
       />
     </figure>
   );

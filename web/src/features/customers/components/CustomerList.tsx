@@ -5,6 +5,7 @@ import { CustomerAvatar } from "@/components/CustomerAvatar";
 import { Empty, ErrorState, Loading } from "@/components/States";
 import { formatMoney, relativeTime, sentimentLabel } from "@/lib/format";
 import type { Schemas } from "@/lib/api/client";
+import { sentimentColor } from "@/lib/sentiment";
 import { hasNewActivity, loadSeen } from "../activity";
 import { useCustomerList } from "../api/customers";
 import { DEFAULT_FILTERS, SEGMENTS, SORTS, listQuery, searchTooShort, type Filters } from "../filters";
@@ -21,7 +22,6 @@ interface Props {
   seenVersion: number;
 }
 
-const SENTIMENT_COLORS: Record<string, string> = { Happy: "green.9", Neutral: "gray.7", Frustrated: "red.9" };
 
 function Row({ customer, selected, isNew, onSelect }: {
   customer: Schemas["CustomerOut"];
@@ -49,7 +49,7 @@ function Row({ customer, selected, isNew, onSelect }: {
                 {name}
               </Text>
               {isNew && (
-                <Badge size="xs" color="blue.8" variant="filled">
+                <Badge size="xs" color="blue.9" variant="filled">
                   New activity
                 </Badge>
               )}
@@ -59,7 +59,7 @@ function Row({ customer, selected, isNew, onSelect }: {
             </Text>
             <Group gap={8} wrap="nowrap">
               {label && (
-                <Text size="xs" fw={600} c={SENTIMENT_COLORS[label] ?? "gray.7"}>
+                <Text size="xs" fw={600} c={sentimentColor(label)}>
                   {label}
                 </Text>
               )}

@@ -89,7 +89,7 @@ export function ProfileHeader({ value, sentiment }: Props) {
                 </ActionIcon>
               </Tooltip>
               {c.vip && (
-                <Badge color="yellow.9" variant="filled">
+                <Badge color="#8a5300" variant="filled">
                   VIP
                 </Badge>
               )}

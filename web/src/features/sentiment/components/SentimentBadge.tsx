@@ -1,7 +1,8 @@
 import { Badge, Button, Group, Popover, Progress, Stack, Text } from "@mantine/core";
 import { Loading } from "@/components/States";
 import { useCustomerSentiment } from "../api/sentiment";
-import { EMOTIONS, LABEL_COLORS, strongEmotions, trendWords } from "../labels";
+import { sentimentColor } from "@/lib/sentiment";
+import { EMOTIONS, strongEmotions, trendWords } from "../labels";
 
 export function SentimentBadge({ customerId }: { customerId: string }) {
   const sentiment = useCustomerSentiment(customerId);
@@ -17,7 +18,7 @@ export function SentimentBadge({ customerId }: { customerId: string }) {
   const named = strongEmotions(s.sentiment.emotions);
   return (
     <Group gap={6} wrap="nowrap" aria-live="polite">
-      <Badge size="lg" color={LABEL_COLORS[label] ?? "gray.7"} variant="filled" data-testid="sentiment-badge" aria-label={`Sentiment: ${label}`}>
+      <Badge size="lg" color={sentimentColor(label)} variant="filled" data-testid="sentiment-badge" aria-label={`Sentiment: ${label}`}>
         {label}
         {s.source === "override" ? " (override)" : ""}
       </Badge>
