@@ -41,7 +41,7 @@ browser: ## Debian's Chromium for the browser tests (apt-get installs it when mi
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 run: install serving web ## bring the whole platform up on this machine (embedded PostgreSQL/NATS/Redis unless *_URL are set)
-	$(PY) -m moodline_kit.dev.run
+	$(PY) -m moodline_devkit.run
 
 protos: install ## regenerate Python code from protos/
 	$(PY) protos/generate.py

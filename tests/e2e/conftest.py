@@ -13,7 +13,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-from moodline_kit.dev.infra import free_port
+from moodline_devkit.infra import free_port
+from moodline_devkit.stack import SERVICES
 
 REPO = Path(__file__).resolve().parents[2]
 STARTUP_BUDGET_S = 300
@@ -50,7 +51,7 @@ def platform(tmp_path_factory):
     log = open(var / "launcher.log", "wb")
     started = time.monotonic()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "moodline_kit.dev.run"],
+        [sys.executable, "-m", "moodline_devkit.run"],
         cwd=REPO,
         env=env,
         stdout=log,
@@ -70,6 +71,17 @@ def platform(tmp_path_factory):
             "proc": proc,
             "startup_s": time.monotonic() - started,
             "triton_grpc_port": int(env["MOODLINE_TRITON_GRPC_PORT"]),
+            "grpc_ports": [int(env["MOODLINE_GRPC_PORT_BASE"]) + i for i in range(len(SERVICES))],
+            "listening_ports": {
+                int(env[name])
+                for name in (
+                    "MOODLINE_GATEWAY_PORT",
+                    "MOODLINE_TRITON_HTTP_PORT",
+                    "MOODLINE_TRITON_GRPC_PORT",
+                    "MOODLINE_TRITON_METRICS_PORT",
+                )
+            }
+            | {int(env["MOODLINE_GRPC_PORT_BASE"]) + i for i in range(len(SERVICES))},
         }
     finally:
         if proc.poll() is None:
@@ -88,7 +100,7 @@ def platform(tmp_path_factory):
 def _drop_databases(prefix: str) -> None:
     import asyncio
 
-    from moodline_kit.testing.databases import drop_database
+    from moodline_devkit.testing.databases import drop_database
 
     async def drop() -> None:
         for name in ("customer", "conversation", "sentiment", "gateway"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -29,7 +31,17 @@ class GrpcServiceSettings(KitSettings):
     """Settings of a gRPC service process."""
 
     grpc_port: int = 50051
+    # Interface the gRPC server listens on: every one in a pod (the NetworkPolicy admits only
+    # the gateway and peer services); `make run` sets 127.0.0.1.
+    grpc_host: str = "0.0.0.0"
+    # Server reflection lists every method to whoever connects: development only.
+    grpc_reflection: bool = False
     # Seconds given to in-flight RPCs after SIGTERM before they are cancelled.
     shutdown_grace: float = 10.0
     # Seconds between readiness checks of the database and NATS.
     readiness_interval: float = 2.0
+    # Where a durable consumer starts when it is first created: "all" (the stream's history)
+    # or "new"; the chart declares the production consumers, so this matters locally and in tests.
+    consumer_start: Literal["all", "new"] = "all"
+    # Appended to every durable consumer name (tests: private consumers on a shared NATS).
+    consumer_suffix: str = ""
