@@ -110,9 +110,7 @@ def main() -> None:
                 page.goto("/")
                 page.get_by_label("Email").fill(email)
                 page.get_by_role("textbox", name="Password").fill(password)
-                first_row = page.get_by_role("navigation", name="Customers").get_by_role(
-                    "listitem"
-                )
+                first_row = page.get_by_role("navigation", name="Customers").get_by_role("listitem")
                 started = time.perf_counter()
                 page.get_by_role("button", name="Sign in").click()
                 first_row.first.wait_for(state="visible", timeout=30_000)
