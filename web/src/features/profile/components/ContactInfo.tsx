@@ -5,6 +5,7 @@ import type { VersionedCustomer } from "../api/profile";
 import { primaryEmail, primaryPhone, rebaseDraft, withPrimary } from "../conflict";
 import { useSaveCustomer } from "../hooks/useSaveCustomer";
 import { ConflictNotice } from "./ConflictNotice";
+import { FormActions } from "./FormActions";
 
 const INPUTS = ["phones", "emails", "company", "preferred_channel", "language", "timezone", "preferred_contact_time"] as const;
 const CHANNELS = ["phone", "sms", "whatsapp", "email", "webchat"].map((value) => ({ value, label: channelName(value) }));
@@ -123,14 +124,7 @@ export function ContactInfo({ value }: { value: VersionedCustomer }) {
               <TextInput label="Timezone" placeholder="e.g. America/New_York" value={draft.timezone} onChange={set("timezone")} error={saver.fieldErrors.timezone} />
               <TextInput label="Preferred contact time" value={draft.preferred_contact_time} onChange={set("preferred_contact_time")} error={saver.fieldErrors.preferred_contact_time} />
             </SimpleGrid>
-            <Group justify="flex-end" gap="xs">
-              <Button size="xs" variant="default" onClick={() => setEditing(false)}>
-                Cancel
-              </Button>
-              <Button size="xs" type="submit" loading={saver.saving}>
-                Save contact info
-              </Button>
-            </Group>
+            <FormActions saveLabel="Save contact info" saving={saver.saving} onCancel={() => setEditing(false)} />
           </Stack>
         </form>
       ) : (

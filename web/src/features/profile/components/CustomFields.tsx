@@ -1,9 +1,10 @@
-import { Button, Checkbox, Group, NumberInput, Select, SimpleGrid, Stack, Text, TextInput } from "@mantine/core";
+import { Button, Checkbox, NumberInput, Select, SimpleGrid, Stack, Text, TextInput } from "@mantine/core";
 import { useState } from "react";
 import { Empty, ErrorState, Loading } from "@/components/States";
 import { useCustomFieldDefinitions, type VersionedCustomer } from "../api/profile";
 import { useSaveCustomer } from "../hooks/useSaveCustomer";
 import { ConflictNotice } from "./ConflictNotice";
+import { FormActions } from "./FormActions";
 import { Section } from "./Section";
 
 type Value = string | number | boolean | null;
@@ -61,14 +62,7 @@ export function CustomFields({ value }: { value: VersionedCustomer }) {
                 return <TextInput key={d.key} label={d.label} value={v === null ? "" : String(v)} onChange={(e) => set(e.currentTarget.value)} />;
               })}
             </SimpleGrid>
-            <Group justify="flex-end" gap="xs">
-              <Button size="xs" variant="default" onClick={() => setEditing(false)}>
-                Cancel
-              </Button>
-              <Button size="xs" type="submit" loading={saver.saving}>
-                Save custom fields
-              </Button>
-            </Group>
+            <FormActions saveLabel="Save custom fields" saving={saver.saving} onCancel={() => setEditing(false)} />
           </Stack>
         </form>
       ) : (
