@@ -9,7 +9,7 @@ describe("avatars", () => {
   it("gives a customer the same colour every time", () => {
     expect(avatarColor("abc")).toBe(avatarColor("abc"));
     expect(AVATAR_COLORS).toContain(avatarColor("xyz"));
-    expect(avatarColor("abc", "teal")).toBe("teal");
+    expect(avatarColor("abc", "teal.9")).toBe("teal.9");
     expect(AVATAR_COLORS).toContain(avatarColor("abc", "#FFB74D"));
   });
 });

@@ -1,7 +1,7 @@
 /** Colour-coded initials avatars: the same customer always gets the same colour. */
 
-// Mantine colours whose filled shade keeps white text above 4.5:1 (WCAG AA).
-export const AVATAR_COLORS = ["blue", "grape", "teal", "indigo", "red", "violet", "cyan", "pink"];
+// Shade 9 of each keeps white initials at 5:1 or more (WCAG AA); lighter shades do not.
+export const AVATAR_COLORS = ["blue.9", "grape.9", "teal.9", "indigo.9", "red.9", "violet.9", "cyan.9", "pink.9"];
 
 export function initials(first: string, last: string, fallback = "?"): string {
   const letters = [first, last]

@@ -24,7 +24,7 @@ export function SentimentBadge({ customerId }: { customerId: string }) {
       </Badge>
       <Popover width={320} position="bottom" shadow="md">
         <Popover.Target>
-          <Button size="compact-xs" variant="subtle">
+          <Button size="compact-xs" variant="default">
             Why?
           </Button>
         </Popover.Target>
