@@ -103,7 +103,7 @@ def _drop_databases(prefix: str) -> None:
     from moodline_devkit.testing.databases import drop_database
 
     async def drop() -> None:
-        for name in ("customer", "conversation", "sentiment", "gateway"):
+        for name in ("customer", "conversation", "sentiment", "billing", "gateway"):
             await drop_database(os.environ["DATABASE_URL"], f"{prefix}_{name}")
 
     asyncio.run(drop())

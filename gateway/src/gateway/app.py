@@ -22,7 +22,16 @@ from gateway.login_throttle import LoginThrottle, Policy
 from gateway.metrics import RequestMetrics
 from gateway.middleware import SecurityHeaders, UnexpectedErrors
 from gateway.revocation import Revocations
-from gateway.routes import auth, conversations, customers, health, sentiment, users
+from gateway.routes import (
+    auth,
+    billing,
+    conversations,
+    customers,
+    health,
+    sentiment,
+    users,
+    webhooks,
+)
 from gateway.routes import settings as customer_settings
 from gateway.validation import refuse_unsafe_input
 from gateway.web import mount_web
@@ -111,6 +120,8 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
     app.include_router(sentiment.router)
     app.include_router(sentiment.settings_router)
     app.include_router(customer_settings.router)
+    app.include_router(billing.router)
+    app.include_router(webhooks.router)
 
     mount_web(app, settings.web_dir)
 
