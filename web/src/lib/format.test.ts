@@ -21,6 +21,7 @@ describe("format", () => {
   });
   it("title-cases snake_case", () => {
     expect(titleCase("at_risk")).toBe("At Risk");
+    expect(titleCase("vip")).toBe("VIP");
     expect(titleCase("")).toBe("");
   });
 });

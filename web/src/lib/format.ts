@@ -55,6 +55,7 @@ export function sentimentLabel(label: string): string {
 }
 
 export function titleCase(value: string): string {
+  if (value === "vip") return "VIP";
   return value
     .split("_")
     .filter(Boolean)
