@@ -47,6 +47,8 @@ def platform(tmp_path_factory):
             "SCORING_CONSUMER": f"{prefix}-sentiment-scoring",
             "OUTCOMES_CONSUMER": f"{prefix}-sentiment-outcomes",
             "CONSUMER_START": "new",
+            "EARN_CONSUMER": f"{prefix}-loyalty-earn",
+            "CUSTOMER_CONSUMER": f"{prefix}-loyalty-customers",
         }
     log = open(var / "launcher.log", "wb")
     started = time.monotonic()
@@ -94,7 +96,12 @@ def platform(tmp_path_factory):
         if os.environ.get("DATABASE_URL"):
             _drop_databases(env["MOODLINE_DB_PREFIX"])
         if os.environ.get("NATS_URL"):
-            _delete_consumers(env["SCORING_CONSUMER"], env["OUTCOMES_CONSUMER"])
+            _delete_consumers(
+                ("CONVERSATION", env["SCORING_CONSUMER"]),
+                ("CONVERSATION", env["OUTCOMES_CONSUMER"]),
+                ("BILLING", env["EARN_CONSUMER"]),
+                ("CUSTOMER", env["CUSTOMER_CONSUMER"]),
+            )
 
 
 def _drop_databases(prefix: str) -> None:
@@ -103,13 +110,13 @@ def _drop_databases(prefix: str) -> None:
     from moodline_devkit.testing.databases import drop_database
 
     async def drop() -> None:
-        for name in ("customer", "conversation", "sentiment", "billing", "gateway"):
+        for name in ("customer", "conversation", "sentiment", "billing", "loyalty", "gateway"):
             await drop_database(os.environ["DATABASE_URL"], f"{prefix}_{name}")
 
     asyncio.run(drop())
 
 
-def _delete_consumers(*durables: str) -> None:
+def _delete_consumers(*durables: tuple[str, str]) -> None:
     import asyncio
     import contextlib
 
@@ -118,9 +125,9 @@ def _delete_consumers(*durables: str) -> None:
     async def delete() -> None:
         nc = await nats.connect(os.environ["NATS_URL"])
         try:
-            for durable in durables:
+            for stream, durable in durables:
                 with contextlib.suppress(Exception):
-                    await nc.jetstream().delete_consumer("CONVERSATION", durable)
+                    await nc.jetstream().delete_consumer(stream, durable)
         finally:
             await nc.close()
 

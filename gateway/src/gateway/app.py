@@ -26,8 +26,10 @@ from gateway.routes import (
     auth,
     billing,
     conversations,
+    customer_records,
     customers,
     health,
+    loyalty,
     sentiment,
     users,
     webhooks,
@@ -116,12 +118,14 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
     app.include_router(auth.router)
     app.include_router(users.router)
     app.include_router(customers.router)
+    app.include_router(customer_records.router)
     app.include_router(conversations.router)
     app.include_router(sentiment.router)
     app.include_router(sentiment.settings_router)
     app.include_router(customer_settings.router)
     app.include_router(billing.router)
     app.include_router(webhooks.router)
+    app.include_router(loyalty.router)
 
     mount_web(app, settings.web_dir)
 
