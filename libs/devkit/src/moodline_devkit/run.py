@@ -347,8 +347,8 @@ def _create_admin(env: dict[str, str], tenant_id: str) -> dict[str, str]:
             "Demo Admin",
             "--role",
             "admin",
-            "--password",
-            password,
+            # "=": a token_urlsafe password may start with "-" (argparse would read an option)
+            f"--password={password}",
         ],
         env={**os.environ, **env},
         check=True,
