@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.integration
+# ~3,200 requests: about two minutes on a quiet machine, much more on a loaded one.
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(1800)]
 
 MAX_EXAMPLES = 25
 SEED = 20261207
