@@ -23,7 +23,17 @@ from gateway.login_throttle import LoginThrottle, Policy
 from gateway.metrics import RequestMetrics
 from gateway.middleware import SecurityHeaders, UnexpectedErrors
 from gateway.revocation import Revocations
-from gateway.routes import auth, conversations, customers, health, sentiment, users
+from gateway.routes import (
+    auth,
+    billing,
+    conversations,
+    customer_records,
+    customers,
+    health,
+    sentiment,
+    users,
+    webhooks,
+)
 from gateway.routes import settings as customer_settings
 from gateway.validation import refuse_unsafe_input
 
@@ -107,10 +117,13 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
     app.include_router(auth.router)
     app.include_router(users.router)
     app.include_router(customers.router)
+    app.include_router(customer_records.router)
     app.include_router(conversations.router)
     app.include_router(sentiment.router)
     app.include_router(sentiment.settings_router)
     app.include_router(customer_settings.router)
+    app.include_router(billing.router)
+    app.include_router(webhooks.router)
 
     @app.get("/", include_in_schema=False)
     async def index() -> RedirectResponse:

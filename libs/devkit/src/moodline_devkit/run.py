@@ -30,7 +30,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from moodline_devkit import infra
-from moodline_devkit.seed import DEMO_CUSTOMERS
+from moodline_devkit.seed import DEMO_CUSTOMERS, seed_billing
 from moodline_devkit.stack import GATEWAY, SERVICES, LocalService
 
 BIN = Path(sys.executable).parent
@@ -386,12 +386,18 @@ def seed(p: Plan, env: dict[str, str]) -> dict:
     )
     tenant = json.loads(out)
     admin = _create_admin(env, tenant["tenant_id"])
+    customer_ids = []
     for customer in DEMO_CUSTOMERS:
         status, body = _http(
             "POST", f"{p.gateway_url}/api/v1/customers", tenant["api_key"], customer
         )
         if status != 201:
             raise RuntimeError(f"seeding failed: {status} {body}")
+        customer_ids.append(body["id"])
+    seed_billing(
+        lambda path, body: _http("POST", f"{p.gateway_url}{path}", tenant["api_key"], body),
+        customer_ids,
+    )
     return {
         "gateway_url": p.gateway_url,
         "api_key": tenant["api_key"],
@@ -446,7 +452,9 @@ def main() -> int:
                 raise TimeoutError("supervisord did not start")
             time.sleep(0.2)
         subprocess.run([*ctl, "start", "all"], check=False, stdout=subprocess.DEVNULL)
-        wait_ready(p.gateway_url, timeout=120)
+        # Every program starts at once; on a loaded 2-core machine importing them all takes
+        # minutes (MOODLINE_READY_TIMEOUT seconds, default 300).
+        wait_ready(p.gateway_url, timeout=float(os.environ.get("MOODLINE_READY_TIMEOUT", "300")))
         info = seed(p, service_env(p, GATEWAY, len(SERVICES)))
         (var / "run.json").write_text(json.dumps(info, indent=2) + "\n")
     except Exception as exc:

@@ -182,9 +182,11 @@ def grpc_app(
     background: Sequence[Job] = (),
     readiness: dict[str, ReadinessCheck] | None = None,
     closers: Sequence[Job] = (),
+    tenantless_methods: frozenset[str] = frozenset(),
 ) -> GrpcApp:
     """The gRPC app: the relay and every consumer run in the background; readiness is the
-    database, NATS and `readiness`; the service's `closers` run before NATS and the engines."""
+    database, NATS and `readiness`; the service's `closers` run before NATS and the engines.
+    `tenantless_methods`: full names of RPCs called without tenant metadata."""
     settings = runtime.settings
     return GrpcApp(
         name=runtime.name,
@@ -198,6 +200,7 @@ def grpc_app(
         readiness_interval=settings.readiness_interval,
         shutdown_grace=settings.shutdown_grace,
         metrics_port=settings.metrics_port,
+        tenantless_methods=tenantless_methods,
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -48,8 +47,3 @@ def nats_url() -> Iterator[str]:
 async def sentiment_service(sentiment_database, nats_url, triton) -> AsyncIterator[RunningService]:
     async with running_sentiment_service(sentiment_database, nats_url, triton.grpc_addr) as service:
         yield service
-
-
-@pytest.fixture
-def tenant() -> tuple[tuple[str, str], ...]:
-    return (("moodline-tenant-id", str(uuid.uuid4())),)

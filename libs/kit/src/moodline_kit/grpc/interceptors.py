@@ -102,6 +102,11 @@ def _wrap_unary(
 
 
 class ContextInterceptor(grpc.aio.ServerInterceptor):
+    def __init__(self, tenantless_methods: frozenset[str] = frozenset()) -> None:
+        # Full method names ("/pkg.Service/Method") of RPCs that name their tenant otherwise
+        # (e.g. a webhook delivery, whose signing endpoint belongs to one tenant).
+        self._tenantless = tenantless_methods
+
     async def intercept_service(
         self,
         continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
@@ -110,7 +115,8 @@ class ContextInterceptor(grpc.aio.ServerInterceptor):
         handler = await continuation(handler_call_details)
         if handler is None or handler.unary_unary is None:
             return handler
-        needs_tenant = not handler_call_details.method.startswith(_TENANTLESS_PREFIXES)
+        method = handler_call_details.method
+        needs_tenant = not (method.startswith(_TENANTLESS_PREFIXES) or method in self._tenantless)
         return grpc.unary_unary_rpc_method_handler(
             _wrap_unary(handler.unary_unary, needs_tenant, handler_call_details.method),
             request_deserializer=handler.request_deserializer,

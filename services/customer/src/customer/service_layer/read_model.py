@@ -185,14 +185,18 @@ def _billing_summary(envelope: envelope_pb2.EventEnvelope, event) -> tuple[str, 
     if kind == "booking":
         b = event.booking
         return "booking", f"Booking {verb}: {b.service_name or b.id} ({_money(b.price)})"
+    if kind == "invoice":
+        i = event.invoice
+        return "invoice", f"Invoice {i.number or i.id} {verb}: {_money(i.total)}"
     p = event.payment
     amount = _money(event.refund_amount) if envelope.type.endswith("refunded") else _money(p.amount)
     return "payment", f"Payment {verb}: {amount}"
 
 
 async def billing_fact(envelope: envelope_pb2.EventEnvelope, work: CustomerUnitOfWork) -> None:
-    """Bookings and payments go on the timeline; their value arrives in customer_value.changed.
-    A failed payment marks the customer At Risk until a payment made after it succeeds."""
+    """Bookings, payments and overdue/paid invoices go on the timeline; their value arrives in
+    customer_value.changed. A failed payment or an overdue invoice marks the customer At Risk
+    until a payment made after it succeeds (or the invoice is paid)."""
     event = unpack(envelope, BILLING_TYPES[envelope.type])
     customer = await _customer(work, envelope, event.customer_id)
     if customer is None:
@@ -200,10 +204,10 @@ async def billing_fact(envelope: envelope_pb2.EventEnvelope, work: CustomerUnitO
     kind, summary = _billing_summary(envelope, event)
     await _timeline(work, customer, envelope, kind, summary, event)
     at = from_proto(envelope.occurred_at)
-    if envelope.type == subjects.BILLING_PAYMENT_FAILED:
+    if envelope.type in (subjects.BILLING_PAYMENT_FAILED, subjects.BILLING_INVOICE_OVERDUE):
         read_model.record_payment_failed(customer.read, at)
         await _save(work, customer)
-    elif envelope.type == subjects.BILLING_PAYMENT_SUCCEEDED:
+    elif envelope.type in (subjects.BILLING_PAYMENT_SUCCEEDED, subjects.BILLING_INVOICE_PAID):
         read_model.record_payment_succeeded(customer.read, at)
         await _save(work, customer)
 
@@ -239,6 +243,8 @@ BILLING_TYPES = {
     subjects.BILLING_PAYMENT_SUCCEEDED: billing_events.PaymentSucceeded,
     subjects.BILLING_PAYMENT_FAILED: billing_events.PaymentFailed,
     subjects.BILLING_PAYMENT_REFUNDED: billing_events.PaymentRefunded,
+    subjects.BILLING_INVOICE_OVERDUE: billing_events.InvoiceOverdue,
+    subjects.BILLING_INVOICE_PAID: billing_events.InvoicePaid,
 }
 
 HANDLERS = {

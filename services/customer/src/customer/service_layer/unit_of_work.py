@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from moodline_kit.uow import UnitOfWork
 
-from customer.adapters.repository import CustomerRepository, TenantSettingsRepository
+from customer.adapters.repository import CustomerRepository
+from customer.adapters.tenant_settings import TenantSettingsRepository
 
 
 class CustomerUnitOfWork(UnitOfWork):
