@@ -30,6 +30,7 @@ from gateway.routes import (
     customer_records,
     customers,
     health,
+    loyalty,
     sentiment,
     users,
     webhooks,
@@ -124,6 +125,7 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
     app.include_router(customer_settings.router)
     app.include_router(billing.router)
     app.include_router(webhooks.router)
+    app.include_router(loyalty.router)
 
     @app.get("/", include_in_schema=False)
     async def index() -> RedirectResponse:
