@@ -40,3 +40,5 @@ class GatewaySettings(KitSettings):
     login_address_lock_after: int = 50
     login_window_seconds: int = 900
     login_lock_seconds: int = 900
+    # The built web UI (web/dist), served at `/`; empty or unbuilt: `/` redirects to /docs.
+    web_dir: str = ""
