@@ -48,6 +48,7 @@ from moodline.events.v1 import conversation_pb2 as conversation_events
 from moodline.events.v1 import envelope_pb2
 from moodline.events.v1 import sentiment_pb2 as sentiment_events
 from moodline_kit import nats as kit_nats
+from moodline_kit.auth import ensure_local_keys
 from moodline_kit.dev import infra
 from moodline_kit.events import Event, to_envelope, unpack
 from moodline_kit.testing.databases import create_database, drop_database
@@ -231,6 +232,7 @@ def split_profile(raw: Path) -> dict[str, float]:
 
 
 async def main(args: argparse.Namespace) -> dict:
+    ensure_local_keys()  # the services started here verify what this process signs
     server_url = os.environ.get(
         "DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
     )

@@ -64,7 +64,10 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
         app.state.engine = engine
         app.state.redis = redis
         app.state.credentials = CredentialStore(
-            engine, signing_keys(settings), cache_seconds=settings.api_key_cache_seconds
+            engine,
+            signing_keys(settings),
+            cache_seconds=settings.api_key_cache_seconds,
+            service_token_ttl=settings.service_token_ttl,
         )
         app.state.revocations = Revocations(redis, app.state.credentials)
         await app.state.revocations.start()

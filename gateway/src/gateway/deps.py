@@ -8,7 +8,8 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from moodline.conversation.v1 import conversation_pb2_grpc
 from moodline.customer.v1 import customer_pb2_grpc
-from moodline_kit.grpc.client import tenant_metadata
+from moodline_kit import auth as kit_auth
+from moodline_kit.tenancy import TENANT_METADATA_KEY
 
 from gateway.auth import CredentialStore, Principal
 
@@ -51,4 +52,8 @@ async def upstreams(request: Request) -> Upstreams:
 
 
 def metadata(who: Principal) -> tuple[tuple[str, str], ...]:
-    return tenant_metadata(str(who.tenant_id))
+    """The metadata of every downstream call: the tenant and the principal's signed claims."""
+    return (
+        (TENANT_METADATA_KEY, str(who.tenant_id)),
+        (kit_auth.TOKEN_METADATA_KEY, kit_auth.bearer(who.service_token)),
+    )

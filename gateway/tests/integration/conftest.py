@@ -18,6 +18,7 @@ from gateway.auth import Role, create_api_key, create_tenant
 from gateway.cli import MIGRATIONS
 from gateway.config import GatewaySettings
 from moodline_kit import migrations
+from moodline_kit.grpc.client import tenant_metadata
 from moodline_kit.testing.plugin import own_nats
 
 
@@ -46,7 +47,7 @@ class Gateway:
 
             await self.app.state.upstreams.customers.UpdateTenantSettings(
                 customer_pb2.TenantSettings(default_country=country),
-                metadata=(("moodline-tenant-id", str(tenant_id)),),
+                metadata=tenant_metadata(str(tenant_id)),
             )
         return Tenant(tenant_id, key)
 

@@ -14,6 +14,7 @@ from conversation.testing import migrate as migrate_conversation
 from customer.testing import RunningService as RunningCustomerService
 from customer.testing import migrate as migrate_customer
 from customer.testing import running_customer_service
+from moodline_kit.grpc.client import tenant_metadata
 
 
 @dataclass
@@ -41,4 +42,4 @@ async def services(database_factory, infra_urls) -> AsyncIterator[Services]:
 @pytest.fixture
 def tenant() -> tuple[tuple[str, str], ...]:
     """Metadata of a brand-new tenant, so tests never see each other's data."""
-    return (("moodline-tenant-id", str(uuid.uuid4())),)
+    return tenant_metadata(str(uuid.uuid4()))

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import pytest_asyncio
+from moodline_kit.grpc.client import tenant_metadata
 from moodline_kit.testing.plugin import own_nats
 from sentiment.testing import (
     RunningService,
@@ -52,4 +53,4 @@ async def sentiment_service(sentiment_database, nats_url, triton) -> AsyncIterat
 
 @pytest.fixture
 def tenant() -> tuple[tuple[str, str], ...]:
-    return (("moodline-tenant-id", str(uuid.uuid4())),)
+    return tenant_metadata(str(uuid.uuid4()))

@@ -1,4 +1,11 @@
-"""Server interceptor: tenant context, deadline propagation, error-to-status mapping."""
+"""Server interceptor: verified credential and tenant context, deadline propagation,
+error-to-status mapping.
+
+Every tenant-scoped RPC must carry `authorization: Bearer <service token>`, a short-lived token
+signed by the gateway (see `moodline_kit.auth` and docs/trust.md). The interceptor verifies it
+with the service's verify keys; a call without one, with a forged or expired one, or whose
+`moodline-tenant-id` names another tenant than the token is refused UNAUTHENTICATED. The verified
+claims (tenant, principal, role, folders) are what the service layer sees."""
 
 from __future__ import annotations
 
@@ -10,7 +17,7 @@ from typing import Any
 
 import grpc
 
-from moodline_kit import errors, tenancy
+from moodline_kit import auth, errors, tenancy
 from moodline_kit.grpc.status import to_status
 from moodline_kit.metrics import GRPC_HANDLED
 
@@ -29,10 +36,24 @@ def remaining_time() -> float | None:
     return None if deadline is None else max(0.0, deadline - time.monotonic())
 
 
+def _authenticate(
+    verifier: auth.TokenVerifier | None, metadata: dict[str, str]
+) -> tuple[str, auth.Claims]:
+    if verifier is None:
+        raise errors.Unauthenticated("this service has no verify keys (AUTH_VERIFY_KEYS)")
+    token = auth.strip_bearer(metadata.get(auth.TOKEN_METADATA_KEY))
+    claims = verifier.verify(token)
+    claimed = metadata.get(tenancy.TENANT_METADATA_KEY)
+    if claimed is not None and tenancy.parse_tenant(claimed) != claims.tenant_id:
+        raise errors.Unauthenticated("the credential is for another tenant than the metadata")
+    return token, claims
+
+
 def _wrap_unary(
     behavior: Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]],
     needs_tenant: bool,
     method: str,
+    verifier: auth.TokenVerifier | None = None,
 ) -> Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]:
     async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> Any:
         started = time.perf_counter()
@@ -42,12 +63,13 @@ def _wrap_unary(
             time.monotonic() + remaining if remaining is not None else None
         )
         tenant_token = None
+        inbound_token = None
         try:
             if needs_tenant:
                 metadata = dict(context.invocation_metadata() or ())
-                tenant_token = tenancy.set_tenant(
-                    tenancy.parse_tenant(metadata.get(tenancy.TENANT_METADATA_KEY))
-                )
+                token, claims = _authenticate(verifier, metadata)
+                inbound_token = auth.set_inbound(token, claims)
+                tenant_token = tenancy.set_tenant(claims.tenant_id)
             return await behavior(request, context)
         except errors.DomainError as exc:
             status, message, trailers = to_status(exc)
@@ -63,12 +85,19 @@ def _wrap_unary(
             GRPC_HANDLED.labels(method, code).observe(time.perf_counter() - started)
             if tenant_token is not None:
                 tenancy.reset_tenant(tenant_token)
+            if inbound_token is not None:
+                auth.reset_inbound(inbound_token)
             _deadline.reset(deadline_token)
 
     return wrapper
 
 
 class ContextInterceptor(grpc.aio.ServerInterceptor):
+    """`verifier`: the service's verify keys (None: every tenant-scoped call is refused)."""
+
+    def __init__(self, verifier: auth.TokenVerifier | None = None) -> None:
+        self._verifier = verifier
+
     async def intercept_service(
         self,
         continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
@@ -79,7 +108,9 @@ class ContextInterceptor(grpc.aio.ServerInterceptor):
             return handler
         needs_tenant = not handler_call_details.method.startswith(_TENANTLESS_PREFIXES)
         return grpc.unary_unary_rpc_method_handler(
-            _wrap_unary(handler.unary_unary, needs_tenant, handler_call_details.method),
+            _wrap_unary(
+                handler.unary_unary, needs_tenant, handler_call_details.method, self._verifier
+            ),
             request_deserializer=handler.request_deserializer,
             response_serializer=handler.response_serializer,
         )

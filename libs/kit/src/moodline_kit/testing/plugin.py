@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from moodline_kit.auth import ensure_local_keys
 from moodline_kit.dev import infra
 from moodline_kit.testing.databases import create_database, drop_database
 from moodline_kit.testing.servers import InfraUrls, ManagedServer, provide_infra, unique_name
@@ -57,3 +58,9 @@ def private_nats() -> Iterator[ManagedServer]:
     """A NATS server of the test's own (JetStream on disk) that the test may stop and restart."""
     with own_nats() as server:
         yield server
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A key set for this test session, unless one is given: services started by the tests
+    verify with it, and `tenant_metadata` (tests calling services directly) signs with it."""
+    ensure_local_keys()
