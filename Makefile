@@ -31,7 +31,7 @@ serving: ## Triton's CPU serving env (ml-serving/.venv-serve, pinned) + the CPU 
 	$(MAKE) -C ml-serving venv-serve model-repository-cpu
 
 run: install serving ## bring the whole platform up on this machine (embedded PostgreSQL/NATS/Redis unless *_URL are set)
-	$(PY) -m moodline_kit.dev.run
+	$(PY) -m moodline_devkit.run
 
 protos: install ## regenerate Python code from protos/
 	$(PY) protos/generate.py

@@ -35,8 +35,8 @@ import sqlalchemy as sa
 from customer.adapters.repository import list_statement, stats_statement
 from customer.domain.listing import Thresholds, parse_list_query
 from moodline.customer.v1 import customer_pb2, customer_pb2_grpc
+from moodline_devkit.infra import free_port, wait_for_port
 from moodline_kit.auth import ensure_local_keys
-from moodline_kit.dev.infra import free_port, wait_for_port
 from moodline_kit.grpc.client import create_channel, tenant_metadata
 from sqlalchemy.dialects.postgresql import asyncpg as pg_asyncpg
 

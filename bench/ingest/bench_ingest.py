@@ -34,9 +34,9 @@ from customer.testing import migrate as migrate_customer
 from customer.testing import running_customer_service
 from google.protobuf.timestamp_pb2 import Timestamp
 from moodline.conversation.v1 import conversation_pb2 as pb
+from moodline_devkit.testing.databases import create_database, drop_database
 from moodline_kit.auth import ensure_local_keys
 from moodline_kit.grpc.client import tenant_metadata
-from moodline_kit.testing.databases import create_database, drop_database
 from sqlalchemy.ext.asyncio import create_async_engine
 
 SEED_SQL = """

@@ -47,12 +47,12 @@ from moodline.conversation.v1 import conversation_pb2
 from moodline.events.v1 import conversation_pb2 as conversation_events
 from moodline.events.v1 import envelope_pb2
 from moodline.events.v1 import sentiment_pb2 as sentiment_events
+from moodline_devkit import infra
+from moodline_devkit.testing.databases import create_database, drop_database
+from moodline_devkit.testing.servers import ManagedServer
 from moodline_kit import nats as kit_nats
 from moodline_kit.auth import ensure_local_keys
-from moodline_kit.dev import infra
 from moodline_kit.events import Event, to_envelope, unpack
-from moodline_kit.testing.databases import create_database, drop_database
-from moodline_kit.testing.servers import ManagedServer
 from sentiment.testing import TritonServer, migrate
 from sqlalchemy.ext.asyncio import create_async_engine
 

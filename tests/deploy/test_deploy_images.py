@@ -14,11 +14,10 @@ import pytest
 from deploy_support import ROOT, tool
 
 SKIP_DIRS = {".git", ".venv", "node_modules", "var", "build", "dist", ".tools"}
-# Every image the chart deploys has its Dockerfile here.
+# Every image the chart deploys has its Dockerfile here: one for every service, its Celery
+# worker and beat and the gateway (ARG SERVICE), one for Triton.
 EXPECTED = {
-    "services/customer/Dockerfile",
-    "services/customer/Dockerfile.celery",
-    "gateway/Dockerfile",
+    "Dockerfile",
     "ml-serving/Dockerfile",
 }
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from moodline_kit.dev.infra import free_port
+from moodline_devkit.infra import free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -54,7 +54,7 @@ def platform(tmp_path_factory):
     log = open(var / "launcher.log", "wb")
     started = time.monotonic()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "moodline_kit.dev.run"],
+        [sys.executable, "-m", "moodline_devkit.run"],
         cwd=REPO,
         env=env,
         stdout=log,
@@ -92,7 +92,7 @@ def platform(tmp_path_factory):
 def _drop_databases(prefix: str) -> None:
     import asyncio
 
-    from moodline_kit.testing.databases import drop_database
+    from moodline_devkit.testing.databases import drop_database
 
     async def drop() -> None:
         for name in ("customer", "conversation", "sentiment", "gateway"):

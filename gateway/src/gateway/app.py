@@ -9,21 +9,15 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
-from grpc_health.v1 import health_pb2_grpc
-from moodline.conversation.v1 import conversation_pb2_grpc
-from moodline.customer.v1 import customer_pb2_grpc
-from moodline.sentiment.v1 import sentiment_pb2_grpc
 from moodline_kit.auth import KeySet, generate_signing_key
 from moodline_kit.db import create_engine
-from moodline_kit.grpc.client import create_channel
 from moodline_kit.heap import freeze_startup_heap
 from redis.asyncio import Redis
 
-from gateway import problems
+from gateway import problems, upstreams
 from gateway.audit import AuditLog
 from gateway.auth import CredentialStore
 from gateway.config import GatewaySettings
-from gateway.deps import Upstreams
 from gateway.limits import BodySizeLimit
 from gateway.login_throttle import LoginThrottle, Policy
 from gateway.metrics import RequestMetrics
@@ -55,10 +49,6 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
-        channel = create_channel(settings.customer_addr, default_timeout=settings.upstream_timeout)
-        conversation_channel = create_channel(
-            settings.conversation_addr, default_timeout=settings.upstream_timeout
-        )
         redis = Redis.from_url(settings.redis_url)
         app.state.settings = settings
         app.state.engine = engine
@@ -87,31 +77,13 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
             ),
         )
         app.state.audit = AuditLog(engine)
-        app.state.upstreams = Upstreams(
-            customers=customer_pb2_grpc.CustomerServiceStub(channel),
-            conversations=conversation_pb2_grpc.ConversationServiceStub(conversation_channel),
-        )
-        app.state.health_stubs = {
-            "customer": health_pb2_grpc.HealthStub(channel),
-            "conversation": health_pb2_grpc.HealthStub(conversation_channel),
-        }
-        sentiment_channel = None
-        app.state.sentiment = None
-        if settings.sentiment_addr:
-            sentiment_channel = create_channel(
-                settings.sentiment_addr, default_timeout=settings.upstream_timeout
-            )
-            app.state.sentiment = sentiment_pb2_grpc.SentimentServiceStub(sentiment_channel)
-            app.state.health_stubs["sentiment"] = health_pb2_grpc.HealthStub(sentiment_channel)
+        app.state.upstreams = upstreams.connect(settings)
         if freeze_heap:
             freeze_startup_heap()
         yield
         await app.state.revocations.stop()
         await redis.aclose()
-        await channel.close()
-        await conversation_channel.close()
-        if sentiment_channel is not None:
-            await sentiment_channel.close()
+        await app.state.upstreams.close()
         await engine.dispose()
 
     app = FastAPI(

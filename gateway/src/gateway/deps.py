@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from moodline.conversation.v1 import conversation_pb2_grpc
-from moodline.customer.v1 import customer_pb2_grpc
 from moodline_kit import auth as kit_auth
 from moodline_kit.tenancy import TENANT_METADATA_KEY
 
 from gateway.auth import CredentialStore, Principal
+from gateway.upstreams import Upstreams
 
 bearer = HTTPBearer(
     auto_error=False,
     description="API key or staff access token: `Authorization: Bearer <credential>`",
 )
-
-
-@dataclass
-class Upstreams:
-    customers: customer_pb2_grpc.CustomerServiceStub
-    conversations: conversation_pb2_grpc.ConversationServiceStub
 
 
 async def principal(

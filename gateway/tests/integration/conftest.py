@@ -17,9 +17,9 @@ from gateway.app import create_app
 from gateway.auth import Role, create_api_key, create_tenant
 from gateway.cli import MIGRATIONS
 from gateway.config import GatewaySettings
+from moodline_devkit.testing.plugin import own_nats
 from moodline_kit import migrations
 from moodline_kit.grpc.client import tenant_metadata
-from moodline_kit.testing.plugin import own_nats
 
 
 @dataclass

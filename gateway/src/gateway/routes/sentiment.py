@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from moodline.sentiment.v1 import sentiment_pb2 as pb
 from moodline.sentiment.v1 import sentiment_pb2_grpc
 from pydantic import AfterValidator, BaseModel, Field
@@ -99,10 +99,7 @@ class OverrideIn(BaseModel):
 
 
 def _stub(request: Request) -> sentiment_pb2_grpc.SentimentServiceStub:
-    stub = getattr(request.app.state, "sentiment", None)
-    if stub is None:
-        raise HTTPException(503, "the sentiment service is not configured (SENTIMENT_ADDR)")
-    return stub
+    return request.app.state.upstreams.sentiment
 
 
 def _sentiment(label: int, score: float, e: pb.Emotions) -> dict:

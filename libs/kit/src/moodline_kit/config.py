@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -33,3 +35,8 @@ class GrpcServiceSettings(KitSettings):
     shutdown_grace: float = 10.0
     # Seconds between readiness checks of the database and NATS.
     readiness_interval: float = 2.0
+    # Where a durable consumer starts when it is first created: "all" (the stream's history)
+    # or "new"; the chart declares the production consumers, so this matters locally and in tests.
+    consumer_start: Literal["all", "new"] = "all"
+    # Appended to every durable consumer name (tests: private consumers on a shared NATS).
+    consumer_suffix: str = ""

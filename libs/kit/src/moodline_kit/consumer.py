@@ -33,6 +33,16 @@ Handler = Callable[[envelope_pb2.EventEnvelope, UnitOfWork], Awaitable[None]]
 
 
 @dataclass(frozen=True)
+class Consumes:
+    """A durable consumer a service declares (its `Service.consumes`): the Helm chart's
+    jetstream.consumers declare the same stream, name and filter subjects (a test checks)."""
+
+    stream: str  # e.g. "CONVERSATION"
+    durable: str  # `<consumer-service>-<purpose>`
+    subjects: tuple[str, ...]  # constants of moodline.events.v1.subjects
+
+
+@dataclass(frozen=True)
 class Subscription:
     durable: str  # `<consumer-service>-<purpose>`, e.g. "customer-read-model"
     stream: str  # e.g. "CONVERSATION"

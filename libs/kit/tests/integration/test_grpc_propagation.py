@@ -7,9 +7,9 @@ import uuid
 
 import grpc
 import pytest
+from moodline_devkit.infra import free_port
 from moodline_kit import auth, errors, tenancy
 from moodline_kit.auth import AuthSettings, Claims, KeySet, generate_signing_key
-from moodline_kit.dev.infra import free_port
 from moodline_kit.grpc.client import create_channel, tenant_metadata
 from moodline_kit.grpc.interceptors import ContextInterceptor
 from moodline_kit.grpc.status import field_violations

@@ -14,7 +14,7 @@ from moodline.events.v1 import billing_pb2 as billing_events
 from moodline.events.v1 import conversation_pb2 as conversation_events
 from moodline.events.v1 import sentiment_pb2 as sentiment_events
 from moodline.sentiment.v1 import sentiment_pb2
-from moodline_kit.dev.infra import free_port
+from moodline_devkit.infra import free_port
 from moodline_kit.events import Event, to_envelope
 
 pytestmark = pytest.mark.integration

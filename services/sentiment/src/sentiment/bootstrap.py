@@ -1,27 +1,22 @@
-"""Composition root: engine, NATS, Triton client, unit of work, relay, consumers, servicer."""
+"""Composition root: the kit's runtime plus the sentiment service's own pieces (the Triton
+scorer, the scoring and outcome consumers and the servicer), built at start-up."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
-from functools import partial
 
+from moodline.events.v1 import subjects
 from moodline.sentiment.v1 import sentiment_pb2, sentiment_pb2_grpc
-from moodline_kit import nats as kit_nats
+from moodline_kit import bootstrap
 from moodline_kit.consumer import (
     BatchIdempotentConsumer,
     BatchSubscription,
+    Consumes,
     IdempotentConsumer,
     Subscription,
 )
-from moodline_kit.db import check_database, create_engine, session_factory
-from moodline_kit.grpc.server import GrpcApp, ServiceRegistration
-from moodline_kit.logging import configure_logging
-from moodline_kit.outbox import OutboxRelay
-from moodline_kit.telemetry import configure_tracing
-from nats.aio.client import Client
-from nats.js.api import DeliverPolicy
-from sqlalchemy.ext.asyncio import AsyncEngine
+from moodline_kit.grpc.server import GrpcApp
+from moodline_kit.service import Service, migrations_of
 
 from sentiment.adapters.tables import kit
 from sentiment.adapters.triton import Scorer, TritonClient
@@ -30,43 +25,33 @@ from sentiment.entrypoints.grpc_servicer import SentimentServicer
 from sentiment.service_layer import handlers
 from sentiment.service_layer.unit_of_work import SentimentUnitOfWork
 
-SERVICE = "sentiment"
-STREAM = kit_nats.StreamSpec(SERVICE)
-CONVERSATION_STREAM = kit_nats.StreamSpec("conversation")
-SCORING_DURABLE = "sentiment-scoring"
-OUTCOMES_DURABLE = "sentiment-outcomes"
-DELIVER = {"all": DeliverPolicy.ALL, "new": DeliverPolicy.NEW}
+NAME = "sentiment"
 # What each consumer subscribes to; the Helm chart declares the same filter subjects
 # (tests/deploy checks it).
-SCORING_SUBJECTS = [handlers.MESSAGE_RECEIVED]
+SCORING_SUBJECTS = [subjects.CONVERSATION_MESSAGE_RECEIVED]
 OUTCOME_SUBJECTS = [
-    handlers.CONVERSATION_RATED,
-    handlers.CONVERSATION_ESCALATED,
-    handlers.CONVERSATION_CLOSED,
+    subjects.CONVERSATION_CONVERSATION_RATED,
+    subjects.CONVERSATION_CONVERSATION_ESCALATED,
+    subjects.CONVERSATION_CONVERSATION_CLOSED,
 ]
+SCORING = Consumes("CONVERSATION", "sentiment-scoring", tuple(SCORING_SUBJECTS))
+OUTCOMES = Consumes("CONVERSATION", "sentiment-outcomes", tuple(OUTCOME_SUBJECTS))
 
 
 @dataclass
-class Container:
-    settings: SentimentSettings
-    engine: AsyncEngine
-    nc: Client
-    relay: OutboxRelay
-    uow: partial[SentimentUnitOfWork]
-    scorer: Scorer
-    scoring: BatchIdempotentConsumer
-    outcomes: IdempotentConsumer
+class Container(bootstrap.Runtime):
+    scorer: Scorer | None = None
+    scoring: BatchIdempotentConsumer | None = None
+    outcomes: IdempotentConsumer | None = None
 
 
 async def build(settings: SentimentSettings) -> Container:
-    engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
-    nc = await kit_nats.connect(settings.nats_url, name=SERVICE)
-    js = nc.jetstream()
-    await kit_nats.ensure_stream(js, STREAM)
-    await kit_nats.ensure_stream(js, CONVERSATION_STREAM)
-    relay = OutboxRelay(engine, kit, nc)
-    uow = partial(
-        SentimentUnitOfWork, session_factory(engine), kit, source=SERVICE, on_commit=relay.wake
+    runtime = await bootstrap.start(
+        settings,
+        name=NAME,
+        tables=kit,
+        unit_of_work=SentimentUnitOfWork,
+        reads_from=["conversation"],
     )
     scorer = Scorer(
         TritonClient(settings.triton_addr, settings.triton_model),
@@ -79,79 +64,44 @@ async def build(settings: SentimentSettings) -> Container:
     async def score(envelopes, u) -> None:  # type: ignore[no-untyped-def]
         await handlers.score_messages(envelopes, u, scorer)
 
-    scoring = BatchIdempotentConsumer(
-        js,
-        uow,
-        kit,
-        BatchSubscription(
-            settings.scoring_consumer,
-            CONVERSATION_STREAM.name,
-            SCORING_SUBJECTS,
-            score,
-        ),
+    scoring = runtime.batch_consumer(
+        BatchSubscription(settings.scoring_consumer, SCORING.stream, SCORING.subjects, score),
+        concurrency=settings.scoring_concurrency,
         batch_size=min(settings.score_batch_size, 256),
         fetch_timeout=settings.fetch_timeout,
         wait_until_ready=scorer.wait_until_available,
-        deliver_policy=DELIVER[settings.consumer_start],
     )
-    outcomes = IdempotentConsumer(
-        js,
-        uow,
-        kit,
+    outcomes = runtime.consumer(
         Subscription(
             settings.outcomes_consumer,
-            CONVERSATION_STREAM.name,
-            OUTCOME_SUBJECTS,
+            OUTCOMES.stream,
+            OUTCOMES.subjects,
             handlers.apply_outcome,  # type: ignore[arg-type]
-        ),
-        deliver_policy=DELIVER[settings.consumer_start],
+        )
     )
-    return Container(settings, engine, nc, relay, uow, scorer, scoring, outcomes)
+    return runtime.into(Container, scorer=scorer, scoring=scoring, outcomes=outcomes)
 
 
 def grpc_app(container: Container) -> GrpcApp:
-    async def database_ready() -> None:
-        await check_database(container.engine)
-
-    async def nats_ready() -> None:
-        kit_nats.check_connected(container.nc)
-
-    async def close_nats() -> None:
-        try:
-            await asyncio.wait_for(container.nc.drain(), 3)
-        except Exception:
-            await container.nc.close()
-
-    async def close_database() -> None:
-        await container.engine.dispose()
-
-    return GrpcApp(
-        name=SERVICE,
-        port=container.settings.grpc_port,
-        services=[
-            ServiceRegistration(
-                sentiment_pb2_grpc.add_SentimentServiceServicer_to_server,
-                SentimentServicer(container.uow, container.scorer),
-                sentiment_pb2.DESCRIPTOR.services_by_name["SentimentService"].full_name,
+    scorer = container.scorer
+    assert scorer is not None
+    return bootstrap.grpc_app(
+        container,
+        [
+            bootstrap.register(
+                SentimentServicer(container.uow, scorer), sentiment_pb2, sentiment_pb2_grpc
             )
         ],
-        readiness_checks={
-            "database": database_ready,
-            "nats": nats_ready,
-            "triton": container.scorer.check_ready,
-        },
-        background=[
-            container.relay.run,
-            *[container.scoring.run] * max(1, container.settings.scoring_concurrency),
-            container.outcomes.run,
-        ],
-        on_shutdown=[close_nats, container.scorer.close, close_database],
-        readiness_interval=container.settings.readiness_interval,
-        shutdown_grace=container.settings.shutdown_grace,
-        metrics_port=container.settings.metrics_port,
+        readiness={"triton": scorer.check_ready},
+        closers=[scorer.close],
     )
 
 
-def configure_process(settings: SentimentSettings) -> None:
-    configure_logging(settings.service_name, settings.log_level)
-    configure_tracing(settings)
+SERVICE = Service(
+    name=NAME,
+    settings=SentimentSettings,
+    build=build,
+    grpc_app=grpc_app,
+    migrations=migrations_of(__file__),
+    consumes=(SCORING, OUTCOMES),
+)

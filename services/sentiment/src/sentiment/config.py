@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Literal
-
 from moodline_kit.config import GrpcServiceSettings
 from pydantic import Field
 
@@ -27,8 +25,7 @@ class SentimentSettings(GrpcServiceSettings):
     # fixed order, markers keep each message once.
     scoring_concurrency: int = 3
     fetch_timeout: float = 0.05
-    # Durable consumers of the CONVERSATION stream (names declared by the Helm chart), and where
-    # a durable starts when it is first created: "all" (score the stream's history) or "new".
+    # Durable consumers of the CONVERSATION stream (names declared by the Helm chart); where a
+    # durable starts when first created is the kit's `consumer_start`.
     scoring_consumer: str = "sentiment-scoring"
     outcomes_consumer: str = "sentiment-outcomes"
-    consumer_start: Literal["all", "new"] = "all"

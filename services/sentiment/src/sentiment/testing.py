@@ -3,7 +3,6 @@ restart, and a real sentiment service inside a test's event loop."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import signal
@@ -11,21 +10,18 @@ import subprocess
 import tempfile
 import time
 import urllib.request
-import uuid
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-import grpc
-import nats
-from moodline.sentiment.v1 import sentiment_pb2_grpc
-from moodline_kit import migrations
-from moodline_kit.dev.infra import free_port
-from moodline_kit.grpc import server as grpc_server
+from moodline.sentiment.v1.sentiment_pb2_grpc import SentimentServiceStub
+from moodline_devkit.infra import free_port
+from moodline_devkit.testing.harness import RunningService, running_service
+from moodline_devkit.testing.harness import migrate as _migrate
 
-from sentiment import bootstrap
-from sentiment.config import SentimentSettings
-from sentiment.entrypoints.cli import MIGRATIONS
+from sentiment.bootstrap import SERVICE
+
+__all__ = ["RunningService", "TritonServer", "migrate", "running_sentiment_service"]
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
 ML = REPO_ROOT / "ml-serving"
@@ -119,65 +115,18 @@ def running_triton() -> Iterator[TritonServer]:
         server.stop()
 
 
-@dataclass
-class RunningService:
-    container: bootstrap.Container
-    address: str
-    channel: grpc.aio.Channel
-    stub: sentiment_pb2_grpc.SentimentServiceStub
-
-
 async def migrate(database_url: str) -> None:
-    await asyncio.to_thread(migrations.upgrade, MIGRATIONS, database_url)
+    await _migrate(SERVICE, database_url)
 
 
-@contextlib.asynccontextmanager
-async def running_sentiment_service(
-    database_url: str, nats_url: str, triton_addr: str, **settings: object
-) -> AsyncIterator[RunningService]:
-    suffix = uuid.uuid4().hex[:10]
-    config = SentimentSettings(
+def running_sentiment_service(  # type: ignore[no-untyped-def]
+    database_url: str, nats_url: str, triton_addr: str, **overrides: Any
+):
+    return running_service(
+        SERVICE,
+        SentimentServiceStub,
         database_url=database_url,
         nats_url=nats_url,
         triton_addr=triton_addr,
-        grpc_port=free_port(),
-        readiness_interval=0.2,
-        **{
-            # Private consumers that start at "now" and are deleted afterwards: test sessions
-            # sharing one NATS never split each other's events nor replay a stream's history
-            # (a shared NATS may hold a benchmark's million messages).
-            "scoring_consumer": f"sentiment-scoring-test-{suffix}",
-            "outcomes_consumer": f"sentiment-outcomes-test-{suffix}",
-            "consumer_start": "new",
-            **settings,
-        },  # type: ignore[arg-type]
+        **overrides,
     )
-    container = await bootstrap.build(config)
-    consumers = [container.scoring, container.outcomes]
-    js = container.nc.jetstream()
-    for consumer in consumers:  # created now, so that nothing published after this is missed
-        with contextlib.suppress(Exception):
-            await js.add_consumer(consumer.stream, config=consumer.config)
-    stop = asyncio.Event()
-    task = asyncio.create_task(grpc_server.run(bootstrap.grpc_app(container), stop=stop))
-    address = f"127.0.0.1:{config.grpc_port}"
-    channel = grpc.aio.insecure_channel(address)
-    await asyncio.wait_for(channel.channel_ready(), 10)
-    try:
-        yield RunningService(
-            container, address, channel, sentiment_pb2_grpc.SentimentServiceStub(channel)
-        )
-    finally:
-        await channel.close()
-        stop.set()
-        await asyncio.wait_for(task, 60)
-        if config.scoring_consumer.endswith(suffix):
-            nc = await nats.connect(nats_url)
-            try:
-                for consumer in consumers:
-                    with contextlib.suppress(Exception):
-                        await nc.jetstream().delete_consumer(
-                            consumer.stream, consumer.config.durable_name
-                        )
-            finally:
-                await nc.close()

@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import pytest_asyncio
+from moodline_devkit.testing.plugin import own_nats
 from moodline_kit.grpc.client import tenant_metadata
-from moodline_kit.testing.plugin import own_nats
 from sentiment.testing import (
     RunningService,
     TritonServer,

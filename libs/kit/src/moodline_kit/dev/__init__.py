@@ -1,1 +1,1 @@
-"""Local development: embedded infrastructure and the `make run` launcher."""
+"""Moved to the dev/test kit (moodline_devkit); these aliases go once every service uses it."""

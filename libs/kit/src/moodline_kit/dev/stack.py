@@ -1,31 +1,3 @@
-"""What `make run` starts. Adding a service to the local platform is one entry here."""
+"""Moved to moodline_devkit.stack; this alias goes once every service imports that."""
 
-from __future__ import annotations
-
-from dataclasses import dataclass, field
-
-
-@dataclass(frozen=True)
-class LocalService:
-    name: str  # also the database suffix: moodline_<name>
-    command: str  # console script with `serve` and `migrate`
-    grpc: bool = True  # gRPC service (gets GRPC_PORT) or the HTTP gateway
-    extra_programs: dict[str, str] = field(default_factory=dict)  # name -> argv (e.g. Celery)
-
-
-SERVICES: tuple[LocalService, ...] = (
-    LocalService(
-        "customer",
-        "moodline-customer",
-        extra_programs={
-            "customer-worker": "celery -A customer.entrypoints.celery_app:app worker "
-            "--pool=solo --loglevel=INFO",
-            "customer-beat": "celery -A customer.entrypoints.celery_app:app beat "
-            "--loglevel=INFO --schedule {var}/celerybeat-schedule",
-        },
-    ),
-    LocalService("conversation", "moodline-conversation"),
-    LocalService("sentiment", "moodline-sentiment"),  # scores through Triton (TRITON_ADDR)
-)
-
-GATEWAY = LocalService("gateway", "moodline-gateway", grpc=False)
+from moodline_devkit.stack import *  # noqa: F403

@@ -1,1 +1,2 @@
-"""Pytest fixtures for real PostgreSQL, NATS and Redis (registered as the `moodline` plugin)."""
+"""Moved to the dev/test kit (moodline_devkit.testing); these aliases go once every service
+uses it."""

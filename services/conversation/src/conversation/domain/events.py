@@ -1,8 +1,10 @@
 """Subjects of the events this service publishes (`<service>.<entity>.<past-tense-verb>`)."""
 
-MESSAGE_RECEIVED = "conversation.message.received"
-CONVERSATION_OPENED = "conversation.conversation.opened"
-CONVERSATION_ESCALATED = "conversation.conversation.escalated"
-CONVERSATION_RATED = "conversation.conversation.rated"
-CONVERSATION_CLOSED = "conversation.conversation.closed"
-CONVERSATION_REOPENED = "conversation.conversation.reopened"
+from moodline.events.v1 import subjects
+
+MESSAGE_RECEIVED = subjects.CONVERSATION_MESSAGE_RECEIVED
+CONVERSATION_OPENED = subjects.CONVERSATION_CONVERSATION_OPENED
+CONVERSATION_ESCALATED = subjects.CONVERSATION_CONVERSATION_ESCALATED
+CONVERSATION_RATED = subjects.CONVERSATION_CONVERSATION_RATED
+CONVERSATION_CLOSED = subjects.CONVERSATION_CONVERSATION_CLOSED
+CONVERSATION_REOPENED = subjects.CONVERSATION_CONVERSATION_REOPENED

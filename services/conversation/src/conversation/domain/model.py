@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from moodline.enums import Channel
 from moodline_kit.errors import FieldViolation, InvalidArgument, PreconditionFailed
 
 MAX_TEXT_CHARS = 10_000
@@ -19,14 +20,6 @@ MAX_TOPIC_CHARS = 200
 MAX_SUMMARY_CHARS = 4_000
 # Provider clocks drift; a send time further ahead than this is a bug on the sender's side.
 MAX_CLOCK_SKEW = timedelta(hours=24)
-
-
-class Channel(StrEnum):
-    PHONE = "phone"
-    SMS = "sms"
-    WHATSAPP = "whatsapp"
-    EMAIL = "email"
-    WEBCHAT = "webchat"
 
 
 class Status(StrEnum):

@@ -9,14 +9,14 @@ import uuid
 from datetime import UTC, datetime
 
 from moodline.events.v1 import customer_pb2 as customer_events
-from moodline.events.v1 import envelope_pb2
+from moodline.events.v1 import envelope_pb2, subjects
 from moodline_kit.events import unpack
 
 from conversation.adapters.customers import contacts_of
 from conversation.service_layer.unit_of_work import ConversationUnitOfWork
 
-CUSTOMER_DELETED = "customer.customer.deleted"
-CUSTOMER_UPDATED = "customer.customer.updated"
+CUSTOMER_DELETED = subjects.CUSTOMER_CUSTOMER_DELETED
+CUSTOMER_UPDATED = subjects.CUSTOMER_CUSTOMER_UPDATED
 SUBJECTS = [CUSTOMER_DELETED, CUSTOMER_UPDATED]
 CONTACT_FIELDS = {"phones", "emails"}
 

@@ -1,12 +1,14 @@
 """Subjects of the events this service publishes (`<service>.<entity>.<past-tense-verb>`)."""
 
-CUSTOMER_CREATED = "customer.customer.created"
-CUSTOMER_UPDATED = "customer.customer.updated"
-CUSTOMER_DELETED = "customer.customer.deleted"
-STAGE_CHANGED = "customer.stage.changed"
-STATUS_CHANGED = "customer.status.changed"
-FOLDER_CHANGED = "customer.folder.changed"
-TAG_ADDED = "customer.tag.added"
-TAG_REMOVED = "customer.tag.removed"
-CONSENT_CHANGED = "customer.consent.changed"
-NOTE_ADDED = "customer.note.added"
+from moodline.events.v1 import subjects
+
+CUSTOMER_CREATED = subjects.CUSTOMER_CUSTOMER_CREATED
+CUSTOMER_UPDATED = subjects.CUSTOMER_CUSTOMER_UPDATED
+CUSTOMER_DELETED = subjects.CUSTOMER_CUSTOMER_DELETED
+STAGE_CHANGED = subjects.CUSTOMER_STAGE_CHANGED
+STATUS_CHANGED = subjects.CUSTOMER_STATUS_CHANGED
+FOLDER_CHANGED = subjects.CUSTOMER_FOLDER_CHANGED
+TAG_ADDED = subjects.CUSTOMER_TAG_ADDED
+TAG_REMOVED = subjects.CUSTOMER_TAG_REMOVED
+CONSENT_CHANGED = subjects.CUSTOMER_CONSENT_CHANGED
+NOTE_ADDED = subjects.CUSTOMER_NOTE_ADDED

@@ -7,6 +7,7 @@ import zoneinfo
 from dataclasses import dataclass
 from typing import Any
 
+from moodline.enums import Channel
 from moodline_kit.errors import FieldViolation, InvalidArgument
 
 from customer.domain import contacts
@@ -20,7 +21,7 @@ from customer.domain.model import (
     parse_phones,
 )
 
-CHANNELS = ("phone", "sms", "whatsapp", "email", "webchat")
+CHANNELS = tuple(Channel)
 CALL_STATUSES = ("called", "no_answer", "left_voicemail", "spoke")
 CONSENT_KINDS = ("communication", "data_processing", "marketing")
 MAX_TAGS = 50

@@ -13,7 +13,7 @@ from moodline.billing.v1 import billing_pb2
 from moodline.conversation.v1 import conversation_pb2
 from moodline.events.v1 import billing_pb2 as billing_events
 from moodline.events.v1 import conversation_pb2 as conversation_events
-from moodline.events.v1 import envelope_pb2
+from moodline.events.v1 import envelope_pb2, subjects
 from moodline.events.v1 import sentiment_pb2 as sentiment_events
 from moodline.sentiment.v1 import sentiment_pb2
 from moodline_kit.events import unpack
@@ -205,10 +205,10 @@ async def billing_fact(envelope: envelope_pb2.EventEnvelope, work: CustomerUnitO
     kind, summary = _billing_summary(envelope, event)
     await _timeline(work, customer, envelope, kind, summary, event)
     at = envelope.occurred_at.ToDatetime(tzinfo=UTC)
-    if envelope.type == "billing.payment.failed":
+    if envelope.type == subjects.BILLING_PAYMENT_FAILED:
         read_model.record_payment_failed(customer.read, at)
         await _save(work, customer)
-    elif envelope.type == "billing.payment.succeeded":
+    elif envelope.type == subjects.BILLING_PAYMENT_SUCCEEDED:
         read_model.record_payment_succeeded(customer.read, at)
         await _save(work, customer)
 
@@ -239,28 +239,28 @@ async def sentiment_changed(envelope: envelope_pb2.EventEnvelope, work: Customer
 
 
 BILLING_TYPES = {
-    "billing.booking.confirmed": billing_events.BookingConfirmed,
-    "billing.booking.cancelled": billing_events.BookingCancelled,
-    "billing.payment.succeeded": billing_events.PaymentSucceeded,
-    "billing.payment.failed": billing_events.PaymentFailed,
-    "billing.payment.refunded": billing_events.PaymentRefunded,
+    subjects.BILLING_BOOKING_CONFIRMED: billing_events.BookingConfirmed,
+    subjects.BILLING_BOOKING_CANCELLED: billing_events.BookingCancelled,
+    subjects.BILLING_PAYMENT_SUCCEEDED: billing_events.PaymentSucceeded,
+    subjects.BILLING_PAYMENT_FAILED: billing_events.PaymentFailed,
+    subjects.BILLING_PAYMENT_REFUNDED: billing_events.PaymentRefunded,
 }
 
 HANDLERS = {
-    "conversation.message.received": message_received,
-    "conversation.conversation.opened": conversation_opened,
-    "conversation.conversation.closed": conversation_closed,
-    "billing.customer_value.changed": customer_value_changed,
-    "sentiment.customer.changed": sentiment_changed,
+    subjects.CONVERSATION_MESSAGE_RECEIVED: message_received,
+    subjects.CONVERSATION_CONVERSATION_OPENED: conversation_opened,
+    subjects.CONVERSATION_CONVERSATION_CLOSED: conversation_closed,
+    subjects.BILLING_CUSTOMER_VALUE_CHANGED: customer_value_changed,
+    subjects.SENTIMENT_CUSTOMER_CHANGED: sentiment_changed,
     **dict.fromkeys(BILLING_TYPES, billing_fact),
 }
 # Subscriptions: stream -> subjects this service reads.
 SUBJECTS = {
     "CONVERSATION": [
-        "conversation.message.received",
-        "conversation.conversation.opened",
-        "conversation.conversation.closed",
+        subjects.CONVERSATION_MESSAGE_RECEIVED,
+        subjects.CONVERSATION_CONVERSATION_OPENED,
+        subjects.CONVERSATION_CONVERSATION_CLOSED,
     ],
-    "BILLING": ["billing.customer_value.changed", *BILLING_TYPES],
-    "SENTIMENT": ["sentiment.customer.changed"],
+    "BILLING": [subjects.BILLING_CUSTOMER_VALUE_CHANGED, *BILLING_TYPES],
+    "SENTIMENT": [subjects.SENTIMENT_CUSTOMER_CHANGED],
 }

@@ -25,18 +25,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
+
+from moodline.enums import Channel
 
 from sentiment.domain.aggregate import Observation
-
-
-class Channel(StrEnum):
-    PHONE = "phone"
-    SMS = "sms"
-    WHATSAPP = "whatsapp"
-    EMAIL = "email"
-    WEBCHAT = "webchat"
-
 
 # How soon a customer expects a reply, per channel (None: answered live).
 RESPONSE_TARGETS: dict[Channel, timedelta | None] = {

