@@ -28,4 +28,6 @@ exec "$TS/bin/tritonserver" \
   --cache-directory="$TS/caches" \
   --backend-config=python,shm-default-byte-size=33554432 \
   --http-port="${HTTP_PORT:-8000}" --grpc-port="${GRPC_PORT:-8001}" --metrics-port="${METRICS_PORT:-8002}" \
+  --http-address="${BIND_ADDRESS:-0.0.0.0}" --grpc-address="${BIND_ADDRESS:-0.0.0.0}" \
+  --metrics-address="${BIND_ADDRESS:-0.0.0.0}" \
   --log-verbose="${TRITON_LOG_VERBOSE:-0}" "$@"

@@ -4,6 +4,7 @@ clean stop on Ctrl-C."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import signal
@@ -16,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 from moodline_devkit.infra import free_port
+from moodline_devkit.stack import SERVICES
 
 pytestmark = pytest.mark.e2e
 
@@ -74,6 +76,17 @@ def platform(tmp_path_factory):
             "proc": proc,
             "startup_s": time.monotonic() - started,
             "triton_grpc_port": int(env["MOODLINE_TRITON_GRPC_PORT"]),
+            "grpc_ports": [int(env["MOODLINE_GRPC_PORT_BASE"]) + i for i in range(len(SERVICES))],
+            "listening_ports": {
+                int(env[name])
+                for name in (
+                    "MOODLINE_GATEWAY_PORT",
+                    "MOODLINE_TRITON_HTTP_PORT",
+                    "MOODLINE_TRITON_GRPC_PORT",
+                    "MOODLINE_TRITON_METRICS_PORT",
+                )
+            }
+            | {int(env["MOODLINE_GRPC_PORT_BASE"]) + i for i in range(len(SERVICES))},
         }
     finally:
         if proc.poll() is None:
@@ -312,6 +325,48 @@ def test_analyze_through_the_platform(platform):
     )
     assert bad.status_code == 422
     assert [e["field"] for e in bad.json()["errors"]] == ["texts[1]"]
+
+
+def _listening() -> list[tuple[str, int]]:
+    """(address, port) of every listening TCP socket, as `ss -ltn` shows them."""
+    out = subprocess.run(["ss", "-ltnH"], capture_output=True, text=True, check=True).stdout
+    found = []
+    for line in out.splitlines():
+        local = line.split()[3]  # State Recv-Q Send-Q Local:Port Peer:Port
+        address, _, port = local.rpartition(":")
+        found.append((address.strip("[]"), int(port)))
+    return found
+
+
+def _loopback(address: str) -> bool:
+    if address == "*":  # every interface
+        return False
+    ip = ipaddress.ip_address(address.split("%")[0])
+    mapped = getattr(ip, "ipv4_mapped", None)  # gRPC's dual-stack socket: ::ffff:127.0.0.1
+    return (mapped or ip).is_loopback
+
+
+def test_services_and_triton_listen_on_loopback_only(platform):
+    ours = [(a, p) for a, p in _listening() if p in platform["listening_ports"]]
+    # every service, the gateway and Triton's three ports are up and listening...
+    assert {p for _, p in ours} == platform["listening_ports"], ours
+    # ...on the loopback interface only: nothing of the local platform is reachable from the
+    # network (0.0.0.0, ::, or a LAN address would be).
+    exposed = [(a, p) for a, p in ours if not _loopback(a)]
+    assert not exposed, f"listening beyond loopback: {exposed}"
+
+
+def test_grpc_reflection_is_off(platform):
+    import grpc
+    from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+
+    for port in platform["grpc_ports"]:
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = reflection_pb2_grpc.ServerReflectionStub(channel)
+            request = reflection_pb2.ServerReflectionRequest(list_services="")
+            with pytest.raises(grpc.RpcError) as refused:
+                list(stub.ServerReflectionInfo(iter([request]), timeout=5))
+            assert refused.value.code() is grpc.StatusCode.UNIMPLEMENTED
 
 
 def test_ctrl_c_stops_everything_cleanly(platform):

@@ -7,23 +7,25 @@ from collections.abc import AsyncIterator, MutableMapping
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import RedirectResponse
 from moodline_kit.auth import KeySet, generate_signing_key
 from moodline_kit.db import create_engine
 from moodline_kit.heap import freeze_startup_heap
 from redis.asyncio import Redis
 
-from gateway import problems, upstreams
+from gateway import openapi, problems, upstreams
 from gateway.audit import AuditLog
 from gateway.auth import CredentialStore
 from gateway.config import GatewaySettings
 from gateway.limits import BodySizeLimit
 from gateway.login_throttle import LoginThrottle, Policy
 from gateway.metrics import RequestMetrics
+from gateway.middleware import SecurityHeaders, UnexpectedErrors
 from gateway.revocation import Revocations
 from gateway.routes import auth, conversations, customers, health, sentiment, users
 from gateway.routes import settings as customer_settings
+from gateway.validation import refuse_unsafe_input
 
 log = logging.getLogger(__name__)
 
@@ -98,8 +100,12 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
         # every request against the flattened route table again to name its span (~15% of a
         # request's CPU) and added ASGI send/receive child spans.
         telemetry={"operation_spans": False, "exclude": _untraced},
+        # Every route, present and future: no NUL, unpaired surrogate or non-finite number.
+        dependencies=[Depends(refuse_unsafe_input)],
     )
+    app.state.settings = settings
     problems.install(app)
+    openapi.install(app)
     app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(users.router)
@@ -113,7 +119,11 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
     async def index() -> RedirectResponse:
         return RedirectResponse("/docs")
 
+    # Last added runs first: security headers on everything, then metrics, size limits, and
+    # unexpected errors caught closest to the routes.
+    app.add_middleware(UnexpectedErrors)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestMetrics)
+    app.add_middleware(SecurityHeaders)
 
     return app

@@ -13,7 +13,7 @@ class GatewaySettings(KitSettings):
     conversation_addr: str = "127.0.0.1:50052"
     # Sentiment service; empty: the /api/v1/sentiment routes answer 503 and readiness skips it.
     sentiment_addr: str = ""
-    # Request bodies above this size are refused (422) before they are parsed.
+    # Request bodies above this size are refused (413) before they are parsed.
     max_body_bytes: int = 256 * 1024
     # Deadline given to each downstream gRPC call made for one HTTP request.
     upstream_timeout: float = 5.0

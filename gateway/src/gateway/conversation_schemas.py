@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from gateway.validation import Instant
 
 Channel = Literal["phone", "sms", "whatsapp", "email", "webchat"]
 Status = Literal["open", "resolved"]
@@ -49,7 +51,7 @@ class MessageIn(Strict):
     author: Author
     author_id: str = Field(default="", max_length=200, description="staff or AI agent id")
     text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS, pattern=r"\S")
-    sent_at: AwareDatetime
+    sent_at: Instant
     conversation_id: str | None = Field(
         default=None,
         max_length=64,
@@ -155,7 +157,7 @@ class ConversationPatch(Strict):
 class ConversationClose(Strict):
     csat: int | None = Field(default=None, ge=1, le=5)
     summary: str | None = Field(default=None, max_length=4000)
-    ended_at: AwareDatetime | None = None
+    ended_at: Instant | None = None
 
 
 class HighlightOut(BaseModel):

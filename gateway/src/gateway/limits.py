@@ -1,4 +1,5 @@
-"""Refuse oversized request bodies before they are read into memory."""
+"""Refuse oversized requests: bodies (413) before they are read into memory, header blocks (431)
+before the app sees them."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.problems import PROBLEM_BASE, PROBLEM_JSON
+from gateway.problems import PROBLEM_BASE, PROBLEM_JSON, TITLES
 
 # Routes that need more than the global limit, each with its own explicit one (exact path).
 # A batch of 500 messages of up to 10,000 characters each is far over 256 KiB; 8 MiB holds a
@@ -16,26 +17,40 @@ ROUTE_LIMITS: dict[str, int] = {
 }
 
 
+# The request line's headers, names and values together. API keys, trace context and the
+# usual browser headers fit many times over.
+MAX_HEADER_BYTES = 16 * 1024
+
+
 class BodySizeLimit:
-    """Pure ASGI middleware: 422 problem+json when the body exceeds `max_bytes` (declared
-    Content-Length or counted while streaming); a path in `route_limits` has its own limit."""
+    """Pure ASGI middleware: 413 problem+json when the body exceeds `max_bytes` (declared
+    Content-Length or counted while streaming); a path in `route_limits` has its own limit;
+    431 when the request's headers exceed `max_header_bytes`."""
 
     def __init__(
-        self, app: ASGIApp, max_bytes: int, route_limits: dict[str, int] | None = None
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        route_limits: dict[str, int] | None = None,
+        max_header_bytes: int = MAX_HEADER_BYTES,
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.route_limits = ROUTE_LIMITS if route_limits is None else route_limits
+        self.max_header_bytes = max_header_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        raw_headers = scope.get("headers") or ()
+        if sum(len(k) + len(v) for k, v in raw_headers) > self.max_header_bytes:
+            await _refuse(scope, send, 431, f"request headers exceed {self.max_header_bytes} bytes")
+            return
         limit = self.route_limits.get(scope.get("path", ""), self.max_bytes)
-        headers = dict(scope.get("headers") or ())
-        declared = headers.get(b"content-length")
+        declared = dict(raw_headers).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await self._refuse(scope, send, limit)
+            await _refuse(scope, send, 413, f"request body exceeds {limit} bytes")
             return
         # Read the body up to the limit, then replay it: the app never sees an oversized body.
         chunks: list[bytes] = []
@@ -47,7 +62,7 @@ class BodySizeLimit:
             chunks.append(message.get("body", b""))
             size += len(chunks[-1])
             if size > limit:
-                await self._refuse(scope, send, limit)
+                await _refuse(scope, send, 413, f"request body exceeds {limit} bytes")
                 return
             if not message.get("more_body", False):
                 break
@@ -62,24 +77,25 @@ class BodySizeLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, scope: Scope, send: Send, limit: int) -> None:
-        body = json.dumps(
-            {
-                "type": PROBLEM_BASE + "body-too-large",
-                "title": "Unprocessable Content",
-                "status": 422,
-                "detail": f"request body exceeds {limit} bytes",
-                "instance": scope.get("path", ""),
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 422,
-                "headers": [
-                    (b"content-type", PROBLEM_JSON.encode()),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+
+async def _refuse(scope: Scope, send: Send, status: int, detail: str) -> None:
+    body = json.dumps(
+        {
+            "type": PROBLEM_BASE + ("body-too-large" if status == 413 else "headers-too-large"),
+            "title": TITLES[status],
+            "status": status,
+            "detail": detail,
+            "instance": scope.get("path", ""),
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", PROBLEM_JSON.encode()),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 import grpc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from moodline_kit.grpc.status import field_violations
+from moodline_kit.grpc.status import STATUS_DETAILS_KEY, field_violations, retry_after
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -30,18 +31,30 @@ GRPC_TO_HTTP: dict[grpc.StatusCode, tuple[int, str]] = {
     grpc.StatusCode.DEADLINE_EXCEEDED: (504, "upstream-timeout"),
 }
 
+# Without the kit's status details the status came from gRPC itself (connection refused,
+# deadline, message-size limits): its text names transport internals, so a fixed one is sent.
+TRANSPORT_DETAILS = {
+    429: "the service is busy; retry later",
+    413: "the request is too large for the service",
+    503: "the service is unavailable; retry later",
+    504: "the service did not answer in time",
+}
+
 TITLES = {
     401: "Unauthorized",
     403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
     409: "Conflict",
+    413: "Content Too Large",
     412: "Precondition Failed",
     415: "Unsupported Media Type",
+    400: "Bad Request",
     422: "Unprocessable Content",
     423: "Locked",
     428: "Precondition Required",
     429: "Too Many Requests",
+    431: "Request Header Fields Too Large",
     500: "Internal Server Error",
     503: "Service Unavailable",
     504: "Gateway Timeout",
@@ -89,6 +102,33 @@ def validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
     return out
 
 
+def grpc_problem(exc: grpc.aio.AioRpcError, instance: str) -> JSONResponse:
+    """A failed upstream call as a problem response. 429 and 503 carry Retry-After (the
+    service's google.rpc.RetryInfo, else 1 s)."""
+    status, kind = GRPC_TO_HTTP.get(exc.code(), (500, "internal"))
+    if status == 500:
+        log.error("upstream failure", extra={"code": str(exc.code()), "detail": exc.details()})
+        return problem(500, "internal error", kind=kind, instance=instance)
+    from_service = any(key == STATUS_DETAILS_KEY for key, _ in exc.trailing_metadata() or ())
+    if status == 429 and not from_service:
+        # gRPC's own RESOURCE_EXHAUSTED: a message or metadata size limit, not a quota.
+        status, kind = 413, "too-large"
+    headers = None
+    if status in (429, 503):
+        wait = retry_after(exc) or 1.0
+        headers = {"Retry-After": str(max(1, math.ceil(wait)))}
+    detail = exc.details() if from_service else TRANSPORT_DETAILS.get(status)
+    errors = [{"field": v.field, "message": v.description} for v in field_violations(exc)]
+    return problem(
+        status,
+        detail or exc.details() or kind,
+        kind=kind,
+        instance=instance,
+        errors=errors or None,
+        headers=headers,
+    )
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -113,18 +153,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(grpc.aio.AioRpcError)
     async def _grpc(request: Request, exc: grpc.aio.AioRpcError) -> JSONResponse:
-        status, kind = GRPC_TO_HTTP.get(exc.code(), (500, "internal"))
-        if status == 500:
-            log.error("upstream failure", extra={"code": str(exc.code()), "detail": exc.details()})
-            return problem(500, "internal error", kind=kind, instance=request.url.path)
-        errors = [{"field": v.field, "message": v.description} for v in field_violations(exc)]
-        return problem(
-            status,
-            exc.details() or kind,
-            kind=kind,
-            instance=request.url.path,
-            errors=errors or None,
-        )
+        return grpc_problem(exc, request.url.path)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from gateway.validation import INT64_MAX
+
+# One sentiment vocabulary for the customer resource and the sentiment API.
+SentimentLabel = Literal["Happy", "Neutral", "Frustrated"]
+# The customer service's stored labels -> the public vocabulary.
+CUSTOMER_LABELS = {"happy": "Happy", "neutral": "Neutral", "frustrated": "Frustrated"}
 
 
 class Strict(BaseModel):
@@ -40,7 +48,7 @@ class EmailOut(BaseModel):
 
 
 class SentimentOut(BaseModel):
-    label: str
+    label: SentimentLabel
     score: float
     frustration: float
     satisfaction: float
@@ -166,6 +174,6 @@ class CustomFieldIn(Strict):
 
 class SettingsIn(Strict):
     default_country: str = Field(default="", max_length=2)
-    high_value_ltv_minor: int = Field(default=0, ge=0)
+    high_value_ltv_minor: int = Field(default=0, ge=0, le=INT64_MAX)
     recent_days: int = Field(default=0, ge=0, le=3650)
     inactive_days: int = Field(default=0, ge=0, le=3650)

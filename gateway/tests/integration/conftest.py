@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 import pytest
@@ -36,6 +36,7 @@ class Tenant:
 class Gateway:
     client: httpx.AsyncClient
     app: object
+    databases: dict[str, str] = field(default_factory=dict)  # service -> database URL
 
     async def tenant(self, country: str = "US", role: Role = Role.ADMIN) -> Tenant:
         engine = self.app.state.engine
@@ -130,9 +131,47 @@ async def sentiment_gateway(database_factory, infra_urls) -> AsyncIterator[Gatew
                     async with httpx.AsyncClient(
                         transport=transport, base_url="http://gw", timeout=60
                     ) as client:
-                        yield Gateway(client, app)
+                        yield Gateway(
+                            client,
+                            app,
+                            {
+                                "customer": customer_db,
+                                "conversation": conversation_db,
+                                "sentiment": sentiment_db,
+                                "gateway": gateway_db,
+                            },
+                        )
     finally:
         await asyncio.to_thread(triton.stop)
+
+
+@pytest_asyncio.fixture(loop_scope="session", scope="session")
+async def served_gateway(sentiment_gateway) -> AsyncIterator[str]:
+    """`sentiment_gateway`'s app served over real HTTP (uvicorn, loopback, on this event loop)
+    for clients that run out of process (schemathesis) or need real connections; its URL."""
+    import uvicorn
+    from moodline_kit.dev.infra import free_port
+
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            sentiment_gateway.app,
+            host="127.0.0.1",
+            port=port,
+            lifespan="off",  # the fixture's lifespan already runs
+            log_config=None,
+            access_log=False,
+        )
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        assert not task.done(), "uvicorn did not start"
+        await asyncio.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 30)
 
 
 @pytest.fixture

@@ -104,11 +104,11 @@ async def test_bad_input_is_a_422_problem_naming_the_field_and_nothing_is_stored
     assert listed.json()["items"] == []
 
 
-async def test_oversized_and_malformed_bodies_are_422(gateway):
+async def test_oversized_bodies_are_413_and_malformed_ones_422(gateway):
     t = await gateway.tenant()
     huge = {"first_name": "Ann", "company": "x" * 20_000}
     too_big = await gateway.client.post("/api/v1/customers", json=huge, headers=t.headers)
-    assert too_big.status_code == 422
+    assert too_big.status_code == 413
     assert too_big.headers["content-type"] == "application/problem+json"
     broken = await gateway.client.post(
         "/api/v1/customers",

@@ -55,7 +55,7 @@ def test_the_batch_limit_is_explicit_and_bodies_over_it_are_refused(client):
     assert ROUTE_LIMITS[BATCH] == 8 * 1024 * 1024
     body = b'{"messages": ["' + b"x" * (8 * 1024 * 1024) + b'"]}'
     response = client.post(BATCH, content=body, headers={"content-type": "application/json"})
-    assert response.status_code == 422
+    assert response.status_code == 413
     assert f"exceeds {8 * 1024 * 1024} bytes" in response.json()["detail"]
 
 
@@ -65,5 +65,5 @@ def test_other_routes_keep_the_global_limit(client):
         content=realistic_batch(),
         headers={"content-type": "application/json"},
     )
-    assert response.status_code == 422
+    assert response.status_code == 413
     assert f"exceeds {256 * 1024} bytes" in response.json()["detail"]

@@ -50,7 +50,7 @@ def test_oversized_bodies_are_refused_before_parsing(client):
         content=json.dumps({"name": "x" * 200}),
         headers={"content-type": "application/json"},
     )
-    assert response.status_code == 422
+    assert response.status_code == 413
     assert "exceeds 64 bytes" in response.json()["detail"]
 
 
@@ -63,4 +63,4 @@ def test_oversized_chunked_bodies_are_refused(client):
     response = client.post(
         "/things", content=chunks(), headers={"content-type": "application/json"}
     )
-    assert response.status_code == 422
+    assert response.status_code == 413

@@ -30,6 +30,7 @@ from gateway.conversation_schemas import (
 from gateway.deps import Upstreams, metadata, upstreams
 from gateway.permissions import Permission, require
 from gateway.problems import GRPC_TO_HTTP, problem
+from gateway.validation import PathId, QueryId, QueryInstant
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
 
@@ -233,10 +234,10 @@ async def ingest_messages(
 @router.get("/messages/search", response_model=SearchPage, responses=ERRORS)
 async def search_messages(
     q: Annotated[str, Query(min_length=1, max_length=200, description='words, "phrases", -not')],
-    customer_id: Annotated[str | None, Query(max_length=64)] = None,
+    customer_id: QueryId = None,
     channel: Annotated[list[Channel] | None, Query()] = None,
-    sent_after: datetime | None = None,
-    sent_before: datetime | None = None,
+    sent_after: QueryInstant | None = None,
+    sent_before: QueryInstant | None = None,
     customers_only: bool = False,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str, Query(max_length=512)] = "",
@@ -277,12 +278,12 @@ def _aware(value: datetime) -> datetime:
 
 @router.get("", response_model=ConversationPage, responses=ERRORS)
 async def list_conversations(
-    customer_id: Annotated[str | None, Query(max_length=64)] = None,
+    customer_id: QueryId = None,
     channel: Annotated[list[Channel] | None, Query()] = None,
     status: Status | None = None,
     agent_id: Annotated[str | None, Query(max_length=200)] = None,
-    started_after: datetime | None = None,
-    started_before: datetime | None = None,
+    started_after: QueryInstant | None = None,
+    started_before: QueryInstant | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str, Query(max_length=512)] = "",
     who: Principal = Depends(can_read),
@@ -309,7 +310,7 @@ async def list_conversations(
 
 @router.get("/{conversation_id}", response_model=ConversationWithMessages, responses=ERRORS)
 async def get_conversation(
-    conversation_id: str,
+    conversation_id: PathId,
     message_limit: Annotated[int, Query(ge=1, le=500)] = 100,
     message_cursor: Annotated[str, Query(max_length=512)] = "",
     who: Principal = Depends(can_read),
@@ -330,7 +331,7 @@ async def get_conversation(
 
 @router.patch("/{conversation_id}", response_model=ConversationOut, responses=ERRORS)
 async def update_conversation(
-    conversation_id: str,
+    conversation_id: PathId,
     body: ConversationPatch,
     who: Principal = Depends(can_write),
     up: Upstreams = Depends(upstreams),
@@ -359,7 +360,7 @@ async def update_conversation(
 
 @router.post("/{conversation_id}/close", response_model=ConversationOut, responses=ERRORS)
 async def close_conversation(
-    conversation_id: str,
+    conversation_id: PathId,
     body: ConversationClose | None = None,
     who: Principal = Depends(can_write),
     up: Upstreams = Depends(upstreams),

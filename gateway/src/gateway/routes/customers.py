@@ -18,6 +18,7 @@ from gateway.deps import Upstreams, metadata, upstreams
 from gateway.permissions import Permission, require
 from gateway.responses import FastJSONResponse
 from gateway.schemas import (
+    CUSTOMER_LABELS,
     ConsentIn,
     CustomerCreate,
     CustomerOut,
@@ -28,6 +29,7 @@ from gateway.schemas import (
     RelationIn,
     TagsChange,
 )
+from gateway.validation import INT32_MAX, INT64_MAX, PathId
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
 
@@ -135,7 +137,7 @@ def customer_json(m: customer_pb2.Customer) -> dict:
         "last_contact_at": _time(m.last_contact_at),
         "most_common_channel": m.most_common_channel,
         "sentiment": {
-            "label": s.label,
+            "label": CUSTOMER_LABELS.get(s.label, s.label),
             "score": round(s.score, 4),
             "frustration": round(s.frustration, 4),
             "satisfaction": round(s.satisfaction, 4),
@@ -180,7 +182,10 @@ def _if_match(value: str | None, *, required: bool) -> int:
         if value.strip() == "*":
             return 0
         raise HTTPException(412, f"If-Match {value!r} is not an ETag of this customer")
-    return int(match.group(1))
+    version = int(match.group(1))
+    if version > INT64_MAX:  # no customer ever reaches this version
+        raise HTTPException(412, f"If-Match {value!r} is not an ETag of this customer")
+    return version
 
 
 @router.post("", status_code=201, response_model=CustomerOut, responses=ERRORS)
@@ -238,9 +243,11 @@ async def list_customers(
     tag: Annotated[str, Query(max_length=50)] = "",
     folder: Annotated[str, Query(max_length=100)] = "",
     channel: Annotated[str, Query(max_length=20)] = "",
-    sentiment: Annotated[str, Query(max_length=20)] = "",
-    min_ltv: Annotated[int | None, Query(ge=0, description="minor units")] = None,
-    min_conversations: Annotated[int | None, Query(ge=0)] = None,
+    sentiment: Annotated[
+        str, Query(max_length=20, description="Happy, Neutral or Frustrated (any case)")
+    ] = "",
+    min_ltv: Annotated[int | None, Query(ge=0, le=INT64_MAX, description="minor units")] = None,
+    min_conversations: Annotated[int | None, Query(ge=0, le=INT32_MAX)] = None,
     last_contact_within_days: Annotated[int | None, Query(ge=0, le=3650)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str, Query(max_length=512)] = "",
@@ -266,7 +273,7 @@ async def list_customers(
         tag=tag,
         folder=folder,
         channel=channel,
-        sentiment=sentiment,
+        sentiment=sentiment.lower(),
         custom_fields=custom,
     )
     if min_ltv is not None:
@@ -313,7 +320,7 @@ async def customer_stats(
 
 @router.get("/{customer_id}", response_model=CustomerOut, responses=ERRORS)
 async def get_customer(
-    customer_id: str, who: Principal = Depends(can_read), up: Upstreams = Depends(upstreams)
+    customer_id: PathId, who: Principal = Depends(can_read), up: Upstreams = Depends(upstreams)
 ) -> JSONResponse:
     found = await up.customers.GetCustomer(
         customer_pb2.GetCustomerRequest(id=customer_id), metadata=metadata(who)
@@ -323,7 +330,7 @@ async def get_customer(
 
 @router.patch("/{customer_id}", response_model=CustomerOut, responses=WRITE_ERRORS)
 async def update_customer(
-    customer_id: str,
+    customer_id: PathId,
     body: CustomerPatch,
     if_match: Annotated[str | None, Header(description='the ETag, e.g. W/"3"')] = None,
     who: Principal = Depends(can_write),
@@ -357,7 +364,7 @@ async def update_customer(
 
 @router.delete("/{customer_id}", status_code=204, responses=WRITE_ERRORS)
 async def delete_customer(
-    customer_id: str,
+    customer_id: PathId,
     confirm: Annotated[bool, Query(description="must be true: deletion is irreversible")] = False,
     if_match: Annotated[str | None, Header()] = None,
     who: Principal = Depends(can_delete),
@@ -374,7 +381,7 @@ async def delete_customer(
 
 @router.post("/{customer_id}/tags", response_model=CustomerOut, responses=ERRORS)
 async def change_tags(
-    customer_id: str,
+    customer_id: PathId,
     body: TagsChange,
     who: Principal = Depends(can_write),
     up: Upstreams = Depends(upstreams),
@@ -388,7 +395,7 @@ async def change_tags(
 
 @router.post("/{customer_id}/consents", response_model=CustomerOut, responses=ERRORS)
 async def record_consent(
-    customer_id: str,
+    customer_id: PathId,
     body: ConsentIn,
     who: Principal = Depends(can_write),
     up: Upstreams = Depends(upstreams),
@@ -404,7 +411,7 @@ async def record_consent(
 
 @router.get("/{customer_id}/consents", responses=ERRORS)
 async def consent_history(
-    customer_id: str, who: Principal = Depends(can_read), up: Upstreams = Depends(upstreams)
+    customer_id: PathId, who: Principal = Depends(can_read), up: Upstreams = Depends(upstreams)
 ) -> dict:
     history = await up.customers.ListConsentHistory(
         customer_pb2.ListConsentHistoryRequest(id=customer_id), metadata=metadata(who)
@@ -434,7 +441,7 @@ def _note(n: customer_pb2.Note) -> dict:
 
 @router.post("/{customer_id}/notes", status_code=201, responses=ERRORS)
 async def add_note(
-    customer_id: str,
+    customer_id: PathId,
     body: NoteIn,
     who: Principal = Depends(can_write),
     up: Upstreams = Depends(upstreams),
@@ -448,7 +455,7 @@ async def add_note(
 
 @router.get("/{customer_id}/notes", responses=ERRORS)
 async def list_notes(
-    customer_id: str, who: Principal = Depends(can_read), up: Upstreams = Depends(upstreams)
+    customer_id: PathId, who: Principal = Depends(can_read), up: Upstreams = Depends(upstreams)
 ) -> dict:
     notes = await up.customers.ListNotes(
         customer_pb2.ListNotesRequest(id=customer_id), metadata=metadata(who)
@@ -458,8 +465,8 @@ async def list_notes(
 
 @router.put("/{customer_id}/children/{child_id}", response_model=CustomerOut, responses=ERRORS)
 async def set_relation(
-    customer_id: str,
-    child_id: str,
+    customer_id: PathId,
+    child_id: PathId,
     body: RelationIn,
     who: Principal = Depends(can_write),
     up: Upstreams = Depends(upstreams),
@@ -474,8 +481,8 @@ async def set_relation(
 
 @router.delete("/{customer_id}/children/{child_id}", response_model=CustomerOut, responses=ERRORS)
 async def remove_relation(
-    customer_id: str,
-    child_id: str,
+    customer_id: PathId,
+    child_id: PathId,
     who: Principal = Depends(can_write),
     up: Upstreams = Depends(upstreams),
 ) -> JSONResponse:
@@ -488,7 +495,7 @@ async def remove_relation(
 
 @router.get("/{customer_id}/timeline", responses=ERRORS)
 async def timeline(
-    customer_id: str,
+    customer_id: PathId,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str, Query(max_length=512)] = "",
     who: Principal = Depends(can_read),

@@ -6,13 +6,16 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request
+from moodline.customer.v1 import customer_pb2
 from moodline.sentiment.v1 import sentiment_pb2 as pb
 from moodline.sentiment.v1 import sentiment_pb2_grpc
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from gateway.auth import Principal
-from gateway.deps import metadata
+from gateway.deps import Upstreams, metadata, upstreams
 from gateway.permissions import Permission, require
+from gateway.schemas import SentimentLabel
+from gateway.validation import PathId
 
 router = APIRouter(prefix="/api/v1/sentiment", tags=["sentiment"])
 
@@ -38,7 +41,7 @@ TRENDS = {
     pb.SENTIMENT_TREND_DECLINING: "declining",
 }
 
-Label = Literal["Happy", "Neutral", "Frustrated"]
+Label = SentimentLabel
 
 
 class EmotionsOut(BaseModel):
@@ -64,7 +67,11 @@ def _text(text: str) -> str:
 Text = Annotated[str, Field(max_length=MAX_CHARS), AfterValidator(_text)]
 
 
-class AnalyzeIn(BaseModel):
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AnalyzeIn(Strict):
     texts: list[Text] = Field(min_length=1, max_length=MAX_TEXTS)
 
 
@@ -93,7 +100,7 @@ class MessageSentimentOut(BaseModel):
     model_version: str
 
 
-class OverrideIn(BaseModel):
+class OverrideIn(Strict):
     label: Label
     reason: str = Field(min_length=1, max_length=500)
 
@@ -150,7 +157,7 @@ async def analyze(body: AnalyzeIn, stub: Stub, who: Principal = Depends(can_anal
 
 @router.get("/customers/{customer_id}", response_model=CustomerSentimentOut, responses=ERRORS)
 async def customer_sentiment(
-    customer_id: str, stub: Stub, who: Principal = Depends(can_read)
+    customer_id: PathId, stub: Stub, who: Principal = Depends(can_read)
 ) -> dict:
     reply = await stub.GetCustomerSentiment(
         pb.GetCustomerSentimentRequest(customer_id=customer_id), metadata=metadata(who)
@@ -162,9 +169,19 @@ async def customer_sentiment(
     "/customers/{customer_id}/override", response_model=CustomerSentimentOut, responses=ERRORS
 )
 async def set_override(
-    customer_id: str, body: OverrideIn, stub: Stub, who: Principal = Depends(can_override)
+    customer_id: PathId,
+    body: OverrideIn,
+    stub: Stub,
+    who: Principal = Depends(can_override),
+    up: Upstreams = Depends(upstreams),
 ) -> dict:
-    """Staff override of the label; it lapses when new interactions outweigh it."""
+    """Staff override of the label; it lapses when new interactions outweigh it. Only for a
+    customer of the tenant (404 otherwise)."""
+    # The sentiment service knows customers only once they have messages: the customer
+    # service says whether this one exists (NOT_FOUND -> 404), so no phantom override is stored.
+    await up.customers.GetCustomer(
+        customer_pb2.GetCustomerRequest(id=customer_id), metadata=metadata(who)
+    )
     reply = await stub.SetSentimentOverride(
         pb.SetSentimentOverrideRequest(
             customer_id=customer_id,
@@ -181,7 +198,7 @@ async def set_override(
     "/customers/{customer_id}/override", response_model=CustomerSentimentOut, responses=ERRORS
 )
 async def clear_override(
-    customer_id: str, stub: Stub, who: Principal = Depends(can_override)
+    customer_id: PathId, stub: Stub, who: Principal = Depends(can_override)
 ) -> dict:
     reply = await stub.ClearSentimentOverride(
         pb.ClearSentimentOverrideRequest(customer_id=customer_id), metadata=metadata(who)
@@ -191,7 +208,7 @@ async def clear_override(
 
 @router.get("/messages/{message_id}", response_model=MessageSentimentOut, responses=ERRORS)
 async def message_sentiment(
-    message_id: str, stub: Stub, who: Principal = Depends(can_read)
+    message_id: PathId, stub: Stub, who: Principal = Depends(can_read)
 ) -> dict:
     m = await stub.GetMessageSentiment(
         pb.GetMessageSentimentRequest(message_id=message_id), metadata=metadata(who)

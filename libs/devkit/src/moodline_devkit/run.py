@@ -36,6 +36,9 @@ from moodline_devkit.stack import GATEWAY, SERVICES, LocalService
 BIN = Path(sys.executable).parent
 REPO = Path(__file__).resolve().parents[4]
 ML = REPO / "ml-serving"
+# Services and Triton listen on the loopback interface only: they trust the gateway's calls,
+# and no one else on the network should reach them (docs/security.md).
+LOOPBACK = "127.0.0.1"
 
 
 def _port(name: str, default: int) -> int:
@@ -181,8 +184,10 @@ def service_env(p: Plan, service: LocalService, index: int) -> dict[str, str]:
     )
     if service.grpc:
         env["GRPC_PORT"] = str(p.grpc_port(index))
+        env["GRPC_HOST"] = LOOPBACK
     else:
         env["HTTP_PORT"] = str(p.gateway_port)
+        env["HTTP_HOST"] = os.environ.get("MOODLINE_GATEWAY_HOST", LOOPBACK)
         env["AUTH_SIGNING_KEYS"] = key
     return env
 
@@ -231,6 +236,7 @@ def supervisor_config(p: Plan) -> str:
         "HTTP_PORT": http,
         "GRPC_PORT": grpc,
         "METRICS_PORT": metrics,
+        "BIND_ADDRESS": LOOPBACK,  # nothing of the local platform listens beyond this machine
     }
     lines += [
         "[program:triton]",
@@ -316,7 +322,8 @@ def wait_ready(url: str, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            if _http("GET", f"{url}/readyz")[0] == 200:
+            # Every dependency, not only "ready enough to serve most routes" (degraded).
+            if _http("GET", f"{url}/readyz")[1].get("status") == "ready":
                 return
         except (urllib.error.URLError, OSError, json.JSONDecodeError):
             pass

@@ -185,6 +185,8 @@ def grpc_app(
     return GrpcApp(
         name=runtime.name,
         port=settings.grpc_port,
+        host=settings.grpc_host,
+        reflection=settings.grpc_reflection,
         services=services,
         readiness_checks={**runtime.readiness, **(readiness or {})},
         background=[*runtime.background, *background],

@@ -31,6 +31,11 @@ class GrpcServiceSettings(KitSettings):
     """Settings of a gRPC service process."""
 
     grpc_port: int = 50051
+    # Interface the gRPC server listens on: every one in a pod (the NetworkPolicy admits only
+    # the gateway and peer services); `make run` sets 127.0.0.1.
+    grpc_host: str = "0.0.0.0"
+    # Server reflection lists every method to whoever connects: development only.
+    grpc_reflection: bool = False
     # Seconds given to in-flight RPCs after SIGTERM before they are cancelled.
     shutdown_grace: float = 10.0
     # Seconds between readiness checks of the database and NATS.

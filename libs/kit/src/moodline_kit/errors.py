@@ -57,4 +57,16 @@ class PermissionDenied(DomainError):
 
 
 class Unavailable(DomainError):
-    pass
+    """A dependency is down or overloaded; `retry_after` (seconds) when the caller should retry."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ResourceExhausted(DomainError):
+    """The caller's share is used up (a tenant's concurrency limit and queue are full)."""
+
+    def __init__(self, message: str, retry_after: float = 1.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -18,6 +18,7 @@ from moodline_kit.consumer import (
 from moodline_kit.grpc.server import GrpcApp
 from moodline_kit.service import Service, migrations_of
 
+from sentiment.adapters.fair_share import FairShare
 from sentiment.adapters.tables import kit
 from sentiment.adapters.triton import Scorer, TritonClient
 from sentiment.config import SentimentSettings
@@ -41,6 +42,7 @@ OUTCOMES = Consumes("CONVERSATION", "sentiment-outcomes", tuple(OUTCOME_SUBJECTS
 @dataclass
 class Container(bootstrap.Runtime):
     scorer: Scorer | None = None
+    analyzer: FairShare | None = None
     scoring: BatchIdempotentConsumer | None = None
     outcomes: IdempotentConsumer | None = None
 
@@ -53,12 +55,26 @@ async def build(settings: SentimentSettings) -> Container:
         unit_of_work=SentimentUnitOfWork,
         reads_from=["conversation"],
     )
-    scorer = Scorer(
-        TritonClient(settings.triton_addr, settings.triton_model),
-        timeout=settings.triton_timeout,
-        attempts=settings.triton_attempts,
-        breaker_threshold=settings.breaker_threshold,
-        breaker_ttl=settings.breaker_ttl,
+
+    def triton_lane() -> Scorer:
+        return Scorer(
+            TritonClient(settings.triton_addr, settings.triton_model),
+            timeout=settings.triton_timeout,
+            attempts=settings.triton_attempts,
+            breaker_threshold=settings.breaker_threshold,
+            breaker_ttl=settings.breaker_ttl,
+        )
+
+    # Two lanes to the model, each with its own channel and circuit breaker: message scoring
+    # (background) and synchronous analyze (behind the fair share), so that a burst of analyze
+    # calls neither queues ahead of message scoring nor opens its circuit.
+    scorer = triton_lane()
+    analyzer = FairShare(
+        triton_lane(),
+        lanes=settings.analyze_lanes,
+        chunk=settings.analyze_chunk,
+        max_pending=settings.analyze_max_pending,
+        retry_after=settings.analyze_retry_after,
     )
 
     async def score(envelopes, u) -> None:  # type: ignore[no-untyped-def]
@@ -79,21 +95,24 @@ async def build(settings: SentimentSettings) -> Container:
             handlers.apply_outcome,  # type: ignore[arg-type]
         )
     )
-    return runtime.into(Container, scorer=scorer, scoring=scoring, outcomes=outcomes)
+    return runtime.into(
+        Container, scorer=scorer, analyzer=analyzer, scoring=scoring, outcomes=outcomes
+    )
 
 
 def grpc_app(container: Container) -> GrpcApp:
-    scorer = container.scorer
-    assert scorer is not None
+    scorer, analyzer = container.scorer, container.analyzer
+    assert scorer is not None and analyzer is not None
     return bootstrap.grpc_app(
         container,
         [
             bootstrap.register(
-                SentimentServicer(container.uow, scorer), sentiment_pb2, sentiment_pb2_grpc
+                SentimentServicer(container.uow, analyzer), sentiment_pb2, sentiment_pb2_grpc
             )
         ],
+        background=[analyzer.run],
         readiness={"triton": scorer.check_ready},
-        closers=[scorer.close],
+        closers=[scorer.close, analyzer.close],
     )
 
 

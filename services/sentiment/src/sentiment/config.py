@@ -25,6 +25,15 @@ class SentimentSettings(GrpcServiceSettings):
     # fixed order, markers keep each message once.
     scoring_concurrency: int = 3
     fetch_timeout: float = 0.05
+    # Synchronous analyze shares the model fairly (adapters/fair_share.py): per tenant at most
+    # `analyze_max_pending` calls admitted (more: 429 with Retry-After `analyze_retry_after`),
+    # split into chunks of `analyze_chunk` texts that `analyze_lanes` workers send round-robin
+    # across tenants. Lanes stay below Triton's encoder instances, so message scoring (its own
+    # Triton channel and circuit breaker) always finds one free.
+    analyze_lanes: int = 1
+    analyze_chunk: int = 16
+    analyze_max_pending: int = 4
+    analyze_retry_after: float = 1.0
     # Durable consumers of the CONVERSATION stream (names declared by the Helm chart); where a
     # durable starts when first created is the kit's `consumer_start`.
     scoring_consumer: str = "sentiment-scoring"

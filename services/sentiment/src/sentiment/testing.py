@@ -72,6 +72,7 @@ class TritonServer:
             "HTTP_PORT": str(self.http_port),
             "GRPC_PORT": str(self.grpc_port),
             "METRICS_PORT": str(self.metrics_port),
+            "BIND_ADDRESS": "127.0.0.1",
         }
         log = open(self.log_path, "ab")
         self._proc = subprocess.Popen(

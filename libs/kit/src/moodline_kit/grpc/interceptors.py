@@ -1,5 +1,5 @@
-"""Server interceptor: verified credential and tenant context, deadline propagation,
-error-to-status mapping.
+"""Server interceptor: verified credential and tenant context, deadline propagation, unsafe
+input refused (NUL, NaN), error-to-status mapping.
 
 Every tenant-scoped RPC must carry `authorization: Bearer <service token>`, a short-lived token
 signed by the gateway (see `moodline_kit.auth` and docs/trust.md). The interceptor verifies it
@@ -15,13 +15,31 @@ from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any
 
+import asyncpg
 import grpc
+import sqlalchemy.exc
+from google.protobuf.message import Message
 
 from moodline_kit import auth, errors, tenancy
+from moodline_kit.grpc.inputs import unsafe_fields
 from moodline_kit.grpc.status import to_status
 from moodline_kit.metrics import GRPC_HANDLED
 
 log = logging.getLogger(__name__)
+
+# Failures of a dependency rather than of the request: connection refused or lost, PostgreSQL
+# out of connections or starting up, the connection pool exhausted.
+TRANSIENT: tuple[type[BaseException], ...] = (
+    ConnectionError,
+    OSError,
+    asyncpg.exceptions.InsufficientResourcesError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+    sqlalchemy.exc.TimeoutError,
+)
 
 # Absolute time.monotonic() by which the current inbound RPC must finish (None: no deadline).
 _deadline: ContextVar[float | None] = ContextVar("moodline_deadline", default=None)
@@ -70,6 +88,11 @@ def _wrap_unary(
                 token, claims = _authenticate(verifier, metadata)
                 inbound_token = auth.set_inbound(token, claims)
                 tenant_token = tenancy.set_tenant(claims.tenant_id)
+                # Text PostgreSQL cannot store (NUL) and non-finite numbers never reach a
+                # handler, whoever the caller is.
+                unsafe = unsafe_fields(request) if isinstance(request, Message) else ()
+                if unsafe:
+                    raise errors.InvalidArgument.of_all(unsafe)
             return await behavior(request, context)
         except errors.DomainError as exc:
             status, message, trailers = to_status(exc)
@@ -78,6 +101,15 @@ def _wrap_unary(
         except TimeoutError:
             code = "DEADLINE_EXCEEDED"
             await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded")
+        except TRANSIENT as exc:
+            # The database or a peer is down or out of connections: the caller may retry (the
+            # gateway's 503 with Retry-After), it is not a bug of the request.
+            code = "UNAVAILABLE"
+            log.warning("dependency unavailable", extra={"method": method, "error": repr(exc)})
+            status, message, trailers = to_status(
+                errors.Unavailable("a dependency is unavailable; retry later", retry_after=1.0)
+            )
+            await context.abort(status, message, trailers)
         except Exception:
             code = "UNKNOWN"
             raise

@@ -1,5 +1,6 @@
-"""Build and run a grpc.aio server: health (honest readiness), reflection, interceptors,
-background tasks (outbox relay, consumers) and graceful SIGTERM shutdown."""
+"""Build and run a grpc.aio server: health (honest readiness), interceptors, background tasks
+(outbox relay, consumers), graceful SIGTERM shutdown; reflection only when enabled
+(GRPC_REFLECTION=true, for development)."""
 
 from __future__ import annotations
 
@@ -50,6 +51,8 @@ class GrpcApp:
     readiness_interval: float = 2.0
     shutdown_grace: float = 10.0
     metrics_port: int = 0
+    host: str = "0.0.0.0"
+    reflection: bool = False
 
 
 def build_server(app: GrpcApp) -> tuple[grpc.aio.Server, health.aio.HealthServicer, int]:
@@ -58,13 +61,15 @@ def build_server(app: GrpcApp) -> tuple[grpc.aio.Server, health.aio.HealthServic
         reg.add_to_server(reg.servicer, server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    names: Iterable[str] = (
-        *(r.full_name for r in app.services),
-        health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
-        reflection.SERVICE_NAME,
-    )
-    reflection.enable_server_reflection(tuple(names), server)
-    port = server.add_insecure_port(f"[::]:{app.port}")
+    if app.reflection:
+        names: Iterable[str] = (
+            *(r.full_name for r in app.services),
+            health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+            reflection.SERVICE_NAME,
+        )
+        reflection.enable_server_reflection(tuple(names), server)
+    host = f"[{app.host}]" if ":" in app.host else app.host
+    port = server.add_insecure_port(f"{host}:{app.port}")
     return server, health_servicer, port
 
 

@@ -11,6 +11,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from moodline_kit.errors import InvalidArgument, PreconditionFailed
+from moodline_kit.validation import instant_problem
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -49,6 +50,14 @@ def decode_cursor(cursor: str, field: str) -> dict:
         return value
     except Exception as exc:
         raise InvalidArgument.of(field, "malformed cursor") from exc
+
+
+def cursor_instant(value: str) -> datetime:
+    """A cursor's timestamp; ValueError when it is not one a page could have ended on."""
+    parsed = datetime.fromisoformat(value)
+    if instant_problem(parsed):
+        raise ValueError("timestamp out of range")
+    return parsed
 
 
 def _conversation(row: sa.Row) -> Conversation:
@@ -280,7 +289,7 @@ class ConversationRepository:
         if cursor:
             data = decode_cursor(cursor, "page_token")
             try:
-                started, ident = datetime.fromisoformat(data["s"]), uuid.UUID(data["i"])
+                started, ident = cursor_instant(data["s"]), uuid.UUID(data["i"])
             except (KeyError, ValueError, TypeError) as exc:
                 raise InvalidArgument.of("page_token", "malformed cursor") from exc
             stmt = stmt.where(sa.tuple_(c.started_at, c.id) < sa.tuple_(started, ident))
@@ -357,7 +366,7 @@ class MessageRepository:
         if cursor:
             data = decode_cursor(cursor, "message_page_token")
             try:
-                sent, ident = datetime.fromisoformat(data["s"]), uuid.UUID(data["i"])
+                sent, ident = cursor_instant(data["s"]), uuid.UUID(data["i"])
             except (KeyError, ValueError, TypeError) as exc:
                 raise InvalidArgument.of("message_page_token", "malformed cursor") from exc
             stmt = stmt.where(sa.tuple_(m.sent_at, m.id) > sa.tuple_(sent, ident))

@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from moodline.enums import Channel
 from moodline_kit.errors import FieldViolation, InvalidArgument, PreconditionFailed
+from moodline_kit.validation import instant_problem, text_problem
 
 MAX_TEXT_CHARS = 10_000
 MAX_PROVIDER_ID_CHARS = 200
@@ -135,12 +136,25 @@ def validate_incoming(message: IncomingMessage, *, now: datetime) -> list[FieldV
     check(
         len(message.display_name) <= MAX_DISPLAY_NAME_CHARS, "customer_display_name", "is too long"
     )
+    texts = {
+        "provider_message_id": pid,
+        "text": message.text,
+        "author_id": message.author_id,
+        "customer_display_name": message.display_name,
+    }
+    if message.contact is not None:
+        texts[message.contact.field] = message.contact.value
+    for name, value in texts.items():
+        problem = text_problem(value)
+        check(problem is None, name, problem or "")
     if message.sent_at is None:
         bad.append(FieldViolation("sent_at", "is required"))
     else:
         check(message.sent_at.tzinfo is not None, "sent_at", "needs a time zone")
         if message.sent_at.tzinfo is not None:
             check(message.sent_at <= now + MAX_CLOCK_SKEW, "sent_at", "is in the future")
+            problem = instant_problem(message.sent_at)
+            check(problem is None, "sent_at", problem or "")
     if message.conversation_id:
         check(
             parse_uuid(message.conversation_id) is not None,

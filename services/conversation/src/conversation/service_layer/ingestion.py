@@ -2,8 +2,9 @@
 
 One code path for a single message and for a batch (a single message is a batch of one):
 1. validate every message (bad ones fail alone, nothing of theirs is stored);
-2. replay messages whose (channel, provider_message_id) is already stored — before any customer
-   lookup, so a repeat never creates a Prospect;
+2. replay messages whose (channel, provider_message_id) is already stored, and fail messages
+   naming a conversation that is missing or of another channel — before any customer lookup,
+   so neither a repeat nor a message that cannot be stored ever creates a Prospect;
 3. resolve each distinct contact once: known contacts from the `contacts` mapping (one query,
    in the same read as step 2), only unknown ones through the customer service's
    ResolveCustomer (concurrently, bounded), whose answers are then remembered;
@@ -174,32 +175,43 @@ async def _replay_stored(
     resolved: dict[tuple[str, str], ResolvedCustomer | DomainError],
 ) -> list[int]:
     """Mark already-stored messages as duplicates (returning the stored original); the rest
-    still need storing. In the same read: the known customers of the contacts (one query)."""
+    still need storing. In the same read: the known customers of the contacts (one query), and
+    the conversations that messages name, so that a message for a missing conversation or one
+    of another channel fails here, before a Prospect could be created for it."""
     wanted = {k for k in keys.values() if k is not None}
+    named = {uuid.UUID(messages[i].conversation_id) for i in pending if messages[i].conversation_id}
     async with uow() as work:
         stored = await work.messages.find_by_keys(
             tenant_id, [messages[i].idempotency_key for i in pending]
         )
-        owners = (
-            await work.conversations.get_many(
-                tenant_id, [m.conversation_id for m in stored.values()]
-            )
-            if stored
+        wanted_conversations = named | {m.conversation_id for m in stored.values()}
+        found = (
+            await work.conversations.get_many(tenant_id, list(wanted_conversations))
+            if wanted_conversations
             else {}
         )
         known = await work.contacts.lookup(tenant_id, wanted)
     for contact, key in keys.items():
         if key is not None and key in known:
             resolved[contact] = ResolvedCustomer(known[key], created=False)
-    if not stored:
-        return pending
     remaining = []
     for i in pending:
-        original = stored.get(messages[i].idempotency_key)
-        if original is None:
-            remaining.append(i)
+        message = messages[i]
+        original = stored.get(message.idempotency_key)
+        if original is not None:
+            outcomes[i] = Ingested(original, found[original.conversation_id], duplicate=True)
+        elif message.conversation_id:
+            target = found.get(uuid.UUID(message.conversation_id))
+            if target is None:
+                outcomes[i] = NotFound(f"conversation {message.conversation_id} not found")
+            elif target.channel != message.channel:
+                outcomes[i] = InvalidArgument.of(
+                    "conversation_id", "belongs to another customer or channel"
+                )
+            else:
+                remaining.append(i)
         else:
-            outcomes[i] = Ingested(original, owners[original.conversation_id], duplicate=True)
+            remaining.append(i)
     return remaining
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from moodline_kit.errors import InvalidArgument
+from moodline_kit.validation import INT32_MAX, INT64_MAX, instant_problem, text_problem
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -120,10 +121,17 @@ def decode_cursor(cursor: str, sort: Sort = Sort.RECENT) -> tuple[Any, uuid.UUID
             raise ValueError("cursor of another sort")
         if sort in (Sort.RECENT, Sort.LAST_INTERACTION):
             value = datetime.fromisoformat(value)
+            if instant_problem(value):
+                raise ValueError("timestamp out of range")
         elif sort is Sort.NAME:
             value = str(value)
+            if text_problem(value):
+                raise ValueError("not storable text")
         else:
             value = int(value)
+            top = INT32_MAX if sort is Sort.CONVERSATIONS else INT64_MAX  # INTEGER / BIGINT
+            if not -top - 1 <= value <= top:
+                raise ValueError("out of range")
         return value, uuid.UUID(ident)
     except Exception as exc:
         raise InvalidArgument.of("page_token", "malformed cursor") from exc
@@ -549,6 +557,8 @@ class CustomerRepository:
                 raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
                 when, ident = raw.split("|", 1)
                 key = (datetime.fromisoformat(when), int(ident))
+                if instant_problem(key[0]) or not 0 < key[1] <= INT64_MAX:
+                    raise ValueError("cursor out of range")
             except Exception as exc:
                 raise InvalidArgument.of("page_token", "malformed cursor") from exc
             stmt = stmt.where(sa.tuple_(t.occurred_at, t.id) < sa.tuple_(*key))

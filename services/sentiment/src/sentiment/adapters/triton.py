@@ -25,6 +25,7 @@ from tenacity import (
     AsyncRetrying,
     retry_if_not_exception_type,
     stop_after_attempt,
+    stop_after_delay,
     wait_exponential,
 )
 
@@ -41,9 +42,7 @@ RECONNECT_BACKOFF_MS = (200, 1000)
 class ScoringUnavailable(Unavailable):
     """Triton is down or too slow; `retry_after` tells a consumer when to try again."""
 
-    def __init__(self, message: str, retry_after: float) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
+    retry_after: float
 
 
 @dataclass(frozen=True)
@@ -148,24 +147,35 @@ class Scorer:
         opened_at = context.opened_at or time.time()
         return max(0.1, opened_at + self._ttl - time.time())
 
-    async def score(self, texts: Sequence[str]) -> Scored:
+    async def score(self, texts: Sequence[str], budget_s: float | None = None) -> Scored:
+        """`budget_s`: the caller's remaining time (its deadline); attempts and backoff stop
+        within it, each model call gets what is left of it (at most the configured timeout)."""
         if not texts:
             return Scored([], "")
         if len(texts) > MAX_BATCH:
             raise ValueError(f"at most {MAX_BATCH} texts per call")
         breaker = await self._breaker()
+        deadline = None if budget_s is None else time.monotonic() + budget_s
+        stop = stop_after_attempt(self._attempts)
+        if budget_s is not None:
+            stop = stop | stop_after_delay(budget_s)
         try:
             async for attempt in AsyncRetrying(
-                stop=stop_after_attempt(self._attempts),
+                stop=stop,
                 wait=wait_exponential(multiplier=self._backoff[0], max=self._backoff[1]),
-                retry=retry_if_not_exception_type(OpenedState),
+                retry=retry_if_not_exception_type((OpenedState, TimeoutError)),
                 reraise=True,
             ):
                 with attempt:
+                    left = self._timeout
+                    if deadline is not None:
+                        left = min(left, deadline - time.monotonic())
+                        if left <= 0:
+                            raise TimeoutError("the caller's deadline passed")
                     async with breaker:
-                        sentiment, emotions, version = await self._client.infer(
-                            texts, self._timeout
-                        )
+                        sentiment, emotions, version = await self._client.infer(texts, left)
+        except TimeoutError:
+            raise  # the caller's deadline: DEADLINE_EXCEEDED, not the model's fault
         except OpenedState as exc:
             raise ScoringUnavailable(
                 "the sentiment model is unavailable (circuit open)", await self._retry_after()

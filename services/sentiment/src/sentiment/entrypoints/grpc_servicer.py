@@ -5,10 +5,11 @@ from __future__ import annotations
 import grpc
 from moodline.sentiment.v1 import sentiment_pb2 as pb
 from moodline.sentiment.v1 import sentiment_pb2_grpc
+from moodline_kit.grpc.interceptors import remaining_time
 from moodline_kit.tenancy import current_tenant
 
 from sentiment.adapters import proto
-from sentiment.adapters.triton import Scorer
+from sentiment.adapters.fair_share import FairShare
 from sentiment.service_layer import handlers
 from sentiment.service_layer.handlers import UowFactory
 
@@ -16,13 +17,14 @@ Ctx = grpc.aio.ServicerContext
 
 
 class SentimentServicer(sentiment_pb2_grpc.SentimentServiceServicer):
-    def __init__(self, uow: UowFactory, scorer: Scorer) -> None:
+    def __init__(self, uow: UowFactory, analyzer: FairShare) -> None:
         self._uow = uow
-        self._scorer = scorer
+        self._analyzer = analyzer
 
     async def Analyze(self, request: pb.AnalyzeRequest, context: Ctx) -> pb.AnalyzeResponse:
-        current_tenant()  # tenant-scoped like every RPC
-        scored = await handlers.analyze(texts=list(request.texts), scorer=self._scorer)
+        # The tenant's fair share of the model, within the caller's deadline.
+        lane = self._analyzer.lane(current_tenant(), remaining_time())
+        scored = await handlers.analyze(texts=list(request.texts), scorer=lane)
         return pb.AnalyzeResponse(
             results=[proto.analyze_result(s) for s in scored.scores],
             model_version=scored.model_version,
