@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import RedirectResponse
 from moodline_kit.auth import KeySet, generate_signing_key
 from moodline_kit.db import create_engine
@@ -22,8 +23,9 @@ from gateway.limits import BodySizeLimit
 from gateway.login_throttle import LoginThrottle, Policy
 from gateway.metrics import RequestMetrics
 from gateway.middleware import SecurityHeaders, UnexpectedErrors
+from gateway.rate_limit import RateLimiter
 from gateway.revocation import Revocations
-from gateway.routes import auth, conversations, customers, health, sentiment, users
+from gateway.routes import auth, conversations, customers, folders, health, sentiment, users
 from gateway.routes import settings as customer_settings
 from gateway.validation import refuse_unsafe_input
 
@@ -79,6 +81,9 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
             ),
         )
         app.state.audit = AuditLog(engine)
+        app.state.rate_limiter = RateLimiter(
+            redis, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst
+        )
         app.state.upstreams = upstreams.connect(settings)
         if freeze_heap:
             freeze_startup_heap()
@@ -110,6 +115,7 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
     app.include_router(auth.router)
     app.include_router(users.router)
     app.include_router(customers.router)
+    app.include_router(folders.router)
     app.include_router(conversations.router)
     app.include_router(sentiment.router)
     app.include_router(sentiment.settings_router)
@@ -119,10 +125,19 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
     async def index() -> RedirectResponse:
         return RedirectResponse("/docs")
 
-    # Last added runs first: security headers on everything, then metrics, size limits, and
-    # unexpected errors caught closest to the routes.
+    # Last added runs first: security headers on everything, then metrics, CORS, size limits,
+    # and unexpected errors caught closest to the routes.
     app.add_middleware(UnexpectedErrors)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "Last-Event-ID"],
+            expose_headers=["ETag", "Retry-After", "Location"],
+            max_age=600,
+        )
     app.add_middleware(RequestMetrics)
     app.add_middleware(SecurityHeaders)
 

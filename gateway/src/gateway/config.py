@@ -36,3 +36,9 @@ class GatewaySettings(KitSettings):
     login_address_lock_after: int = 50
     login_window_seconds: int = 900
     login_lock_seconds: int = 900
+    # Token bucket per API key / staff user (a key may have its own, see api_keys).
+    rate_limit_per_minute: int = 600
+    rate_limit_burst: int = 100
+    # Origins allowed to call the API from a browser (CORS), e.g. ["https://app.example.com"];
+    # empty: no cross-origin access.
+    cors_origins: list[str] = []

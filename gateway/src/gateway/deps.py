@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from moodline_kit import auth as kit_auth
 from moodline_kit.tenancy import TENANT_METADATA_KEY
+from redis.exceptions import RedisError
 
 from gateway.auth import CredentialStore, Principal
 from gateway.upstreams import Upstreams
+
+log = logging.getLogger(__name__)
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -34,6 +39,17 @@ async def principal(
             headers={"WWW-Authenticate": "Bearer"},
         )
     request.state.principal = found
+    try:
+        decision = await request.app.state.rate_limiter.hit(found)
+    except (RedisError, OSError) as exc:  # fail open: Redis down must not stop the API
+        log.warning("rate limiter unavailable", extra={"error": str(exc)})
+    else:
+        if not decision.allowed:
+            raise HTTPException(
+                429,
+                "rate limit exceeded: retry after the time in Retry-After",
+                headers={"Retry-After": str(decision.retry_after)},
+            )
     return found
 
 

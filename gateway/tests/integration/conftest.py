@@ -77,6 +77,9 @@ async def gateway(database_factory, infra_urls) -> AsyncIterator[Gateway]:
             # is exercised through HTTP (the per-address one in test_auth_api directly)
             login_address_slow_after=100_000,
             login_address_lock_after=200_000,
+            # tests make many requests per key; the limiter is tested with a key's own limits
+            rate_limit_per_minute=1_000_000,
+            rate_limit_burst=100_000,
         )
         app = create_app(settings)
         async with app.router.lifespan_context(app):

@@ -169,6 +169,7 @@ async def test_a_list_item_is_the_profile_without_relations_and_stage_history(
         ),
         metadata=tenant,
     )
+    follow_up = await stub.CreateFolder(pb.CreateFolderRequest(name="Follow Up"), metadata=tenant)
     update = pb.UpdateCustomerRequest(
         id=created.id,
         update_mask=[
@@ -190,7 +191,7 @@ async def test_a_list_item_is_the_profile_without_relations_and_stage_history(
         language="en",
         timezone="America/Chicago",
         tags=["regular", "newsletter"],
-        folder="Follow Up",
+        folder=follow_up.id,
         workers=["w-1", "w-2"],
         call_status="left_voicemail",
         vip=True,

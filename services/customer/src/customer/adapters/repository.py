@@ -1,4 +1,5 @@
-"""All customer queries live here. Every query is scoped by tenant_id."""
+"""All customer queries live here. Every query is scoped by tenant_id, and the reads a caller
+makes (get, exists, list, stats) by the customers its credential may see (`visibility`)."""
 
 from __future__ import annotations
 
@@ -28,8 +29,10 @@ from customer.adapters.tables import (
     customer_stats,
     customer_timeline,
     customers,
+    folders,
     tenant_settings,
 )
+from customer.adapters.visibility import current_visibility, visibility_conditions
 from customer.domain import contacts
 from customer.domain.custom_fields import Definition, FieldType
 from customer.domain.listing import ListQuery, Segment, Sort, Thresholds
@@ -411,7 +414,11 @@ class CustomerRepository:
         for_update: bool = False,
         full: bool = True,
     ) -> Customer | None:
-        stmt = sa.select(*CUSTOMER_COLUMNS).where(c.tenant_id == tenant_id, c.id == customer_id)
+        stmt = sa.select(*CUSTOMER_COLUMNS).where(
+            c.tenant_id == tenant_id,
+            c.id == customer_id,
+            *visibility_conditions(current_visibility()),
+        )
         if for_update:
             stmt = stmt.with_for_update()
         row = (await self._session.execute(stmt)).first()
@@ -426,9 +433,25 @@ class CustomerRepository:
     async def exists(self, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> bool:
         return (
             await self._session.scalar(
-                sa.select(sa.literal(1)).where(c.tenant_id == tenant_id, c.id == customer_id)
+                sa.select(sa.literal(1)).where(
+                    c.tenant_id == tenant_id,
+                    c.id == customer_id,
+                    *visibility_conditions(current_visibility()),
+                )
             )
         ) is not None
+
+    async def visible_ids(self, tenant_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
+        if not ids:
+            return []
+        rows = await self._session.scalars(
+            sa.select(c.id).where(
+                c.tenant_id == tenant_id,
+                c.id.in_(list(ids)),
+                *visibility_conditions(current_visibility()),
+            )
+        )
+        return list(rows)
 
     async def list(
         self,
@@ -454,6 +477,21 @@ class CustomerRepository:
         return Page(rows, next_cursor)
 
     async def stats(self, tenant_id: uuid.UUID) -> Stats:
+        visibility = current_visibility()
+        if visibility is not None:
+            # A restricted caller: counted live over the customers it may see (the maintained
+            # shards count the whole tenant).
+            stmt = sa.select(
+                sa.func.count().label("total"),
+                sa.func.count().filter(c.is_vip).label("vip"),
+                sa.func.count().filter(c.sentiment_label == "happy").label("happy"),
+                sa.func.count().filter(c.sentiment_label == "frustrated").label("problem"),
+                sa.func.coalesce(sa.func.sum(c.ltv_minor), 0)
+                .cast(sa.BigInteger)
+                .label("total_ltv_minor"),
+            ).where(c.tenant_id == tenant_id, *visibility_conditions(visibility))
+            row = (await self._session.execute(stmt)).one()
+            return Stats(row.total, row.vip, row.happy, row.problem, row.total_ltv_minor)
         row = (await self._session.execute(_STATS, {"tenant_id": tenant_id})).first()
         if row is None or row.total is None:
             return Stats()
@@ -691,7 +729,10 @@ def list_statement(
     there is a next page). bench/customers times exactly this statement."""
     now = now or datetime.now(UTC)
     stmt = sa.select(*LIST_COLUMNS).where(c.tenant_id == tenant_id)
-    for condition in list_conditions(query, thresholds, now):
+    for condition in (
+        *list_conditions(query, thresholds, now),
+        *visibility_conditions(current_visibility()),
+    ):
         stmt = stmt.where(condition)
     column, descending = SORTS[query.sort]
     if cursor:
@@ -838,3 +879,101 @@ class TenantSettingsRepository:
                 set_=values,
             )
         )
+
+
+@dataclass
+class FolderRow:
+    id: uuid.UUID
+    name: str
+    position: int
+    colour: str
+    customer_count: int = 0
+
+
+class FolderRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def list(self, tenant_id: uuid.UUID) -> list[FolderRow]:
+        f = folders.c
+        counts = (
+            sa.select(c.folder, sa.func.count().label("n"))
+            .where(
+                c.tenant_id == tenant_id,
+                c.folder != "",
+                *visibility_conditions(current_visibility()),
+            )
+            .group_by(c.folder)
+            .subquery()
+        )
+        stmt = (
+            sa.select(f.id, f.name, f.position, f.colour, sa.func.coalesce(counts.c.n, 0))
+            .outerjoin(counts, counts.c.folder == sa.cast(f.id, sa.Text))
+            .where(f.tenant_id == tenant_id)
+            .order_by(f.position, f.name)
+        )
+        visibility = current_visibility()
+        rows = [FolderRow(*r) for r in await self._session.execute(stmt)]
+        if visibility is not None and visibility.folders is not None:
+            rows = [r for r in rows if str(r.id) in visibility.folders]
+        return rows
+
+    async def get(self, tenant_id: uuid.UUID, folder_id: uuid.UUID) -> FolderRow | None:
+        f = folders.c
+        row = (
+            await self._session.execute(
+                sa.select(f.id, f.name, f.position, f.colour).where(
+                    f.tenant_id == tenant_id, f.id == folder_id
+                )
+            )
+        ).first()
+        return None if row is None else FolderRow(*row)
+
+    async def exists(self, tenant_id: uuid.UUID, folder_id: str) -> bool:
+        try:
+            ident = uuid.UUID(folder_id)
+        except ValueError:
+            return False
+        return await self.get(tenant_id, ident) is not None
+
+    async def name_taken(self, tenant_id: uuid.UUID, name: str, *, other_than=None) -> bool:  # type: ignore[no-untyped-def]
+        f = folders.c
+        stmt = sa.select(sa.literal(1)).where(f.tenant_id == tenant_id, f.name == name)
+        if other_than is not None:
+            stmt = stmt.where(f.id != other_than)
+        return (await self._session.scalar(stmt)) is not None
+
+    async def next_position(self, tenant_id: uuid.UUID) -> int:
+        f = folders.c
+        top = await self._session.scalar(
+            sa.select(sa.func.max(f.position)).where(f.tenant_id == tenant_id)
+        )
+        return (top or 0) + 1
+
+    async def add(self, tenant_id: uuid.UUID, row: FolderRow, *, colour: str) -> None:
+        await self._session.execute(
+            folders.insert().values(
+                id=row.id, tenant_id=tenant_id, name=row.name, position=row.position, colour=colour
+            )
+        )
+
+    async def update(self, tenant_id: uuid.UUID, folder_id: uuid.UUID, values: dict) -> None:
+        await self._session.execute(
+            folders.update()
+            .where(folders.c.tenant_id == tenant_id, folders.c.id == folder_id)
+            .values(**values)
+        )
+
+    async def delete(self, tenant_id: uuid.UUID, folder_id: uuid.UUID) -> list[uuid.UUID]:
+        """Delete the folder; returns the customers that were in it (now in none)."""
+        moved = await self._session.scalars(
+            customers.update()
+            .where(c.tenant_id == tenant_id, c.folder == str(folder_id))
+            .values(folder="", version=c.version + 1, updated_at=sa.func.now())
+            .returning(c.id)
+        )
+        ids = list(moved)
+        await self._session.execute(
+            folders.delete().where(folders.c.tenant_id == tenant_id, folders.c.id == folder_id)
+        )
+        return ids

@@ -2,13 +2,19 @@ from __future__ import annotations
 
 from moodline_kit.uow import UnitOfWork
 
-from customer.adapters.repository import CustomerRepository, TenantSettingsRepository
+from customer.adapters.repository import (
+    CustomerRepository,
+    FolderRepository,
+    TenantSettingsRepository,
+)
 
 
 class CustomerUnitOfWork(UnitOfWork):
     customers: CustomerRepository
     tenants: TenantSettingsRepository
+    folders: FolderRepository
 
     def _start(self) -> None:
         self.customers = CustomerRepository(self.session)
         self.tenants = TenantSettingsRepository(self.session)
+        self.folders = FolderRepository(self.session)
