@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, MutableMapping
 from contextlib import asynccontextmanager
@@ -16,7 +17,7 @@ from moodline_kit.heap import freeze_startup_heap
 from redis.asyncio import Redis
 
 from gateway import openapi, problems, upstreams
-from gateway.audit import AuditLog
+from gateway.audit import AuditLog, AuditWrites
 from gateway.auth import CredentialStore
 from gateway.config import GatewaySettings
 from gateway.limits import BodySizeLimit
@@ -25,7 +26,17 @@ from gateway.metrics import RequestMetrics
 from gateway.middleware import SecurityHeaders, UnexpectedErrors
 from gateway.rate_limit import RateLimiter
 from gateway.revocation import Revocations
-from gateway.routes import auth, conversations, customers, folders, health, sentiment, users
+from gateway.routes import (
+    audit,
+    auth,
+    conversations,
+    customers,
+    events,
+    folders,
+    health,
+    sentiment,
+    users,
+)
 from gateway.routes import settings as customer_settings
 from gateway.validation import refuse_unsafe_input
 
@@ -81,6 +92,8 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
             ),
         )
         app.state.audit = AuditLog(engine)
+        app.state.nats = None  # connected by the first /api/v1/events stream
+        app.state.nats_lock = asyncio.Lock()
         app.state.rate_limiter = RateLimiter(
             redis, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst
         )
@@ -89,6 +102,8 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
             freeze_startup_heap()
         yield
         await app.state.revocations.stop()
+        if app.state.nats is not None:
+            await app.state.nats.close()
         await redis.aclose()
         await app.state.upstreams.close()
         await engine.dispose()
@@ -116,6 +131,8 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
     app.include_router(users.router)
     app.include_router(customers.router)
     app.include_router(folders.router)
+    app.include_router(audit.router)
+    app.include_router(events.router)
     app.include_router(conversations.router)
     app.include_router(sentiment.router)
     app.include_router(sentiment.settings_router)
@@ -138,6 +155,7 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
             expose_headers=["ETag", "Retry-After", "Location"],
             max_age=600,
         )
+    app.add_middleware(AuditWrites)
     app.add_middleware(RequestMetrics)
     app.add_middleware(SecurityHeaders)
 

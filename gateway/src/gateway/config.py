@@ -42,3 +42,7 @@ class GatewaySettings(KitSettings):
     # Origins allowed to call the API from a browser (CORS), e.g. ["https://app.example.com"];
     # empty: no cross-origin access.
     cors_origins: list[str] = []
+    # Live events (/api/v1/events): seconds between heartbeats (and credential re-checks), and
+    # the reconnection delay suggested to clients.
+    sse_heartbeat_seconds: float = 15.0
+    sse_retry_ms: int = 3000

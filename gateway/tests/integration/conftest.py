@@ -72,6 +72,7 @@ async def gateway(database_factory, infra_urls) -> AsyncIterator[Gateway]:
             customer_addr=customer.address,
             conversation_addr=conversation.address,
             redis_url=infra_urls.redis_url,
+            nats_url=infra_urls.nats_url,
             max_body_bytes=16 * 1024,
             # every in-process request comes from one address: only the per-account policy
             # is exercised through HTTP (the per-address one in test_auth_api directly)
@@ -126,6 +127,10 @@ async def sentiment_gateway(database_factory, infra_urls) -> AsyncIterator[Gatew
                     conversation_addr=conversation.address,
                     sentiment_addr=sentiment.address,
                     redis_url=infra_urls.redis_url,
+                    nats_url=nats_url,
+                    sse_heartbeat_seconds=1.0,
+                    rate_limit_per_minute=1_000_000,
+                    rate_limit_burst=100_000,
                     upstream_timeout=30.0,
                 )
                 app = create_app(settings)
