@@ -254,6 +254,7 @@ def test_migrations_and_jetstream_run_as_pre_install_and_pre_upgrade_hooks() -> 
         "moodline-customer-migrate",
         "moodline-conversation-migrate",
         "moodline-sentiment-migrate",
+        "moodline-billing-migrate",
         "moodline-gateway-migrate",
         "moodline-jetstream-setup",
     }

@@ -103,6 +103,7 @@ def test_callers_may_reach_exactly_what_they_call() -> None:
         "customer": 50051,
         "conversation": 50051,
         "sentiment": 50051,
+        "billing": 50051,
     }
     assert egress_targets(pol["moodline-conversation"]) == {"customer": 50051}
     assert egress_targets(pol["moodline-sentiment"]) == {"triton": 8001}
@@ -113,6 +114,7 @@ def test_callers_may_reach_exactly_what_they_call() -> None:
         "customer": 50051,
         "conversation": 50051,
         "sentiment": 50051,
+        "billing": 50051,
     }
 
 

@@ -108,7 +108,7 @@ def _drop_databases(prefix: str) -> None:
     from moodline_devkit.testing.databases import drop_database
 
     async def drop() -> None:
-        for name in ("customer", "conversation", "sentiment", "gateway"):
+        for name in ("customer", "conversation", "sentiment", "billing", "gateway"):
             await drop_database(os.environ["DATABASE_URL"], f"{prefix}_{name}")
 
     asyncio.run(drop())
@@ -156,6 +156,77 @@ def test_demo_customers_are_seeded(platform):
     headers = {"Authorization": f"Bearer {platform['api_key']}"}
     page = httpx.get(f"{platform['gateway_url']}/api/v1/customers", headers=headers).json()
     assert len(page["items"]) >= 10
+
+
+def _poll(fetch, done, timeout: float):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while True:
+        value = fetch()
+        if done(value) or time.monotonic() > deadline:
+            return value
+        time.sleep(0.05)
+
+
+def test_demo_billing_data_drives_ltv_and_stages(platform):
+    base, headers = platform["gateway_url"], {"Authorization": f"Bearer {platform['api_key']}"}
+
+    def by_name():  # type: ignore[no-untyped-def]
+        page = httpx.get(f"{base}/api/v1/customers?limit=50", headers=headers).json()
+        return {c["first_name"]: c for c in page["items"]}
+
+    expected = {
+        "Olivia": (148_000, "vip"),  # two bridal packages + colour: LTV above $1,000
+        "Liam": (24_000, "repeat"),  # three bookings
+        "Sophia": (18_000, "customer"),  # one booking
+        "Noah": (6_500, "at_risk"),  # a card payment failed after his booking
+        "Emma": (15_000, "customer"),  # an invoice, partly paid
+    }
+    found = _poll(
+        by_name,
+        lambda c: all(
+            (c[n]["lifetime_value_minor"], c[n]["lifecycle_stage"]) == v
+            for n, v in expected.items()
+        ),
+        timeout=15,
+    )
+    assert {
+        n: (found[n]["lifetime_value_minor"], found[n]["lifecycle_stage"]) for n in expected
+    } == (expected)
+    assert found["Olivia"]["purchases_count"] == 3 and found["Olivia"]["currency"] == "USD"
+    vip = httpx.get(f"{base}/api/v1/customers?segment=vip", headers=headers).json()["items"]
+    assert "Olivia" in {c["first_name"] for c in vip}
+    high_value = httpx.get(f"{base}/api/v1/customers?segment=high_value", headers=headers).json()
+    assert "Olivia" in {c["first_name"] for c in high_value["items"]}
+
+
+def test_a_confirmed_booking_shows_in_the_customer_ltv_within_2_seconds(platform):
+    base, headers = platform["gateway_url"], {"Authorization": f"Bearer {platform['api_key']}"}
+    customer = httpx.post(
+        f"{base}/api/v1/customers", json={"first_name": "Vera"}, headers=headers
+    ).json()
+    booking = httpx.post(
+        f"{base}/api/v1/bookings",
+        json={
+            "customer_id": customer["id"],
+            "starts_at": "2027-06-01T10:00:00Z",
+            "ends_at": "2027-06-01T12:00:00Z",
+            "amount_minor": 120_000,
+            "currency": "USD",
+            "confirm": True,
+        },
+        headers=headers,
+    )
+    assert booking.status_code == 201, booking.text
+    changed = time.monotonic()
+    seen = _poll(
+        lambda: httpx.get(f"{base}/api/v1/customers/{customer['id']}", headers=headers).json(),
+        lambda c: c["lifetime_value_minor"] == 120_000,
+        timeout=10,
+    )
+    elapsed = time.monotonic() - changed
+    assert seen["lifetime_value_minor"] == 120_000
+    assert elapsed < 2.0, f"LTV visible after {elapsed:.2f}s"
+    assert seen["lifecycle_stage"] == "vip" and seen["purchases_count"] == 1
 
 
 def test_create_then_find_by_partial_phone_with_event_and_one_trace(platform):

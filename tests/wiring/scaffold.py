@@ -72,9 +72,7 @@ class Container(bootstrap.Runtime):
 
 
 async def build(settings: HelloSettings) -> Container:
-    runtime = await bootstrap.start(
-        settings, name="hello", tables=kit, unit_of_work=HelloUnitOfWork
-    )
+    runtime = await bootstrap.start(settings, "hello", kit, HelloUnitOfWork)
     return runtime.into(Container)
 
 

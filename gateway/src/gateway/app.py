@@ -29,6 +29,7 @@ from gateway.revocation import Revocations
 from gateway.routes import (
     audit,
     auth,
+    billing,
     conversations,
     customers,
     events,
@@ -36,6 +37,7 @@ from gateway.routes import (
     health,
     sentiment,
     users,
+    webhooks,
 )
 from gateway.routes import settings as customer_settings
 from gateway.validation import refuse_unsafe_input
@@ -137,6 +139,8 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
     app.include_router(sentiment.router)
     app.include_router(sentiment.settings_router)
     app.include_router(customer_settings.router)
+    app.include_router(billing.router)
+    app.include_router(webhooks.router)
 
     @app.get("/", include_in_schema=False)
     async def index() -> RedirectResponse:

@@ -13,6 +13,8 @@ class GatewaySettings(KitSettings):
     conversation_addr: str = "127.0.0.1:50052"
     # Sentiment service; empty: the /api/v1/sentiment routes answer 503 and readiness skips it.
     sentiment_addr: str = ""
+    # Billing service; empty: the billing routes answer 503 and readiness skips it.
+    billing_addr: str = ""
     # Request bodies above this size are refused (413) before they are parsed.
     max_body_bytes: int = 256 * 1024
     # Deadline given to each downstream gRPC call made for one HTTP request.

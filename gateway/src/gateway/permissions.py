@@ -35,6 +35,12 @@ class Permission(StrEnum):
     AUDIT_READ = "audit:read"
     USERS_MANAGE = "users:manage"
     API_KEYS_MANAGE = "api_keys:manage"
+    # Bookings, invoices, quotes, payments, subscriptions, a customer's value.
+    BILLING_READ = "billing:read"
+    # Create and change bookings, invoices, quotes, subscriptions; record payments.
+    BILLING_WRITE = "billing:write"
+    # Refunds, voiding invoices, the catalogue (services, staff), payment webhook endpoints.
+    BILLING_MANAGE = "billing:manage"
 
 
 _READ = frozenset(
@@ -45,18 +51,21 @@ _READ = frozenset(
         Permission.FOLDERS_READ,
         Permission.SETTINGS_READ,
         Permission.EVENTS_READ,
+        Permission.BILLING_READ,
     }
 )
 _AGENT = _READ | {
     Permission.CUSTOMERS_WRITE,
     Permission.CONVERSATIONS_WRITE,
     Permission.SENTIMENT_ANALYZE,
+    Permission.BILLING_WRITE,
 }
 _MANAGER = _AGENT | {
     Permission.CUSTOMERS_DELETE,
     Permission.SENTIMENT_OVERRIDE,
     Permission.FOLDERS_MANAGE,
     Permission.AUDIT_READ,
+    Permission.BILLING_MANAGE,
 }
 
 MATRIX: dict[Role, frozenset[Permission]] = {

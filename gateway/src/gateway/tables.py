@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from moodline_kit.columns import tenant_column, timestamp, uuid_column, uuid_key
 from moodline_kit.db import new_metadata
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
@@ -11,24 +12,17 @@ metadata = new_metadata()
 tenants = sa.Table(
     "tenants",
     metadata,
-    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    uuid_key(),
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("default_country", sa.Text, nullable=False),
-    sa.Column(
-        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-    ),
+    timestamp("created_at", now=True),
 )
 
 api_keys = sa.Table(
     "api_keys",
     metadata,
-    sa.Column("id", UUID(as_uuid=True), primary_key=True),
-    sa.Column(
-        "tenant_id",
-        UUID(as_uuid=True),
-        sa.ForeignKey("tenants.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    uuid_key(),
+    tenant_column(sa.ForeignKey("tenants.id", ondelete="CASCADE")),
     # SHA-256 of the whole key: keys are 256-bit random tokens, so a fast hash is safe and the
     # plaintext is never stored.
     sa.Column("key_hash", sa.Text, nullable=False, unique=True),
@@ -36,10 +30,8 @@ api_keys = sa.Table(
     sa.Column("name", sa.Text, nullable=False, server_default=""),
     # admin | manager | agent | viewer
     sa.Column("role", sa.Text, nullable=False, server_default="admin"),
-    sa.Column(
-        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-    ),
-    sa.Column("revoked_at", sa.DateTime(timezone=True)),
+    timestamp("created_at", now=True),
+    timestamp("revoked_at", nullable=True),
     # Requests per minute and burst of this key's token bucket (null: the gateway's default).
     sa.Column("rate_per_minute", sa.Integer),
     sa.Column("burst", sa.Integer),
@@ -51,13 +43,8 @@ api_keys = sa.Table(
 users = sa.Table(
     "users",
     metadata,
-    sa.Column("id", UUID(as_uuid=True), primary_key=True),
-    sa.Column(
-        "tenant_id",
-        UUID(as_uuid=True),
-        sa.ForeignKey("tenants.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    uuid_key(),
+    tenant_column(sa.ForeignKey("tenants.id", ondelete="CASCADE")),
     sa.Column("email", sa.Text, nullable=False, unique=True),
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("role", sa.Text, nullable=False),
@@ -68,13 +55,9 @@ users = sa.Table(
     sa.Column("unfoldered", sa.Boolean, nullable=False, server_default=sa.true()),
     # An agent limited to the customers assigned to them.
     sa.Column("assigned_only", sa.Boolean, nullable=False, server_default=sa.false()),
-    sa.Column(
-        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-    ),
-    sa.Column(
-        "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-    ),
-    sa.Column("disabled_at", sa.DateTime(timezone=True)),
+    timestamp("created_at", now=True),
+    timestamp("updated_at", now=True),
+    timestamp("disabled_at", nullable=True),
 )
 
 # One sign-in: the family of its rotating refresh tokens. Revoked on sign-out, on re-use of a
@@ -82,16 +65,12 @@ users = sa.Table(
 sessions = sa.Table(
     "sessions",
     metadata,
-    sa.Column("id", UUID(as_uuid=True), primary_key=True),
-    sa.Column("tenant_id", UUID(as_uuid=True), nullable=False),
-    sa.Column(
-        "user_id", UUID(as_uuid=True), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False
-    ),
-    sa.Column(
-        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-    ),
-    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("revoked_at", sa.DateTime(timezone=True)),
+    uuid_key(),
+    tenant_column(),
+    uuid_column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE")),
+    timestamp("created_at", now=True),
+    timestamp("expires_at"),
+    timestamp("revoked_at", nullable=True),
     sa.Column("revoked_reason", sa.Text),
     sa.Column("client_ip", sa.Text, nullable=False, server_default=""),
 )
@@ -101,17 +80,10 @@ refresh_tokens = sa.Table(
     metadata,
     # SHA-256 of the token (256-bit random): the plaintext is never stored.
     sa.Column("token_hash", sa.Text, primary_key=True),
-    sa.Column(
-        "session_id",
-        UUID(as_uuid=True),
-        sa.ForeignKey("sessions.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
-    sa.Column(
-        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-    ),
+    uuid_column("session_id", sa.ForeignKey("sessions.id", ondelete="CASCADE")),
+    timestamp("created_at", now=True),
     # Set when exchanged for the next token of the family; presenting it again revokes the family.
-    sa.Column("used_at", sa.DateTime(timezone=True)),
+    timestamp("used_at", nullable=True),
 )
 
 # Who did what, when, from where: every write, sign-in and key/user change.
@@ -120,8 +92,8 @@ audit_log = sa.Table(
     metadata,
     sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
     # Null for a sign-in attempt with an unknown e-mail.
-    sa.Column("tenant_id", UUID(as_uuid=True)),
-    sa.Column("at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    uuid_column("tenant_id", nullable=True),
+    timestamp("at", now=True),
     # "user:<id>", "key:<id>", or the e-mail of a sign-in attempt
     sa.Column("actor", sa.Text, nullable=False),
     # e.g. "auth.login", "POST /api/v1/customers"

@@ -11,6 +11,7 @@ from typing import Any
 import grpc
 from fastapi import HTTPException
 from grpc_health.v1 import health_pb2_grpc
+from moodline.billing.v1 import billing_pb2_grpc
 from moodline.conversation.v1 import conversation_pb2_grpc
 from moodline.customer.v1 import customer_pb2_grpc
 from moodline.sentiment.v1 import sentiment_pb2_grpc
@@ -29,6 +30,7 @@ UPSTREAMS: tuple[Upstream, ...] = (
     Upstream("customer", customer_pb2_grpc.CustomerServiceStub),
     Upstream("conversation", conversation_pb2_grpc.ConversationServiceStub),
     Upstream("sentiment", sentiment_pb2_grpc.SentimentServiceStub),
+    Upstream("billing", billing_pb2_grpc.BillingServiceStub),
 )
 
 
@@ -60,6 +62,10 @@ class Upstreams:
     @property
     def sentiment(self) -> sentiment_pb2_grpc.SentimentServiceStub:
         return self["sentiment"]
+
+    @property
+    def billing(self) -> billing_pb2_grpc.BillingServiceStub:
+        return self["billing"]
 
     async def close(self) -> None:
         for channel in self.channels:

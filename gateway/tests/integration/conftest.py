@@ -17,9 +17,28 @@ from gateway.app import create_app
 from gateway.auth import Role, create_api_key, create_tenant
 from gateway.cli import MIGRATIONS
 from gateway.config import GatewaySettings
+from moodline_devkit.testing.openapi import ResponseModels
 from moodline_devkit.testing.plugin import own_nats
 from moodline_kit import migrations
 from moodline_kit.grpc.client import tenant_metadata
+
+
+def checking_response_models(app) -> dict:  # type: ignore[no-untyped-def]
+    """httpx event hooks: every JSON success response must match the model its route declares
+    in the OpenAPI document (a mismatch fails the request's test)."""
+    models = ResponseModels(app.openapi())
+
+    async def check(response: httpx.Response) -> None:
+        kind = response.headers.get("content-type", "")
+        if 200 <= response.status_code < 300 and kind.startswith("application/json"):
+            await response.aread()
+            request = response.request
+            problems = models.problems(
+                request.method, request.url.path, response.status_code, response.json()
+            )
+            assert not problems, "response does not match its model:\n" + "\n".join(problems)
+
+    return {"response": [check]}
 
 
 @dataclass
@@ -85,7 +104,9 @@ async def gateway(database_factory, infra_urls) -> AsyncIterator[Gateway]:
         app = create_app(settings)
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://gw", event_hooks=checking_response_models(app)
+            ) as client:
                 yield Gateway(client, app)
 
 
@@ -137,7 +158,10 @@ async def sentiment_gateway(database_factory, infra_urls) -> AsyncIterator[Gatew
                 async with app.router.lifespan_context(app):
                     transport = httpx.ASGITransport(app=app)
                     async with httpx.AsyncClient(
-                        transport=transport, base_url="http://gw", timeout=60
+                        transport=transport,
+                        base_url="http://gw",
+                        timeout=60,
+                        event_hooks=checking_response_models(app),
                     ) as client:
                         yield Gateway(
                             client,
@@ -158,7 +182,7 @@ async def served_gateway(sentiment_gateway) -> AsyncIterator[str]:
     """`sentiment_gateway`'s app served over real HTTP (uvicorn, loopback, on this event loop)
     for clients that run out of process (schemathesis) or need real connections; its URL."""
     import uvicorn
-    from moodline_kit.dev.infra import free_port
+    from moodline_devkit.infra import free_port
 
     port = free_port()
     server = uvicorn.Server(

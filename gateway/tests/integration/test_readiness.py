@@ -5,7 +5,7 @@ upstreams down makes it not ready."""
 import httpx
 import pytest
 from gateway.app import create_app
-from moodline_kit.dev.infra import free_port
+from moodline_devkit.infra import free_port
 
 pytestmark = pytest.mark.integration
 

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from gateway.limits import BodySizeLimit
 from gateway.middleware import SecurityHeaders, UnexpectedErrors
 from gateway.validation import PathId, QueryInstant, refuse_unsafe_input
-from moodline_kit.dev.infra import free_port
+from moodline_devkit.infra import free_port
 
 from gateway import openapi, problems
 

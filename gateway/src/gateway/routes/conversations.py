@@ -8,9 +8,9 @@ from typing import Annotated
 import grpc
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
-from google.protobuf.timestamp_pb2 import Timestamp
 from moodline.conversation.v1 import conversation_pb2 as pb
 from moodline_kit.grpc.status import field_violations
+from moodline_kit.timestamps import to_proto
 
 from gateway.auth import Principal
 from gateway.conversation_schemas import (
@@ -90,12 +90,6 @@ def _name(mapping: dict[str, int], value: int) -> str:
     return next(k for k, v in mapping.items() if v == value)
 
 
-def _ts(value: datetime) -> Timestamp:
-    out = Timestamp()
-    out.FromDatetime(value)
-    return out
-
-
 def _dt(message, name: str) -> datetime | None:  # type: ignore[no-untyped-def]
     return getattr(message, name).ToDatetime(UTC) if message.HasField(name) else None
 
@@ -158,7 +152,7 @@ def ingest_request(body: MessageIn) -> pb.IngestMessageRequest:
         author=AUTHORS[body.author],
         author_id=body.author_id,
         text=body.text,
-        sent_at=_ts(body.sent_at),
+        sent_at=to_proto(body.sent_at),
     )
     if body.customer.phone is not None:
         request.customer_phone = body.customer.phone
@@ -254,9 +248,9 @@ async def search_messages(
         customers_only=customers_only,
     )
     if sent_after is not None:
-        request.sent_after.CopyFrom(_ts(_aware(sent_after)))
+        request.sent_after.CopyFrom(to_proto(_aware(sent_after)))
     if sent_before is not None:
-        request.sent_before.CopyFrom(_ts(_aware(sent_before)))
+        request.sent_before.CopyFrom(to_proto(_aware(sent_before)))
     if customer_id:
         await ensure_visible(up, who, customer_id, "customer")
     reply = await up.conversations.SearchMessages(request, metadata=metadata(who))
@@ -314,9 +308,9 @@ async def list_conversations(
         page_token=cursor,
     )
     if started_after is not None:
-        request.started_after.CopyFrom(_ts(_aware(started_after)))
+        request.started_after.CopyFrom(to_proto(_aware(started_after)))
     if started_before is not None:
-        request.started_before.CopyFrom(_ts(_aware(started_before)))
+        request.started_before.CopyFrom(to_proto(_aware(started_before)))
     if customer_id:
         await ensure_visible(up, who, customer_id, "customer")
     page = await up.conversations.ListConversations(request, metadata=metadata(who))
@@ -394,6 +388,6 @@ async def close_conversation(
     if body.summary is not None:
         request.summary = body.summary
     if body.ended_at is not None:
-        request.ended_at.CopyFrom(_ts(body.ended_at))
+        request.ended_at.CopyFrom(to_proto(body.ended_at))
     closed = await up.conversations.CloseConversation(request, metadata=metadata(who))
     return conversation_json(closed)

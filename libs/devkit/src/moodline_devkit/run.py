@@ -30,7 +30,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from moodline_devkit import infra
-from moodline_devkit.seed import DEMO_CUSTOMERS
+from moodline_devkit.seed import DEMO_CUSTOMERS, seed_billing
 from moodline_devkit.stack import GATEWAY, SERVICES, LocalService
 
 BIN = Path(sys.executable).parent
@@ -386,12 +386,18 @@ def seed(p: Plan, env: dict[str, str]) -> dict:
     )
     tenant = json.loads(out)
     admin = _create_admin(env, tenant["tenant_id"])
+    customer_ids = []
     for customer in DEMO_CUSTOMERS:
         status, body = _http(
             "POST", f"{p.gateway_url}/api/v1/customers", tenant["api_key"], customer
         )
         if status != 201:
             raise RuntimeError(f"seeding failed: {status} {body}")
+        customer_ids.append(body["id"])
+    seed_billing(
+        lambda path, body: _http("POST", f"{p.gateway_url}{path}", tenant["api_key"], body),
+        customer_ids,
+    )
     return {
         "gateway_url": p.gateway_url,
         "api_key": tenant["api_key"],

@@ -1,4 +1,10 @@
-"""Demo customers for `make run`: fictional people and businesses."""
+"""Demo data for `make run`: fictional people and businesses, and their bookings, payments and
+invoices."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 DEMO_CUSTOMERS: list[dict] = [
     {
@@ -75,3 +81,117 @@ DEMO_CUSTOMERS: list[dict] = [
         "emails": [{"address": "ethan.w@example.net", "primary": True}],
     },
 ]
+
+# Billing demo data (through the gateway's billing routes), so the LTV cards, the High Value
+# and VIP segments and the purchase-driven lifecycle stages show real values.
+DEMO_SERVICES: list[dict] = [
+    {"name": "Haircut & style", "duration_minutes": 45, "price_minor": 6_500, "currency": "USD"},
+    {
+        "name": "Colour & highlights",
+        "duration_minutes": 120,
+        "price_minor": 18_000,
+        "currency": "USD",
+    },
+    {
+        "name": "Deep-tissue massage",
+        "duration_minutes": 60,
+        "price_minor": 11_000,
+        "currency": "USD",
+    },
+    {"name": "Bridal package", "duration_minutes": 240, "price_minor": 65_000, "currency": "USD"},
+]
+DEMO_STAFF: list[dict] = [{"name": "Mia Torres"}, {"name": "Leo Park"}, {"name": "Ava Singh"}]
+
+# Per demo customer (by index in DEMO_CUSTOMERS): the services (by index) of their completed
+# bookings, paid in full. Olivia spends > $1,000 (VIP), Liam books 3 times (Repeat), Sophia
+# once (Customer); Noah's card fails (At Risk); Emma has an invoice (trades) partly paid.
+DEMO_BOOKINGS: dict[int, list[int]] = {0: [3, 3, 1], 1: [0, 2, 0], 2: [1], 3: [0], 5: [2, 1]}
+
+
+def seed_billing(post: Callable[[str, dict], tuple[int, dict]], customer_ids: list[str]) -> None:
+    """`post(path, body)` -> (status, body) against the gateway with the demo key."""
+
+    def created(path: str, body: dict) -> dict:
+        status, out = post(path, body)
+        if status != 201:
+            raise RuntimeError(f"billing seeding failed: POST {path} {status} {out}")
+        return out
+
+    services = [created("/api/v1/services", s) for s in DEMO_SERVICES]
+    staff = [created("/api/v1/staff", s) for s in DEMO_STAFF]
+    start = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
+    slot = 0
+    for customer, picks in DEMO_BOOKINGS.items():
+        for service_index in picks:
+            slot += 1
+            service = services[service_index]
+            booking = created(
+                "/api/v1/bookings",
+                {
+                    "customer_id": customer_ids[customer],
+                    "service_id": service["id"],
+                    "staff_id": staff[slot % len(staff)]["id"],
+                    "starts_at": (start - timedelta(days=3 * slot)).isoformat(),
+                    "currency": "USD",
+                    "confirm": True,
+                },
+            )
+            post(f"/api/v1/bookings/{booking['id']}/complete", {})
+            created(
+                "/api/v1/payments",
+                {
+                    "customer_id": customer_ids[customer],
+                    "booking_id": booking["id"],
+                    "amount_minor": booking["amount_minor"],
+                    "currency": "USD",
+                    "method": "card",
+                },
+            )
+    # An upcoming requested booking, a failed card payment, an invoice partly paid.
+    created(
+        "/api/v1/bookings",
+        {
+            "customer_id": customer_ids[3],
+            "service_id": services[2]["id"],
+            "staff_id": staff[0]["id"],
+            "starts_at": (start + timedelta(days=2)).isoformat(),
+            "currency": "USD",
+        },
+    )
+    created(
+        "/api/v1/payments",
+        {
+            "customer_id": customer_ids[3],
+            "amount_minor": 11_000,
+            "currency": "USD",
+            "method": "card",
+            "status": "failed",
+            "failure_code": "card_declined",
+        },
+    )
+    invoice = created(
+        "/api/v1/invoices",
+        {
+            "customer_id": customer_ids[4],
+            "items": [
+                {
+                    "description": "Kitchen tap replacement",
+                    "quantity": 1,
+                    "unit_price_minor": 24_000,
+                },
+                {"description": "Call-out fee", "quantity": 1, "unit_price_minor": 6_000},
+            ],
+            "tax_minor": 2_400,
+            "currency": "USD",
+        },
+    )
+    created(
+        "/api/v1/payments",
+        {
+            "customer_id": customer_ids[4],
+            "invoice_id": invoice["id"],
+            "amount_minor": 15_000,
+            "currency": "USD",
+            "method": "transfer",
+        },
+    )

@@ -25,6 +25,15 @@ SERVICES: tuple[LocalService, ...] = (
     ),
     LocalService("conversation", "moodline-conversation"),
     LocalService("sentiment", "moodline-sentiment"),  # scores through Triton (TRITON_ADDR)
+    LocalService(
+        "billing",
+        "moodline-billing",
+        extra_programs={
+            "billing-worker": "moodline-billing worker --pool=solo --loglevel=INFO",
+            "billing-beat": "moodline-billing beat --loglevel=INFO "
+            "--schedule {var}/billing-celerybeat-schedule",
+        },
+    ),
 )
 
 GATEWAY = LocalService("gateway", "moodline-gateway", grpc=False)

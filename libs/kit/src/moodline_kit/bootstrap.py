@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from functools import partial
 from types import ModuleType
 from typing import Any, TypeVar
@@ -23,8 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from moodline_kit import nats as kit_nats
 from moodline_kit.config import GrpcServiceSettings
 from moodline_kit.consumer import (
+    BatchHandler,
     BatchIdempotentConsumer,
     BatchSubscription,
+    Consumes,
+    Handler,
     IdempotentConsumer,
     Subscription,
 )
@@ -79,42 +82,43 @@ class Runtime:
         self.closers.append(engine.dispose)
         return engine
 
-    def consumer(self, subscription: Subscription, **options: Any) -> IdempotentConsumer:
-        """A durable consumer in this runtime's unit of work, run by the app (and created by
-        the test harness before anything is published)."""
+    def consume(
+        self, declared: Consumes, handler: Handler, *, durable: str = "", **options: Any
+    ) -> IdempotentConsumer:
+        """A durable consumer of what `declared` names (`durable` overrides its name, from a
+        setting), run by the app and created by the test harness before anything is published."""
+        subscription = Subscription(
+            self._name(declared, durable), declared.stream, declared.subjects, handler
+        )
         consumer = IdempotentConsumer(
-            self.js,
-            self.uow,
-            self.tables,
-            self._durable(subscription),
-            deliver_policy=self._deliver(),
-            **options,
+            self.js, self.uow, self.tables, subscription, deliver_policy=self._deliver(), **options
         )
         self.consumers.append(consumer)
         self.background.append(consumer.run)
         return consumer
 
-    def batch_consumer(
-        self, subscription: BatchSubscription, *, concurrency: int = 1, **options: Any
+    def consume_batches(
+        self,
+        declared: Consumes,
+        handler: BatchHandler,
+        *,
+        durable: str = "",
+        concurrency: int = 1,
+        **options: Any,
     ) -> BatchIdempotentConsumer:
-        """`concurrency` loops fetch batches from the one durable at once."""
+        """As `consume`, a batch at a time; `concurrency` loops fetch from the one durable."""
+        subscription = BatchSubscription(
+            self._name(declared, durable), declared.stream, declared.subjects, handler
+        )
         consumer = BatchIdempotentConsumer(
-            self.js,
-            self.uow,
-            self.tables,
-            self._durable(subscription),
-            deliver_policy=self._deliver(),
-            **options,
+            self.js, self.uow, self.tables, subscription, deliver_policy=self._deliver(), **options
         )
         self.consumers.append(consumer)
         self.background.extend([consumer.run] * max(1, concurrency))
         return consumer
 
-    def _durable(self, subscription: Any) -> Any:
-        suffix = self.settings.consumer_suffix
-        if not suffix:
-            return subscription
-        return replace(subscription, durable=f"{subscription.durable}{suffix}")
+    def _name(self, declared: Consumes, durable: str) -> str:
+        return f"{durable or declared.durable}{self.settings.consumer_suffix}"
 
     def _deliver(self) -> DeliverPolicy:
         return DELIVER[self.settings.consumer_start]
@@ -122,14 +126,14 @@ class Runtime:
 
 async def start(
     settings: GrpcServiceSettings,
-    *,
     name: str,
     tables: KitTables,
     unit_of_work: type[UnitOfWork],
-    reads_from: Sequence[str] = (),
+    consumes: Sequence[Consumes] = (),
 ) -> Runtime:
-    """Engine, NATS (its own stream and the streams of `reads_from` services declared, since the
-    producer may not run yet), outbox relay and the unit-of-work factory."""
+    """Engine, NATS (its own stream and the streams it `consumes` from declared, since their
+    producers may not run yet), outbox relay and the unit-of-work factory."""
+    reads_from = sorted({c.stream.lower() for c in consumes} - {name})
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
     nc = await kit_nats.connect(settings.nats_url, name=name)
     js = nc.jetstream()
@@ -178,9 +182,11 @@ def grpc_app(
     background: Sequence[Job] = (),
     readiness: dict[str, ReadinessCheck] | None = None,
     closers: Sequence[Job] = (),
+    tenantless_methods: frozenset[str] = frozenset(),
 ) -> GrpcApp:
     """The gRPC app: the relay and every consumer run in the background; readiness is the
-    database, NATS and `readiness`; the service's `closers` run before NATS and the engines."""
+    database, NATS and `readiness`; the service's `closers` run before NATS and the engines.
+    `tenantless_methods`: full names of RPCs called without tenant metadata."""
     settings = runtime.settings
     return GrpcApp(
         name=runtime.name,
@@ -194,6 +200,7 @@ def grpc_app(
         readiness_interval=settings.readiness_interval,
         shutdown_grace=settings.shutdown_grace,
         metrics_port=settings.metrics_port,
+        tenantless_methods=tenantless_methods,
     )
 
 

@@ -15,6 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+from moodline_kit.columns import tenant_column, timestamp, uuid_key
+
 T = TypeVar("T")
 
 NAMING_CONVENTION = {
@@ -43,14 +45,12 @@ def kit_tables(metadata: sa.MetaData) -> KitTables:
         sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
         sa.Column("event_id", UUID(as_uuid=True), nullable=False, unique=True),
         sa.Column("subject", sa.Text, nullable=False),
-        sa.Column("tenant_id", UUID(as_uuid=True), nullable=False),
+        tenant_column(),
         # Serialised moodline.events.v1.EventEnvelope.
         sa.Column("envelope", sa.LargeBinary, nullable=False),
         sa.Column("headers", sa.JSON, nullable=False, server_default="{}"),
-        sa.Column(
-            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-        ),
-        sa.Column("published_at", sa.DateTime(timezone=True)),
+        timestamp("created_at", now=True),
+        timestamp("published_at", nullable=True),
         sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     )
     sa.Index("ix_outbox_unpublished", outbox.c.id, postgresql_where=outbox.c.published_at.is_(None))
@@ -58,10 +58,8 @@ def kit_tables(metadata: sa.MetaData) -> KitTables:
         "processed_events",
         metadata,
         sa.Column("consumer", sa.Text, primary_key=True),
-        sa.Column("event_id", UUID(as_uuid=True), primary_key=True),
-        sa.Column(
-            "processed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-        ),
+        uuid_key("event_id"),
+        timestamp("processed_at", now=True),
     )
     return KitTables(outbox=outbox, processed_events=processed)
 

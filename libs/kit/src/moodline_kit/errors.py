@@ -44,6 +44,11 @@ class AlreadyExists(DomainError):
     pass
 
 
+class Conflict(DomainError):
+    """The request conflicts with the resource's current state (a status transition it does not
+    allow, a time slot already taken)."""
+
+
 class PreconditionFailed(DomainError):
     """The caller's view is stale (e.g. If-Match no longer matches)."""
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import grpc
 from moodline.conversation.v1 import conversation_pb2, conversation_pb2_grpc
 from moodline_kit import bootstrap
-from moodline_kit.consumer import Consumes, Subscription
+from moodline_kit.consumer import Consumes
 from moodline_kit.grpc.client import create_channel
 from moodline_kit.grpc.server import GrpcApp
 from moodline_kit.service import Service, migrations_of
@@ -32,21 +32,9 @@ class Container(bootstrap.Runtime):
 
 
 async def build(settings: ConversationSettings) -> Container:
-    runtime = await bootstrap.start(
-        settings,
-        name=NAME,
-        tables=kit,
-        unit_of_work=ConversationUnitOfWork,
-        reads_from=["customer"],
-    )
-    runtime.consumer(
-        Subscription(
-            durable=settings.contacts_consumer,
-            stream=CONTACTS.stream,
-            subjects=CONTACTS.subjects,
-            handler=customer_events.on_customer_event,  # type: ignore[arg-type]
-        )
-    )
+    runtime = await bootstrap.start(settings, NAME, kit, ConversationUnitOfWork, [CONTACTS])
+    handler = customer_events.on_customer_event
+    runtime.consume(CONTACTS, handler, durable=settings.contacts_consumer)  # type: ignore[arg-type]
     channel = create_channel(settings.customer_addr, default_timeout=settings.customer_timeout)
     directory = GrpcCustomerDirectory(channel, settings_ttl=settings.tenant_settings_ttl)
     return runtime.into(Container, customer_channel=channel, customers=directory)
@@ -54,23 +42,15 @@ async def build(settings: ConversationSettings) -> Container:
 
 def grpc_app(container: Container) -> GrpcApp:
     assert container.customer_channel is not None
+    concurrency = container.settings.resolve_concurrency
     servicer = ConversationServicer(
-        container.uow,
-        container.customers,
-        resolve_concurrency=container.settings.resolve_concurrency,
+        container.uow, container.customers, resolve_concurrency=concurrency
     )
-    return bootstrap.grpc_app(
-        container,
-        [bootstrap.register(servicer, conversation_pb2, conversation_pb2_grpc)],
-        closers=[container.customer_channel.close],
-    )
+    registration = bootstrap.register(servicer, conversation_pb2, conversation_pb2_grpc)
+    closers = [container.customer_channel.close]
+    return bootstrap.grpc_app(container, [registration], closers=closers)
 
 
 SERVICE = Service(
-    name=NAME,
-    settings=ConversationSettings,
-    build=build,
-    grpc_app=grpc_app,
-    migrations=migrations_of(__file__),
-    consumes=(CONTACTS,),
+    NAME, ConversationSettings, build, grpc_app, migrations_of(__file__), consumes=(CONTACTS,)
 )

@@ -9,7 +9,7 @@ from functools import partial
 
 from moodline.customer.v1 import customer_pb2, customer_pb2_grpc
 from moodline_kit import bootstrap
-from moodline_kit.consumer import Consumes, Subscription
+from moodline_kit.consumer import Consumes
 from moodline_kit.db import session_factory
 from moodline_kit.grpc.server import GrpcApp
 from moodline_kit.service import Service, migrations_of
@@ -23,6 +23,7 @@ from customer.service_layer import read_model
 from customer.service_layer.unit_of_work import CustomerUnitOfWork
 
 NAME = "customer"
+# One read-model durable per upstream stream (the chart declares each).
 CONSUMES = tuple(
     Consumes(stream, "customer-read-model", tuple(subjects))
     for stream, subjects in read_model.SUBJECTS.items()
@@ -39,54 +40,26 @@ class Container(bootstrap.Runtime):
 
 
 async def build(settings: CustomerSettings) -> Container:
-    runtime = await bootstrap.start(
-        settings,
-        name=NAME,
-        tables=kit,
-        unit_of_work=CustomerUnitOfWork,
-        reads_from=[c.stream.lower() for c in CONSUMES],
-    )
+    runtime = await bootstrap.start(settings, NAME, kit, CustomerUnitOfWork, CONSUMES)
     for consumes in CONSUMES:
-        runtime.consumer(
-            Subscription(
-                durable=settings.read_model_consumer,  # declared per stream by the chart
-                stream=consumes.stream,
-                subjects=consumes.subjects,
-                handler=read_model.on_event,  # type: ignore[arg-type]
-            )
-        )
+        runtime.consume(consumes, read_model.on_event, durable=settings.read_model_consumer)  # type: ignore[arg-type]
     reads_engine = runtime.engine_for_reads()
-    search = (
-        ConversationSearch(settings.conversation_addr, timeout=settings.conversation_search_timeout)
-        if settings.conversation_addr
-        else None
-    )
-    return runtime.into(
-        Container,
-        reads_engine=reads_engine,
-        reads=partial(CustomerUnitOfWork, session_factory(reads_engine), kit, source=NAME),
-        message_search=search,
-    )
+    reads = partial(CustomerUnitOfWork, session_factory(reads_engine), kit, source=NAME)
+    search = None
+    if settings.conversation_addr:
+        timeout = settings.conversation_search_timeout
+        search = ConversationSearch(settings.conversation_addr, timeout=timeout)
+    return runtime.into(Container, reads_engine=reads_engine, reads=reads, message_search=search)
 
 
 def grpc_app(container: Container) -> GrpcApp:
-    servicer = CustomerServicer(
-        container.uow, reads=container.reads, message_search=container.message_search
-    )
     search = container.message_search
-    return bootstrap.grpc_app(
-        container,
-        [bootstrap.register(servicer, customer_pb2, customer_pb2_grpc)],
-        closers=[search.close] if search else [],
-    )
+    servicer = CustomerServicer(container.uow, reads=container.reads, message_search=search)
+    registration = bootstrap.register(servicer, customer_pb2, customer_pb2_grpc)
+    return bootstrap.grpc_app(container, [registration], closers=[search.close] if search else [])
 
 
+CELERY = "customer.entrypoints.celery_app:create_app"
 SERVICE = Service(
-    name=NAME,
-    settings=CustomerSettings,
-    build=build,
-    grpc_app=grpc_app,
-    migrations=migrations_of(__file__),
-    celery="customer.entrypoints.celery_app:create_app",
-    consumes=CONSUMES,
+    NAME, CustomerSettings, build, grpc_app, migrations_of(__file__), CELERY, CONSUMES
 )

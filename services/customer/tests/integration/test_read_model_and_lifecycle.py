@@ -327,6 +327,41 @@ async def test_payment_failure_marks_at_risk_until_a_later_payment_succeeds(
     assert (await stage_of(stub, tenant, c.id)).lifecycle_stage == "customer"
 
 
+async def test_an_overdue_invoice_marks_at_risk_until_it_is_paid(customer_service, tenant):
+    stub, tid = customer_service.stub, tenant[0][1]
+    c = await stub.CreateCustomer(pb.CreateCustomerRequest(first_name="Owes"), metadata=tenant)
+    now = datetime.now(UTC)
+    await publish(
+        customer_service, tid, "billing.customer_value.changed", value_event(c.id, 5_000, 1)
+    )
+
+    async def stage_is(stage):
+        got = await stage_of(stub, tenant, c.id)
+        assert got.lifecycle_stage == stage, got.lifecycle_stage
+        return got
+
+    await eventually(lambda: stage_is("customer"))
+    invoice = billing_pb2.Invoice(
+        id=str(uuid.uuid4()),
+        number="INV-000042",
+        customer_id=c.id,
+        total=billing_pb2.Money(amount_minor=12_000, currency="USD"),
+    )
+    overdue = billing_events.InvoiceOverdue(customer_id=c.id, invoice=invoice)
+    await publish(customer_service, tid, "billing.invoice.overdue", overdue, occurred_at=now)
+    await eventually(lambda: stage_is("at_risk"))
+    paid = billing_events.InvoicePaid(customer_id=c.id, invoice=invoice)
+    await publish(
+        customer_service, tid, "billing.invoice.paid", paid, occurred_at=now + timedelta(seconds=1)
+    )
+    await eventually(lambda: stage_is("customer"))
+    timeline = await stub.GetTimeline(pb.GetTimelineRequest(id=c.id), metadata=tenant)
+    assert [e.summary for e in timeline.entries if e.kind == "invoice"] == [
+        "Invoice INV-000042 paid: 120.00 USD",
+        "Invoice INV-000042 overdue: 120.00 USD",
+    ]
+
+
 async def test_out_of_order_value_events_never_overwrite_newer_figures(customer_service, tenant):
     stub, tid = customer_service.stub, tenant[0][1]
     c = await stub.CreateCustomer(pb.CreateCustomerRequest(first_name="Val"), metadata=tenant)

@@ -8,13 +8,7 @@ from dataclasses import dataclass
 from moodline.events.v1 import subjects
 from moodline.sentiment.v1 import sentiment_pb2, sentiment_pb2_grpc
 from moodline_kit import bootstrap
-from moodline_kit.consumer import (
-    BatchIdempotentConsumer,
-    BatchSubscription,
-    Consumes,
-    IdempotentConsumer,
-    Subscription,
-)
+from moodline_kit.consumer import BatchIdempotentConsumer, Consumes, IdempotentConsumer
 from moodline_kit.grpc.server import GrpcApp
 from moodline_kit.service import Service, migrations_of
 
@@ -22,8 +16,8 @@ from sentiment.adapters.fair_share import FairShare
 from sentiment.adapters.tables import kit
 from sentiment.adapters.triton import Scorer, TritonClient
 from sentiment.config import SentimentSettings
+from sentiment.entrypoints import consumers
 from sentiment.entrypoints.grpc_servicer import SentimentServicer
-from sentiment.service_layer import handlers
 from sentiment.service_layer.unit_of_work import SentimentUnitOfWork
 
 NAME = "sentiment"
@@ -47,30 +41,26 @@ class Container(bootstrap.Runtime):
     outcomes: IdempotentConsumer | None = None
 
 
-async def build(settings: SentimentSettings) -> Container:
-    runtime = await bootstrap.start(
-        settings,
-        name=NAME,
-        tables=kit,
-        unit_of_work=SentimentUnitOfWork,
-        reads_from=["conversation"],
+def triton_lane(settings: SentimentSettings) -> Scorer:
+    """A channel to the model with its own circuit breaker."""
+    client = TritonClient(settings.triton_addr, settings.triton_model)
+    return Scorer(
+        client,
+        timeout=settings.triton_timeout,
+        attempts=settings.triton_attempts,
+        breaker_threshold=settings.breaker_threshold,
+        breaker_ttl=settings.breaker_ttl,
     )
 
-    def triton_lane() -> Scorer:
-        return Scorer(
-            TritonClient(settings.triton_addr, settings.triton_model),
-            timeout=settings.triton_timeout,
-            attempts=settings.triton_attempts,
-            breaker_threshold=settings.breaker_threshold,
-            breaker_ttl=settings.breaker_ttl,
-        )
 
+async def build(settings: SentimentSettings) -> Container:
+    runtime = await bootstrap.start(settings, NAME, kit, SentimentUnitOfWork, [SCORING, OUTCOMES])
     # Two lanes to the model, each with its own channel and circuit breaker: message scoring
     # (background) and synchronous analyze (behind the fair share), so that a burst of analyze
     # calls neither queues ahead of message scoring nor opens its circuit.
-    scorer = triton_lane()
+    scorer = triton_lane(settings)
     analyzer = FairShare(
-        triton_lane(),
+        triton_lane(settings),
         lanes=settings.analyze_lanes,
         chunk=settings.analyze_chunk,
         max_pending=settings.analyze_max_pending,
@@ -78,38 +68,31 @@ async def build(settings: SentimentSettings) -> Container:
     )
 
     async def score(envelopes, u) -> None:  # type: ignore[no-untyped-def]
-        await handlers.score_messages(envelopes, u, scorer)
+        await consumers.on_messages_received(envelopes, u, scorer)
 
-    scoring = runtime.batch_consumer(
-        BatchSubscription(settings.scoring_consumer, SCORING.stream, SCORING.subjects, score),
+    scoring = runtime.consume_batches(
+        SCORING,
+        score,
+        durable=settings.scoring_consumer,
         concurrency=settings.scoring_concurrency,
         batch_size=min(settings.score_batch_size, 256),
         fetch_timeout=settings.fetch_timeout,
         wait_until_ready=scorer.wait_until_available,
     )
-    outcomes = runtime.consumer(
-        Subscription(
-            settings.outcomes_consumer,
-            OUTCOMES.stream,
-            OUTCOMES.subjects,
-            handlers.apply_outcome,  # type: ignore[arg-type]
-        )
-    )
-    return runtime.into(
-        Container, scorer=scorer, analyzer=analyzer, scoring=scoring, outcomes=outcomes
-    )
+    apply = consumers.on_outcome
+    outcomes = runtime.consume(OUTCOMES, apply, durable=settings.outcomes_consumer)  # type: ignore[arg-type]
+    parts = {"scorer": scorer, "analyzer": analyzer, "scoring": scoring, "outcomes": outcomes}
+    return runtime.into(Container, **parts)
 
 
 def grpc_app(container: Container) -> GrpcApp:
     scorer, analyzer = container.scorer, container.analyzer
     assert scorer is not None and analyzer is not None
+    servicer = SentimentServicer(container.uow, analyzer)
+    registration = bootstrap.register(servicer, sentiment_pb2, sentiment_pb2_grpc)
     return bootstrap.grpc_app(
         container,
-        [
-            bootstrap.register(
-                SentimentServicer(container.uow, analyzer), sentiment_pb2, sentiment_pb2_grpc
-            )
-        ],
+        [registration],
         background=[analyzer.run],
         readiness={"triton": scorer.check_ready},
         closers=[scorer.close, analyzer.close],
@@ -117,10 +100,5 @@ def grpc_app(container: Container) -> GrpcApp:
 
 
 SERVICE = Service(
-    name=NAME,
-    settings=SentimentSettings,
-    build=build,
-    grpc_app=grpc_app,
-    migrations=migrations_of(__file__),
-    consumes=(SCORING, OUTCOMES),
+    NAME, SentimentSettings, build, grpc_app, migrations_of(__file__), consumes=(SCORING, OUTCOMES)
 )

@@ -12,12 +12,10 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from moodline.sentiment.v1.sentiment_pb2_grpc import SentimentServiceStub
 from moodline_devkit.infra import free_port
-from moodline_devkit.testing.harness import RunningService, running_service
-from moodline_devkit.testing.harness import migrate as _migrate
+from moodline_devkit.testing.harness import RunningService, migrator, runner
 
 from sentiment.bootstrap import SERVICE
 
@@ -116,18 +114,6 @@ def running_triton() -> Iterator[TritonServer]:
         server.stop()
 
 
-async def migrate(database_url: str) -> None:
-    await _migrate(SERVICE, database_url)
-
-
-def running_sentiment_service(  # type: ignore[no-untyped-def]
-    database_url: str, nats_url: str, triton_addr: str, **overrides: Any
-):
-    return running_service(
-        SERVICE,
-        SentimentServiceStub,
-        database_url=database_url,
-        nats_url=nats_url,
-        triton_addr=triton_addr,
-        **overrides,
-    )
+migrate = migrator(SERVICE)
+# running_sentiment_service(database_url, nats_url, triton_addr, **settings)
+running_sentiment_service = runner(SERVICE, SentimentServiceStub, "triton_addr")

@@ -96,7 +96,7 @@ class SizeCheckingClient(FakeClient):
 async def test_more_texts_than_one_model_call_takes_are_split_and_kept_in_order():
     from sentiment.adapters.triton import MAX_BATCH
     from sentiment.domain.scoring import Label
-    from sentiment.service_layer.handlers import score_texts
+    from sentiment.service_layer.analyze import score_texts
 
     client = SizeCheckingClient()
     texts = [("h" if i % 3 else "f") + str(i) for i in range(2 * MAX_BATCH + 88)]

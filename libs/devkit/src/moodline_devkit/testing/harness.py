@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -89,3 +89,32 @@ async def _delete_consumers(nats_url: str, consumers: list[Any]) -> None:
                 await nc.jetstream().delete_consumer(consumer.stream, consumer.config.durable_name)
     finally:
         await nc.close()
+
+
+def runner(
+    service: Service | Callable[[], Service],
+    stub: Callable[[grpc.aio.Channel], Stub],
+    *positional: str,
+) -> Callable[..., contextlib.AbstractAsyncContextManager[RunningService[Stub]]]:
+    """`running_<name>_service(database_url, nats_url, *positional settings, **settings)` of
+    one service (`service` may be a function giving it, looked up at each start)."""
+
+    def run(
+        database_url: str, nats_url: str, *args: Any, **overrides: Any
+    ) -> contextlib.AbstractAsyncContextManager[RunningService[Stub]]:
+        chosen = service if isinstance(service, Service) else service()
+        settings = dict(zip(positional, args, strict=True)) | overrides
+        return running_service(
+            chosen, stub, database_url=database_url, nats_url=nats_url, **settings
+        )
+
+    return run
+
+
+def migrator(service: Service) -> Callable[[str], Awaitable[None]]:
+    """`migrate(database_url)` of one service."""
+
+    async def run(database_url: str) -> None:
+        await migrate(service, database_url)
+
+    return run

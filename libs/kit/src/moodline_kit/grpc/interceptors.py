@@ -125,10 +125,18 @@ def _wrap_unary(
 
 
 class ContextInterceptor(grpc.aio.ServerInterceptor):
-    """`verifier`: the service's verify keys (None: every tenant-scoped call is refused)."""
+    """`verifier`: the service's verify keys (None: every tenant-scoped call is refused).
+    `tenantless_methods`: full method names ("/pkg.Service/Method") of RPCs that name their
+    tenant otherwise and authenticate their caller themselves (e.g. a webhook delivery, whose
+    signed endpoint belongs to one tenant); they take no credential."""
 
-    def __init__(self, verifier: auth.TokenVerifier | None = None) -> None:
+    def __init__(
+        self,
+        verifier: auth.TokenVerifier | None = None,
+        tenantless_methods: frozenset[str] = frozenset(),
+    ) -> None:
         self._verifier = verifier
+        self._tenantless = tenantless_methods
 
     async def intercept_service(
         self,
@@ -138,7 +146,8 @@ class ContextInterceptor(grpc.aio.ServerInterceptor):
         handler = await continuation(handler_call_details)
         if handler is None or handler.unary_unary is None:
             return handler
-        needs_tenant = not handler_call_details.method.startswith(_TENANTLESS_PREFIXES)
+        method = handler_call_details.method
+        needs_tenant = not (method.startswith(_TENANTLESS_PREFIXES) or method in self._tenantless)
         return grpc.unary_unary_rpc_method_handler(
             _wrap_unary(
                 handler.unary_unary, needs_tenant, handler_call_details.method, self._verifier

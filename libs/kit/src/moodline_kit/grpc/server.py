@@ -53,10 +53,14 @@ class GrpcApp:
     metrics_port: int = 0
     host: str = "0.0.0.0"
     reflection: bool = False
+    # Full names of RPCs called without tenant metadata (see ContextInterceptor).
+    tenantless_methods: frozenset[str] = frozenset()
 
 
 def build_server(app: GrpcApp) -> tuple[grpc.aio.Server, health.aio.HealthServicer, int]:
-    server = grpc.aio.server(interceptors=[ContextInterceptor(AuthSettings().verifier())])
+    server = grpc.aio.server(
+        interceptors=[ContextInterceptor(AuthSettings().verifier(), app.tenantless_methods)]
+    )
     for reg in app.services:
         reg.add_to_server(reg.servicer, server)
     health_servicer = health.aio.HealthServicer()

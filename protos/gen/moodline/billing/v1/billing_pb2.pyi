@@ -11,6 +11,19 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class QuoteStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    QUOTE_STATUS_UNSPECIFIED: _ClassVar[QuoteStatus]
+    QUOTE_STATUS_OPEN: _ClassVar[QuoteStatus]
+    QUOTE_STATUS_CONVERTED: _ClassVar[QuoteStatus]
+    QUOTE_STATUS_DECLINED: _ClassVar[QuoteStatus]
+
+class IngestStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    INGEST_STATUS_UNSPECIFIED: _ClassVar[IngestStatus]
+    INGEST_STATUS_APPLIED: _ClassVar[IngestStatus]
+    INGEST_STATUS_DUPLICATE: _ClassVar[IngestStatus]
+
 class BookingStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     BOOKING_STATUS_UNSPECIFIED: _ClassVar[BookingStatus]
@@ -35,6 +48,7 @@ class InvoiceStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     INVOICE_STATUS_PAID: _ClassVar[InvoiceStatus]
     INVOICE_STATUS_OVERDUE: _ClassVar[InvoiceStatus]
     INVOICE_STATUS_VOID: _ClassVar[InvoiceStatus]
+    INVOICE_STATUS_DRAFT: _ClassVar[InvoiceStatus]
 
 class PaymentStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -66,6 +80,13 @@ class SubscriptionStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SUBSCRIPTION_STATUS_ACTIVE: _ClassVar[SubscriptionStatus]
     SUBSCRIPTION_STATUS_PAST_DUE: _ClassVar[SubscriptionStatus]
     SUBSCRIPTION_STATUS_CANCELLED: _ClassVar[SubscriptionStatus]
+QUOTE_STATUS_UNSPECIFIED: QuoteStatus
+QUOTE_STATUS_OPEN: QuoteStatus
+QUOTE_STATUS_CONVERTED: QuoteStatus
+QUOTE_STATUS_DECLINED: QuoteStatus
+INGEST_STATUS_UNSPECIFIED: IngestStatus
+INGEST_STATUS_APPLIED: IngestStatus
+INGEST_STATUS_DUPLICATE: IngestStatus
 BOOKING_STATUS_UNSPECIFIED: BookingStatus
 BOOKING_STATUS_PENDING: BookingStatus
 BOOKING_STATUS_CONFIRMED: BookingStatus
@@ -82,6 +103,7 @@ INVOICE_STATUS_UNPAID: InvoiceStatus
 INVOICE_STATUS_PAID: InvoiceStatus
 INVOICE_STATUS_OVERDUE: InvoiceStatus
 INVOICE_STATUS_VOID: InvoiceStatus
+INVOICE_STATUS_DRAFT: InvoiceStatus
 PAYMENT_STATUS_UNSPECIFIED: PaymentStatus
 PAYMENT_STATUS_SUCCEEDED: PaymentStatus
 PAYMENT_STATUS_FAILED: PaymentStatus
@@ -101,6 +123,224 @@ SUBSCRIPTION_STATUS_UNSPECIFIED: SubscriptionStatus
 SUBSCRIPTION_STATUS_ACTIVE: SubscriptionStatus
 SUBSCRIPTION_STATUS_PAST_DUE: SubscriptionStatus
 SUBSCRIPTION_STATUS_CANCELLED: SubscriptionStatus
+
+class BillingSettings(_message.Message):
+    __slots__ = ("currency",)
+    CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    currency: str
+    def __init__(self, currency: _Optional[str] = ...) -> None: ...
+
+class GetBillingSettingsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class UpdateBillingSettingsRequest(_message.Message):
+    __slots__ = ("currency",)
+    CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    currency: str
+    def __init__(self, currency: _Optional[str] = ...) -> None: ...
+
+class CatalogService(_message.Message):
+    __slots__ = ("id", "name", "duration_minutes", "price", "active", "created_at")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DURATION_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    PRICE_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    name: str
+    duration_minutes: int
+    price: Money
+    active: bool
+    created_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., duration_minutes: _Optional[int] = ..., price: _Optional[_Union[Money, _Mapping]] = ..., active: _Optional[bool] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CreateCatalogServiceRequest(_message.Message):
+    __slots__ = ("name", "duration_minutes", "price")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DURATION_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    PRICE_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    duration_minutes: int
+    price: Money
+    def __init__(self, name: _Optional[str] = ..., duration_minutes: _Optional[int] = ..., price: _Optional[_Union[Money, _Mapping]] = ...) -> None: ...
+
+class GetCatalogServiceRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class ListCatalogServicesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListCatalogServicesResponse(_message.Message):
+    __slots__ = ("services",)
+    SERVICES_FIELD_NUMBER: _ClassVar[int]
+    services: _containers.RepeatedCompositeFieldContainer[CatalogService]
+    def __init__(self, services: _Optional[_Iterable[_Union[CatalogService, _Mapping]]] = ...) -> None: ...
+
+class StaffMember(_message.Message):
+    __slots__ = ("id", "name", "colour", "active", "user_id", "created_at")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    COLOUR_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    name: str
+    colour: str
+    active: bool
+    user_id: str
+    created_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., colour: _Optional[str] = ..., active: _Optional[bool] = ..., user_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CreateStaffMemberRequest(_message.Message):
+    __slots__ = ("name", "colour", "user_id")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    COLOUR_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    colour: str
+    user_id: str
+    def __init__(self, name: _Optional[str] = ..., colour: _Optional[str] = ..., user_id: _Optional[str] = ...) -> None: ...
+
+class GetStaffMemberRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class ListStaffMembersRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListStaffMembersResponse(_message.Message):
+    __slots__ = ("staff",)
+    STAFF_FIELD_NUMBER: _ClassVar[int]
+    staff: _containers.RepeatedCompositeFieldContainer[StaffMember]
+    def __init__(self, staff: _Optional[_Iterable[_Union[StaffMember, _Mapping]]] = ...) -> None: ...
+
+class Quote(_message.Message):
+    __slots__ = ("id", "number", "customer_id", "items", "subtotal", "tax", "total", "status", "valid_until", "invoice_id", "created_at")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    SUBTOTAL_FIELD_NUMBER: _ClassVar[int]
+    TAX_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    VALID_UNTIL_FIELD_NUMBER: _ClassVar[int]
+    INVOICE_ID_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    number: str
+    customer_id: str
+    items: _containers.RepeatedCompositeFieldContainer[LineItem]
+    subtotal: Money
+    tax: Money
+    total: Money
+    status: QuoteStatus
+    valid_until: _timestamp_pb2.Timestamp
+    invoice_id: str
+    created_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., number: _Optional[str] = ..., customer_id: _Optional[str] = ..., items: _Optional[_Iterable[_Union[LineItem, _Mapping]]] = ..., subtotal: _Optional[_Union[Money, _Mapping]] = ..., tax: _Optional[_Union[Money, _Mapping]] = ..., total: _Optional[_Union[Money, _Mapping]] = ..., status: _Optional[_Union[QuoteStatus, str]] = ..., valid_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., invoice_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CreateQuoteRequest(_message.Message):
+    __slots__ = ("customer_id", "items", "tax", "valid_until")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    TAX_FIELD_NUMBER: _ClassVar[int]
+    VALID_UNTIL_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    items: _containers.RepeatedCompositeFieldContainer[LineItem]
+    tax: Money
+    valid_until: _timestamp_pb2.Timestamp
+    def __init__(self, customer_id: _Optional[str] = ..., items: _Optional[_Iterable[_Union[LineItem, _Mapping]]] = ..., tax: _Optional[_Union[Money, _Mapping]] = ..., valid_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class GetQuoteRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class ListQuotesRequest(_message.Message):
+    __slots__ = ("customer_id", "statuses", "page_size", "page_token")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUSES_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    statuses: _containers.RepeatedScalarFieldContainer[QuoteStatus]
+    page_size: int
+    page_token: str
+    def __init__(self, customer_id: _Optional[str] = ..., statuses: _Optional[_Iterable[_Union[QuoteStatus, str]]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListQuotesResponse(_message.Message):
+    __slots__ = ("quotes", "next_page_token")
+    QUOTES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    quotes: _containers.RepeatedCompositeFieldContainer[Quote]
+    next_page_token: str
+    def __init__(self, quotes: _Optional[_Iterable[_Union[Quote, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class ConvertQuoteRequest(_message.Message):
+    __slots__ = ("id", "due_at")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    DUE_AT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    due_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class DeclineQuoteRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class WebhookEndpoint(_message.Message):
+    __slots__ = ("id", "provider", "secret")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    SECRET_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    provider: str
+    secret: str
+    def __init__(self, id: _Optional[str] = ..., provider: _Optional[str] = ..., secret: _Optional[str] = ...) -> None: ...
+
+class CreateWebhookEndpointRequest(_message.Message):
+    __slots__ = ("provider",)
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    provider: str
+    def __init__(self, provider: _Optional[str] = ...) -> None: ...
+
+class IngestProviderEventRequest(_message.Message):
+    __slots__ = ("provider", "endpoint_id", "timestamp", "signature", "body")
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    ENDPOINT_ID_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    BODY_FIELD_NUMBER: _ClassVar[int]
+    provider: str
+    endpoint_id: str
+    timestamp: int
+    signature: str
+    body: bytes
+    def __init__(self, provider: _Optional[str] = ..., endpoint_id: _Optional[str] = ..., timestamp: _Optional[int] = ..., signature: _Optional[str] = ..., body: _Optional[bytes] = ...) -> None: ...
+
+class IngestProviderEventResponse(_message.Message):
+    __slots__ = ("status", "event_id", "payment")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_FIELD_NUMBER: _ClassVar[int]
+    status: IngestStatus
+    event_id: str
+    payment: Payment
+    def __init__(self, status: _Optional[_Union[IngestStatus, str]] = ..., event_id: _Optional[str] = ..., payment: _Optional[_Union[Payment, _Mapping]] = ...) -> None: ...
 
 class Money(_message.Message):
     __slots__ = ("amount_minor", "currency")
@@ -295,7 +535,7 @@ class ListOrdersResponse(_message.Message):
     def __init__(self, orders: _Optional[_Iterable[_Union[Order, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class Invoice(_message.Message):
-    __slots__ = ("id", "number", "customer_id", "order_id", "booking_id", "items", "subtotal", "tax", "total", "amount_paid", "amount_due", "status", "issued_at", "due_at", "paid_at")
+    __slots__ = ("id", "number", "customer_id", "order_id", "booking_id", "items", "subtotal", "tax", "total", "amount_paid", "amount_due", "status", "issued_at", "due_at", "paid_at", "quote_id", "subscription_id", "voided_at", "void_reason", "created_at")
     ID_FIELD_NUMBER: _ClassVar[int]
     NUMBER_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -311,6 +551,11 @@ class Invoice(_message.Message):
     ISSUED_AT_FIELD_NUMBER: _ClassVar[int]
     DUE_AT_FIELD_NUMBER: _ClassVar[int]
     PAID_AT_FIELD_NUMBER: _ClassVar[int]
+    QUOTE_ID_FIELD_NUMBER: _ClassVar[int]
+    SUBSCRIPTION_ID_FIELD_NUMBER: _ClassVar[int]
+    VOIDED_AT_FIELD_NUMBER: _ClassVar[int]
+    VOID_REASON_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     id: str
     number: str
     customer_id: str
@@ -326,23 +571,36 @@ class Invoice(_message.Message):
     issued_at: _timestamp_pb2.Timestamp
     due_at: _timestamp_pb2.Timestamp
     paid_at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., number: _Optional[str] = ..., customer_id: _Optional[str] = ..., order_id: _Optional[str] = ..., booking_id: _Optional[str] = ..., items: _Optional[_Iterable[_Union[LineItem, _Mapping]]] = ..., subtotal: _Optional[_Union[Money, _Mapping]] = ..., tax: _Optional[_Union[Money, _Mapping]] = ..., total: _Optional[_Union[Money, _Mapping]] = ..., amount_paid: _Optional[_Union[Money, _Mapping]] = ..., amount_due: _Optional[_Union[Money, _Mapping]] = ..., status: _Optional[_Union[InvoiceStatus, str]] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., paid_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    quote_id: str
+    subscription_id: str
+    voided_at: _timestamp_pb2.Timestamp
+    void_reason: str
+    created_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., number: _Optional[str] = ..., customer_id: _Optional[str] = ..., order_id: _Optional[str] = ..., booking_id: _Optional[str] = ..., items: _Optional[_Iterable[_Union[LineItem, _Mapping]]] = ..., subtotal: _Optional[_Union[Money, _Mapping]] = ..., tax: _Optional[_Union[Money, _Mapping]] = ..., total: _Optional[_Union[Money, _Mapping]] = ..., amount_paid: _Optional[_Union[Money, _Mapping]] = ..., amount_due: _Optional[_Union[Money, _Mapping]] = ..., status: _Optional[_Union[InvoiceStatus, str]] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., paid_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., quote_id: _Optional[str] = ..., subscription_id: _Optional[str] = ..., voided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., void_reason: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CreateInvoiceRequest(_message.Message):
-    __slots__ = ("customer_id", "items", "tax", "due_at", "order_id", "booking_id")
+    __slots__ = ("customer_id", "items", "tax", "due_at", "order_id", "booking_id", "draft")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     ITEMS_FIELD_NUMBER: _ClassVar[int]
     TAX_FIELD_NUMBER: _ClassVar[int]
     DUE_AT_FIELD_NUMBER: _ClassVar[int]
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     BOOKING_ID_FIELD_NUMBER: _ClassVar[int]
+    DRAFT_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     items: _containers.RepeatedCompositeFieldContainer[LineItem]
     tax: Money
     due_at: _timestamp_pb2.Timestamp
     order_id: str
     booking_id: str
-    def __init__(self, customer_id: _Optional[str] = ..., items: _Optional[_Iterable[_Union[LineItem, _Mapping]]] = ..., tax: _Optional[_Union[Money, _Mapping]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., order_id: _Optional[str] = ..., booking_id: _Optional[str] = ...) -> None: ...
+    draft: bool
+    def __init__(self, customer_id: _Optional[str] = ..., items: _Optional[_Iterable[_Union[LineItem, _Mapping]]] = ..., tax: _Optional[_Union[Money, _Mapping]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., order_id: _Optional[str] = ..., booking_id: _Optional[str] = ..., draft: _Optional[bool] = ...) -> None: ...
+
+class IssueInvoiceRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
 
 class GetInvoiceRequest(_message.Message):
     __slots__ = ("id",)

@@ -27,12 +27,14 @@ if _version_not_supported:
 
 class BillingServiceStub:
     """The billing service owns bookings (reservations), orders, invoices, payments and
-    subscriptions, and computes each customer's value (LTV = all confirmed booking revenue
-    attributed to the customer, party members included).
+    subscriptions, and computes each customer's value (LTV = confirmed and completed booking
+    revenue attributed to the customer, party members included, plus paid invoices not tied to a
+    booking, minus refunds).
     Every RPC is scoped to the tenant named in the `moodline-tenant-id` request metadata;
     a call without it fails with UNAUTHENTICATED. Bad input fails with INVALID_ARGUMENT and a
-    google.rpc.BadRequest detail naming each field; an unknown id fails with NOT_FOUND; a
-    transition not allowed from the current status fails with FAILED_PRECONDITION.
+    google.rpc.BadRequest detail naming each field (an amount not in the tenant's currency
+    too); an unknown id fails with NOT_FOUND; a transition not allowed from the current status
+    fails with ABORTED (HTTP 409).
     """
 
     def __init__(self, channel):
@@ -41,6 +43,46 @@ class BillingServiceStub:
         Args:
             channel: A grpc.Channel.
         """
+        self.GetBillingSettings = channel.unary_unary(
+                '/moodline.billing.v1.BillingService/GetBillingSettings',
+                request_serializer=moodline_dot_billing_dot_v1_dot_billing__pb2.GetBillingSettingsRequest.SerializeToString,
+                response_deserializer=moodline_dot_billing_dot_v1_dot_billing__pb2.BillingSettings.FromString,
+                _registered_method=True)
+        self.UpdateBillingSettings = channel.unary_unary(
+                '/moodline.billing.v1.BillingService/UpdateBillingSettings',
+                request_serializer=moodline_dot_billing_dot_v1_dot_billing__pb2.UpdateBillingSettingsRequest.SerializeToString,
+                response_deserializer=moodline_dot_billing_dot_v1_dot_billing__pb2.BillingSettings.FromString,
+                _registered_method=True)
+        self.CreateCatalogService = channel.unary_unary(
+                '/moodline.billing.v1.BillingService/CreateCatalogService',
+                request_serializer=moodline_dot_billing_dot_v1_dot_billing__pb2.CreateCatalogServiceRequest.SerializeToString,
+                response_deserializer=moodline_dot_billing_dot_v1_dot_billing__pb2.CatalogService.FromString,
+                _registered_method=True)
+        self.GetCatalogService = channel.unary_unary(
+                '/moodline.billing.v1.BillingService/GetCatalogService',
+                request_serializer=moodline_dot_billing_dot_v1_dot_billing__pb2.GetCatalogServiceRequest.SerializeToString,
+                response_deserializer=moodline_dot_billing_dot_v1_dot_billing__pb2.CatalogService.FromString,
+                _registered_method=True)
+        self.ListCatalogServices = channel.unary_unary(
+                '/moodline.billing.v1.BillingService/ListCatalogServices',
+                request_serializer=moodline_dot_billing_dot_v1_dot_billing__pb2.ListCatalogServicesRequest.SerializeToString,
+                response_deserializer=moodline_dot_billing_dot_v1_dot_billing__pb2.ListCatalogServicesResponse.FromString,
+                _registered_method=True)
+        self.CreateStaffMember = channel.unary_unary(
+                '/moodline.billing.v1.BillingService/CreateStaffMember',
+                request_serializer=moodline_dot_billing_dot_v1_dot_billing__pb2.CreateStaffMemberRequest.SerializeToString,
+                response_deserializer=moodline_dot_billing_dot_v1_dot_billing__pb2.StaffMember.FromString,
+                _registered_method=True)
+        self.GetStaffMember = channel.unary_unary(
+                '/moodline.billing.v1.BillingService/GetStaffMember',
+                request_serializer=moodline_dot_billing_dot_v1_dot_billing__pb2.GetStaffMemberRequest.SerializeToString,
+                response_deserializer=moodline_dot_billing_dot_v1_dot_billing__pb2.StaffMember.FromString,
+                _registered_method=True)
+        self.ListStaffMembers = channel.unary_unary(
+                '/moodline.billing.v1.BillingService/ListStaffMembers',
+                request_serializer=moodline_dot_billing_dot_v1_dot_billing__pb2.ListStaffMembersRequest.SerializeToString,
+                response_deserializer=moodline_dot_billing_dot_v1_dot_billing__pb2.ListStaffMembersResponse.FromString,
+                _registered_method=True)
         self.CreateBooking = channel.unary_unary(
                 '/moodline.billing.v1.BillingService/CreateBooking',
                 request_serializer=moodline_dot_billing_dot_v1_dot_billing__pb2.CreateBookingRequest.SerializeToString,
@@ -94,6 +136,11 @@ class BillingServiceStub:
         self.CreateInvoice = channel.unary_unary(
                 '/moodline.billing.v1.BillingService/CreateInvoice',
                 request_serializer=moodline_dot_billing_dot_v1_dot_billing__pb2.CreateInvoiceRequest.SerializeToString,
+                response_deserializer=moodline_dot_billing_dot_v1_dot_billing__pb2.Invoice.FromString,
+                _registered_method=True)
+        self.IssueInvoice = channel.unary_unary(
+                '/moodline.billing.v1.BillingService/IssueInvoice',
+                request_serializer=moodline_dot_billing_dot_v1_dot_billing__pb2.IssueInvoiceRequest.SerializeToString,
                 response_deserializer=moodline_dot_billing_dot_v1_dot_billing__pb2.Invoice.FromString,
                 _registered_method=True)
         self.GetInvoice = channel.unary_unary(
@@ -156,21 +203,111 @@ class BillingServiceStub:
                 request_serializer=moodline_dot_billing_dot_v1_dot_billing__pb2.GetCustomerValueRequest.SerializeToString,
                 response_deserializer=moodline_dot_billing_dot_v1_dot_billing__pb2.CustomerValue.FromString,
                 _registered_method=True)
+        self.CreateQuote = channel.unary_unary(
+                '/moodline.billing.v1.BillingService/CreateQuote',
+                request_serializer=moodline_dot_billing_dot_v1_dot_billing__pb2.CreateQuoteRequest.SerializeToString,
+                response_deserializer=moodline_dot_billing_dot_v1_dot_billing__pb2.Quote.FromString,
+                _registered_method=True)
+        self.GetQuote = channel.unary_unary(
+                '/moodline.billing.v1.BillingService/GetQuote',
+                request_serializer=moodline_dot_billing_dot_v1_dot_billing__pb2.GetQuoteRequest.SerializeToString,
+                response_deserializer=moodline_dot_billing_dot_v1_dot_billing__pb2.Quote.FromString,
+                _registered_method=True)
+        self.ListQuotes = channel.unary_unary(
+                '/moodline.billing.v1.BillingService/ListQuotes',
+                request_serializer=moodline_dot_billing_dot_v1_dot_billing__pb2.ListQuotesRequest.SerializeToString,
+                response_deserializer=moodline_dot_billing_dot_v1_dot_billing__pb2.ListQuotesResponse.FromString,
+                _registered_method=True)
+        self.ConvertQuote = channel.unary_unary(
+                '/moodline.billing.v1.BillingService/ConvertQuote',
+                request_serializer=moodline_dot_billing_dot_v1_dot_billing__pb2.ConvertQuoteRequest.SerializeToString,
+                response_deserializer=moodline_dot_billing_dot_v1_dot_billing__pb2.Quote.FromString,
+                _registered_method=True)
+        self.DeclineQuote = channel.unary_unary(
+                '/moodline.billing.v1.BillingService/DeclineQuote',
+                request_serializer=moodline_dot_billing_dot_v1_dot_billing__pb2.DeclineQuoteRequest.SerializeToString,
+                response_deserializer=moodline_dot_billing_dot_v1_dot_billing__pb2.Quote.FromString,
+                _registered_method=True)
+        self.CreateWebhookEndpoint = channel.unary_unary(
+                '/moodline.billing.v1.BillingService/CreateWebhookEndpoint',
+                request_serializer=moodline_dot_billing_dot_v1_dot_billing__pb2.CreateWebhookEndpointRequest.SerializeToString,
+                response_deserializer=moodline_dot_billing_dot_v1_dot_billing__pb2.WebhookEndpoint.FromString,
+                _registered_method=True)
+        self.IngestProviderEvent = channel.unary_unary(
+                '/moodline.billing.v1.BillingService/IngestProviderEvent',
+                request_serializer=moodline_dot_billing_dot_v1_dot_billing__pb2.IngestProviderEventRequest.SerializeToString,
+                response_deserializer=moodline_dot_billing_dot_v1_dot_billing__pb2.IngestProviderEventResponse.FromString,
+                _registered_method=True)
 
 
 class BillingServiceServicer:
     """The billing service owns bookings (reservations), orders, invoices, payments and
-    subscriptions, and computes each customer's value (LTV = all confirmed booking revenue
-    attributed to the customer, party members included).
+    subscriptions, and computes each customer's value (LTV = confirmed and completed booking
+    revenue attributed to the customer, party members included, plus paid invoices not tied to a
+    booking, minus refunds).
     Every RPC is scoped to the tenant named in the `moodline-tenant-id` request metadata;
     a call without it fails with UNAUTHENTICATED. Bad input fails with INVALID_ARGUMENT and a
-    google.rpc.BadRequest detail naming each field; an unknown id fails with NOT_FOUND; a
-    transition not allowed from the current status fails with FAILED_PRECONDITION.
+    google.rpc.BadRequest detail naming each field (an amount not in the tenant's currency
+    too); an unknown id fails with NOT_FOUND; a transition not allowed from the current status
+    fails with ABORTED (HTTP 409).
     """
+
+    def GetBillingSettings(self, request, context):
+        """The tenant's billing settings (its currency: every amount must be in it).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateBillingSettings(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateCatalogService(self, request, context):
+        """Catalogue: the services a business sells (name, duration, price).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCatalogService(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListCatalogServices(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateStaffMember(self, request, context):
+        """Staff members who provide services (a booking's staff_id is one of them).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetStaffMember(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListStaffMembers(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
 
     def CreateBooking(self, request, context):
         """Creates a booking in BOOKING_STATUS_PENDING (or CONFIRMED when `confirm` is set).
         Emits billing.booking.created (and billing.booking.confirmed when confirmed).
+        ABORTED when the staff member already has a pending or confirmed booking that
+        overlaps the time range (a database exclusion constraint decides, under concurrency too).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -240,7 +377,15 @@ class BillingServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def CreateInvoice(self, request, context):
-        """Issues an invoice (UNPAID). Emits billing.invoice.issued.
+        """Creates an invoice: issued (UNPAID, numbered) unless `draft`. Emits billing.invoice.issued
+        when issued. Numbers are per tenant, consecutive, without gaps (drafts get theirs on issue).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def IssueInvoice(self, request, context):
+        """DRAFT -> UNPAID: numbers the invoice. Emits billing.invoice.issued.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -330,9 +475,100 @@ class BillingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateQuote(self, request, context):
+        """Quotes/estimates (trades): OPEN until converted to an invoice (or declined).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetQuote(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListQuotes(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ConvertQuote(self, request, context):
+        """OPEN -> CONVERTED: issues an invoice with the quote's items and tax (idempotent: a repeat
+        returns the same invoice id). Emits billing.invoice.issued.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeclineQuote(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateWebhookEndpoint(self, request, context):
+        """Creates (or rotates) the tenant's webhook endpoint for a payment provider and returns its
+        signing secret (only here).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def IngestProviderEvent(self, request, context):
+        """A payment provider's webhook delivery, as received (no tenant metadata: the endpoint id
+        names the tenant). UNAUTHENTICATED for a bad signature or a timestamp outside the
+        tolerance; a replayed event id is not applied again (status DUPLICATE). Nothing is stored
+        for a rejected delivery.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BillingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
+            'GetBillingSettings': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetBillingSettings,
+                    request_deserializer=moodline_dot_billing_dot_v1_dot_billing__pb2.GetBillingSettingsRequest.FromString,
+                    response_serializer=moodline_dot_billing_dot_v1_dot_billing__pb2.BillingSettings.SerializeToString,
+            ),
+            'UpdateBillingSettings': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateBillingSettings,
+                    request_deserializer=moodline_dot_billing_dot_v1_dot_billing__pb2.UpdateBillingSettingsRequest.FromString,
+                    response_serializer=moodline_dot_billing_dot_v1_dot_billing__pb2.BillingSettings.SerializeToString,
+            ),
+            'CreateCatalogService': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateCatalogService,
+                    request_deserializer=moodline_dot_billing_dot_v1_dot_billing__pb2.CreateCatalogServiceRequest.FromString,
+                    response_serializer=moodline_dot_billing_dot_v1_dot_billing__pb2.CatalogService.SerializeToString,
+            ),
+            'GetCatalogService': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCatalogService,
+                    request_deserializer=moodline_dot_billing_dot_v1_dot_billing__pb2.GetCatalogServiceRequest.FromString,
+                    response_serializer=moodline_dot_billing_dot_v1_dot_billing__pb2.CatalogService.SerializeToString,
+            ),
+            'ListCatalogServices': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCatalogServices,
+                    request_deserializer=moodline_dot_billing_dot_v1_dot_billing__pb2.ListCatalogServicesRequest.FromString,
+                    response_serializer=moodline_dot_billing_dot_v1_dot_billing__pb2.ListCatalogServicesResponse.SerializeToString,
+            ),
+            'CreateStaffMember': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateStaffMember,
+                    request_deserializer=moodline_dot_billing_dot_v1_dot_billing__pb2.CreateStaffMemberRequest.FromString,
+                    response_serializer=moodline_dot_billing_dot_v1_dot_billing__pb2.StaffMember.SerializeToString,
+            ),
+            'GetStaffMember': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetStaffMember,
+                    request_deserializer=moodline_dot_billing_dot_v1_dot_billing__pb2.GetStaffMemberRequest.FromString,
+                    response_serializer=moodline_dot_billing_dot_v1_dot_billing__pb2.StaffMember.SerializeToString,
+            ),
+            'ListStaffMembers': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListStaffMembers,
+                    request_deserializer=moodline_dot_billing_dot_v1_dot_billing__pb2.ListStaffMembersRequest.FromString,
+                    response_serializer=moodline_dot_billing_dot_v1_dot_billing__pb2.ListStaffMembersResponse.SerializeToString,
+            ),
             'CreateBooking': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateBooking,
                     request_deserializer=moodline_dot_billing_dot_v1_dot_billing__pb2.CreateBookingRequest.FromString,
@@ -386,6 +622,11 @@ def add_BillingServiceServicer_to_server(servicer, server):
             'CreateInvoice': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateInvoice,
                     request_deserializer=moodline_dot_billing_dot_v1_dot_billing__pb2.CreateInvoiceRequest.FromString,
+                    response_serializer=moodline_dot_billing_dot_v1_dot_billing__pb2.Invoice.SerializeToString,
+            ),
+            'IssueInvoice': grpc.unary_unary_rpc_method_handler(
+                    servicer.IssueInvoice,
+                    request_deserializer=moodline_dot_billing_dot_v1_dot_billing__pb2.IssueInvoiceRequest.FromString,
                     response_serializer=moodline_dot_billing_dot_v1_dot_billing__pb2.Invoice.SerializeToString,
             ),
             'GetInvoice': grpc.unary_unary_rpc_method_handler(
@@ -448,6 +689,41 @@ def add_BillingServiceServicer_to_server(servicer, server):
                     request_deserializer=moodline_dot_billing_dot_v1_dot_billing__pb2.GetCustomerValueRequest.FromString,
                     response_serializer=moodline_dot_billing_dot_v1_dot_billing__pb2.CustomerValue.SerializeToString,
             ),
+            'CreateQuote': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateQuote,
+                    request_deserializer=moodline_dot_billing_dot_v1_dot_billing__pb2.CreateQuoteRequest.FromString,
+                    response_serializer=moodline_dot_billing_dot_v1_dot_billing__pb2.Quote.SerializeToString,
+            ),
+            'GetQuote': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetQuote,
+                    request_deserializer=moodline_dot_billing_dot_v1_dot_billing__pb2.GetQuoteRequest.FromString,
+                    response_serializer=moodline_dot_billing_dot_v1_dot_billing__pb2.Quote.SerializeToString,
+            ),
+            'ListQuotes': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListQuotes,
+                    request_deserializer=moodline_dot_billing_dot_v1_dot_billing__pb2.ListQuotesRequest.FromString,
+                    response_serializer=moodline_dot_billing_dot_v1_dot_billing__pb2.ListQuotesResponse.SerializeToString,
+            ),
+            'ConvertQuote': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConvertQuote,
+                    request_deserializer=moodline_dot_billing_dot_v1_dot_billing__pb2.ConvertQuoteRequest.FromString,
+                    response_serializer=moodline_dot_billing_dot_v1_dot_billing__pb2.Quote.SerializeToString,
+            ),
+            'DeclineQuote': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeclineQuote,
+                    request_deserializer=moodline_dot_billing_dot_v1_dot_billing__pb2.DeclineQuoteRequest.FromString,
+                    response_serializer=moodline_dot_billing_dot_v1_dot_billing__pb2.Quote.SerializeToString,
+            ),
+            'CreateWebhookEndpoint': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateWebhookEndpoint,
+                    request_deserializer=moodline_dot_billing_dot_v1_dot_billing__pb2.CreateWebhookEndpointRequest.FromString,
+                    response_serializer=moodline_dot_billing_dot_v1_dot_billing__pb2.WebhookEndpoint.SerializeToString,
+            ),
+            'IngestProviderEvent': grpc.unary_unary_rpc_method_handler(
+                    servicer.IngestProviderEvent,
+                    request_deserializer=moodline_dot_billing_dot_v1_dot_billing__pb2.IngestProviderEventRequest.FromString,
+                    response_serializer=moodline_dot_billing_dot_v1_dot_billing__pb2.IngestProviderEventResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'moodline.billing.v1.BillingService', rpc_method_handlers)
@@ -458,13 +734,231 @@ def add_BillingServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class BillingService:
     """The billing service owns bookings (reservations), orders, invoices, payments and
-    subscriptions, and computes each customer's value (LTV = all confirmed booking revenue
-    attributed to the customer, party members included).
+    subscriptions, and computes each customer's value (LTV = confirmed and completed booking
+    revenue attributed to the customer, party members included, plus paid invoices not tied to a
+    booking, minus refunds).
     Every RPC is scoped to the tenant named in the `moodline-tenant-id` request metadata;
     a call without it fails with UNAUTHENTICATED. Bad input fails with INVALID_ARGUMENT and a
-    google.rpc.BadRequest detail naming each field; an unknown id fails with NOT_FOUND; a
-    transition not allowed from the current status fails with FAILED_PRECONDITION.
+    google.rpc.BadRequest detail naming each field (an amount not in the tenant's currency
+    too); an unknown id fails with NOT_FOUND; a transition not allowed from the current status
+    fails with ABORTED (HTTP 409).
     """
+
+    @staticmethod
+    def GetBillingSettings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.billing.v1.BillingService/GetBillingSettings',
+            moodline_dot_billing_dot_v1_dot_billing__pb2.GetBillingSettingsRequest.SerializeToString,
+            moodline_dot_billing_dot_v1_dot_billing__pb2.BillingSettings.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateBillingSettings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.billing.v1.BillingService/UpdateBillingSettings',
+            moodline_dot_billing_dot_v1_dot_billing__pb2.UpdateBillingSettingsRequest.SerializeToString,
+            moodline_dot_billing_dot_v1_dot_billing__pb2.BillingSettings.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateCatalogService(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.billing.v1.BillingService/CreateCatalogService',
+            moodline_dot_billing_dot_v1_dot_billing__pb2.CreateCatalogServiceRequest.SerializeToString,
+            moodline_dot_billing_dot_v1_dot_billing__pb2.CatalogService.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCatalogService(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.billing.v1.BillingService/GetCatalogService',
+            moodline_dot_billing_dot_v1_dot_billing__pb2.GetCatalogServiceRequest.SerializeToString,
+            moodline_dot_billing_dot_v1_dot_billing__pb2.CatalogService.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCatalogServices(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.billing.v1.BillingService/ListCatalogServices',
+            moodline_dot_billing_dot_v1_dot_billing__pb2.ListCatalogServicesRequest.SerializeToString,
+            moodline_dot_billing_dot_v1_dot_billing__pb2.ListCatalogServicesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateStaffMember(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.billing.v1.BillingService/CreateStaffMember',
+            moodline_dot_billing_dot_v1_dot_billing__pb2.CreateStaffMemberRequest.SerializeToString,
+            moodline_dot_billing_dot_v1_dot_billing__pb2.StaffMember.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetStaffMember(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.billing.v1.BillingService/GetStaffMember',
+            moodline_dot_billing_dot_v1_dot_billing__pb2.GetStaffMemberRequest.SerializeToString,
+            moodline_dot_billing_dot_v1_dot_billing__pb2.StaffMember.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListStaffMembers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.billing.v1.BillingService/ListStaffMembers',
+            moodline_dot_billing_dot_v1_dot_billing__pb2.ListStaffMembersRequest.SerializeToString,
+            moodline_dot_billing_dot_v1_dot_billing__pb2.ListStaffMembersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
 
     @staticmethod
     def CreateBooking(request,
@@ -752,6 +1246,33 @@ class BillingService:
             target,
             '/moodline.billing.v1.BillingService/CreateInvoice',
             moodline_dot_billing_dot_v1_dot_billing__pb2.CreateInvoiceRequest.SerializeToString,
+            moodline_dot_billing_dot_v1_dot_billing__pb2.Invoice.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IssueInvoice(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.billing.v1.BillingService/IssueInvoice',
+            moodline_dot_billing_dot_v1_dot_billing__pb2.IssueInvoiceRequest.SerializeToString,
             moodline_dot_billing_dot_v1_dot_billing__pb2.Invoice.FromString,
             options,
             channel_credentials,
@@ -1077,6 +1598,195 @@ class BillingService:
             '/moodline.billing.v1.BillingService/GetCustomerValue',
             moodline_dot_billing_dot_v1_dot_billing__pb2.GetCustomerValueRequest.SerializeToString,
             moodline_dot_billing_dot_v1_dot_billing__pb2.CustomerValue.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateQuote(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.billing.v1.BillingService/CreateQuote',
+            moodline_dot_billing_dot_v1_dot_billing__pb2.CreateQuoteRequest.SerializeToString,
+            moodline_dot_billing_dot_v1_dot_billing__pb2.Quote.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetQuote(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.billing.v1.BillingService/GetQuote',
+            moodline_dot_billing_dot_v1_dot_billing__pb2.GetQuoteRequest.SerializeToString,
+            moodline_dot_billing_dot_v1_dot_billing__pb2.Quote.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListQuotes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.billing.v1.BillingService/ListQuotes',
+            moodline_dot_billing_dot_v1_dot_billing__pb2.ListQuotesRequest.SerializeToString,
+            moodline_dot_billing_dot_v1_dot_billing__pb2.ListQuotesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConvertQuote(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.billing.v1.BillingService/ConvertQuote',
+            moodline_dot_billing_dot_v1_dot_billing__pb2.ConvertQuoteRequest.SerializeToString,
+            moodline_dot_billing_dot_v1_dot_billing__pb2.Quote.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeclineQuote(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.billing.v1.BillingService/DeclineQuote',
+            moodline_dot_billing_dot_v1_dot_billing__pb2.DeclineQuoteRequest.SerializeToString,
+            moodline_dot_billing_dot_v1_dot_billing__pb2.Quote.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateWebhookEndpoint(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.billing.v1.BillingService/CreateWebhookEndpoint',
+            moodline_dot_billing_dot_v1_dot_billing__pb2.CreateWebhookEndpointRequest.SerializeToString,
+            moodline_dot_billing_dot_v1_dot_billing__pb2.WebhookEndpoint.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IngestProviderEvent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.billing.v1.BillingService/IngestProviderEvent',
+            moodline_dot_billing_dot_v1_dot_billing__pb2.IngestProviderEventRequest.SerializeToString,
+            moodline_dot_billing_dot_v1_dot_billing__pb2.IngestProviderEventResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -135,6 +135,16 @@ class SubscriptionStarted(_message.Message):
     subscription: _billing_pb2.Subscription
     def __init__(self, customer_id: _Optional[str] = ..., subscription: _Optional[_Union[_billing_pb2.Subscription, _Mapping]] = ...) -> None: ...
 
+class SubscriptionRenewed(_message.Message):
+    __slots__ = ("customer_id", "subscription", "invoice")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    SUBSCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    INVOICE_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    subscription: _billing_pb2.Subscription
+    invoice: _billing_pb2.Invoice
+    def __init__(self, customer_id: _Optional[str] = ..., subscription: _Optional[_Union[_billing_pb2.Subscription, _Mapping]] = ..., invoice: _Optional[_Union[_billing_pb2.Invoice, _Mapping]] = ...) -> None: ...
+
 class SubscriptionCancelled(_message.Message):
     __slots__ = ("customer_id", "subscription", "reason")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]

@@ -23,6 +23,7 @@ BILLING_PAYMENT_FAILED = "billing.payment.failed"
 BILLING_PAYMENT_REFUNDED = "billing.payment.refunded"
 BILLING_PAYMENT_SUCCEEDED = "billing.payment.succeeded"
 BILLING_SUBSCRIPTION_CANCELLED = "billing.subscription.cancelled"
+BILLING_SUBSCRIPTION_RENEWED = "billing.subscription.renewed"
 BILLING_SUBSCRIPTION_STARTED = "billing.subscription.started"
 CONVERSATION_CONVERSATION_CLOSED = "conversation.conversation.closed"
 CONVERSATION_CONVERSATION_ESCALATED = "conversation.conversation.escalated"
@@ -69,6 +70,7 @@ PAYLOADS = {
     "billing.payment.refunded": "moodline.events.v1.PaymentRefunded",
     "billing.payment.succeeded": "moodline.events.v1.PaymentSucceeded",
     "billing.subscription.cancelled": "moodline.events.v1.SubscriptionCancelled",
+    "billing.subscription.renewed": "moodline.events.v1.SubscriptionRenewed",
     "billing.subscription.started": "moodline.events.v1.SubscriptionStarted",
     "conversation.conversation.closed": "moodline.events.v1.ConversationClosed",
     "conversation.conversation.escalated": "moodline.events.v1.ConversationEscalated",
@@ -119,6 +121,7 @@ BY_SERVICE = {
         "billing.payment.refunded",
         "billing.payment.succeeded",
         "billing.subscription.cancelled",
+        "billing.subscription.renewed",
         "billing.subscription.started",
     ),
     "conversation": (

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from google.protobuf import duration_pb2, timestamp_pb2
+from google.protobuf import duration_pb2
 from moodline.conversation.v1 import conversation_pb2 as pb
 from moodline.events.v1 import conversation_pb2 as events_pb
+from moodline_kit.timestamps import to_proto
 
 from conversation.domain.model import (
     AgentKind,
@@ -50,12 +51,6 @@ AUTHOR_OF = _reverse(AUTHORS)
 AGENT_KIND_OF = _reverse(AGENT_KINDS)
 
 
-def ts(value: datetime) -> timestamp_pb2.Timestamp:
-    out = timestamp_pb2.Timestamp()
-    out.FromDatetime(value)
-    return out
-
-
 def duration(value: timedelta) -> duration_pb2.Duration:
     out = duration_pb2.Duration()
     out.FromTimedelta(value)
@@ -69,30 +64,30 @@ def conversation_to_proto(c: Conversation) -> pb.Conversation:
         channel=CHANNELS[c.channel],
         status=STATUSES[c.status],
         escalated=c.escalated,
-        started_at=ts(c.started_at),
+        started_at=to_proto(c.started_at),
         topic=c.topic,
         summary=c.summary,
         message_count=c.message_count,
-        created_at=ts(c.created_at),
-        updated_at=ts(c.updated_at),
+        created_at=to_proto(c.created_at),
+        updated_at=to_proto(c.updated_at),
     )
     for a in c.agents:
         assignment = out.agents.add(
             agent_id=a.agent_id,
             kind=AGENT_KINDS[a.kind],
-            assigned_at=ts(a.assigned_at),
+            assigned_at=to_proto(a.assigned_at),
             handoff_reason=a.handoff_reason,
         )
         if a.unassigned_at is not None:
-            assignment.unassigned_at.CopyFrom(ts(a.unassigned_at))
+            assignment.unassigned_at.CopyFrom(to_proto(a.unassigned_at))
     if c.ended_at is not None:
-        out.ended_at.CopyFrom(ts(c.ended_at))
+        out.ended_at.CopyFrom(to_proto(c.ended_at))
     if c.duration is not None:
         out.duration.CopyFrom(duration(c.duration))
     if c.csat is not None:
         out.csat = c.csat
     if c.last_message_at is not None:
-        out.last_message_at.CopyFrom(ts(c.last_message_at))
+        out.last_message_at.CopyFrom(to_proto(c.last_message_at))
     return out
 
 
@@ -106,9 +101,9 @@ def message_to_proto(m: Message) -> pb.Message:
         author=AUTHORS[m.author],
         author_id=m.author_id,
         text=m.text,
-        sent_at=ts(m.sent_at),
+        sent_at=to_proto(m.sent_at),
         provider_message_id=m.provider_message_id,
-        created_at=ts(m.created_at),
+        created_at=to_proto(m.created_at),
     )
 
 
@@ -122,7 +117,7 @@ def message_received(m: Message) -> events_pb.MessageReceived:
         author=AUTHORS[m.author],
         author_id=m.author_id,
         text=m.text,
-        sent_at=ts(m.sent_at),
+        sent_at=to_proto(m.sent_at),
     )
 
 
@@ -132,7 +127,7 @@ def conversation_opened(c: Conversation) -> events_pb.ConversationOpened:
         conversation_id=str(c.id),
         customer_id=str(c.customer_id),
         channel=CHANNELS[c.channel],
-        started_at=ts(c.started_at),
+        started_at=to_proto(c.started_at),
         agent_id=first.agent_id if first else "",
         agent_kind=AGENT_KINDS[first.kind] if first else pb.AGENT_KIND_UNSPECIFIED,
     )
@@ -143,7 +138,7 @@ def conversation_closed(c: Conversation) -> events_pb.ConversationClosed:
         conversation_id=str(c.id),
         customer_id=str(c.customer_id),
         channel=CHANNELS[c.channel],
-        started_at=ts(c.started_at),
+        started_at=to_proto(c.started_at),
         escalated=c.escalated,
         message_count=c.message_count,
         topic=c.topic,
@@ -151,7 +146,7 @@ def conversation_closed(c: Conversation) -> events_pb.ConversationClosed:
         agent_ids=c.agent_ids,
     )
     if c.ended_at is not None:
-        out.ended_at.CopyFrom(ts(c.ended_at))
+        out.ended_at.CopyFrom(to_proto(c.ended_at))
     if c.duration is not None:
         out.duration.CopyFrom(duration(c.duration))
     if c.csat is not None:

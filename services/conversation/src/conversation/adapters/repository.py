@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from moodline_kit.errors import InvalidArgument, PreconditionFailed
-from moodline_kit.validation import instant_problem
+from moodline_kit.errors import PreconditionFailed
+from moodline_kit.paging import decode_time_key, encode_time_key
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,29 +33,6 @@ HEADLINE_OPTIONS = (
     f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=25, MinWords=10, "
     "ShortWord=2, MaxFragments=1"
 )
-
-
-def encode_cursor(values: dict) -> str:
-    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, field: str) -> dict:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        value = json.loads(raw)
-        if not isinstance(value, dict):
-            raise ValueError("not an object")
-        return value
-    except Exception as exc:
-        raise InvalidArgument.of(field, "malformed cursor") from exc
-
-
-def cursor_instant(value: str) -> datetime:
-    """A cursor's timestamp; ValueError when it is not one a page could have ended on."""
-    parsed = datetime.fromisoformat(value)
-    if instant_problem(parsed):
-        raise ValueError("timestamp out of range")
-    return parsed
 
 
 def _conversation(row: sa.Row) -> Conversation:
@@ -287,21 +262,13 @@ class ConversationRepository:
         if where.agent_id:
             stmt = stmt.where(c.agent_ids.contains([where.agent_id]))
         if cursor:
-            data = decode_cursor(cursor, "page_token")
-            try:
-                started, ident = cursor_instant(data["s"]), uuid.UUID(data["i"])
-            except (KeyError, ValueError, TypeError) as exc:
-                raise InvalidArgument.of("page_token", "malformed cursor") from exc
+            started, ident = decode_time_key(cursor)
             stmt = stmt.where(sa.tuple_(c.started_at, c.id) < sa.tuple_(started, ident))
         stmt = stmt.order_by(c.started_at.desc(), c.id.desc()).limit(limit + 1)
         rows = (await self._session.execute(stmt)).all()
         more = len(rows) > limit
         rows = rows[:limit]
-        next_cursor = (
-            encode_cursor({"s": rows[-1].started_at.isoformat(), "i": str(rows[-1].id)})
-            if more and rows
-            else ""
-        )
+        next_cursor = encode_time_key(rows[-1].started_at, rows[-1].id) if more and rows else ""
         return ConversationPage([_conversation(r) for r in rows], next_cursor)
 
 
@@ -364,21 +331,13 @@ class MessageRepository:
             m.tenant_id == tenant_id, m.conversation_id == conversation_id
         )
         if cursor:
-            data = decode_cursor(cursor, "message_page_token")
-            try:
-                sent, ident = cursor_instant(data["s"]), uuid.UUID(data["i"])
-            except (KeyError, ValueError, TypeError) as exc:
-                raise InvalidArgument.of("message_page_token", "malformed cursor") from exc
+            sent, ident = decode_time_key(cursor, field="message_page_token")
             stmt = stmt.where(sa.tuple_(m.sent_at, m.id) > sa.tuple_(sent, ident))
         stmt = stmt.order_by(m.sent_at, m.id).limit(limit + 1)
         rows = (await self._session.execute(stmt)).all()
         more = len(rows) > limit
         rows = rows[:limit]
-        next_cursor = (
-            encode_cursor({"s": rows[-1].sent_at.isoformat(), "i": str(rows[-1].id)})
-            if more and rows
-            else ""
-        )
+        next_cursor = encode_time_key(rows[-1].sent_at, rows[-1].id) if more and rows else ""
         return MessagePage([_message(r) for r in rows], next_cursor)
 
     def _matching(self, tenant_id: uuid.UUID, query: str, where: MessageFilter):  # type: ignore[no-untyped-def]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from moodline_kit.columns import tenant_column, tenant_key, timestamp, uuid_column, uuid_key
 from moodline_kit.db import kit_tables, new_metadata
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 
 metadata = new_metadata()
 kit = kit_tables(metadata)
@@ -16,26 +17,26 @@ SEARCH_CONFIG = "english"
 conversations = sa.Table(
     "conversations",
     metadata,
-    sa.Column("id", UUID(as_uuid=True), primary_key=True),
-    sa.Column("tenant_id", UUID(as_uuid=True), nullable=False),
-    sa.Column("customer_id", UUID(as_uuid=True), nullable=False),
+    uuid_key(),
+    tenant_column(),
+    uuid_column("customer_id"),
     sa.Column("channel", sa.Text, nullable=False),
     sa.Column("status", sa.Text, nullable=False),
-    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("ended_at", sa.DateTime(timezone=True)),
+    timestamp("started_at"),
+    timestamp("ended_at", nullable=True),
     sa.Column("csat", sa.SmallInteger),
     sa.Column("topic", sa.Text, nullable=False, server_default=""),
     sa.Column("summary", sa.Text, nullable=False, server_default=""),
     sa.Column("escalated", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("message_count", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("last_message_at", sa.DateTime(timezone=True)),
+    timestamp("last_message_at", nullable=True),
     # Assignments in order (AgentAssignment.to_json); agent_ids is their set, GIN-indexed for
     # the "handled by agent" filter.
     sa.Column("agents", JSONB, nullable=False, server_default="[]"),
     sa.Column("agent_ids", ARRAY(sa.Text), nullable=False, server_default="{}"),
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    timestamp("created_at"),
+    timestamp("updated_at"),
 )
 # At most one open conversation per customer and channel: ingestion upserts against it.
 sa.Index(
@@ -64,23 +65,18 @@ sa.Index("ix_conversations_agent_ids", conversations.c.agent_ids, postgresql_usi
 messages = sa.Table(
     "messages",
     metadata,
-    sa.Column("id", UUID(as_uuid=True), primary_key=True),
-    sa.Column("tenant_id", UUID(as_uuid=True), nullable=False),
-    sa.Column(
-        "conversation_id",
-        UUID(as_uuid=True),
-        sa.ForeignKey("conversations.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
-    sa.Column("customer_id", UUID(as_uuid=True), nullable=False),
+    uuid_key(),
+    tenant_column(),
+    uuid_column("conversation_id", sa.ForeignKey("conversations.id", ondelete="CASCADE")),
+    uuid_column("customer_id"),
     sa.Column("channel", sa.Text, nullable=False),
     sa.Column("direction", sa.Text, nullable=False),
     sa.Column("author", sa.Text, nullable=False),
     sa.Column("author_id", sa.Text, nullable=False, server_default=""),
     sa.Column("text", sa.Text, nullable=False),
-    sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+    timestamp("sent_at"),
     sa.Column("provider_message_id", sa.Text, nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    timestamp("created_at"),
     sa.Column(
         "tsv",
         TSVECTOR,
@@ -112,13 +108,13 @@ sa.Index("ix_messages_search", messages.c.tenant_id, messages.c.tsv, postgresql_
 contacts = sa.Table(
     "contacts",
     metadata,
-    sa.Column("tenant_id", UUID(as_uuid=True), primary_key=True),
+    tenant_key(),
     sa.Column("kind", sa.Text, primary_key=True),  # phone | email
     sa.Column("value", sa.Text, primary_key=True),
-    sa.Column("customer_id", UUID(as_uuid=True), nullable=False),
+    uuid_column("customer_id"),
     # Customer.version of the answer the mapping came from.
     sa.Column("customer_version", sa.BigInteger, nullable=False, server_default="0"),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    timestamp("created_at"),
 )
 sa.Index("ix_contacts_customer", contacts.c.tenant_id, contacts.c.customer_id)
 
@@ -127,9 +123,9 @@ sa.Index("ix_contacts_customer", contacts.c.tenant_id, contacts.c.customer_id)
 customer_changes = sa.Table(
     "customer_changes",
     metadata,
-    sa.Column("tenant_id", UUID(as_uuid=True), primary_key=True),
-    sa.Column("customer_id", UUID(as_uuid=True), primary_key=True),
+    tenant_key(),
+    uuid_key("customer_id"),
     sa.Column("version", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("deleted", sa.Boolean, nullable=False, server_default=sa.false()),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    timestamp("updated_at"),
 )

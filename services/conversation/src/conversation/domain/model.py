@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from moodline.enums import Channel
 from moodline_kit.errors import FieldViolation, InvalidArgument, PreconditionFailed
+from moodline_kit.ids import as_uuid
 from moodline_kit.validation import instant_problem, text_problem
 
 MAX_TEXT_CHARS = 10_000
@@ -89,13 +90,6 @@ class IncomingMessage:
         return (self.channel.value, self.provider_message_id)
 
 
-def parse_uuid(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value)
-    except (ValueError, AttributeError, TypeError):
-        return None
-
-
 def validate_incoming(message: IncomingMessage, *, now: datetime) -> list[FieldViolation]:
     """Every problem with the message at once (empty: it may be stored)."""
     bad: list[FieldViolation] = []
@@ -116,7 +110,7 @@ def validate_incoming(message: IncomingMessage, *, now: datetime) -> list[FieldV
         contact = message.contact
         check(len(contact.value) <= MAX_CONTACT_CHARS, contact.field, "is too long")
         if contact.kind is ContactKind.CUSTOMER_ID:
-            check(parse_uuid(contact.value) is not None, contact.field, "is not a customer id")
+            check(as_uuid(contact.value) is not None, contact.field, "is not a customer id")
     check(message.direction is not None, "direction", "is required (inbound, outbound)")
     check(message.author is not None, "author", "is required (customer, agent, ai)")
     if message.direction is not None and message.author is not None:
@@ -157,7 +151,7 @@ def validate_incoming(message: IncomingMessage, *, now: datetime) -> list[FieldV
             check(problem is None, "sent_at", problem or "")
     if message.conversation_id:
         check(
-            parse_uuid(message.conversation_id) is not None,
+            as_uuid(message.conversation_id) is not None,
             "conversation_id",
             "is not a conversation id",
         )

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import grpc
-from google.protobuf import timestamp_pb2
 from moodline.conversation.v1 import conversation_pb2 as pb
 from moodline.conversation.v1 import conversation_pb2_grpc
 from moodline_kit.errors import DomainError, InvalidArgument
 from moodline_kit.grpc.status import status_code_for
 from moodline_kit.tenancy import current_tenant
+from moodline_kit.timestamps import field_time
 
 from conversation.adapters.customers import CustomerDirectory
 from conversation.adapters.proto import (
@@ -26,13 +24,6 @@ from conversation.adapters.repository import ConversationFilter, MessageFilter
 from conversation.domain.model import Contact, ContactKind, IncomingMessage, Status
 from conversation.service_layer import handlers, ingestion
 from conversation.service_layer.handlers import UowFactory
-
-
-def _time(message: object, name: str) -> datetime | None:
-    if not message.HasField(name):  # type: ignore[attr-defined]
-        return None
-    value: timestamp_pb2.Timestamp = getattr(message, name)
-    return value.ToDatetime(tzinfo=UTC)
 
 
 def _channels(values: object, name: str) -> tuple:
@@ -61,7 +52,7 @@ def incoming(request: pb.IngestMessageRequest) -> IncomingMessage:
         author=AUTHOR_OF.get(request.author),
         author_id=request.author_id,
         text=request.text,
-        sent_at=_time(request, "sent_at"),
+        sent_at=field_time(request, "sent_at"),
         display_name=request.customer_display_name,
         conversation_id=request.conversation_id,
     )
@@ -132,8 +123,8 @@ class ConversationServicer(conversation_pb2_grpc.ConversationServiceServicer):
             raise InvalidArgument.of("status", "unknown status")
         where = ConversationFilter(
             customer_id=handlers.optional_customer_id(request.customer_id),
-            started_after=_time(request, "started_after"),
-            started_before=_time(request, "started_before"),
+            started_after=field_time(request, "started_after"),
+            started_before=field_time(request, "started_before"),
             channels=_channels(request.channels, "channels"),
             status=STATUS_OF.get(request.status),
             agent_id=request.agent_id,
@@ -202,7 +193,7 @@ class ConversationServicer(conversation_pb2_grpc.ConversationServiceServicer):
             status=Status.RESOLVED,
             csat=request.csat if request.HasField("csat") else None,
             summary=request.summary if request.HasField("summary") else None,
-            ended_at=_time(request, "ended_at"),
+            ended_at=field_time(request, "ended_at"),
             close_only=True,
         )
         closed = await handlers.update_conversation(command=command, uow=self._uow)
@@ -217,8 +208,8 @@ class ConversationServicer(conversation_pb2_grpc.ConversationServiceServicer):
             where=MessageFilter(
                 customer_id=handlers.optional_customer_id(request.customer_id),
                 channels=_channels(request.channels, "channels"),
-                sent_after=_time(request, "sent_after"),
-                sent_before=_time(request, "sent_before"),
+                sent_after=field_time(request, "sent_after"),
+                sent_before=field_time(request, "sent_before"),
             ),
             page_size=request.page_size,
             page_token=request.page_token,

@@ -8,8 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from moodline.events.v1 import subjects
+from moodline_kit import ids
 from moodline_kit.errors import InvalidArgument, NotFound
 from moodline_kit.events import Event
+from moodline_kit.ids import existing_id
+from moodline_kit.paging import decode_cursor, encode_cursor, page_size
 
 from conversation.adapters import proto
 from conversation.adapters.repository import (
@@ -19,16 +23,12 @@ from conversation.adapters.repository import (
     ConversationPage,
     MessageFilter,
     MessagePage,
-    decode_cursor,
-    encode_cursor,
 )
-from conversation.domain import events
 from conversation.domain.model import (
     AgentKind,
     Conversation,
     Message,
     Status,
-    parse_uuid,
     validate_csat,
 )
 from conversation.domain.search import MAX_QUERY_CHARS, Snippet, split_highlights
@@ -46,26 +46,11 @@ MAX_SEARCH_CUSTOMERS = 1_000
 
 
 def conversation_id(value: str) -> uuid.UUID:
-    ident = parse_uuid(value)
-    if ident is None:
-        # An id that cannot exist is simply not found (no hint about other tenants' ids).
-        raise NotFound(f"conversation {value!r} not found")
-    return ident
+    return existing_id(value, what="conversation")
 
 
 def optional_customer_id(value: str) -> uuid.UUID | None:
-    if not value:
-        return None
-    ident = parse_uuid(value)
-    if ident is None:
-        raise InvalidArgument.of("customer_id", "is not a customer id")
-    return ident
-
-
-def page_size(value: int, *, maximum: int, default: int, name: str) -> int:
-    if value < 0 or value > maximum:
-        raise InvalidArgument.of(name, f"must be between 1 and {maximum}")
-    return value or default
+    return ids.parse_uuid(value, field="customer_id", what="customer id") if value else None
 
 
 async def list_conversations(
@@ -150,17 +135,17 @@ async def update_conversation(*, command: UpdateConversation, uow: UowFactory) -
                 command.handoff.agent_id, command.handoff.kind, command.handoff.reason, now
             )
             if handed.escalated:
-                emitted.append((events.CONVERSATION_ESCALATED, handed))
+                emitted.append((subjects.CONVERSATION_CONVERSATION_ESCALATED, handed))
         if command.csat is not None and conversation.rate(command.csat, now):
-            emitted.append((events.CONVERSATION_RATED, None))
+            emitted.append((subjects.CONVERSATION_CONVERSATION_RATED, None))
         if command.topic is not None or command.summary is not None:
             conversation.describe(topic=command.topic, summary=command.summary, at=now)
         if command.status is Status.RESOLVED:
             ended = command.ended_at or max(now, conversation.last_message_at or now)
             if conversation.close(ended_at=ended, at=now):
-                emitted.append((events.CONVERSATION_CLOSED, None))
+                emitted.append((subjects.CONVERSATION_CONVERSATION_CLOSED, None))
         elif command.status is Status.OPEN and conversation.reopen(now):
-            emitted.append((events.CONVERSATION_REOPENED, None))
+            emitted.append((subjects.CONVERSATION_CONVERSATION_REOPENED, None))
         saved = await work.conversations.save(conversation)
         for subject, detail in emitted:
             work.emit(_conversation_event(subject, saved, detail, now))
@@ -169,11 +154,11 @@ async def update_conversation(*, command: UpdateConversation, uow: UowFactory) -
 
 
 def _conversation_event(subject: str, c: Conversation, detail: object, now: datetime) -> Event:
-    if subject == events.CONVERSATION_ESCALATED:
+    if subject == subjects.CONVERSATION_CONVERSATION_ESCALATED:
         payload = proto.conversation_escalated(c, detail)  # type: ignore[arg-type]
-    elif subject == events.CONVERSATION_RATED:
+    elif subject == subjects.CONVERSATION_CONVERSATION_RATED:
         payload = proto.conversation_rated(c)
-    elif subject == events.CONVERSATION_CLOSED:
+    elif subject == subjects.CONVERSATION_CONVERSATION_CLOSED:
         payload = proto.conversation_closed(c)
     else:
         payload = proto.conversation_reopened(c)
@@ -224,7 +209,8 @@ async def search_messages(*, command: SearchMessages, uow: UowFactory) -> Search
     )
     offset = 0
     if command.page_token:
-        offset = decode_cursor(command.page_token, "page_token").get("o", -1)
+        token = decode_cursor(command.page_token)
+        offset = token.get("o", -1) if isinstance(token, dict) else -1
         if not isinstance(offset, int) or not 0 <= offset <= MAX_SEARCH_OFFSET:
             raise InvalidArgument.of("page_token", "malformed cursor")
     where = command.where

@@ -23,13 +23,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+from moodline.events.v1 import subjects
 from moodline_kit.errors import DomainError, InvalidArgument, NotFound, Unavailable
 from moodline_kit.events import Event
 
 from conversation.adapters import proto
 from conversation.adapters.contacts import Known
 from conversation.adapters.customers import CustomerDirectory, ResolvedCustomer
-from conversation.domain import events
 from conversation.domain.contacts import contact_key, needs_region
 from conversation.domain.model import (
     MAX_BATCH,
@@ -379,11 +379,13 @@ async def _store(
                 now=now,
             )
             if target.opened:
-                work.emit(_event(events.CONVERSATION_OPENED, target.conversation, now))
+                work.emit(
+                    _event(subjects.CONVERSATION_CONVERSATION_OPENED, target.conversation, now)
+                )
         for i in sorted(rows):
             work.emit(
                 Event(
-                    subject=events.MESSAGE_RECEIVED,
+                    subject=subjects.CONVERSATION_MESSAGE_RECEIVED,
                     tenant_id=tenant_id,
                     aggregate_id=str(rows[i].conversation_id),
                     payload=proto.message_received(rows[i]),

@@ -3,31 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from google.protobuf import struct_pb2, timestamp_pb2
 from moodline.customer.v1 import customer_pb2
+from moodline_kit.timestamps import seconds_nanos, to_proto
 
 from customer.domain.model import Customer, avatar_color_for
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _seconds_nanos(value: datetime) -> tuple[int, int]:
-    """Integer arithmetic: Timestamp.FromDatetime goes through utctimetuple/timegm and was a
-    tenth of a list page's CPU (four timestamps a row). Naive datetimes are read as UTC."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    delta = value - _EPOCH
-    return delta.days * 86_400 + delta.seconds, delta.microseconds * 1000
-
-
-def _ts(value: datetime | None) -> timestamp_pb2.Timestamp | None:
-    if value is None:
-        return None
-    seconds, nanos = _seconds_nanos(value)
-    return timestamp_pb2.Timestamp(seconds=seconds, nanos=nanos)
 
 
 def struct(values: dict) -> struct_pb2.Struct:
@@ -42,7 +25,7 @@ def _consents(consents: dict[str, dict]) -> list[customer_pb2.Consent]:
             kind=kind,
             granted=state["granted"],
             source=state.get("source", ""),
-            changed_at=_ts(datetime.fromisoformat(state["at"])),
+            changed_at=to_proto(datetime.fromisoformat(state["at"])),
         )
         for kind, state in sorted(consents.items())
     ]
@@ -74,8 +57,8 @@ def customer_to_proto(customer: Customer) -> customer_pb2.Customer:
         phones=[customer_pb2.Phone(number=p.number, primary=p.primary) for p in customer.phones],
         emails=[customer_pb2.Email(address=e.address, primary=e.primary) for e in customer.emails],
         lifecycle_stage=customer.lifecycle_stage.value,
-        created_at=_ts(customer.created_at),
-        updated_at=_ts(customer.updated_at),
+        created_at=to_proto(customer.created_at),
+        updated_at=to_proto(customer.updated_at),
         version=customer.version,
         addresses=[customer_pb2.Address(**a) for a in customer.addresses],
         preferred_channel=customer.preferred_channel,
@@ -101,18 +84,18 @@ def customer_to_proto(customer: Customer) -> customer_pb2.Customer:
         purchases_count=r.purchases_count,
         average_order_value_minor=r.aov_minor,
         interactions_count=r.interactions_count,
-        last_contact_at=_ts(r.last_contact_at),
+        last_contact_at=to_proto(r.last_contact_at),
         most_common_channel=r.most_common_channel,
         sentiment=_sentiment(
             r.sentiment_label, r.sentiment_score, r.sentiment_emotions, r.sentiment_trend
         ),
-        last_activity_at=_ts(r.last_activity_at or customer.created_at),
+        last_activity_at=to_proto(r.last_activity_at or customer.created_at),
         stage_history=[
             customer_pb2.StageChange(
                 from_stage=s.from_stage,
                 to_stage=s.to_stage,
                 reason=s.reason,
-                changed_at=_ts(s.changed_at),
+                changed_at=to_proto(s.changed_at),
             )
             for s in customer.stage_history
         ],
@@ -268,4 +251,4 @@ def list_row_to_proto(row: Sequence[Any]) -> customer_pb2.Customer:
 def _set_ts(target: timestamp_pb2.Timestamp, value: datetime | None) -> None:
     """`_ts` written into a field in place (no Timestamp built and copied)."""
     if value is not None:
-        target.seconds, target.nanos = _seconds_nanos(value)
+        target.seconds, target.nanos = seconds_nanos(value)

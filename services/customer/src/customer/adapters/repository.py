@@ -3,8 +3,6 @@ makes (get, exists, list, stats) by the customers its credential may see (`visib
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from moodline_kit.errors import InvalidArgument
+from moodline_kit import paging
 from moodline_kit.validation import INT32_MAX, INT64_MAX, instant_problem, text_problem
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -107,19 +105,15 @@ SORTS: dict[Sort, tuple[sa.ColumnElement, bool]] = {
 }
 
 
-def _b64(raw: str) -> str:
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
 def encode_cursor(key: Any, customer_id: uuid.UUID, sort: Sort = Sort.RECENT) -> str:
     value = key.isoformat() if isinstance(key, datetime) else key
-    return _b64(json.dumps([sort.value, value, str(customer_id)], separators=(",", ":")))
+    return paging.encode_cursor([sort.value, value, str(customer_id)])
 
 
 def decode_cursor(cursor: str, sort: Sort = Sort.RECENT) -> tuple[Any, uuid.UUID]:
+    token = paging.decode_cursor(cursor)
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        name, value, ident = json.loads(raw)
+        name, value, ident = token
         if name != sort.value:
             raise ValueError("cursor of another sort")
         if sort in (Sort.RECENT, Sort.LAST_INTERACTION):
@@ -136,8 +130,15 @@ def decode_cursor(cursor: str, sort: Sort = Sort.RECENT) -> tuple[Any, uuid.UUID
             if not -top - 1 <= value <= top:
                 raise ValueError("out of range")
         return value, uuid.UUID(ident)
-    except Exception as exc:
-        raise InvalidArgument.of("page_token", "malformed cursor") from exc
+    except (TypeError, ValueError) as exc:
+        raise paging.malformed_cursor() from exc
+
+
+def _timeline_id(raw: str) -> int:
+    value = int(raw)
+    if not 0 < value <= INT64_MAX:  # BIGINT identity
+        raise ValueError("out of range")
+    return value
 
 
 def _escape_like(text: str) -> str:
@@ -591,14 +592,7 @@ class CustomerRepository:
             t.tenant_id == tenant_id, t.customer_id == customer_id
         )
         if cursor:
-            try:
-                raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-                when, ident = raw.split("|", 1)
-                key = (datetime.fromisoformat(when), int(ident))
-                if instant_problem(key[0]) or not 0 < key[1] <= INT64_MAX:
-                    raise ValueError("cursor out of range")
-            except Exception as exc:
-                raise InvalidArgument.of("page_token", "malformed cursor") from exc
+            key = paging.decode_time_key(cursor, ident=_timeline_id)
             stmt = stmt.where(sa.tuple_(t.occurred_at, t.id) < sa.tuple_(*key))
         stmt = stmt.order_by(t.occurred_at.desc(), t.id.desc()).limit(limit + 1)
         rows = (await self._session.execute(stmt)).all()
@@ -607,7 +601,7 @@ class CustomerRepository:
         next_cursor = ""
         if more and entries:
             last = entries[-1]
-            next_cursor = _b64(f"{last.occurred_at.isoformat()}|{last.id}")
+            next_cursor = paging.encode_time_key(last.occurred_at, last.id)
         return entries, next_cursor
 
     async def add_note(self, tenant_id: uuid.UUID, note: Note) -> None:

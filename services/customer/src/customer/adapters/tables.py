@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 import sqlalchemy.dialects.postgresql
+from moodline_kit.columns import tenant_column, tenant_key, timestamp, uuid_column, uuid_key
 from moodline_kit.db import kit_tables, new_metadata
 from sqlalchemy.dialects.postgresql import UUID
 
@@ -13,8 +14,8 @@ kit = kit_tables(metadata)
 customers = sa.Table(
     "customers",
     metadata,
-    sa.Column("id", UUID(as_uuid=True), primary_key=True),
-    sa.Column("tenant_id", UUID(as_uuid=True), nullable=False),
+    uuid_key(),
+    tenant_column(),
     sa.Column("first_name", sa.Text, nullable=False),
     sa.Column("last_name", sa.Text, nullable=False, server_default=""),
     sa.Column("company", sa.Text, nullable=False, server_default=""),
@@ -23,8 +24,8 @@ customers = sa.Table(
     # (trigram index, so partial matches anywhere are index scans).
     sa.Column("search_doc", sa.Text, nullable=False, server_default=""),
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    timestamp("created_at"),
+    timestamp("updated_at"),
 )
 sa.Index(
     "ix_customers_tenant_recent",
@@ -49,7 +50,7 @@ customer_phones = sa.Table(
         primary_key=True,
     ),
     sa.Column("position", sa.SmallInteger, primary_key=True),
-    sa.Column("tenant_id", UUID(as_uuid=True), nullable=False),
+    tenant_column(),
     sa.Column("e164", sa.Text, nullable=False),
     sa.Column("is_primary", sa.Boolean, nullable=False),
 )
@@ -65,7 +66,7 @@ customer_emails = sa.Table(
         primary_key=True,
     ),
     sa.Column("position", sa.SmallInteger, primary_key=True),
-    sa.Column("tenant_id", UUID(as_uuid=True), nullable=False),
+    tenant_column(),
     sa.Column("address", sa.Text, nullable=False),
     sa.Column("is_primary", sa.Boolean, nullable=False),
 )
@@ -74,11 +75,9 @@ sa.Index("ix_customer_emails_lookup", customer_emails.c.tenant_id, customer_emai
 tenant_settings = sa.Table(
     "tenant_settings",
     metadata,
-    sa.Column("tenant_id", UUID(as_uuid=True), primary_key=True),
+    tenant_key(),
     sa.Column("default_country", sa.Text, nullable=False, server_default="US"),
-    sa.Column(
-        "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-    ),
+    timestamp("updated_at", now=True),
 )
 
 # --- 360° profile, read model, lifecycle, timeline (migration 0002) -------------------------
@@ -111,19 +110,19 @@ _profile_columns = [
     sa.Column("interactions_count", sa.Integer, nullable=False, server_default="0"),
     sa.Column("channel_counts", JSONB, nullable=False, server_default="{}"),
     sa.Column("most_common_channel", sa.Text, nullable=False, server_default=""),
-    sa.Column("last_contact_at", sa.DateTime(timezone=True)),
-    sa.Column("last_purchase_at", sa.DateTime(timezone=True)),
-    sa.Column("last_activity_at", sa.DateTime(timezone=True), nullable=False),
+    timestamp("last_contact_at", nullable=True),
+    timestamp("last_purchase_at", nullable=True),
+    timestamp("last_activity_at"),
     sa.Column("sentiment_label", sa.Text, nullable=False, server_default=""),
     sa.Column("sentiment_score", sa.Float, nullable=False, server_default="0"),
     sa.Column("sentiment_emotions", JSONB, nullable=False, server_default="{}"),
     sa.Column("sentiment_trend", sa.Text, nullable=False, server_default=""),
-    sa.Column("stage_changed_at", sa.DateTime(timezone=True)),
+    timestamp("stage_changed_at", nullable=True),
     # migration 0003: an unresolved payment failure (At Risk), the last successful payment, and
     # the occurred_at of the value figures on the row (out-of-order guard).
-    sa.Column("payment_failed_at", sa.DateTime(timezone=True)),
-    sa.Column("payment_succeeded_at", sa.DateTime(timezone=True)),
-    sa.Column("value_as_of", sa.DateTime(timezone=True)),
+    timestamp("payment_failed_at", nullable=True),
+    timestamp("payment_succeeded_at", nullable=True),
+    timestamp("value_as_of", nullable=True),
 ]
 for _column in _profile_columns:
     customers.append_column(_column)
@@ -141,7 +140,7 @@ tenant_settings.append_column(
 customer_stats = sa.Table(
     "customer_stats",
     metadata,
-    sa.Column("tenant_id", UUID(as_uuid=True), primary_key=True),
+    tenant_key(),
     # Counters are spread over 16 shards per tenant (hash of the customer id) so concurrent
     # writers of one tenant don't queue on a single row; readers sum the shards.
     sa.Column("shard", sa.SmallInteger, primary_key=True, server_default="0"),
@@ -155,7 +154,7 @@ customer_stats = sa.Table(
 custom_field_definitions = sa.Table(
     "custom_field_definitions",
     metadata,
-    sa.Column("tenant_id", UUID(as_uuid=True), primary_key=True),
+    tenant_key(),
     sa.Column("key", sa.Text, primary_key=True),
     sa.Column("label", sa.Text, nullable=False),
     sa.Column("type", sa.Text, nullable=False),
@@ -165,7 +164,7 @@ custom_field_definitions = sa.Table(
 customer_relations = sa.Table(
     "customer_relations",
     metadata,
-    sa.Column("tenant_id", UUID(as_uuid=True), nullable=False),
+    tenant_column(),
     sa.Column(
         "parent_id",
         UUID(as_uuid=True),
@@ -185,17 +184,12 @@ sa.Index("ix_customer_relations_child", customer_relations.c.child_id)
 customer_notes = sa.Table(
     "customer_notes",
     metadata,
-    sa.Column("id", UUID(as_uuid=True), primary_key=True),
-    sa.Column("tenant_id", UUID(as_uuid=True), nullable=False),
-    sa.Column(
-        "customer_id",
-        UUID(as_uuid=True),
-        sa.ForeignKey("customers.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    uuid_key(),
+    tenant_column(),
+    uuid_column("customer_id", sa.ForeignKey("customers.id", ondelete="CASCADE")),
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("author", sa.Text, nullable=False, server_default=""),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    timestamp("created_at"),
 )
 sa.Index("ix_customer_notes_customer", customer_notes.c.customer_id, customer_notes.c.created_at)
 
@@ -203,17 +197,12 @@ customer_consents = sa.Table(
     "customer_consents",
     metadata,
     sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
-    sa.Column("tenant_id", UUID(as_uuid=True), nullable=False),
-    sa.Column(
-        "customer_id",
-        UUID(as_uuid=True),
-        sa.ForeignKey("customers.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    tenant_column(),
+    uuid_column("customer_id", sa.ForeignKey("customers.id", ondelete="CASCADE")),
     sa.Column("kind", sa.Text, nullable=False),
     sa.Column("granted", sa.Boolean, nullable=False),
     sa.Column("source", sa.Text, nullable=False, server_default=""),
-    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+    timestamp("changed_at"),
 )
 sa.Index("ix_customer_consents_customer", customer_consents.c.customer_id, customer_consents.c.id)
 
@@ -221,17 +210,12 @@ customer_stage_history = sa.Table(
     "customer_stage_history",
     metadata,
     sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
-    sa.Column("tenant_id", UUID(as_uuid=True), nullable=False),
-    sa.Column(
-        "customer_id",
-        UUID(as_uuid=True),
-        sa.ForeignKey("customers.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    tenant_column(),
+    uuid_column("customer_id", sa.ForeignKey("customers.id", ondelete="CASCADE")),
     sa.Column("from_stage", sa.Text, nullable=False),
     sa.Column("to_stage", sa.Text, nullable=False),
     sa.Column("reason", sa.Text, nullable=False),
-    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+    timestamp("changed_at"),
 )
 sa.Index("ix_customer_stage_history_customer", customer_stage_history.c.customer_id)
 
@@ -239,18 +223,13 @@ customer_timeline = sa.Table(
     "customer_timeline",
     metadata,
     sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
-    sa.Column("tenant_id", UUID(as_uuid=True), nullable=False),
-    sa.Column(
-        "customer_id",
-        UUID(as_uuid=True),
-        sa.ForeignKey("customers.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    tenant_column(),
+    uuid_column("customer_id", sa.ForeignKey("customers.id", ondelete="CASCADE")),
     sa.Column("kind", sa.Text, nullable=False),
     sa.Column("type", sa.Text, nullable=False),
     sa.Column("summary", sa.Text, nullable=False, server_default=""),
     sa.Column("data", JSONB, nullable=False, server_default="{}"),
-    sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+    timestamp("occurred_at"),
 )
 sa.Index(
     "ix_customer_timeline_feed",

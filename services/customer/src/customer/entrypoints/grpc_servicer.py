@@ -8,8 +8,9 @@ from moodline.customer.v1 import customer_pb2, customer_pb2_grpc
 from moodline_kit.db import retry_if_disconnected
 from moodline_kit.errors import InvalidArgument
 from moodline_kit.tenancy import current_tenant
+from moodline_kit.timestamps import to_proto
 
-from customer.adapters.proto import _ts, customer_to_proto, list_row_to_proto, struct
+from customer.adapters.proto import customer_to_proto, list_row_to_proto, struct
 from customer.adapters.repository import FolderRow
 from customer.domain.listing import parse_list_query
 from customer.domain.profile import UPDATABLE, ProfileChanges
@@ -192,7 +193,10 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
         return customer_pb2.ListConsentHistoryResponse(
             records=[
                 customer_pb2.Consent(
-                    kind=r.kind, granted=r.granted, source=r.source, changed_at=_ts(r.changed_at)
+                    kind=r.kind,
+                    granted=r.granted,
+                    source=r.source,
+                    changed_at=to_proto(r.changed_at),
                 )
                 for r in records
             ]
@@ -301,7 +305,7 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
                     type=e.type,
                     summary=e.summary,
                     data=struct(e.data),
-                    occurred_at=_ts(e.occurred_at),
+                    occurred_at=to_proto(e.occurred_at),
                 )
                 for e in entries
             ],

@@ -7,11 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from moodline.events.v1 import customer_pb2 as customer_events
+from moodline.events.v1 import subjects
 from moodline_kit.errors import FieldViolation, InvalidArgument, NotFound
 from moodline_kit.events import Event
+from moodline_kit.ids import existing_id
 
 from customer.adapters.proto import customer_to_proto
-from customer.domain import contacts, events, model
+from customer.domain import contacts, model
 from customer.domain.listing import Thresholds
 from customer.domain.model import Customer, create_customer
 from customer.service_layer import lifecycle
@@ -101,7 +103,7 @@ async def _add_new(work: CustomerUnitOfWork, customer: Customer) -> None:
         customer.tenant_id,
         customer.id,
         kind="profile",
-        type=events.CUSTOMER_CREATED,
+        type=subjects.CUSTOMER_CUSTOMER_CREATED,
         summary="Customer created (Prospect)",
         occurred_at=customer.created_at,
     )
@@ -111,7 +113,7 @@ async def _add_new(work: CustomerUnitOfWork, customer: Customer) -> None:
 
 def _created(customer: Customer) -> Event:
     return Event(
-        subject=events.CUSTOMER_CREATED,
+        subject=subjects.CUSTOMER_CUSTOMER_CREATED,
         tenant_id=customer.tenant_id,
         aggregate_id=str(customer.id),
         payload=customer_events.CustomerCreated(customer=customer_to_proto(customer)),
@@ -120,11 +122,7 @@ def _created(customer: Customer) -> Event:
 
 
 def parse_customer_id(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError as exc:
-        # An id that cannot exist is simply not found (no hint about other tenants' ids).
-        raise NotFound(f"customer {value!r} not found") from exc
+    return existing_id(value, what="customer")
 
 
 async def get_customer(*, tenant_id: uuid.UUID, customer_id: str, uow: UowFactory) -> Customer:

@@ -8,9 +8,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from moodline.events.v1 import customer_pb2 as customer_events
+from moodline.events.v1 import subjects
 from moodline_kit.events import Event
 
-from customer.domain import events
 from customer.domain import lifecycle as rules
 from customer.domain.model import Customer, LifecycleStage, StageChange
 from customer.service_layer.unit_of_work import CustomerUnitOfWork
@@ -56,14 +56,14 @@ async def reevaluate(
         customer.tenant_id,
         customer.id,
         kind="stage",
-        type=events.STAGE_CHANGED,
+        type=subjects.CUSTOMER_STAGE_CHANGED,
         summary=f"Stage {before.value} → {decision.stage.value} ({decision.reason})",
         data={"from": before.value, "to": decision.stage.value, "reason": decision.reason},
         occurred_at=now,
     )
     work.emit(
         Event(
-            subject=events.STAGE_CHANGED,
+            subject=subjects.CUSTOMER_STAGE_CHANGED,
             tenant_id=customer.tenant_id,
             aggregate_id=str(customer.id),
             payload=customer_events.CustomerStageChanged(

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from moodline.customer.v1 import customer_pb2
 from moodline.events.v1 import customer_pb2 as customer_events
+from moodline.events.v1 import subjects
 from moodline_kit.errors import (
     FieldViolation,
     InvalidArgument,
@@ -18,11 +19,12 @@ from moodline_kit.errors import (
     PreconditionFailed,
 )
 from moodline_kit.events import Event
+from moodline_kit.ids import as_uuid
 
 from customer.adapters.proto import customer_to_proto
 from customer.adapters.repository import ConsentRecord, Note, Page, Stats, TimelineEntry
 from customer.adapters.visibility import current_visibility
-from customer.domain import custom_fields, events
+from customer.domain import custom_fields
 from customer.domain.custom_fields import Definition
 from customer.domain.listing import ListQuery, Segment, Thresholds
 from customer.domain.model import Customer
@@ -123,7 +125,7 @@ async def update_customer(*, command: UpdateCustomer, uow: UowFactory) -> Custom
             customer.tenant_id,
             customer.id,
             kind="profile",
-            type=events.CUSTOMER_UPDATED,
+            type=subjects.CUSTOMER_CUSTOMER_UPDATED,
             summary="Profile updated: " + ", ".join(changed),
             data={"fields": changed},
         )
@@ -137,7 +139,7 @@ def _emit_changes(
     work.emit(
         _event(
             after,
-            events.CUSTOMER_UPDATED,
+            subjects.CUSTOMER_CUSTOMER_UPDATED,
             customer_events.CustomerUpdated(
                 customer=customer_to_proto(after), changed_fields=changed
             ),
@@ -148,7 +150,7 @@ def _emit_changes(
         work.emit(
             _event(
                 after,
-                events.FOLDER_CHANGED,
+                subjects.CUSTOMER_FOLDER_CHANGED,
                 customer_events.CustomerFolderChanged(
                     customer_id=cid, from_folder=before.folder, to_folder=after.folder
                 ),
@@ -158,7 +160,7 @@ def _emit_changes(
         work.emit(
             _event(
                 after,
-                events.STATUS_CHANGED,
+                subjects.CUSTOMER_STATUS_CHANGED,
                 customer_events.CustomerStatusChanged(
                     customer_id=cid, from_status=before.call_status, to_status=after.call_status
                 ),
@@ -169,7 +171,7 @@ def _emit_changes(
             work.emit(
                 _event(
                     after,
-                    events.TAG_ADDED,
+                    subjects.CUSTOMER_TAG_ADDED,
                     customer_events.CustomerTagAdded(customer_id=cid, tag=tag),
                 )
             )
@@ -177,7 +179,7 @@ def _emit_changes(
             work.emit(
                 _event(
                     after,
-                    events.TAG_REMOVED,
+                    subjects.CUSTOMER_TAG_REMOVED,
                     customer_events.CustomerTagRemoved(customer_id=cid, tag=tag),
                 )
             )
@@ -216,7 +218,7 @@ async def _apply_simple(
             customer.tenant_id,
             customer.id,
             kind="profile",
-            type=events.CUSTOMER_UPDATED,
+            type=subjects.CUSTOMER_CUSTOMER_UPDATED,
             summary="Profile updated: " + ", ".join(changed),
             data={"fields": changed},
         )
@@ -244,7 +246,7 @@ async def delete_customer(
             )
         work.emit(
             Event(
-                subject=events.CUSTOMER_DELETED,
+                subject=subjects.CUSTOMER_CUSTOMER_DELETED,
                 tenant_id=tenant_id,
                 aggregate_id=str(ident),
                 payload=customer_events.CustomerDeleted(customer_id=str(ident)),
@@ -280,7 +282,7 @@ async def record_consent(
             tenant_id,
             customer.id,
             kind="consent",
-            type=events.CONSENT_CHANGED,
+            type=subjects.CUSTOMER_CONSENT_CHANGED,
             summary=f"{verb} {kind.replace('_', ' ')}" + (f" ({source})" if source else ""),
             data={"kind": kind, "granted": granted, "source": source},
             occurred_at=now,
@@ -288,7 +290,7 @@ async def record_consent(
         work.emit(
             _event(
                 customer,
-                events.CONSENT_CHANGED,
+                subjects.CUSTOMER_CONSENT_CHANGED,
                 customer_events.CustomerConsentChanged(
                     customer_id=str(customer.id),
                     consent=customer_to_proto(customer).consents[
@@ -330,14 +332,14 @@ async def add_note(
             tenant_id,
             ident,
             kind="note",
-            type=events.NOTE_ADDED,
+            type=subjects.CUSTOMER_NOTE_ADDED,
             summary=text[:200],
             data={"note_id": str(note.id), "author": note.author},
             occurred_at=note.created_at,
         )
         work.emit(
             Event(
-                subject=events.NOTE_ADDED,
+                subject=subjects.CUSTOMER_NOTE_ADDED,
                 tenant_id=tenant_id,
                 aggregate_id=str(ident),
                 payload=customer_events.CustomerNoteAdded(note=note_to_proto(note)),
@@ -475,7 +477,7 @@ async def list_customers(
     if query.text and message_search is not None:
         try:
             ids = await message_search(tenant_id, query.text)
-            valid = tuple(i for i in ids if _is_uuid(i))
+            valid = tuple(i for i in ids if as_uuid(i) is not None)
             query = replace(query, extra_ids=valid)
         except Exception as exc:  # degrade: profile fields are still searched
             log.warning("conversation search unavailable; skipped", extra={"error": repr(exc)})
@@ -498,14 +500,6 @@ async def list_customers(
             limit=page_size or DEFAULT_PAGE_SIZE,
             cursor=page_token,
         )
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-        return True
-    except ValueError:
-        return False
 
 
 async def stats(*, tenant_id: uuid.UUID, uow: UowFactory) -> Stats:

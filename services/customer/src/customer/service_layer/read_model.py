@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 from google.protobuf.json_format import MessageToDict
 from moodline.billing.v1 import billing_pb2
@@ -17,6 +17,7 @@ from moodline.events.v1 import envelope_pb2, subjects
 from moodline.events.v1 import sentiment_pb2 as sentiment_events
 from moodline.sentiment.v1 import sentiment_pb2
 from moodline_kit.events import unpack
+from moodline_kit.timestamps import from_proto, or_else
 
 from customer.domain import read_model
 from customer.domain.model import Customer
@@ -43,10 +44,6 @@ def _trend(value: int) -> str:
 
 def _money(m: billing_pb2.Money) -> str:
     return f"{m.amount_minor / 100:.2f} {m.currency}".strip()
-
-
-def _when(ts, fallback: datetime) -> datetime:  # type: ignore[no-untyped-def]
-    return ts.ToDatetime(tzinfo=UTC) if ts.seconds or ts.nanos else fallback
 
 
 async def _customer(
@@ -85,7 +82,7 @@ async def _timeline(
         type=envelope.type,
         summary=summary,
         data={"event_id": envelope.event_id, **MessageToDict(payload)},
-        occurred_at=occurred_at or envelope.occurred_at.ToDatetime(tzinfo=UTC),
+        occurred_at=occurred_at or from_proto(envelope.occurred_at),
     )
 
 
@@ -107,7 +104,7 @@ async def message_received(envelope: envelope_pb2.EventEnvelope, work: CustomerU
     customer = await _customer(work, envelope, event.customer_id)
     if customer is None:
         return
-    sent = _when(event.sent_at, envelope.occurred_at.ToDatetime(tzinfo=UTC))
+    sent = or_else(event.sent_at, from_proto(envelope.occurred_at))
     read_model.record_contact(customer.read, sent)
     channel = channel_name(event.channel)
     direction = conversation_pb2.Direction.Name(event.direction).removeprefix("DIRECTION_")
@@ -130,7 +127,7 @@ async def conversation_opened(
     customer = await _customer(work, envelope, event.customer_id)
     if customer is None:
         return
-    started = _when(event.started_at, envelope.occurred_at.ToDatetime(tzinfo=UTC))
+    started = or_else(event.started_at, from_proto(envelope.occurred_at))
     channel = channel_name(event.channel)
     read_model.record_interaction(customer.read, channel, started)
     await _timeline(work, customer, envelope, "conversation", f"{channel} conversation", event)
@@ -144,7 +141,7 @@ async def conversation_closed(
     customer = await _customer(work, envelope, event.customer_id)
     if customer is None:
         return
-    ended = _when(event.ended_at, envelope.occurred_at.ToDatetime(tzinfo=UTC))
+    ended = or_else(event.ended_at, from_proto(envelope.occurred_at))
     summary = f"{channel_name(event.channel)} conversation closed"
     if event.HasField("csat"):
         summary += f", CSAT {event.csat}"
@@ -163,16 +160,14 @@ async def customer_value_changed(
     value = event.value
     applied = read_model.record_value(
         customer.read,
-        as_of=envelope.occurred_at.ToDatetime(tzinfo=UTC),
+        as_of=from_proto(envelope.occurred_at),
         ltv_minor=value.lifetime_value.amount_minor,
         currency=value.lifetime_value.currency,
         bookings_count=value.bookings_count,
         purchases_count=value.purchases_count,
         aov_minor=value.average_order_value.amount_minor,
         last_purchase_at=(
-            value.last_purchase_at.ToDatetime(tzinfo=UTC)
-            if value.HasField("last_purchase_at")
-            else None
+            from_proto(value.last_purchase_at) if value.HasField("last_purchase_at") else None
         ),
     )
     if not applied:
@@ -190,25 +185,29 @@ def _billing_summary(envelope: envelope_pb2.EventEnvelope, event) -> tuple[str, 
     if kind == "booking":
         b = event.booking
         return "booking", f"Booking {verb}: {b.service_name or b.id} ({_money(b.price)})"
+    if kind == "invoice":
+        i = event.invoice
+        return "invoice", f"Invoice {i.number or i.id} {verb}: {_money(i.total)}"
     p = event.payment
     amount = _money(event.refund_amount) if envelope.type.endswith("refunded") else _money(p.amount)
     return "payment", f"Payment {verb}: {amount}"
 
 
 async def billing_fact(envelope: envelope_pb2.EventEnvelope, work: CustomerUnitOfWork) -> None:
-    """Bookings and payments go on the timeline; their value arrives in customer_value.changed.
-    A failed payment marks the customer At Risk until a payment made after it succeeds."""
+    """Bookings, payments and overdue/paid invoices go on the timeline; their value arrives in
+    customer_value.changed. A failed payment or an overdue invoice marks the customer At Risk
+    until a payment made after it succeeds (or the invoice is paid)."""
     event = unpack(envelope, BILLING_TYPES[envelope.type])
     customer = await _customer(work, envelope, event.customer_id)
     if customer is None:
         return
     kind, summary = _billing_summary(envelope, event)
     await _timeline(work, customer, envelope, kind, summary, event)
-    at = envelope.occurred_at.ToDatetime(tzinfo=UTC)
-    if envelope.type == subjects.BILLING_PAYMENT_FAILED:
+    at = from_proto(envelope.occurred_at)
+    if envelope.type in (subjects.BILLING_PAYMENT_FAILED, subjects.BILLING_INVOICE_OVERDUE):
         read_model.record_payment_failed(customer.read, at)
         await _save(work, customer)
-    elif envelope.type == subjects.BILLING_PAYMENT_SUCCEEDED:
+    elif envelope.type in (subjects.BILLING_PAYMENT_SUCCEEDED, subjects.BILLING_INVOICE_PAID):
         read_model.record_payment_succeeded(customer.read, at)
         await _save(work, customer)
 
@@ -244,6 +243,8 @@ BILLING_TYPES = {
     subjects.BILLING_PAYMENT_SUCCEEDED: billing_events.PaymentSucceeded,
     subjects.BILLING_PAYMENT_FAILED: billing_events.PaymentFailed,
     subjects.BILLING_PAYMENT_REFUNDED: billing_events.PaymentRefunded,
+    subjects.BILLING_INVOICE_OVERDUE: billing_events.InvoiceOverdue,
+    subjects.BILLING_INVOICE_PAID: billing_events.InvoicePaid,
 }
 
 HANDLERS = {

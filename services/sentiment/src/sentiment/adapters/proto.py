@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from google.protobuf import timestamp_pb2
 from moodline.conversation.v1 import conversation_pb2
 from moodline.sentiment.v1 import sentiment_pb2 as pb
+from moodline_kit.timestamps import to_proto
 
 from sentiment.domain.aggregate import Trend
 from sentiment.domain.customer import CustomerSentiment, Shown, Source
@@ -34,14 +34,6 @@ CHANNELS = {
     conversation_pb2.CHANNEL_WEBCHAT: Channel.WEBCHAT,
 }
 SOURCES = {Source.MODEL: pb.SENTIMENT_SOURCE_MODEL, Source.OVERRIDE: pb.SENTIMENT_SOURCE_OVERRIDE}
-
-
-def ts(value: datetime | None) -> timestamp_pb2.Timestamp | None:
-    if value is None:
-        return None
-    out = timestamp_pb2.Timestamp()
-    out.FromDatetime(value)
-    return out
 
 
 def emotions(e: Emotions) -> pb.Emotions:
@@ -75,7 +67,7 @@ def customer(
         computed=shown(c.computed),
         explanation=c.explanation(),
         message_count=c.aggregate.messages,
-        updated_at=ts(updated_at),
+        updated_at=to_proto(updated_at),
     )
     if c.override is not None:
         out.override.CopyFrom(
@@ -83,7 +75,7 @@ def customer(
                 label=LABELS[c.override.label],
                 reason=c.override.reason,
                 set_by=c.override.set_by,
-                set_at=ts(c.override.set_at),
+                set_at=to_proto(c.override.set_at),
             )
         )
     return out
@@ -104,5 +96,5 @@ def message(row: Any) -> pb.MessageSentiment:
         ),
         confidence=row.confidence,
         model_version=row.model_version,
-        scored_at=ts(row.scored_at),
+        scored_at=to_proto(row.scored_at),
     )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from moodline_kit.columns import tenant_key, timestamp
 from moodline_kit.db import kit_tables, new_metadata
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import JSONB
 
 metadata = new_metadata()
 kit = kit_tables(metadata)
@@ -13,7 +14,7 @@ kit = kit_tables(metadata)
 message_scores = sa.Table(
     "message_scores",
     metadata,
-    sa.Column("tenant_id", UUID(as_uuid=True), primary_key=True),
+    tenant_key(),
     sa.Column("message_id", sa.Text, primary_key=True),
     sa.Column("conversation_id", sa.Text, nullable=False),
     sa.Column("customer_id", sa.Text, nullable=False),
@@ -25,17 +26,15 @@ message_scores = sa.Table(
     sa.Column("confusion", sa.Float, nullable=False),
     sa.Column("urgency", sa.Float, nullable=False),
     sa.Column("model_version", sa.Text, nullable=False),
-    sa.Column("sent_at", sa.DateTime(timezone=True)),
-    sa.Column(
-        "scored_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-    ),
+    timestamp("sent_at", nullable=True),
+    timestamp("scored_at", now=True),
 )
 
 # Aggregate state (see domain/aggregate.py) in `state`; label/score/trend as columns to query.
 conversation_sentiment = sa.Table(
     "conversation_sentiment",
     metadata,
-    sa.Column("tenant_id", UUID(as_uuid=True), primary_key=True),
+    tenant_key(),
     sa.Column("conversation_id", sa.Text, primary_key=True),
     sa.Column("customer_id", sa.Text, nullable=False),
     sa.Column("state", JSONB, nullable=False, server_default="{}"),
@@ -46,18 +45,16 @@ conversation_sentiment = sa.Table(
     # whether it arrives as .rated/.escalated or only on .closed).
     sa.Column("csat_counted", sa.Boolean, nullable=False, server_default="false"),
     sa.Column("escalation_counted", sa.Boolean, nullable=False, server_default="false"),
-    sa.Column(
-        "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-    ),
+    timestamp("updated_at", now=True),
     # Response timing (domain/response.py ReplyClock).
-    sa.Column("awaiting_reply_since", sa.DateTime(timezone=True)),
-    sa.Column("last_reply_at", sa.DateTime(timezone=True)),
+    timestamp("awaiting_reply_since", nullable=True),
+    timestamp("last_reply_at", nullable=True),
 )
 
 customer_sentiment = sa.Table(
     "customer_sentiment",
     metadata,
-    sa.Column("tenant_id", UUID(as_uuid=True), primary_key=True),
+    tenant_key(),
     sa.Column("customer_id", sa.Text, primary_key=True),
     sa.Column("state", JSONB, nullable=False, server_default="{}"),
     # Shown label/score/trend (the override's label while one is active).
@@ -66,9 +63,7 @@ customer_sentiment = sa.Table(
     sa.Column("trend", sa.Text, nullable=False, server_default=""),
     sa.Column("override", JSONB),
     sa.Column("published", JSONB),
-    sa.Column(
-        "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-    ),
+    timestamp("updated_at", now=True),
 )
 
 # Per-tenant settings (domain/response.py ReplyTargets): the reply targets a tenant changed,
@@ -76,9 +71,7 @@ customer_sentiment = sa.Table(
 sentiment_settings = sa.Table(
     "sentiment_settings",
     metadata,
-    sa.Column("tenant_id", UUID(as_uuid=True), primary_key=True),
+    tenant_key(),
     sa.Column("reply_target_minutes", JSONB, nullable=False, server_default="{}"),
-    sa.Column(
-        "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-    ),
+    timestamp("updated_at", now=True),
 )

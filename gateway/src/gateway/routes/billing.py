@@ -1,0 +1,798 @@
+"""/api/v1 billing resources: services, staff, bookings, invoices, quotes, payments,
+subscriptions, a customer's value, billing settings. Translation only; the billing service owns
+every rule (its 422s name the JSON fields used here)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
+from google.protobuf import field_mask_pb2
+from google.protobuf.timestamp_pb2 import Timestamp
+from moodline.billing.v1 import billing_pb2 as pb
+from moodline.billing.v1 import billing_pb2_grpc
+
+from gateway.auth import Principal
+from gateway.billing_schemas import (
+    BillingSettingsIn,
+    BookingIn,
+    BookingPatch,
+    ConvertIn,
+    InvoiceIn,
+    LineItemIn,
+    PartyMemberIn,
+    PaymentIn,
+    QuoteIn,
+    ReasonIn,
+    RefundIn,
+    ServiceIn,
+    StaffIn,
+    SubscriptionCancelIn,
+    SubscriptionIn,
+)
+from gateway.deps import metadata
+from gateway.permissions import Permission, require
+from gateway.responses import FastJSONResponse
+from gateway.routes.customers import _time
+from gateway.upstreams import Upstreams
+
+router = APIRouter(prefix="/api/v1", tags=["billing"])
+
+can_read = require(Permission.BILLING_READ)
+can_write = require(Permission.BILLING_WRITE)
+can_manage = require(Permission.BILLING_MANAGE)
+can_read_settings = require(Permission.SETTINGS_READ)
+can_change_settings = require(Permission.SETTINGS_WRITE)
+
+PROBLEM = {"content": {"application/problem+json": {}}}
+ERRORS = {401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM, 422: PROBLEM, 503: PROBLEM}
+
+BOOKING_STATUS = {
+    pb.BOOKING_STATUS_PENDING: "requested",
+    pb.BOOKING_STATUS_CONFIRMED: "confirmed",
+    pb.BOOKING_STATUS_COMPLETED: "completed",
+    pb.BOOKING_STATUS_CANCELLED: "cancelled",
+    pb.BOOKING_STATUS_NO_SHOW: "no_show",
+}
+INVOICE_STATUS = {
+    pb.INVOICE_STATUS_DRAFT: "draft",
+    pb.INVOICE_STATUS_UNPAID: "open",
+    pb.INVOICE_STATUS_PAID: "paid",
+    pb.INVOICE_STATUS_OVERDUE: "overdue",
+    pb.INVOICE_STATUS_VOID: "void",
+}
+QUOTE_STATUS = {
+    pb.QUOTE_STATUS_OPEN: "open",
+    pb.QUOTE_STATUS_CONVERTED: "converted",
+    pb.QUOTE_STATUS_DECLINED: "declined",
+}
+PAYMENT_STATUS = {
+    pb.PAYMENT_STATUS_SUCCEEDED: "succeeded",
+    pb.PAYMENT_STATUS_FAILED: "failed",
+    pb.PAYMENT_STATUS_REFUNDED: "refunded",
+    pb.PAYMENT_STATUS_PARTIALLY_REFUNDED: "partially_refunded",
+}
+PAYMENT_METHOD = {
+    pb.PAYMENT_METHOD_CARD: "card",
+    pb.PAYMENT_METHOD_CASH: "cash",
+    pb.PAYMENT_METHOD_BANK_TRANSFER: "transfer",
+    pb.PAYMENT_METHOD_WALLET: "wallet",
+    pb.PAYMENT_METHOD_OTHER: "other",
+}
+INTERVAL = {
+    pb.SUBSCRIPTION_INTERVAL_WEEKLY: "weekly",
+    pb.SUBSCRIPTION_INTERVAL_MONTHLY: "monthly",
+    pb.SUBSCRIPTION_INTERVAL_YEARLY: "yearly",
+}
+SUBSCRIPTION_STATUS = {
+    pb.SUBSCRIPTION_STATUS_ACTIVE: "active",
+    pb.SUBSCRIPTION_STATUS_PAST_DUE: "past_due",
+    pb.SUBSCRIPTION_STATUS_CANCELLED: "cancelled",
+}
+
+
+def _inverse(mapping: dict[int, str]) -> dict[str, int]:
+    return {v: k for k, v in mapping.items()}
+
+
+async def billing_stub(request: Request) -> billing_pb2_grpc.BillingServiceStub:
+    # async: a plain `def` dependency is run in the thread pool (a thread hop on every request).
+    upstreams: Upstreams = request.app.state.upstreams
+    return upstreams.billing  # 503 when BILLING_ADDR is not set
+
+
+Stub = Annotated[billing_pb2_grpc.BillingServiceStub, Depends(billing_stub)]
+Limit = Annotated[int, Query(ge=1, le=200)]
+Cursor = Annotated[str, Query(max_length=512)]
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """The query of every newest-first billing list (invoices, quotes, payments,
+    subscriptions)."""
+
+    customer_id: str
+    status: str
+    limit: int
+    cursor: str
+
+    def fields(self, statuses: dict[int, str]) -> dict:
+        """The List*Request fields, `status` parsed against this resource's names."""
+        return {
+            "customer_id": self.customer_id,
+            "statuses": _statuses(self.status, statuses),
+            "page_size": self.limit,
+            "page_token": self.cursor,
+        }
+
+
+def list_query(
+    customer_id: Annotated[str, Query(max_length=64)] = "",
+    status: Annotated[str, Query(max_length=200, description="comma-separated statuses")] = "",
+    limit: Limit = 50,
+    cursor: Cursor = "",
+) -> ListQuery:
+    return ListQuery(customer_id, status, limit, cursor)
+
+
+Listing = Annotated[ListQuery, Depends(list_query)]
+
+
+def _ts(value: datetime | None) -> Timestamp | None:
+    if value is None:
+        return None
+    out = Timestamp()
+    out.FromDatetime(value)
+    return out
+
+
+def _statuses(value: str, mapping: dict[int, str]) -> list[int]:
+    """Comma-separated status names -> enum values; an unknown name is a 422 naming `status`."""
+    if not value:
+        return []
+    names = _inverse(mapping)
+    out = []
+    for name in value.split(","):
+        if name.strip() not in names:
+            raise HTTPException(422, f"status: {name.strip()!r} is not one of {', '.join(names)}")
+        out.append(names[name.strip()])
+    return out
+
+
+def _money(amount_minor: int, currency: str) -> pb.Money:
+    return pb.Money(amount_minor=amount_minor, currency=currency)
+
+
+def _items(items: list[LineItemIn], currency: str) -> list[pb.LineItem]:
+    return [
+        pb.LineItem(
+            description=i.description,
+            quantity=i.quantity,
+            unit_price=_money(i.unit_price_minor, currency),
+        )
+        for i in items
+    ]
+
+
+def _party(members: list[PartyMemberIn], currency: str) -> list[pb.PartyMember]:
+    return [
+        pb.PartyMember(
+            customer_id=m.customer_id or "", name=m.name, share=_money(m.share_minor, currency)
+        )
+        for m in members
+    ]
+
+
+def _created(body: dict, path: str) -> JSONResponse:
+    return FastJSONResponse(body, status_code=201, headers={"Location": f"{path}/{body['id']}"})
+
+
+# ---------------------------------------------------------------------- JSON shapes
+def service_json(s: pb.CatalogService) -> dict:
+    return {
+        "id": s.id,
+        "status": "active" if s.active else "inactive",
+        "name": s.name,
+        "duration_minutes": s.duration_minutes,
+        "price_minor": s.price.amount_minor,
+        "currency": s.price.currency,
+        "created_at": _time(s.created_at),
+    }
+
+
+def staff_json(s: pb.StaffMember) -> dict:
+    return {
+        "id": s.id,
+        "status": "active" if s.active else "inactive",
+        "name": s.name,
+        "colour": s.colour,
+        "user_id": s.user_id or None,
+        "created_at": _time(s.created_at),
+    }
+
+
+def booking_json(b: pb.Booking) -> dict:
+    return {
+        "id": b.id,
+        "status": BOOKING_STATUS[b.status],
+        "customer_id": b.customer_id,
+        "service_id": b.service_id or None,
+        "service_name": b.service_name,
+        "staff_id": b.staff_id or None,
+        "starts_at": _time(b.start_time),
+        "ends_at": _time(b.end_time),
+        "amount_minor": b.price.amount_minor,
+        "currency": b.price.currency,
+        "party": [
+            {
+                "customer_id": m.customer_id or None,
+                "name": m.name,
+                "share_minor": m.share.amount_minor,
+            }
+            for m in b.party_members
+        ],
+        "notes": b.notes,
+        "location": b.location,
+        "cancellation_reason": b.cancellation_reason,
+        "cancelled_at": _time(b.cancelled_at),
+        "created_at": _time(b.created_at),
+        "updated_at": _time(b.updated_at),
+    }
+
+
+def _items_json(items) -> list[dict]:  # type: ignore[no-untyped-def]
+    return [
+        {
+            "description": i.description,
+            "quantity": i.quantity,
+            "unit_price_minor": i.unit_price.amount_minor,
+            "total_minor": i.total.amount_minor,
+        }
+        for i in items
+    ]
+
+
+def invoice_json(i: pb.Invoice) -> dict:
+    return {
+        "id": i.id,
+        "status": INVOICE_STATUS[i.status],
+        "number": i.number or None,
+        "customer_id": i.customer_id,
+        "booking_id": i.booking_id or None,
+        "quote_id": i.quote_id or None,
+        "subscription_id": i.subscription_id or None,
+        "items": _items_json(i.items),
+        "subtotal_minor": i.subtotal.amount_minor,
+        "tax_minor": i.tax.amount_minor,
+        "total_minor": i.total.amount_minor,
+        "amount_paid_minor": i.amount_paid.amount_minor,
+        "amount_due_minor": i.amount_due.amount_minor,
+        "currency": i.total.currency,
+        "issued_at": _time(i.issued_at),
+        "due_at": _time(i.due_at),
+        "paid_at": _time(i.paid_at),
+        "voided_at": _time(i.voided_at),
+        "void_reason": i.void_reason,
+        "created_at": _time(i.created_at),
+    }
+
+
+def quote_json(q: pb.Quote) -> dict:
+    return {
+        "id": q.id,
+        "status": QUOTE_STATUS[q.status],
+        "number": q.number,
+        "customer_id": q.customer_id,
+        "items": _items_json(q.items),
+        "subtotal_minor": q.subtotal.amount_minor,
+        "tax_minor": q.tax.amount_minor,
+        "total_minor": q.total.amount_minor,
+        "currency": q.total.currency,
+        "valid_until": _time(q.valid_until),
+        "invoice_id": q.invoice_id or None,
+        "created_at": _time(q.created_at),
+    }
+
+
+def payment_json(p: pb.Payment) -> dict:
+    return {
+        "id": p.id,
+        "status": PAYMENT_STATUS[p.status],
+        "customer_id": p.customer_id,
+        "booking_id": p.booking_id or None,
+        "invoice_id": p.invoice_id or None,
+        "subscription_id": p.subscription_id or None,
+        "amount_minor": p.amount.amount_minor,
+        "refunded_minor": p.refunded_amount.amount_minor,
+        "currency": p.amount.currency,
+        "method": PAYMENT_METHOD[p.method],
+        "provider": p.provider,
+        "provider_payment_id": p.provider_payment_id,
+        "failure_code": p.failure_code,
+        "failure_message": p.failure_message,
+        "created_at": _time(p.created_at),
+        "updated_at": _time(p.updated_at),
+    }
+
+
+def subscription_json(s: pb.Subscription) -> dict:
+    return {
+        "id": s.id,
+        "status": SUBSCRIPTION_STATUS[s.status],
+        "customer_id": s.customer_id,
+        "plan_name": s.plan_name,
+        "price_minor": s.price.amount_minor,
+        "currency": s.price.currency,
+        "interval": INTERVAL[s.interval],
+        "started_at": _time(s.started_at),
+        "current_period_end": _time(s.current_period_end),
+        "cancel_at_period_end": s.cancel_at_period_end,
+        "cancelled_at": _time(s.cancelled_at),
+    }
+
+
+def value_json(v: pb.CustomerValue) -> dict:
+    return {
+        "customer_id": v.customer_id,
+        "lifetime_value_minor": v.lifetime_value.amount_minor,
+        "currency": v.lifetime_value.currency,
+        "bookings_count": v.bookings_count,
+        "purchases_count": v.purchases_count,
+        "average_order_value_minor": v.average_order_value.amount_minor,
+        "total_paid_minor": v.total_paid.amount_minor,
+        "outstanding_minor": v.outstanding.amount_minor,
+        "overdue_invoices_count": v.overdue_invoices_count,
+        "recent_failed_payments_count": v.recent_failed_payments_count,
+        "first_purchase_at": _time(v.first_purchase_at),
+        "last_purchase_at": _time(v.last_purchase_at),
+    }
+
+
+def _page(items: list[dict], next_token: str) -> JSONResponse:
+    return FastJSONResponse({"items": items, "next_cursor": next_token or None})
+
+
+# ---------------------------------------------------------------------- settings, catalogue
+@router.get("/settings/billing", responses=ERRORS)
+async def get_billing_settings(stub: Stub, who: Principal = Depends(can_read_settings)) -> dict:
+    found = await stub.GetBillingSettings(pb.GetBillingSettingsRequest(), metadata=metadata(who))
+    return {"currency": found.currency}
+
+
+@router.put("/settings/billing", responses=ERRORS)
+async def put_billing_settings(
+    body: BillingSettingsIn, stub: Stub, who: Principal = Depends(can_change_settings)
+) -> dict:
+    saved = await stub.UpdateBillingSettings(
+        pb.UpdateBillingSettingsRequest(currency=body.currency), metadata=metadata(who)
+    )
+    return {"currency": saved.currency}
+
+
+@router.post("/services", status_code=201, responses=ERRORS)
+async def create_service(
+    body: ServiceIn, stub: Stub, who: Principal = Depends(can_manage)
+) -> JSONResponse:
+    created = await stub.CreateCatalogService(
+        pb.CreateCatalogServiceRequest(
+            name=body.name,
+            duration_minutes=body.duration_minutes,
+            price=_money(body.price_minor, body.currency),
+        ),
+        metadata=metadata(who),
+    )
+    return _created(service_json(created), "/api/v1/services")
+
+
+@router.get("/services", responses=ERRORS)
+async def list_services(stub: Stub, who: Principal = Depends(can_read)) -> JSONResponse:
+    found = await stub.ListCatalogServices(pb.ListCatalogServicesRequest(), metadata=metadata(who))
+    return _page([service_json(s) for s in found.services], "")
+
+
+@router.get("/services/{service_id}", responses=ERRORS)
+async def get_service(service_id: str, stub: Stub, who: Principal = Depends(can_read)) -> dict:
+    found = await stub.GetCatalogService(
+        pb.GetCatalogServiceRequest(id=service_id), metadata=metadata(who)
+    )
+    return service_json(found)
+
+
+@router.post("/staff", status_code=201, responses=ERRORS)
+async def create_staff(
+    body: StaffIn, stub: Stub, who: Principal = Depends(can_manage)
+) -> JSONResponse:
+    created = await stub.CreateStaffMember(
+        pb.CreateStaffMemberRequest(name=body.name, colour=body.colour, user_id=body.user_id),
+        metadata=metadata(who),
+    )
+    return _created(staff_json(created), "/api/v1/staff")
+
+
+@router.get("/staff", responses=ERRORS)
+async def list_staff(stub: Stub, who: Principal = Depends(can_read)) -> JSONResponse:
+    found = await stub.ListStaffMembers(pb.ListStaffMembersRequest(), metadata=metadata(who))
+    return _page([staff_json(s) for s in found.staff], "")
+
+
+@router.get("/staff/{staff_id}", responses=ERRORS)
+async def get_staff(staff_id: str, stub: Stub, who: Principal = Depends(can_read)) -> dict:
+    found = await stub.GetStaffMember(pb.GetStaffMemberRequest(id=staff_id), metadata=metadata(who))
+    return staff_json(found)
+
+
+# ---------------------------------------------------------------------- bookings
+@router.post("/bookings", status_code=201, responses=ERRORS)
+async def create_booking(
+    body: BookingIn, stub: Stub, who: Principal = Depends(can_write)
+) -> JSONResponse:
+    booking = pb.Booking(
+        customer_id=body.customer_id,
+        service_id=body.service_id or "",
+        staff_id=body.staff_id or "",
+        start_time=_ts(body.starts_at),
+        end_time=_ts(body.ends_at),
+        party_members=_party(body.party, body.currency),
+        notes=body.notes,
+        location=body.location,
+    )
+    if body.amount_minor is not None:
+        booking.price.CopyFrom(_money(body.amount_minor, body.currency))
+    created = await stub.CreateBooking(
+        pb.CreateBookingRequest(booking=booking, confirm=body.confirm), metadata=metadata(who)
+    )
+    return _created(booking_json(created), "/api/v1/bookings")
+
+
+@router.get("/bookings", responses=ERRORS)
+async def list_bookings(
+    stub: Stub,
+    customer_id: Annotated[str, Query(max_length=64)] = "",
+    staff_id: Annotated[str, Query(max_length=64)] = "",
+    status: Annotated[str, Query(max_length=200, description="comma-separated statuses")] = "",
+    from_: Annotated[datetime | None, Query(alias="from", description="starts at or after")] = None,
+    to: Annotated[datetime | None, Query(description="starts before")] = None,
+    limit: Limit = 50,
+    cursor: Cursor = "",
+    who: Principal = Depends(can_read),
+) -> JSONResponse:
+    found = await stub.ListBookings(
+        pb.ListBookingsRequest(
+            customer_id=customer_id,
+            staff_id=staff_id,
+            statuses=_statuses(status, BOOKING_STATUS),
+            start_after=_ts(from_),
+            start_before=_ts(to),
+            page_size=limit,
+            page_token=cursor,
+        ),
+        metadata=metadata(who),
+    )
+    return _page([booking_json(b) for b in found.bookings], found.next_page_token)
+
+
+@router.get("/bookings/{booking_id}", responses=ERRORS)
+async def get_booking(booking_id: str, stub: Stub, who: Principal = Depends(can_read)) -> dict:
+    return booking_json(
+        await stub.GetBooking(pb.GetBookingRequest(id=booking_id), metadata=metadata(who))
+    )
+
+
+@router.patch("/bookings/{booking_id}", responses=ERRORS)
+async def update_booking(
+    booking_id: str, body: BookingPatch, stub: Stub, who: Principal = Depends(can_write)
+) -> dict:
+    given = body.model_fields_set
+    booking = pb.Booking(id=booking_id)
+    paths = []
+    currency = ""
+    if "amount_minor" in given or "party" in given:
+        current = await stub.GetBooking(pb.GetBookingRequest(id=booking_id), metadata=metadata(who))
+        currency = current.price.currency
+    for name, path in (
+        ("starts_at", "start_time"),
+        ("ends_at", "end_time"),
+        ("staff_id", "staff_id"),
+        ("service_id", "service_id"),
+        ("amount_minor", "price"),
+        ("party", "party_members"),
+        ("notes", "notes"),
+        ("location", "location"),
+    ):
+        if name not in given:
+            continue
+        value = getattr(body, name)
+        paths.append(path)
+        if name in ("starts_at", "ends_at"):
+            if value is None:
+                raise HTTPException(422, f"{name}: must not be null")
+            getattr(booking, path).CopyFrom(_ts(value))
+        elif name == "amount_minor":
+            if value is None:
+                raise HTTPException(422, "amount_minor: must not be null")
+            booking.price.CopyFrom(_money(value, currency))
+        elif name == "party":
+            booking.party_members.extend(_party(value or [], currency))
+        else:
+            setattr(booking, path, value or "")
+    updated = await stub.UpdateBooking(
+        pb.UpdateBookingRequest(booking=booking, update_mask=field_mask_pb2.FieldMask(paths=paths)),
+        metadata=metadata(who),
+    )
+    return booking_json(updated)
+
+
+@router.post("/bookings/{booking_id}/confirm", responses=ERRORS)
+async def confirm_booking(booking_id: str, stub: Stub, who: Principal = Depends(can_write)) -> dict:
+    done = await stub.ConfirmBooking(
+        pb.ConfirmBookingRequest(id=booking_id), metadata=metadata(who)
+    )
+    return booking_json(done)
+
+
+@router.post("/bookings/{booking_id}/cancel", responses=ERRORS)
+async def cancel_booking(
+    booking_id: str, stub: Stub, body: ReasonIn | None = None, who: Principal = Depends(can_write)
+) -> dict:
+    done = await stub.CancelBooking(
+        pb.CancelBookingRequest(id=booking_id, reason=body.reason if body else ""),
+        metadata=metadata(who),
+    )
+    return booking_json(done)
+
+
+@router.post("/bookings/{booking_id}/complete", responses=ERRORS)
+async def complete_booking(
+    booking_id: str, stub: Stub, who: Principal = Depends(can_write)
+) -> dict:
+    done = await stub.CompleteBooking(
+        pb.CompleteBookingRequest(id=booking_id), metadata=metadata(who)
+    )
+    return booking_json(done)
+
+
+@router.post("/bookings/{booking_id}/no-show", responses=ERRORS)
+async def no_show_booking(booking_id: str, stub: Stub, who: Principal = Depends(can_write)) -> dict:
+    done = await stub.CompleteBooking(
+        pb.CompleteBookingRequest(id=booking_id, no_show=True), metadata=metadata(who)
+    )
+    return booking_json(done)
+
+
+# ---------------------------------------------------------------------- invoices, quotes
+@router.post("/invoices", status_code=201, responses=ERRORS)
+async def create_invoice(
+    body: InvoiceIn, stub: Stub, who: Principal = Depends(can_write)
+) -> JSONResponse:
+    created = await stub.CreateInvoice(
+        pb.CreateInvoiceRequest(
+            customer_id=body.customer_id,
+            items=_items(body.items, body.currency),
+            tax=_money(body.tax_minor, body.currency),
+            due_at=_ts(body.due_at),
+            booking_id=body.booking_id or "",
+            draft=body.draft,
+        ),
+        metadata=metadata(who),
+    )
+    return _created(invoice_json(created), "/api/v1/invoices")
+
+
+@router.get("/invoices", responses=ERRORS)
+async def list_invoices(q: Listing, stub: Stub, who: Principal = Depends(can_read)) -> JSONResponse:
+    found = await stub.ListInvoices(
+        pb.ListInvoicesRequest(**q.fields(INVOICE_STATUS)), metadata=metadata(who)
+    )
+    return _page([invoice_json(i) for i in found.invoices], found.next_page_token)
+
+
+@router.get("/invoices/{invoice_id}", responses=ERRORS)
+async def get_invoice(invoice_id: str, stub: Stub, who: Principal = Depends(can_read)) -> dict:
+    return invoice_json(
+        await stub.GetInvoice(pb.GetInvoiceRequest(id=invoice_id), metadata=metadata(who))
+    )
+
+
+@router.post("/invoices/{invoice_id}/issue", responses=ERRORS)
+async def issue_invoice(invoice_id: str, stub: Stub, who: Principal = Depends(can_write)) -> dict:
+    return invoice_json(
+        await stub.IssueInvoice(pb.IssueInvoiceRequest(id=invoice_id), metadata=metadata(who))
+    )
+
+
+@router.post("/invoices/{invoice_id}/void", responses=ERRORS)
+async def void_invoice(
+    invoice_id: str, stub: Stub, body: ReasonIn | None = None, who: Principal = Depends(can_manage)
+) -> dict:
+    done = await stub.VoidInvoice(
+        pb.VoidInvoiceRequest(id=invoice_id, reason=body.reason if body else ""),
+        metadata=metadata(who),
+    )
+    return invoice_json(done)
+
+
+@router.post("/quotes", status_code=201, responses=ERRORS)
+async def create_quote(
+    body: QuoteIn, stub: Stub, who: Principal = Depends(can_write)
+) -> JSONResponse:
+    created = await stub.CreateQuote(
+        pb.CreateQuoteRequest(
+            customer_id=body.customer_id,
+            items=_items(body.items, body.currency),
+            tax=_money(body.tax_minor, body.currency),
+            valid_until=_ts(body.valid_until),
+        ),
+        metadata=metadata(who),
+    )
+    return _created(quote_json(created), "/api/v1/quotes")
+
+
+@router.get("/quotes", responses=ERRORS)
+async def list_quotes(q: Listing, stub: Stub, who: Principal = Depends(can_read)) -> JSONResponse:
+    found = await stub.ListQuotes(
+        pb.ListQuotesRequest(**q.fields(QUOTE_STATUS)), metadata=metadata(who)
+    )
+    return _page([quote_json(q) for q in found.quotes], found.next_page_token)
+
+
+@router.get("/quotes/{quote_id}", responses=ERRORS)
+async def get_quote(quote_id: str, stub: Stub, who: Principal = Depends(can_read)) -> dict:
+    return quote_json(await stub.GetQuote(pb.GetQuoteRequest(id=quote_id), metadata=metadata(who)))
+
+
+@router.post("/quotes/{quote_id}/convert", responses=ERRORS)
+async def convert_quote(
+    quote_id: str, stub: Stub, body: ConvertIn | None = None, who: Principal = Depends(can_write)
+) -> dict:
+    done = await stub.ConvertQuote(
+        pb.ConvertQuoteRequest(id=quote_id, due_at=_ts(body.due_at) if body else None),
+        metadata=metadata(who),
+    )
+    return quote_json(done)
+
+
+@router.post("/quotes/{quote_id}/decline", responses=ERRORS)
+async def decline_quote(quote_id: str, stub: Stub, who: Principal = Depends(can_write)) -> dict:
+    return quote_json(
+        await stub.DeclineQuote(pb.DeclineQuoteRequest(id=quote_id), metadata=metadata(who))
+    )
+
+
+# ---------------------------------------------------------------------- payments
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        max_length=200,
+        description="a retry with the same key returns the first result instead of acting twice",
+    ),
+]
+
+
+@router.post("/payments", status_code=201, responses=ERRORS)
+async def record_payment(
+    body: PaymentIn,
+    stub: Stub,
+    idempotency_key: IdempotencyKey = None,
+    who: Principal = Depends(can_write),
+) -> JSONResponse:
+    """A payment staff record (provider `manual`); `Idempotency-Key` makes a retry safe."""
+    created = await stub.RecordPayment(
+        pb.RecordPaymentRequest(
+            customer_id=body.customer_id,
+            booking_id=body.booking_id or "",
+            invoice_id=body.invoice_id or "",
+            amount=_money(body.amount_minor, body.currency),
+            status=_inverse(PAYMENT_STATUS)[body.status],
+            method=_inverse(PAYMENT_METHOD)[body.method],
+            provider="manual",
+            provider_payment_id=idempotency_key or str(uuid.uuid4()),
+            failure_code=body.failure_code,
+            failure_message=body.failure_message,
+        ),
+        metadata=metadata(who),
+    )
+    return _created(payment_json(created), "/api/v1/payments")
+
+
+@router.get("/payments", responses=ERRORS)
+async def list_payments(q: Listing, stub: Stub, who: Principal = Depends(can_read)) -> JSONResponse:
+    found = await stub.ListPayments(
+        pb.ListPaymentsRequest(**q.fields(PAYMENT_STATUS)), metadata=metadata(who)
+    )
+    return _page([payment_json(p) for p in found.payments], found.next_page_token)
+
+
+@router.get("/payments/{payment_id}", responses=ERRORS)
+async def get_payment(payment_id: str, stub: Stub, who: Principal = Depends(can_read)) -> dict:
+    return payment_json(
+        await stub.GetPayment(pb.GetPaymentRequest(id=payment_id), metadata=metadata(who))
+    )
+
+
+@router.post("/payments/{payment_id}/refund", responses=ERRORS)
+async def refund_payment(
+    payment_id: str,
+    stub: Stub,
+    body: RefundIn | None = None,
+    idempotency_key: IdempotencyKey = None,
+    who: Principal = Depends(can_manage),
+) -> dict:
+    request = pb.RefundPaymentRequest(
+        id=payment_id,
+        reason=body.reason if body else "",
+        idempotency_key=idempotency_key or str(uuid.uuid4()),
+    )
+    if body is not None and body.amount_minor is not None:
+        request.amount.amount_minor = body.amount_minor
+    return payment_json(await stub.RefundPayment(request, metadata=metadata(who)))
+
+
+# ---------------------------------------------------------------------- subscriptions
+@router.post("/subscriptions", status_code=201, responses=ERRORS)
+async def create_subscription(
+    body: SubscriptionIn, stub: Stub, who: Principal = Depends(can_write)
+) -> JSONResponse:
+    created = await stub.CreateSubscription(
+        pb.CreateSubscriptionRequest(
+            customer_id=body.customer_id,
+            plan_name=body.plan_name,
+            price=_money(body.price_minor, body.currency),
+            interval=_inverse(INTERVAL)[body.interval],
+            start_at=_ts(body.start_at),
+        ),
+        metadata=metadata(who),
+    )
+    return _created(subscription_json(created), "/api/v1/subscriptions")
+
+
+@router.get("/subscriptions", responses=ERRORS)
+async def list_subscriptions(
+    q: Listing, stub: Stub, who: Principal = Depends(can_read)
+) -> JSONResponse:
+    found = await stub.ListSubscriptions(
+        pb.ListSubscriptionsRequest(**q.fields(SUBSCRIPTION_STATUS)), metadata=metadata(who)
+    )
+    return _page([subscription_json(s) for s in found.subscriptions], found.next_page_token)
+
+
+@router.get("/subscriptions/{subscription_id}", responses=ERRORS)
+async def get_subscription(
+    subscription_id: str, stub: Stub, who: Principal = Depends(can_read)
+) -> dict:
+    found = await stub.GetSubscription(
+        pb.GetSubscriptionRequest(id=subscription_id), metadata=metadata(who)
+    )
+    return subscription_json(found)
+
+
+@router.post("/subscriptions/{subscription_id}/cancel", responses=ERRORS)
+async def cancel_subscription(
+    subscription_id: str,
+    stub: Stub,
+    body: SubscriptionCancelIn | None = None,
+    who: Principal = Depends(can_write),
+) -> dict:
+    done = await stub.CancelSubscription(
+        pb.CancelSubscriptionRequest(
+            id=subscription_id,
+            at_period_end=body.at_period_end if body else False,
+            reason=body.reason if body else "",
+        ),
+        metadata=metadata(who),
+    )
+    return subscription_json(done)
+
+
+# ---------------------------------------------------------------------- customer value
+@router.get("/customers/{customer_id}/value", responses=ERRORS)
+async def customer_value(customer_id: str, stub: Stub, who: Principal = Depends(can_read)) -> dict:
+    """LTV, purchases, AOV, paid, outstanding: computed by billing now (the customer resource
+    carries the same figures as of the last billing.customer_value.changed)."""
+    found = await stub.GetCustomerValue(
+        pb.GetCustomerValueRequest(customer_id=customer_id), metadata=metadata(who)
+    )
+    return value_json(found)

@@ -1,0 +1,325 @@
+"""Billing routes through the gateway (in-process app, real lifespan) in front of a real
+billing service on real PostgreSQL and NATS."""
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+import pytest_asyncio
+from billing.domain.webhooks import sign
+from billing.testing import migrate as migrate_billing
+from billing.testing import running_billing_service
+from gateway.app import create_app
+from gateway.auth import Role, create_api_key, create_tenant
+from gateway.cli import MIGRATIONS
+from gateway.config import GatewaySettings
+from moodline_kit import migrations
+
+pytestmark = pytest.mark.integration
+
+SLOT = {"starts_at": "2027-05-03T10:00:00Z", "ends_at": "2027-05-03T11:00:00Z"}
+
+
+@dataclass
+class Api:
+    client: httpx.AsyncClient
+    app: object
+
+    async def headers(self, role: Role = Role.ADMIN) -> dict[str, str]:
+        engine = self.app.state.engine
+        tenant_id, key = await create_tenant(engine, name="Billing test", default_country="US")
+        if role is not Role.ADMIN:
+            key = await create_api_key(engine, tenant_id=tenant_id, role=role)
+        return {"Authorization": f"Bearer {key}"}
+
+
+@pytest_asyncio.fixture(loop_scope="session", scope="module")
+async def api(database_factory, infra_urls) -> AsyncIterator[Api]:
+    billing_db = await database_factory("gw_billing")
+    gateway_db = await database_factory("gw_billing_gateway")
+    await migrate_billing(billing_db)
+    await asyncio.to_thread(migrations.upgrade, MIGRATIONS, gateway_db)
+    async with running_billing_service(billing_db, infra_urls.nats_url) as billing:
+        settings = GatewaySettings(
+            database_url=gateway_db,
+            customer_addr="127.0.0.1:1",
+            conversation_addr="127.0.0.1:1",
+            billing_addr=billing.address,
+            redis_url=infra_urls.redis_url,
+        )
+        app = create_app(settings)
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
+                yield Api(client, app)
+
+
+def _fields(response: httpx.Response) -> list[str]:
+    assert response.headers["content-type"].startswith("application/problem+json")
+    return [e["field"] for e in response.json().get("errors", [])]
+
+
+async def test_twenty_concurrent_bookings_of_one_slot_one_201_the_rest_409(api):
+    h = await api.headers()
+    staff = (await api.client.post("/api/v1/staff", json={"name": "Mia"}, headers=h)).json()
+    service = await api.client.post(
+        "/api/v1/services",
+        json={
+            "name": "Cut & colour",
+            "duration_minutes": 60,
+            "price_minor": 12_000,
+            "currency": "USD",
+        },
+        headers=h,
+    )
+    assert service.status_code == 201 and service.json()["status"] == "active"
+    replies = await asyncio.gather(
+        *(
+            api.client.post(
+                "/api/v1/bookings",
+                json={
+                    "customer_id": str(uuid.uuid4()),
+                    "service_id": service.json()["id"],
+                    "staff_id": staff["id"],
+                    "starts_at": SLOT["starts_at"],
+                    "currency": "USD",
+                },
+                headers=h,
+            )
+            for _ in range(20)
+        )
+    )
+    codes = sorted(r.status_code for r in replies)
+    assert codes == [201] + [409] * 19
+    won = next(r.json() for r in replies if r.status_code == 201)
+    assert won["status"] == "requested" and won["amount_minor"] == 12_000
+    assert won["ends_at"] == "2027-05-03T11:00:00.000000Z"
+    listed = await api.client.get(f"/api/v1/bookings?staff_id={staff['id']}", headers=h)
+    assert [b["id"] for b in listed.json()["items"]] == [won["id"]]
+
+
+async def test_booking_lifecycle_and_customer_value_through_the_routes(api):
+    h = await api.headers()
+    ann, ben = str(uuid.uuid4()), str(uuid.uuid4())
+    created = await api.client.post(
+        "/api/v1/bookings",
+        json={
+            "customer_id": ann,
+            **SLOT,
+            "amount_minor": 30_000,
+            "currency": "USD",
+            "party": [
+                {"customer_id": ben, "share_minor": 10_000},
+                {"name": "Guest", "share_minor": 5_000},
+            ],
+        },
+        headers=h,
+    )
+    assert created.status_code == 201, created.text
+    b = created.json()
+    for action, status in (("confirm", "confirmed"), ("complete", "completed")):
+        reply = await api.client.post(f"/api/v1/bookings/{b['id']}/{action}", headers=h)
+        assert reply.json()["status"] == status
+    again = await api.client.post(f"/api/v1/bookings/{b['id']}/cancel", headers=h)
+    assert again.status_code == 409
+    paid = await api.client.post(
+        "/api/v1/payments",
+        json={
+            "customer_id": ann,
+            "amount_minor": 30_000,
+            "currency": "USD",
+            "method": "card",
+            "booking_id": b["id"],
+        },
+        headers=h,
+    )
+    assert paid.status_code == 201 and paid.json()["status"] == "succeeded"
+    refund = await api.client.post(
+        f"/api/v1/payments/{paid.json()['id']}/refund", json={"amount_minor": 2_500}, headers=h
+    )
+    assert refund.json()["status"] == "partially_refunded"
+    ann_value = (await api.client.get(f"/api/v1/customers/{ann}/value", headers=h)).json()
+    ben_value = (await api.client.get(f"/api/v1/customers/{ben}/value", headers=h)).json()
+    # Ann: 30,000 - Ben's 10,000 share (the guest's share stays with her) - 2,500 refunded
+    assert ann_value["lifetime_value_minor"] == 17_500
+    assert ben_value["lifetime_value_minor"] == 10_000 and ben_value["purchases_count"] == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"amount_minor": -100, "currency": "USD"}, "amount_minor"),
+        ({"amount_minor": 100, "currency": "QQQ"}, "currency"),
+        ({"amount_minor": 100, "currency": "EUR"}, "currency"),
+        ({"amount_minor": 100, "currency": "USD", "ends_at": "2027-05-03T09:00:00Z"}, "ends_at"),
+    ],
+)
+async def test_bad_bookings_are_422_naming_the_field_and_store_nothing(api, body, field):
+    h = await api.headers()
+    reply = await api.client.post(
+        "/api/v1/bookings",
+        json={"customer_id": str(uuid.uuid4()), **SLOT, **body},
+        headers=h,
+    )
+    assert reply.status_code == 422
+    assert field in _fields(reply)
+    assert (await api.client.get("/api/v1/bookings", headers=h)).json()["items"] == []
+
+
+async def test_refund_above_paid_and_payment_on_void_invoice_are_422(api):
+    h = await api.headers()
+    customer = str(uuid.uuid4())
+    invoice = await api.client.post(
+        "/api/v1/invoices",
+        json={
+            "customer_id": customer,
+            "items": [{"description": "Leak repair", "quantity": 1, "unit_price_minor": 20_000}],
+            "tax_minor": 2_000,
+            "currency": "USD",
+        },
+        headers=h,
+    )
+    assert invoice.status_code == 201
+    inv = invoice.json()
+    assert (inv["status"], inv["number"], inv["total_minor"]) == ("open", "INV-000001", 22_000)
+    paid = await api.client.post(
+        "/api/v1/payments",
+        json={
+            "customer_id": customer,
+            "amount_minor": 1_000,
+            "currency": "USD",
+            "method": "cash",
+            "invoice_id": inv["id"],
+        },
+        headers=h,
+    )
+    too_much = await api.client.post(
+        f"/api/v1/payments/{paid.json()['id']}/refund", json={"amount_minor": 1_001}, headers=h
+    )
+    assert too_much.status_code == 422 and _fields(too_much) == ["amount_minor"]
+    second = await api.client.post(
+        "/api/v1/invoices",
+        json={
+            "customer_id": customer,
+            "items": [{"description": "Call-out", "unit_price_minor": 5_000}],
+            "currency": "USD",
+        },
+        headers=h,
+    )
+    voided = await api.client.post(
+        f"/api/v1/invoices/{second.json()['id']}/void", json={"reason": "dup"}, headers=h
+    )
+    assert voided.json()["status"] == "void"
+    on_void = await api.client.post(
+        "/api/v1/payments",
+        json={
+            "customer_id": customer,
+            "amount_minor": 5_000,
+            "currency": "USD",
+            "method": "cash",
+            "invoice_id": second.json()["id"],
+        },
+        headers=h,
+    )
+    assert on_void.status_code == 422 and _fields(on_void) == ["invoice_id"]
+    payments = (await api.client.get(f"/api/v1/payments?customer_id={customer}", headers=h)).json()
+    assert [p["id"] for p in payments["items"]] == [paid.json()["id"]]
+
+
+def _delivery(endpoint: dict, body: dict, *, ts: int | None = None, secret: str | None = None):
+    raw = json.dumps(body).encode()
+    ts = int(time.time()) if ts is None else ts
+    return raw, {
+        "Moodline-Webhook-Endpoint": endpoint["id"],
+        "Moodline-Webhook-Timestamp": str(ts),
+        "Moodline-Webhook-Signature": "v1=" + sign(secret or endpoint["secret"], ts, raw),
+        "content-type": "application/json",
+    }
+
+
+async def test_webhooks_reject_bad_signatures_stale_and_replayed_events(api):
+    h = await api.headers()
+    endpoint = (
+        await api.client.post("/api/v1/webhooks/payments/manual/endpoint", headers=h)
+    ).json()
+    customer = str(uuid.uuid4())
+    event = {
+        "id": "evt_1",
+        "type": "payment.succeeded",
+        "data": {
+            "payment_id": "pay_1",
+            "customer_id": customer,
+            "amount_minor": 4_200,
+            "currency": "USD",
+            "method": "card",
+        },
+    }
+    url = "/api/v1/webhooks/payments/manual"
+    raw, headers = _delivery(endpoint, event, secret="whsec_wrong")
+    assert (await api.client.post(url, content=raw, headers=headers)).status_code == 401
+    raw, headers = _delivery(endpoint, event, ts=int(time.time()) - 301)
+    assert (await api.client.post(url, content=raw, headers=headers)).status_code == 401
+    raw, headers = _delivery(endpoint, event)
+    tampered = raw.replace(b"4200", b"9900")
+    assert (await api.client.post(url, content=tampered, headers=headers)).status_code == 401
+    assert (await api.client.get(f"/api/v1/payments?customer_id={customer}", headers=h)).json()[
+        "items"
+    ] == []
+
+    first = await api.client.post(url, content=raw, headers=headers)
+    assert first.status_code == 200 and first.json()["status"] == "applied"
+    replay = await api.client.post(url, content=raw, headers=headers)
+    assert replay.json()["status"] == "duplicate"
+    # the same event id re-signed now (a replay inside the window) changes nothing either
+    raw2, headers2 = _delivery(endpoint, {**event, "data": {**event["data"], "amount_minor": 1}})
+    assert (await api.client.post(url, content=raw2, headers=headers2)).json()[
+        "status"
+    ] == "duplicate"
+    payments = (await api.client.get(f"/api/v1/payments?customer_id={customer}", headers=h)).json()[
+        "items"
+    ]
+    assert [(p["amount_minor"], p["provider"]) for p in payments] == [(4_200, "manual")]
+
+    refund = {
+        "id": "evt_2",
+        "type": "payment.refunded",
+        "data": {"payment_id": "pay_1", "amount_minor": 200},
+    }
+    raw3, headers3 = _delivery(endpoint, refund)
+    results = await asyncio.gather(
+        *(api.client.post(url, content=raw3, headers=headers3) for _ in range(3))
+    )
+    assert sorted(r.json()["status"] for r in results) == ["applied", "duplicate", "duplicate"]
+    value = (await api.client.get(f"/api/v1/customers/{customer}/value", headers=h)).json()
+    assert value["lifetime_value_minor"] == 4_000
+
+
+async def test_billing_routes_need_a_key_and_a_role_and_isolate_tenants(api):
+    assert (await api.client.get("/api/v1/bookings")).status_code == 401
+    viewer = await api.headers(Role.VIEWER)
+    assert (await api.client.get("/api/v1/bookings", headers=viewer)).status_code == 200
+    assert (
+        await api.client.post("/api/v1/staff", json={"name": "Zoe"}, headers=viewer)
+    ).status_code == 403
+    agent = await api.headers(Role.AGENT)
+    booking = {"customer_id": str(uuid.uuid4()), **SLOT, "amount_minor": 1, "currency": "USD"}
+    assert (
+        await api.client.post("/api/v1/bookings", json=booking, headers=agent)
+    ).status_code == 201
+    assert (
+        await api.client.post(
+            "/api/v1/services",
+            json={"name": "x", "duration_minutes": 5, "price_minor": 1, "currency": "USD"},
+            headers=agent,
+        )
+    ).status_code == 403
+    h1, h2 = await api.headers(), await api.headers()
+    staff = await api.client.post("/api/v1/staff", json={"name": "Leo"}, headers=h1)
+    assert (
+        await api.client.get(f"/api/v1/staff/{staff.json()['id']}", headers=h2)
+    ).status_code == 404

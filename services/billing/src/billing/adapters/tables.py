@@ -1,0 +1,251 @@
+"""The billing database schema (SQLAlchemy Core). Alembic migrations mirror it.
+Money columns are BIGINT minor units next to a 3-letter ISO 4217 `currency`."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from moodline_kit.columns import tenant_column, timestamp, uuid_column, uuid_key
+from moodline_kit.db import kit_tables, new_metadata
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = new_metadata()
+kit = kit_tables(metadata)
+
+
+tenant_settings = sa.Table(
+    "tenant_settings",
+    metadata,
+    uuid_key("tenant_id"),
+    sa.Column("currency", sa.String(3), nullable=False, server_default="USD"),
+    # Last number given to an issued invoice / a quote (numbers without gaps: taken in the
+    # transaction that issues, under this row's lock).
+    sa.Column("invoice_seq", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("quote_seq", sa.BigInteger, nullable=False, server_default="0"),
+)
+
+catalog_services = sa.Table(
+    "catalog_services",
+    metadata,
+    uuid_key(),
+    tenant_column(),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("duration_minutes", sa.Integer, nullable=False),
+    sa.Column("price_minor", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    timestamp("created_at"),
+    sa.CheckConstraint("price_minor >= 0", name="price_not_negative"),
+)
+sa.Index("ix_catalog_services_tenant", catalog_services.c.tenant_id, catalog_services.c.name)
+
+staff_members = sa.Table(
+    "staff_members",
+    metadata,
+    uuid_key(),
+    tenant_column(),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("colour", sa.Text, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("user_id", sa.Text, nullable=False, server_default=""),
+    timestamp("created_at"),
+)
+sa.Index("ix_staff_members_tenant", staff_members.c.tenant_id, staff_members.c.name)
+
+bookings = sa.Table(
+    "bookings",
+    metadata,
+    uuid_key(),
+    tenant_column(),
+    uuid_column("customer_id"),
+    uuid_column("service_id", nullable=True),
+    sa.Column("service_name", sa.Text, nullable=False, server_default=""),
+    uuid_column("staff_id", nullable=True),
+    timestamp("starts_at"),
+    timestamp("ends_at"),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("price_minor", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    # [{"customer_id": uuid|null, "name": str, "share_minor": int}]; members who are customers
+    # are also rows of booking_party (the "bookings of a customer" lookup).
+    sa.Column("party", JSONB, nullable=False, server_default="[]"),
+    sa.Column("location", sa.Text, nullable=False, server_default=""),
+    sa.Column("notes", sa.Text, nullable=False, server_default=""),
+    sa.Column("cancellation_reason", sa.Text, nullable=False, server_default=""),
+    timestamp("cancelled_at", nullable=True),
+    timestamp("confirmed_at", nullable=True),
+    timestamp("created_at"),
+    timestamp("updated_at"),
+    sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+    sa.CheckConstraint("price_minor >= 0", name="price_not_negative"),
+)
+sa.Index("ix_bookings_customer", bookings.c.tenant_id, bookings.c.customer_id)
+sa.Index("ix_bookings_tenant_start", bookings.c.tenant_id, bookings.c.starts_at, bookings.c.id)
+# No double booking: two pending/confirmed bookings of one staff member never overlap. The
+# database decides (GiST exclusion on the half-open time range, btree_gist for the equality
+# columns), so concurrent inserts cannot both pass a check-then-insert.
+bookings.append_constraint(
+    sa.dialects.postgresql.ExcludeConstraint(
+        (bookings.c.tenant_id, "="),
+        (bookings.c.staff_id, "="),
+        (sa.func.tstzrange(bookings.c.starts_at, bookings.c.ends_at), "&&"),
+        name="ex_bookings_staff_slot",
+        using="gist",
+        where=sa.text("status IN ('pending', 'confirmed') AND staff_id IS NOT NULL"),
+    )
+)
+
+booking_party = sa.Table(
+    "booking_party",
+    metadata,
+    uuid_column("booking_id", sa.ForeignKey("bookings.id", ondelete="CASCADE"), primary_key=True),
+    uuid_key("customer_id"),
+    tenant_column(),
+)
+sa.Index("ix_booking_party_customer", booking_party.c.tenant_id, booking_party.c.customer_id)
+
+invoices = sa.Table(
+    "invoices",
+    metadata,
+    uuid_key(),
+    tenant_column(),
+    sa.Column("number", sa.Text),
+    uuid_column("customer_id"),
+    uuid_column("booking_id", nullable=True),
+    uuid_column("quote_id", nullable=True),
+    uuid_column("subscription_id", nullable=True),
+    timestamp("period_start", nullable=True),
+    # [{"description": str, "quantity": int, "unit_price_minor": int}]
+    sa.Column("items", JSONB, nullable=False),
+    sa.Column("subtotal_minor", sa.BigInteger, nullable=False),
+    sa.Column("tax_minor", sa.BigInteger, nullable=False),
+    sa.Column("total_minor", sa.BigInteger, nullable=False),
+    sa.Column("amount_paid_minor", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    timestamp("issued_at", nullable=True),
+    timestamp("due_at"),
+    timestamp("paid_at", nullable=True),
+    timestamp("voided_at", nullable=True),
+    sa.Column("void_reason", sa.Text, nullable=False, server_default=""),
+    timestamp("created_at"),
+    timestamp("updated_at"),
+    sa.UniqueConstraint("tenant_id", "number", name="uq_invoices_tenant_number"),
+    # One invoice per subscription period: the renewal job runs exactly once per period.
+    sa.UniqueConstraint("subscription_id", "period_start", name="uq_invoices_subscription_period"),
+)
+sa.Index("ix_invoices_customer", invoices.c.tenant_id, invoices.c.customer_id)
+sa.Index("ix_invoices_tenant_created", invoices.c.tenant_id, invoices.c.created_at, invoices.c.id)
+sa.Index(
+    "ix_invoices_open_due",
+    invoices.c.due_at,
+    postgresql_where=invoices.c.status == "open",
+)
+
+quotes = sa.Table(
+    "quotes",
+    metadata,
+    uuid_key(),
+    tenant_column(),
+    sa.Column("number", sa.Text, nullable=False),
+    uuid_column("customer_id"),
+    sa.Column("items", JSONB, nullable=False),
+    sa.Column("tax_minor", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    timestamp("valid_until", nullable=True),
+    uuid_column("invoice_id", nullable=True),
+    timestamp("created_at"),
+    sa.UniqueConstraint("tenant_id", "number", name="uq_quotes_tenant_number"),
+)
+sa.Index("ix_quotes_tenant_created", quotes.c.tenant_id, quotes.c.created_at, quotes.c.id)
+
+payments = sa.Table(
+    "payments",
+    metadata,
+    uuid_key(),
+    tenant_column(),
+    uuid_column("customer_id"),
+    uuid_column("invoice_id", nullable=True),
+    uuid_column("booking_id", nullable=True),
+    uuid_column("subscription_id", nullable=True),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("method", sa.Text, nullable=False),
+    sa.Column("provider", sa.Text, nullable=False),
+    sa.Column("provider_payment_id", sa.Text, nullable=False),
+    sa.Column("failure_code", sa.Text, nullable=False, server_default=""),
+    sa.Column("failure_message", sa.Text, nullable=False, server_default=""),
+    sa.Column("refunded_minor", sa.BigInteger, nullable=False, server_default="0"),
+    timestamp("created_at"),
+    timestamp("updated_at"),
+    sa.UniqueConstraint(
+        "tenant_id", "provider", "provider_payment_id", name="uq_payments_provider_id"
+    ),
+    sa.CheckConstraint("amount_minor > 0", name="amount_positive"),
+    sa.CheckConstraint(
+        "refunded_minor >= 0 AND refunded_minor <= amount_minor", name="refund_within_amount"
+    ),
+)
+sa.Index("ix_payments_customer", payments.c.tenant_id, payments.c.customer_id)
+sa.Index("ix_payments_tenant_created", payments.c.tenant_id, payments.c.created_at, payments.c.id)
+
+refunds = sa.Table(
+    "refunds",
+    metadata,
+    uuid_key(),
+    tenant_column(),
+    uuid_column("payment_id", sa.ForeignKey("payments.id")),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False, server_default=""),
+    sa.Column("idempotency_key", sa.Text, nullable=False),
+    timestamp("created_at"),
+    sa.UniqueConstraint("payment_id", "idempotency_key", name="uq_refunds_payment_key"),
+)
+
+subscriptions = sa.Table(
+    "subscriptions",
+    metadata,
+    uuid_key(),
+    tenant_column(),
+    uuid_column("customer_id"),
+    sa.Column("plan_name", sa.Text, nullable=False),
+    sa.Column("price_minor", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("interval", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    timestamp("started_at"),
+    timestamp("current_period_start"),
+    timestamp("current_period_end"),
+    sa.Column("cancel_at_period_end", sa.Boolean, nullable=False, server_default=sa.false()),
+    timestamp("cancelled_at", nullable=True),
+    timestamp("created_at"),
+)
+sa.Index("ix_subscriptions_customer", subscriptions.c.tenant_id, subscriptions.c.customer_id)
+sa.Index(
+    "ix_subscriptions_due",
+    subscriptions.c.current_period_end,
+    postgresql_where=subscriptions.c.status != "cancelled",
+)
+
+webhook_endpoints = sa.Table(
+    "webhook_endpoints",
+    metadata,
+    uuid_key(),
+    tenant_column(),
+    sa.Column("provider", sa.Text, nullable=False),
+    sa.Column("secret", sa.Text, nullable=False),
+    timestamp("created_at"),
+    sa.UniqueConstraint("tenant_id", "provider", name="uq_webhook_endpoints_tenant_provider"),
+)
+
+# Provider event ids already applied (replay protection + idempotency), written in the
+# transaction that applies the event.
+webhook_events = sa.Table(
+    "webhook_events",
+    metadata,
+    uuid_key("endpoint_id"),
+    sa.Column("event_id", sa.Text, primary_key=True),
+    sa.Column("body_sha256", sa.Text, nullable=False),
+    timestamp("received_at"),
+)

@@ -1,0 +1,44 @@
+"""Composition root: the kit's runtime plus the billing servicer, built at start-up. Billing
+reads no events; it publishes BILLING through the outbox."""
+
+from __future__ import annotations
+
+from moodline.billing.v1 import billing_pb2, billing_pb2_grpc
+from moodline_kit import bootstrap
+from moodline_kit.grpc.server import GrpcApp
+from moodline_kit.service import Service, migrations_of
+
+from billing.adapters.tables import kit
+from billing.config import BillingSettings
+from billing.entrypoints.grpc_servicer import BillingServicer
+from billing.service_layer.unit_of_work import BillingUnitOfWork
+
+NAME = "billing"
+FULL_NAME = billing_pb2.DESCRIPTOR.services_by_name["BillingService"].full_name
+# Webhook deliveries carry no tenant metadata: the signing endpoint names the tenant.
+TENANTLESS = frozenset({f"/{FULL_NAME}/IngestProviderEvent"})
+
+
+async def build(settings: BillingSettings) -> bootstrap.Runtime:
+    return await bootstrap.start(settings, name=NAME, tables=kit, unit_of_work=BillingUnitOfWork)
+
+
+def grpc_app(container: bootstrap.Runtime) -> GrpcApp:
+    servicer = BillingServicer(
+        container.uow, webhook_tolerance=container.settings.webhook_tolerance_seconds
+    )
+    return bootstrap.grpc_app(
+        container,
+        [bootstrap.register(servicer, billing_pb2, billing_pb2_grpc)],
+        tenantless_methods=TENANTLESS,
+    )
+
+
+SERVICE = Service(
+    name=NAME,
+    settings=BillingSettings,
+    build=build,
+    grpc_app=grpc_app,
+    migrations=migrations_of(__file__),
+    celery="billing.entrypoints.celery_app:create_app",
+)

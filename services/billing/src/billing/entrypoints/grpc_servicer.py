@@ -1,0 +1,529 @@
+"""gRPC entrypoint: translate requests into commands/queries, results into messages."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import grpc
+from moodline.billing.v1 import billing_pb2 as pb
+from moodline.billing.v1 import billing_pb2_grpc
+from moodline_kit.errors import InvalidArgument
+from moodline_kit.tenancy import current_tenant
+
+from billing.adapters import proto
+from billing.adapters.repository import BookingFilter
+from billing.domain.bookings import PartyMember
+from billing.domain.invoices import LineItem
+from billing.service_layer import (
+    bookings,
+    catalog,
+    invoices,
+    payments,
+    subscriptions,
+    value,
+    webhooks,
+)
+from billing.service_layer.value import UowFactory
+
+Ctx = grpc.aio.ServicerContext
+MAX_PAGE_SIZE = 200
+DEFAULT_PAGE_SIZE = 50
+
+_BOOKING_STATUS = proto.inverse(proto.BOOKING_STATUS)
+_INVOICE_STATUS = proto.inverse(proto.INVOICE_STATUS)
+_QUOTE_STATUS = proto.inverse(proto.QUOTE_STATUS)
+_PAYMENT_STATUS = proto.inverse(proto.PAYMENT_STATUS)
+_PAYMENT_METHOD = proto.inverse(proto.PAYMENT_METHOD)
+_INTERVAL = proto.inverse(proto.INTERVAL)
+_SUBSCRIPTION_STATUS = proto.inverse(proto.SUBSCRIPTION_STATUS)
+
+
+def _uuid(value: str, field: str, *, required: bool = True) -> uuid.UUID | None:
+    if not value:
+        if required:
+            raise InvalidArgument.of(field, "required")
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError as exc:
+        raise InvalidArgument.of(field, "must be a UUID") from exc
+
+
+def _id(value: str, field: str = "id") -> uuid.UUID:
+    found = _uuid(value, field)
+    assert found is not None
+    return found
+
+
+def _when(message: object, name: str) -> datetime | None:
+    return getattr(message, name).ToDatetime(tzinfo=UTC) if message.HasField(name) else None  # type: ignore[attr-defined]
+
+
+def _page_size(size: int) -> int:
+    if size < 0 or size > MAX_PAGE_SIZE:
+        raise InvalidArgument.of("page_size", f"must be 1..{MAX_PAGE_SIZE}")
+    return size or DEFAULT_PAGE_SIZE
+
+
+def _statuses(values, mapping: dict, field: str = "statuses") -> tuple:  # type: ignore[no-untyped-def]
+    out = []
+    for i, v in enumerate(values):
+        if v not in mapping:
+            raise InvalidArgument.of(f"{field}[{i}]", "unknown status")
+        out.append(mapping[v])
+    return tuple(out)
+
+
+def _list_args(request, statuses: dict) -> dict:  # type: ignore[no-untyped-def]
+    """customer_id, statuses, limit and cursor of a List*Request (invoices, quotes, payments,
+    subscriptions)."""
+    return {
+        "tenant_id": current_tenant(),
+        "customer_id": _uuid(request.customer_id, "customer_id", required=False),
+        "statuses": _statuses(request.statuses, statuses, "status"),
+        "limit": _page_size(request.page_size),
+        "cursor": request.page_token,
+    }
+
+
+def _party(members) -> tuple[PartyMember, ...]:  # type: ignore[no-untyped-def]
+    return tuple(
+        PartyMember(
+            _uuid(m.customer_id, f"party[{i}].customer_id", required=False),
+            m.name,
+            m.share.amount_minor,
+        )
+        for i, m in enumerate(members)
+    )
+
+
+def _items(items) -> tuple[tuple[LineItem, ...], str]:  # type: ignore[no-untyped-def]
+    """Line items and their currency (every item's; a mix is reported on the item)."""
+    currency = items[0].unit_price.currency if items else ""
+    for i, item in enumerate(items):
+        if item.unit_price.currency != currency:
+            raise InvalidArgument.of(f"items[{i}].currency", "every item in one currency")
+    return (
+        tuple(LineItem(i.description, i.quantity, i.unit_price.amount_minor) for i in items),
+        currency,
+    )
+
+
+class BillingServicer(billing_pb2_grpc.BillingServiceServicer):
+    def __init__(self, uow: UowFactory, *, webhook_tolerance: int = 300) -> None:
+        self._uow = uow
+        self._tolerance = webhook_tolerance
+
+    # ------------------------------------------------------------------ settings, catalogue
+    async def GetBillingSettings(
+        self, request: pb.GetBillingSettingsRequest, context: Ctx
+    ) -> pb.BillingSettings:
+        currency = await catalog.get_currency(tenant_id=current_tenant(), uow=self._uow)
+        return pb.BillingSettings(currency=currency)
+
+    async def UpdateBillingSettings(
+        self, request: pb.UpdateBillingSettingsRequest, context: Ctx
+    ) -> pb.BillingSettings:
+        currency = await catalog.set_currency(
+            tenant_id=current_tenant(), currency=request.currency, uow=self._uow
+        )
+        return pb.BillingSettings(currency=currency)
+
+    async def CreateCatalogService(
+        self, request: pb.CreateCatalogServiceRequest, context: Ctx
+    ) -> pb.CatalogService:
+        service = await catalog.create_service(
+            tenant_id=current_tenant(),
+            name=request.name,
+            duration_minutes=request.duration_minutes,
+            price_minor=request.price.amount_minor,
+            currency=request.price.currency,
+            uow=self._uow,
+        )
+        return proto.service_to_proto(service)
+
+    async def GetCatalogService(
+        self, request: pb.GetCatalogServiceRequest, context: Ctx
+    ) -> pb.CatalogService:
+        service = await catalog.get_service(
+            tenant_id=current_tenant(), service_id=_id(request.id), uow=self._uow
+        )
+        return proto.service_to_proto(service)
+
+    async def ListCatalogServices(
+        self, request: pb.ListCatalogServicesRequest, context: Ctx
+    ) -> pb.ListCatalogServicesResponse:
+        found = await catalog.list_services(tenant_id=current_tenant(), uow=self._uow)
+        return pb.ListCatalogServicesResponse(services=[proto.service_to_proto(s) for s in found])
+
+    async def CreateStaffMember(
+        self, request: pb.CreateStaffMemberRequest, context: Ctx
+    ) -> pb.StaffMember:
+        member = await catalog.create_staff_member(
+            tenant_id=current_tenant(),
+            name=request.name,
+            colour=request.colour,
+            user_id=request.user_id,
+            uow=self._uow,
+        )
+        return proto.staff_to_proto(member)
+
+    async def GetStaffMember(
+        self, request: pb.GetStaffMemberRequest, context: Ctx
+    ) -> pb.StaffMember:
+        member = await catalog.get_staff_member(
+            tenant_id=current_tenant(), staff_id=_id(request.id), uow=self._uow
+        )
+        return proto.staff_to_proto(member)
+
+    async def ListStaffMembers(
+        self, request: pb.ListStaffMembersRequest, context: Ctx
+    ) -> pb.ListStaffMembersResponse:
+        found = await catalog.list_staff(tenant_id=current_tenant(), uow=self._uow)
+        return pb.ListStaffMembersResponse(staff=[proto.staff_to_proto(s) for s in found])
+
+    # ------------------------------------------------------------------ bookings
+    async def CreateBooking(self, request: pb.CreateBookingRequest, context: Ctx) -> pb.Booking:
+        b = request.booking
+        starts_at = _when(b, "start_time")
+        if starts_at is None:
+            raise InvalidArgument.of("starts_at", "required")
+        command = bookings.CreateBooking(
+            tenant_id=current_tenant(),
+            customer_id=_id(b.customer_id, "customer_id"),
+            service_id=_uuid(b.service_id, "service_id", required=False),
+            staff_id=_uuid(b.staff_id, "staff_id", required=False),
+            starts_at=starts_at,
+            ends_at=_when(b, "end_time"),
+            price_minor=b.price.amount_minor if b.HasField("price") else None,
+            currency=b.price.currency if b.HasField("price") else "",
+            party=_party(b.party_members),
+            notes=b.notes,
+            location=b.location,
+            confirm=request.confirm,
+        )
+        if command.price_minor is None and command.service_id is None:
+            raise InvalidArgument.of("amount_minor", "required without a service_id")
+        booking = await bookings.create_booking(command=command, uow=self._uow)
+        return proto.booking_to_proto(booking)
+
+    async def GetBooking(self, request: pb.GetBookingRequest, context: Ctx) -> pb.Booking:
+        booking = await bookings.get_booking(
+            tenant_id=current_tenant(), booking_id=_id(request.id), uow=self._uow
+        )
+        return proto.booking_to_proto(booking)
+
+    async def ListBookings(
+        self, request: pb.ListBookingsRequest, context: Ctx
+    ) -> pb.ListBookingsResponse:
+        filters = BookingFilter(
+            customer_id=_uuid(request.customer_id, "customer_id", required=False),
+            staff_id=_uuid(request.staff_id, "staff_id", required=False),
+            statuses=_statuses(request.statuses, _BOOKING_STATUS, "status"),
+            starts_from=_when(request, "start_after"),
+            starts_before=_when(request, "start_before"),
+        )
+        page = await bookings.list_bookings(
+            tenant_id=current_tenant(),
+            filters=filters,
+            limit=_page_size(request.page_size),
+            cursor=request.page_token,
+            uow=self._uow,
+        )
+        return pb.ListBookingsResponse(
+            bookings=[proto.booking_to_proto(b) for b in page.items],
+            next_page_token=page.next_cursor,
+        )
+
+    async def UpdateBooking(self, request: pb.UpdateBookingRequest, context: Ctx) -> pb.Booking:
+        b = request.booking
+        changes: dict[str, object] = {}
+        for name in dict.fromkeys(request.update_mask.paths):
+            if name == "start_time":
+                changes["starts_at"] = _when(b, "start_time")
+                if changes["starts_at"] is None:
+                    raise InvalidArgument.of("starts_at", "required")
+            elif name == "end_time":
+                changes["ends_at"] = _when(b, "end_time")
+                if changes["ends_at"] is None:
+                    raise InvalidArgument.of("ends_at", "required")
+            elif name == "staff_id":
+                changes["staff_id"] = _uuid(b.staff_id, "staff_id", required=False)
+            elif name == "service_id":
+                changes["service_id"] = _uuid(b.service_id, "service_id", required=False)
+            elif name == "party_members":
+                changes["party"] = list(_party(b.party_members))
+            elif name == "price":
+                changes["amount_minor"] = b.price.amount_minor
+            elif name in ("notes", "location"):
+                changes[name] = getattr(b, name)
+            else:
+                changes[name] = None  # reported by the domain as not changeable
+        booking = await bookings.update_booking(
+            command=bookings.UpdateBooking(
+                tenant_id=current_tenant(), booking_id=_id(b.id), changes=changes
+            ),
+            uow=self._uow,
+        )
+        return proto.booking_to_proto(booking)
+
+    async def _transition(self, booking_id: str, action: str, reason: str = "") -> pb.Booking:
+        booking = await bookings.transition_booking(
+            tenant_id=current_tenant(),
+            booking_id=_id(booking_id),
+            action=action,
+            reason=reason,
+            uow=self._uow,
+        )
+        return proto.booking_to_proto(booking)
+
+    async def ConfirmBooking(self, request: pb.ConfirmBookingRequest, context: Ctx) -> pb.Booking:
+        return await self._transition(request.id, "confirm")
+
+    async def CancelBooking(self, request: pb.CancelBookingRequest, context: Ctx) -> pb.Booking:
+        return await self._transition(request.id, "cancel", request.reason)
+
+    async def CompleteBooking(self, request: pb.CompleteBookingRequest, context: Ctx) -> pb.Booking:
+        return await self._transition(request.id, "no_show" if request.no_show else "complete")
+
+    # ------------------------------------------------------------------ invoices, quotes
+    async def CreateInvoice(self, request: pb.CreateInvoiceRequest, context: Ctx) -> pb.Invoice:
+        items, currency = _items(request.items)
+        if request.HasField("tax") and request.tax.currency and request.tax.currency != currency:
+            raise InvalidArgument.of("tax.currency", "the items' currency")
+        invoice = await invoices.create_invoice(
+            command=invoices.CreateInvoice(
+                tenant_id=current_tenant(),
+                customer_id=_id(request.customer_id, "customer_id"),
+                items=items,
+                currency=currency,
+                tax_minor=request.tax.amount_minor,
+                due_at=_when(request, "due_at"),
+                booking_id=_uuid(request.booking_id, "booking_id", required=False),
+                draft=request.draft,
+            ),
+            uow=self._uow,
+        )
+        return proto.invoice_to_proto(invoice)
+
+    async def IssueInvoice(self, request: pb.IssueInvoiceRequest, context: Ctx) -> pb.Invoice:
+        invoice = await invoices.issue_invoice(
+            tenant_id=current_tenant(), invoice_id=_id(request.id), uow=self._uow
+        )
+        return proto.invoice_to_proto(invoice)
+
+    async def GetInvoice(self, request: pb.GetInvoiceRequest, context: Ctx) -> pb.Invoice:
+        invoice = await invoices.get_invoice(
+            tenant_id=current_tenant(), invoice_id=_id(request.id), uow=self._uow
+        )
+        return proto.invoice_to_proto(invoice)
+
+    async def ListInvoices(
+        self, request: pb.ListInvoicesRequest, context: Ctx
+    ) -> pb.ListInvoicesResponse:
+        page = await invoices.list_invoices(**_list_args(request, _INVOICE_STATUS), uow=self._uow)
+        return pb.ListInvoicesResponse(
+            invoices=[proto.invoice_to_proto(i) for i in page.items],
+            next_page_token=page.next_cursor,
+        )
+
+    async def VoidInvoice(self, request: pb.VoidInvoiceRequest, context: Ctx) -> pb.Invoice:
+        invoice = await invoices.void_invoice(
+            tenant_id=current_tenant(),
+            invoice_id=_id(request.id),
+            reason=request.reason,
+            uow=self._uow,
+        )
+        return proto.invoice_to_proto(invoice)
+
+    async def CreateQuote(self, request: pb.CreateQuoteRequest, context: Ctx) -> pb.Quote:
+        items, currency = _items(request.items)
+        quote = await invoices.create_quote(
+            command=invoices.CreateQuote(
+                tenant_id=current_tenant(),
+                customer_id=_id(request.customer_id, "customer_id"),
+                items=items,
+                currency=currency,
+                tax_minor=request.tax.amount_minor,
+                valid_until=_when(request, "valid_until"),
+            ),
+            uow=self._uow,
+        )
+        return proto.quote_to_proto(quote)
+
+    async def GetQuote(self, request: pb.GetQuoteRequest, context: Ctx) -> pb.Quote:
+        quote = await invoices.get_quote(
+            tenant_id=current_tenant(), quote_id=_id(request.id), uow=self._uow
+        )
+        return proto.quote_to_proto(quote)
+
+    async def ListQuotes(
+        self, request: pb.ListQuotesRequest, context: Ctx
+    ) -> pb.ListQuotesResponse:
+        page = await invoices.list_quotes(**_list_args(request, _QUOTE_STATUS), uow=self._uow)
+        return pb.ListQuotesResponse(
+            quotes=[proto.quote_to_proto(q) for q in page.items], next_page_token=page.next_cursor
+        )
+
+    async def ConvertQuote(self, request: pb.ConvertQuoteRequest, context: Ctx) -> pb.Quote:
+        quote = await invoices.convert_quote(
+            tenant_id=current_tenant(),
+            quote_id=_id(request.id),
+            due_at=_when(request, "due_at"),
+            uow=self._uow,
+        )
+        return proto.quote_to_proto(quote)
+
+    async def DeclineQuote(self, request: pb.DeclineQuoteRequest, context: Ctx) -> pb.Quote:
+        quote = await invoices.decline_quote(
+            tenant_id=current_tenant(), quote_id=_id(request.id), uow=self._uow
+        )
+        return proto.quote_to_proto(quote)
+
+    # ------------------------------------------------------------------ payments
+    async def RecordPayment(self, request: pb.RecordPaymentRequest, context: Ctx) -> pb.Payment:
+        if request.method not in _PAYMENT_METHOD:
+            raise InvalidArgument.of("method", "required: card, cash, transfer, wallet or other")
+        status = _PAYMENT_STATUS.get(request.status or pb.PAYMENT_STATUS_SUCCEEDED)
+        if status is None:
+            raise InvalidArgument.of("status", "succeeded or failed")
+        payment, _ = await payments.record_payment(
+            command=payments.RecordPayment(
+                tenant_id=current_tenant(),
+                customer_id=_id(request.customer_id, "customer_id"),
+                amount_minor=request.amount.amount_minor,
+                currency=request.amount.currency,
+                method=_PAYMENT_METHOD[request.method],
+                provider=request.provider,
+                provider_payment_id=request.provider_payment_id,
+                status=status,
+                booking_id=_uuid(request.booking_id, "booking_id", required=False),
+                invoice_id=_uuid(request.invoice_id, "invoice_id", required=False),
+                subscription_id=_uuid(request.subscription_id, "subscription_id", required=False),
+                failure_code=request.failure_code,
+                failure_message=request.failure_message,
+            ),
+            uow=self._uow,
+        )
+        return proto.payment_to_proto(payment)
+
+    async def GetPayment(self, request: pb.GetPaymentRequest, context: Ctx) -> pb.Payment:
+        payment = await payments.get_payment(
+            tenant_id=current_tenant(), payment_id=_id(request.id), uow=self._uow
+        )
+        return proto.payment_to_proto(payment)
+
+    async def ListPayments(
+        self, request: pb.ListPaymentsRequest, context: Ctx
+    ) -> pb.ListPaymentsResponse:
+        page = await payments.list_payments(**_list_args(request, _PAYMENT_STATUS), uow=self._uow)
+        return pb.ListPaymentsResponse(
+            payments=[proto.payment_to_proto(p) for p in page.items],
+            next_page_token=page.next_cursor,
+        )
+
+    async def RefundPayment(self, request: pb.RefundPaymentRequest, context: Ctx) -> pb.Payment:
+        payment, _ = await payments.refund_payment(
+            command=payments.RefundPayment(
+                tenant_id=current_tenant(),
+                payment_id=_id(request.id),
+                amount_minor=request.amount.amount_minor if request.HasField("amount") else None,
+                idempotency_key=request.idempotency_key,
+                reason=request.reason,
+            ),
+            uow=self._uow,
+        )
+        return proto.payment_to_proto(payment)
+
+    # ------------------------------------------------------------------ subscriptions
+    async def CreateSubscription(
+        self, request: pb.CreateSubscriptionRequest, context: Ctx
+    ) -> pb.Subscription:
+        if request.interval not in _INTERVAL:
+            raise InvalidArgument.of("interval", "required: weekly, monthly or yearly")
+        sub = await subscriptions.create_subscription(
+            command=subscriptions.CreateSubscription(
+                tenant_id=current_tenant(),
+                customer_id=_id(request.customer_id, "customer_id"),
+                plan_name=request.plan_name,
+                price_minor=request.price.amount_minor,
+                currency=request.price.currency,
+                interval=_INTERVAL[request.interval],
+                start_at=_when(request, "start_at"),
+            ),
+            uow=self._uow,
+        )
+        return proto.subscription_to_proto(sub)
+
+    async def GetSubscription(
+        self, request: pb.GetSubscriptionRequest, context: Ctx
+    ) -> pb.Subscription:
+        sub = await subscriptions.get_subscription(
+            tenant_id=current_tenant(), subscription_id=_id(request.id), uow=self._uow
+        )
+        return proto.subscription_to_proto(sub)
+
+    async def ListSubscriptions(
+        self, request: pb.ListSubscriptionsRequest, context: Ctx
+    ) -> pb.ListSubscriptionsResponse:
+        page = await subscriptions.list_subscriptions(
+            **_list_args(request, _SUBSCRIPTION_STATUS), uow=self._uow
+        )
+        return pb.ListSubscriptionsResponse(
+            subscriptions=[proto.subscription_to_proto(s) for s in page.items],
+            next_page_token=page.next_cursor,
+        )
+
+    async def CancelSubscription(
+        self, request: pb.CancelSubscriptionRequest, context: Ctx
+    ) -> pb.Subscription:
+        sub = await subscriptions.cancel_subscription(
+            tenant_id=current_tenant(),
+            subscription_id=_id(request.id),
+            at_period_end=request.at_period_end,
+            reason=request.reason,
+            uow=self._uow,
+        )
+        return proto.subscription_to_proto(sub)
+
+    # ------------------------------------------------------------------ value, webhooks
+    async def GetCustomerValue(
+        self, request: pb.GetCustomerValueRequest, context: Ctx
+    ) -> pb.CustomerValue:
+        found = await value.get_customer_value(
+            tenant_id=current_tenant(),
+            customer_id=_id(request.customer_id, "customer_id"),
+            uow=self._uow,
+        )
+        return proto.value_to_proto(found)
+
+    async def CreateWebhookEndpoint(
+        self, request: pb.CreateWebhookEndpointRequest, context: Ctx
+    ) -> pb.WebhookEndpoint:
+        endpoint = await webhooks.create_endpoint(
+            tenant_id=current_tenant(), provider_name=request.provider, uow=self._uow
+        )
+        return pb.WebhookEndpoint(
+            id=str(endpoint.id), provider=endpoint.provider, secret=endpoint.secret
+        )
+
+    async def IngestProviderEvent(
+        self, request: pb.IngestProviderEventRequest, context: Ctx
+    ) -> pb.IngestProviderEventResponse:
+        result = await webhooks.ingest(
+            delivery=webhooks.Delivery(
+                provider=request.provider,
+                endpoint_id=request.endpoint_id,
+                timestamp=request.timestamp,
+                signature=request.signature,
+                body=request.body,
+            ),
+            uow=self._uow,
+            tolerance=self._tolerance,
+        )
+        return pb.IngestProviderEventResponse(
+            status=pb.INGEST_STATUS_APPLIED if result.applied else pb.INGEST_STATUS_DUPLICATE,
+            event_id=result.event_id,
+            payment=proto.payment_to_proto(result.payment) if result.payment else None,
+        )

@@ -1,0 +1,229 @@
+"""Payment use cases: record (idempotent on provider + provider payment id), refund
+(idempotent on the refund's key), list."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from moodline.events.v1 import billing_pb2 as billing_events
+from moodline.events.v1 import subjects
+from moodline_kit.errors import FieldViolation, InvalidArgument, NotFound
+from moodline_kit.events import Event
+
+from billing.adapters.proto import invoice_to_proto, money, payment_to_proto
+from billing.adapters.repository import Page
+from billing.domain.bookings import BookingStatus
+from billing.domain.money import check_amount
+from billing.domain.payments import Payment, PaymentMethod, PaymentStatus
+from billing.service_layer.providers import provider
+from billing.service_layer.unit_of_work import BillingUnitOfWork
+from billing.service_layer.value import UowFactory, publish_values
+
+MAX_KEY = 200
+
+
+@dataclass(frozen=True)
+class RecordPayment:
+    tenant_id: uuid.UUID
+    customer_id: uuid.UUID
+    amount_minor: int
+    currency: str
+    method: PaymentMethod
+    provider: str
+    provider_payment_id: str
+    status: PaymentStatus = PaymentStatus.SUCCEEDED
+    booking_id: uuid.UUID | None = None
+    invoice_id: uuid.UUID | None = None
+    subscription_id: uuid.UUID | None = None
+    failure_code: str = ""
+    failure_message: str = ""
+
+
+def _payment_event(p: Payment) -> Event:
+    subject, message = (
+        (subjects.BILLING_PAYMENT_FAILED, billing_events.PaymentFailed)
+        if p.status is PaymentStatus.FAILED
+        else (subjects.BILLING_PAYMENT_SUCCEEDED, billing_events.PaymentSucceeded)
+    )
+    return Event(
+        subject,
+        p.tenant_id,
+        str(p.id),
+        message(customer_id=str(p.customer_id), payment=payment_to_proto(p)),
+    )
+
+
+async def _check_target(work: BillingUnitOfWork, c: RecordPayment) -> None:
+    """What the payment is applied to exists and takes it (422 naming the field otherwise)."""
+    if c.booking_id is not None and c.invoice_id is not None:
+        raise InvalidArgument.of("invoice_id", "give booking_id or invoice_id, not both")
+    collected = c.status is not PaymentStatus.FAILED
+    if c.booking_id is not None:
+        booking = await work.bookings.get(c.tenant_id, c.booking_id, for_update=True)
+        if booking is None:
+            raise InvalidArgument.of("booking_id", "no such booking")
+        if booking.status in (BookingStatus.CANCELLED, BookingStatus.NO_SHOW):
+            raise InvalidArgument.of("booking_id", f"booking is {booking.status.value}")
+        if collected:
+            left = booking.price_minor - await work.payments.collected_on_booking(
+                c.tenant_id, c.booking_id
+            )
+            if c.amount_minor > left:
+                raise InvalidArgument.of(
+                    "amount_minor", f"exceeds what is left to pay on the booking ({left})"
+                )
+    if c.invoice_id is not None:
+        invoice = await work.invoices.get(c.tenant_id, c.invoice_id, for_update=True)
+        if invoice is None:
+            raise InvalidArgument.of("invoice_id", "no such invoice")
+        invoice.check_payable(c.amount_minor if collected else 0)
+
+
+async def record_payment(*, command: RecordPayment, uow: UowFactory) -> tuple[Payment, bool]:
+    """(payment, created); a repeat of (provider, provider_payment_id) returns the stored
+    payment and changes nothing."""
+    c = command
+    provider(c.provider)
+    v: list[FieldViolation] = []
+    if not 1 <= len(c.provider_payment_id) <= MAX_KEY:
+        v.append(FieldViolation("provider_payment_id", f"required, 1..{MAX_KEY} characters"))
+    if c.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.FAILED):
+        v.append(FieldViolation("status", "succeeded or failed"))
+    now = datetime.now(UTC)
+    async with uow() as work:
+        existing = await work.payments.by_provider_id(
+            c.tenant_id, c.provider, c.provider_payment_id
+        )
+        if existing is not None:
+            return existing, False
+        v += check_amount(
+            "amount_minor",
+            c.amount_minor,
+            c.currency,
+            tenant_currency=await work.settings.currency(c.tenant_id),
+            positive=True,
+        )
+        if v:
+            raise InvalidArgument.of_all(v)
+        await _check_target(work, c)
+        payment = Payment(
+            id=uuid.uuid4(),
+            tenant_id=c.tenant_id,
+            customer_id=c.customer_id,
+            amount_minor=c.amount_minor,
+            currency=c.currency,
+            status=c.status,
+            method=c.method,
+            provider=c.provider,
+            provider_payment_id=c.provider_payment_id,
+            invoice_id=c.invoice_id,
+            booking_id=c.booking_id,
+            subscription_id=c.subscription_id,
+            failure_code=c.failure_code if c.status is PaymentStatus.FAILED else "",
+            failure_message=c.failure_message if c.status is PaymentStatus.FAILED else "",
+            created_at=now,
+            updated_at=now,
+        )
+        if not await work.payments.add(payment):
+            # recorded concurrently by another request: that one wins, this one is a repeat
+            await work.rollback()
+            existing = await work.payments.by_provider_id(
+                c.tenant_id, c.provider, c.provider_payment_id
+            )
+            assert existing is not None
+            return existing, False
+        work.emit(_payment_event(payment))
+        if payment.invoice_id is not None and payment.status is PaymentStatus.SUCCEEDED:
+            invoice = await work.invoices.get(c.tenant_id, payment.invoice_id, for_update=True)
+            assert invoice is not None
+            settled = invoice.apply_payment(payment.amount_minor, now)
+            await work.invoices.update(invoice)
+            if settled:
+                work.emit(
+                    Event(
+                        subjects.BILLING_INVOICE_PAID,
+                        c.tenant_id,
+                        str(invoice.id),
+                        billing_events.InvoicePaid(
+                            customer_id=str(invoice.customer_id),
+                            invoice=invoice_to_proto(invoice),
+                        ),
+                    )
+                )
+        await publish_values(work, c.tenant_id, {payment.customer_id})
+        await work.commit()
+    return payment, True
+
+
+@dataclass(frozen=True)
+class RefundPayment:
+    tenant_id: uuid.UUID
+    payment_id: uuid.UUID
+    # None: everything not yet refunded.
+    amount_minor: int | None
+    idempotency_key: str
+    reason: str = ""
+
+
+async def refund_payment(*, command: RefundPayment, uow: UowFactory) -> tuple[Payment, bool]:
+    """(payment, refunded now); a repeat of the idempotency key refunds nothing."""
+    c = command
+    if not 1 <= len(c.idempotency_key) <= MAX_KEY:
+        raise InvalidArgument.of("idempotency_key", f"required, 1..{MAX_KEY} characters")
+    now = datetime.now(UTC)
+    async with uow() as work:
+        payment = await work.payments.get(c.tenant_id, c.payment_id, for_update=True)
+        if payment is None:
+            raise NotFound(f"payment {c.payment_id} not found")
+        if await work.payments.refund_used(payment.id, c.idempotency_key):
+            return payment, False
+        refunded = payment.refund(c.amount_minor, now)
+        await work.payments.add_refund(
+            c.tenant_id,
+            payment.id,
+            amount_minor=refunded,
+            reason=c.reason,
+            idempotency_key=c.idempotency_key,
+            now=now,
+        )
+        await work.payments.update(payment)
+        work.emit(
+            Event(
+                subjects.BILLING_PAYMENT_REFUNDED,
+                c.tenant_id,
+                str(payment.id),
+                billing_events.PaymentRefunded(
+                    customer_id=str(payment.customer_id),
+                    payment=payment_to_proto(payment),
+                    refund_amount=money(refunded, payment.currency),
+                ),
+            )
+        )
+        await publish_values(work, c.tenant_id, {payment.customer_id})
+        await work.commit()
+    return payment, True
+
+
+async def get_payment(*, tenant_id: uuid.UUID, payment_id: uuid.UUID, uow: UowFactory) -> Payment:
+    async with uow() as work:
+        payment = await work.payments.get(tenant_id, payment_id)
+    if payment is None:
+        raise NotFound(f"payment {payment_id} not found")
+    return payment
+
+
+async def list_payments(
+    *,
+    tenant_id: uuid.UUID,
+    customer_id: uuid.UUID | None,
+    statuses: tuple[PaymentStatus, ...],
+    limit: int,
+    cursor: str,
+    uow: UowFactory,
+) -> Page:
+    async with uow() as work:
+        return await work.payments.list(
+            tenant_id, customer_id=customer_id, statuses=statuses, limit=limit, cursor=cursor
+        )

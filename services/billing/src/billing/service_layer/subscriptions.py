@@ -1,0 +1,195 @@
+"""Subscriptions: start, cancel, and the renewal job (one invoice per period, exactly once)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from moodline.events.v1 import billing_pb2 as billing_events
+from moodline.events.v1 import subjects
+from moodline_kit.errors import FieldViolation, InvalidArgument, NotFound
+from moodline_kit.events import Event
+
+from billing.adapters.proto import invoice_to_proto, subscription_to_proto
+from billing.adapters.repository import Page
+from billing.domain.invoices import Invoice, LineItem
+from billing.domain.money import check_amount
+from billing.domain.subscriptions import Interval, Subscription, SubscriptionStatus
+from billing.service_layer.invoices import DEFAULT_TERMS, issue
+from billing.service_layer.value import UowFactory, publish_values
+
+MAX_PLAN = 200
+
+
+@dataclass(frozen=True)
+class CreateSubscription:
+    tenant_id: uuid.UUID
+    customer_id: uuid.UUID
+    plan_name: str
+    price_minor: int
+    currency: str
+    interval: Interval
+    start_at: datetime | None = None
+
+
+def _event(subject: str, s: Subscription, message_type: type, **extra: object) -> Event:
+    return Event(
+        subject,
+        s.tenant_id,
+        str(s.id),
+        message_type(
+            customer_id=str(s.customer_id), subscription=subscription_to_proto(s), **extra
+        ),
+    )
+
+
+async def create_subscription(*, command: CreateSubscription, uow: UowFactory) -> Subscription:
+    c = command
+    now = datetime.now(UTC)
+    v: list[FieldViolation] = []
+    if not c.plan_name.strip() or len(c.plan_name) > MAX_PLAN:
+        v.append(FieldViolation("plan_name", f"required, at most {MAX_PLAN} characters"))
+    async with uow() as work:
+        v += check_amount(
+            "price_minor",
+            c.price_minor,
+            c.currency,
+            tenant_currency=await work.settings.currency(c.tenant_id),
+            positive=True,
+        )
+        if v:
+            raise InvalidArgument.of_all(v)
+        start = c.start_at or now
+        sub = Subscription(
+            id=uuid.uuid4(),
+            tenant_id=c.tenant_id,
+            customer_id=c.customer_id,
+            plan_name=c.plan_name.strip(),
+            price_minor=c.price_minor,
+            currency=c.currency,
+            interval=c.interval,
+            started_at=start,
+            current_period_start=start,
+            current_period_end=start,
+        )
+        sub.current_period_end = sub.period_after(start)
+        await work.subscriptions.add(sub, now)
+        work.emit(
+            _event(subjects.BILLING_SUBSCRIPTION_STARTED, sub, billing_events.SubscriptionStarted)
+        )
+        await work.commit()
+    return sub
+
+
+async def cancel_subscription(
+    *,
+    tenant_id: uuid.UUID,
+    subscription_id: uuid.UUID,
+    at_period_end: bool,
+    reason: str,
+    uow: UowFactory,
+) -> Subscription:
+    now = datetime.now(UTC)
+    async with uow() as work:
+        sub = await work.subscriptions.get(tenant_id, subscription_id, for_update=True)
+        if sub is None:
+            raise NotFound(f"subscription {subscription_id} not found")
+        sub.cancel(at_period_end=at_period_end, now=now)
+        await work.subscriptions.update(sub)
+        if sub.status is SubscriptionStatus.CANCELLED:
+            work.emit(
+                _event(
+                    subjects.BILLING_SUBSCRIPTION_CANCELLED,
+                    sub,
+                    billing_events.SubscriptionCancelled,
+                    reason=reason[:2000],
+                )
+            )
+        await work.commit()
+    return sub
+
+
+async def renew_subscriptions(
+    *, uow: UowFactory, now: datetime | None = None, batch_size: int = 200
+) -> int:
+    """Every subscription whose period ended starts its next period with an issued invoice.
+    Exactly once per period: rows are locked (SKIP LOCKED) and moved forward in the
+    transaction that writes the invoice, and (subscription_id, period_start) is unique on
+    invoices, so a second or parallel run writes nothing. A subscription many periods behind
+    catches up one period per pass. Returns how many periods were renewed."""
+    now = now or datetime.now(UTC)
+    renewed = 0
+    while True:
+        async with uow() as work:
+            due = await work.subscriptions.due(now, batch_size)
+            for sub in due:
+                was_active = sub.status
+                start = sub.renew(now)
+                await work.subscriptions.update(sub)
+                if start is None:
+                    if was_active is not SubscriptionStatus.CANCELLED:
+                        work.emit(
+                            _event(
+                                subjects.BILLING_SUBSCRIPTION_CANCELLED,
+                                sub,
+                                billing_events.SubscriptionCancelled,
+                                reason="ended at period end",
+                            )
+                        )
+                    continue
+                invoice = Invoice(
+                    id=uuid.uuid4(),
+                    tenant_id=sub.tenant_id,
+                    customer_id=sub.customer_id,
+                    items=[LineItem(sub.plan_name, 1, sub.price_minor)],
+                    tax_minor=0,
+                    currency=sub.currency,
+                    due_at=start + DEFAULT_TERMS,
+                    subscription_id=sub.id,
+                    period_start=start,
+                    created_at=now,
+                    updated_at=now,
+                )
+                await issue(work, invoice, now)
+                if not await work.invoices.add(invoice):
+                    # cannot happen while the row lock holds; rolling back keeps numbers gap-free
+                    raise RuntimeError(f"subscription {sub.id} period {start} already billed")
+                work.emit(
+                    _event(
+                        subjects.BILLING_SUBSCRIPTION_RENEWED,
+                        sub,
+                        billing_events.SubscriptionRenewed,
+                        invoice=invoice_to_proto(invoice),
+                    )
+                )
+                await publish_values(work, sub.tenant_id, {sub.customer_id})
+                renewed += 1
+            await work.commit()
+        if len(due) < batch_size:
+            return renewed
+
+
+async def get_subscription(
+    *, tenant_id: uuid.UUID, subscription_id: uuid.UUID, uow: UowFactory
+) -> Subscription:
+    async with uow() as work:
+        sub = await work.subscriptions.get(tenant_id, subscription_id)
+    if sub is None:
+        raise NotFound(f"subscription {subscription_id} not found")
+    return sub
+
+
+async def list_subscriptions(
+    *,
+    tenant_id: uuid.UUID,
+    customer_id: uuid.UUID | None,
+    statuses: tuple[SubscriptionStatus, ...],
+    limit: int,
+    cursor: str,
+    uow: UowFactory,
+) -> Page:
+    async with uow() as work:
+        return await work.subscriptions.list(
+            tenant_id, customer_id=customer_id, statuses=statuses, limit=limit, cursor=cursor
+        )
