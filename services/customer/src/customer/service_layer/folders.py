@@ -8,6 +8,7 @@ import uuid
 from moodline_kit.errors import AlreadyExists, FieldViolation, InvalidArgument, NotFound
 
 from customer.adapters.repository import FolderRow
+from customer.adapters.visibility import current_visibility
 from customer.service_layer.handlers import UowFactory, parse_customer_id
 
 _COLOUR = re.compile(r"^(#[0-9A-Fa-f]{6})?$")
@@ -56,6 +57,19 @@ async def create_folder(
     return row
 
 
+async def _get_visible(work, tenant_id: uuid.UUID, ident: uuid.UUID, folder_id: str) -> FolderRow:  # type: ignore[no-untyped-def]
+    """The folder, if it exists and the caller may see it (else NOT_FOUND)."""
+    row = await work.folders.get(tenant_id, ident)
+    visibility = current_visibility()
+    if row is None or (
+        visibility is not None
+        and visibility.folders is not None
+        and str(ident) not in visibility.folders
+    ):
+        raise NotFound(f"folder {folder_id} not found")
+    return row
+
+
 async def update_folder(
     *, tenant_id: uuid.UUID, folder_id: str, values: dict, uow: UowFactory
 ) -> FolderRow:
@@ -64,8 +78,7 @@ async def update_folder(
         values["name"] = values["name"].strip()
     ident = _folder_id(folder_id)
     async with uow() as work:
-        if await work.folders.get(tenant_id, ident) is None:
-            raise NotFound(f"folder {folder_id} not found")
+        await _get_visible(work, tenant_id, ident, folder_id)
         if "name" in values and await work.folders.name_taken(
             tenant_id, values["name"], other_than=ident
         ):
@@ -81,8 +94,7 @@ async def update_folder(
 async def delete_folder(*, tenant_id: uuid.UUID, folder_id: str, uow: UowFactory) -> None:
     ident = _folder_id(folder_id)
     async with uow() as work:
-        if await work.folders.get(tenant_id, ident) is None:
-            raise NotFound(f"folder {folder_id} not found")
+        await _get_visible(work, tenant_id, ident, folder_id)
         await work.folders.delete(tenant_id, ident)
         await work.commit()
 
