@@ -57,6 +57,20 @@ class Gateway:
     app: object
     databases: dict[str, str] = field(default_factory=dict)  # service -> database URL
 
+    async def move_to_folder(self, headers: dict[str, str], customer_id: str, folder: str) -> None:
+        """PATCH the customer into `folder`, re-reading the ETag when the read model moved
+        the version meanwhile."""
+        url = f"/api/v1/customers/{customer_id}"
+        for _ in range(20):
+            etag = (await self.client.get(url, headers=headers)).headers["etag"]
+            r = await self.client.patch(
+                url, headers={**headers, "If-Match": etag}, json={"folder": folder}
+            )
+            if r.status_code != 412:
+                assert r.status_code == 200, r.text
+                return
+        raise AssertionError("customer kept changing")
+
     async def tenant(self, country: str = "US", role: Role = Role.ADMIN) -> Tenant:
         engine = self.app.state.engine
         tenant_id, key = await create_tenant(engine, name="Test", default_country=country)

@@ -143,20 +143,6 @@ def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def _move(gw, headers, cid: str, folder: str) -> None:
-    for _ in range(20):
-        etag = (await gw.client.get(f"/api/v1/customers/{cid}", headers=headers)).headers["etag"]
-        r = await gw.client.patch(
-            f"/api/v1/customers/{cid}",
-            headers={**headers, "If-Match": etag},
-            json={"folder": folder},
-        )
-        if r.status_code != 412:
-            assert r.status_code == 200, r.text
-            return
-    raise AssertionError("customer kept changing")
-
-
 def _message(phone: str) -> dict:
     return {
         "provider_message_id": uuid.uuid4().hex,
@@ -178,10 +164,10 @@ async def _target(gw, headers, phone: str, folder: str | None) -> dict[str, str]
     ).json()
     cid = got["customer_id"]
     if folder:
-        await _move(gw, headers, cid, folder)
+        await gw.move_to_folder(headers, cid, folder)
     child = await gw.client.post("/api/v1/customers", headers=headers, json={"first_name": "Kid"})
     if folder:
-        await _move(gw, headers, child.json()["id"], folder)
+        await gw.move_to_folder(headers, child.json()["id"], folder)
     own_folder = await gw.client.post(
         "/api/v1/folders", headers=headers, json={"name": f"tmp-{uuid.uuid4().hex[:6]}"}
     )
@@ -310,7 +296,7 @@ async def _call_on_fresh(gw, world: World, role: Role, route) -> int:
     if kind == "customer" and "children" not in path:
         r = await gw.client.post("/api/v1/customers", headers=world.admin, json={"first_name": "D"})
         cid = r.json()["id"]
-        await _move(gw, world.admin, cid, a)
+        await gw.move_to_folder(world.admin, cid, a)
         url = path.format(customer=cid)
     elif kind == "customer":
         url = path.format(**world.ids["own"])

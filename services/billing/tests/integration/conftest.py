@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 from billing.testing import RunningService, migrate, running_billing_service
+from moodline_kit.grpc.client import tenant_metadata
 
 
 @pytest_asyncio.fixture(loop_scope="session", scope="session")
@@ -26,4 +27,4 @@ async def billing_service(billing_database, infra_urls) -> AsyncIterator[Running
 @pytest.fixture
 def tenant() -> tuple[tuple[str, str], ...]:
     """Metadata of a brand-new tenant, so tests never see each other's data."""
-    return (("moodline-tenant-id", str(uuid.uuid4())),)
+    return tenant_metadata(str(uuid.uuid4()))
