@@ -75,5 +75,8 @@ bench-customers: install ## benchmark: customer lists/search/stats at 1M custome
 bench-sentiment: install ## benchmark: raw Triton vs sentiment pipeline msgs/s, p99 at half load, CPU/msg per hop
 	nice $(PY) bench/sentiment/bench_sentiment.py --profile
 
+bench-loyalty: install ## benchmark: loyalty adjustments/s and p99 on one hot enrolment and spread over 10k, replays, exact balances
+	nice $(PY) bench/loyalty/bench_loyalty.py
+
 bench-outbox: install ## benchmark: JetStream publishing per event, js.publish gathered vs the kit's batch publisher
 	nice $(PY) bench/outbox/bench_publish.py

@@ -32,7 +32,7 @@ from pathlib import Path
 import aiohttp
 import asyncpg
 import sqlalchemy as sa
-from customer.adapters.repository import list_statement, stats_statement
+from customer.adapters.listing import list_statement, stats_statement
 from customer.domain.listing import Thresholds, parse_list_query
 from moodline.customer.v1 import customer_pb2, customer_pb2_grpc
 from moodline_devkit.infra import free_port, wait_for_port

@@ -376,7 +376,7 @@ async def load(tenants: list[tuple[str, int]], now: datetime) -> None:
 
 async def check(sample: int = 5000) -> None:
     """Re-derive the seeded rows with the service's own domain code; any mismatch fails."""
-    from customer.adapters.repository import customer_from_row
+    from customer.adapters.rows import customer_from_row
     from customer.domain import contacts, lifecycle
     from customer.domain.model import avatar_color_for
     from customer.service_layer.lifecycle import facts_of

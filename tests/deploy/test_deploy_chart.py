@@ -255,6 +255,7 @@ def test_migrations_and_jetstream_run_as_pre_install_and_pre_upgrade_hooks() -> 
         "moodline-conversation-migrate",
         "moodline-sentiment-migrate",
         "moodline-billing-migrate",
+        "moodline-loyalty-migrate",
         "moodline-gateway-migrate",
         "moodline-jetstream-setup",
     }

@@ -91,6 +91,7 @@ def test_each_service_is_reachable_only_from_its_callers() -> None:
     }
     assert ingress_sources(pol["moodline-conversation"], 50051) == {"gateway", "helm-test"}
     assert ingress_sources(pol["moodline-sentiment"], 50051) == {"gateway", "helm-test"}
+    assert ingress_sources(pol["moodline-loyalty"], 50051) == {"gateway", "helm-test"}
     assert ingress_sources(pol["moodline-triton"], 8001) == {"sentiment"}
     # Workers and beat serve nothing.
     assert pol["moodline-customer-worker"]["spec"]["ingress"] == []
@@ -104,6 +105,7 @@ def test_callers_may_reach_exactly_what_they_call() -> None:
         "conversation": 50051,
         "sentiment": 50051,
         "billing": 50051,
+        "loyalty": 50051,
     }
     assert egress_targets(pol["moodline-conversation"]) == {"customer": 50051}
     assert egress_targets(pol["moodline-sentiment"]) == {"triton": 8001}
@@ -115,6 +117,7 @@ def test_callers_may_reach_exactly_what_they_call() -> None:
         "conversation": 50051,
         "sentiment": 50051,
         "billing": 50051,
+        "loyalty": 50051,
     }
 
 

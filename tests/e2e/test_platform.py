@@ -52,6 +52,8 @@ def platform(tmp_path_factory):
             "SCORING_CONSUMER": f"{prefix}-sentiment-scoring",
             "OUTCOMES_CONSUMER": f"{prefix}-sentiment-outcomes",
             "CONSUMER_START": "new",
+            "EARN_CONSUMER": f"{prefix}-loyalty-earn",
+            "CUSTOMER_CONSUMER": f"{prefix}-loyalty-customers",
         }
     log = open(var / "launcher.log", "wb")
     started = time.monotonic()
@@ -99,7 +101,12 @@ def platform(tmp_path_factory):
         if os.environ.get("DATABASE_URL"):
             _drop_databases(env["MOODLINE_DB_PREFIX"])
         if os.environ.get("NATS_URL"):
-            _delete_consumers(env["SCORING_CONSUMER"], env["OUTCOMES_CONSUMER"])
+            _delete_consumers(
+                ("CONVERSATION", env["SCORING_CONSUMER"]),
+                ("CONVERSATION", env["OUTCOMES_CONSUMER"]),
+                ("BILLING", env["EARN_CONSUMER"]),
+                ("CUSTOMER", env["CUSTOMER_CONSUMER"]),
+            )
 
 
 def _drop_databases(prefix: str) -> None:
@@ -108,13 +115,13 @@ def _drop_databases(prefix: str) -> None:
     from moodline_devkit.testing.databases import drop_database
 
     async def drop() -> None:
-        for name in ("customer", "conversation", "sentiment", "billing", "gateway"):
+        for name in ("customer", "conversation", "sentiment", "billing", "loyalty", "gateway"):
             await drop_database(os.environ["DATABASE_URL"], f"{prefix}_{name}")
 
     asyncio.run(drop())
 
 
-def _delete_consumers(*durables: str) -> None:
+def _delete_consumers(*durables: tuple[str, str]) -> None:
     import asyncio
     import contextlib
 
@@ -123,9 +130,9 @@ def _delete_consumers(*durables: str) -> None:
     async def delete() -> None:
         nc = await nats.connect(os.environ["NATS_URL"])
         try:
-            for durable in durables:
+            for stream, durable in durables:
                 with contextlib.suppress(Exception):
-                    await nc.jetstream().delete_consumer("CONVERSATION", durable)
+                    await nc.jetstream().delete_consumer(stream, durable)
         finally:
             await nc.close()
 
@@ -227,6 +234,38 @@ def test_a_confirmed_booking_shows_in_the_customer_ltv_within_2_seconds(platform
     assert seen["lifetime_value_minor"] == 120_000
     assert elapsed < 2.0, f"LTV visible after {elapsed:.2f}s"
     assert seen["lifecycle_stage"] == "vip" and seen["purchases_count"] == 1
+
+
+def test_demo_loyalty_program_earns_from_the_demo_payments_through_nats(platform):
+    """The demo points program (1 point per $1, 10 per visit) with five customers enrolled
+    before the demo bookings were paid: billing's payment and booking events reach loyalty
+    through JetStream and earn, once each, next to the hand-made history."""
+    base, headers = platform["gateway_url"], {"Authorization": f"Bearer {platform['api_key']}"}
+    (program,) = httpx.get(f"{base}/api/v1/loyalty/programs", headers=headers).json()["items"]
+    assert program["kind"] == "points" and len(program["earn_rules"]) == 2
+    customers = httpx.get(f"{base}/api/v1/customers?limit=200", headers=headers).json()["items"]
+    enrolled = {}
+    for customer in customers:
+        page = httpx.get(f"{base}/api/v1/customers/{customer['id']}/loyalty", headers=headers)
+        for enrolment in page.json()["items"]:
+            enrolled[customer["first_name"]] = enrolment
+    assert len(enrolled) == 5 and {e["program_id"] for e in enrolled.values()} == {program["id"]}
+    olivia = enrolled["Olivia"]
+    # 100 + 45 - 50 by hand; $650 + $650 + $180 paid (1,480 points) and 3 visits (30 points).
+    got = _poll(
+        lambda: httpx.get(f"{base}/api/v1/loyalty/enrolments/{olivia['id']}", headers=headers),
+        lambda r: r.json()["balance"] >= 1605,
+        timeout=60,
+    ).json()
+    assert got["balance"] == 1605 and got["lifetime_earned"] == 45 + 1480 + 30
+    ledger = httpx.get(f"{base}/api/v1/loyalty/enrolments/{olivia['id']}/ledger", headers=headers)
+    entries = list(reversed(ledger.json()["items"]))
+    assert [x["points"] for x in entries[:3]] == [100, 45, -50]
+    earned = sorted(
+        (x["source_ref"].split(":")[0], x["points"]) for x in entries[3:] if x["reason"] == "earned"
+    )
+    assert earned == [("booking", 10)] * 3 + [("payment", 180), ("payment", 650), ("payment", 650)]
+    assert len({x["source_ref"] for x in entries[3:]}) == 6  # each payment and visit once
 
 
 def test_create_then_find_by_partial_phone_with_event_and_one_trace(platform):

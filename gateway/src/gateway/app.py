@@ -31,10 +31,12 @@ from gateway.routes import (
     auth,
     billing,
     conversations,
+    customer_records,
     customers,
     events,
     folders,
     health,
+    loyalty,
     sentiment,
     users,
     webhooks,
@@ -135,12 +137,14 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
     app.include_router(folders.router)
     app.include_router(audit.router)
     app.include_router(events.router)
+    app.include_router(customer_records.router)
     app.include_router(conversations.router)
     app.include_router(sentiment.router)
     app.include_router(sentiment.settings_router)
     app.include_router(customer_settings.router)
     app.include_router(billing.router)
     app.include_router(webhooks.router)
+    app.include_router(loyalty.router)
 
     @app.get("/", include_in_schema=False)
     async def index() -> RedirectResponse:

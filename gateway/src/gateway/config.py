@@ -15,6 +15,8 @@ class GatewaySettings(KitSettings):
     sentiment_addr: str = ""
     # Billing service; empty: the billing routes answer 503 and readiness skips it.
     billing_addr: str = ""
+    # Loyalty service; empty: the loyalty routes answer 503 and readiness skips it.
+    loyalty_addr: str = ""
     # Request bodies above this size are refused (413) before they are parsed.
     max_body_bytes: int = 256 * 1024
     # Deadline given to each downstream gRPC call made for one HTTP request.

@@ -29,6 +29,9 @@ class Permission(StrEnum):
     SENTIMENT_OVERRIDE = "sentiment:override"
     FOLDERS_READ = "folders:read"
     FOLDERS_MANAGE = "folders:manage"
+    LOYALTY_READ = "loyalty:read"
+    LOYALTY_ADJUST = "loyalty:adjust"
+    LOYALTY_MANAGE = "loyalty:manage"
     SETTINGS_READ = "settings:read"
     SETTINGS_WRITE = "settings:write"
     EVENTS_READ = "events:read"
@@ -49,6 +52,7 @@ _READ = frozenset(
         Permission.CONVERSATIONS_READ,
         Permission.SENTIMENT_READ,
         Permission.FOLDERS_READ,
+        Permission.LOYALTY_READ,
         Permission.SETTINGS_READ,
         Permission.EVENTS_READ,
         Permission.BILLING_READ,
@@ -59,11 +63,13 @@ _AGENT = _READ | {
     Permission.CONVERSATIONS_WRITE,
     Permission.SENTIMENT_ANALYZE,
     Permission.BILLING_WRITE,
+    Permission.LOYALTY_ADJUST,
 }
 _MANAGER = _AGENT | {
     Permission.CUSTOMERS_DELETE,
     Permission.SENTIMENT_OVERRIDE,
     Permission.FOLDERS_MANAGE,
+    Permission.LOYALTY_MANAGE,
     Permission.AUDIT_READ,
     Permission.BILLING_MANAGE,
 }

@@ -159,3 +159,23 @@ def install(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error")
         return problem(500, "internal error", kind="internal", instance=request.url.path)
+
+
+def renamed_invalid_argument(
+    exc: grpc.aio.AioRpcError, request: Request, fields: dict[str, str]
+) -> JSONResponse:
+    """A failed call as its problem response, INVALID_ARGUMENT naming the body's fields where
+    they differ from the gRPC message's (`fields`: gRPC name -> JSON name). Other errors are
+    re-raised for the handlers above."""
+    if exc.code() != grpc.StatusCode.INVALID_ARGUMENT:
+        raise exc
+    detail = exc.details() or "invalid request"
+    for grpc_name, json_name in fields.items():
+        detail = detail.replace(f"{grpc_name}:", f"{json_name}:")
+    errors = [
+        {"field": fields.get(v.field, v.field), "message": v.description}
+        for v in field_violations(exc)
+    ]
+    return problem(
+        422, detail, kind="validation-error", instance=request.url.path, errors=errors or None
+    )

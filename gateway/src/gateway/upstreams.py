@@ -14,6 +14,7 @@ from grpc_health.v1 import health_pb2_grpc
 from moodline.billing.v1 import billing_pb2_grpc
 from moodline.conversation.v1 import conversation_pb2_grpc
 from moodline.customer.v1 import customer_pb2_grpc
+from moodline.loyalty.v1 import loyalty_pb2_grpc
 from moodline.sentiment.v1 import sentiment_pb2_grpc
 from moodline_kit.grpc.client import create_channel
 
@@ -31,6 +32,7 @@ UPSTREAMS: tuple[Upstream, ...] = (
     Upstream("conversation", conversation_pb2_grpc.ConversationServiceStub),
     Upstream("sentiment", sentiment_pb2_grpc.SentimentServiceStub),
     Upstream("billing", billing_pb2_grpc.BillingServiceStub),
+    Upstream("loyalty", loyalty_pb2_grpc.LoyaltyServiceStub),
 )
 
 
@@ -66,6 +68,10 @@ class Upstreams:
     @property
     def billing(self) -> billing_pb2_grpc.BillingServiceStub:
         return self["billing"]
+
+    @property
+    def loyalty(self) -> loyalty_pb2_grpc.LoyaltyServiceStub:
+        return self["loyalty"]
 
     async def close(self) -> None:
         for channel in self.channels:

@@ -17,6 +17,8 @@ from gateway.app import create_app
 from gateway.auth import Role, create_api_key, create_tenant
 from gateway.cli import MIGRATIONS
 from gateway.config import GatewaySettings
+from loyalty.testing import migrate as migrate_loyalty
+from loyalty.testing import running_loyalty_service
 from moodline_devkit.testing.openapi import ResponseModels
 from moodline_devkit.testing.plugin import own_nats
 from moodline_kit import migrations
@@ -91,19 +93,23 @@ async def gateway(database_factory, infra_urls) -> AsyncIterator[Gateway]:
     customer_db = await database_factory("gw_customer")
     gateway_db = await database_factory("gateway")
     conversation_db = await database_factory("gw_conversation")
+    loyalty_db = await database_factory("gw_loyalty")
     await migrate(customer_db)
     await migrate_conversation(conversation_db)
+    await migrate_loyalty(loyalty_db)
     await asyncio.to_thread(migrations.upgrade, MIGRATIONS, gateway_db)
     async with (
         running_customer_service(customer_db, infra_urls.nats_url) as customer,
         running_conversation_service(
             conversation_db, infra_urls.nats_url, customer.address
         ) as conversation,
+        running_loyalty_service(loyalty_db, infra_urls.nats_url) as loyalty,
     ):
         settings = GatewaySettings(
             database_url=gateway_db,
             customer_addr=customer.address,
             conversation_addr=conversation.address,
+            loyalty_addr=loyalty.address,
             redis_url=infra_urls.redis_url,
             nats_url=infra_urls.nats_url,
             max_body_bytes=16 * 1024,
@@ -114,6 +120,10 @@ async def gateway(database_factory, infra_urls) -> AsyncIterator[Gateway]:
             # tests make many requests per key; the limiter is tested with a key's own limits
             rate_limit_per_minute=1_000_000,
             rate_limit_burst=100_000,
+            # 1,000 concurrent adjustments are all in flight at once, in this one process: the
+            # last waits for the other 999 (tens of seconds on two shared cores), far past the
+            # default 5 s.
+            upstream_timeout=120.0,
         )
         app = create_app(settings)
         async with app.router.lifespan_context(app):

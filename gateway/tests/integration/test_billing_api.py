@@ -323,3 +323,81 @@ async def test_billing_routes_need_a_key_and_a_role_and_isolate_tenants(api):
     assert (
         await api.client.get(f"/api/v1/staff/{staff.json()['id']}", headers=h2)
     ).status_code == 404
+
+
+async def test_patch_reschedules_and_filters_list_bookings(api):
+    h = await api.headers()
+    staff = (await api.client.post("/api/v1/staff", json={"name": "Ida"}, headers=h)).json()
+    base = {"customer_id": str(uuid.uuid4()), "staff_id": staff["id"], "currency": "USD"}
+    first = await api.client.post(
+        "/api/v1/bookings", json={**base, **SLOT, "amount_minor": 5_000}, headers=h
+    )
+    later = {"starts_at": "2027-05-03T14:00:00Z", "ends_at": "2027-05-03T15:00:00Z"}
+    second = await api.client.post(
+        "/api/v1/bookings", json={**base, **later, "amount_minor": 5_000}, headers=h
+    )
+    clash = await api.client.patch(f"/api/v1/bookings/{second.json()['id']}", json=SLOT, headers=h)
+    assert clash.status_code == 409
+    moved = await api.client.patch(
+        f"/api/v1/bookings/{second.json()['id']}",
+        json={
+            "starts_at": "2027-05-03T12:00:00Z",
+            "ends_at": "2027-05-03T13:00:00Z",
+            "notes": "moved",
+        },
+        headers=h,
+    )
+    assert moved.status_code == 200, moved.text
+    assert (moved.json()["starts_at"], moved.json()["notes"]) == (
+        "2027-05-03T12:00:00.000000Z",
+        "moved",
+    )
+    await api.client.post(f"/api/v1/bookings/{first.json()['id']}/confirm", headers=h)
+    confirmed = await api.client.get("/api/v1/bookings?status=confirmed", headers=h)
+    assert [b["id"] for b in confirmed.json()["items"]] == [first.json()["id"]]
+    window = await api.client.get(
+        "/api/v1/bookings",
+        params={"from": "2027-05-03T11:00:00Z", "to": "2027-05-03T23:00:00Z"},
+        headers=h,
+    )
+    assert [b["id"] for b in window.json()["items"]] == [second.json()["id"]]
+    bad = await api.client.get("/api/v1/bookings?status=pending", headers=h)
+    assert bad.status_code == 422
+
+
+async def test_quotes_convert_and_subscriptions_cancel_through_the_routes(api):
+    h = await api.headers()
+    customer = str(uuid.uuid4())
+    quote = await api.client.post(
+        "/api/v1/quotes",
+        json={
+            "customer_id": customer,
+            "items": [{"description": "Boiler swap", "quantity": 1, "unit_price_minor": 180_000}],
+            "tax_minor": 18_000,
+            "currency": "USD",
+        },
+        headers=h,
+    )
+    assert quote.status_code == 201 and quote.json()["status"] == "open"
+    converted = await api.client.post(f"/api/v1/quotes/{quote.json()['id']}/convert", headers=h)
+    assert converted.json()["status"] == "converted"
+    invoice = await api.client.get(f"/api/v1/invoices/{converted.json()['invoice_id']}", headers=h)
+    assert (invoice.json()["status"], invoice.json()["total_minor"]) == ("open", 198_000)
+    sub = await api.client.post(
+        "/api/v1/subscriptions",
+        json={
+            "customer_id": customer,
+            "plan_name": "Annual service plan",
+            "price_minor": 12_000,
+            "currency": "USD",
+            "interval": "yearly",
+        },
+        headers=h,
+    )
+    assert sub.status_code == 201 and sub.json()["status"] == "active"
+    cancelled = await api.client.post(
+        f"/api/v1/subscriptions/{sub.json()['id']}/cancel", json={"at_period_end": False}, headers=h
+    )
+    assert cancelled.json()["status"] == "cancelled"
+    listed = await api.client.get(f"/api/v1/subscriptions?customer_id={customer}", headers=h)
+    assert [s["status"] for s in listed.json()["items"]] == ["cancelled"]

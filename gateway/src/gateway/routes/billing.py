@@ -36,8 +36,8 @@ from gateway.billing_schemas import (
 )
 from gateway.deps import metadata
 from gateway.permissions import Permission, require
+from gateway.presenters import api_time
 from gateway.responses import FastJSONResponse
-from gateway.routes.customers import _time
 from gateway.upstreams import Upstreams
 
 router = APIRouter(prefix="/api/v1", tags=["billing"])
@@ -200,7 +200,7 @@ def service_json(s: pb.CatalogService) -> dict:
         "duration_minutes": s.duration_minutes,
         "price_minor": s.price.amount_minor,
         "currency": s.price.currency,
-        "created_at": _time(s.created_at),
+        "created_at": api_time(s.created_at),
     }
 
 
@@ -211,7 +211,7 @@ def staff_json(s: pb.StaffMember) -> dict:
         "name": s.name,
         "colour": s.colour,
         "user_id": s.user_id or None,
-        "created_at": _time(s.created_at),
+        "created_at": api_time(s.created_at),
     }
 
 
@@ -223,8 +223,8 @@ def booking_json(b: pb.Booking) -> dict:
         "service_id": b.service_id or None,
         "service_name": b.service_name,
         "staff_id": b.staff_id or None,
-        "starts_at": _time(b.start_time),
-        "ends_at": _time(b.end_time),
+        "starts_at": api_time(b.start_time),
+        "ends_at": api_time(b.end_time),
         "amount_minor": b.price.amount_minor,
         "currency": b.price.currency,
         "party": [
@@ -238,9 +238,9 @@ def booking_json(b: pb.Booking) -> dict:
         "notes": b.notes,
         "location": b.location,
         "cancellation_reason": b.cancellation_reason,
-        "cancelled_at": _time(b.cancelled_at),
-        "created_at": _time(b.created_at),
-        "updated_at": _time(b.updated_at),
+        "cancelled_at": api_time(b.cancelled_at),
+        "created_at": api_time(b.created_at),
+        "updated_at": api_time(b.updated_at),
     }
 
 
@@ -272,12 +272,12 @@ def invoice_json(i: pb.Invoice) -> dict:
         "amount_paid_minor": i.amount_paid.amount_minor,
         "amount_due_minor": i.amount_due.amount_minor,
         "currency": i.total.currency,
-        "issued_at": _time(i.issued_at),
-        "due_at": _time(i.due_at),
-        "paid_at": _time(i.paid_at),
-        "voided_at": _time(i.voided_at),
+        "issued_at": api_time(i.issued_at),
+        "due_at": api_time(i.due_at),
+        "paid_at": api_time(i.paid_at),
+        "voided_at": api_time(i.voided_at),
         "void_reason": i.void_reason,
-        "created_at": _time(i.created_at),
+        "created_at": api_time(i.created_at),
     }
 
 
@@ -292,9 +292,9 @@ def quote_json(q: pb.Quote) -> dict:
         "tax_minor": q.tax.amount_minor,
         "total_minor": q.total.amount_minor,
         "currency": q.total.currency,
-        "valid_until": _time(q.valid_until),
+        "valid_until": api_time(q.valid_until),
         "invoice_id": q.invoice_id or None,
-        "created_at": _time(q.created_at),
+        "created_at": api_time(q.created_at),
     }
 
 
@@ -314,8 +314,8 @@ def payment_json(p: pb.Payment) -> dict:
         "provider_payment_id": p.provider_payment_id,
         "failure_code": p.failure_code,
         "failure_message": p.failure_message,
-        "created_at": _time(p.created_at),
-        "updated_at": _time(p.updated_at),
+        "created_at": api_time(p.created_at),
+        "updated_at": api_time(p.updated_at),
     }
 
 
@@ -328,10 +328,10 @@ def subscription_json(s: pb.Subscription) -> dict:
         "price_minor": s.price.amount_minor,
         "currency": s.price.currency,
         "interval": INTERVAL[s.interval],
-        "started_at": _time(s.started_at),
-        "current_period_end": _time(s.current_period_end),
+        "started_at": api_time(s.started_at),
+        "current_period_end": api_time(s.current_period_end),
         "cancel_at_period_end": s.cancel_at_period_end,
-        "cancelled_at": _time(s.cancelled_at),
+        "cancelled_at": api_time(s.cancelled_at),
     }
 
 
@@ -347,8 +347,8 @@ def value_json(v: pb.CustomerValue) -> dict:
         "outstanding_minor": v.outstanding.amount_minor,
         "overdue_invoices_count": v.overdue_invoices_count,
         "recent_failed_payments_count": v.recent_failed_payments_count,
-        "first_purchase_at": _time(v.first_purchase_at),
-        "last_purchase_at": _time(v.last_purchase_at),
+        "first_purchase_at": api_time(v.first_purchase_at),
+        "last_purchase_at": api_time(v.last_purchase_at),
     }
 
 

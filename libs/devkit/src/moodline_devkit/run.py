@@ -30,7 +30,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from moodline_devkit import infra
-from moodline_devkit.seed import DEMO_CUSTOMERS, seed_billing
+from moodline_devkit.seed import DEMO_CUSTOMERS, seed_billing, seed_loyalty
 from moodline_devkit.stack import GATEWAY, SERVICES, LocalService
 
 BIN = Path(sys.executable).parent
@@ -346,8 +346,8 @@ def _create_admin(env: dict[str, str], tenant_id: str) -> dict[str, str]:
             "Demo Admin",
             "--role",
             "admin",
-            "--password",
-            password,
+            # "=": a token_urlsafe password may start with "-" (argparse would read an option)
+            f"--password={password}",
         ],
         env={**os.environ, **env},
         check=True,
@@ -394,10 +394,13 @@ def seed(p: Plan, env: dict[str, str]) -> dict:
         if status != 201:
             raise RuntimeError(f"seeding failed: {status} {body}")
         customer_ids.append(body["id"])
-    seed_billing(
-        lambda path, body: _http("POST", f"{p.gateway_url}{path}", tenant["api_key"], body),
-        customer_ids,
-    )
+
+    def post(path: str, body: dict) -> tuple[int, dict]:
+        return _http("POST", f"{p.gateway_url}{path}", tenant["api_key"], body)
+
+    # Loyalty first: the demo payments then earn points through billing's events.
+    seed_loyalty(post, customer_ids)
+    seed_billing(post, customer_ids)
     return {
         "gateway_url": p.gateway_url,
         "api_key": tenant["api_key"],
@@ -452,7 +455,9 @@ def main() -> int:
                 raise TimeoutError("supervisord did not start")
             time.sleep(0.2)
         subprocess.run([*ctl, "start", "all"], check=False, stdout=subprocess.DEVNULL)
-        wait_ready(p.gateway_url, timeout=120)
+        # Every program starts at once; on a loaded 2-core machine importing them all takes
+        # minutes (MOODLINE_READY_TIMEOUT seconds, default 300).
+        wait_ready(p.gateway_url, timeout=float(os.environ.get("MOODLINE_READY_TIMEOUT", "300")))
         info = seed(p, service_env(p, GATEWAY, len(SERVICES)))
         (var / "run.json").write_text(json.dumps(info, indent=2) + "\n")
     except Exception as exc:

@@ -195,3 +195,50 @@ def seed_billing(post: Callable[[str, dict], tuple[int, dict]], customer_ids: li
             "method": "transfer",
         },
     )
+
+
+# The demo tenant's loyalty program (a points program earning on payments and visits) and
+# its history: (customer index in DEMO_CUSTOMERS, starting balance, adjustments as
+# (points, reason, note)).
+DEMO_LOYALTY_PROGRAM: dict = {
+    "name": "Glow Rewards",
+    "kind": "points",
+    "currency": "USD",
+    "description": "1 point per $1 spent, 10 points per visit; points expire after a year.",
+    "earn_rules": [
+        {"trigger": "payment_succeeded", "amount_per_unit": 1, "spend_unit_minor": 100},
+        {"trigger": "booking_completed", "fixed_amount": 10},
+    ],
+    "expiry_policy": "after_days",
+    "expire_after_days": 365,
+    "min_redemption": 50,
+}
+DEMO_LOYALTY_HISTORY: list[tuple[int, int, list[tuple[int, str, str]]]] = [
+    (0, 100, [(45, "earned", "Haircut & colour"), (-50, "redeemed", "Free blow-dry")]),
+    (1, 0, [(120, "earned", "Whitening"), (10, "earned", "Visit")]),
+    (4, 250, [(-100, "redeemed", "Dinner voucher"), (25, "manual_adjustment", "Apology")]),
+    (6, 500, [(80, "earned", "Spa day"), (-200, "redeemed", "Suite upgrade")]),
+    (8, 40, []),
+]
+
+
+def seed_loyalty(post: Callable[[str, dict], tuple[int, dict]], customer_ids: list[str]) -> None:
+    """The demo points program, customers enrolled in it, and some history on each."""
+
+    def created(path: str, body: dict) -> dict:
+        status, out = post(path, body)
+        if status != 201:
+            raise RuntimeError(f"loyalty seeding failed: POST {path} {status} {out}")
+        return out
+
+    program = created("/api/v1/loyalty/programs", DEMO_LOYALTY_PROGRAM)
+    for index, starting, history in DEMO_LOYALTY_HISTORY:
+        enrolment = created(
+            f"/api/v1/customers/{customer_ids[index]}/loyalty",
+            {"program_id": program["id"], "starting_balance": starting, "notes": "demo"},
+        )
+        for n, (points, reason, note) in enumerate(history):
+            created(
+                f"/api/v1/loyalty/enrolments/{enrolment['id']}/adjustments",
+                {"points": points, "reason": reason, "note": note, "idempotency_key": f"demo-{n}"},
+            )

@@ -34,6 +34,15 @@ SERVICES: tuple[LocalService, ...] = (
             "--schedule {var}/billing-celerybeat-schedule",
         },
     ),
+    LocalService(
+        "loyalty",
+        "moodline-loyalty",
+        extra_programs={
+            "loyalty-worker": "moodline-loyalty worker --pool=solo --loglevel=INFO",
+            "loyalty-beat": "moodline-loyalty beat --loglevel=INFO "
+            "--schedule {var}/loyalty-celerybeat-schedule",
+        },
+    ),
 )
 
 GATEWAY = LocalService("gateway", "moodline-gateway", grpc=False)

@@ -3,10 +3,24 @@ and OpenTelemetry instrumentation in each worker process after fork."""
 
 from __future__ import annotations
 
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from functools import partial
+from typing import Any, TypeVar
+
 from celery import Celery
 from celery.signals import worker_process_init
 
+from moodline_kit.bootstrap import engine_for_task
 from moodline_kit.config import KitSettings
+from moodline_kit.db import KitTables, session_factory
+from moodline_kit.outbox import purge_published
+from moodline_kit.uow import UnitOfWork
+
+T = TypeVar("T")
+HOUR = timedelta(hours=1)
 
 
 def create_celery_app(name: str, settings: KitSettings) -> Celery:
@@ -34,3 +48,62 @@ def create_celery_app(name: str, settings: KitSettings) -> Celery:
         CeleryInstrumentor().instrument()
 
     return app
+
+
+def run_in_unit_of_work(
+    settings: KitSettings,
+    tables: KitTables,
+    unit_of_work: type[UnitOfWork],
+    source: str,
+    job: Callable[[partial[Any]], Awaitable[T]],
+) -> T:
+    """Run one task's job with a unit-of-work factory on an engine of its own (built in the
+    worker process, disposed after)."""
+
+    async def main() -> T:
+        async with engine_for_task(settings) as engine:
+            return await job(partial(unit_of_work, session_factory(engine), tables, source=source))
+
+    return asyncio.run(main())
+
+
+def add_outbox_purge(
+    app: Celery, name: str, settings: KitSettings, tables: KitTables, *, every: timedelta = HOUR
+) -> None:
+    """The `<name>.purge_published_outbox` task, scheduled `every` (keeps a day of published
+    rows: the relay never reads them again)."""
+
+    @app.task(name=f"{name}.purge_published_outbox")
+    def purge_published_outbox(older_than_hours: int = 24) -> int:
+        """Delete outbox rows published more than `older_than_hours` ago; returns how many."""
+
+        async def purge() -> int:
+            async with engine_for_task(settings) as engine:
+                older_than = timedelta(hours=older_than_hours)
+                return await purge_published(engine, tables, older_than=older_than)
+
+        return asyncio.run(purge())
+
+    schedule = dict(app.conf.beat_schedule or {})
+    schedule["purge-published-outbox"] = {
+        "task": f"{name}.purge_published_outbox",
+        "schedule": every,
+        "kwargs": {"older_than_hours": 24},
+    }
+    app.conf.beat_schedule = schedule
+
+
+def app_on_first_use(
+    module: str, create_app: Callable[[Any], Celery], settings_class: type[KitSettings]
+) -> Callable[[str], Any]:
+    """A module `__getattr__` giving `app` (what `celery -A <module>:app` asks for), built from
+    the settings on first use, so importing the module builds nothing."""
+
+    def __getattr__(name: str) -> Any:
+        if name != "app":
+            raise AttributeError(name)
+        app = create_app(settings_class())
+        sys.modules[module].app = app
+        return app
+
+    return __getattr__

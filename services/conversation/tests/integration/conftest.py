@@ -3,18 +3,15 @@ JetStream) in the test's event loop."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-import pytest
 import pytest_asyncio
 from conversation.testing import RunningService, running_conversation_service
 from conversation.testing import migrate as migrate_conversation
 from customer.testing import RunningService as RunningCustomerService
 from customer.testing import migrate as migrate_customer
 from customer.testing import running_customer_service
-from moodline_kit.grpc.client import tenant_metadata
 
 
 @dataclass
@@ -37,9 +34,3 @@ async def services(database_factory, infra_urls) -> AsyncIterator[Services]:
         ) as conversation,
     ):
         yield Services(customer, conversation, conversation_db)
-
-
-@pytest.fixture
-def tenant() -> tuple[tuple[str, str], ...]:
-    """Metadata of a brand-new tenant, so tests never see each other's data."""
-    return tenant_metadata(str(uuid.uuid4()))

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
-from customer.testing import RunningService, migrate, running_customer_service
-from moodline_kit.grpc.client import tenant_metadata
+from customer.bootstrap import SERVICE
+from customer.testing import RunningService, running_customer_service
 
 
 @pytest_asyncio.fixture(loop_scope="session", scope="session")
-async def customer_database(database_factory) -> str:
-    url = await database_factory("customer")
-    await migrate(url)
-    return url
+async def customer_database(migrated_database) -> str:
+    return await migrated_database(SERVICE)
 
 
 @pytest_asyncio.fixture(loop_scope="session", scope="session")
@@ -28,9 +25,3 @@ async def customer_service(customer_database, infra_urls) -> AsyncIterator[Runni
 def start_customer_service():
     """`async with start_customer_service(database_url, nats_url) as service: ...`"""
     return running_customer_service
-
-
-@pytest.fixture
-def tenant() -> tuple[tuple[str, str], ...]:
-    """Metadata of a brand-new tenant, so tests never see each other's data."""
-    return tenant_metadata(str(uuid.uuid4()))

@@ -9,9 +9,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from customer.adapters.repository import DEFAULT_COUNTRY, TimelineEntry
+from customer.adapters.tenant_settings import DEFAULT_COUNTRY
 from customer.domain.listing import Thresholds
 from customer.domain.model import Customer, StageChange
+from customer.domain.records import TimelineEntry
 from moodline_devkit.testing.fakes import FakeUnitOfWork
 
 Key = tuple[uuid.UUID, uuid.UUID]

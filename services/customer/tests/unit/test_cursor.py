@@ -2,7 +2,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from customer.adapters.repository import decode_cursor, encode_cursor
+from customer.adapters.listing import decode_cursor, encode_cursor
 from moodline_kit.errors import InvalidArgument
 
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import pytest_asyncio
 from moodline_devkit.testing.plugin import own_nats
-from moodline_kit.grpc.client import tenant_metadata
 from sentiment.testing import (
     RunningService,
     TritonServer,
@@ -49,8 +47,3 @@ def nats_url() -> Iterator[str]:
 async def sentiment_service(sentiment_database, nats_url, triton) -> AsyncIterator[RunningService]:
     async with running_sentiment_service(sentiment_database, nats_url, triton.grpc_addr) as service:
         yield service
-
-
-@pytest.fixture
-def tenant() -> tuple[tuple[str, str], ...]:
-    return tenant_metadata(str(uuid.uuid4()))

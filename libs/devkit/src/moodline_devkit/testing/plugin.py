@@ -5,15 +5,19 @@ from __future__ import annotations
 import contextlib
 import shutil
 import tempfile
+import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 from moodline_kit.auth import ensure_local_keys
+from moodline_kit.grpc.client import tenant_metadata
+from moodline_kit.service import Service
 
 from moodline_devkit import infra
 from moodline_devkit.testing.databases import create_database, drop_database
+from moodline_devkit.testing.harness import migrate
 from moodline_devkit.testing.servers import InfraUrls, ManagedServer, provide_infra, unique_name
 
 
@@ -37,6 +41,25 @@ async def database_factory(infra_urls: InfraUrls) -> AsyncIterator[Callable]:
     for name in created:
         with contextlib.suppress(Exception):
             await drop_database(infra_urls.database_url, name)
+
+
+@pytest_asyncio.fixture(loop_scope="session", scope="session")
+async def migrated_database(database_factory: Callable) -> Callable:
+    """`await migrated_database(SERVICE)` -> URL of a fresh database at the service's head."""
+
+    async def make(service: Service) -> str:
+        url = await database_factory(service.name)
+        await migrate(service, url)
+        return url
+
+    return make
+
+
+@pytest.fixture
+def tenant() -> tuple[tuple[str, str], ...]:
+    """gRPC metadata of a brand-new tenant, so tests never see each other's data: its id and
+    a credential for it signed with the session's key set (docs/trust.md)."""
+    return tenant_metadata(str(uuid.uuid4()))
 
 
 @contextlib.contextmanager

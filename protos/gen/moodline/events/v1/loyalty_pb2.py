@@ -22,23 +22,22 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
-from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from moodline.loyalty.v1 import loyalty_pb2 as moodline_dot_loyalty_dot_v1_dot_loyalty__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n moodline/events/v1/loyalty.proto\x12\x12moodline.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!moodline/loyalty/v1/loyalty.proto\"\xda\x01\n\x17LoyaltyEnrolmentCreated\x12\x14\n\x0c\x65nrolment_id\x18\x01 \x01(\t\x12\x12\n\nprogram_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x03 \x01(\t\x12\x36\n\x0cprogram_type\x18\x04 \x01(\x0e\x32 .moodline.loyalty.v1.ProgramType\x12\x18\n\x10starting_balance\x18\x05 \x01(\x03\x12.\n\nexpires_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x7f\n\x17LoyaltyEnrolmentRemoved\x12\x14\n\x0c\x65nrolment_id\x18\x01 \x01(\t\x12\x12\n\nprogram_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x03 \x01(\t\x12\x15\n\rfinal_balance\x18\x04 \x01(\x03\x12\x0e\n\x06reason\x18\x05 \x01(\t\"q\n\x17LoyaltyEnrolmentExpired\x12\x14\n\x0c\x65nrolment_id\x18\x01 \x01(\t\x12\x12\n\nprogram_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x03 \x01(\t\x12\x17\n\x0f\x65xpired_balance\x18\x04 \x01(\x03\"\xef\x01\n\x16LoyaltyBalanceAdjusted\x12\x14\n\x0c\x65nrolment_id\x18\x01 \x01(\t\x12\x12\n\nprogram_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x03 \x01(\t\x12\x17\n\x0fledger_entry_id\x18\x04 \x01(\t\x12\x10\n\x08sequence\x18\x05 \x01(\x03\x12\r\n\x05\x64\x65lta\x18\x06 \x01(\x03\x12\x15\n\rbalance_after\x18\x07 \x01(\x03\x12\x31\n\x06reason\x18\x08 \x01(\x0e\x32!.moodline.loyalty.v1.LedgerReason\x12\x12\n\nsource_ref\x18\t \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n moodline/events/v1/loyalty.proto\x12\x12moodline.events.v1\x1a!moodline/loyalty/v1/loyalty.proto\"\xd0\x01\n\x17LoyaltyEnrolmentCreated\x12\x14\n\x0c\x65nrolment_id\x18\x01 \x01(\t\x12\x12\n\nprogram_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x03 \x01(\t\x12\x36\n\x0cprogram_type\x18\x04 \x01(\x0e\x32 .moodline.loyalty.v1.ProgramType\x12\x18\n\x10starting_balance\x18\x05 \x01(\x03\x12\x12\n\nexpires_on\x18\x07 \x01(\tJ\x04\x08\x06\x10\x07R\nexpires_at\"\x7f\n\x17LoyaltyEnrolmentRemoved\x12\x14\n\x0c\x65nrolment_id\x18\x01 \x01(\t\x12\x12\n\nprogram_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x03 \x01(\t\x12\x15\n\rfinal_balance\x18\x04 \x01(\x03\x12\x0e\n\x06reason\x18\x05 \x01(\t\"q\n\x17LoyaltyEnrolmentExpired\x12\x14\n\x0c\x65nrolment_id\x18\x01 \x01(\t\x12\x12\n\nprogram_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x03 \x01(\t\x12\x17\n\x0f\x65xpired_balance\x18\x04 \x01(\x03\"\xef\x01\n\x16LoyaltyBalanceAdjusted\x12\x14\n\x0c\x65nrolment_id\x18\x01 \x01(\t\x12\x12\n\nprogram_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x03 \x01(\t\x12\x17\n\x0fledger_entry_id\x18\x04 \x01(\t\x12\x10\n\x08sequence\x18\x05 \x01(\x03\x12\r\n\x05\x64\x65lta\x18\x06 \x01(\x03\x12\x15\n\rbalance_after\x18\x07 \x01(\x03\x12\x31\n\x06reason\x18\x08 \x01(\x0e\x32!.moodline.loyalty.v1.LedgerReason\x12\x12\n\nsource_ref\x18\t \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'moodline.events.v1.loyalty_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_LOYALTYENROLMENTCREATED']._serialized_start=125
-  _globals['_LOYALTYENROLMENTCREATED']._serialized_end=343
-  _globals['_LOYALTYENROLMENTREMOVED']._serialized_start=345
-  _globals['_LOYALTYENROLMENTREMOVED']._serialized_end=472
-  _globals['_LOYALTYENROLMENTEXPIRED']._serialized_start=474
-  _globals['_LOYALTYENROLMENTEXPIRED']._serialized_end=587
-  _globals['_LOYALTYBALANCEADJUSTED']._serialized_start=590
-  _globals['_LOYALTYBALANCEADJUSTED']._serialized_end=829
+  _globals['_LOYALTYENROLMENTCREATED']._serialized_start=92
+  _globals['_LOYALTYENROLMENTCREATED']._serialized_end=300
+  _globals['_LOYALTYENROLMENTREMOVED']._serialized_start=302
+  _globals['_LOYALTYENROLMENTREMOVED']._serialized_end=429
+  _globals['_LOYALTYENROLMENTEXPIRED']._serialized_start=431
+  _globals['_LOYALTYENROLMENTEXPIRED']._serialized_end=544
+  _globals['_LOYALTYBALANCEADJUSTED']._serialized_start=547
+  _globals['_LOYALTYBALANCEADJUSTED']._serialized_end=786
 # @@protoc_insertion_point(module_scope)

@@ -1,29 +1,25 @@
-import datetime
-
-from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from moodline.loyalty.v1 import loyalty_pb2 as _loyalty_pb2
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class LoyaltyEnrolmentCreated(_message.Message):
-    __slots__ = ("enrolment_id", "program_id", "customer_id", "program_type", "starting_balance", "expires_at")
+    __slots__ = ("enrolment_id", "program_id", "customer_id", "program_type", "starting_balance", "expires_on")
     ENROLMENT_ID_FIELD_NUMBER: _ClassVar[int]
     PROGRAM_ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     PROGRAM_TYPE_FIELD_NUMBER: _ClassVar[int]
     STARTING_BALANCE_FIELD_NUMBER: _ClassVar[int]
-    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_ON_FIELD_NUMBER: _ClassVar[int]
     enrolment_id: str
     program_id: str
     customer_id: str
     program_type: _loyalty_pb2.ProgramType
     starting_balance: int
-    expires_at: _timestamp_pb2.Timestamp
-    def __init__(self, enrolment_id: _Optional[str] = ..., program_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., program_type: _Optional[_Union[_loyalty_pb2.ProgramType, str]] = ..., starting_balance: _Optional[int] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    expires_on: str
+    def __init__(self, enrolment_id: _Optional[str] = ..., program_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., program_type: _Optional[_Union[_loyalty_pb2.ProgramType, str]] = ..., starting_balance: _Optional[int] = ..., expires_on: _Optional[str] = ...) -> None: ...
 
 class LoyaltyEnrolmentRemoved(_message.Message):
     __slots__ = ("enrolment_id", "program_id", "customer_id", "final_balance", "reason")

@@ -23,6 +23,19 @@ class EarnTrigger(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     EARN_TRIGGER_PAYMENT_SUCCEEDED: _ClassVar[EarnTrigger]
     EARN_TRIGGER_BOOKING_COMPLETED: _ClassVar[EarnTrigger]
 
+class Rounding(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ROUNDING_UNSPECIFIED: _ClassVar[Rounding]
+    ROUNDING_DOWN: _ClassVar[Rounding]
+    ROUNDING_NEAREST: _ClassVar[Rounding]
+    ROUNDING_UP: _ClassVar[Rounding]
+
+class ExpiryPolicy(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    EXPIRY_POLICY_UNSPECIFIED: _ClassVar[ExpiryPolicy]
+    EXPIRY_POLICY_NEVER: _ClassVar[ExpiryPolicy]
+    EXPIRY_POLICY_AFTER_DAYS: _ClassVar[ExpiryPolicy]
+
 class EnrolmentStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     ENROLMENT_STATUS_UNSPECIFIED: _ClassVar[EnrolmentStatus]
@@ -39,6 +52,8 @@ class LedgerReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     LEDGER_REASON_MANUAL_ADJUSTMENT: _ClassVar[LedgerReason]
     LEDGER_REASON_EXPIRED: _ClassVar[LedgerReason]
     LEDGER_REASON_REVERSAL: _ClassVar[LedgerReason]
+    LEDGER_REASON_REMOVED: _ClassVar[LedgerReason]
+    LEDGER_REASON_MERGED: _ClassVar[LedgerReason]
 
 class BulkEnrolOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -52,6 +67,13 @@ PROGRAM_TYPE_CREDITS: ProgramType
 EARN_TRIGGER_UNSPECIFIED: EarnTrigger
 EARN_TRIGGER_PAYMENT_SUCCEEDED: EarnTrigger
 EARN_TRIGGER_BOOKING_COMPLETED: EarnTrigger
+ROUNDING_UNSPECIFIED: Rounding
+ROUNDING_DOWN: Rounding
+ROUNDING_NEAREST: Rounding
+ROUNDING_UP: Rounding
+EXPIRY_POLICY_UNSPECIFIED: ExpiryPolicy
+EXPIRY_POLICY_NEVER: ExpiryPolicy
+EXPIRY_POLICY_AFTER_DAYS: ExpiryPolicy
 ENROLMENT_STATUS_UNSPECIFIED: EnrolmentStatus
 ENROLMENT_STATUS_ACTIVE: EnrolmentStatus
 ENROLMENT_STATUS_REMOVED: EnrolmentStatus
@@ -63,29 +85,31 @@ LEDGER_REASON_REDEEMED: LedgerReason
 LEDGER_REASON_MANUAL_ADJUSTMENT: LedgerReason
 LEDGER_REASON_EXPIRED: LedgerReason
 LEDGER_REASON_REVERSAL: LedgerReason
+LEDGER_REASON_REMOVED: LedgerReason
+LEDGER_REASON_MERGED: LedgerReason
 BULK_ENROL_OUTCOME_UNSPECIFIED: BulkEnrolOutcome
 BULK_ENROL_OUTCOME_ENROLLED: BulkEnrolOutcome
 BULK_ENROL_OUTCOME_ALREADY_ENROLLED: BulkEnrolOutcome
 BULK_ENROL_OUTCOME_FAILED: BulkEnrolOutcome
 
 class EarnRule(_message.Message):
-    __slots__ = ("id", "trigger", "amount_per_unit", "spend_unit_minor", "fixed_amount", "currency")
-    ID_FIELD_NUMBER: _ClassVar[int]
+    __slots__ = ("trigger", "amount_per_unit", "spend_unit_minor", "fixed_amount", "currency", "multiplier_percent")
     TRIGGER_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_PER_UNIT_FIELD_NUMBER: _ClassVar[int]
     SPEND_UNIT_MINOR_FIELD_NUMBER: _ClassVar[int]
     FIXED_AMOUNT_FIELD_NUMBER: _ClassVar[int]
     CURRENCY_FIELD_NUMBER: _ClassVar[int]
-    id: str
+    MULTIPLIER_PERCENT_FIELD_NUMBER: _ClassVar[int]
     trigger: EarnTrigger
     amount_per_unit: int
     spend_unit_minor: int
     fixed_amount: int
     currency: str
-    def __init__(self, id: _Optional[str] = ..., trigger: _Optional[_Union[EarnTrigger, str]] = ..., amount_per_unit: _Optional[int] = ..., spend_unit_minor: _Optional[int] = ..., fixed_amount: _Optional[int] = ..., currency: _Optional[str] = ...) -> None: ...
+    multiplier_percent: int
+    def __init__(self, trigger: _Optional[_Union[EarnTrigger, str]] = ..., amount_per_unit: _Optional[int] = ..., spend_unit_minor: _Optional[int] = ..., fixed_amount: _Optional[int] = ..., currency: _Optional[str] = ..., multiplier_percent: _Optional[int] = ...) -> None: ...
 
 class Program(_message.Message):
-    __slots__ = ("id", "name", "description", "type", "currency", "earn_rules", "earned_expire_after_days", "archived", "created_at", "updated_at")
+    __slots__ = ("id", "name", "description", "type", "currency", "earn_rules", "earned_expire_after_days", "archived", "created_at", "updated_at", "rounding", "expiry_policy", "min_redemption", "allow_negative_balance")
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
@@ -96,6 +120,10 @@ class Program(_message.Message):
     ARCHIVED_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    ROUNDING_FIELD_NUMBER: _ClassVar[int]
+    EXPIRY_POLICY_FIELD_NUMBER: _ClassVar[int]
+    MIN_REDEMPTION_FIELD_NUMBER: _ClassVar[int]
+    ALLOW_NEGATIVE_BALANCE_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     description: str
@@ -106,7 +134,11 @@ class Program(_message.Message):
     archived: bool
     created_at: _timestamp_pb2.Timestamp
     updated_at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., type: _Optional[_Union[ProgramType, str]] = ..., currency: _Optional[str] = ..., earn_rules: _Optional[_Iterable[_Union[EarnRule, _Mapping]]] = ..., earned_expire_after_days: _Optional[int] = ..., archived: _Optional[bool] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    rounding: Rounding
+    expiry_policy: ExpiryPolicy
+    min_redemption: int
+    allow_negative_balance: bool
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., type: _Optional[_Union[ProgramType, str]] = ..., currency: _Optional[str] = ..., earn_rules: _Optional[_Iterable[_Union[EarnRule, _Mapping]]] = ..., earned_expire_after_days: _Optional[int] = ..., archived: _Optional[bool] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., rounding: _Optional[_Union[Rounding, str]] = ..., expiry_policy: _Optional[_Union[ExpiryPolicy, str]] = ..., min_redemption: _Optional[int] = ..., allow_negative_balance: _Optional[bool] = ...) -> None: ...
 
 class CreateProgramRequest(_message.Message):
     __slots__ = ("program",)
@@ -153,78 +185,92 @@ class ArchiveProgramRequest(_message.Message):
     def __init__(self, id: _Optional[str] = ...) -> None: ...
 
 class Enrolment(_message.Message):
-    __slots__ = ("id", "program_id", "customer_id", "status", "balance", "lifetime_earned", "expires_at", "notes", "enrolled_at", "removed_at", "ledger_sequence")
+    __slots__ = ("id", "program_id", "customer_id", "status", "balance", "lifetime_earned", "expires_on", "notes", "enrolled_at", "removed_at", "ledger_sequence", "program_name", "program_type", "next_expiry_at", "next_expiry_amount", "last_activity_at")
     ID_FIELD_NUMBER: _ClassVar[int]
     PROGRAM_ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     BALANCE_FIELD_NUMBER: _ClassVar[int]
     LIFETIME_EARNED_FIELD_NUMBER: _ClassVar[int]
-    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_ON_FIELD_NUMBER: _ClassVar[int]
     NOTES_FIELD_NUMBER: _ClassVar[int]
     ENROLLED_AT_FIELD_NUMBER: _ClassVar[int]
     REMOVED_AT_FIELD_NUMBER: _ClassVar[int]
     LEDGER_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    PROGRAM_NAME_FIELD_NUMBER: _ClassVar[int]
+    PROGRAM_TYPE_FIELD_NUMBER: _ClassVar[int]
+    NEXT_EXPIRY_AT_FIELD_NUMBER: _ClassVar[int]
+    NEXT_EXPIRY_AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    LAST_ACTIVITY_AT_FIELD_NUMBER: _ClassVar[int]
     id: str
     program_id: str
     customer_id: str
     status: EnrolmentStatus
     balance: int
     lifetime_earned: int
-    expires_at: _timestamp_pb2.Timestamp
+    expires_on: str
     notes: str
     enrolled_at: _timestamp_pb2.Timestamp
     removed_at: _timestamp_pb2.Timestamp
     ledger_sequence: int
-    def __init__(self, id: _Optional[str] = ..., program_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., status: _Optional[_Union[EnrolmentStatus, str]] = ..., balance: _Optional[int] = ..., lifetime_earned: _Optional[int] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., notes: _Optional[str] = ..., enrolled_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., removed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ledger_sequence: _Optional[int] = ...) -> None: ...
+    program_name: str
+    program_type: ProgramType
+    next_expiry_at: _timestamp_pb2.Timestamp
+    next_expiry_amount: int
+    last_activity_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., program_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., status: _Optional[_Union[EnrolmentStatus, str]] = ..., balance: _Optional[int] = ..., lifetime_earned: _Optional[int] = ..., expires_on: _Optional[str] = ..., notes: _Optional[str] = ..., enrolled_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., removed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ledger_sequence: _Optional[int] = ..., program_name: _Optional[str] = ..., program_type: _Optional[_Union[ProgramType, str]] = ..., next_expiry_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., next_expiry_amount: _Optional[int] = ..., last_activity_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class EnrolRequest(_message.Message):
-    __slots__ = ("program_id", "customer_id", "starting_balance", "expires_at", "notes")
+    __slots__ = ("program_id", "customer_id", "starting_balance", "expires_on", "notes", "actor_id")
     PROGRAM_ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     STARTING_BALANCE_FIELD_NUMBER: _ClassVar[int]
-    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_ON_FIELD_NUMBER: _ClassVar[int]
     NOTES_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
     program_id: str
     customer_id: str
     starting_balance: int
-    expires_at: _timestamp_pb2.Timestamp
+    expires_on: str
     notes: str
-    def __init__(self, program_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., starting_balance: _Optional[int] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., notes: _Optional[str] = ...) -> None: ...
+    actor_id: str
+    def __init__(self, program_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., starting_balance: _Optional[int] = ..., expires_on: _Optional[str] = ..., notes: _Optional[str] = ..., actor_id: _Optional[str] = ...) -> None: ...
 
 class BulkEnrolRequest(_message.Message):
-    __slots__ = ("program_id", "entries")
+    __slots__ = ("program_id", "entries", "actor_id")
     PROGRAM_ID_FIELD_NUMBER: _ClassVar[int]
     ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
     program_id: str
     entries: _containers.RepeatedCompositeFieldContainer[BulkEnrolEntry]
-    def __init__(self, program_id: _Optional[str] = ..., entries: _Optional[_Iterable[_Union[BulkEnrolEntry, _Mapping]]] = ...) -> None: ...
+    actor_id: str
+    def __init__(self, program_id: _Optional[str] = ..., entries: _Optional[_Iterable[_Union[BulkEnrolEntry, _Mapping]]] = ..., actor_id: _Optional[str] = ...) -> None: ...
 
 class BulkEnrolEntry(_message.Message):
-    __slots__ = ("customer_id", "starting_balance", "expires_at", "notes")
+    __slots__ = ("customer_id", "starting_balance", "expires_on", "notes")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     STARTING_BALANCE_FIELD_NUMBER: _ClassVar[int]
-    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_ON_FIELD_NUMBER: _ClassVar[int]
     NOTES_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     starting_balance: int
-    expires_at: _timestamp_pb2.Timestamp
+    expires_on: str
     notes: str
-    def __init__(self, customer_id: _Optional[str] = ..., starting_balance: _Optional[int] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., notes: _Optional[str] = ...) -> None: ...
+    def __init__(self, customer_id: _Optional[str] = ..., starting_balance: _Optional[int] = ..., expires_on: _Optional[str] = ..., notes: _Optional[str] = ...) -> None: ...
 
 class BulkEnrolResult(_message.Message):
-    __slots__ = ("index", "customer_id", "outcome", "enrolment", "error")
+    __slots__ = ("index", "customer_id", "outcome", "enrolment_id", "error")
     INDEX_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
-    ENROLMENT_FIELD_NUMBER: _ClassVar[int]
+    ENROLMENT_ID_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
     index: int
     customer_id: str
     outcome: BulkEnrolOutcome
-    enrolment: Enrolment
+    enrolment_id: str
     error: str
-    def __init__(self, index: _Optional[int] = ..., customer_id: _Optional[str] = ..., outcome: _Optional[_Union[BulkEnrolOutcome, str]] = ..., enrolment: _Optional[_Union[Enrolment, _Mapping]] = ..., error: _Optional[str] = ...) -> None: ...
+    def __init__(self, index: _Optional[int] = ..., customer_id: _Optional[str] = ..., outcome: _Optional[_Union[BulkEnrolOutcome, str]] = ..., enrolment_id: _Optional[str] = ..., error: _Optional[str] = ...) -> None: ...
 
 class BulkEnrolResponse(_message.Message):
     __slots__ = ("results", "enrolled_count", "already_enrolled_count", "failed_count")
@@ -266,13 +312,29 @@ class ListEnrolmentsResponse(_message.Message):
     next_page_token: str
     def __init__(self, enrolments: _Optional[_Iterable[_Union[Enrolment, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
+class UpdateEnrolmentRequest(_message.Message):
+    __slots__ = ("id", "expires_on", "notes", "update_mask")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_ON_FIELD_NUMBER: _ClassVar[int]
+    NOTES_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    expires_on: str
+    notes: str
+    update_mask: _field_mask_pb2.FieldMask
+    def __init__(self, id: _Optional[str] = ..., expires_on: _Optional[str] = ..., notes: _Optional[str] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ...) -> None: ...
+
 class RemoveEnrolmentRequest(_message.Message):
-    __slots__ = ("id", "reason")
+    __slots__ = ("id", "reason", "confirm", "actor_id")
     ID_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    CONFIRM_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
     id: str
     reason: str
-    def __init__(self, id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+    confirm: bool
+    actor_id: str
+    def __init__(self, id: _Optional[str] = ..., reason: _Optional[str] = ..., confirm: _Optional[bool] = ..., actor_id: _Optional[str] = ...) -> None: ...
 
 class AdjustBalanceRequest(_message.Message):
     __slots__ = ("enrolment_id", "delta", "reason", "note", "idempotency_key", "source_ref", "actor_id")
@@ -293,7 +355,7 @@ class AdjustBalanceRequest(_message.Message):
     def __init__(self, enrolment_id: _Optional[str] = ..., delta: _Optional[int] = ..., reason: _Optional[_Union[LedgerReason, str]] = ..., note: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., source_ref: _Optional[str] = ..., actor_id: _Optional[str] = ...) -> None: ...
 
 class LedgerEntry(_message.Message):
-    __slots__ = ("id", "enrolment_id", "program_id", "customer_id", "sequence", "delta", "balance_after", "reason", "note", "idempotency_key", "source_ref", "actor_id", "expires_at", "created_at")
+    __slots__ = ("id", "enrolment_id", "program_id", "customer_id", "sequence", "delta", "balance_after", "reason", "note", "idempotency_key", "source_ref", "actor_id", "expires_at", "created_at", "draws", "remaining")
     ID_FIELD_NUMBER: _ClassVar[int]
     ENROLMENT_ID_FIELD_NUMBER: _ClassVar[int]
     PROGRAM_ID_FIELD_NUMBER: _ClassVar[int]
@@ -308,6 +370,8 @@ class LedgerEntry(_message.Message):
     ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
     EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    DRAWS_FIELD_NUMBER: _ClassVar[int]
+    REMAINING_FIELD_NUMBER: _ClassVar[int]
     id: str
     enrolment_id: str
     program_id: str
@@ -322,7 +386,19 @@ class LedgerEntry(_message.Message):
     actor_id: str
     expires_at: _timestamp_pb2.Timestamp
     created_at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., enrolment_id: _Optional[str] = ..., program_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., sequence: _Optional[int] = ..., delta: _Optional[int] = ..., balance_after: _Optional[int] = ..., reason: _Optional[_Union[LedgerReason, str]] = ..., note: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., source_ref: _Optional[str] = ..., actor_id: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    draws: _containers.RepeatedCompositeFieldContainer[LotDraw]
+    remaining: int
+    def __init__(self, id: _Optional[str] = ..., enrolment_id: _Optional[str] = ..., program_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., sequence: _Optional[int] = ..., delta: _Optional[int] = ..., balance_after: _Optional[int] = ..., reason: _Optional[_Union[LedgerReason, str]] = ..., note: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., source_ref: _Optional[str] = ..., actor_id: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., draws: _Optional[_Iterable[_Union[LotDraw, _Mapping]]] = ..., remaining: _Optional[int] = ...) -> None: ...
+
+class LotDraw(_message.Message):
+    __slots__ = ("lot_entry_id", "lot_sequence", "amount")
+    LOT_ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
+    LOT_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    lot_entry_id: str
+    lot_sequence: int
+    amount: int
+    def __init__(self, lot_entry_id: _Optional[str] = ..., lot_sequence: _Optional[int] = ..., amount: _Optional[int] = ...) -> None: ...
 
 class AdjustBalanceResponse(_message.Message):
     __slots__ = ("entry", "enrolment", "replayed")

@@ -27,8 +27,11 @@ if _version_not_supported:
 
 class LoyaltyServiceStub:
     """The loyalty service owns loyalty programs (points or credits), customer enrolments and
-    their balances. A balance only changes by appending to the enrolment's ledger, so
-    concurrent adjustments never lose an update and each one is idempotent.
+    their ledgers. A balance only changes by appending to the enrolment's ledger under a lock on
+    the enrolment, so concurrent adjustments never lose an update, and each adjustment is
+    idempotent on its key. Every credit is a lot that remembers what is left of it; every debit
+    draws from the oldest-expiring lots first and stays linked to them, so expiry removes only
+    what was never spent.
     Every RPC is scoped to the tenant named in the `moodline-tenant-id` request metadata;
     a call without it fails with UNAUTHENTICATED. Bad input fails with INVALID_ARGUMENT and a
     google.rpc.BadRequest detail naming each field; an unknown id fails with NOT_FOUND.
@@ -85,6 +88,11 @@ class LoyaltyServiceStub:
                 request_serializer=moodline_dot_loyalty_dot_v1_dot_loyalty__pb2.ListEnrolmentsRequest.SerializeToString,
                 response_deserializer=moodline_dot_loyalty_dot_v1_dot_loyalty__pb2.ListEnrolmentsResponse.FromString,
                 _registered_method=True)
+        self.UpdateEnrolment = channel.unary_unary(
+                '/moodline.loyalty.v1.LoyaltyService/UpdateEnrolment',
+                request_serializer=moodline_dot_loyalty_dot_v1_dot_loyalty__pb2.UpdateEnrolmentRequest.SerializeToString,
+                response_deserializer=moodline_dot_loyalty_dot_v1_dot_loyalty__pb2.Enrolment.FromString,
+                _registered_method=True)
         self.RemoveEnrolment = channel.unary_unary(
                 '/moodline.loyalty.v1.LoyaltyService/RemoveEnrolment',
                 request_serializer=moodline_dot_loyalty_dot_v1_dot_loyalty__pb2.RemoveEnrolmentRequest.SerializeToString,
@@ -104,8 +112,11 @@ class LoyaltyServiceStub:
 
 class LoyaltyServiceServicer:
     """The loyalty service owns loyalty programs (points or credits), customer enrolments and
-    their balances. A balance only changes by appending to the enrolment's ledger, so
-    concurrent adjustments never lose an update and each one is idempotent.
+    their ledgers. A balance only changes by appending to the enrolment's ledger under a lock on
+    the enrolment, so concurrent adjustments never lose an update, and each adjustment is
+    idempotent on its key. Every credit is a lot that remembers what is left of it; every debit
+    draws from the oldest-expiring lots first and stays linked to them, so expiry removes only
+    what was never spent.
     Every RPC is scoped to the tenant named in the `moodline-tenant-id` request metadata;
     a call without it fails with UNAUTHENTICATED. Bad input fails with INVALID_ARGUMENT and a
     google.rpc.BadRequest detail naming each field; an unknown id fails with NOT_FOUND.
@@ -131,7 +142,8 @@ class LoyaltyServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def UpdateProgram(self, request, context):
-        """Changes the fields named in update_mask; `type` and `currency` cannot change.
+        """Changes the fields named in update_mask; `type` and `currency` cannot change. Rule changes
+        apply to what is earned from then on (existing lots keep their expiry).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -146,16 +158,18 @@ class LoyaltyServiceServicer:
 
     def Enrol(self, request, context):
         """Enrols a customer, recording the starting balance as the first ledger entry. Fails with
-        ALREADY_EXISTS when the customer already has an active enrolment in the program.
-        Emits loyalty.enrolment.created.
+        ALREADY_EXISTS when the customer already has an active enrolment in the program, and with
+        INVALID_ARGUMENT (field program_id) when the program is unknown or archived.
+        Emits loyalty.enrolment.created (and loyalty.balance.adjusted for a starting balance).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def BulkEnrol(self, request, context):
-        """Enrols up to 1000 customers in one program (used by customer import); per-row results,
-        one bad row does not fail the others.
+        """Enrols up to 5000 customers in one program (used by customer import); per-row results,
+        one bad row does not fail the others. Idempotent: a customer already enrolled is reported
+        ALREADY_ENROLLED and left unchanged, so a retried batch enrols nobody twice.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -174,9 +188,18 @@ class LoyaltyServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UpdateEnrolment(self, request, context):
+        """Changes an active enrolment's expiry date and/or notes (the fields named in update_mask:
+        "expires_on", "notes").
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def RemoveEnrolment(self, request, context):
-        """Ends an enrolment; its ledger is kept. Removing a removed enrolment returns it unchanged.
-        Emits loyalty.enrolment.removed.
+        """Ends an enrolment for good (requires confirm); its ledger is kept, what was left of its
+        balance is written off by a REMOVED entry. Removing a removed enrolment returns it
+        unchanged. Emits loyalty.enrolment.removed.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -185,8 +208,9 @@ class LoyaltyServiceServicer:
     def AdjustBalance(self, request, context):
         """Credits or debits a balance by appending a ledger entry. Idempotent on idempotency_key:
         a repeat with the same request returns the original entry with `replayed` set; the same
-        key with a different request fails with ALREADY_EXISTS. A debit beyond the balance fails
-        with FAILED_PRECONDITION. Emits loyalty.balance.adjusted.
+        key with a different request fails with ALREADY_EXISTS. A debit beyond the balance (where
+        the program does not allow a negative balance) fails with INVALID_ARGUMENT on `delta`,
+        naming the available balance. Emits loyalty.balance.adjusted.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -247,6 +271,11 @@ def add_LoyaltyServiceServicer_to_server(servicer, server):
                     request_deserializer=moodline_dot_loyalty_dot_v1_dot_loyalty__pb2.ListEnrolmentsRequest.FromString,
                     response_serializer=moodline_dot_loyalty_dot_v1_dot_loyalty__pb2.ListEnrolmentsResponse.SerializeToString,
             ),
+            'UpdateEnrolment': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateEnrolment,
+                    request_deserializer=moodline_dot_loyalty_dot_v1_dot_loyalty__pb2.UpdateEnrolmentRequest.FromString,
+                    response_serializer=moodline_dot_loyalty_dot_v1_dot_loyalty__pb2.Enrolment.SerializeToString,
+            ),
             'RemoveEnrolment': grpc.unary_unary_rpc_method_handler(
                     servicer.RemoveEnrolment,
                     request_deserializer=moodline_dot_loyalty_dot_v1_dot_loyalty__pb2.RemoveEnrolmentRequest.FromString,
@@ -272,8 +301,11 @@ def add_LoyaltyServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class LoyaltyService:
     """The loyalty service owns loyalty programs (points or credits), customer enrolments and
-    their balances. A balance only changes by appending to the enrolment's ledger, so
-    concurrent adjustments never lose an update and each one is idempotent.
+    their ledgers. A balance only changes by appending to the enrolment's ledger under a lock on
+    the enrolment, so concurrent adjustments never lose an update, and each adjustment is
+    idempotent on its key. Every credit is a lot that remembers what is left of it; every debit
+    draws from the oldest-expiring lots first and stays linked to them, so expiry removes only
+    what was never spent.
     Every RPC is scoped to the tenant named in the `moodline-tenant-id` request metadata;
     a call without it fails with UNAUTHENTICATED. Bad input fails with INVALID_ARGUMENT and a
     google.rpc.BadRequest detail naming each field; an unknown id fails with NOT_FOUND.
@@ -512,6 +544,33 @@ class LoyaltyService:
             '/moodline.loyalty.v1.LoyaltyService/ListEnrolments',
             moodline_dot_loyalty_dot_v1_dot_loyalty__pb2.ListEnrolmentsRequest.SerializeToString,
             moodline_dot_loyalty_dot_v1_dot_loyalty__pb2.ListEnrolmentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateEnrolment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.loyalty.v1.LoyaltyService/UpdateEnrolment',
+            moodline_dot_loyalty_dot_v1_dot_loyalty__pb2.UpdateEnrolmentRequest.SerializeToString,
+            moodline_dot_loyalty_dot_v1_dot_loyalty__pb2.Enrolment.FromString,
             options,
             channel_credentials,
             insecure,

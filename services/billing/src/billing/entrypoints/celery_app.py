@@ -9,17 +9,18 @@ Run: `moodline-billing worker` and `moodline-billing beat` (the kit's CLI), or
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from functools import partial
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from celery import Celery
-from moodline_kit.bootstrap import engine_for_task
-from moodline_kit.celery import create_celery_app
-from moodline_kit.db import session_factory
-from moodline_kit.outbox import purge_published
+from moodline_kit.celery import (
+    add_outbox_purge,
+    app_on_first_use,
+    create_celery_app,
+    run_in_unit_of_work,
+)
 
 from billing.adapters.tables import kit
 from billing.config import BillingSettings
@@ -30,11 +31,6 @@ from billing.service_layer.unit_of_work import BillingUnitOfWork
 T = TypeVar("T")
 
 BEAT_SCHEDULE = {
-    "purge-published-outbox": {
-        "task": "billing.purge_published_outbox",
-        "schedule": timedelta(hours=1),
-        "kwargs": {"older_than_hours": 24},
-    },
     "mark-invoices-overdue": {
         "task": "billing.mark_invoices_overdue",
         "schedule": timedelta(minutes=5),
@@ -53,24 +49,10 @@ def create_app(settings: BillingSettings) -> Celery:
     # not know billing's tasks (a worker consumes the default queue unless told otherwise).
     app.conf.task_default_queue = "billing"
 
+    add_outbox_purge(app, "billing", settings, kit)
+
     def run(job: Callable[[partial[BillingUnitOfWork]], Awaitable[T]]) -> T:
-        async def _main() -> T:
-            async with engine_for_task(settings) as engine:
-                uow = partial(BillingUnitOfWork, session_factory(engine), kit, source="billing")
-                return await job(uow)
-
-        return asyncio.run(_main())
-
-    @app.task(name="billing.purge_published_outbox")
-    def purge_published_outbox(older_than_hours: int = 24) -> int:
-        """Delete outbox rows published more than `older_than_hours` ago; returns how many."""
-
-        async def _purge() -> int:
-            async with engine_for_task(settings) as engine:
-                older_than = timedelta(hours=older_than_hours)
-                return await purge_published(engine, kit, older_than=older_than)
-
-        return asyncio.run(_purge())
+        return run_in_unit_of_work(settings, kit, BillingUnitOfWork, "billing", job)
 
     @app.task(name="billing.mark_invoices_overdue")
     def mark_invoices_overdue() -> int:
@@ -86,10 +68,4 @@ def create_app(settings: BillingSettings) -> Celery:
     return app
 
 
-def __getattr__(name: str) -> Any:
-    """`celery -A billing.entrypoints.celery_app:app`: the app, built when Celery asks."""
-    if name == "app":
-        global app
-        app = create_app(BillingSettings())
-        return app
-    raise AttributeError(name)
+__getattr__ = app_on_first_use(__name__, create_app, BillingSettings)

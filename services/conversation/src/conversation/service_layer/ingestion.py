@@ -293,6 +293,28 @@ async def _store(
     uow: UowFactory,
     now: datetime,
 ) -> None:
+    """One transaction: the pending messages into their conversations (named, or the open one
+    of their customer and channel), their events; then each message's outcome."""
+    customers, groups = _grouped(messages, pending, resolved)
+    async with uow() as work:
+        targets = await _targets(work, tenant_id, groups, messages, customers, outcomes, now)
+        rows = _rows(tenant_id, targets, messages, now)
+        inserted = await work.messages.insert_new(list(rows.values()))
+        if len(inserted) < len(rows):
+            await work.rollback()
+            raise _RacedDuplicate
+        await _record(work, targets, rows, now)
+        await work.commit()
+    _report(targets, rows, customers, outcomes)
+
+
+def _grouped(
+    messages: Sequence[IncomingMessage],
+    pending: list[int],
+    resolved: dict[tuple[str, str], ResolvedCustomer | DomainError],
+) -> tuple[dict[int, ResolvedCustomer], dict[tuple[str, ...], list[int]]]:
+    """Each pending message's customer, and the messages by conversation: a named one, or the
+    open one of a customer and channel."""
     customers: dict[int, ResolvedCustomer] = {}
     groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
     for i in pending:
@@ -305,95 +327,123 @@ async def _store(
             groups[("id", message.conversation_id.lower())].append(i)
         else:
             groups[("open", str(customers[i].customer_id), message.channel.value)].append(i)
+    return customers, groups
 
-    async with uow() as work:
-        targets: list[_Target] = []
-        for key in sorted(groups):  # one lock order for every batch: no deadlocks
-            indexes = groups[key]
-            first = messages[indexes[0]]
-            assert first.channel is not None
-            if key[0] == "id":
-                found = await work.conversations.lock(tenant_id, uuid.UUID(key[1]))
-                if found is None:
-                    for i in indexes:
-                        outcomes[i] = NotFound(f"conversation {key[1]} not found")
-                    continue
-                ok = []
-                for i in indexes:
-                    same_customer = found.customer_id == customers[i].customer_id
-                    if not same_customer or found.channel != messages[i].channel:
-                        outcomes[i] = InvalidArgument.of(
-                            "conversation_id", "belongs to another customer or channel"
-                        )
-                    else:
-                        ok.append(i)
-                if ok:
-                    targets.append(_Target(found, False, ok))
-            else:
-                conversation, opened = await work.conversations.upsert_open(
-                    tenant_id=tenant_id,
-                    customer_id=customers[indexes[0]].customer_id,
-                    channel=first.channel,
-                    started_at=min(messages[i].sent_at for i in indexes),  # type: ignore[type-var]
-                    now=now,
-                )
-                targets.append(_Target(conversation, opened, indexes))
 
-        rows: dict[int, Message] = {}
-        for target in targets:
-            for i in target.indexes:
-                m = messages[i]
-                assert m.channel and m.direction and m.author and m.sent_at
-                rows[i] = Message(
-                    id=uuid.uuid4(),
-                    tenant_id=tenant_id,
-                    conversation_id=target.conversation.id,
-                    customer_id=target.conversation.customer_id,
-                    channel=m.channel,
-                    direction=m.direction,
-                    author=m.author,
-                    author_id=m.author_id,
-                    text=m.text,
-                    sent_at=m.sent_at,
-                    provider_message_id=m.provider_message_id,
-                    created_at=now,
-                )
-        inserted = await work.messages.insert_new(list(rows.values()))
-        if len(inserted) < len(rows):
-            await work.rollback()
-            raise _RacedDuplicate
-
-        for target in targets:
-            stored = sorted((rows[i] for i in target.indexes), key=lambda m: m.sent_at)
-            conversation = target.conversation
-            for m in stored:
-                kind = agent_kind_of(m.author)
-                if kind is not None and m.author_id:
-                    conversation.assign_first_agent(m.author_id, kind, m.sent_at)
-                    break
-            target.conversation = await work.conversations.record_messages(
-                conversation=conversation,
-                count=len(stored),
-                first_sent=stored[0].sent_at,
-                last_sent=stored[-1].sent_at,
+async def _targets(
+    work: ConversationUnitOfWork,
+    tenant_id: uuid.UUID,
+    groups: dict[tuple[str, ...], list[int]],
+    messages: Sequence[IncomingMessage],
+    customers: dict[int, ResolvedCustomer],
+    outcomes: list[Outcome | None],
+    now: datetime,
+) -> list[_Target]:
+    """The conversations the groups go to, locked or opened; a named conversation that is
+    missing, or another customer's or channel's, is its messages' outcome."""
+    targets: list[_Target] = []
+    for key in sorted(groups):  # one lock order for every batch: no deadlocks
+        indexes = groups[key]
+        first = messages[indexes[0]]
+        assert first.channel is not None
+        if key[0] != "id":
+            conversation, opened = await work.conversations.upsert_open(
+                tenant_id=tenant_id,
+                customer_id=customers[indexes[0]].customer_id,
+                channel=first.channel,
+                started_at=min(messages[i].sent_at for i in indexes),  # type: ignore[type-var]
                 now=now,
             )
-            if target.opened:
-                work.emit(
-                    _event(subjects.CONVERSATION_CONVERSATION_OPENED, target.conversation, now)
+            targets.append(_Target(conversation, opened, indexes))
+            continue
+        found = await work.conversations.lock(tenant_id, uuid.UUID(key[1]))
+        if found is None:
+            for i in indexes:
+                outcomes[i] = NotFound(f"conversation {key[1]} not found")
+            continue
+        ok = []
+        for i in indexes:
+            same_customer = found.customer_id == customers[i].customer_id
+            if not same_customer or found.channel != messages[i].channel:
+                outcomes[i] = InvalidArgument.of(
+                    "conversation_id", "belongs to another customer or channel"
                 )
-        for i in sorted(rows):
-            work.emit(
-                Event(
-                    subject=subjects.CONVERSATION_MESSAGE_RECEIVED,
-                    tenant_id=tenant_id,
-                    aggregate_id=str(rows[i].conversation_id),
-                    payload=proto.message_received(rows[i]),
-                    occurred_at=rows[i].sent_at,
-                )
-            )
-        await work.commit()
+            else:
+                ok.append(i)
+        if ok:
+            targets.append(_Target(found, False, ok))
+    return targets
 
+
+def _rows(
+    tenant_id: uuid.UUID,
+    targets: list[_Target],
+    messages: Sequence[IncomingMessage],
+    now: datetime,
+) -> dict[int, Message]:
+    rows: dict[int, Message] = {}
+    for target in targets:
+        for i in target.indexes:
+            m = messages[i]
+            assert m.channel and m.direction and m.author and m.sent_at
+            rows[i] = Message(
+                id=uuid.uuid4(),
+                tenant_id=tenant_id,
+                conversation_id=target.conversation.id,
+                customer_id=target.conversation.customer_id,
+                channel=m.channel,
+                direction=m.direction,
+                author=m.author,
+                author_id=m.author_id,
+                text=m.text,
+                sent_at=m.sent_at,
+                provider_message_id=m.provider_message_id,
+                created_at=now,
+            )
+    return rows
+
+
+async def _record(
+    work: ConversationUnitOfWork, targets: list[_Target], rows: dict[int, Message], now: datetime
+) -> None:
+    """Each conversation's counts, times and first agent; the opened and received events."""
+    for target in targets:
+        stored = sorted((rows[i] for i in target.indexes), key=lambda m: m.sent_at)
+        conversation = target.conversation
+        for m in stored:
+            kind = agent_kind_of(m.author)
+            if kind is not None and m.author_id:
+                conversation.assign_first_agent(m.author_id, kind, m.sent_at)
+                break
+        target.conversation = await work.conversations.record_messages(
+            conversation=conversation,
+            count=len(stored),
+            first_sent=stored[0].sent_at,
+            last_sent=stored[-1].sent_at,
+            now=now,
+        )
+        if target.opened:
+            work.emit(_event(subjects.CONVERSATION_CONVERSATION_OPENED, target.conversation, now))
+    for i in sorted(rows):
+        work.emit(
+            Event(
+                subject=subjects.CONVERSATION_MESSAGE_RECEIVED,
+                tenant_id=rows[i].tenant_id,
+                aggregate_id=str(rows[i].conversation_id),
+                payload=proto.message_received(rows[i]),
+                occurred_at=rows[i].sent_at,
+            )
+        )
+
+
+def _report(
+    targets: list[_Target],
+    rows: dict[int, Message],
+    customers: dict[int, ResolvedCustomer],
+    outcomes: list[Outcome | None],
+) -> None:
+    """Each stored message's outcome; a new customer and an opened conversation are credited
+    to the first message that brought them."""
     announced: set[uuid.UUID] = set()
     credited: set[uuid.UUID] = set()
     for target in targets:

@@ -11,6 +11,7 @@ from moodline.customer.v1 import customer_pb2
 from moodline_kit.timestamps import seconds_nanos, to_proto
 
 from customer.domain.model import Customer, avatar_color_for
+from customer.domain.records import Note
 
 
 def struct(values: dict) -> struct_pb2.Struct:
@@ -252,3 +253,12 @@ def _set_ts(target: timestamp_pb2.Timestamp, value: datetime | None) -> None:
     """`_ts` written into a field in place (no Timestamp built and copied)."""
     if value is not None:
         target.seconds, target.nanos = seconds_nanos(value)
+
+
+def note_to_proto(note: Note) -> customer_pb2.Note:
+    out = customer_pb2.Note(
+        id=str(note.id), customer_id=str(note.customer_id), text=note.text, author=note.author
+    )
+    seconds, nanos = seconds_nanos(note.created_at)
+    out.created_at.seconds, out.created_at.nanos = seconds, nanos
+    return out

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from moodline.enums import Channel
@@ -31,11 +32,6 @@ MAX_ADDRESSES = 10
 ADDRESS_FIELDS = ("label", "line1", "line2", "city", "state", "postal_code", "country")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
-UPDATABLE = (
-    "first_name", "last_name", "company", "phones", "emails", "addresses", "preferred_channel",
-    "preferred_contact_time", "language", "timezone", "tags", "folder", "custom_fields",
-    "workers", "call_status", "vip", "lifecycle_stage", "avatar_color",
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -88,6 +84,106 @@ def _choice(value: str, name: str, choices: tuple[str, ...], violations: list) -
     return value
 
 
+@dataclass
+class _Update:
+    """What one update's validators read and where they report."""
+
+    customer: Customer
+    default_region: str
+    definitions: dict[str, Definition]
+    violations: list[FieldViolation] = field(default_factory=list)
+
+
+# A field's validator: (value, field name, update) -> (attribute to set, value to set).
+FieldRule = Callable[[Any, str, _Update], tuple[str, Any]]
+
+
+def _text_rule(limit: int, *, required: bool = False) -> FieldRule:
+    def rule(value: Any, name: str, u: _Update) -> tuple[str, Any]:
+        return name, _text(value, name, limit, u.violations, required=required)
+
+    return rule
+
+
+def _choice_rule(choices: tuple[str, ...]) -> FieldRule:
+    def rule(value: Any, name: str, u: _Update) -> tuple[str, Any]:
+        return name, _choice(value, name, choices, u.violations)
+
+    return rule
+
+
+def _pattern_rule(ok: Callable[[str], bool], description: str, *, strip: bool = True) -> FieldRule:
+    def rule(value: Any, name: str, u: _Update) -> tuple[str, Any]:
+        text = value.strip() if strip else value
+        if text and not ok(text):
+            u.violations.append(FieldViolation(name, description))
+        return name, text
+
+    return rule
+
+
+def _workers(value: Any, name: str, u: _Update) -> tuple[str, Any]:
+    ids = list(dict.fromkeys(w.strip() for w in value if w.strip()))
+    if len(ids) > MAX_WORKERS or any(len(w) > 100 for w in ids):
+        u.violations.append(FieldViolation(name, f"at most {MAX_WORKERS} ids of 100 characters"))
+    return name, ids
+
+
+def _custom_fields(value: Any, name: str, u: _Update) -> tuple[str, Any]:
+    merged = dict(u.customer.custom_fields)
+    for key, raw in dict(value).items():
+        if raw is None:
+            if key not in u.definitions and key not in merged:
+                u.violations.append(FieldViolation(f"custom_fields.{key}", "unknown custom field"))
+            merged.pop(key, None)
+        else:
+            merged[key] = validate_value(u.definitions.get(key), key, raw, u.violations)
+    return name, merged
+
+
+def _lifecycle_stage(value: Any, name: str, u: _Update) -> tuple[str, Any]:
+    if value != "lead":
+        u.violations.append(
+            FieldViolation(
+                name,
+                "stages follow the lifecycle rules; only 'lead' (qualified) can be set "
+                "by hand, and VIP with the vip field",
+            )
+        )
+    return "qualified", True
+
+
+# Every updatable field and its rule (UPDATABLE is its keys).
+FIELD_RULES: dict[str, FieldRule] = {
+    "first_name": _text_rule(MAX_NAME_LENGTH, required=True),
+    "last_name": _text_rule(MAX_NAME_LENGTH),
+    "company": _text_rule(MAX_COMPANY_LENGTH),
+    "phones": lambda v, n, u: (n, parse_phones(list(v), u.default_region, u.violations)),
+    "emails": lambda v, n, u: (n, parse_emails(list(v), u.violations)),
+    "addresses": lambda v, n, u: (n, _addresses(list(v), u.violations)),
+    "preferred_channel": _choice_rule(CHANNELS),
+    "preferred_contact_time": _text_rule(100),
+    "language": _pattern_rule(
+        lambda t: bool(_LANGUAGE.match(t)), "must be a BCP 47 tag such as en or pt-BR"
+    ),
+    "timezone": _pattern_rule(
+        lambda t: t in zoneinfo.available_timezones(),
+        "must be an IANA time zone such as Europe/London",
+    ),
+    "tags": lambda v, n, u: (n, normalise_tags(list(v), n, u.violations)),
+    "folder": _text_rule(100),
+    "custom_fields": _custom_fields,
+    "workers": _workers,
+    "call_status": _choice_rule(CALL_STATUSES),
+    "vip": lambda v, n, u: ("vip_manual", bool(v)),
+    "lifecycle_stage": _lifecycle_stage,
+    "avatar_color": _pattern_rule(
+        lambda t: bool(_COLOR.match(t)), "must be a colour like #A1B2C3", strip=False
+    ),
+}
+UPDATABLE = tuple(FIELD_RULES)
+
+
 def apply_changes(
     customer: Customer,
     changes: ProfileChanges,
@@ -96,76 +192,17 @@ def apply_changes(
     definitions: dict[str, Definition],
 ) -> list[str]:
     """Validate all, then apply; returns the names of the fields that changed."""
-    v: list[FieldViolation] = []
+    update = _Update(customer, default_region, definitions)
     new: dict[str, Any] = {}
     for name, value in changes.values.items():
-        if name not in UPDATABLE:
-            v.append(FieldViolation(name, "unknown or read-only field"))
-        elif name == "first_name":
-            new[name] = _text(value, name, MAX_NAME_LENGTH, v, required=True)
-        elif name == "last_name":
-            new[name] = _text(value, name, MAX_NAME_LENGTH, v)
-        elif name == "company":
-            new[name] = _text(value, name, MAX_COMPANY_LENGTH, v)
-        elif name == "phones":
-            new[name] = parse_phones(list(value), default_region, v)
-        elif name == "emails":
-            new[name] = parse_emails(list(value), v)
-        elif name == "addresses":
-            new[name] = _addresses(list(value), v)
-        elif name == "preferred_channel":
-            new[name] = _choice(value, name, CHANNELS, v)
-        elif name == "call_status":
-            new[name] = _choice(value, name, CALL_STATUSES, v)
-        elif name == "preferred_contact_time":
-            new[name] = _text(value, name, 100, v)
-        elif name == "language":
-            text = value.strip()
-            if text and not _LANGUAGE.match(text):
-                v.append(FieldViolation(name, "must be a BCP 47 tag such as en or pt-BR"))
-            new[name] = text
-        elif name == "timezone":
-            text = value.strip()
-            if text and text not in zoneinfo.available_timezones():
-                v.append(FieldViolation(name, "must be an IANA time zone such as Europe/London"))
-            new[name] = text
-        elif name == "tags":
-            new[name] = normalise_tags(list(value), name, v)
-        elif name == "folder":
-            new[name] = _text(value, name, 100, v)
-        elif name == "workers":
-            ids = list(dict.fromkeys(w.strip() for w in value if w.strip()))
-            if len(ids) > MAX_WORKERS or any(len(w) > 100 for w in ids):
-                v.append(FieldViolation(name, f"at most {MAX_WORKERS} ids of 100 characters"))
-            new[name] = ids
-        elif name == "custom_fields":
-            merged = dict(customer.custom_fields)
-            for key, raw in dict(value).items():
-                if raw is None:
-                    if key not in definitions and key not in merged:
-                        v.append(FieldViolation(f"custom_fields.{key}", "unknown custom field"))
-                    merged.pop(key, None)
-                else:
-                    merged[key] = validate_value(definitions.get(key), key, raw, v)
-            new[name] = merged
-        elif name == "vip":
-            new["vip_manual"] = bool(value)
-        elif name == "lifecycle_stage":
-            if value != "lead":
-                v.append(
-                    FieldViolation(
-                        name,
-                        "stages follow the lifecycle rules; only 'lead' (qualified) can be set "
-                        "by hand, and VIP with the vip field",
-                    )
-                )
-            new["qualified"] = True
-        elif name == "avatar_color":
-            if value and not _COLOR.match(value):
-                v.append(FieldViolation(name, "must be a colour like #A1B2C3"))
-            new[name] = value
-    if v:
-        raise InvalidArgument.of_all(v, "invalid customer: ")
+        rule = FIELD_RULES.get(name)
+        if rule is None:
+            update.violations.append(FieldViolation(name, "unknown or read-only field"))
+            continue
+        attribute, value = rule(value, name, update)
+        new[attribute] = value
+    if update.violations:
+        raise InvalidArgument.of_all(update.violations, "invalid customer: ")
     changed = []
     for name, value in new.items():
         if getattr(customer, name) != value:

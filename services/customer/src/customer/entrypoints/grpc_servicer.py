@@ -10,13 +10,22 @@ from moodline_kit.errors import InvalidArgument
 from moodline_kit.tenancy import current_tenant
 from moodline_kit.timestamps import to_proto
 
-from customer.adapters.proto import customer_to_proto, list_row_to_proto, struct
+from customer.adapters.proto import customer_to_proto, list_row_to_proto, note_to_proto, struct
 from customer.adapters.repository import FolderRow
 from customer.domain.listing import parse_list_query
 from customer.domain.profile import UPDATABLE, ProfileChanges
-from customer.service_layer import folders, handlers, profile
+from customer.service_layer import (
+    consents,
+    custom_fields,
+    folders,
+    handlers,
+    listing,
+    notes,
+    profile,
+    relations,
+)
 from customer.service_layer.handlers import UowFactory
-from customer.service_layer.profile import MessageSearch, note_to_proto
+from customer.service_layer.listing import MessageSearch
 
 Ctx = grpc.aio.ServicerContext
 
@@ -102,7 +111,7 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
         )
         tenant_id, custom_fields = current_tenant(), dict(request.custom_fields)
         page = await retry_if_disconnected(
-            lambda: profile.list_customers(
+            lambda: listing.list_customers(
                 tenant_id=tenant_id,
                 query=query,
                 custom_field_values=custom_fields,
@@ -174,7 +183,7 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
     async def RecordConsent(
         self, request: customer_pb2.RecordConsentRequest, context: Ctx
     ) -> customer_pb2.Customer:
-        customer = await profile.record_consent(
+        customer = await consents.record_consent(
             tenant_id=current_tenant(),
             customer_id=request.id,
             kind=request.kind,
@@ -187,7 +196,7 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
     async def ListConsentHistory(
         self, request: customer_pb2.ListConsentHistoryRequest, context: Ctx
     ) -> customer_pb2.ListConsentHistoryResponse:
-        records = await profile.consent_history(
+        records = await consents.consent_history(
             tenant_id=current_tenant(), customer_id=request.id, uow=self._uow
         )
         return customer_pb2.ListConsentHistoryResponse(
@@ -205,7 +214,7 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
     async def AddNote(
         self, request: customer_pb2.AddNoteRequest, context: Ctx
     ) -> customer_pb2.Note:
-        note = await profile.add_note(
+        note = await notes.add_note(
             tenant_id=current_tenant(),
             customer_id=request.id,
             text=request.text,
@@ -217,15 +226,15 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
     async def ListNotes(
         self, request: customer_pb2.ListNotesRequest, context: Ctx
     ) -> customer_pb2.ListNotesResponse:
-        notes = await profile.list_notes(
+        found = await notes.list_notes(
             tenant_id=current_tenant(), customer_id=request.id, uow=self._uow
         )
-        return customer_pb2.ListNotesResponse(notes=[note_to_proto(n) for n in notes])
+        return customer_pb2.ListNotesResponse(notes=[note_to_proto(n) for n in found])
 
     async def SetRelation(
         self, request: customer_pb2.SetRelationRequest, context: Ctx
     ) -> customer_pb2.Customer:
-        customer = await profile.set_relation(
+        customer = await relations.set_relation(
             tenant_id=current_tenant(),
             parent_id=request.parent_id,
             child_id=request.child_id,
@@ -237,7 +246,7 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
     async def RemoveRelation(
         self, request: customer_pb2.RemoveRelationRequest, context: Ctx
     ) -> customer_pb2.Customer:
-        customer = await profile.remove_relation(
+        customer = await relations.remove_relation(
             tenant_id=current_tenant(),
             parent_id=request.parent_id,
             child_id=request.child_id,
@@ -248,7 +257,9 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
     async def ListCustomFieldDefinitions(
         self, request: customer_pb2.ListCustomFieldDefinitionsRequest, context: Ctx
     ) -> customer_pb2.ListCustomFieldDefinitionsResponse:
-        definitions = await profile.list_definitions(tenant_id=current_tenant(), uow=self._uow)
+        definitions = await custom_fields.list_definitions(
+            tenant_id=current_tenant(), uow=self._uow
+        )
         return customer_pb2.ListCustomFieldDefinitionsResponse(
             definitions=[
                 customer_pb2.CustomFieldDefinition(
@@ -261,7 +272,7 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
     async def UpsertCustomFieldDefinition(
         self, request: customer_pb2.CustomFieldDefinition, context: Ctx
     ) -> customer_pb2.CustomFieldDefinition:
-        d = await profile.upsert_definition(
+        d = await custom_fields.upsert_definition(
             tenant_id=current_tenant(),
             key=request.key,
             label=request.label,
@@ -277,7 +288,7 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
         self, request: customer_pb2.GetCustomerStatsRequest, context: Ctx
     ) -> customer_pb2.CustomerStats:
         tenant_id = current_tenant()
-        s = await retry_if_disconnected(lambda: profile.stats(tenant_id=tenant_id, uow=self._reads))
+        s = await retry_if_disconnected(lambda: listing.stats(tenant_id=tenant_id, uow=self._reads))
         return customer_pb2.CustomerStats(
             total=s.total,
             vip=s.vip,
@@ -290,7 +301,7 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
     async def GetTimeline(
         self, request: customer_pb2.GetTimelineRequest, context: Ctx
     ) -> customer_pb2.GetTimelineResponse:
-        entries, cursor = await profile.timeline(
+        entries, cursor = await listing.timeline(
             tenant_id=current_tenant(),
             customer_id=request.id,
             page_size=request.page_size,

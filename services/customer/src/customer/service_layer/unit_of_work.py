@@ -2,11 +2,8 @@ from __future__ import annotations
 
 from moodline_kit.uow import UnitOfWork
 
-from customer.adapters.repository import (
-    CustomerRepository,
-    FolderRepository,
-    TenantSettingsRepository,
-)
+from customer.adapters.repository import CustomerRepository, FolderRepository
+from customer.adapters.tenant_settings import TenantSettingsRepository
 
 
 class CustomerUnitOfWork(UnitOfWork):

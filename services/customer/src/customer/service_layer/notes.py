@@ -1,0 +1,65 @@
+"""Notes on a customer."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from moodline.events.v1 import customer_pb2 as customer_events
+from moodline.events.v1 import subjects
+from moodline_kit.errors import (
+    InvalidArgument,
+    NotFound,
+)
+from moodline_kit.events import Event
+
+from customer.adapters.proto import note_to_proto
+from customer.domain.records import Note
+from customer.service_layer.handlers import UowFactory, parse_customer_id
+
+MAX_NOTE_LENGTH = 10_000
+
+
+async def add_note(
+    *, tenant_id: uuid.UUID, customer_id: str, text: str, author: str, uow: UowFactory
+) -> Note:
+    text = text.strip()
+    if not text:
+        raise InvalidArgument.of("text", "is required")
+    if len(text) > MAX_NOTE_LENGTH:
+        raise InvalidArgument.of("text", f"must be at most {MAX_NOTE_LENGTH} characters")
+    if len(author) > 100:
+        raise InvalidArgument.of("author", "must be at most 100 characters")
+    ident = parse_customer_id(customer_id)
+    async with uow() as work:
+        if not await work.customers.exists(tenant_id, ident):
+            raise NotFound(f"customer {customer_id} not found")
+        note = Note(uuid.uuid4(), ident, text, author.strip(), datetime.now(UTC))
+        await work.customers.add_note(tenant_id, note)
+        await work.customers.add_timeline(
+            tenant_id,
+            ident,
+            kind="note",
+            type=subjects.CUSTOMER_NOTE_ADDED,
+            summary=text[:200],
+            data={"note_id": str(note.id), "author": note.author},
+            occurred_at=note.created_at,
+        )
+        work.emit(
+            Event(
+                subject=subjects.CUSTOMER_NOTE_ADDED,
+                tenant_id=tenant_id,
+                aggregate_id=str(ident),
+                payload=customer_events.CustomerNoteAdded(note=note_to_proto(note)),
+            )
+        )
+        await work.commit()
+    return note
+
+
+async def list_notes(*, tenant_id: uuid.UUID, customer_id: str, uow: UowFactory) -> list[Note]:
+    ident = parse_customer_id(customer_id)
+    async with uow() as work:
+        if not await work.customers.exists(tenant_id, ident):
+            raise NotFound(f"customer {customer_id} not found")
+        return await work.customers.notes(tenant_id, ident)

@@ -1,0 +1,227 @@
+"""gRPC entrypoint: translate requests into service-layer calls, results into messages."""
+
+from __future__ import annotations
+
+import grpc
+from moodline.loyalty.v1 import loyalty_pb2 as pb
+from moodline.loyalty.v1 import loyalty_pb2_grpc
+from moodline_kit.tenancy import current_tenant
+
+from loyalty.adapters.proto import (
+    REASON_NAMES,
+    STATUS_NAMES,
+    enrolment_to_proto,
+    entry_to_proto,
+    program_fields,
+    program_to_proto,
+)
+from loyalty.domain.ledger import validate_adjustment
+from loyalty.service_layer import enrolments, ledger, programs
+from loyalty.service_layer.enrolments import EnrolmentView
+from loyalty.service_layer.ledger import Clock, KeyedQueue, UowFactory, utc_now
+
+Ctx = grpc.aio.ServicerContext
+OUTCOMES = {
+    "enrolled": pb.BULK_ENROL_OUTCOME_ENROLLED,
+    "already_enrolled": pb.BULK_ENROL_OUTCOME_ALREADY_ENROLLED,
+    "failed": pb.BULK_ENROL_OUTCOME_FAILED,
+}
+
+
+def _view(v: EnrolmentView) -> pb.Enrolment:
+    return enrolment_to_proto(v.enrolment, v.program, v.next_expiry_at, v.next_expiry_amount)
+
+
+class LoyaltyServicer(loyalty_pb2_grpc.LoyaltyServiceServicer):
+    def __init__(self, uow: UowFactory, *, clock: Clock = utc_now) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._queue = KeyedQueue()
+
+    async def CreateProgram(self, request: pb.CreateProgramRequest, context: Ctx) -> pb.Program:
+        program = await programs.create_program(
+            tenant_id=current_tenant(),
+            fields=program_fields(request.program),
+            uow=self._uow,
+            clock=self._clock,
+        )
+        return program_to_proto(program)
+
+    async def GetProgram(self, request: pb.GetProgramRequest, context: Ctx) -> pb.Program:
+        program = await programs.get_program(
+            tenant_id=current_tenant(), program_id=request.id, uow=self._uow
+        )
+        return program_to_proto(program)
+
+    async def ListPrograms(
+        self, request: pb.ListProgramsRequest, context: Ctx
+    ) -> pb.ListProgramsResponse:
+        found, token = await programs.list_programs(
+            tenant_id=current_tenant(),
+            include_archived=request.include_archived,
+            page_size=request.page_size,
+            page_token=request.page_token,
+            uow=self._uow,
+        )
+        return pb.ListProgramsResponse(
+            programs=[program_to_proto(p) for p in found], next_page_token=token
+        )
+
+    async def UpdateProgram(self, request: pb.UpdateProgramRequest, context: Ctx) -> pb.Program:
+        program = await programs.update_program(
+            tenant_id=current_tenant(),
+            program_id=request.program.id,
+            fields=program_fields(request.program, list(request.update_mask.paths)),
+            uow=self._uow,
+            clock=self._clock,
+        )
+        return program_to_proto(program)
+
+    async def ArchiveProgram(self, request: pb.ArchiveProgramRequest, context: Ctx) -> pb.Program:
+        program = await programs.archive_program(
+            tenant_id=current_tenant(), program_id=request.id, uow=self._uow, clock=self._clock
+        )
+        return program_to_proto(program)
+
+    async def Enrol(self, request: pb.EnrolRequest, context: Ctx) -> pb.Enrolment:
+        view = await enrolments.enrol(
+            tenant_id=current_tenant(),
+            program_id=request.program_id,
+            customer_id=request.customer_id,
+            starting_balance=request.starting_balance,
+            expires_on=request.expires_on,
+            notes=request.notes,
+            actor_id=request.actor_id,
+            uow=self._uow,
+            clock=self._clock,
+        )
+        return _view(view)
+
+    async def BulkEnrol(self, request: pb.BulkEnrolRequest, context: Ctx) -> pb.BulkEnrolResponse:
+        rows = await enrolments.bulk_enrol(
+            tenant_id=current_tenant(),
+            program_id=request.program_id,
+            entries=[
+                {
+                    "customer_id": e.customer_id,
+                    "starting_balance": e.starting_balance,
+                    "expires_on": e.expires_on,
+                    "notes": e.notes,
+                }
+                for e in request.entries
+            ],
+            actor_id=request.actor_id,
+            uow=self._uow,
+            clock=self._clock,
+        )
+        out = pb.BulkEnrolResponse(
+            results=[
+                pb.BulkEnrolResult(
+                    index=r.index,
+                    customer_id=r.customer_id,
+                    outcome=OUTCOMES[r.outcome],
+                    enrolment_id=r.enrolment_id,
+                    error=r.error,
+                )
+                for r in rows
+            ]
+        )
+        out.enrolled_count = sum(r.outcome == "enrolled" for r in rows)
+        out.already_enrolled_count = sum(r.outcome == "already_enrolled" for r in rows)
+        out.failed_count = sum(r.outcome == "failed" for r in rows)
+        return out
+
+    async def GetEnrolment(self, request: pb.GetEnrolmentRequest, context: Ctx) -> pb.Enrolment:
+        view = await enrolments.get_enrolment(
+            tenant_id=current_tenant(), enrolment_id=request.id, uow=self._uow
+        )
+        return _view(view)
+
+    async def ListEnrolments(
+        self, request: pb.ListEnrolmentsRequest, context: Ctx
+    ) -> pb.ListEnrolmentsResponse:
+        found, token = await enrolments.list_enrolments(
+            tenant_id=current_tenant(),
+            program_id=request.program_id,
+            customer_id=request.customer_id,
+            status=STATUS_NAMES.get(request.status, "?"),
+            page_size=request.page_size,
+            page_token=request.page_token,
+            uow=self._uow,
+        )
+        return pb.ListEnrolmentsResponse(
+            enrolments=[_view(v) for v in found], next_page_token=token
+        )
+
+    async def UpdateEnrolment(
+        self, request: pb.UpdateEnrolmentRequest, context: Ctx
+    ) -> pb.Enrolment:
+        fields = {
+            name: getattr(request, name) if name in ("expires_on", "notes") else ""
+            for name in request.update_mask.paths
+        }
+        view = await enrolments.update_enrolment(
+            tenant_id=current_tenant(),
+            enrolment_id=request.id,
+            fields=fields,
+            uow=self._uow,
+            clock=self._clock,
+        )
+        return _view(view)
+
+    async def RemoveEnrolment(
+        self, request: pb.RemoveEnrolmentRequest, context: Ctx
+    ) -> pb.Enrolment:
+        view = await enrolments.remove_enrolment(
+            tenant_id=current_tenant(),
+            enrolment_id=request.id,
+            reason=request.reason,
+            confirm=request.confirm,
+            actor_id=request.actor_id,
+            uow=self._uow,
+            clock=self._clock,
+        )
+        return _view(view)
+
+    async def AdjustBalance(
+        self, request: pb.AdjustBalanceRequest, context: Ctx
+    ) -> pb.AdjustBalanceResponse:
+        adjustment = validate_adjustment(
+            delta=request.delta,
+            reason=REASON_NAMES.get(request.reason, ""),
+            idempotency_key=request.idempotency_key,
+            note=request.note,
+            source_ref=request.source_ref,
+            actor_id=request.actor_id,
+        )
+        done = await ledger.adjust_balance(
+            tenant_id=current_tenant(),
+            enrolment_id=request.enrolment_id,
+            adjustment=adjustment,
+            uow=self._uow,
+            clock=self._clock,
+            queue=self._queue,
+        )
+        e = done.enrolment
+        return pb.AdjustBalanceResponse(
+            entry=entry_to_proto(done.entry, str(e.program_id), str(e.customer_id)),
+            enrolment=enrolment_to_proto(e),
+            replayed=done.replayed,
+        )
+
+    async def GetLedger(self, request: pb.GetLedgerRequest, context: Ctx) -> pb.GetLedgerResponse:
+        entries, token = await ledger.ledger_page(
+            tenant_id=current_tenant(),
+            enrolment_id=request.enrolment_id,
+            page_size=request.page_size,
+            page_token=request.page_token,
+            uow=self._uow,
+        )
+        view = await enrolments.get_enrolment(
+            tenant_id=current_tenant(), enrolment_id=request.enrolment_id, uow=self._uow
+        )
+        e = view.enrolment
+        return pb.GetLedgerResponse(
+            entries=[entry_to_proto(x, str(e.program_id), str(e.customer_id)) for x in entries],
+            next_page_token=token,
+        )
