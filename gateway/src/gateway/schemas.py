@@ -177,3 +177,40 @@ class SettingsIn(Strict):
     high_value_ltv_minor: int = Field(default=0, ge=0, le=INT64_MAX)
     recent_days: int = Field(default=0, ge=0, le=3650)
     inactive_days: int = Field(default=0, ge=0, le=3650)
+
+
+class NoteOut(BaseModel):
+    id: str
+    customer_id: str
+    text: str
+    author: str
+    created_at: str | None
+
+
+class NoteList(BaseModel):
+    items: list[NoteOut]
+
+
+class TimelineEntryOut(BaseModel):
+    id: str
+    kind: str
+    type: str
+    summary: str
+    data: dict
+    occurred_at: str | None
+
+
+class TimelinePage(BaseModel):
+    items: list[TimelineEntryOut]
+    next_cursor: str | None
+
+
+class CustomFieldDefinitionOut(BaseModel):
+    key: str
+    label: str
+    type: str
+    options: list[str]
+
+
+class CustomFieldDefinitionList(BaseModel):
+    items: list[CustomFieldDefinitionOut]

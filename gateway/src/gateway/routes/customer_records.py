@@ -17,7 +17,10 @@ from gateway.schemas import (
     ConsentIn,
     CustomerOut,
     NoteIn,
+    NoteList,
+    NoteOut,
     RelationIn,
+    TimelinePage,
 )
 from gateway.validation import PathId
 
@@ -74,7 +77,7 @@ def _note(n: customer_pb2.Note) -> dict:
     }
 
 
-@router.post("/{customer_id}/notes", status_code=201, responses=ERRORS)
+@router.post("/{customer_id}/notes", status_code=201, response_model=NoteOut, responses=ERRORS)
 async def add_note(
     customer_id: PathId,
     body: NoteIn,
@@ -88,7 +91,7 @@ async def add_note(
     return _note(note)
 
 
-@router.get("/{customer_id}/notes", responses=ERRORS)
+@router.get("/{customer_id}/notes", response_model=NoteList, responses=ERRORS)
 async def list_notes(
     customer_id: PathId, who: Principal = Depends(can_read), up: Upstreams = Depends(upstreams)
 ) -> dict:
@@ -128,7 +131,7 @@ async def remove_relation(
     return with_etag(updated)
 
 
-@router.get("/{customer_id}/timeline", responses=ERRORS)
+@router.get("/{customer_id}/timeline", response_model=TimelinePage, responses=ERRORS)
 async def timeline(
     customer_id: PathId,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,

@@ -8,7 +8,12 @@ from moodline.customer.v1 import customer_pb2
 from gateway.auth import Principal
 from gateway.deps import Upstreams, metadata, upstreams
 from gateway.permissions import Permission, require
-from gateway.schemas import CustomFieldIn, SettingsIn
+from gateway.schemas import (
+    CustomFieldDefinitionList,
+    CustomFieldDefinitionOut,
+    CustomFieldIn,
+    SettingsIn,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["customer settings"])
 
@@ -20,7 +25,7 @@ def _definition(d: customer_pb2.CustomFieldDefinition) -> dict:
     return {"key": d.key, "label": d.label, "type": d.type, "options": list(d.options)}
 
 
-@router.get("/custom-fields")
+@router.get("/custom-fields", response_model=CustomFieldDefinitionList)
 async def list_custom_fields(
     who: Principal = Depends(can_read), up: Upstreams = Depends(upstreams)
 ) -> dict:
@@ -30,7 +35,7 @@ async def list_custom_fields(
     return {"items": [_definition(d) for d in found.definitions]}
 
 
-@router.put("/custom-fields/{key}")
+@router.put("/custom-fields/{key}", response_model=CustomFieldDefinitionOut)
 async def put_custom_field(
     key: str,
     body: CustomFieldIn,

@@ -189,6 +189,7 @@ def service_env(p: Plan, service: LocalService, index: int) -> dict[str, str]:
         env["HTTP_PORT"] = str(p.gateway_port)
         env["HTTP_HOST"] = os.environ.get("MOODLINE_GATEWAY_HOST", LOOPBACK)
         env["AUTH_SIGNING_KEYS"] = key
+        env["WEB_DIR"] = str(REPO / "web" / "dist")
     return env
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-import base64
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-import orjson
 import sqlalchemy as sa
-from moodline_kit.errors import InvalidArgument
+from moodline_kit.paging import (
+    decode_cursor,
+    decode_time_key,
+    encode_cursor,
+    encode_time_key,
+    malformed_cursor,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,29 +21,6 @@ from loyalty.adapters.tables import enrolments, ledger_entries, lot_draws, lots,
 from loyalty.domain.enrolment import Enrolment, Status
 from loyalty.domain.ledger import Draw, Entry, Lot, Reason
 from loyalty.domain.program import EarnRule, ExpiryPolicy, Kind, Program, Rounding, Trigger
-
-
-def encode_cursor(values: list) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps(values)).decode()
-
-
-def decode_cursor(cursor: str, field_name: str = "page_token") -> list:
-    try:
-        values = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except Exception as exc:
-        raise InvalidArgument.of(field_name, "malformed cursor") from exc
-    if not isinstance(values, list):
-        raise InvalidArgument.of(field_name, "malformed cursor")
-    return values
-
-
-def decode_time_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    """A (timestamp, id) keyset position."""
-    try:
-        at, last_id = decode_cursor(cursor)
-        return datetime.fromisoformat(at), uuid.UUID(last_id)
-    except (ValueError, TypeError) as exc:
-        raise InvalidArgument.of("page_token", "malformed cursor") from exc
 
 
 def _rule_to_json(rule: EarnRule) -> dict:
@@ -148,7 +129,7 @@ class ProgramRepository:
         if not include_archived:
             query = query.where(programs.c.archived_at.is_(None))
         if cursor:
-            created, last_id = decode_time_cursor(cursor)
+            created, last_id = decode_time_key(cursor)
             query = query.where(
                 sa.tuple_(programs.c.created_at, programs.c.id) > sa.tuple_(created, last_id)
             )
@@ -160,7 +141,7 @@ class ProgramRepository:
         found = [_program(r) for r in rows[:limit]]
         more = len(rows) > limit
         last = found[-1] if found and more else None
-        token = encode_cursor([last.created_at.isoformat(), str(last.id)]) if last else ""
+        token = encode_time_key(last.created_at, last.id) if last else ""
         return found, token
 
 
@@ -279,7 +260,7 @@ class EnrolmentRepository:
         if status:
             query = query.where(enrolments.c.status == status.value)
         if cursor:
-            enrolled, last_id = decode_time_cursor(cursor)
+            enrolled, last_id = decode_time_key(cursor)
             query = query.where(
                 sa.tuple_(enrolments.c.enrolled_at, enrolments.c.id) < sa.tuple_(enrolled, last_id)
             )
@@ -292,7 +273,7 @@ class EnrolmentRepository:
         ).all()
         found = [_enrolment(r) for r in rows[:limit]]
         last = found[-1] if found and len(rows) > limit else None
-        token = encode_cursor([last.enrolled_at.isoformat(), str(last.id)]) if last else ""
+        token = encode_time_key(last.enrolled_at, last.id) if last else ""
         return found, token
 
     async def save(self, e: Enrolment) -> None:
@@ -533,9 +514,10 @@ class LedgerRepository:
             ledger_entries.c.tenant_id == tenant_id, ledger_entries.c.enrolment_id == enrolment_id
         )
         if cursor:
-            (before,) = decode_cursor(cursor)
-            if not isinstance(before, int):
-                raise InvalidArgument.of("page_token", "malformed cursor")
+            key = decode_cursor(cursor)
+            if not (isinstance(key, list) and len(key) == 1 and isinstance(key[0], int)):
+                raise malformed_cursor()
+            (before,) = key
             query = query.where(ledger_entries.c.sequence < before)
         rows = (
             await self.session.execute(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from moodline.events.v1 import loyalty_pb2 as events_pb2
+from moodline_kit import paging
 from moodline_kit.errors import AlreadyExists, FieldViolation, InvalidArgument, NotFound
 from moodline_kit.events import Event
 
@@ -279,12 +280,11 @@ async def list_enrolments(
     problems = []
     if not program_id and not customer_id:
         problems.append(FieldViolation("customer_id", "program_id or customer_id is required"))
-    if not 0 <= page_size <= 200:
-        problems.append(FieldViolation("page_size", "must be 1..200"))
     if status and status not in STATUSES:
         problems.append(FieldViolation("status", "must be active, removed or expired"))
     if problems:
         raise InvalidArgument.of_all(problems)
+    limit = paging.page_size(page_size, maximum=200, default=50)
     program_uuid = parse_id(program_id, "program_id") if program_id else None
     customer_uuid = parse_id(customer_id, "customer_id") if customer_id else None
     async with uow() as work:
@@ -293,7 +293,7 @@ async def list_enrolments(
             program_id=program_uuid,
             customer_id=customer_uuid,
             status=STATUSES.get(status),
-            limit=page_size or 50,
+            limit=limit,
             cursor=page_token,
         )
         programs = await work.programs.many(tenant_id, (e.program_id for e in found))

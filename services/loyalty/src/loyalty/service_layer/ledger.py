@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from moodline.events.v1 import loyalty_pb2 as events_pb2
+from moodline_kit import paging
 from moodline_kit.errors import AlreadyExists, InvalidArgument, NotFound, PreconditionFailed
 from moodline_kit.events import Event
 
@@ -266,12 +267,9 @@ async def _adjust_once(
 async def ledger_page(
     *, tenant_id: uuid.UUID, enrolment_id: str, page_size: int, page_token: str, uow: UowFactory
 ) -> tuple[list[Entry], str]:
-    if not 0 <= page_size <= 500:
-        raise InvalidArgument.of("page_size", "must be 1..500")
+    limit = paging.page_size(page_size, maximum=500, default=100)
     enrolment_uuid = parse_id(enrolment_id, "enrolment_id")
     async with uow() as work:
         if await work.enrolments.get(tenant_id, enrolment_uuid) is None:
             raise NotFound(f"enrolment {enrolment_id} not found")
-        return await work.ledger.page(
-            tenant_id, enrolment_uuid, limit=page_size or 100, cursor=page_token
-        )
+        return await work.ledger.page(tenant_id, enrolment_uuid, limit=limit, cursor=page_token)

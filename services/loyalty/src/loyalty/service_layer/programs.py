@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from moodline_kit.errors import InvalidArgument, NotFound
+from moodline_kit import paging
+from moodline_kit.errors import NotFound
 
 from loyalty.domain.program import Kind, Program, ProgramFields, apply_fields
 from loyalty.service_layer.ledger import Clock, UowFactory, parse_id, utc_now
@@ -45,11 +46,10 @@ async def list_programs(
     page_token: str,
     uow: UowFactory,
 ) -> tuple[list[Program], str]:
-    if not 0 <= page_size <= 200:
-        raise InvalidArgument.of("page_size", "must be 1..200")
+    limit = paging.page_size(page_size, maximum=200, default=50)
     async with uow() as work:
         return await work.programs.page(
-            tenant_id, include_archived=include_archived, limit=page_size or 50, cursor=page_token
+            tenant_id, include_archived=include_archived, limit=limit, cursor=page_token
         )
 
 

@@ -1,0 +1,64 @@
+/** Display formatting shared by every feature. */
+
+export function formatMoney(minor: number, currency: string, locale?: string): string {
+  const code = currency || "USD";
+  const digits = new Intl.NumberFormat(locale, { style: "currency", currency: code })
+    .resolvedOptions().maximumFractionDigits ?? 2;
+  return new Intl.NumberFormat(locale, {
+    style: "currency",
+    currency: code,
+    maximumFractionDigits: digits,
+  }).format(minor / 10 ** digits);
+}
+
+const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ["year", 365 * 24 * 3600],
+  ["month", 30 * 24 * 3600],
+  ["week", 7 * 24 * 3600],
+  ["day", 24 * 3600],
+  ["hour", 3600],
+  ["minute", 60],
+];
+
+export function relativeTime(iso: string | null | undefined, now: Date = new Date()): string {
+  if (!iso) return "never";
+  const seconds = (new Date(iso).getTime() - now.getTime()) / 1000;
+  const format = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+  for (const [unit, size] of UNITS) {
+    if (Math.abs(seconds) >= size) return format.format(Math.round(seconds / size), unit);
+  }
+  return "just now";
+}
+
+export function formatDateTime(iso: string | null | undefined): string {
+  if (!iso) return "";
+  return new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }).format(
+    new Date(iso),
+  );
+}
+
+const CHANNEL_NAMES: Record<string, string> = {
+  phone: "Phone",
+  sms: "SMS",
+  whatsapp: "WhatsApp",
+  email: "Email",
+  webchat: "Web chat",
+};
+
+export function channelName(channel: string): string {
+  return CHANNEL_NAMES[channel] ?? titleCase(channel);
+}
+
+/** Sentiment labels arrive as "Happy" from the sentiment API and "happy" on customers. */
+export function sentimentLabel(label: string): string {
+  return label ? label[0]!.toUpperCase() + label.slice(1).toLowerCase() : "";
+}
+
+export function titleCase(value: string): string {
+  if (value === "vip") return "VIP";
+  return value
+    .split("_")
+    .filter(Boolean)
+    .map((word) => word[0]!.toUpperCase() + word.slice(1))
+    .join(" ");
+}
