@@ -155,6 +155,20 @@ def install(app: FastAPI) -> None:
     async def _grpc(request: Request, exc: grpc.aio.AioRpcError) -> JSONResponse:
         return grpc_problem(exc, request.url.path)
 
+    @app.exception_handler(ValueError)
+    async def _out_of_range(request: Request, exc: ValueError) -> JSONResponse:
+        # protobuf refuses an integer beyond its field's int32/int64 when a route builds the
+        # request: the body's number was out of the contract's range, not a server fault.
+        if str(exc).startswith("Value out of range"):
+            return problem(
+                422,
+                "a number is out of range for its field (int32/int64)",
+                kind="validation-error",
+                instance=request.url.path,
+            )
+        log.exception("unhandled error")
+        return problem(500, "internal error", kind="internal", instance=request.url.path)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -17,12 +18,16 @@ from gateway.app import create_app
 from gateway.auth import Role, create_api_key, create_tenant
 from gateway.cli import MIGRATIONS
 from gateway.config import GatewaySettings
+from gateway.upstreams import UPSTREAMS
 from loyalty.testing import migrate as migrate_loyalty
 from loyalty.testing import running_loyalty_service
+from moodline_devkit.testing.harness import migrate as migrate_service
+from moodline_devkit.testing.harness import running_service
 from moodline_devkit.testing.openapi import ResponseModels
 from moodline_devkit.testing.plugin import own_nats
 from moodline_kit import migrations
 from moodline_kit.grpc.client import tenant_metadata
+from moodline_kit.service import lookup
 
 
 def checking_response_models(app) -> dict:  # type: ignore[no-untyped-def]
@@ -165,18 +170,44 @@ async def sentiment_gateway(database_factory, infra_urls) -> AsyncIterator[Gatew
                     conversation_db, nats_url, customer.address
                 ) as conversation,
                 running_sentiment_service(sentiment_db, nats_url, triton.grpc_addr) as sentiment,
+                contextlib.AsyncExitStack() as others,
             ):
+                addresses = {
+                    "customer_addr": customer.address,
+                    "conversation_addr": conversation.address,
+                    "sentiment_addr": sentiment.address,
+                }
+                # Every other upstream the gateway knows (billing, ...) runs too, so that every
+                # route is served: the OpenAPI fuzzing covers services added later unchanged.
+                for upstream in UPSTREAMS:
+                    if f"{upstream.service}_addr" in addresses:
+                        continue
+                    service = lookup(upstream.service)
+                    database = await database_factory(f"gws_{upstream.service}")
+                    await migrate_service(service, database)
+                    peers = {
+                        k: v for k, v in addresses.items() if k in service.settings.model_fields
+                    }
+                    running = await others.enter_async_context(
+                        running_service(
+                            service,
+                            upstream.stub,
+                            database_url=database,
+                            nats_url=nats_url,
+                            db_pool_size=4,
+                            **peers,
+                        )
+                    )
+                    addresses[f"{upstream.service}_addr"] = running.address
                 settings = GatewaySettings(
                     database_url=gateway_db,
-                    customer_addr=customer.address,
-                    conversation_addr=conversation.address,
-                    sentiment_addr=sentiment.address,
                     redis_url=infra_urls.redis_url,
                     nats_url=nats_url,
                     sse_heartbeat_seconds=1.0,
                     rate_limit_per_minute=1_000_000,
                     rate_limit_burst=100_000,
                     upstream_timeout=30.0,
+                    **addresses,
                 )
                 app = create_app(settings)
                 async with app.router.lifespan_context(app):

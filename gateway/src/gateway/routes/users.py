@@ -96,7 +96,8 @@ async def update(
     password signs the user out everywhere; a role or folder change applies to their next
     request."""
     uid = _parse_id(user_id)
-    changes = body.model_dump(exclude_unset=True)
+    # An explicit null changes nothing (every folder visible is `all_folders: true`).
+    changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
     if changes.pop("all_folders", None):
         changes["folders"] = None
     if uid == who.user_id and (changes.get("disabled") or changes.get("role", "admin") != "admin"):

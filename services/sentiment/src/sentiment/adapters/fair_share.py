@@ -49,7 +49,7 @@ class FairShare:
         scorer: Scorer,
         *,
         lanes: int = 1,
-        chunk: int = 16,
+        chunk: int = 4,
         max_pending: int = 4,
         retry_after: float = 1.0,
     ) -> None:
