@@ -36,6 +36,7 @@ from customer.adapters.listing import list_statement, stats_statement
 from customer.domain.listing import Thresholds, parse_list_query
 from moodline.customer.v1 import customer_pb2, customer_pb2_grpc
 from moodline_devkit.infra import free_port, wait_for_port
+from moodline_kit.auth import ensure_local_keys
 from moodline_kit.grpc.client import create_channel, tenant_metadata
 from sqlalchemy.dialects.postgresql import asyncpg as pg_asyncpg
 
@@ -365,6 +366,7 @@ def write_results(rows, state: dict, args: argparse.Namespace) -> None:  # type:
 
 
 def main() -> None:
+    ensure_local_keys()  # the services started here verify what this process signs
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=20)

@@ -35,6 +35,8 @@ from customer.testing import running_customer_service
 from google.protobuf.timestamp_pb2 import Timestamp
 from moodline.conversation.v1 import conversation_pb2 as pb
 from moodline_devkit.testing.databases import create_database, drop_database
+from moodline_kit.auth import ensure_local_keys
+from moodline_kit.grpc.client import tenant_metadata
 from sqlalchemy.ext.asyncio import create_async_engine
 
 SEED_SQL = """
@@ -176,7 +178,7 @@ async def seed(url: str, tenant: str, messages: int) -> dict:
 
 
 async def bench_search(stub, tenant: str, rounds: int) -> dict:
-    md = (("moodline-tenant-id", tenant),)
+    md = tenant_metadata(tenant)
     queries = {
         "order #12345": {},
         "order #12345 (customers_only)": {"customers_only": True},
@@ -252,7 +254,7 @@ async def bench_ingest(
     result = {}
     # One at a time (32 in flight), 200 distinct customers (first messages create Prospects).
     tenant = str(uuid.uuid4())
-    md = (("moodline-tenant-id", tenant),)
+    md = tenant_metadata(tenant)
     phones = [f"+1415{5550000 + k:07d}" for k in range(200)]
     gate = asyncio.Semaphore(32)
     latencies: list[float] = []
@@ -280,7 +282,7 @@ async def bench_ingest(
 
     # Batches of batch_size (backfill), 4 in flight, 1000 distinct customers.
     tenant = str(uuid.uuid4())
-    md = (("moodline-tenant-id", tenant),)
+    md = tenant_metadata(tenant)
     phones = [f"+1628{5550000 + k:07d}" for k in range(1000)]
     gate = asyncio.Semaphore(4)
     latencies = []
@@ -333,6 +335,7 @@ async def bench_ingest(
 
 
 async def main() -> None:
+    ensure_local_keys()  # the services started here verify what this process signs
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=1_000_000)
     parser.add_argument("--search-rounds", type=int, default=200)

@@ -34,6 +34,8 @@ from moodline.loyalty.v1 import loyalty_pb2 as pb
 from moodline.loyalty.v1.loyalty_pb2_grpc import LoyaltyServiceStub
 from moodline_devkit.infra import free_port
 from moodline_devkit.testing.databases import create_database, drop_database
+from moodline_kit.auth import ensure_local_keys
+from moodline_kit.grpc.client import tenant_metadata
 
 BIN = Path(sys.executable).parent
 
@@ -133,6 +135,7 @@ async def check(stub, md, starting: int, expected: dict[str, int]) -> None:
 
 
 async def main() -> None:
+    ensure_local_keys()  # the services started here verify what this process signs
     parser = argparse.ArgumentParser()
     parser.add_argument("--adjustments", type=int, default=4000)
     parser.add_argument("--concurrency", type=int, default=32)
@@ -145,7 +148,7 @@ async def main() -> None:
     url = await create_database(server, name)
     try:
         async with served(url, nats_url, args.pool) as stub:
-            md = (("moodline-tenant-id", str(uuid.uuid4())),)
+            md = tenant_metadata(str(uuid.uuid4()))
             program = await stub.CreateProgram(
                 pb.CreateProgramRequest(
                     program=pb.Program(name="Bench", type=pb.PROGRAM_TYPE_POINTS)

@@ -51,6 +51,7 @@ from moodline_devkit import infra
 from moodline_devkit.testing.databases import create_database, drop_database
 from moodline_devkit.testing.servers import ManagedServer
 from moodline_kit import nats as kit_nats
+from moodline_kit.auth import ensure_local_keys
 from moodline_kit.events import Event, to_envelope, unpack
 from sentiment.testing import TritonServer, migrate
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -231,6 +232,7 @@ def split_profile(raw: Path) -> dict[str, float]:
 
 
 async def main(args: argparse.Namespace) -> dict:
+    ensure_local_keys()  # the services started here verify what this process signs
     server_url = os.environ.get(
         "DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
     )

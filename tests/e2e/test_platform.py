@@ -26,6 +26,20 @@ def test_run_json_has_the_gateway_url_and_a_demo_key(platform):
     assert platform["startup_s"] < STARTUP_BUDGET_S
 
 
+def test_the_demo_admin_signs_in_and_sees_the_demo_tenant(platform):
+    base = platform["gateway_url"]
+    r = httpx.post(
+        f"{base}/api/v1/auth/login",
+        json={"email": platform["admin_email"], "password": platform["admin_password"]},
+    )
+    assert r.status_code == 200, r.text
+    token = r.json()["access_token"]
+    me = httpx.get(f"{base}/api/v1/me", headers={"Authorization": f"Bearer {token}"}).json()
+    assert me["user"]["email"] == platform["admin_email"]
+    assert me["role"] == "admin"
+    assert me["tenant"] == {"id": platform["tenant_id"], "name": "Demo Salon & Spa"}
+
+
 def test_demo_customers_are_seeded(platform):
     headers = {"Authorization": f"Bearer {platform['api_key']}"}
     page = httpx.get(f"{platform['gateway_url']}/api/v1/customers", headers=headers).json()

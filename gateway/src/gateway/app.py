@@ -2,33 +2,39 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, MutableMapping
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from moodline_kit.auth import KeySet, generate_signing_key
 from moodline_kit.db import create_engine
 from moodline_kit.heap import freeze_startup_heap
 from redis.asyncio import Redis
 
 from gateway import openapi, problems, upstreams
-from gateway.audit import AuditLog
+from gateway.audit import AuditLog, AuditWrites
 from gateway.auth import CredentialStore
 from gateway.config import GatewaySettings
 from gateway.limits import BodySizeLimit
 from gateway.login_throttle import LoginThrottle, Policy
 from gateway.metrics import RequestMetrics
 from gateway.middleware import SecurityHeaders, UnexpectedErrors
+from gateway.rate_limit import RateLimiter
 from gateway.revocation import Revocations
 from gateway.routes import (
+    audit,
     auth,
     automations,
     billing,
     conversations,
     customer_records,
     customers,
+    events,
+    folders,
     health,
     loyalty,
     messages,
@@ -69,7 +75,10 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
         app.state.engine = engine
         app.state.redis = redis
         app.state.credentials = CredentialStore(
-            engine, signing_keys(settings), cache_seconds=settings.api_key_cache_seconds
+            engine,
+            signing_keys(settings),
+            cache_seconds=settings.api_key_cache_seconds,
+            service_token_ttl=settings.service_token_ttl,
         )
         app.state.revocations = Revocations(redis, app.state.credentials)
         await app.state.revocations.start()
@@ -89,11 +98,18 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
             ),
         )
         app.state.audit = AuditLog(engine)
+        app.state.nats = None  # connected by the first /api/v1/events stream
+        app.state.nats_lock = asyncio.Lock()
+        app.state.rate_limiter = RateLimiter(
+            redis, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst
+        )
         app.state.upstreams = upstreams.connect(settings)
         if freeze_heap:
             freeze_startup_heap()
         yield
         await app.state.revocations.stop()
+        if app.state.nats is not None:
+            await app.state.nats.close()
         await redis.aclose()
         await app.state.upstreams.close()
         await engine.dispose()
@@ -120,6 +136,9 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
     app.include_router(auth.router)
     app.include_router(users.router)
     app.include_router(customers.router)
+    app.include_router(folders.router)
+    app.include_router(audit.router)
+    app.include_router(events.router)
     app.include_router(customer_records.router)
     app.include_router(conversations.router)
     app.include_router(messages.router)
@@ -134,10 +153,20 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
 
     mount_web(app, settings.web_dir)
 
-    # Last added runs first: security headers on everything, then metrics, size limits, and
-    # unexpected errors caught closest to the routes.
+    # Last added runs first: security headers on everything, then metrics, CORS, size limits,
+    # and unexpected errors caught closest to the routes.
     app.add_middleware(UnexpectedErrors)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "Last-Event-ID"],
+            expose_headers=["ETag", "Retry-After", "Location"],
+            max_age=600,
+        )
+    app.add_middleware(AuditWrites)
     app.add_middleware(RequestMetrics)
     app.add_middleware(SecurityHeaders)
 

@@ -111,3 +111,53 @@ class AuditLog:
         query = query.order_by(audit_log.c.id.desc()).limit(limit)
         async with self._engine.connect() as conn:
             return [r._asdict() for r in await conn.execute(query)]
+
+
+# Writes recorded by the routes themselves, with more detail (sign-in, users, API keys).
+_SELF_AUDITED = ("/api/v1/auth/", "/api/v1/users", "/api/v1/api-keys")
+_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class AuditWrites:
+    """Pure ASGI middleware: every successful write through the API goes to the audit log —
+    who (the principal `deps.principal` put in the request state), what (method and route
+    template, the path's ids as target), when, from where, the status."""
+
+    def __init__(self, app) -> None:  # type: ignore[no-untyped-def]
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in _WRITES
+            or not scope["path"].startswith("/api/")
+            or scope["path"].startswith(_SELF_AUDITED)
+        ):
+            await self.app(scope, receive, send)
+            return
+        status = 0
+
+        async def capture(message) -> None:  # type: ignore[no-untyped-def]
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        await self.app(scope, receive, capture)
+        who = (scope.get("state") or {}).get("principal")
+        if who is None or status >= 400:
+            return
+        route = scope.get("route")
+        template = getattr(route, "path", scope["path"])
+        params = scope.get("path_params") or {}
+        try:
+            await scope["app"].state.audit.record(
+                tenant_id=who.tenant_id,
+                actor=who.subject,
+                action=f"{scope['method']} {template}",
+                target=",".join(f"{k}={v}" for k, v in sorted(params.items())),
+                outcome=str(status),
+                client_ip=(scope.get("client") or ("",))[0],
+            )
+        except Exception:  # the write happened; a lost audit row is logged, not a 500
+            log.exception("audit record failed")

@@ -7,11 +7,11 @@ import hashlib
 import secrets
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 import sqlalchemy as sa
-from moodline_kit.auth import API_AUDIENCE, Claims, KeySet
+from moodline_kit.auth import API_AUDIENCE, Claims, KeySet, sign_service_token
 from moodline_kit.errors import Unauthenticated
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -42,6 +42,9 @@ class Principal:
     assigned_only: bool = False
     rate_per_minute: int | None = None
     burst: int | None = None
+    # The short-lived token sent with every downstream call made for this principal: these
+    # claims, signed by the gateway (see docs/trust.md).
+    service_token: str = field(default="", compare=False, repr=False)
 
     @property
     def subject(self) -> str:
@@ -81,10 +84,19 @@ class CredentialStore:
     for `cache_seconds`; `forget` drops cached entries at once (revocation, broadcast to every
     replica by `gateway.revocation`)."""
 
-    def __init__(self, engine: AsyncEngine, keys: KeySet, *, cache_seconds: float) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        keys: KeySet,
+        *,
+        cache_seconds: float,
+        service_token_ttl: float = 60.0,
+    ) -> None:
         self._engine = engine
         self.keys = keys
-        self._cache_seconds = cache_seconds
+        self._service_token_ttl = service_token_ttl
+        # A cached principal's service token keeps at least half its lifetime.
+        self._cache_seconds = min(cache_seconds, service_token_ttl / 2)
         self._cache: dict[str, tuple[float, Principal | None]] = {}
 
     def forget(self, cache_key: str | None = None) -> None:
@@ -114,10 +126,16 @@ class CredentialStore:
                 found = await _key_principal(conn, value)
             else:
                 found = await _session_principal(conn, uuid.UUID(value))
+        if found is not None:
+            found = self.with_service_token(found)
         if len(self._cache) > 10_000:
             self._cache.clear()
         self._cache[cache_key] = (now + self._cache_seconds, found)
         return found
+
+    def with_service_token(self, principal: Principal) -> Principal:
+        token = sign_service_token(self.keys, principal.claims(), ttl=self._service_token_ttl)
+        return replace(principal, service_token=token)
 
 
 async def _key_principal(conn, digest: str) -> Principal | None:  # type: ignore[no-untyped-def]

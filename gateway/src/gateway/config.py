@@ -43,5 +43,15 @@ class GatewaySettings(KitSettings):
     login_address_lock_after: int = 50
     login_window_seconds: int = 900
     login_lock_seconds: int = 900
+    # Token bucket per API key / staff user (a key may have its own, see api_keys).
+    rate_limit_per_minute: int = 600
+    rate_limit_burst: int = 100
+    # Origins allowed to call the API from a browser (CORS), e.g. ["https://app.example.com"];
+    # empty: no cross-origin access.
+    cors_origins: list[str] = []
+    # Live events (/api/v1/events): seconds between heartbeats (and credential re-checks), and
+    # the reconnection delay suggested to clients.
+    sse_heartbeat_seconds: float = 15.0
+    sse_retry_ms: int = 3000
     # The built web UI (web/dist), served at `/`; empty or unbuilt: `/` redirects to /docs.
     web_dir: str = ""

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from moodline_kit.grpc.client import tenant_metadata
+from moodline_kit import auth as kit_auth
+from moodline_kit.tenancy import TENANT_METADATA_KEY
+from redis.exceptions import RedisError
 
 from gateway.auth import CredentialStore, Principal
 from gateway.upstreams import Upstreams
+
+log = logging.getLogger(__name__)
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -33,6 +39,17 @@ async def principal(
             headers={"WWW-Authenticate": "Bearer"},
         )
     request.state.principal = found
+    try:
+        decision = await request.app.state.rate_limiter.hit(found)
+    except (RedisError, OSError) as exc:  # fail open: Redis down must not stop the API
+        log.warning("rate limiter unavailable", extra={"error": str(exc)})
+    else:
+        if not decision.allowed:
+            raise HTTPException(
+                429,
+                "rate limit exceeded: retry after the time in Retry-After",
+                headers={"Retry-After": str(decision.retry_after)},
+            )
     return found
 
 
@@ -42,4 +59,8 @@ async def upstreams(request: Request) -> Upstreams:
 
 
 def metadata(who: Principal) -> tuple[tuple[str, str], ...]:
-    return tenant_metadata(str(who.tenant_id))
+    """The metadata of every downstream call: the tenant and the principal's signed claims."""
+    return (
+        (TENANT_METADATA_KEY, str(who.tenant_id)),
+        (kit_auth.TOKEN_METADATA_KEY, kit_auth.bearer(who.service_token)),
+    )

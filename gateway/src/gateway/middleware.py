@@ -15,7 +15,16 @@ log = logging.getLogger(__name__)
 SECURITY_HEADERS = [
     # Browsers must not guess another type than the one declared (JSON rendered as HTML).
     (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"strict-transport-security", b"max-age=31536000; includeSubDomains"),
+    (b"cross-origin-opener-policy", b"same-origin"),
 ]
+# The API returns data, never pages: nothing may run or be framed (/docs needs its scripts).
+API_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
+# Credentials and who-am-I answers are never cached.
+NO_STORE = (b"cache-control", b"no-store")
+NO_STORE_PATHS = ("/api/v1/auth/", "/api/v1/api-keys", "/api/v1/me")
 
 
 class SecurityHeaders:
@@ -27,9 +36,20 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        path: str = scope.get("path", "")
+        extra = list(SECURITY_HEADERS)
+        if path.startswith("/api/"):
+            extra.append(API_CSP)
+        if path.startswith(NO_STORE_PATHS):
+            extra.append(NO_STORE)
+
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", ()), *SECURITY_HEADERS]
+                present = {name.lower() for name, _ in message.get("headers", ())}
+                message["headers"] = [
+                    *message.get("headers", ()),
+                    *(h for h in extra if h[0] not in present),
+                ]
             await send(message)
 
         await self.app(scope, receive, with_headers)

@@ -38,13 +38,14 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 
 # Why each status happens, on every /api route.
 API_STATUSES = {
-    401: "missing, invalid or revoked API key",
-    403: "the key's role may not do this",
+    401: "missing, invalid, expired or revoked credential (API key or access token)",
+    403: "the caller's role lacks the permission (docs/permissions.md)",
     404: "not found (or another tenant's)",
     409: "conflicts with the current state",
     412: "precondition failed (stale If-Match, state that forbids the change)",
     422: "invalid input; `errors` names each field",
-    429: "the tenant's share of a service is used up; retry after `Retry-After` seconds",
+    429: "rate limit of the key or user, or the tenant's share of a service, used up; retry "
+    "after `Retry-After` seconds",
     431: "request headers too large",
     503: "the upstream service of this route is unavailable; retry after `Retry-After`",
     504: "the upstream service did not answer in time",
@@ -63,7 +64,7 @@ def _problem_response(status: int, why: str) -> dict[str, Any]:
         "description": f"{TITLES.get(status, 'Error')}: {why}",
         "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
     }
-    if status in (429, 503):
+    if status in (423, 429, 503):
         response["headers"] = RETRY_AFTER
     return response
 

@@ -26,6 +26,7 @@ from moodline_devkit.testing.harness import running_service
 from moodline_devkit.testing.openapi import ResponseModels
 from moodline_devkit.testing.plugin import own_nats
 from moodline_kit import migrations
+from moodline_kit.grpc.client import tenant_metadata
 from moodline_kit.service import lookup
 
 
@@ -63,6 +64,20 @@ class Gateway:
     app: object
     databases: dict[str, str] = field(default_factory=dict)  # service -> database URL
 
+    async def move_to_folder(self, headers: dict[str, str], customer_id: str, folder: str) -> None:
+        """PATCH the customer into `folder`, re-reading the ETag when the read model moved
+        the version meanwhile."""
+        url = f"/api/v1/customers/{customer_id}"
+        for _ in range(20):
+            etag = (await self.client.get(url, headers=headers)).headers["etag"]
+            r = await self.client.patch(
+                url, headers={**headers, "If-Match": etag}, json={"folder": folder}
+            )
+            if r.status_code != 412:
+                assert r.status_code == 200, r.text
+                return
+        raise AssertionError("customer kept changing")
+
     async def tenant(self, country: str = "US", role: Role = Role.ADMIN) -> Tenant:
         engine = self.app.state.engine
         tenant_id, key = await create_tenant(engine, name="Test", default_country=country)
@@ -73,7 +88,7 @@ class Gateway:
 
             await self.app.state.upstreams.customers.UpdateTenantSettings(
                 customer_pb2.TenantSettings(default_country=country),
-                metadata=(("moodline-tenant-id", str(tenant_id)),),
+                metadata=tenant_metadata(str(tenant_id)),
             )
         return Tenant(tenant_id, key)
 
@@ -101,11 +116,15 @@ async def gateway(database_factory, infra_urls) -> AsyncIterator[Gateway]:
             conversation_addr=conversation.address,
             loyalty_addr=loyalty.address,
             redis_url=infra_urls.redis_url,
+            nats_url=infra_urls.nats_url,
             max_body_bytes=16 * 1024,
             # every in-process request comes from one address: only the per-account policy
             # is exercised through HTTP (the per-address one in test_auth_api directly)
             login_address_slow_after=100_000,
             login_address_lock_after=200_000,
+            # tests make many requests per key; the limiter is tested with a key's own limits
+            rate_limit_per_minute=1_000_000,
+            rate_limit_burst=100_000,
             # 1,000 concurrent adjustments are all in flight at once, in this one process: the
             # last waits for the other 999 (tens of seconds on two shared cores), far past the
             # default 5 s.
@@ -183,6 +202,10 @@ async def sentiment_gateway(database_factory, infra_urls) -> AsyncIterator[Gatew
                 settings = GatewaySettings(
                     database_url=gateway_db,
                     redis_url=infra_urls.redis_url,
+                    nats_url=nats_url,
+                    sse_heartbeat_seconds=1.0,
+                    rate_limit_per_minute=1_000_000,
+                    rate_limit_burst=100_000,
                     upstream_timeout=30.0,
                     **addresses,
                 )

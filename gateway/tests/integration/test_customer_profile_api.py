@@ -21,6 +21,9 @@ async def test_patch_needs_the_current_etag(gateway):
     created = await create(gateway, t)
     cid, tag = created.json()["id"], created.headers["etag"]
     url = f"/api/v1/customers/{cid}"
+    folder = await gateway.client.post(
+        "/api/v1/folders", json={"name": "New Leads"}, headers=t.headers
+    )
     missing = await gateway.client.patch(url, json={"company": "X"}, headers=t.headers)
     assert missing.status_code == 428
     assert missing.json()["title"] == "Precondition Required"
@@ -28,7 +31,7 @@ async def test_patch_needs_the_current_etag(gateway):
         url,
         json={
             "company": "Glow",
-            "folder": "New Leads",
+            "folder": folder.json()["id"],
             "tags": ["VIP-candidate", "vip-candidate", "color"],
             "workers": ["staff-1"],
             "call_status": "spoke",
@@ -229,11 +232,14 @@ async def test_a_list_item_is_the_customer_as_get_shows_it(gateway):
     )
     created = await create(gateway, t)
     url = f"/api/v1/customers/{created.json()['id']}"
+    folder = await gateway.client.post(
+        "/api/v1/folders", json={"name": "New Leads"}, headers=t.headers
+    )
     patched = await gateway.client.patch(
         url,
         json={
             "company": "Glow",
-            "folder": "New Leads",
+            "folder": folder.json()["id"],
             "tags": ["loyal", "spa"],
             "workers": ["staff-1"],
             "call_status": "spoke",

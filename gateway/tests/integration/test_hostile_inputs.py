@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from moodline.customer.v1 import customer_pb2
 from moodline_kit.db import create_engine
+from moodline_kit.grpc.client import tenant_metadata
 
 pytestmark = pytest.mark.integration
 
@@ -195,7 +196,7 @@ async def test_every_listed_input_is_refused_without_5xx_or_rows(sentiment_gatew
     with pytest.raises(grpc.aio.AioRpcError) as refused:
         await gw.app.state.upstreams.customers.CreateCustomer(
             customer_pb2.CreateCustomerRequest(first_name=f"Zed{NUL}"),
-            metadata=(("moodline-tenant-id", str(t.id)),),
+            metadata=tenant_metadata(str(t.id)),
         )
     assert refused.value.code() is grpc.StatusCode.INVALID_ARGUMENT
 

@@ -31,6 +31,7 @@ from gateway.deps import Upstreams, metadata, upstreams
 from gateway.permissions import Permission, require
 from gateway.problems import GRPC_TO_HTTP, problem
 from gateway.validation import PathId, QueryId, QueryInstant
+from gateway.visibility import ensure_visible, restricted, visible
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
 
@@ -250,7 +251,12 @@ async def search_messages(
         request.sent_after.CopyFrom(to_proto(_aware(sent_after)))
     if sent_before is not None:
         request.sent_before.CopyFrom(to_proto(_aware(sent_before)))
+    if customer_id:
+        await ensure_visible(up, who, customer_id, "customer")
     reply = await up.conversations.SearchMessages(request, metadata=metadata(who))
+    seen = await visible(
+        up, who, [h.message.customer_id for h in reply.hits] + list(reply.customer_ids)
+    )
     return {
         "items": [
             {
@@ -260,10 +266,20 @@ async def search_messages(
                 "highlights": [{"start": s.start, "end": s.end} for s in h.highlights],
             }
             for h in reply.hits
+            if h.message.customer_id in seen
         ],
-        "customer_ids": list(reply.customer_ids),
+        "customer_ids": [i for i in reply.customer_ids if i in seen],
         "next_cursor": reply.next_page_token or None,
     }
+
+
+async def _ensure_conversation_visible(up: Upstreams, who: Principal, conversation_id: str) -> None:
+    if restricted(who):
+        found = await up.conversations.GetConversation(
+            pb.GetConversationRequest(id=conversation_id, message_page_size=1),
+            metadata=metadata(who),
+        )
+        await ensure_visible(up, who, found.conversation.customer_id, "conversation")
 
 
 def _aware(value: datetime) -> datetime:
@@ -295,9 +311,12 @@ async def list_conversations(
         request.started_after.CopyFrom(to_proto(_aware(started_after)))
     if started_before is not None:
         request.started_before.CopyFrom(to_proto(_aware(started_before)))
+    if customer_id:
+        await ensure_visible(up, who, customer_id, "customer")
     page = await up.conversations.ListConversations(request, metadata=metadata(who))
+    seen = await visible(up, who, [c.customer_id for c in page.conversations])
     return {
-        "items": [conversation_json(c) for c in page.conversations],
+        "items": [conversation_json(c) for c in page.conversations if c.customer_id in seen],
         "next_cursor": page.next_page_token or None,
     }
 
@@ -316,6 +335,7 @@ async def get_conversation(
         ),
         metadata=metadata(who),
     )
+    await ensure_visible(up, who, reply.conversation.customer_id, "conversation")
     return {
         **conversation_json(reply.conversation),
         "messages": [message_json(m) for m in reply.messages],
@@ -331,6 +351,7 @@ async def update_conversation(
     up: Upstreams = Depends(upstreams),
 ) -> dict:
     """Change status, CSAT, topic or summary, or hand the conversation to another agent."""
+    await _ensure_conversation_visible(up, who, conversation_id)
     request = pb.UpdateConversationRequest(id=conversation_id)
     if body.status is not None:
         request.status = STATUSES[body.status]
@@ -360,6 +381,7 @@ async def close_conversation(
     up: Upstreams = Depends(upstreams),
 ) -> dict:
     body = body or ConversationClose()
+    await _ensure_conversation_visible(up, who, conversation_id)
     request = pb.CloseConversationRequest(id=conversation_id)
     if body.csat is not None:
         request.csat = body.csat

@@ -16,6 +16,7 @@ from gateway.deps import Upstreams, metadata, upstreams
 from gateway.permissions import Permission, require
 from gateway.schemas import SentimentLabel
 from gateway.validation import PathId
+from gateway.visibility import ensure_visible
 
 router = APIRouter(prefix="/api/v1/sentiment", tags=["sentiment"])
 
@@ -143,6 +144,7 @@ def _customer(c: pb.CustomerSentiment) -> dict:
 
 
 Stub = Annotated[sentiment_pb2_grpc.SentimentServiceStub, Depends(_stub)]
+Up = Annotated[Upstreams, Depends(upstreams)]
 
 
 @router.post("/analyze", response_model=AnalyzeOut, responses=ERRORS)
@@ -157,8 +159,9 @@ async def analyze(body: AnalyzeIn, stub: Stub, who: Principal = Depends(can_anal
 
 @router.get("/customers/{customer_id}", response_model=CustomerSentimentOut, responses=ERRORS)
 async def customer_sentiment(
-    customer_id: PathId, stub: Stub, who: Principal = Depends(can_read)
+    customer_id: PathId, stub: Stub, up: Up, who: Principal = Depends(can_read)
 ) -> dict:
+    await ensure_visible(up, who, customer_id, "customer")
     reply = await stub.GetCustomerSentiment(
         pb.GetCustomerSentimentRequest(customer_id=customer_id), metadata=metadata(who)
     )
@@ -198,8 +201,9 @@ async def set_override(
     "/customers/{customer_id}/override", response_model=CustomerSentimentOut, responses=ERRORS
 )
 async def clear_override(
-    customer_id: PathId, stub: Stub, who: Principal = Depends(can_override)
+    customer_id: PathId, stub: Stub, up: Up, who: Principal = Depends(can_override)
 ) -> dict:
+    await ensure_visible(up, who, customer_id, "customer")
     reply = await stub.ClearSentimentOverride(
         pb.ClearSentimentOverrideRequest(customer_id=customer_id), metadata=metadata(who)
     )
@@ -208,11 +212,12 @@ async def clear_override(
 
 @router.get("/messages/{message_id}", response_model=MessageSentimentOut, responses=ERRORS)
 async def message_sentiment(
-    message_id: PathId, stub: Stub, who: Principal = Depends(can_read)
+    message_id: PathId, stub: Stub, up: Up, who: Principal = Depends(can_read)
 ) -> dict:
     m = await stub.GetMessageSentiment(
         pb.GetMessageSentimentRequest(message_id=message_id), metadata=metadata(who)
     )
+    await ensure_visible(up, who, m.customer_id, "message")
     return {
         "message_id": m.message_id,
         "conversation_id": m.conversation_id,

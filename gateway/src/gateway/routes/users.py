@@ -22,6 +22,7 @@ from gateway.staff_schemas import (
     user_out,
 )
 from gateway.tables import api_keys
+from gateway.validation import PathId
 
 router = APIRouter(prefix="/api/v1", tags=["staff"])
 
@@ -79,7 +80,7 @@ async def list_(request: Request, who: Principal = Depends(manage_users)) -> Use
 
 
 @router.get("/users/{user_id}", response_model=UserOut, responses={**_COMMON, **_NOT_FOUND})
-async def get(user_id: str, request: Request, who: Principal = Depends(manage_users)) -> UserOut:
+async def get(user_id: PathId, request: Request, who: Principal = Depends(manage_users)) -> UserOut:
     uid = _parse_id(user_id)
     for row in await list_users(request.app.state.engine, who.tenant_id):
         if row["id"] == uid:
@@ -89,7 +90,7 @@ async def get(user_id: str, request: Request, who: Principal = Depends(manage_us
 
 @router.patch("/users/{user_id}", response_model=UserOut, responses={**_COMMON, **_NOT_FOUND})
 async def update(
-    user_id: str, body: UserPatch, request: Request, who: Principal = Depends(manage_users)
+    user_id: PathId, body: UserPatch, request: Request, who: Principal = Depends(manage_users)
 ) -> UserOut:
     """Change name, role, folders, disable/enable, or reset the password. Disabling or a new
     password signs the user out everywhere; a role or folder change applies to their next
@@ -168,7 +169,7 @@ async def list_keys(request: Request, who: Principal = Depends(manage_keys)) -> 
     responses={**_COMMON, **_NOT_FOUND},
 )
 async def revoke_key(
-    key_id: str, request: Request, who: Principal = Depends(manage_keys)
+    key_id: PathId, request: Request, who: Principal = Depends(manage_keys)
 ) -> Response:
     """Revoke a key: refused on every gateway replica within a second."""
     kid = _parse_id(key_id)

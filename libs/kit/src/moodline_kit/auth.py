@@ -15,14 +15,17 @@ once tokens signed with it have expired.
 from __future__ import annotations
 
 import base64
+import os
 import secrets
 import time
 import uuid
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from moodline_kit.errors import Unauthenticated
 
@@ -204,3 +207,91 @@ def strip_bearer(value: str | None) -> str:
     if scheme.lower() != "bearer" or not token:
         raise Unauthenticated("authorization metadata is not `Bearer <token>`")
     return token
+
+
+class TokenVerifier:
+    """Verifies service tokens, remembering verified ones until they expire (the same token
+    comes with every call of one gateway request, and of one cached principal)."""
+
+    def __init__(self, keys: KeySet, *, max_cached: int = 10_000) -> None:
+        self._keys = keys
+        self._max_cached = max_cached
+        self._cache: dict[str, tuple[float, Claims]] = {}
+
+    def verify(self, token: str) -> Claims:
+        hit = self._cache.get(token)
+        now = time.time()
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        payload = self._keys.verify(token, audience=SERVICE_AUDIENCE)
+        claims = Claims.from_jwt(payload)
+        if len(self._cache) >= self._max_cached:
+            self._cache.clear()
+        self._cache[token] = (float(payload["exp"]), claims)
+        return claims
+
+
+class AuthSettings(BaseSettings):
+    """The key sets of this process, from the environment: `AUTH_VERIFY_KEYS` (every service),
+    `AUTH_SIGNING_KEYS` (the gateway only; in tests, the test key set)."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    auth_verify_keys: str = ""
+    auth_signing_keys: str = ""
+
+    def verifier(self) -> TokenVerifier | None:
+        spec = self.auth_verify_keys or (
+            public_keys(self.auth_signing_keys) if self.auth_signing_keys else ""
+        )
+        return TokenVerifier(KeySet.from_public(spec)) if spec else None
+
+
+# The credential of the inbound call being served, forwarded on outbound calls made for it.
+_inbound: ContextVar[tuple[str, Claims] | None] = ContextVar("moodline_credential", default=None)
+
+
+def current_claims() -> Claims:
+    """The verified claims of the call being served."""
+    inbound = _inbound.get()
+    if inbound is None:
+        raise Unauthenticated("no verified credential in the request context")
+    return inbound[1]
+
+
+def inbound_token() -> str | None:
+    inbound = _inbound.get()
+    return inbound[0] if inbound else None
+
+
+def set_inbound(token: str, claims: Claims):  # type: ignore[no-untyped-def]
+    return _inbound.set((token, claims))
+
+
+def reset_inbound(reset_token) -> None:  # type: ignore[no-untyped-def]
+    _inbound.reset(reset_token)
+
+
+def ensure_local_keys() -> None:
+    """For tests and benchmarks that start services themselves: a key set for this process
+    and its children (`AUTH_SIGNING_KEYS` / `AUTH_VERIFY_KEYS`) unless one is set."""
+    if not os.environ.get("AUTH_SIGNING_KEYS"):
+        os.environ["AUTH_SIGNING_KEYS"] = generate_signing_key("local")
+        os.environ["AUTH_VERIFY_KEYS"] = public_keys(os.environ["AUTH_SIGNING_KEYS"])
+
+
+_process_signer: list[KeySet | None] = []
+
+
+def process_service_token(tenant_id: str, *, ttl: float = 60.0) -> str | None:
+    """A service token for `tenant_id` signed with this process's own signing keys, when it
+    has any (the gateway's CLI; tests): full access as `service:<name>`. Services hold only
+    verify keys and get None: they forward the credential of the call they serve."""
+    if not _process_signer:
+        spec = AuthSettings().auth_signing_keys
+        _process_signer.append(KeySet.from_signing(spec) if spec else None)
+    keys = _process_signer[0]
+    if keys is None:
+        return None
+    claims = Claims(tenant_id=uuid.UUID(tenant_id), subject="service:internal", role="admin")
+    return sign_service_token(keys, claims, ttl=ttl)

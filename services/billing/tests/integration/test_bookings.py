@@ -6,6 +6,7 @@ import pytest
 from billing.testing import BASE, booking_request, new_id, staff, ts, usd
 from google.protobuf import field_mask_pb2
 from moodline.billing.v1 import billing_pb2 as pb
+from moodline_kit.grpc.client import tenant_metadata
 from moodline_kit.grpc.status import field_violations
 
 pytestmark = pytest.mark.integration
@@ -130,7 +131,7 @@ async def test_bad_bookings_name_the_field_and_store_nothing(
 async def test_another_tenants_booking_is_not_found(billing_service, tenant):
     stub = billing_service.stub
     b = await stub.CreateBooking(booking_request(new_id()), metadata=tenant)
-    other = (("moodline-tenant-id", new_id()),)
+    other = tenant_metadata(new_id())
     with pytest.raises(grpc.aio.AioRpcError) as missing:
         await stub.GetBooking(pb.GetBookingRequest(id=b.id), metadata=other)
     assert missing.value.code() == grpc.StatusCode.NOT_FOUND

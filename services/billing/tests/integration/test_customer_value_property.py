@@ -11,6 +11,7 @@ from billing.testing import BASE, booking_request, usd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from moodline.billing.v1 import billing_pb2 as pb
+from moodline_kit.grpc.client import tenant_metadata
 
 pytestmark = pytest.mark.integration
 
@@ -176,7 +177,7 @@ async def _apply(stub, tenant, customers, model, op) -> None:
 @given(sequence=ops)
 async def test_ltv_is_counted_revenue_minus_refunds(billing_service, sequence):
     stub = billing_service.stub
-    tenant = (("moodline-tenant-id", str(uuid.uuid4())),)
+    tenant = tenant_metadata(str(uuid.uuid4()))
     customers = [str(uuid.uuid4()) for _ in range(CUSTOMERS)]
     model = Model()
     for op in sequence:

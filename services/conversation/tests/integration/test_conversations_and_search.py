@@ -4,6 +4,7 @@ from datetime import UTC, timedelta
 import grpc
 import pytest
 from moodline.conversation.v1 import conversation_pb2 as pb
+from moodline_kit.grpc.client import tenant_metadata
 
 from .test_ingestion import T0, sms, ts, unique_phone
 
@@ -76,7 +77,7 @@ async def test_get_pages_messages_oldest_first(services, tenant):
 
 async def test_another_tenants_conversation_is_not_found(services, tenant):
     reply = await ingest(services, tenant, phone=unique_phone())
-    stranger = (("moodline-tenant-id", str(uuid.uuid4())),)
+    stranger = tenant_metadata(str(uuid.uuid4()))
     for call in (
         services.conversation.stub.GetConversation(
             pb.GetConversationRequest(id=reply.conversation.id), metadata=stranger
@@ -187,7 +188,7 @@ async def test_search_finds_order_numbers_exactly_with_highlighted_snippets(serv
         (await search(services, tenant, "postcode")).hits[0].message.customer_id,
     }
     # another tenant sees nothing
-    stranger = (("moodline-tenant-id", str(uuid.uuid4())),)
+    stranger = tenant_metadata(str(uuid.uuid4()))
     assert not (await search(services, stranger, "order #12345")).hits
 
 

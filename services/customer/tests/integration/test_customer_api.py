@@ -5,6 +5,7 @@ import pytest
 import sqlalchemy as sa
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from moodline.customer.v1 import customer_pb2 as pb
+from moodline_kit.grpc.client import tenant_metadata
 from moodline_kit.grpc.status import field_violations
 
 pytestmark = pytest.mark.integration
@@ -86,7 +87,7 @@ async def test_cursor_pagination_walks_every_customer_once(customer_service, ten
 async def test_a_tenant_never_sees_another_tenants_customers(customer_service, tenant):
     stub = customer_service.stub
     mine = await stub.CreateCustomer(new_customer("Secret"), metadata=tenant)
-    other = (("moodline-tenant-id", str(uuid.uuid4())),)
+    other = tenant_metadata(str(uuid.uuid4()))
     with pytest.raises(grpc.aio.AioRpcError) as exc:
         await stub.GetCustomer(pb.GetCustomerRequest(id=mine.id), metadata=other)
     assert exc.value.code() == grpc.StatusCode.NOT_FOUND
@@ -107,10 +108,28 @@ async def test_bad_input_names_the_fields_and_writes_nothing(customer_service, t
     assert count == 0
 
 
-async def test_calls_without_a_tenant_are_unauthenticated(customer_service):
-    with pytest.raises(grpc.aio.AioRpcError) as exc:
-        await customer_service.stub.ListCustomers(pb.ListCustomersRequest())
-    assert exc.value.code() == grpc.StatusCode.UNAUTHENTICATED
+async def test_calls_without_a_verified_credential_for_the_tenant_are_unauthenticated(
+    customer_service, tenant
+):
+    """A direct call to the service port: the tenant header alone is not believed, nor a
+    credential of another tenant than the header names."""
+    stub = customer_service.stub
+    created = await stub.CreateCustomer(new_customer(), metadata=tenant)
+    tenant_id = dict(tenant)["moodline-tenant-id"]
+    other_tenant_credential = dict(tenant_metadata(str(uuid.uuid4())))["authorization"]
+    for metadata in (
+        (),
+        (("moodline-tenant-id", tenant_id),),
+        (("moodline-tenant-id", tenant_id), ("authorization", other_tenant_credential)),
+        (("moodline-tenant-id", tenant_id), ("authorization", "Bearer not-a-token")),
+    ):
+        for call in (
+            stub.ListCustomers(pb.ListCustomersRequest(), metadata=metadata),
+            stub.GetCustomer(pb.GetCustomerRequest(id=created.id), metadata=metadata),
+        ):
+            with pytest.raises(grpc.aio.AioRpcError) as exc:
+                await call
+            assert exc.value.code() == grpc.StatusCode.UNAUTHENTICATED, metadata
 
 
 async def test_tenant_default_country_drives_phone_parsing(customer_service, tenant):
@@ -150,6 +169,7 @@ async def test_a_list_item_is_the_profile_without_relations_and_stage_history(
         ),
         metadata=tenant,
     )
+    follow_up = await stub.CreateFolder(pb.CreateFolderRequest(name="Follow Up"), metadata=tenant)
     update = pb.UpdateCustomerRequest(
         id=created.id,
         update_mask=[
@@ -171,7 +191,7 @@ async def test_a_list_item_is_the_profile_without_relations_and_stage_history(
         language="en",
         timezone="America/Chicago",
         tags=["regular", "newsletter"],
-        folder="Follow Up",
+        folder=follow_up.id,
         workers=["w-1", "w-2"],
         call_status="left_voicemail",
         vip=True,

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 from loyalty.testing import FrozenClock, RunningService, migrate, running_loyalty_service
+from moodline_kit.grpc.client import tenant_metadata
 
 
 @pytest_asyncio.fixture(loop_scope="session", scope="session")
@@ -34,4 +35,4 @@ async def loyalty_service(loyalty_database, infra_urls, clock) -> AsyncIterator[
 @pytest.fixture
 def tenant() -> tuple[tuple[str, str], ...]:
     """Metadata of a brand-new tenant, so tests never see each other's data."""
-    return (("moodline-tenant-id", str(uuid.uuid4())),)
+    return tenant_metadata(str(uuid.uuid4()))

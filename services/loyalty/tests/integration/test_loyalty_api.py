@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from google.protobuf.field_mask_pb2 import FieldMask
 from loyalty.adapters.tables import ledger_entries
 from moodline.loyalty.v1 import loyalty_pb2 as pb
+from moodline_kit.grpc.client import tenant_metadata
 from moodline_kit.grpc.status import field_violations
 
 pytestmark = pytest.mark.integration
@@ -59,7 +60,7 @@ async def test_programs_create_list_update_archive(loyalty_service, tenant, cloc
     assert "program_id" in fields(err.value)
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await stub.GetProgram(
-            pb.GetProgramRequest(id=p.id), metadata=(("moodline-tenant-id", str(uuid.uuid4())),)
+            pb.GetProgramRequest(id=p.id), metadata=tenant_metadata(str(uuid.uuid4()))
         )
     assert err.value.code() == grpc.StatusCode.NOT_FOUND
 

@@ -16,6 +16,7 @@ from moodline.events.v1 import sentiment_pb2 as sentiment_events
 from moodline.sentiment.v1 import sentiment_pb2 as pb
 from moodline_kit import nats as kit_nats
 from moodline_kit.events import Event, to_envelope, unpack
+from moodline_kit.grpc.client import tenant_metadata
 from moodline_kit.grpc.status import field_violations
 from sentiment.adapters.tables import (
     conversation_sentiment,
@@ -251,7 +252,7 @@ async def test_reply_targets_are_tenant_settings(
     and names each bad channel; one tenant's settings are not another's."""
     stub = sentiment_service.stub
     relaxed = tenant
-    strict = (("moodline-tenant-id", str(uuid.uuid4())),)
+    strict = tenant_metadata(str(uuid.uuid4()))
     defaults = {"phone": 0, "sms": 60, "whatsapp": 60, "email": 1440, "webchat": 10}
     got = await stub.GetSentimentSettings(pb.GetSentimentSettingsRequest(), metadata=relaxed)
     assert dict(got.reply_target_minutes) == defaults
@@ -427,7 +428,7 @@ async def test_triton_outage_mid_stream_every_message_scored_exactly_once(
             rows = await scored_ids()
             c = await service.stub.GetCustomerSentiment(
                 pb.GetCustomerSentimentRequest(customer_id=customers[0]),
-                metadata=(("moodline-tenant-id", str(tenant_id)),),
+                metadata=tenant_metadata(str(tenant_id)),
             )
             scoring = service.container.scoring
             info = await js.consumer_info(scoring.stream, scoring.config.durable_name)

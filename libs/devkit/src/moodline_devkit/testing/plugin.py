@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from moodline_kit.auth import ensure_local_keys
+from moodline_kit.grpc.client import tenant_metadata
 from moodline_kit.service import Service
-from moodline_kit.tenancy import TENANT_METADATA_KEY
 
 from moodline_devkit import infra
 from moodline_devkit.testing.databases import create_database, drop_database
@@ -56,8 +57,9 @@ async def migrated_database(database_factory: Callable) -> Callable:
 
 @pytest.fixture
 def tenant() -> tuple[tuple[str, str], ...]:
-    """gRPC metadata of a brand-new tenant, so tests never see each other's data."""
-    return ((TENANT_METADATA_KEY, str(uuid.uuid4())),)
+    """gRPC metadata of a brand-new tenant, so tests never see each other's data: its id and
+    a credential for it signed with the session's key set (docs/trust.md)."""
+    return tenant_metadata(str(uuid.uuid4()))
 
 
 @contextlib.contextmanager
@@ -79,3 +81,9 @@ def private_nats() -> Iterator[ManagedServer]:
     """A NATS server of the test's own (JetStream on disk) that the test may stop and restart."""
     with own_nats() as server:
         yield server
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A key set for this test session, unless one is given: services started by the tests
+    verify with it, and `tenant_metadata` (tests calling services directly) signs with it."""
+    ensure_local_keys()

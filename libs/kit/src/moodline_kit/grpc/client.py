@@ -1,4 +1,5 @@
-"""Outgoing gRPC channels that carry the tenant and inherit the inbound deadline."""
+"""Outgoing gRPC channels that carry the tenant and the inbound credential, and inherit the
+inbound deadline."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 import grpc
 
-from moodline_kit import tenancy
+from moodline_kit import auth, tenancy
 from moodline_kit.grpc.interceptors import remaining_time
 
 DEFAULT_TIMEOUT = 5.0
@@ -33,6 +34,10 @@ class _PropagatingInterceptor(grpc.aio.UnaryUnaryClientInterceptor):
                 metadata.add(tenancy.TENANT_METADATA_KEY, str(tenancy.current_tenant()))
             except Exception:
                 pass
+        if auth.TOKEN_METADATA_KEY not in metadata:
+            token = auth.inbound_token()
+            if token is not None:
+                metadata.add(auth.TOKEN_METADATA_KEY, auth.bearer(token))
         details = grpc.aio.ClientCallDetails(
             client_call_details.method,
             timeout,
@@ -44,7 +49,15 @@ class _PropagatingInterceptor(grpc.aio.UnaryUnaryClientInterceptor):
 
 
 def tenant_metadata(tenant_id: str) -> tuple[tuple[str, str], ...]:
-    return ((tenancy.TENANT_METADATA_KEY, tenant_id),)
+    """The tenant of an outbound call. Inside a call being served, the channel adds that call's
+    credential; a process with its own signing keys (the gateway CLI, tests) signs one here."""
+    token = auth.process_service_token(tenant_id)
+    if token is None:
+        return ((tenancy.TENANT_METADATA_KEY, tenant_id),)
+    return (
+        (tenancy.TENANT_METADATA_KEY, tenant_id),
+        (auth.TOKEN_METADATA_KEY, auth.bearer(token)),
+    )
 
 
 def create_channel(target: str, *, default_timeout: float = DEFAULT_TIMEOUT) -> grpc.aio.Channel:

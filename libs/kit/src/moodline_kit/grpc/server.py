@@ -15,6 +15,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from moodline_kit.auth import AuthSettings
 from moodline_kit.grpc.interceptors import ContextInterceptor
 from moodline_kit.heap import freeze_startup_heap
 from moodline_kit.metrics import serve_metrics
@@ -57,7 +58,9 @@ class GrpcApp:
 
 
 def build_server(app: GrpcApp) -> tuple[grpc.aio.Server, health.aio.HealthServicer, int]:
-    server = grpc.aio.server(interceptors=[ContextInterceptor(app.tenantless_methods)])
+    server = grpc.aio.server(
+        interceptors=[ContextInterceptor(AuthSettings().verifier(), app.tenantless_methods)]
+    )
     for reg in app.services:
         reg.add_to_server(reg.servicer, server)
     health_servicer = health.aio.HealthServicer()

@@ -10,6 +10,76 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class Folder(_message.Message):
+    __slots__ = ("id", "name", "position", "colour", "customer_count")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    COLOUR_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_COUNT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    name: str
+    position: int
+    colour: str
+    customer_count: int
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., position: _Optional[int] = ..., colour: _Optional[str] = ..., customer_count: _Optional[int] = ...) -> None: ...
+
+class ListFoldersRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListFoldersResponse(_message.Message):
+    __slots__ = ("folders",)
+    FOLDERS_FIELD_NUMBER: _ClassVar[int]
+    folders: _containers.RepeatedCompositeFieldContainer[Folder]
+    def __init__(self, folders: _Optional[_Iterable[_Union[Folder, _Mapping]]] = ...) -> None: ...
+
+class CreateFolderRequest(_message.Message):
+    __slots__ = ("name", "position", "colour")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    COLOUR_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    position: int
+    colour: str
+    def __init__(self, name: _Optional[str] = ..., position: _Optional[int] = ..., colour: _Optional[str] = ...) -> None: ...
+
+class UpdateFolderRequest(_message.Message):
+    __slots__ = ("id", "update_mask", "name", "position", "colour")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    COLOUR_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    update_mask: _containers.RepeatedScalarFieldContainer[str]
+    name: str
+    position: int
+    colour: str
+    def __init__(self, id: _Optional[str] = ..., update_mask: _Optional[_Iterable[str]] = ..., name: _Optional[str] = ..., position: _Optional[int] = ..., colour: _Optional[str] = ...) -> None: ...
+
+class DeleteFolderRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class DeleteFolderResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class FilterVisibleCustomersRequest(_message.Message):
+    __slots__ = ("ids",)
+    IDS_FIELD_NUMBER: _ClassVar[int]
+    ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class FilterVisibleCustomersResponse(_message.Message):
+    __slots__ = ("ids",)
+    IDS_FIELD_NUMBER: _ClassVar[int]
+    ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
 class Phone(_message.Message):
     __slots__ = ("number", "primary")
     NUMBER_FIELD_NUMBER: _ClassVar[int]

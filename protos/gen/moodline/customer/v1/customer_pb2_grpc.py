@@ -27,8 +27,10 @@ if _version_not_supported:
 
 class CustomerServiceStub:
     """The customer service owns the 360-degree customer profile.
-    Every RPC is scoped to the tenant named in the `moodline-tenant-id` request metadata;
-    a call without it fails with UNAUTHENTICATED. Bad input fails with INVALID_ARGUMENT and a
+    Every RPC is scoped to the tenant of the gateway-signed credential in the `authorization`
+    metadata (docs/trust.md); a call without one fails with UNAUTHENTICATED. Its folder claims
+    decide which customers the caller sees: a customer outside them is NOT_FOUND, and lists,
+    search and stats count only visible customers. Bad input fails with INVALID_ARGUMENT and a
     google.rpc.BadRequest detail naming each field.
     """
 
@@ -133,12 +135,39 @@ class CustomerServiceStub:
                 request_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.TenantSettings.SerializeToString,
                 response_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.TenantSettings.FromString,
                 _registered_method=True)
+        self.ListFolders = channel.unary_unary(
+                '/moodline.customer.v1.CustomerService/ListFolders',
+                request_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.ListFoldersRequest.SerializeToString,
+                response_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.ListFoldersResponse.FromString,
+                _registered_method=True)
+        self.CreateFolder = channel.unary_unary(
+                '/moodline.customer.v1.CustomerService/CreateFolder',
+                request_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.CreateFolderRequest.SerializeToString,
+                response_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.Folder.FromString,
+                _registered_method=True)
+        self.UpdateFolder = channel.unary_unary(
+                '/moodline.customer.v1.CustomerService/UpdateFolder',
+                request_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.UpdateFolderRequest.SerializeToString,
+                response_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.Folder.FromString,
+                _registered_method=True)
+        self.DeleteFolder = channel.unary_unary(
+                '/moodline.customer.v1.CustomerService/DeleteFolder',
+                request_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.DeleteFolderRequest.SerializeToString,
+                response_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.DeleteFolderResponse.FromString,
+                _registered_method=True)
+        self.FilterVisibleCustomers = channel.unary_unary(
+                '/moodline.customer.v1.CustomerService/FilterVisibleCustomers',
+                request_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.FilterVisibleCustomersRequest.SerializeToString,
+                response_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.FilterVisibleCustomersResponse.FromString,
+                _registered_method=True)
 
 
 class CustomerServiceServicer:
     """The customer service owns the 360-degree customer profile.
-    Every RPC is scoped to the tenant named in the `moodline-tenant-id` request metadata;
-    a call without it fails with UNAUTHENTICATED. Bad input fails with INVALID_ARGUMENT and a
+    Every RPC is scoped to the tenant of the gateway-signed credential in the `authorization`
+    metadata (docs/trust.md); a call without one fails with UNAUTHENTICATED. Its folder claims
+    decide which customers the caller sees: a customer outside them is NOT_FOUND, and lists,
+    search and stats count only visible customers. Bad input fails with INVALID_ARGUMENT and a
     google.rpc.BadRequest detail naming each field.
     """
 
@@ -270,6 +299,42 @@ class CustomerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListFolders(self, request, context):
+        """Folders (e.g. New Leads, Active Clients), ordered by position; a customer is in at most
+        one (`Customer.folder` = folder id). Lists only the folders the caller may see.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateFolder(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateFolder(self, request, context):
+        """Changes the fields named in update_mask (name, position, colour).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteFolder(self, request, context):
+        """Deletes the folder; its customers are left in no folder.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FilterVisibleCustomers(self, request, context):
+        """The subset of `ids` the caller may see (used by the gateway to filter what other services
+        return about customers: conversations, messages, sentiment).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CustomerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -368,6 +433,31 @@ def add_CustomerServiceServicer_to_server(servicer, server):
                     request_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.TenantSettings.FromString,
                     response_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.TenantSettings.SerializeToString,
             ),
+            'ListFolders': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListFolders,
+                    request_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.ListFoldersRequest.FromString,
+                    response_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.ListFoldersResponse.SerializeToString,
+            ),
+            'CreateFolder': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateFolder,
+                    request_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.CreateFolderRequest.FromString,
+                    response_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.Folder.SerializeToString,
+            ),
+            'UpdateFolder': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateFolder,
+                    request_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.UpdateFolderRequest.FromString,
+                    response_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.Folder.SerializeToString,
+            ),
+            'DeleteFolder': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteFolder,
+                    request_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.DeleteFolderRequest.FromString,
+                    response_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.DeleteFolderResponse.SerializeToString,
+            ),
+            'FilterVisibleCustomers': grpc.unary_unary_rpc_method_handler(
+                    servicer.FilterVisibleCustomers,
+                    request_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.FilterVisibleCustomersRequest.FromString,
+                    response_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.FilterVisibleCustomersResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'moodline.customer.v1.CustomerService', rpc_method_handlers)
@@ -378,8 +468,10 @@ def add_CustomerServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class CustomerService:
     """The customer service owns the 360-degree customer profile.
-    Every RPC is scoped to the tenant named in the `moodline-tenant-id` request metadata;
-    a call without it fails with UNAUTHENTICATED. Bad input fails with INVALID_ARGUMENT and a
+    Every RPC is scoped to the tenant of the gateway-signed credential in the `authorization`
+    metadata (docs/trust.md); a call without one fails with UNAUTHENTICATED. Its folder claims
+    decide which customers the caller sees: a customer outside them is NOT_FOUND, and lists,
+    search and stats count only visible customers. Bad input fails with INVALID_ARGUMENT and a
     google.rpc.BadRequest detail naming each field.
     """
 
@@ -886,6 +978,141 @@ class CustomerService:
             '/moodline.customer.v1.CustomerService/UpdateTenantSettings',
             moodline_dot_customer_dot_v1_dot_customer__pb2.TenantSettings.SerializeToString,
             moodline_dot_customer_dot_v1_dot_customer__pb2.TenantSettings.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListFolders(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.customer.v1.CustomerService/ListFolders',
+            moodline_dot_customer_dot_v1_dot_customer__pb2.ListFoldersRequest.SerializeToString,
+            moodline_dot_customer_dot_v1_dot_customer__pb2.ListFoldersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateFolder(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.customer.v1.CustomerService/CreateFolder',
+            moodline_dot_customer_dot_v1_dot_customer__pb2.CreateFolderRequest.SerializeToString,
+            moodline_dot_customer_dot_v1_dot_customer__pb2.Folder.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateFolder(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.customer.v1.CustomerService/UpdateFolder',
+            moodline_dot_customer_dot_v1_dot_customer__pb2.UpdateFolderRequest.SerializeToString,
+            moodline_dot_customer_dot_v1_dot_customer__pb2.Folder.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteFolder(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.customer.v1.CustomerService/DeleteFolder',
+            moodline_dot_customer_dot_v1_dot_customer__pb2.DeleteFolderRequest.SerializeToString,
+            moodline_dot_customer_dot_v1_dot_customer__pb2.DeleteFolderResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FilterVisibleCustomers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.customer.v1.CustomerService/FilterVisibleCustomers',
+            moodline_dot_customer_dot_v1_dot_customer__pb2.FilterVisibleCustomersRequest.SerializeToString,
+            moodline_dot_customer_dot_v1_dot_customer__pb2.FilterVisibleCustomersResponse.FromString,
             options,
             channel_credentials,
             insecure,

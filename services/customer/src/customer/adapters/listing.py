@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from customer.adapters.proto import LIST_ROW_FIELDS
 from customer.adapters.rows import CUSTOMER_COLUMNS, customer_from_row
 from customer.adapters.tables import customer_stats, customers
+from customer.adapters.visibility import current_visibility, visibility_conditions
 from customer.domain import contacts
 from customer.domain.listing import ListQuery, Segment, Sort, Thresholds
 from customer.domain.model import Customer
@@ -138,6 +139,21 @@ class CustomerListing:
         return Page(rows, next_cursor)
 
     async def stats(self, tenant_id: uuid.UUID) -> Stats:
+        visibility = current_visibility()
+        if visibility is not None:
+            # A restricted caller: counted live over the customers it may see (the maintained
+            # shards count the whole tenant).
+            stmt = sa.select(
+                sa.func.count().label("total"),
+                sa.func.count().filter(c.is_vip).label("vip"),
+                sa.func.count().filter(c.sentiment_label == "happy").label("happy"),
+                sa.func.count().filter(c.sentiment_label == "frustrated").label("problem"),
+                sa.func.coalesce(sa.func.sum(c.ltv_minor), 0)
+                .cast(sa.BigInteger)
+                .label("total_ltv_minor"),
+            ).where(c.tenant_id == tenant_id, *visibility_conditions(visibility))
+            row = (await self._session.execute(stmt)).one()
+            return Stats(row.total, row.vip, row.happy, row.problem, row.total_ltv_minor)
         row = (await self._session.execute(_STATS, {"tenant_id": tenant_id})).first()
         if row is None or row.total is None:
             return Stats()
@@ -193,7 +209,10 @@ def list_statement(
     there is a next page). bench/customers times exactly this statement."""
     now = now or datetime.now(UTC)
     stmt = sa.select(*LIST_COLUMNS).where(c.tenant_id == tenant_id)
-    for condition in list_conditions(query, thresholds, now):
+    for condition in (
+        *list_conditions(query, thresholds, now),
+        *visibility_conditions(current_visibility()),
+    ):
         stmt = stmt.where(condition)
     column, descending = SORTS[query.sort]
     if cursor:

@@ -4,6 +4,8 @@ the history live in listing.py and history.py, the tenant settings in tenant_set
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from customer.adapters.history import CustomerHistory
 from customer.adapters.listing import CustomerListing
 from customer.adapters.rows import CUSTOMER_COLUMNS, customer_from_row, row_values
-from customer.adapters.tables import customer_emails, customer_phones, customers
+from customer.adapters.tables import customer_emails, customer_phones, customers, folders
+from customer.adapters.visibility import current_visibility, visibility_conditions
 from customer.domain.model import Customer
 
 c = customers.c
@@ -138,7 +141,11 @@ class CustomerRepository(CustomerListing, CustomerHistory):
         for_update: bool = False,
         full: bool = True,
     ) -> Customer | None:
-        stmt = sa.select(*CUSTOMER_COLUMNS).where(c.tenant_id == tenant_id, c.id == customer_id)
+        stmt = sa.select(*CUSTOMER_COLUMNS).where(
+            c.tenant_id == tenant_id,
+            c.id == customer_id,
+            *visibility_conditions(current_visibility()),
+        )
         if for_update:
             stmt = stmt.with_for_update()
         row = (await self._session.execute(stmt)).first()
@@ -153,6 +160,120 @@ class CustomerRepository(CustomerListing, CustomerHistory):
     async def exists(self, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> bool:
         return (
             await self._session.scalar(
-                sa.select(sa.literal(1)).where(c.tenant_id == tenant_id, c.id == customer_id)
+                sa.select(sa.literal(1)).where(
+                    c.tenant_id == tenant_id,
+                    c.id == customer_id,
+                    *visibility_conditions(current_visibility()),
+                )
             )
         ) is not None
+
+    async def visible_ids(self, tenant_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
+        if not ids:
+            return []
+        rows = await self._session.scalars(
+            sa.select(c.id).where(
+                c.tenant_id == tenant_id,
+                c.id.in_(list(ids)),
+                *visibility_conditions(current_visibility()),
+            )
+        )
+        return list(rows)
+
+
+@dataclass
+class FolderRow:
+    id: uuid.UUID
+    name: str
+    position: int
+    colour: str
+    customer_count: int = 0
+
+
+class FolderRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def list(self, tenant_id: uuid.UUID) -> list[FolderRow]:
+        f = folders.c
+        counts = (
+            sa.select(c.folder, sa.func.count().label("n"))
+            .where(
+                c.tenant_id == tenant_id,
+                c.folder != "",
+                *visibility_conditions(current_visibility()),
+            )
+            .group_by(c.folder)
+            .subquery()
+        )
+        stmt = (
+            sa.select(f.id, f.name, f.position, f.colour, sa.func.coalesce(counts.c.n, 0))
+            .outerjoin(counts, counts.c.folder == sa.cast(f.id, sa.Text))
+            .where(f.tenant_id == tenant_id)
+            .order_by(f.position, f.name)
+        )
+        visibility = current_visibility()
+        rows = [FolderRow(*r) for r in await self._session.execute(stmt)]
+        if visibility is not None and visibility.folders is not None:
+            rows = [r for r in rows if str(r.id) in visibility.folders]
+        return rows
+
+    async def get(self, tenant_id: uuid.UUID, folder_id: uuid.UUID) -> FolderRow | None:
+        f = folders.c
+        row = (
+            await self._session.execute(
+                sa.select(f.id, f.name, f.position, f.colour).where(
+                    f.tenant_id == tenant_id, f.id == folder_id
+                )
+            )
+        ).first()
+        return None if row is None else FolderRow(*row)
+
+    async def exists(self, tenant_id: uuid.UUID, folder_id: str) -> bool:
+        try:
+            ident = uuid.UUID(folder_id)
+        except ValueError:
+            return False
+        return await self.get(tenant_id, ident) is not None
+
+    async def name_taken(self, tenant_id: uuid.UUID, name: str, *, other_than=None) -> bool:  # type: ignore[no-untyped-def]
+        f = folders.c
+        stmt = sa.select(sa.literal(1)).where(f.tenant_id == tenant_id, f.name == name)
+        if other_than is not None:
+            stmt = stmt.where(f.id != other_than)
+        return (await self._session.scalar(stmt)) is not None
+
+    async def next_position(self, tenant_id: uuid.UUID) -> int:
+        f = folders.c
+        top = await self._session.scalar(
+            sa.select(sa.func.max(f.position)).where(f.tenant_id == tenant_id)
+        )
+        return (top or 0) + 1
+
+    async def add(self, tenant_id: uuid.UUID, row: FolderRow, *, colour: str) -> None:
+        await self._session.execute(
+            folders.insert().values(
+                id=row.id, tenant_id=tenant_id, name=row.name, position=row.position, colour=colour
+            )
+        )
+
+    async def update(self, tenant_id: uuid.UUID, folder_id: uuid.UUID, values: dict) -> None:
+        await self._session.execute(
+            folders.update()
+            .where(folders.c.tenant_id == tenant_id, folders.c.id == folder_id)
+            .values(**values)
+        )
+
+    async def delete(self, tenant_id: uuid.UUID, folder_id: uuid.UUID) -> list[uuid.UUID]:
+        """Delete the folder; returns the customers that were in it (now in none)."""
+        moved = await self._session.scalars(
+            customers.update()
+            .where(c.tenant_id == tenant_id, c.folder == str(folder_id))
+            .values(folder="", version=c.version + 1, updated_at=sa.func.now())
+            .returning(c.id)
+        )
+        ids = list(moved)
+        await self._session.execute(
+            folders.delete().where(folders.c.tenant_id == tenant_id, folders.c.id == folder_id)
+        )
+        return ids

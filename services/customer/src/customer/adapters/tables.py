@@ -237,3 +237,18 @@ sa.Index(
     customer_timeline.c.occurred_at.desc(),
     customer_timeline.c.id.desc(),
 )
+
+# Folders customers are sorted into (e.g. New Leads); `customers.folder` holds a folder id.
+folders = sa.Table(
+    "folders",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("tenant_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("position", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("colour", sa.Text, nullable=False, server_default=""),
+    sa.Column(
+        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.UniqueConstraint("tenant_id", "name", name="uq_folders_tenant_name"),
+)

@@ -6,15 +6,18 @@ import grpc
 from google.protobuf.json_format import MessageToDict
 from moodline.customer.v1 import customer_pb2, customer_pb2_grpc
 from moodline_kit.db import retry_if_disconnected
+from moodline_kit.errors import InvalidArgument
 from moodline_kit.tenancy import current_tenant
 from moodline_kit.timestamps import to_proto
 
 from customer.adapters.proto import customer_to_proto, list_row_to_proto, note_to_proto, struct
+from customer.adapters.repository import FolderRow
 from customer.domain.listing import parse_list_query
 from customer.domain.profile import UPDATABLE, ProfileChanges
 from customer.service_layer import (
     consents,
     custom_fields,
+    folders,
     handlers,
     listing,
     notes,
@@ -348,3 +351,57 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
             recent_days=t.recent_days,
             inactive_days=t.inactive_days,
         )
+
+    async def ListFolders(
+        self, request: customer_pb2.ListFoldersRequest, context: Ctx
+    ) -> customer_pb2.ListFoldersResponse:
+        rows = await folders.list_folders(tenant_id=current_tenant(), uow=self._reads)
+        return customer_pb2.ListFoldersResponse(folders=[_folder(r) for r in rows])
+
+    async def CreateFolder(
+        self, request: customer_pb2.CreateFolderRequest, context: Ctx
+    ) -> customer_pb2.Folder:
+        row = await folders.create_folder(
+            tenant_id=current_tenant(),
+            name=request.name,
+            colour=request.colour,
+            position=request.position if request.HasField("position") else None,
+            uow=self._uow,
+        )
+        return _folder(row)
+
+    async def UpdateFolder(
+        self, request: customer_pb2.UpdateFolderRequest, context: Ctx
+    ) -> customer_pb2.Folder:
+        unknown = [f for f in request.update_mask if f not in ("name", "position", "colour")]
+        if unknown:
+            raise InvalidArgument.of("update_mask", f"unknown fields: {', '.join(unknown)}")
+        values = {f: getattr(request, f) for f in dict.fromkeys(request.update_mask)}
+        row = await folders.update_folder(
+            tenant_id=current_tenant(), folder_id=request.id, values=values, uow=self._uow
+        )
+        return _folder(row)
+
+    async def DeleteFolder(
+        self, request: customer_pb2.DeleteFolderRequest, context: Ctx
+    ) -> customer_pb2.DeleteFolderResponse:
+        await folders.delete_folder(tenant_id=current_tenant(), folder_id=request.id, uow=self._uow)
+        return customer_pb2.DeleteFolderResponse()
+
+    async def FilterVisibleCustomers(
+        self, request: customer_pb2.FilterVisibleCustomersRequest, context: Ctx
+    ) -> customer_pb2.FilterVisibleCustomersResponse:
+        ids = await folders.visible_customers(
+            tenant_id=current_tenant(), ids=list(request.ids), uow=self._reads
+        )
+        return customer_pb2.FilterVisibleCustomersResponse(ids=ids)
+
+
+def _folder(row: FolderRow) -> customer_pb2.Folder:
+    return customer_pb2.Folder(
+        id=str(row.id),
+        name=row.name,
+        position=row.position,
+        colour=row.colour,
+        customer_count=row.customer_count,
+    )

@@ -19,6 +19,7 @@ from moodline_kit.errors import (
 from moodline_kit.events import Event
 
 from customer.adapters.proto import customer_to_proto
+from customer.adapters.visibility import current_visibility
 from customer.domain.model import Customer
 from customer.domain.profile import ProfileChanges, apply_changes, normalise_tags
 from customer.service_layer import lifecycle
@@ -72,6 +73,15 @@ class UpdateCustomer:
     changes: ProfileChanges
 
 
+async def check_folder(work: CustomerUnitOfWork, tenant_id: uuid.UUID, folder: str) -> None:
+    """A customer may be put only into an existing folder the caller may see."""
+    if folder and not await work.folders.exists(tenant_id, folder):
+        raise InvalidArgument.of("folder", f"unknown folder {folder!r} (see ListFolders)")
+    visibility = current_visibility()
+    if visibility is not None and not visibility.allows_folder(folder):
+        raise InvalidArgument.of("folder", "not a folder you may use")
+
+
 async def update_customer(*, command: UpdateCustomer, uow: UowFactory) -> Customer:
     async with uow() as work:
         region = await work.tenants.default_country(command.tenant_id)
@@ -88,6 +98,8 @@ async def update_customer(*, command: UpdateCustomer, uow: UowFactory) -> Custom
         )
         if not changed:
             return customer
+        if "folder" in changed:
+            await check_folder(work, command.tenant_id, customer.folder)
         await lifecycle.reevaluate(work, customer)
         await store(
             work,

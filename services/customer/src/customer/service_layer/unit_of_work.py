@@ -2,14 +2,16 @@ from __future__ import annotations
 
 from moodline_kit.uow import UnitOfWork
 
-from customer.adapters.repository import CustomerRepository
+from customer.adapters.repository import CustomerRepository, FolderRepository
 from customer.adapters.tenant_settings import TenantSettingsRepository
 
 
 class CustomerUnitOfWork(UnitOfWork):
     customers: CustomerRepository
     tenants: TenantSettingsRepository
+    folders: FolderRepository
 
     def _start(self) -> None:
         self.customers = CustomerRepository(self.session)
         self.tenants = TenantSettingsRepository(self.session)
+        self.folders = FolderRepository(self.session)
