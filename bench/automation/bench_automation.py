@@ -50,6 +50,7 @@ from moodline.sentiment.v1 import sentiment_pb2
 from moodline_devkit.mail import SmtpInbox
 from moodline_devkit.seed import DEMO_AUTOMATIONS
 from moodline_devkit.testing.databases import create_database, drop_database
+from moodline_kit.grpc.client import tenant_metadata
 from sqlalchemy.ext.asyncio import create_async_engine
 
 SERVER = os.environ.get("DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
@@ -158,7 +159,7 @@ async def main(args: argparse.Namespace) -> dict:
     work = Path(tempfile.mkdtemp(prefix="bench-automation-"))
     inbox = SmtpInbox(work / "mail").start()
     tenant_id = str(uuid.uuid4())
-    tenant = (("moodline-tenant-id", tenant_id),)
+    tenant = tenant_metadata(tenant_id)
     try:
         async with (
             running_customer_service(urls["customer"], NATS_URL, db_pool_size=5) as customer,

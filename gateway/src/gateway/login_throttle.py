@@ -66,9 +66,11 @@ class LoginThrottle:
         for scope, policy in self._scopes(email, client_ip):
             key = f"{_PREFIX}fail:{scope}"
             async with self._redis.pipeline(transaction=True) as pipe:
+                # SET NX EX starts the window once; INCR keeps the TTL (EXPIRE NX needs Redis 7,
+                # the embedded Redis of `make run` is 6).
+                pipe.set(key, 0, ex=policy.window_seconds, nx=True)
                 pipe.incr(key)
-                pipe.expire(key, policy.window_seconds, nx=True)
-                failures, _ = await pipe.execute()
+                _, failures = await pipe.execute()
             if failures >= policy.lock_after:
                 await self._redis.set(f"{_PREFIX}lock:{scope}", 1, ex=policy.lock_seconds)
                 await self._redis.delete(key)

@@ -125,7 +125,7 @@ UNRESTRICTED = {
     ("GET", "/api/v1/events"),
 }
 # Tags of services whose owners keep their own role checks (added after this matrix).
-OWN_MATRICES = frozenset({"billing", "webhooks", "loyalty", "automation"})
+OWN_MATRICES = frozenset({"billing", "webhooks", "loyalty", "automations", "tasks", "messages"})
 
 
 @dataclass

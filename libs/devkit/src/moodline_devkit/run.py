@@ -201,6 +201,8 @@ def service_env(p: Plan, service: LocalService, index: int) -> dict[str, str]:
             if s.name != service.name
         }
     )
+    if service.signs_tokens:
+        env["AUTH_SIGNING_KEYS"] = key
     if service.grpc:
         env["GRPC_PORT"] = str(p.grpc_port(index))
         env["GRPC_HOST"] = LOOPBACK

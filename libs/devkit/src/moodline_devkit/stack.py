@@ -11,6 +11,7 @@ class LocalService:
     command: str  # console script with `serve` and `migrate`
     grpc: bool = True  # gRPC service (gets GRPC_PORT) or the HTTP gateway
     extra_programs: dict[str, str] = field(default_factory=dict)  # name -> argv (e.g. Celery)
+    signs_tokens: bool = False  # holds AUTH_SIGNING_KEYS: acts on events with no call to forward
 
 
 SERVICES: tuple[LocalService, ...] = (
@@ -61,6 +62,7 @@ SERVICES: tuple[LocalService, ...] = (
             "automation-beat": "moodline-automation beat --loglevel=INFO "
             "--schedule {var}/automation-beat-schedule",
         },
+        signs_tokens=True,
     ),
 )
 

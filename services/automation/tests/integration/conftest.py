@@ -149,11 +149,6 @@ async def stack(database_factory, infra_urls, tmp_path_factory) -> AsyncIterator
 
 
 @pytest.fixture
-def tenant() -> tuple[tuple[str, str], ...]:
-    return (("moodline-tenant-id", str(uuid.uuid4())),)
-
-
-@pytest.fixture
 def workflow_json() -> Callable[..., dict]:
     def make(**over) -> dict:  # type: ignore[no-untyped-def]
         return {

@@ -11,6 +11,7 @@ from moodline.automation.v1 import automation_pb2 as pb
 from moodline.customer.v1 import customer_pb2
 from moodline.events.v1 import sentiment_pb2 as sentiment_events
 from moodline.sentiment.v1 import sentiment_pb2
+from moodline_kit.grpc.client import tenant_metadata
 
 pytestmark = pytest.mark.integration
 
@@ -350,7 +351,7 @@ async def test_workflow_crud_and_tenant_isolation(stack, tenant, workflow_json):
             metadata=tenant,
         )
     assert stale.value.code() is grpc.StatusCode.FAILED_PRECONDITION
-    other = (("moodline-tenant-id", str(uuid.uuid4())),)
+    other = tenant_metadata(str(uuid.uuid4()))
     with pytest.raises(grpc.aio.AioRpcError) as hidden:
         await stack.stub.GetWorkflow(pb.GetWorkflowRequest(id=created.id), metadata=other)
     assert hidden.value.code() is grpc.StatusCode.NOT_FOUND

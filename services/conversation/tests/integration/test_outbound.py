@@ -17,6 +17,7 @@ from moodline.conversation.v1 import conversation_pb2 as pb
 from moodline.customer.v1 import customer_pb2
 from moodline_devkit.mail import SmtpInbox
 from moodline_devkit.provider_double import ProviderTestDouble
+from moodline_kit.grpc.client import tenant_metadata
 
 pytestmark = pytest.mark.integration
 
@@ -156,7 +157,7 @@ async def test_sms_goes_to_the_provider_and_a_signed_callback_marks_it_delivered
     with pytest.raises(grpc.aio.AioRpcError) as other:
         await stub.RecordDeliveryStatus(
             pb.RecordDeliveryStatusRequest(body=body, signature=sign(SECRET, body)),
-            metadata=(("moodline-tenant-id", str(uuid.uuid4())),),
+            metadata=tenant_metadata(str(uuid.uuid4())),
         )
     assert other.value.code() is grpc.StatusCode.INVALID_ARGUMENT
 

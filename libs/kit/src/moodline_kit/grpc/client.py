@@ -36,6 +36,10 @@ class _PropagatingInterceptor(grpc.aio.UnaryUnaryClientInterceptor):
                 pass
         if auth.TOKEN_METADATA_KEY not in metadata:
             token = auth.inbound_token()
+            if token is None and tenancy.TENANT_METADATA_KEY in metadata:
+                # No call being served (a Celery job acting on an event): a process that holds
+                # signing keys (the automation worker, the gateway CLI, tests) signs its own.
+                token = auth.process_service_token(metadata[tenancy.TENANT_METADATA_KEY])
             if token is not None:
                 metadata.add(auth.TOKEN_METADATA_KEY, auth.bearer(token))
         details = grpc.aio.ClientCallDetails(
