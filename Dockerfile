@@ -2,6 +2,8 @@
 # One image recipe for every Moodline service and the gateway. Build from the repository root:
 #   docker build --build-arg SERVICE=customer -t moodline-customer .
 #   docker build --build-arg SERVICE=gateway --build-arg PACKAGE_DIR=gateway -t moodline-gateway .
+# The gateway image also holds the built web UI (the `web` stage: Node, `npm ci`, Vite) at
+# /app/web/dist (WEB_DIR), served at `/`.
 # The Celery worker and beat of a service run from its image (`moodline-<service> worker|beat`,
 # or the chart's `celery -A <service>.entrypoints.celery_app:app ...`): tag the same build
 # moodline-<service>-celery. The image holds the runtime kit, the contracts and this one
@@ -10,6 +12,17 @@
 # is reachable: this repository is written on machines that cannot resolve them.
 
 FROM ghcr.io/astral-sh/uv:0.13.8 AS uv
+
+# The web UI (web/, served by the gateway at `/`): built only for SERVICE=gateway (`npm ci` from
+# the committed lock, then `tsc -b && vite build`); every other image gets an empty folder.
+FROM node:22.12.0-bookworm-slim AS web
+ARG SERVICE
+WORKDIR /web
+COPY web/package.json web/package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm \
+    if [ "${SERVICE}" = gateway ]; then npm ci --no-audit --no-fund; fi
+COPY web/ ./
+RUN if [ "${SERVICE}" = gateway ]; then npm run build; else mkdir -p dist; fi
 
 FROM python:3.11.14-slim-bookworm AS build
 ARG SERVICE
@@ -39,7 +52,9 @@ COPY --from=build /app/.venv /app/.venv
 COPY --from=build /app/libs/kit /app/libs/kit
 COPY --from=build /app/protos/gen /app/protos/gen
 COPY --from=build /app/${PACKAGE_DIR} /app/${PACKAGE_DIR}
+COPY --from=web /web/dist /app/web/dist
 ENV PATH=/app/.venv/bin:$PATH \
+    WEB_DIR=/app/web/dist \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     MOODLINE_SERVICE=${SERVICE}

@@ -1,6 +1,9 @@
 """The web UI in Debian's Chromium against the whole platform as `make run` starts it: sign in,
 search by a partial phone number, open a profile, a bad phone's field error, a concurrent edit,
-a frustrated message flipping the sentiment badge live, an override. axe-core checks every main
+a frustrated message flipping the sentiment badge live, an override, booking and paying (the
+LTV cards change), enrolling and adjusting loyalty (balance and ledger), a folder from the
+picker, a workflow created in the editor and run from the profile (its run history, the demo
+workflow's run, the task it made), the tasks and bookings screens. axe-core checks every main
 screen for serious and critical violations; the screens are saved under docs/screenshots/.
 
 The tests run in order on one page, as a receptionist would work through them."""
@@ -25,6 +28,7 @@ AXE = REPO / "web" / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = "/usr/bin/chromium"
 VIEWPORT = {"width": 1366, "height": 768}
 LIVE_TIMEOUT_MS = 60_000  # scoring goes through NATS, the sentiment service and Triton
+WELCOME = f"Welcome call {uuid.uuid4().hex[:4]}"  # the workflow the automation test creates
 
 
 @pytest.fixture(scope="module")
@@ -227,6 +231,220 @@ def test_apply_an_override(page: Page):
     expect(form).to_contain_text("Called back and rebooked")
     assert _axe_serious(page) == []
     _shot(page, "override")
+
+
+def _usd(minor: int) -> str:
+    return f"${minor / 100:,.2f}"
+
+
+def _olivia(api: httpx.Client) -> dict:
+    return api.get("/api/v1/customers", params={"q": "555-26"}).json()["items"][0]
+
+
+def test_book_and_pay_changes_the_ltv_card(page: Page, api: httpx.Client):
+    olivia = _olivia(api)
+    value = f"/api/v1/customers/{olivia['id']}/value"
+    before = api.get(value).json()
+    ltv = page.get_by_test_id("customer-ltv")
+    expect(ltv).to_have_text(_usd(before["lifetime_value_minor"]))
+    total_ltv = page.get_by_test_id("stat-Total LTV")
+    total_before = api.get("/api/v1/customers/stats").json()["total_ltv_minor"]
+    expect(total_ltv).to_have_text(_usd(total_before))
+    service = next(
+        s for s in api.get("/api/v1/services").json()["items"] if s["name"] == "Haircut & style"
+    )
+
+    bookings = page.get_by_role("region", name="Bookings")
+    bookings.get_by_role("button", name="Book a service").click()
+    dialog = page.get_by_role("dialog", name="Book a service")
+    dialog.get_by_role("combobox", name="Service").click()
+    page.get_by_role("option", name=f"Haircut & style · {service['duration_minutes']} min").click()
+    dialog.get_by_role("combobox", name="Staff member").click()
+    page.get_by_role("option", name="Mia Torres").click()
+    assert _axe_serious(page) == []
+    _shot(page, "book-a-service")
+    dialog.get_by_role("button", name="Book").click()
+    expect(dialog).to_be_hidden()
+    booked = (
+        bookings.get_by_role("listitem")
+        .filter(has_text="with Mia Torres")
+        .filter(has_text="Confirmed")
+    )
+    expect(booked.first).to_be_visible()
+    # A confirmed booking counts toward LTV: the card shows billing's figure at once, the
+    # summary card the customer service's once billing's event reached it (live).
+    after_booking = before["lifetime_value_minor"] + service["price_minor"]
+    expect(ltv).to_have_text(_usd(after_booking))
+    expect(total_ltv).to_have_text(
+        _usd(total_before + service["price_minor"]), timeout=LIVE_TIMEOUT_MS
+    )
+
+    booked.first.get_by_role("button", name="Take payment").click()
+    pay = page.get_by_role("dialog", name="Take payment")
+    expect(pay.get_by_role("textbox", name="Amount (USD)")).to_have_value(
+        f"{service['price_minor'] / 100:.2f}"
+    )
+    pay.get_by_role("combobox", name="Method").click()
+    page.get_by_role("option", name="Cash").click()
+    pay.get_by_role("button", name="Record payment").click()
+    expect(pay).to_be_hidden()
+    payments = page.get_by_role("region", name="Invoices and payments").get_by_role(
+        "list", name="Payments"
+    )
+    expect(payments).to_contain_text(f"{_usd(service['price_minor'])} · Cash")
+    expect(page.get_by_test_id("value-Paid")).to_have_text(
+        _usd(before["total_paid_minor"] + service["price_minor"])
+    )
+    expect(booked.first.get_by_role("button", name="Take payment")).to_be_hidden()
+    assert api.get(value).json()["lifetime_value_minor"] == after_booking
+    page.get_by_role("group", name="Lifetime value").evaluate(
+        "e => e.scrollIntoView({block: 'start'})"
+    )
+    assert _axe_serious(page) == []
+    _shot(page, "bookings-and-payments")
+
+
+def test_enrol_and_adjust_loyalty(page: Page, api: httpx.Client):
+    program = api.post(
+        "/api/v1/loyalty/programs",
+        json={
+            "name": f"Referral Club {uuid.uuid4().hex[:4]}",
+            "kind": "points",
+            "currency": "USD",
+            "description": "Points for bringing a friend",
+            "earn_rules": [],
+            "expiry_policy": "never",
+        },
+    )
+    assert program.status_code == 201, program.text
+    name = program.json()["name"]
+    loyalty = page.get_by_role("region", name="Loyalty")
+    loyalty.scroll_into_view_if_needed()
+    expect(loyalty.get_by_role("article", name="Glow Rewards enrolment")).to_be_visible()
+    loyalty.get_by_role("button", name="Add to program").click()
+    dialog = page.get_by_role("dialog", name="Add to program")
+    dialog.get_by_role("combobox", name="Program").click()
+    page.get_by_role("option", name=f"{name} (points)").click()
+    dialog.get_by_role("textbox", name="Starting balance").fill("20")
+    dialog.get_by_role("button", name="Enrol").click()
+    expect(dialog).to_be_hidden()
+    card = loyalty.get_by_role("article", name=f"{name} enrolment")
+    expect(card.get_by_test_id("loyalty-balance")).to_have_text("20 points")
+
+    card.get_by_role("button", name="Adjust balance").click()
+    adjust = page.get_by_role("dialog", name=f"Adjust {name}")
+    adjust.get_by_role("textbox", name="Change (points)").fill("15")
+    adjust.get_by_role("combobox", name="Reason").click()
+    page.get_by_role("option", name="Earned").click()
+    adjust.get_by_role("textbox", name="Note").fill("Referred Liam")
+    adjust.get_by_role("button", name="Save adjustment").click()
+    expect(adjust).to_be_hidden()
+    expect(card.get_by_test_id("loyalty-balance")).to_have_text("35 points")
+
+    card.get_by_role("button", name="Ledger").click()
+    ledger = card.get_by_role("table", name=f"{name} ledger")
+    expect(ledger.get_by_role("row").filter(has_text="Starting balance")).to_contain_text(
+        "+20 points"
+    )
+    earned = ledger.get_by_role("row").filter(has_text="Referred Liam")
+    expect(earned).to_contain_text("Earned")
+    expect(earned).to_contain_text("+15 points")
+    expect(earned).to_contain_text("35 points")
+    loyalty.evaluate("e => e.scrollIntoView({block: 'start'})")
+    assert _axe_serious(page) == []
+    _shot(page, "loyalty")
+
+
+def test_move_to_a_folder_from_the_picker(page: Page, api: httpx.Client):
+    folder = api.post("/api/v1/folders", json={"name": f"Regulars {uuid.uuid4().hex[:4]}"})
+    assert folder.status_code == 201, folder.text
+    actions = page.get_by_role("complementary", name="Actions")
+    actions.get_by_role("combobox", name="Folder").click()
+    page.get_by_role("option", name=folder.json()["name"]).click()
+    expect(actions.get_by_role("combobox", name="Folder")).to_have_value(folder.json()["name"])
+    olivia = _olivia(api)
+    assert api.get(f"/api/v1/customers/{olivia['id']}").json()["folder"] == folder.json()["id"]
+
+
+def test_an_automation_and_its_run_history(page: Page, api: httpx.Client):
+    name = WELCOME
+    page.get_by_role("tab", name="Automations").click()
+    screen = page.get_by_role("main", name="Automations")
+    screen.get_by_role("button", name="New automation").click()
+    editor = screen.get_by_role("form", name="New automation")
+    editor.get_by_role("textbox", name="Name").fill(name)
+    editor.get_by_role("combobox", name="Action 1 type").click()
+    page.get_by_role("option", name="Create a task").click()
+    action = editor.get_by_role("group", name="Action 1")
+    action.get_by_role("textbox", name="Task title").fill(f"{name} for {{{{customer.first_name}}}}")
+    action.get_by_role("textbox", name="Due in hours").fill("24")
+    editor.get_by_role("switch", name="Enabled").check()
+    assert _axe_serious(page) == []
+    _shot(page, "automation-editor")
+    editor.get_by_role("button", name="Save automation").click()
+    expect(screen.get_by_role("heading", name=name)).to_be_visible()
+    expect(screen).to_contain_text("It has not run yet.")
+
+    # Run it from the profile's right panel; its history then names the customer.
+    page.get_by_role("tab", name="Customers").click()
+    actions = page.get_by_role("complementary", name="Actions")
+    actions.get_by_role("combobox", name="Automation to run").click()
+    page.get_by_role("option", name=name).click()
+    actions.get_by_role("button", name="Run", exact=True).click()
+    expect(actions.get_by_role("status")).to_contain_text("Succeeded", timeout=LIVE_TIMEOUT_MS)
+    tasks = page.get_by_role("region", name="Tasks")
+    expect(tasks).to_contain_text(f"{name} for Olivia", timeout=LIVE_TIMEOUT_MS)
+
+    page.get_by_role("tab", name="Automations").click()
+    screen.get_by_role("button", name=name).click()
+    history = screen.get_by_role("table", name="Run history")
+    run = history.get_by_role("row").filter(has_text="Olivia Martinez")
+    expect(run.first).to_contain_text("Succeeded")
+    expect(run.first).to_contain_text("Run by hand")
+    run.first.get_by_role("button", name="1 step").click()
+    expect(history).to_contain_text("Create Task — Succeeded")
+    # The demo workflow ran when Olivia turned Frustrated (earlier in this module).
+    screen.get_by_role("button", name="Customer turns Frustrated").click()
+    expect(
+        screen.get_by_role("table", name="Run history")
+        .get_by_role("row")
+        .filter(has_text="Olivia Martinez")
+        .first
+    ).to_contain_text("Succeeded", timeout=LIVE_TIMEOUT_MS)
+    assert _axe_serious(page) == []
+    _shot(page, "automations")
+
+
+def test_the_tasks_and_bookings_screens(page: Page):
+    page.get_by_role("tab", name="Tasks").click()
+    tasks = page.get_by_role("main", name="Tasks").get_by_role("list", name="Tasks")
+    welcome = tasks.get_by_role("listitem").filter(has_text=f"{WELCOME} for Olivia")
+    expect(welcome).to_contain_text("Olivia Martinez")
+    assert _axe_serious(page) == []
+    _shot(page, "tasks")
+    welcome.get_by_role("checkbox").click()
+    expect(welcome).to_be_hidden()  # done: no longer open
+
+    page.get_by_role("tab", name="Bookings").click()
+    calendar = page.get_by_role("main", name="Bookings")
+    calendar.get_by_role("button", name="Next week").click()
+    calendar.get_by_role("button", name="This week").click()
+    expect(calendar.get_by_role("heading", name="Bookings")).to_be_visible()
+    # Olivia's booking of tomorrow (booked above) is in this week or the next.
+    haircut = (
+        calendar.get_by_role("button").filter(has_text="Olivia Martinez").filter(has_text="Haircut")
+    )
+    if haircut.count() == 0:
+        calendar.get_by_role("button", name="Next week").click()
+    expect(haircut.first).to_be_visible()
+    assert _axe_serious(page) == []
+    _shot(page, "calendar")
+    haircut.first.click()
+    expect(
+        page.get_by_role("main", name="Customer profile").get_by_role(
+            "heading", name="Olivia Martinez"
+        )
+    ).to_be_visible()
 
 
 def test_no_console_errors(page: Page):

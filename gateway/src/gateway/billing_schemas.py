@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AwareDatetime, Field, StrictInt
+from pydantic import AwareDatetime, BaseModel, Field, StrictInt
 
 from gateway.schemas import Strict
 
@@ -126,3 +126,196 @@ class SubscriptionCancelIn(Strict):
 
 class BillingSettingsIn(Strict):
     currency: str = Currency
+
+
+# ---------------------------------------------------------------------- answers
+# What the routes answer (built by routes/billing.py's *_json functions, which stay the source of
+# the JSON: these models document it in the OpenAPI, where the web client's types come from;
+# gateway/tests/unit/test_billing_schemas.py keeps both in step). Timestamps are RFC 3339 text,
+# null when not set.
+Time = str | None
+BookingStatus = Literal["requested", "confirmed", "completed", "cancelled", "no_show"]
+InvoiceStatus = Literal["draft", "open", "paid", "overdue", "void"]
+QuoteStatus = Literal["open", "converted", "declined"]
+PaymentStatus = Literal["succeeded", "failed", "refunded", "partially_refunded"]
+PaymentMethod = Literal["card", "cash", "transfer", "wallet", "other"]
+Interval = Literal["weekly", "monthly", "yearly"]
+SubscriptionStatus = Literal["active", "past_due", "cancelled"]
+Activity = Literal["active", "inactive"]
+
+
+class BillingSettingsOut(BaseModel):
+    currency: str
+
+
+class ServiceOut(BaseModel):
+    id: str
+    status: Activity
+    name: str
+    duration_minutes: int
+    price_minor: int
+    currency: str
+    created_at: Time
+
+
+class ServicePage(BaseModel):
+    items: list[ServiceOut]
+    next_cursor: str | None
+
+
+class StaffOut(BaseModel):
+    id: str
+    status: Activity
+    name: str
+    colour: str
+    user_id: str | None
+    created_at: Time
+
+
+class StaffPage(BaseModel):
+    items: list[StaffOut]
+    next_cursor: str | None
+
+
+class PartyMemberOut(BaseModel):
+    customer_id: str | None
+    name: str
+    share_minor: int
+
+
+class BookingOut(BaseModel):
+    id: str
+    status: BookingStatus
+    customer_id: str
+    service_id: str | None
+    service_name: str
+    staff_id: str | None
+    starts_at: Time
+    ends_at: Time
+    amount_minor: int
+    currency: str
+    party: list[PartyMemberOut]
+    notes: str
+    location: str
+    cancellation_reason: str
+    cancelled_at: Time
+    created_at: Time
+    updated_at: Time
+
+
+class BookingPage(BaseModel):
+    items: list[BookingOut]
+    next_cursor: str | None
+
+
+class LineItemOut(BaseModel):
+    description: str
+    quantity: int
+    unit_price_minor: int
+    total_minor: int
+
+
+class InvoiceOut(BaseModel):
+    id: str
+    status: InvoiceStatus
+    number: str | None
+    customer_id: str
+    booking_id: str | None
+    quote_id: str | None
+    subscription_id: str | None
+    items: list[LineItemOut]
+    subtotal_minor: int
+    tax_minor: int
+    total_minor: int
+    amount_paid_minor: int
+    amount_due_minor: int
+    currency: str
+    issued_at: Time
+    due_at: Time
+    paid_at: Time
+    voided_at: Time
+    void_reason: str
+    created_at: Time
+
+
+class InvoicePage(BaseModel):
+    items: list[InvoiceOut]
+    next_cursor: str | None
+
+
+class QuoteOut(BaseModel):
+    id: str
+    status: QuoteStatus
+    number: str
+    customer_id: str
+    items: list[LineItemOut]
+    subtotal_minor: int
+    tax_minor: int
+    total_minor: int
+    currency: str
+    valid_until: Time
+    invoice_id: str | None
+    created_at: Time
+
+
+class QuotePage(BaseModel):
+    items: list[QuoteOut]
+    next_cursor: str | None
+
+
+class PaymentOut(BaseModel):
+    id: str
+    status: PaymentStatus
+    customer_id: str
+    booking_id: str | None
+    invoice_id: str | None
+    subscription_id: str | None
+    amount_minor: int
+    refunded_minor: int
+    currency: str
+    method: PaymentMethod
+    provider: str
+    provider_payment_id: str
+    failure_code: str
+    failure_message: str
+    created_at: Time
+    updated_at: Time
+
+
+class PaymentPage(BaseModel):
+    items: list[PaymentOut]
+    next_cursor: str | None
+
+
+class SubscriptionOut(BaseModel):
+    id: str
+    status: SubscriptionStatus
+    customer_id: str
+    plan_name: str
+    price_minor: int
+    currency: str
+    interval: Interval
+    started_at: Time
+    current_period_end: Time
+    cancel_at_period_end: bool
+    cancelled_at: Time
+
+
+class SubscriptionPage(BaseModel):
+    items: list[SubscriptionOut]
+    next_cursor: str | None
+
+
+class CustomerValueOut(BaseModel):
+    customer_id: str
+    lifetime_value_minor: int
+    currency: str
+    bookings_count: int
+    purchases_count: int
+    average_order_value_minor: int
+    total_paid_minor: int
+    outstanding_minor: int
+    overdue_invoices_count: int
+    recent_failed_payments_count: int
+    first_purchase_at: Time
+    last_purchase_at: Time

@@ -1,4 +1,4 @@
-import { channelName, formatMoney, relativeTime, sentimentLabel, titleCase } from "./format";
+import { channelName, formatMoney, minorToInput, relativeTime, sentimentLabel, titleCase, toMinor } from "./format";
 
 describe("format", () => {
   it("formats minor units in the currency's own decimals", () => {
@@ -23,5 +23,28 @@ describe("format", () => {
     expect(titleCase("at_risk")).toBe("At Risk");
     expect(titleCase("vip")).toBe("VIP");
     expect(titleCase("")).toBe("");
+  });
+});
+
+describe("amounts typed by staff", () => {
+  it("become minor units in the currency's digits", () => {
+    expect(toMinor("45", "USD")).toBe(4500);
+    expect(toMinor("45.5", "USD")).toBe(4550);
+    expect(toMinor("1,045.50", "USD")).toBe(104550);
+    expect(toMinor("-12.30", "EUR")).toBe(-1230);
+    expect(toMinor("500", "JPY")).toBe(500);
+    expect(toMinor("1.234", "KWD")).toBe(1234);
+  });
+
+  it("refuse what is not an amount", () => {
+    expect(toMinor("", "USD")).toBeNull();
+    expect(toMinor("4.555", "USD")).toBeNull();
+    expect(toMinor("5.5", "JPY")).toBeNull();
+    expect(toMinor("abc", "USD")).toBeNull();
+  });
+
+  it("start from the amount due", () => {
+    expect(minorToInput(4500, "USD")).toBe("45.00");
+    expect(minorToInput(500, "JPY")).toBe("500");
   });
 });

@@ -62,3 +62,26 @@ export function titleCase(value: string): string {
     .map((word) => word[0]!.toUpperCase() + word.slice(1))
     .join(" ");
 }
+
+/** The minor-unit digits of a currency (USD 2, JPY 0, KWD 3). */
+export function currencyDigits(currency: string, locale?: string): number {
+  return new Intl.NumberFormat(locale, { style: "currency", currency: currency || "USD" }).resolvedOptions()
+    .maximumFractionDigits ?? 2;
+}
+
+/** "45", "45.5", "1,045.50" -> minor units (4500, 4550, 104550); null when not an amount. */
+export function toMinor(text: string, currency: string): number | null {
+  const digits = currencyDigits(currency);
+  const cleaned = text.replace(/[\s,]/g, "");
+  const pattern = digits > 0 ? new RegExp(`^-?\\d+(\\.\\d{1,${digits}})?$`) : /^-?\d+$/;
+  if (!pattern.test(cleaned)) return null;
+  const [whole = "0", fraction = ""] = cleaned.replace("-", "").split(".");
+  const minor = Number(whole) * 10 ** digits + Number(fraction.padEnd(digits, "0") || "0");
+  return cleaned.startsWith("-") ? -minor : minor;
+}
+
+/** Minor units as the text an amount input starts with (4500 USD -> "45.00"). */
+export function minorToInput(minor: number, currency: string): string {
+  const digits = currencyDigits(currency);
+  return (minor / 10 ** digits).toFixed(digits);
+}

@@ -18,6 +18,8 @@ export class SseParser {
     const out: ServerEvent[] = [];
     let newline: number;
     while ((newline = this.buffer.search(/\r\n|\r|\n/)) >= 0) {
+      // A lone "\r" at the end of a chunk may be the first half of "\r\n": wait for the next one.
+      if (newline === this.buffer.length - 1 && this.buffer.endsWith("\r")) break;
       const line = this.buffer.slice(0, newline);
       const width = this.buffer.startsWith("\r\n", newline) ? 2 : 1;
       this.buffer = this.buffer.slice(newline + width);
@@ -40,19 +42,62 @@ export class SseParser {
   }
 }
 
-/** Which cached queries an event makes stale, from its subject (`<service>.<entity>.<verb>`). */
-export function staleKeys(event: ServerEvent): string[][] {
-  let subject = event.event;
+/** The gateway's event: `{id, type, occurred_at, customer_id, data}` (GET /api/v1/events). */
+export interface PlatformEvent {
+  type: string;
+  customerId: string | null;
+}
+
+export function platformEvent(event: ServerEvent): PlatformEvent {
+  let type = event.event;
+  let customerId: string | null = null;
   try {
-    const parsed = JSON.parse(event.data) as { subject?: unknown; type?: unknown };
-    if (typeof parsed.subject === "string") subject = parsed.subject;
-    else if (typeof parsed.type === "string") subject = parsed.type;
+    const parsed = JSON.parse(event.data) as { type?: unknown; customer_id?: unknown };
+    if (typeof parsed.type === "string") type = parsed.type;
+    if (typeof parsed.customer_id === "string" && parsed.customer_id) customerId = parsed.customer_id;
   } catch {
     // plain-text data: go by the event name
   }
-  const service = subject.split(".")[0];
-  if (service === "customer") return [["customers"], ["timeline"]];
-  if (service === "conversation") return [["conversations"], ["customers"], ["timeline"]];
-  if (service === "sentiment") return [["sentiment"], ["customers"]];
-  return [["customers"], ["conversations"], ["sentiment"], ["timeline"]];
+  return { type, customerId };
+}
+
+type Key = readonly string[];
+
+/**
+ * The cached queries an event makes stale (query-key prefixes), from its type
+ * (`<service>.<entity>.<verb>`) and the customer it is about. Lists and summary cards are
+ * tenant-wide; a profile's sections are refreshed only for the customer concerned.
+ */
+export function invalidations({ type, customerId: id }: PlatformEvent): Key[] {
+  const service = type.split(".")[0];
+  const lists: Key[] = [["customers", "list"], ["customers", "stats"]];
+  const profile = (...keys: Key[]): Key[] => (id ? [["customers", "detail", id], ["timeline", id], ...keys] : []);
+  switch (service) {
+    case "customer":
+      return [...lists, ...profile(type === "customer.note.added" ? ["notes", id ?? ""] : ["customers", "names"])];
+    case "conversation":
+      return [["customers", "list"], ...profile(["conversations"])];
+    case "sentiment":
+      return [...lists, ...profile(["sentiment"], ["conversations"])];
+    case "billing":
+      return [...lists, ...(id ? profile(["billing", id], ["loyalty", id]) : [["billing"]])];
+    case "loyalty":
+      return id ? [["loyalty", id], ["timeline", id]] : [["loyalty"]];
+    case "automation":
+      return [["automations"], ["tasks"], ...(id ? [["timeline", id] as Key] : [])];
+    default:
+      return [...lists, ["customers", "detail"], ["conversations"], ["sentiment"], ["timeline"]];
+  }
+}
+
+/**
+ * What to refresh once more a little later: the customer service derives the list, summary and
+ * profile figures (LTV, last contact, sentiment label, timeline) from the other services' events
+ * on its own consumer, so the first refetch may race it and it publishes no event of its own
+ * when it catches up.
+ */
+export function derivedLater({ type, customerId: id }: PlatformEvent): Key[] {
+  const service = type.split(".")[0];
+  if (service !== "billing" && service !== "conversation" && service !== "sentiment") return [];
+  return [["customers", "list"], ["customers", "stats"], ...(id ? [["customers", "detail", id], ["timeline", id]] : [])];
 }

@@ -1,89 +1,63 @@
 /**
- * Live updates: the gateway's event stream (GET /api/v1/events, server-sent events) marks the
- * cached queries an event touches as stale, so the open list and profile refetch within
- * seconds. Where the gateway has no stream, or it drops, the same queries are refreshed every
- * POLL_MS instead, and the stream is tried again later.
+ * Live updates: every event of the gateway's stream (GET /api/v1/events) marks the cached
+ * queries it touches as stale, so the open list, summary cards and profile refetch within a
+ * second — no polling. Invalidations are gathered for FLUSH_MS so a burst of events (an import,
+ * a busy inbox) refetches each query once.
  */
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
-import type { paths } from "@/lib/api/schema";
-import { SseParser, staleKeys } from "./sse";
+import { derivedLater, invalidations, platformEvent } from "./sse";
+import { LiveStream, type LiveState } from "./stream";
 
-// Whether the gateway this build is served by has the stream, from its OpenAPI document: the
-// type check fails when the generated schema and this constant disagree, so a gateway that
-// gains the stream cannot be left polling (and one without it is never probed).
-type StreamDeclared = "/api/v1/events" extends keyof paths ? true : false;
-export const GATEWAY_HAS_EVENT_STREAM: StreamDeclared = false;
+export const FLUSH_MS = 250;
+/** When the figures the customer service derives are looked at again (features/live/sse.ts). */
+export const FOLLOW_UP_MS = [1_500, 5_000, 15_000];
+const EVERYTHING = [["customers"], ["conversations"], ["sentiment"], ["timeline"], ["notes"], ["billing"], ["loyalty"], ["automations"], ["tasks"]];
 
-export const POLL_MS = 5_000;
-const RETRY_MS = 30_000;
-const LIVE_KEYS = [["customers"], ["conversations"], ["sentiment"], ["timeline"]];
+export interface Credentials {
+  accessToken: () => Promise<string | null>;
+  refresh: () => Promise<unknown>;
+}
 
-export type LiveMode = "connecting" | "stream" | "polling";
-
-export function useLiveUpdates(accessToken: () => Promise<string | null>): LiveMode {
+export function useLiveUpdates(credentials: Credentials): LiveState {
   const queryClient = useQueryClient();
-  const [mode, setMode] = useState<LiveMode>(GATEWAY_HAS_EVENT_STREAM ? "connecting" : "polling");
+  const [state, setState] = useState<LiveState>("connecting");
 
   useEffect(() => {
-    let stopped = false;
-    let controller: AbortController | null = null;
-    let poller: number | null = null;
-    let retry: number | null = null;
-
-    const refreshAll = () => LIVE_KEYS.forEach((queryKey) => void queryClient.invalidateQueries({ queryKey }));
-    const startPolling = () => {
-      setMode("polling");
-      poller ??= window.setInterval(refreshAll, POLL_MS);
-      retry = window.setTimeout(connect, RETRY_MS);
-    };
-    const stopPolling = () => {
-      if (poller !== null) window.clearInterval(poller);
-      poller = null;
-    };
-
-    async function connect() {
-      if (stopped) return;
-      controller = new AbortController();
-      try {
-        const token = await accessToken();
-        const response = await fetch("/api/v1/events", {
-          headers: { Accept: "text/event-stream", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-          signal: controller.signal,
-        });
-        const type = response.headers.get("content-type") ?? "";
-        if (!response.ok || !response.body || !type.includes("text/event-stream")) {
-          void response.body?.cancel();
-          startPolling();
-          return;
-        }
-        stopPolling();
-        setMode("stream");
-        refreshAll(); // whatever happened while disconnected
-        const parser = new SseParser();
-        const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          for (const event of parser.push(value)) {
-            staleKeys(event).forEach((queryKey) => void queryClient.invalidateQueries({ queryKey }));
-          }
-        }
-        if (!stopped) startPolling();
-      } catch {
-        if (!stopped) startPolling();
+    // One batch per delay: keys gathered until it fires, each query refetched once.
+    const batches = new Map<number, { keys: Map<string, readonly string[]>; timer: number }>();
+    const invalidate = (keys: readonly (readonly string[])[], delay = FLUSH_MS) => {
+      if (keys.length === 0) return;
+      let batch = batches.get(delay);
+      if (!batch) {
+        const created = { keys: new Map<string, readonly string[]>(), timer: 0 };
+        created.timer = window.setTimeout(() => {
+          batches.delete(delay);
+          created.keys.forEach((queryKey) => void queryClient.invalidateQueries({ queryKey }));
+        }, delay);
+        batches.set(delay, created);
+        batch = created;
       }
-    }
-
-    if (GATEWAY_HAS_EVENT_STREAM) void connect();
-    else poller = window.setInterval(refreshAll, POLL_MS);
-    return () => {
-      stopped = true;
-      controller?.abort();
-      stopPolling();
-      if (retry !== null) window.clearTimeout(retry);
+      for (const key of keys) batch.keys.set(JSON.stringify(key), key);
     };
-  }, [queryClient, accessToken]);
+    const stream = new LiveStream({
+      accessToken: () => credentials.accessToken(),
+      onUnauthorized: () => credentials.refresh(),
+      onEvent: (event) => {
+        const parsed = platformEvent(event);
+        invalidate(invalidations(parsed));
+        const later = derivedLater(parsed);
+        FOLLOW_UP_MS.forEach((delay) => invalidate(later, delay));
+      },
+      onState: setState,
+      onResync: () => invalidate(EVERYTHING),
+    });
+    stream.start();
+    return () => {
+      stream.stop();
+      batches.forEach((batch) => window.clearTimeout(batch.timer));
+    };
+  }, [queryClient, credentials]);
 
-  return mode;
+  return state;
 }

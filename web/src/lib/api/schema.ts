@@ -45,6 +45,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Audit
+         * @description Who did what, when, from where: sign-ins, every write, key and user changes.
+         */
+        get: operations["audit_api_v1_audit_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -767,6 +787,73 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Events
+         * @description The tenant's events as they happen (messages received, sentiment changed, stage changed,
+         *     customers created/updated/merged, bookings and payments...), filtered by the caller's
+         *     folders. Reconnect with `Last-Event-ID` to resume.
+         */
+        get: operations["events_api_v1_events_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/folders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Folders
+         * @description The folders the caller may see, in order.
+         */
+        get: operations["list_folders_api_v1_folders_get"];
+        put?: never;
+        /** Create Folder */
+        post: operations["create_folder_api_v1_folders_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/folders/{folder_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Folder
+         * @description Delete a folder; its customers are left in no folder.
+         */
+        delete: operations["delete_folder_api_v1_folders__folder_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Folder
+         * @description Rename, reorder (position) or recolour.
+         */
+        patch: operations["update_folder_api_v1_folders__folder_id__patch"];
         trace?: never;
     };
     "/api/v1/invoices": {
@@ -1702,6 +1789,37 @@ export interface components {
             /** Id */
             id: string;
         };
+        /** AuditEntry */
+        AuditEntry: {
+            /** Action */
+            action: string;
+            /** Actor */
+            actor: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Client Ip */
+            client_ip: string;
+            /** Details */
+            details: {
+                [key: string]: unknown;
+            };
+            /** Id */
+            id: number;
+            /** Outcome */
+            outcome: string;
+            /** Target */
+            target: string;
+        };
+        /** AuditPage */
+        AuditPage: {
+            /** Items */
+            items: components["schemas"]["AuditEntry"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
         /** AutomationIn */
         AutomationIn: {
             /** Actions */
@@ -1831,6 +1949,11 @@ export interface components {
              */
             currency: string;
         };
+        /** BillingSettingsOut */
+        BillingSettingsOut: {
+            /** Currency */
+            currency: string;
+        };
         /** BookingIn */
         BookingIn: {
             /**
@@ -1876,6 +1999,53 @@ export interface components {
              * Format: date-time
              */
             starts_at: string;
+        };
+        /** BookingOut */
+        BookingOut: {
+            /** Amount Minor */
+            amount_minor: number;
+            /** Cancellation Reason */
+            cancellation_reason: string;
+            /** Cancelled At */
+            cancelled_at: string | null;
+            /** Created At */
+            created_at: string | null;
+            /** Currency */
+            currency: string;
+            /** Customer Id */
+            customer_id: string;
+            /** Ends At */
+            ends_at: string | null;
+            /** Id */
+            id: string;
+            /** Location */
+            location: string;
+            /** Notes */
+            notes: string;
+            /** Party */
+            party: components["schemas"]["PartyMemberOut"][];
+            /** Service Id */
+            service_id: string | null;
+            /** Service Name */
+            service_name: string;
+            /** Staff Id */
+            staff_id: string | null;
+            /** Starts At */
+            starts_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "requested" | "confirmed" | "completed" | "cancelled" | "no_show";
+            /** Updated At */
+            updated_at: string | null;
+        };
+        /** BookingPage */
+        BookingPage: {
+            /** Items */
+            items: components["schemas"]["BookingOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
         };
         /** BookingPatch */
         BookingPatch: {
@@ -2435,6 +2605,33 @@ export interface components {
             /** Vip */
             vip: number;
         };
+        /** CustomerValueOut */
+        CustomerValueOut: {
+            /** Average Order Value Minor */
+            average_order_value_minor: number;
+            /** Bookings Count */
+            bookings_count: number;
+            /** Currency */
+            currency: string;
+            /** Customer Id */
+            customer_id: string;
+            /** First Purchase At */
+            first_purchase_at: string | null;
+            /** Last Purchase At */
+            last_purchase_at: string | null;
+            /** Lifetime Value Minor */
+            lifetime_value_minor: number;
+            /** Outstanding Minor */
+            outstanding_minor: number;
+            /** Overdue Invoices Count */
+            overdue_invoices_count: number;
+            /** Purchases Count */
+            purchases_count: number;
+            /** Recent Failed Payments Count */
+            recent_failed_payments_count: number;
+            /** Total Paid Minor */
+            total_paid_minor: number;
+        };
         /** DrawOut */
         DrawOut: {
             /** Lot Entry Id */
@@ -2649,6 +2846,49 @@ export interface components {
             /** Source Ref */
             source_ref: string;
         };
+        /** FolderIn */
+        FolderIn: {
+            /**
+             * Colour
+             * @description #RRGGBB or empty
+             * @default
+             */
+            colour: string;
+            /** Name */
+            name: string;
+            /** Position */
+            position?: number | null;
+        };
+        /** FolderOut */
+        FolderOut: {
+            /** Colour */
+            colour: string;
+            /**
+             * Customer Count
+             * @description customers in it that the caller may see
+             */
+            customer_count: number;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Position */
+            position: number;
+        };
+        /** FolderPage */
+        FolderPage: {
+            /** Items */
+            items: components["schemas"]["FolderOut"][];
+        };
+        /** FolderPatch */
+        FolderPatch: {
+            /** Colour */
+            colour?: string | null;
+            /** Name */
+            name?: string | null;
+            /** Position */
+            position?: number | null;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -2729,6 +2969,59 @@ export interface components {
              */
             tax_minor: number;
         };
+        /** InvoiceOut */
+        InvoiceOut: {
+            /** Amount Due Minor */
+            amount_due_minor: number;
+            /** Amount Paid Minor */
+            amount_paid_minor: number;
+            /** Booking Id */
+            booking_id: string | null;
+            /** Created At */
+            created_at: string | null;
+            /** Currency */
+            currency: string;
+            /** Customer Id */
+            customer_id: string;
+            /** Due At */
+            due_at: string | null;
+            /** Id */
+            id: string;
+            /** Issued At */
+            issued_at: string | null;
+            /** Items */
+            items: components["schemas"]["LineItemOut"][];
+            /** Number */
+            number: string | null;
+            /** Paid At */
+            paid_at: string | null;
+            /** Quote Id */
+            quote_id: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "draft" | "open" | "paid" | "overdue" | "void";
+            /** Subscription Id */
+            subscription_id: string | null;
+            /** Subtotal Minor */
+            subtotal_minor: number;
+            /** Tax Minor */
+            tax_minor: number;
+            /** Total Minor */
+            total_minor: number;
+            /** Void Reason */
+            void_reason: string;
+            /** Voided At */
+            voided_at: string | null;
+        };
+        /** InvoicePage */
+        InvoicePage: {
+            /** Items */
+            items: components["schemas"]["InvoiceOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
         /** LedgerPage */
         LedgerPage: {
             /** Items */
@@ -2745,6 +3038,17 @@ export interface components {
              * @default 1
              */
             quantity: number;
+            /** Unit Price Minor */
+            unit_price_minor: number;
+        };
+        /** LineItemOut */
+        LineItemOut: {
+            /** Description */
+            description: string;
+            /** Quantity */
+            quantity: number;
+            /** Total Minor */
+            total_minor: number;
             /** Unit Price Minor */
             unit_price_minor: number;
         };
@@ -3009,6 +3313,15 @@ export interface components {
              */
             share_minor: number;
         };
+        /** PartyMemberOut */
+        PartyMemberOut: {
+            /** Customer Id */
+            customer_id: string | null;
+            /** Name */
+            name: string;
+            /** Share Minor */
+            share_minor: number;
+        };
         /** PaymentIn */
         PaymentIn: {
             /** Amount Minor */
@@ -3045,6 +3358,54 @@ export interface components {
              * @enum {string}
              */
             status: "succeeded" | "failed";
+        };
+        /** PaymentOut */
+        PaymentOut: {
+            /** Amount Minor */
+            amount_minor: number;
+            /** Booking Id */
+            booking_id: string | null;
+            /** Created At */
+            created_at: string | null;
+            /** Currency */
+            currency: string;
+            /** Customer Id */
+            customer_id: string;
+            /** Failure Code */
+            failure_code: string;
+            /** Failure Message */
+            failure_message: string;
+            /** Id */
+            id: string;
+            /** Invoice Id */
+            invoice_id: string | null;
+            /**
+             * Method
+             * @enum {string}
+             */
+            method: "card" | "cash" | "transfer" | "wallet" | "other";
+            /** Provider */
+            provider: string;
+            /** Provider Payment Id */
+            provider_payment_id: string;
+            /** Refunded Minor */
+            refunded_minor: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "succeeded" | "failed" | "refunded" | "partially_refunded";
+            /** Subscription Id */
+            subscription_id: string | null;
+            /** Updated At */
+            updated_at: string | null;
+        };
+        /** PaymentPage */
+        PaymentPage: {
+            /** Items */
+            items: components["schemas"]["PaymentOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
         };
         /** PhoneIn */
         PhoneIn: {
@@ -3201,6 +3562,43 @@ export interface components {
             tax_minor: number;
             /** Valid Until */
             valid_until?: string | null;
+        };
+        /** QuoteOut */
+        QuoteOut: {
+            /** Created At */
+            created_at: string | null;
+            /** Currency */
+            currency: string;
+            /** Customer Id */
+            customer_id: string;
+            /** Id */
+            id: string;
+            /** Invoice Id */
+            invoice_id: string | null;
+            /** Items */
+            items: components["schemas"]["LineItemOut"][];
+            /** Number */
+            number: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "converted" | "declined";
+            /** Subtotal Minor */
+            subtotal_minor: number;
+            /** Tax Minor */
+            tax_minor: number;
+            /** Total Minor */
+            total_minor: number;
+            /** Valid Until */
+            valid_until: string | null;
+        };
+        /** QuotePage */
+        QuotePage: {
+            /** Items */
+            items: components["schemas"]["QuoteOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
         };
         /** Readiness */
         Readiness: {
@@ -3377,6 +3775,33 @@ export interface components {
             /** Price Minor */
             price_minor: number;
         };
+        /** ServiceOut */
+        ServiceOut: {
+            /** Created At */
+            created_at: string | null;
+            /** Currency */
+            currency: string;
+            /** Duration Minutes */
+            duration_minutes: number;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Price Minor */
+            price_minor: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "active" | "inactive";
+        };
+        /** ServicePage */
+        ServicePage: {
+            /** Items */
+            items: components["schemas"]["ServiceOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
         /** SettingsIn */
         SettingsIn: {
             /**
@@ -3416,6 +3841,31 @@ export interface components {
              */
             user_id: string;
         };
+        /** StaffOut */
+        StaffOut: {
+            /** Colour */
+            colour: string;
+            /** Created At */
+            created_at: string | null;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "active" | "inactive";
+            /** User Id */
+            user_id: string | null;
+        };
+        /** StaffPage */
+        StaffPage: {
+            /** Items */
+            items: components["schemas"]["StaffOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
         /** SubscriptionCancelIn */
         SubscriptionCancelIn: {
             /**
@@ -3449,6 +3899,44 @@ export interface components {
             price_minor: number;
             /** Start At */
             start_at?: string | null;
+        };
+        /** SubscriptionOut */
+        SubscriptionOut: {
+            /** Cancel At Period End */
+            cancel_at_period_end: boolean;
+            /** Cancelled At */
+            cancelled_at: string | null;
+            /** Currency */
+            currency: string;
+            /** Current Period End */
+            current_period_end: string | null;
+            /** Customer Id */
+            customer_id: string;
+            /** Id */
+            id: string;
+            /**
+             * Interval
+             * @enum {string}
+             */
+            interval: "weekly" | "monthly" | "yearly";
+            /** Plan Name */
+            plan_name: string;
+            /** Price Minor */
+            price_minor: number;
+            /** Started At */
+            started_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "active" | "past_due" | "cancelled";
+        };
+        /** SubscriptionPage */
+        SubscriptionPage: {
+            /** Items */
+            items: components["schemas"]["SubscriptionOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
         };
         /** TagsChange */
         TagsChange: {
@@ -3748,7 +4236,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3757,7 +4245,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3802,7 +4290,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -3875,7 +4363,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3884,7 +4372,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3938,7 +4426,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -3985,6 +4473,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a UUID */
                 key_id: string;
             };
             cookie?: never;
@@ -3998,7 +4487,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4007,7 +4496,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4052,7 +4541,130 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    audit_api_v1_audit_get: {
+        parameters: {
+            query?: {
+                /** @description user:<id> or key:<id> */
+                actor?: string | null;
+                /** @description prefix, e.g. `auth.` or `DELETE` */
+                action?: string | null;
+                since?: string | null;
+                until?: string | null;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -4125,7 +4737,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4134,7 +4746,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4197,7 +4809,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -4268,7 +4880,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4277,7 +4889,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4331,7 +4943,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -4404,7 +5016,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4413,7 +5025,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4467,7 +5079,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -4529,7 +5141,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4538,7 +5150,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4583,7 +5195,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -4645,7 +5257,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4654,7 +5266,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4699,7 +5311,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -4764,7 +5376,7 @@ export interface operations {
                     "application/json": components["schemas"]["AutomationPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4773,7 +5385,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4818,7 +5430,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -4891,7 +5503,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4900,7 +5512,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4954,7 +5566,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -5016,7 +5628,7 @@ export interface operations {
                     "application/json": components["schemas"]["AutomationOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5025,7 +5637,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5070,7 +5682,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -5130,7 +5742,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5139,7 +5751,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5184,7 +5796,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -5261,7 +5873,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5270,7 +5882,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5324,7 +5936,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -5386,7 +5998,7 @@ export interface operations {
                     "application/json": components["schemas"]["AutomationOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5395,7 +6007,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5440,7 +6052,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -5515,7 +6127,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5524,7 +6136,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5578,7 +6190,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -5640,7 +6252,7 @@ export interface operations {
                     "application/json": components["schemas"]["AutomationOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5649,7 +6261,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5694,7 +6306,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -5760,7 +6372,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5769,7 +6381,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5814,7 +6426,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -5882,10 +6494,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["BookingPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5894,7 +6506,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5939,7 +6551,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -6000,7 +6612,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["BookingOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -6012,7 +6624,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6021,7 +6633,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6075,7 +6687,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -6134,12 +6746,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["BookingOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6148,7 +6758,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6193,7 +6803,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -6256,9 +6866,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["BookingOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -6270,7 +6878,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6279,7 +6887,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6333,7 +6941,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -6396,9 +7004,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["BookingOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -6410,7 +7016,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6419,7 +7025,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6473,7 +7079,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -6532,12 +7138,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["BookingOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6546,7 +7150,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6591,7 +7195,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -6650,12 +7254,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["BookingOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6664,7 +7266,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6709,7 +7311,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -6768,12 +7370,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["BookingOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6782,7 +7382,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6827,7 +7427,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -6887,7 +7487,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6896,7 +7496,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6941,7 +7541,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -7011,7 +7611,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConversationPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7020,7 +7620,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7065,7 +7665,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -7138,7 +7738,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7147,7 +7747,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7201,7 +7801,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -7274,7 +7874,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7283,7 +7883,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7337,7 +7937,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -7408,7 +8008,7 @@ export interface operations {
                     "application/json": components["schemas"]["SearchPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7417,7 +8017,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7462,7 +8062,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -7528,7 +8128,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConversationWithMessages"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7537,7 +8137,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7582,7 +8182,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -7658,7 +8258,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7667,7 +8267,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7721,7 +8321,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -7797,7 +8397,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7806,7 +8406,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7860,7 +8460,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -7920,7 +8520,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomFieldDefinitionList"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7929,7 +8529,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7974,7 +8574,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -8049,7 +8649,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8058,7 +8658,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8112,7 +8712,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -8191,7 +8791,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8200,7 +8800,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8245,7 +8845,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -8318,7 +8918,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8327,7 +8927,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8381,7 +8981,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -8441,7 +9041,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerStatsOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8450,7 +9050,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8495,7 +9095,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -8558,7 +9158,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8567,7 +9167,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8612,7 +9212,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -8678,7 +9278,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8687,7 +9287,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8741,7 +9341,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -8820,7 +9420,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8829,7 +9429,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8892,7 +9492,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -8957,7 +9557,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8966,7 +9566,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9011,7 +9611,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -9089,7 +9689,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9098,7 +9698,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9152,7 +9752,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -9217,7 +9817,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9226,7 +9826,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9271,7 +9871,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -9336,7 +9936,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9345,7 +9945,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9390,7 +9990,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -9466,7 +10066,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9475,7 +10075,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9529,7 +10129,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -9597,7 +10197,7 @@ export interface operations {
                     "application/json": components["schemas"]["EnrolmentPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9606,7 +10206,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9651,7 +10251,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -9727,7 +10327,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9736,7 +10336,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9790,7 +10390,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -9865,7 +10465,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9874,7 +10474,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9928,7 +10528,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -9991,7 +10591,7 @@ export interface operations {
                     "application/json": components["schemas"]["NoteList"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10000,7 +10600,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10045,7 +10645,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -10121,7 +10721,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10130,7 +10730,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10184,7 +10784,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -10260,7 +10860,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10269,7 +10869,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10323,7 +10923,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -10389,7 +10989,7 @@ export interface operations {
                     "application/json": components["schemas"]["TimelinePage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10398,7 +10998,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10443,7 +11043,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -10502,12 +11102,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["CustomerValueOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10516,7 +11114,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10561,7 +11159,627 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    events_api_v1_events_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                "last-event-id"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Server-Sent Events: `id` (resume position), `event` (the event type, e.g. `sentiment.message.scored`), `data` (JSON: id, type, occurred_at, customer_id, data) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_folders_api_v1_folders_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FolderPage"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_folder_api_v1_folders_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FolderIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FolderOut"];
+                };
+            };
+            /** @description Bad Request: the body is not valid UTF-8 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large: request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_folder_api_v1_folders__folder_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a UUID */
+                folder_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_folder_api_v1_folders__folder_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a UUID */
+                folder_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FolderPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FolderOut"];
+                };
+            };
+            /** @description Bad Request: the body is not valid UTF-8 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large: request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -10624,10 +11842,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["InvoicePage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10636,7 +11854,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10681,7 +11899,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -10742,7 +11960,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["InvoiceOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -10754,7 +11972,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10763,7 +11981,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10817,7 +12035,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -10876,12 +12094,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["InvoiceOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10890,7 +12106,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10935,7 +12151,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -10994,12 +12210,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["InvoiceOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11008,7 +12222,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11053,7 +12267,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -11116,9 +12330,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["InvoiceOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -11130,7 +12342,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11139,7 +12351,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11193,7 +12405,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -11256,7 +12468,7 @@ export interface operations {
                     "application/json": components["schemas"]["EnrolmentOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11265,7 +12477,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11310,7 +12522,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -11377,7 +12589,7 @@ export interface operations {
                     "application/json": components["schemas"]["EnrolmentOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11386,7 +12598,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11431,7 +12643,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -11507,7 +12719,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11516,7 +12728,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11570,7 +12782,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -11655,7 +12867,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11664,7 +12876,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11718,7 +12930,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -11784,7 +12996,7 @@ export interface operations {
                     "application/json": components["schemas"]["LedgerPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11793,7 +13005,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11838,7 +13050,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -11902,7 +13114,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProgramPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11911,7 +13123,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11956,7 +13168,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -12029,7 +13241,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12038,7 +13250,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12092,7 +13304,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -12155,7 +13367,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProgramOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12164,7 +13376,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12209,7 +13421,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -12285,7 +13497,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12294,7 +13506,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12348,7 +13560,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -12411,7 +13623,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProgramOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12420,7 +13632,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12465,7 +13677,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -12541,7 +13753,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12550,7 +13762,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12604,7 +13816,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -12664,7 +13876,7 @@ export interface operations {
                     "application/json": components["schemas"]["MeOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12673,7 +13885,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12718,7 +13930,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -12781,10 +13993,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["PaymentPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12793,7 +14005,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12838,7 +14050,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -12902,7 +14114,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["PaymentOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -12914,7 +14126,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12923,7 +14135,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12977,7 +14189,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -13036,12 +14248,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PaymentOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13050,7 +14260,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13095,7 +14305,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -13161,9 +14371,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PaymentOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -13175,7 +14383,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13184,7 +14392,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13238,7 +14446,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -13301,10 +14509,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["QuotePage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13313,7 +14521,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13358,7 +14566,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -13419,7 +14627,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["QuoteOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -13431,7 +14639,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13440,7 +14648,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13494,7 +14702,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -13553,12 +14761,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["QuoteOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13567,7 +14773,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13612,7 +14818,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -13675,9 +14881,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["QuoteOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -13689,7 +14893,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13698,7 +14902,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13752,7 +14956,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -13811,12 +15015,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["QuoteOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13825,7 +15027,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13870,7 +15072,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -13943,7 +15145,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13952,7 +15154,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14006,7 +15208,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -14069,7 +15271,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerSentimentOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14078,7 +15280,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14123,7 +15325,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -14199,7 +15401,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14208,7 +15410,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14262,7 +15464,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -14325,7 +15527,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerSentimentOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14334,7 +15536,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14379,7 +15581,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -14442,7 +15644,7 @@ export interface operations {
                     "application/json": components["schemas"]["MessageSentimentOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14451,7 +15653,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14496,7 +15698,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -14553,10 +15755,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ServicePage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14565,7 +15767,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14610,7 +15812,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -14671,7 +15873,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ServiceOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -14683,7 +15885,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14692,7 +15894,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14746,7 +15948,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -14805,12 +16007,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ServiceOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14819,7 +16019,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14864,7 +16064,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -14921,12 +16121,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["BillingSettingsOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14935,7 +16133,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14980,7 +16178,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -15041,9 +16239,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["BillingSettingsOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -15055,7 +16251,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15064,7 +16260,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15118,7 +16314,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -15180,7 +16376,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15189,7 +16385,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15234,7 +16430,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -15309,7 +16505,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15318,7 +16514,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15372,7 +16568,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -15432,7 +16628,7 @@ export interface operations {
                     "application/json": components["schemas"]["SentimentSettingsOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15441,7 +16637,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15486,7 +16682,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -15559,7 +16755,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15568,7 +16764,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15622,7 +16818,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -15679,10 +16875,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["StaffPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15691,7 +16887,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15736,7 +16932,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -15797,7 +16993,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["StaffOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -15809,7 +17005,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15818,7 +17014,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15872,7 +17068,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -15931,12 +17127,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["StaffOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15945,7 +17139,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15990,7 +17184,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -16053,10 +17247,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["SubscriptionPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -16065,7 +17259,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16110,7 +17304,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -16171,7 +17365,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["SubscriptionOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -16183,7 +17377,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -16192,7 +17386,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16246,7 +17440,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -16305,12 +17499,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["SubscriptionOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -16319,7 +17511,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16364,7 +17556,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -16427,9 +17619,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["SubscriptionOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -16441,7 +17631,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -16450,7 +17640,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16504,7 +17694,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -16572,7 +17762,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaskPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -16581,7 +17771,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16626,7 +17816,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -16699,7 +17889,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -16708,7 +17898,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16762,7 +17952,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -16824,7 +18014,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaskOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -16833,7 +18023,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16878,7 +18068,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -16938,7 +18128,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -16947,7 +18137,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16992,7 +18182,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -17067,7 +18257,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -17076,7 +18266,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17130,7 +18320,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -17190,7 +18380,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -17199,7 +18389,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17244,7 +18434,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -17317,7 +18507,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -17326,7 +18516,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17380,7 +18570,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -17427,6 +18617,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a UUID */
                 user_id: string;
             };
             cookie?: never;
@@ -17442,7 +18633,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -17451,7 +18642,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17496,7 +18687,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -17543,6 +18734,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a UUID */
                 user_id: string;
             };
             cookie?: never;
@@ -17571,7 +18763,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -17580,7 +18772,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17634,7 +18826,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -17702,7 +18894,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -17711,7 +18903,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17756,7 +18948,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -17820,7 +19012,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -17829,7 +19021,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17874,7 +19066,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */

@@ -1,4 +1,5 @@
 import { Button, Group, NumberInput, Popover, Select, Stack, TextInput } from "@mantine/core";
+import { FolderSelect } from "@/components/FolderSelect";
 import { channelName, titleCase } from "@/lib/format";
 import { CHANNELS, DEFAULT_FILTERS, SENTIMENTS, STAGES, advancedFilterCount, type Filters } from "../filters";
 
@@ -46,7 +47,7 @@ export function AdvancedFilters({ filters, onChange }: Props) {
           <Select label="Stage" clearable data={options(STAGES)} value={filters.stage || null} onChange={(v) => set("stage", v ?? "")} />
           <Select label="Sentiment" clearable data={SENTIMENTS} value={filters.sentiment || null} onChange={(v) => set("sentiment", v ?? "")} />
           <TextInput label="Tag" value={filters.tag} onChange={(e) => set("tag", e.currentTarget.value)} />
-          <TextInput label="Folder" value={filters.folder} onChange={(e) => set("folder", e.currentTarget.value)} />
+          <FolderSelect label="Folder" value={filters.folder} onChange={(v) => set("folder", v)} />
           <Group justify="flex-end">
             <Button
               variant="subtle"

@@ -44,7 +44,7 @@ export function NewCustomerModal({ opened, onClose, onCreated }: Props) {
     setForm({ ...form, [key]: e.currentTarget.value });
 
   return (
-    <Modal opened={opened} onClose={close} title="New customer">
+    <Modal closeButtonProps={{ "aria-label": "Close" }} opened={opened} onClose={close} title="New customer">
       <form onSubmit={submit} noValidate>
         <Stack gap="sm">
           {create.error && (!errors || errors.unmatched.length > 0 || Object.keys(errors.byInput).length === 0) && (

@@ -8,17 +8,20 @@ interface Card {
   hint: string;
 }
 
-export function SummaryCards({ currency }: { currency: string }) {
+/** `currency`: the tenant's (billing settings); null while it loads. When it cannot be read the
+ * amounts are shown as plain numbers rather than in a guessed currency. */
+export function SummaryCards({ currency, currencyError = false }: { currency: string | null; currencyError?: boolean }) {
   const stats = useCustomerStats();
-  const s = stats.data;
+  const s = stats.data && (currency || currencyError) ? stats.data : undefined;
+  const money = (minor: number) => (currency ? formatMoney(minor, currency) : (minor / 100).toLocaleString(undefined, { minimumFractionDigits: 2 }));
   const cards: Card[] = s
     ? [
         { label: "Total customers", value: s.total.toLocaleString(), hint: "everyone in your database" },
         { label: "VIP", value: s.vip.toLocaleString(), hint: "premium customers" },
         { label: "Happy", value: s.happy.toLocaleString(), hint: "positive sentiment" },
         { label: "Problem", value: s.problem.toLocaleString(), hint: "need attention" },
-        { label: "Total LTV", value: formatMoney(s.total_ltv_minor, currency), hint: "lifetime value, all customers" },
-        { label: "Average LTV", value: formatMoney(s.average_ltv_minor, currency), hint: "per customer" },
+        { label: "Total LTV", value: money(s.total_ltv_minor), hint: "lifetime value, all customers" },
+        { label: "Average LTV", value: money(s.average_ltv_minor), hint: "per customer" },
       ]
     : [];
   return (

@@ -5,7 +5,7 @@ import { useCustomFieldDefinitions, type VersionedCustomer } from "../api/profil
 import { useSaveCustomer } from "../hooks/useSaveCustomer";
 import { ConflictNotice } from "./ConflictNotice";
 import { FormActions } from "./FormActions";
-import { Section } from "./Section";
+import { Section } from "@/components/Section";
 
 type Value = string | number | boolean | null;
 

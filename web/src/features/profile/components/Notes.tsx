@@ -3,7 +3,7 @@ import { useState } from "react";
 import { Empty, ErrorState, Loading } from "@/components/States";
 import { formatDateTime } from "@/lib/format";
 import { useAddNote, useNotes } from "../api/profile";
-import { Section } from "./Section";
+import { Section } from "@/components/Section";
 
 export function Notes({ customerId, author }: { customerId: string; author: string }) {
   const notes = useNotes(customerId);

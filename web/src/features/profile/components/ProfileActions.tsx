@@ -1,9 +1,9 @@
-import { Anchor, Button, Group, Stack, TagsInput, Text, TextInput } from "@mantine/core";
-import { useState } from "react";
+import { Anchor, Stack, TagsInput, Text } from "@mantine/core";
+import { FolderSelect } from "@/components/FolderSelect";
 import { useChangeTags, useCustomerNames, type VersionedCustomer } from "../api/profile";
 import { useSaveCustomer } from "../hooks/useSaveCustomer";
 import { ConflictNotice } from "./ConflictNotice";
-import { Section } from "./Section";
+import { Section } from "@/components/Section";
 
 /** Right panel: workers, folder, tags and related customers of the open profile. */
 export function ProfileActions({ value, onOpen }: { value: VersionedCustomer; onOpen: (id: string) => void }) {
@@ -39,7 +39,7 @@ export function ProfileActions({ value, onOpen }: { value: VersionedCustomer; on
         />
       </Section>
       <Section title="Folder" id="folder-heading">
-        <FolderForm key={c.folder} current={c.folder} error={saver.fieldErrors.folder} onMove={(folder) => void saver.save({ folder }, value)} />
+        <FolderForm current={c.folder} error={saver.fieldErrors.folder} onMove={(folder) => void saver.save({ folder }, value)} />
       </Section>
       <Section title="Tags" id="tags-heading">
         <TagsInput aria-label="Tags" placeholder="Add a tag and press Enter" value={c.tags} onChange={changeTags} error={tags.error?.message} />
@@ -70,20 +70,5 @@ export function ProfileActions({ value, onOpen }: { value: VersionedCustomer; on
 }
 
 function FolderForm({ current, error, onMove }: { current: string; error?: string | undefined; onMove: (folder: string) => void }) {
-  const [folder, setFolder] = useState(current);
-  return (
-    <form
-      onSubmit={(e) => {
-        e.preventDefault();
-        onMove(folder.trim());
-      }}
-    >
-      <Group gap="xs" wrap="nowrap" align="flex-start">
-        <TextInput aria-label="Folder" placeholder="e.g. Active clients" value={folder} onChange={(e) => setFolder(e.currentTarget.value)} error={error} style={{ flex: 1 }} />
-        <Button size="sm" variant="light" type="submit" disabled={folder.trim() === current}>
-          Move
-        </Button>
-      </Group>
-    </form>
-  );
+  return <FolderSelect aria-label="Folder" value={current} error={error} onChange={(folder) => folder !== current && onMove(folder)} />;
 }

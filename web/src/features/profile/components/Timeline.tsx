@@ -2,7 +2,7 @@ import { Button, Text, Timeline as MantineTimeline } from "@mantine/core";
 import { Empty, ErrorState, Loading } from "@/components/States";
 import { formatDateTime } from "@/lib/format";
 import { useTimeline } from "../api/profile";
-import { Section } from "./Section";
+import { Section } from "@/components/Section";
 
 export function Timeline({ customerId }: { customerId: string }) {
   const timeline = useTimeline(customerId);

@@ -1,4 +1,4 @@
-import { Paper, Text, Title } from "@mantine/core";
+import { Paper, Title } from "@mantine/core";
 
 export function Section({ title, id, children, action }: { title: string; id: string; children: React.ReactNode; action?: React.ReactNode }) {
   return (
@@ -11,17 +11,5 @@ export function Section({ title, id, children, action }: { title: string; id: st
       </div>
       {children}
     </Paper>
-  );
-}
-
-/** A section whose service does not exist on this platform yet. */
-export function NotAvailable({ title, what }: { title: string; what: string }) {
-  const id = `na-${title.toLowerCase().replace(/\W+/g, "-")}`;
-  return (
-    <Section title={title} id={id}>
-      <Text size="sm" c="dimmed">
-        Not available yet: this workspace has no {what} service.
-      </Text>
-    </Section>
   );
 }
