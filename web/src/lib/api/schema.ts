@@ -45,6 +45,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Audit
+         * @description Who did what, when, from where: sign-ins, every write, key and user changes.
+         */
+        get: operations["audit_api_v1_audit_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -767,6 +787,73 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Events
+         * @description The tenant's events as they happen (messages received, sentiment changed, stage changed,
+         *     customers created/updated/merged, bookings and payments...), filtered by the caller's
+         *     folders. Reconnect with `Last-Event-ID` to resume.
+         */
+        get: operations["events_api_v1_events_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/folders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Folders
+         * @description The folders the caller may see, in order.
+         */
+        get: operations["list_folders_api_v1_folders_get"];
+        put?: never;
+        /** Create Folder */
+        post: operations["create_folder_api_v1_folders_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/folders/{folder_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Folder
+         * @description Delete a folder; its customers are left in no folder.
+         */
+        delete: operations["delete_folder_api_v1_folders__folder_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Folder
+         * @description Rename, reorder (position) or recolour.
+         */
+        patch: operations["update_folder_api_v1_folders__folder_id__patch"];
         trace?: never;
     };
     "/api/v1/invoices": {
@@ -1701,6 +1788,37 @@ export interface components {
         ApiKeyRef: {
             /** Id */
             id: string;
+        };
+        /** AuditEntry */
+        AuditEntry: {
+            /** Action */
+            action: string;
+            /** Actor */
+            actor: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Client Ip */
+            client_ip: string;
+            /** Details */
+            details: {
+                [key: string]: unknown;
+            };
+            /** Id */
+            id: number;
+            /** Outcome */
+            outcome: string;
+            /** Target */
+            target: string;
+        };
+        /** AuditPage */
+        AuditPage: {
+            /** Items */
+            items: components["schemas"]["AuditEntry"][];
+            /** Next Cursor */
+            next_cursor: string | null;
         };
         /** AutomationIn */
         AutomationIn: {
@@ -2648,6 +2766,49 @@ export interface components {
             sequence: number;
             /** Source Ref */
             source_ref: string;
+        };
+        /** FolderIn */
+        FolderIn: {
+            /**
+             * Colour
+             * @description #RRGGBB or empty
+             * @default
+             */
+            colour: string;
+            /** Name */
+            name: string;
+            /** Position */
+            position?: number | null;
+        };
+        /** FolderOut */
+        FolderOut: {
+            /** Colour */
+            colour: string;
+            /**
+             * Customer Count
+             * @description customers in it that the caller may see
+             */
+            customer_count: number;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Position */
+            position: number;
+        };
+        /** FolderPage */
+        FolderPage: {
+            /** Items */
+            items: components["schemas"]["FolderOut"][];
+        };
+        /** FolderPatch */
+        FolderPatch: {
+            /** Colour */
+            colour?: string | null;
+            /** Name */
+            name?: string | null;
+            /** Position */
+            position?: number | null;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -3748,7 +3909,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3757,7 +3918,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3802,7 +3963,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -3875,7 +4036,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3884,7 +4045,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3938,7 +4099,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -3985,6 +4146,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a UUID */
                 key_id: string;
             };
             cookie?: never;
@@ -3998,7 +4160,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4007,7 +4169,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4052,7 +4214,130 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    audit_api_v1_audit_get: {
+        parameters: {
+            query?: {
+                /** @description user:<id> or key:<id> */
+                actor?: string | null;
+                /** @description prefix, e.g. `auth.` or `DELETE` */
+                action?: string | null;
+                since?: string | null;
+                until?: string | null;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -4125,7 +4410,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4134,7 +4419,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4197,7 +4482,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -4268,7 +4553,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4277,7 +4562,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4331,7 +4616,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -4404,7 +4689,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4413,7 +4698,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4467,7 +4752,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -4529,7 +4814,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4538,7 +4823,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4583,7 +4868,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -4645,7 +4930,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4654,7 +4939,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4699,7 +4984,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -4764,7 +5049,7 @@ export interface operations {
                     "application/json": components["schemas"]["AutomationPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4773,7 +5058,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4818,7 +5103,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -4891,7 +5176,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4900,7 +5185,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4954,7 +5239,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -5016,7 +5301,7 @@ export interface operations {
                     "application/json": components["schemas"]["AutomationOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5025,7 +5310,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5070,7 +5355,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -5130,7 +5415,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5139,7 +5424,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5184,7 +5469,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -5261,7 +5546,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5270,7 +5555,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5324,7 +5609,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -5386,7 +5671,7 @@ export interface operations {
                     "application/json": components["schemas"]["AutomationOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5395,7 +5680,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5440,7 +5725,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -5515,7 +5800,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5524,7 +5809,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5578,7 +5863,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -5640,7 +5925,7 @@ export interface operations {
                     "application/json": components["schemas"]["AutomationOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5649,7 +5934,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5694,7 +5979,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -5760,7 +6045,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5769,7 +6054,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5814,7 +6099,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -5885,7 +6170,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5894,7 +6179,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5939,7 +6224,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -6012,7 +6297,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6021,7 +6306,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6075,7 +6360,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -6139,7 +6424,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6148,7 +6433,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6193,7 +6478,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -6270,7 +6555,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6279,7 +6564,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6333,7 +6618,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -6410,7 +6695,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6419,7 +6704,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6473,7 +6758,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -6537,7 +6822,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6546,7 +6831,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6591,7 +6876,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -6655,7 +6940,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6664,7 +6949,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6709,7 +6994,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -6773,7 +7058,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6782,7 +7067,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6827,7 +7112,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -6887,7 +7172,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6896,7 +7181,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6941,7 +7226,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -7011,7 +7296,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConversationPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7020,7 +7305,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7065,7 +7350,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -7138,7 +7423,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7147,7 +7432,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7201,7 +7486,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -7274,7 +7559,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7283,7 +7568,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7337,7 +7622,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -7408,7 +7693,7 @@ export interface operations {
                     "application/json": components["schemas"]["SearchPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7417,7 +7702,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7462,7 +7747,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -7528,7 +7813,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConversationWithMessages"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7537,7 +7822,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7582,7 +7867,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -7658,7 +7943,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7667,7 +7952,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7721,7 +8006,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -7797,7 +8082,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7806,7 +8091,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7860,7 +8145,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -7920,7 +8205,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomFieldDefinitionList"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7929,7 +8214,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7974,7 +8259,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -8049,7 +8334,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8058,7 +8343,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8112,7 +8397,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -8191,7 +8476,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8200,7 +8485,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8245,7 +8530,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -8318,7 +8603,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8327,7 +8612,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8381,7 +8666,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -8441,7 +8726,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerStatsOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8450,7 +8735,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8495,7 +8780,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -8558,7 +8843,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8567,7 +8852,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8612,7 +8897,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -8678,7 +8963,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8687,7 +8972,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8741,7 +9026,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -8820,7 +9105,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8829,7 +9114,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8892,7 +9177,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -8957,7 +9242,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8966,7 +9251,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9011,7 +9296,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -9089,7 +9374,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9098,7 +9383,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9152,7 +9437,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -9217,7 +9502,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9226,7 +9511,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9271,7 +9556,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -9336,7 +9621,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9345,7 +9630,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9390,7 +9675,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -9466,7 +9751,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9475,7 +9760,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9529,7 +9814,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -9597,7 +9882,7 @@ export interface operations {
                     "application/json": components["schemas"]["EnrolmentPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9606,7 +9891,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9651,7 +9936,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -9727,7 +10012,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9736,7 +10021,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9790,7 +10075,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -9865,7 +10150,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9874,7 +10159,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9928,7 +10213,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -9991,7 +10276,7 @@ export interface operations {
                     "application/json": components["schemas"]["NoteList"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10000,7 +10285,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10045,7 +10330,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -10121,7 +10406,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10130,7 +10415,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10184,7 +10469,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -10260,7 +10545,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10269,7 +10554,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10323,7 +10608,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -10389,7 +10674,7 @@ export interface operations {
                     "application/json": components["schemas"]["TimelinePage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10398,7 +10683,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10443,7 +10728,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -10507,7 +10792,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10516,7 +10801,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10561,7 +10846,627 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    events_api_v1_events_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                "last-event-id"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Server-Sent Events: `id` (resume position), `event` (the event type, e.g. `sentiment.message.scored`), `data` (JSON: id, type, occurred_at, customer_id, data) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_folders_api_v1_folders_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FolderPage"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_folder_api_v1_folders_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FolderIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FolderOut"];
+                };
+            };
+            /** @description Bad Request: the body is not valid UTF-8 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large: request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_folder_api_v1_folders__folder_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a UUID */
+                folder_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_folder_api_v1_folders__folder_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a UUID */
+                folder_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FolderPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FolderOut"];
+                };
+            };
+            /** @description Bad Request: the body is not valid UTF-8 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large: request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -10627,7 +11532,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10636,7 +11541,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10681,7 +11586,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -10754,7 +11659,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10763,7 +11668,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10817,7 +11722,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -10881,7 +11786,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10890,7 +11795,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10935,7 +11840,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -10999,7 +11904,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11008,7 +11913,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11053,7 +11958,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -11130,7 +12035,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11139,7 +12044,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11193,7 +12098,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -11256,7 +12161,7 @@ export interface operations {
                     "application/json": components["schemas"]["EnrolmentOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11265,7 +12170,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11310,7 +12215,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -11377,7 +12282,7 @@ export interface operations {
                     "application/json": components["schemas"]["EnrolmentOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11386,7 +12291,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11431,7 +12336,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -11507,7 +12412,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11516,7 +12421,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11570,7 +12475,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -11655,7 +12560,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11664,7 +12569,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11718,7 +12623,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -11784,7 +12689,7 @@ export interface operations {
                     "application/json": components["schemas"]["LedgerPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11793,7 +12698,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11838,7 +12743,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -11902,7 +12807,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProgramPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11911,7 +12816,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11956,7 +12861,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -12029,7 +12934,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12038,7 +12943,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12092,7 +12997,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -12155,7 +13060,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProgramOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12164,7 +13069,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12209,7 +13114,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -12285,7 +13190,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12294,7 +13199,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12348,7 +13253,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -12411,7 +13316,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProgramOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12420,7 +13325,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12465,7 +13370,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -12541,7 +13446,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12550,7 +13455,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12604,7 +13509,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -12664,7 +13569,7 @@ export interface operations {
                     "application/json": components["schemas"]["MeOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12673,7 +13578,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12718,7 +13623,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -12784,7 +13689,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12793,7 +13698,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12838,7 +13743,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -12914,7 +13819,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12923,7 +13828,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12977,7 +13882,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -13041,7 +13946,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13050,7 +13955,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13095,7 +14000,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -13175,7 +14080,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13184,7 +14089,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13238,7 +14143,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -13304,7 +14209,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13313,7 +14218,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13358,7 +14263,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -13431,7 +14336,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13440,7 +14345,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13494,7 +14399,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -13558,7 +14463,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13567,7 +14472,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13612,7 +14517,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -13689,7 +14594,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13698,7 +14603,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13752,7 +14657,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -13816,7 +14721,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13825,7 +14730,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13870,7 +14775,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -13943,7 +14848,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13952,7 +14857,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14006,7 +14911,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -14069,7 +14974,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerSentimentOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14078,7 +14983,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14123,7 +15028,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -14199,7 +15104,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14208,7 +15113,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14262,7 +15167,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -14325,7 +15230,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerSentimentOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14334,7 +15239,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14379,7 +15284,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -14442,7 +15347,7 @@ export interface operations {
                     "application/json": components["schemas"]["MessageSentimentOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14451,7 +15356,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14496,7 +15401,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -14556,7 +15461,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14565,7 +15470,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14610,7 +15515,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -14683,7 +15588,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14692,7 +15597,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14746,7 +15651,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -14810,7 +15715,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14819,7 +15724,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14864,7 +15769,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -14926,7 +15831,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14935,7 +15840,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14980,7 +15885,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -15055,7 +15960,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15064,7 +15969,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15118,7 +16023,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -15180,7 +16085,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15189,7 +16094,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15234,7 +16139,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -15309,7 +16214,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15318,7 +16223,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15372,7 +16277,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -15432,7 +16337,7 @@ export interface operations {
                     "application/json": components["schemas"]["SentimentSettingsOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15441,7 +16346,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15486,7 +16391,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -15559,7 +16464,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15568,7 +16473,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15622,7 +16527,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -15682,7 +16587,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15691,7 +16596,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15736,7 +16641,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -15809,7 +16714,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15818,7 +16723,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15872,7 +16777,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -15936,7 +16841,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15945,7 +16850,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15990,7 +16895,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -16056,7 +16961,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -16065,7 +16970,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16110,7 +17015,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -16183,7 +17088,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -16192,7 +17097,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16246,7 +17151,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -16310,7 +17215,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -16319,7 +17224,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16364,7 +17269,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -16441,7 +17346,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -16450,7 +17355,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16504,7 +17409,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -16572,7 +17477,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaskPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -16581,7 +17486,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16626,7 +17531,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -16699,7 +17604,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -16708,7 +17613,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16762,7 +17667,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -16824,7 +17729,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaskOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -16833,7 +17738,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16878,7 +17783,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -16938,7 +17843,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -16947,7 +17852,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16992,7 +17897,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -17067,7 +17972,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -17076,7 +17981,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17130,7 +18035,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -17190,7 +18095,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -17199,7 +18104,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17244,7 +18149,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -17317,7 +18222,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -17326,7 +18231,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17380,7 +18285,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -17427,6 +18332,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a UUID */
                 user_id: string;
             };
             cookie?: never;
@@ -17442,7 +18348,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -17451,7 +18357,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17496,7 +18402,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -17543,6 +18449,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a UUID */
                 user_id: string;
             };
             cookie?: never;
@@ -17571,7 +18478,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -17580,7 +18487,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17634,7 +18541,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -17702,7 +18609,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -17711,7 +18618,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17756,7 +18663,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -17820,7 +18727,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -17829,7 +18736,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17874,7 +18781,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
