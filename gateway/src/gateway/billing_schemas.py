@@ -93,6 +93,19 @@ class ConvertIn(Strict):
     due_at: AwareDatetime | None = None
 
 
+class OrderLineIn(Strict):
+    service_id: str = Field(
+        min_length=1, max_length=64, description="a catalogue service (its name and price)"
+    )
+    quantity: StrictInt = 1
+
+
+class OrderIn(Strict):
+    customer_id: str = Id
+    items: list[OrderLineIn] = Field(min_length=1, max_length=100)
+    booking_id: str | None = Field(default=None, max_length=64)
+
+
 class PaymentIn(Strict):
     customer_id: str = Id
     amount_minor: Minor
@@ -100,6 +113,7 @@ class PaymentIn(Strict):
     method: Literal["card", "cash", "transfer", "wallet", "other"]
     booking_id: str | None = Field(default=None, max_length=64)
     invoice_id: str | None = Field(default=None, max_length=64)
+    order_id: str | None = Field(default=None, max_length=64)
     status: Literal["succeeded", "failed"] = "succeeded"
     failure_code: str = Field(default="", max_length=100)
     failure_message: str = Field(default="", max_length=500)
@@ -117,6 +131,9 @@ class SubscriptionIn(Strict):
     currency: str = Currency
     interval: Literal["weekly", "monthly", "yearly"]
     start_at: AwareDatetime | None = None
+    provider: str = Field(
+        default="manual", max_length=64, description="the payment provider charging renewals"
+    )
 
 
 class SubscriptionCancelIn(Strict):
@@ -269,6 +286,7 @@ class PaymentOut(BaseModel):
     customer_id: str
     booking_id: str | None
     invoice_id: str | None
+    order_id: str | None
     subscription_id: str | None
     amount_minor: int
     refunded_minor: int
@@ -299,10 +317,41 @@ class SubscriptionOut(BaseModel):
     current_period_end: Time
     cancel_at_period_end: bool
     cancelled_at: Time
+    provider: str
+    failed_charges: int
+    next_charge_at: Time
 
 
 class SubscriptionPage(BaseModel):
     items: list[SubscriptionOut]
+    next_cursor: str | None
+
+
+OrderStatus = Literal["placed", "paid", "cancelled", "refunded"]
+
+
+class OrderLineOut(LineItemOut):
+    service_id: str | None
+
+
+class OrderOut(BaseModel):
+    id: str
+    status: OrderStatus
+    customer_id: str
+    booking_id: str | None
+    items: list[OrderLineOut]
+    total_minor: int
+    amount_paid_minor: int
+    amount_due_minor: int
+    currency: str
+    paid_at: Time
+    cancelled_at: Time
+    created_at: Time
+    updated_at: Time
+
+
+class OrderPage(BaseModel):
+    items: list[OrderOut]
     next_cursor: str | None
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from gateway.routes import billing as r
+from gateway.routes import orders as o
 from google.protobuf.timestamp_pb2 import Timestamp
 from moodline.billing.v1 import billing_pb2 as pb
 
@@ -62,6 +63,14 @@ CASES = [
         )
         for status in r.SUBSCRIPTION_STATUS
         for interval in r.INTERVAL
+    ],
+    *[
+        (
+            o.order_json,
+            pb.Order(id="o", status=status, items=[pb.LineItem(service_id="s", quantity=2)]),
+            s.OrderOut,
+        )
+        for status in o.ORDER_STATUS
     ],
     (r.value_json, pb.CustomerValue(customer_id="c", last_purchase_at=NOW), s.CustomerValueOut),
 ]
