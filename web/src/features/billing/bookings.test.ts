@@ -28,6 +28,7 @@ const payment = (over: Partial<Payment>): Payment => ({
   customer_id: "c1",
   booking_id: "b1",
   invoice_id: null,
+  order_id: null,
   subscription_id: null,
   amount_minor: 4500,
   refunded_minor: 0,
