@@ -450,3 +450,6 @@ async def test_exports_in_every_format_with_readable_values(stack, worker) -> No
     audit = await stack.client.get("/api/v1/audit?action=POST /api/v1/exports",
                                    headers=tenant.headers)  # fmt: skip
     assert audit.status_code == 200 and audit.json()["items"], audit.text
+    downloads = await stack.client.get("/api/v1/audit?action=exports.download",
+                                       headers=tenant.headers)  # fmt: skip
+    assert len(downloads.json()["items"]) >= 4, downloads.text

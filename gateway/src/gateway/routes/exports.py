@@ -203,6 +203,15 @@ async def download_export(
     first = await up.dataops.ReadExportChunk(
         dataops_pb2.ReadExportChunkRequest(export_id=export_id, seq=0), metadata=meta
     )
+    await request.app.state.audit.record(
+        tenant_id=tenant,
+        actor=f"link:{export_id}",
+        action="exports.download",
+        target=f"export_id={export_id}",
+        outcome="200",
+        client_ip=request.client.host if request.client else "",
+        details={"format": found.format, "size_bytes": found.size_bytes},
+    )
 
     async def chunks() -> AsyncIterator[bytes]:
         chunk, seq = first, 0

@@ -45,6 +45,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Audit
+         * @description Who did what, when, from where: sign-ins, every write, key and user changes.
+         */
+        get: operations["audit_api_v1_audit_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -763,6 +783,259 @@ export interface paths {
         get: operations["customer_value_api_v1_customers__customer_id__value_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Events
+         * @description The tenant's events as they happen (messages received, sentiment changed, stage changed,
+         *     customers created/updated/merged, bookings and payments...), filtered by the caller's
+         *     folders. Reconnect with `Last-Event-ID` to resume.
+         */
+        get: operations["events_api_v1_events_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Export
+         * @description Export every customer the caller may see, those matching `filter`, or the listed `ids`
+         *     (a background job; poll GET /{id} or watch customer.export.progressed on /api/v1/events).
+         *     Values are readable: folder names, tags, stage, sentiment, money in major units.
+         */
+        post: operations["create_export_api_v1_exports_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/{export_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Export
+         * @description Status and, once completed, a signed `download_url` that expires.
+         */
+        get: operations["get_export_api_v1_exports__export_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/{export_id}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Export
+         * @description The export's file, streamed. Needs no credential: the signed token in the URL (made for
+         *     this export, this tenant, until it expires) is one.
+         */
+        get: operations["download_export_api_v1_exports__export_id__download_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/folders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Folders
+         * @description The folders the caller may see, in order.
+         */
+        get: operations["list_folders_api_v1_folders_get"];
+        put?: never;
+        /** Create Folder */
+        post: operations["create_folder_api_v1_folders_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/folders/{folder_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Folder
+         * @description Delete a folder; its customers are left in no folder.
+         */
+        delete: operations["delete_folder_api_v1_folders__folder_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Folder
+         * @description Rename, reorder (position) or recolour.
+         */
+        patch: operations["update_folder_api_v1_folders__folder_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload Import
+         * @description Upload a file: answers with its headers, the suggested mapping and a preview of the first
+         *     rows with every cell validated (status `previewed`). Start it with POST /{id}/run.
+         */
+        post: operations["upload_import_api_v1_imports_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Import Template
+         * @description A CSV template with every column an import recognises and an example row.
+         */
+        get: operations["import_template_api_v1_imports_template_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{import_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Import
+         * @description Status, counts, progress and ETA (also on /api/v1/events as customer.import.progressed).
+         */
+        get: operations["get_import_api_v1_imports__import_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{import_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel Import
+         * @description Stop the import after its current chunk (what was committed stays).
+         */
+        post: operations["cancel_import_api_v1_imports__import_id__cancel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{import_id}/errors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Import Errors
+         * @description The rejected rows as a CSV (the file's columns, then `row_number` and `reason`): fix
+         *     them and upload the file again.
+         */
+        get: operations["import_errors_api_v1_imports__import_id__errors_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{import_id}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run Import
+         * @description Start a previewed import with the mapping (default: the suggested one), default
+         *     country and what to do with rows matching a customer by phone or e-mail.
+         */
+        post: operations["run_import_api_v1_imports__import_id__run_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1702,6 +1975,37 @@ export interface components {
             /** Id */
             id: string;
         };
+        /** AuditEntry */
+        AuditEntry: {
+            /** Action */
+            action: string;
+            /** Actor */
+            actor: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Client Ip */
+            client_ip: string;
+            /** Details */
+            details: {
+                [key: string]: unknown;
+            };
+            /** Id */
+            id: number;
+            /** Outcome */
+            outcome: string;
+            /** Target */
+            target: string;
+        };
+        /** AuditPage */
+        AuditPage: {
+            /** Items */
+            items: components["schemas"]["AuditEntry"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
         /** AutomationIn */
         AutomationIn: {
             /** Actions */
@@ -1830,6 +2134,20 @@ export interface components {
              * @description ISO 4217, the business's currency
              */
             currency: string;
+        };
+        /** Body_upload_import_api_v1_imports_post */
+        Body_upload_import_api_v1_imports_post: {
+            /**
+             * Default Country
+             * @description ISO 3166 alpha-2 of numbers without +
+             * @default
+             */
+            default_country: string;
+            /**
+             * File
+             * @description CSV (UTF-8, Windows-1252, Latin-1) or .xlsx
+             */
+            file: string;
         };
         /** BookingIn */
         BookingIn: {
@@ -2649,6 +2967,165 @@ export interface components {
             /** Source Ref */
             source_ref: string;
         };
+        /**
+         * ExportFilter
+         * @description The customer list's filters (as GET /api/v1/customers takes them).
+         */
+        ExportFilter: {
+            /**
+             * Channel
+             * @default
+             */
+            channel: string;
+            /** Custom Fields */
+            custom_fields?: {
+                [key: string]: string;
+            };
+            /**
+             * Folder
+             * @default
+             */
+            folder: string;
+            /** Last Contact Within Days */
+            last_contact_within_days?: number | null;
+            /** Min Conversations */
+            min_conversations?: number | null;
+            /** Min Ltv */
+            min_ltv?: number | null;
+            /**
+             * Q
+             * @default
+             */
+            q: string;
+            /**
+             * Segment
+             * @default
+             */
+            segment: string;
+            /**
+             * Sentiment
+             * @default
+             */
+            sentiment: string;
+            /**
+             * Sort
+             * @default
+             */
+            sort: string;
+            /**
+             * Stage
+             * @default
+             */
+            stage: string;
+            /**
+             * Tag
+             * @default
+             */
+            tag: string;
+        };
+        /** ExportIn */
+        ExportIn: {
+            filter?: components["schemas"]["ExportFilter"] | null;
+            /**
+             * Format
+             * @enum {string}
+             */
+            format: "csv" | "xlsx" | "json" | "pdf";
+            /**
+             * Ids
+             * @description exactly these customers
+             */
+            ids?: string[] | null;
+        };
+        /** ExportOut */
+        ExportOut: {
+            /** Content Type */
+            content_type: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Download Url
+             * @description once completed: the file, without a credential, until url_expires_at
+             */
+            download_url: string | null;
+            /** Error */
+            error: string;
+            /**
+             * Expires At
+             * @description when the file is deleted
+             */
+            expires_at: string | null;
+            /** Filename */
+            filename: string;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Format
+             * @enum {string}
+             */
+            format: "csv" | "xlsx" | "json" | "pdf";
+            /** Id */
+            id: string;
+            /** Processed */
+            processed: number;
+            /** Size Bytes */
+            size_bytes: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "completed" | "failed";
+            /** Total */
+            total: number;
+            /** Url Expires At */
+            url_expires_at: string | null;
+        };
+        /** FolderIn */
+        FolderIn: {
+            /**
+             * Colour
+             * @description #RRGGBB or empty
+             * @default
+             */
+            colour: string;
+            /** Name */
+            name: string;
+            /** Position */
+            position?: number | null;
+        };
+        /** FolderOut */
+        FolderOut: {
+            /** Colour */
+            colour: string;
+            /**
+             * Customer Count
+             * @description customers in it that the caller may see
+             */
+            customer_count: number;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Position */
+            position: number;
+        };
+        /** FolderPage */
+        FolderPage: {
+            /** Items */
+            items: components["schemas"]["FolderOut"][];
+        };
+        /** FolderPatch */
+        FolderPatch: {
+            /** Colour */
+            colour?: string | null;
+            /** Name */
+            name?: string | null;
+            /** Position */
+            position?: number | null;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -2675,6 +3152,130 @@ export interface components {
             end: number;
             /** Start */
             start: number;
+        };
+        /** ImportOut */
+        ImportOut: {
+            /** Created */
+            created: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Default Country */
+            default_country: string;
+            /** Delimiter */
+            delimiter: string;
+            /**
+             * Encoding
+             * @description utf-8, utf-8-sig, cp1252 or latin-1 (CSV)
+             */
+            encoding: string;
+            /** Error */
+            error: string;
+            /** Errors Url */
+            errors_url: string;
+            /**
+             * Eta Seconds
+             * @description estimated seconds left while running
+             */
+            eta_seconds: number | null;
+            /** Failed */
+            failed: number;
+            /**
+             * Fields
+             * @description the fields a column may map to (and cf.<key>)
+             */
+            fields: string[];
+            /** Filename */
+            filename: string;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Format
+             * @description csv or xlsx
+             */
+            format: string;
+            /** Headers */
+            headers: string[];
+            /** Id */
+            id: string;
+            /** Loyalty Program Id */
+            loyalty_program_id: string | null;
+            /**
+             * Mapping
+             * @description header -> field, as it runs
+             */
+            mapping: {
+                [key: string]: string;
+            };
+            /**
+             * Mapping Complete
+             * @description the suggested mapping can run as it is
+             */
+            mapping_complete: boolean;
+            /**
+             * On Match
+             * @enum {string}
+             */
+            on_match: "update" | "skip";
+            /** Preview */
+            preview: components["schemas"]["PreviewRowOut"][];
+            /** Processed */
+            processed: number;
+            /**
+             * Progress
+             * @description processed / total, 0..1
+             */
+            progress: number;
+            /** Size Bytes */
+            size_bytes: number;
+            /**
+             * Skipped
+             * @description matched rows left as they were (skip, or no change)
+             */
+            skipped: number;
+            /** Started At */
+            started_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "uploading" | "previewed" | "queued" | "running" | "completed" | "failed" | "cancelled";
+            /** Suggested Mapping */
+            suggested_mapping: {
+                [key: string]: string;
+            };
+            /**
+             * Total
+             * @description data rows in the file (0 until the job has counted)
+             */
+            total: number;
+            /** Updated */
+            updated: number;
+        };
+        /** ImportRun */
+        ImportRun: {
+            /** Default Country */
+            default_country?: string | null;
+            /**
+             * Loyalty Program Id
+             * @description enrol every created or matched customer in this loyalty program
+             */
+            loyalty_program_id?: string | null;
+            /**
+             * Mapping
+             * @description header -> field; omitted: the suggested mapping
+             */
+            mapping?: {
+                [key: string]: string;
+            } | null;
+            /**
+             * On Match
+             * @default update
+             * @enum {string}
+             */
+            on_match: "update" | "skip";
         };
         /** IngestErrorOut */
         IngestErrorOut: {
@@ -3073,6 +3674,46 @@ export interface components {
             type: string;
             /** Would Skip */
             would_skip: boolean;
+        };
+        /** PreviewCellOut */
+        PreviewCellOut: {
+            /**
+             * Error
+             * @description why the value is invalid for its field; empty when valid
+             */
+            error: string;
+            /**
+             * Field
+             * @description the field its column maps to; empty when unmapped
+             */
+            field: string;
+            /** Header */
+            header: string;
+            /**
+             * Normalised
+             * @description the value as it would be stored (e.g. E.164)
+             */
+            normalised: string;
+            /**
+             * Value
+             * @description the cell as uploaded
+             */
+            value: string;
+        };
+        /** PreviewRowOut */
+        PreviewRowOut: {
+            /** Cells */
+            cells: components["schemas"]["PreviewCellOut"][];
+            /**
+             * Error
+             * @description why the row would be rejected; empty when it is valid
+             */
+            error: string;
+            /**
+             * Row Number
+             * @description the row in the file (the header is row 1)
+             */
+            row_number: number;
         };
         /**
          * Problem
@@ -3748,7 +4389,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3757,7 +4398,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3802,7 +4443,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -3875,7 +4516,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3884,7 +4525,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3938,7 +4579,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -3985,6 +4626,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a UUID */
                 key_id: string;
             };
             cookie?: never;
@@ -3998,7 +4640,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4007,7 +4649,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4052,7 +4694,130 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    audit_api_v1_audit_get: {
+        parameters: {
+            query?: {
+                /** @description user:<id> or key:<id> */
+                actor?: string | null;
+                /** @description prefix, e.g. `auth.` or `DELETE` */
+                action?: string | null;
+                since?: string | null;
+                until?: string | null;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -4125,7 +4890,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4134,7 +4899,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4197,7 +4962,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -4268,7 +5033,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4277,7 +5042,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4331,7 +5096,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -4404,7 +5169,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4413,7 +5178,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4467,7 +5232,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -4529,7 +5294,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4538,7 +5303,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4583,7 +5348,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -4645,7 +5410,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4654,7 +5419,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4699,7 +5464,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -4764,7 +5529,7 @@ export interface operations {
                     "application/json": components["schemas"]["AutomationPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4773,7 +5538,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4818,7 +5583,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -4891,7 +5656,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4900,7 +5665,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4954,7 +5719,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -5016,7 +5781,7 @@ export interface operations {
                     "application/json": components["schemas"]["AutomationOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5025,7 +5790,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5070,7 +5835,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -5130,7 +5895,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5139,7 +5904,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5184,7 +5949,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -5261,7 +6026,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5270,7 +6035,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5324,7 +6089,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -5386,7 +6151,7 @@ export interface operations {
                     "application/json": components["schemas"]["AutomationOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5395,7 +6160,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5440,7 +6205,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -5515,7 +6280,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5524,7 +6289,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5578,7 +6343,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -5640,7 +6405,7 @@ export interface operations {
                     "application/json": components["schemas"]["AutomationOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5649,7 +6414,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5694,7 +6459,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -5760,7 +6525,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5769,7 +6534,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5814,7 +6579,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -5885,7 +6650,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5894,7 +6659,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5939,7 +6704,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -6012,7 +6777,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6021,7 +6786,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6075,7 +6840,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -6139,7 +6904,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6148,7 +6913,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6193,7 +6958,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -6270,7 +7035,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6279,7 +7044,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6333,7 +7098,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -6410,7 +7175,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6419,7 +7184,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6473,7 +7238,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -6537,7 +7302,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6546,7 +7311,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6591,7 +7356,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -6655,7 +7420,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6664,7 +7429,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6709,7 +7474,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -6773,7 +7538,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6782,7 +7547,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6827,7 +7592,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -6887,7 +7652,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6896,7 +7661,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6941,7 +7706,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -7011,7 +7776,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConversationPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7020,7 +7785,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7065,7 +7830,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -7138,7 +7903,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7147,7 +7912,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7201,7 +7966,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -7274,7 +8039,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7283,7 +8048,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7337,7 +8102,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -7408,7 +8173,7 @@ export interface operations {
                     "application/json": components["schemas"]["SearchPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7417,7 +8182,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7462,7 +8227,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -7528,7 +8293,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConversationWithMessages"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7537,7 +8302,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7582,7 +8347,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -7658,7 +8423,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7667,7 +8432,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7721,7 +8486,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -7797,7 +8562,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7806,7 +8571,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7860,7 +8625,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -7920,7 +8685,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomFieldDefinitionList"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7929,7 +8694,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7974,7 +8739,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -8049,7 +8814,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8058,7 +8823,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8112,7 +8877,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -8191,7 +8956,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8200,7 +8965,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8245,7 +9010,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -8318,7 +9083,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8327,7 +9092,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8381,7 +9146,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -8441,7 +9206,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerStatsOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8450,7 +9215,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8495,7 +9260,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -8558,7 +9323,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8567,7 +9332,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8612,7 +9377,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -8678,7 +9443,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8687,7 +9452,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8741,7 +9506,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -8820,7 +9585,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8829,7 +9594,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8892,7 +9657,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -8957,7 +9722,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8966,7 +9731,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9011,7 +9776,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -9089,7 +9854,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9098,7 +9863,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9152,7 +9917,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -9217,7 +9982,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9226,7 +9991,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9271,7 +10036,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -9336,7 +10101,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9345,7 +10110,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9390,7 +10155,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -9466,7 +10231,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9475,7 +10240,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9529,7 +10294,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -9597,7 +10362,7 @@ export interface operations {
                     "application/json": components["schemas"]["EnrolmentPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9606,7 +10371,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9651,7 +10416,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -9727,7 +10492,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9736,7 +10501,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9790,7 +10555,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -9865,7 +10630,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9874,7 +10639,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9928,7 +10693,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -9991,7 +10756,7 @@ export interface operations {
                     "application/json": components["schemas"]["NoteList"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10000,7 +10765,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10045,7 +10810,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -10121,7 +10886,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10130,7 +10895,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10184,7 +10949,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -10260,7 +11025,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10269,7 +11034,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10323,7 +11088,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -10389,7 +11154,7 @@ export interface operations {
                     "application/json": components["schemas"]["TimelinePage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10398,7 +11163,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10443,7 +11208,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -10507,7 +11272,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10516,7 +11281,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10561,7 +11326,1767 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    events_api_v1_events_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                "last-event-id"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Server-Sent Events: `id` (resume position), `event` (the event type, e.g. `sentiment.message.scored`), `data` (JSON: id, type, occurred_at, customer_id, data) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_export_api_v1_exports_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExportIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportOut"];
+                };
+            };
+            /** @description Bad Request: the body is not valid UTF-8 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large: request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_export_api_v1_exports__export_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a UUID */
+                export_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportOut"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    download_export_api_v1_exports__export_id__download_get: {
+        parameters: {
+            query: {
+                /** @description from download_url */
+                token: string;
+            };
+            header?: never;
+            path: {
+                /** @description a UUID */
+                export_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_folders_api_v1_folders_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FolderPage"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_folder_api_v1_folders_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FolderIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FolderOut"];
+                };
+            };
+            /** @description Bad Request: the body is not valid UTF-8 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large: request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_folder_api_v1_folders__folder_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a UUID */
+                folder_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_folder_api_v1_folders__folder_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a UUID */
+                folder_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FolderPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FolderOut"];
+                };
+            };
+            /** @description Bad Request: the body is not valid UTF-8 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large: request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    upload_import_api_v1_imports_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_upload_import_api_v1_imports_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportOut"];
+                };
+            };
+            /** @description Bad Request: the body is not valid UTF-8 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large: request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    import_template_api_v1_imports_template_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a CSV with the columns */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_import_api_v1_imports__import_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a UUID */
+                import_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportOut"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the file is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancel_import_api_v1_imports__import_id__cancel_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a UUID */
+                import_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportOut"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the file is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    import_errors_api_v1_imports__import_id__errors_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a UUID */
+                import_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the rejected rows as uploaded, with `row_number` and `reason` added */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the file is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    run_import_api_v1_imports__import_id__run_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a UUID */
+                import_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ImportRun"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportOut"];
+                };
+            };
+            /** @description Bad Request: the body is not valid UTF-8 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large: request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -10627,7 +13152,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10636,7 +13161,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10681,7 +13206,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -10754,7 +13279,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10763,7 +13288,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10817,7 +13342,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -10881,7 +13406,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10890,7 +13415,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10935,7 +13460,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -10999,7 +13524,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11008,7 +13533,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11053,7 +13578,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -11130,7 +13655,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11139,7 +13664,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11193,7 +13718,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -11256,7 +13781,7 @@ export interface operations {
                     "application/json": components["schemas"]["EnrolmentOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11265,7 +13790,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11310,7 +13835,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -11377,7 +13902,7 @@ export interface operations {
                     "application/json": components["schemas"]["EnrolmentOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11386,7 +13911,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11431,7 +13956,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -11507,7 +14032,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11516,7 +14041,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11570,7 +14095,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -11655,7 +14180,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11664,7 +14189,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11718,7 +14243,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -11784,7 +14309,7 @@ export interface operations {
                     "application/json": components["schemas"]["LedgerPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11793,7 +14318,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11838,7 +14363,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -11902,7 +14427,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProgramPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11911,7 +14436,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11956,7 +14481,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -12029,7 +14554,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12038,7 +14563,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12092,7 +14617,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -12155,7 +14680,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProgramOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12164,7 +14689,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12209,7 +14734,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -12285,7 +14810,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12294,7 +14819,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12348,7 +14873,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -12411,7 +14936,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProgramOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12420,7 +14945,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12465,7 +14990,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -12541,7 +15066,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12550,7 +15075,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12604,7 +15129,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -12664,7 +15189,7 @@ export interface operations {
                     "application/json": components["schemas"]["MeOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12673,7 +15198,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12718,7 +15243,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -12784,7 +15309,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12793,7 +15318,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12838,7 +15363,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -12914,7 +15439,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12923,7 +15448,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12977,7 +15502,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -13041,7 +15566,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13050,7 +15575,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13095,7 +15620,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -13175,7 +15700,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13184,7 +15709,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13238,7 +15763,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -13304,7 +15829,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13313,7 +15838,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13358,7 +15883,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -13431,7 +15956,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13440,7 +15965,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13494,7 +16019,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -13558,7 +16083,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13567,7 +16092,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13612,7 +16137,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -13689,7 +16214,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13698,7 +16223,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13752,7 +16277,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -13816,7 +16341,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13825,7 +16350,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13870,7 +16395,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -13943,7 +16468,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13952,7 +16477,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14006,7 +16531,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -14069,7 +16594,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerSentimentOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14078,7 +16603,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14123,7 +16648,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -14199,7 +16724,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14208,7 +16733,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14262,7 +16787,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -14325,7 +16850,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerSentimentOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14334,7 +16859,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14379,7 +16904,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -14442,7 +16967,7 @@ export interface operations {
                     "application/json": components["schemas"]["MessageSentimentOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14451,7 +16976,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14496,7 +17021,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -14556,7 +17081,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14565,7 +17090,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14610,7 +17135,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -14683,7 +17208,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14692,7 +17217,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14746,7 +17271,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -14810,7 +17335,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14819,7 +17344,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14864,7 +17389,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -14926,7 +17451,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14935,7 +17460,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14980,7 +17505,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -15055,7 +17580,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15064,7 +17589,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15118,7 +17643,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -15180,7 +17705,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15189,7 +17714,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15234,7 +17759,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -15309,7 +17834,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15318,7 +17843,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15372,7 +17897,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -15432,7 +17957,7 @@ export interface operations {
                     "application/json": components["schemas"]["SentimentSettingsOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15441,7 +17966,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15486,7 +18011,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -15559,7 +18084,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15568,7 +18093,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15622,7 +18147,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -15682,7 +18207,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15691,7 +18216,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15736,7 +18261,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -15809,7 +18334,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15818,7 +18343,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15872,7 +18397,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -15936,7 +18461,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15945,7 +18470,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15990,7 +18515,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -16056,7 +18581,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -16065,7 +18590,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16110,7 +18635,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -16183,7 +18708,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -16192,7 +18717,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16246,7 +18771,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -16310,7 +18835,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -16319,7 +18844,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16364,7 +18889,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -16441,7 +18966,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -16450,7 +18975,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16504,7 +19029,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -16572,7 +19097,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaskPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -16581,7 +19106,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16626,7 +19151,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -16699,7 +19224,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -16708,7 +19233,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16762,7 +19287,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -16824,7 +19349,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaskOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -16833,7 +19358,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16878,7 +19403,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -16938,7 +19463,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -16947,7 +19472,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16992,7 +19517,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -17067,7 +19592,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -17076,7 +19601,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17130,7 +19655,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -17190,7 +19715,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -17199,7 +19724,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17244,7 +19769,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -17317,7 +19842,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -17326,7 +19851,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17380,7 +19905,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -17427,6 +19952,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a UUID */
                 user_id: string;
             };
             cookie?: never;
@@ -17442,7 +19968,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -17451,7 +19977,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17496,7 +20022,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -17543,6 +20069,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a UUID */
                 user_id: string;
             };
             cookie?: never;
@@ -17571,7 +20098,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -17580,7 +20107,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17634,7 +20161,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -17702,7 +20229,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -17711,7 +20238,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17756,7 +20283,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -17820,7 +20347,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -17829,7 +20356,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17874,7 +20401,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
