@@ -179,8 +179,8 @@ def _drives(s: Score) -> tuple[str, ...]:
 
 def _spans(p: Plan, message: Score, alone: Sequence[Score]) -> tuple[Span, ...]:
     """The sentences that drove the label (up to LABEL_SPANS whose own label is the message's:
-    the most confident, and the next ones at DRIVER_AT or more; else the one closest to it), and for each emotion the message
-    carries, the sentence with the most of it."""
+    the most confident, and the next ones at DRIVER_AT or more; else the one closest to it),
+    and for each emotion the message carries, the sentence with the most of it."""
     k = SENTIMENT_ORDER.index(message.label)
     order = sorted(range(len(alone)), key=lambda i: -alone[i].probs[k])
     agreeing = [i for i in order if alone[i].label == message.label][:LABEL_SPANS]
