@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 from sentiment.adapters.triton import Scorer, TritonClient
+from sentiment.domain import reading
 from sentiment.service_layer.analyze import read_texts
 from sentiment.testing import running_triton
 
@@ -63,6 +64,11 @@ def report(rows: list[dict], readings: list) -> dict:
     gold = [r["sentiment"] for r in rows]
     pred = [x.score.label.value for x in readings]
     out = {
+        "misread": [
+            {"text": r["text"][:120], "gold": g, "predicted": p, "words": len(r["text"].split())}
+            for r, g, p in zip(rows, gold, pred, strict=True)
+            if g != p
+        ],
         "n": len(rows),
         "macro_f1": round(f1_score(gold, pred, labels=LABELS, average="macro"), 4),
         "errors": sum(g != p for g, p in zip(gold, pred, strict=True)),
@@ -97,10 +103,12 @@ async def evaluate(a: argparse.Namespace) -> dict:
                 if pick:
                     entry[kind] = report([r for r, _ in pick], [x for _, x in pick])
             result["sets"][path.stem] = entry
-            print(path.stem, json.dumps(entry), flush=True)
+            print(path.stem, json.dumps({k: v for k, v in entry.items() if k != "misread"}))
         for kind, pick in pooled.items():
             result[f"all_{kind}"] = report([r for r, _ in pick], [x for _, x in pick])
-            print(kind, json.dumps(result[f"all_{kind}"]), flush=True)
+            print(
+                kind, json.dumps({k: v for k, v in result[f"all_{kind}"].items() if k != "misread"})
+            )
         if a.goemotions:
             dev = load_goemotions("dev")
             readings = await predict(scorer, [e.text for e in dev], 256)
@@ -117,7 +125,14 @@ def main(argv=None) -> None:
     ap.add_argument("--out", default=str(ML / "build" / "served_report.json"))
     ap.add_argument("--chunk", type=int, default=64, help="messages per read_texts call")
     ap.add_argument("--goemotions", action="store_true", help="also GoEmotions dev (3-class)")
+    ap.add_argument(
+        "--whole",
+        action="store_true",
+        help="read every text whole (head + tail), as before session 9: the comparison",
+    )
     a = ap.parse_args(argv)
+    if a.whole:
+        reading.SPLIT_WORDS = 10**9
     result = asyncio.run(evaluate(a))
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     Path(a.out).write_text(json.dumps(result, indent=1) + "\n")
