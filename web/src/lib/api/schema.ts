@@ -1962,7 +1962,25 @@ export interface components {
             /** Model Version */
             model_version: string;
             /** Results */
-            results: components["schemas"]["gateway__routes__sentiment__SentimentOut"][];
+            results: components["schemas"]["AnalyzeResultOut"][];
+        };
+        /** AnalyzeResultOut */
+        AnalyzeResultOut: {
+            /** Confidence */
+            confidence: number;
+            /** @description independent probabilities in [0, 1] */
+            emotions: components["schemas"]["EmotionsOut"];
+            explanation: components["schemas"]["ExplanationOut"];
+            /**
+             * Label
+             * @enum {string}
+             */
+            label: "Happy" | "Neutral" | "Frustrated";
+            /**
+             * Score
+             * @description polarity in [-1, 1]
+             */
+            score: number;
         };
         /** ApiKeyCreate */
         ApiKeyCreate: {
@@ -2350,6 +2368,34 @@ export interface components {
              * @default
              */
             source: string;
+        };
+        /** ContributorOut */
+        ContributorOut: {
+            /**
+             * Contribution
+             * @description weight x polarity: its part of the score
+             */
+            contribution: number;
+            /**
+             * Label
+             * @description the message's label; null for a signal
+             */
+            label: ("Happy" | "Neutral" | "Frustrated") | null;
+            /**
+             * Polarity
+             * @description the interaction's polarity in [-1, 1]
+             */
+            polarity: number;
+            /**
+             * Source
+             * @description the message id, or an outcome signal: csat, escalation or late_reply
+             */
+            source: string;
+            /**
+             * Weight
+             * @description its share of the score's weight now, in [0, 1]
+             */
+            weight: number;
         };
         /** ConversationClose */
         ConversationClose: {
@@ -2774,6 +2820,8 @@ export interface components {
             computed: components["schemas"]["gateway__routes__sentiment__SentimentOut"];
             /** Customer Id */
             customer_id: string;
+            /** @description what drove the computed sentiment */
+            drivers: components["schemas"]["DriversOut"];
             /** Explanation */
             explanation: string;
             /** Message Count */
@@ -2817,6 +2865,16 @@ export interface components {
             lot_sequence: number;
             /** Points */
             points: number;
+        };
+        /** DriversOut */
+        DriversOut: {
+            /**
+             * Contributors
+             * @description the interactions that drove the computed label, most influential first (at most 3)
+             */
+            contributors: components["schemas"]["ContributorOut"][];
+            /** @description set while an override is active */
+            override: components["schemas"]["OverrideStateOut"] | null;
         };
         /** DryRunIn */
         DryRunIn: {
@@ -3022,6 +3080,19 @@ export interface components {
             sequence: number;
             /** Source Ref */
             source_ref: string;
+        };
+        /** ExplanationOut */
+        ExplanationOut: {
+            /**
+             * Sentences
+             * @description sentences read (0: read as one text)
+             */
+            sentences: number;
+            /**
+             * Spans
+             * @description a message of up to 60 words: one span, the whole text; a longer one is read sentence by sentence: the sentences that drove its label (up to 3) and, per emotion it carries, the sentence with the most of it; in text order
+             */
+            spans: components["schemas"]["SpanOut"][];
         };
         /**
          * ExportFilter
@@ -3567,6 +3638,8 @@ export interface components {
             conversation_id: string;
             /** Customer Id */
             customer_id: string;
+            /** @description null for messages scored before explanations existed */
+            explanation: components["schemas"]["ExplanationOut"] | null;
             /** Message Id */
             message_id: string;
             /** Model Version */
@@ -3672,6 +3745,19 @@ export interface components {
             label: "Happy" | "Neutral" | "Frustrated";
             /** Reason */
             reason: string;
+        };
+        /** OverrideStateOut */
+        OverrideStateOut: {
+            /**
+             * Evidence
+             * @description weight of the interactions since it was set; it lapses when evidence >= remaining
+             */
+            evidence: number;
+            /**
+             * Remaining
+             * @description the override's weight left
+             */
+            remaining: number;
         };
         /** PartyMemberIn */
         PartyMemberIn: {
@@ -4120,6 +4206,33 @@ export interface components {
              * @default 0
              */
             recent_days: number;
+        };
+        /** SpanOut */
+        SpanOut: {
+            /** Confidence */
+            confidence: number;
+            /**
+             * Drives
+             * @description what of the message's result it drove: "label" and/or emotion names
+             */
+            drives: string[];
+            /**
+             * End
+             * @description end offset (exclusive), in Unicode code points
+             */
+            end: number;
+            /** @description the span read alone */
+            sentiment: components["schemas"]["gateway__routes__sentiment__SentimentOut"];
+            /**
+             * Start
+             * @description offset into the message text, in Unicode code points
+             */
+            start: number;
+            /**
+             * Text
+             * @description the span's text (analyze); null on stored messages (their text is the conversation's message)
+             */
+            text: string | null;
         };
         /** StaffIn */
         StaffIn: {
