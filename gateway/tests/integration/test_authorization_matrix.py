@@ -109,6 +109,14 @@ ROUTES: list[tuple[str, str, Permission, str | None, dict | None]] = [
         "customer",
         None,
     ),
+    ("GET", "/api/v1/imports/template", P.CUSTOMERS_IMPORT, None, None),
+    ("POST", "/api/v1/imports", P.CUSTOMERS_IMPORT, None, "upload"),
+    ("GET", "/api/v1/imports/{import}", P.CUSTOMERS_IMPORT, "import", None),
+    ("GET", "/api/v1/imports/{import}/errors", P.CUSTOMERS_IMPORT, "import", None),
+    ("POST", "/api/v1/imports/{import}/run", P.CUSTOMERS_IMPORT, "import", {}),
+    ("POST", "/api/v1/imports/{import}/cancel", P.CUSTOMERS_IMPORT, "import", None),
+    ("POST", "/api/v1/exports", P.CUSTOMERS_EXPORT, None, {"format": "csv"}),
+    ("GET", "/api/v1/exports/{export}", P.CUSTOMERS_EXPORT, "export", None),
     ("GET", "/api/v1/audit", P.AUDIT_READ, None, None),
     ("GET", "/api/v1/users", P.USERS_MANAGE, None, None),
     ("POST", "/api/v1/users", P.USERS_MANAGE, None, "user"),
@@ -270,9 +278,13 @@ UNRESTRICTED = {
     ("GET", "/api/v1/events"),
     ("POST", "/api/v1/webhooks/payments/{provider}"),
     ("POST", "/api/v1/channel-callbacks/provider/{tenant_id}"),
+    # its signed, expiring token is the credential (test_imports_exports_api)
+    ("GET", "/api/v1/exports/{export_id}/download"),
 }
 # Objects of the whole tenant, in no folder: a folder-limited user reaches those of its tenant.
-TENANT_WIDE = frozenset({"user", "key", "service", "staff", "program", "automation"})
+TENANT_WIDE = frozenset(
+    {"user", "key", "import", "export", "service", "staff", "program", "automation"}
+)
 # Deletes and archives act on a fresh object of the user's own (later cases keep theirs).
 FRESH = frozenset(
     {
@@ -300,6 +312,10 @@ class World:
 
 def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def _upload() -> dict:
+    return {"file": ("m.csv", b"First Name,Phone\nAnn,(415) 555-0100\n", "text/csv")}
 
 
 def _message(phone: str) -> dict:
@@ -343,7 +359,11 @@ async def _target(gw, headers, phone: str, folder: str | None) -> dict[str, str]
     key = await gw.client.post(
         "/api/v1/api-keys", headers=headers, json={"name": "t", "role": "viewer"}
     )
+    upload = await gw.client.post("/api/v1/imports", headers=headers, files=_upload())
+    export = await gw.client.post("/api/v1/exports", headers=headers, json={"format": "json"})
     ids = {
+        "import": upload.json()["id"],
+        "export": export.json()["id"],
         "customer": cid,
         "child": child.json()["id"],
         "conversation": got["conversation_id"],
@@ -504,7 +524,7 @@ def _expected(role: Role, permission: Permission, kind: str | None, target: str)
     if kind is None or target == "own":
         return ALLOWED
     if target == "forbidden folder" and kind in TENANT_WIDE:
-        return ALLOWED  # staff users, API keys, the catalogue, programs... are in no folder
+        return ALLOWED  # staff users, API keys, imports, the catalogue... are in no folder
     return {404}
 
 
@@ -517,7 +537,7 @@ async def _call(gw, world: World, role: Role, route, target: str) -> int:
         body = _message(f"(415) 555-{uuid.uuid4().int % 9000 + 1000}")
     elif body == "batch":
         body = {"messages": [_message(f"(415) 555-{uuid.uuid4().int % 9000 + 1000}")]}
-    elif isinstance(body, str) and body != "user":
+    elif isinstance(body, str) and body not in ("user", "upload"):
         # tenant objects in a body (the order's service, the program) are the user's tenant's
         body = _body(body, {**world.ids["own"], "customer": ids["customer"]})
     elif body == "user":
@@ -535,7 +555,10 @@ async def _call(gw, world: World, role: Role, route, target: str) -> int:
         target == "own" or (kind in TENANT_WIDE and target != "other tenant")
     ):
         return await _call_on_fresh(gw, world, role, route)
-    r = await gw.client.request(method, url, headers=headers, json=body)
+    if body == "upload":
+        r = await gw.client.post(url, headers=headers, files=_upload())
+    else:
+        r = await gw.client.request(method, url, headers=headers, json=body)
     assert r.status_code < 500, (role, method, url, r.text)
     return r.status_code
 
@@ -657,6 +680,8 @@ async def test_the_matrix_names_every_endpoint(sentiment_gateway) -> None:
             ("{folder}", "{folder_id}"),
             ("{user}", "{user_id}"),
             ("{key}", "{key_id}"),
+            ("{import}", "{import_id}"),
+            ("{export}", "{export_id}"),
             ("/visits", "/{key}"),
             ("/manual/", "/{provider}/"),
         ):
