@@ -811,6 +811,69 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Export
+         * @description Export every customer the caller may see, those matching `filter`, or the listed `ids`
+         *     (a background job; poll GET /{id} or watch customer.export.progressed on /api/v1/events).
+         *     Values are readable: folder names, tags, stage, sentiment, money in major units.
+         */
+        post: operations["create_export_api_v1_exports_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/{export_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Export
+         * @description Status and, once completed, a signed `download_url` that expires.
+         */
+        get: operations["get_export_api_v1_exports__export_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/{export_id}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Export
+         * @description The export's file, streamed. Needs no credential: the signed token in the URL (made for
+         *     this export, this tenant, until it expires) is one.
+         */
+        get: operations["download_export_api_v1_exports__export_id__download_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/folders": {
         parameters: {
             query?: never;
@@ -854,6 +917,129 @@ export interface paths {
          * @description Rename, reorder (position) or recolour.
          */
         patch: operations["update_folder_api_v1_folders__folder_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload Import
+         * @description Upload a file: answers with its headers, the suggested mapping and a preview of the first
+         *     rows with every cell validated (status `previewed`). Start it with POST /{id}/run.
+         */
+        post: operations["upload_import_api_v1_imports_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Import Template
+         * @description A CSV template with every column an import recognises and an example row.
+         */
+        get: operations["import_template_api_v1_imports_template_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{import_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Import
+         * @description Status, counts, progress and ETA (also on /api/v1/events as customer.import.progressed).
+         */
+        get: operations["get_import_api_v1_imports__import_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{import_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel Import
+         * @description Stop the import after its current chunk (what was committed stays).
+         */
+        post: operations["cancel_import_api_v1_imports__import_id__cancel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{import_id}/errors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Import Errors
+         * @description The rejected rows as a CSV (the file's columns, then `row_number` and `reason`): fix
+         *     them and upload the file again.
+         */
+        get: operations["import_errors_api_v1_imports__import_id__errors_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{import_id}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run Import
+         * @description Start a previewed import with the mapping (default: the suggested one), default
+         *     country and what to do with rows matching a customer by phone or e-mail.
+         */
+        post: operations["run_import_api_v1_imports__import_id__run_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/invoices": {
@@ -1776,7 +1962,25 @@ export interface components {
             /** Model Version */
             model_version: string;
             /** Results */
-            results: components["schemas"]["gateway__routes__sentiment__SentimentOut"][];
+            results: components["schemas"]["AnalyzeResultOut"][];
+        };
+        /** AnalyzeResultOut */
+        AnalyzeResultOut: {
+            /** Confidence */
+            confidence: number;
+            /** @description independent probabilities in [0, 1] */
+            emotions: components["schemas"]["EmotionsOut"];
+            explanation: components["schemas"]["ExplanationOut"];
+            /**
+             * Label
+             * @enum {string}
+             */
+            label: "Happy" | "Neutral" | "Frustrated";
+            /**
+             * Score
+             * @description polarity in [-1, 1]
+             */
+            score: number;
         };
         /** ApiKeyCreate */
         ApiKeyCreate: {
@@ -2005,10 +2209,19 @@ export interface components {
              */
             currency: string;
         };
-        /** BillingSettingsOut */
-        BillingSettingsOut: {
-            /** Currency */
-            currency: string;
+        /** Body_upload_import_api_v1_imports_post */
+        Body_upload_import_api_v1_imports_post: {
+            /**
+             * Default Country
+             * @description ISO 3166 alpha-2 of numbers without +
+             * @default
+             */
+            default_country: string;
+            /**
+             * File
+             * @description CSV (UTF-8, Windows-1252, Latin-1) or .xlsx
+             */
+            file: string;
         };
         /** BookingIn */
         BookingIn: {
@@ -2055,53 +2268,6 @@ export interface components {
              * Format: date-time
              */
             starts_at: string;
-        };
-        /** BookingOut */
-        BookingOut: {
-            /** Amount Minor */
-            amount_minor: number;
-            /** Cancellation Reason */
-            cancellation_reason: string;
-            /** Cancelled At */
-            cancelled_at: string | null;
-            /** Created At */
-            created_at: string | null;
-            /** Currency */
-            currency: string;
-            /** Customer Id */
-            customer_id: string;
-            /** Ends At */
-            ends_at: string | null;
-            /** Id */
-            id: string;
-            /** Location */
-            location: string;
-            /** Notes */
-            notes: string;
-            /** Party */
-            party: components["schemas"]["PartyMemberOut"][];
-            /** Service Id */
-            service_id: string | null;
-            /** Service Name */
-            service_name: string;
-            /** Staff Id */
-            staff_id: string | null;
-            /** Starts At */
-            starts_at: string | null;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "requested" | "confirmed" | "completed" | "cancelled" | "no_show";
-            /** Updated At */
-            updated_at: string | null;
-        };
-        /** BookingPage */
-        BookingPage: {
-            /** Items */
-            items: components["schemas"]["BookingOut"][];
-            /** Next Cursor */
-            next_cursor: string | null;
         };
         /** BookingPatch */
         BookingPatch: {
@@ -2202,6 +2368,34 @@ export interface components {
              * @default
              */
             source: string;
+        };
+        /** ContributorOut */
+        ContributorOut: {
+            /**
+             * Contribution
+             * @description weight x polarity: its part of the score
+             */
+            contribution: number;
+            /**
+             * Label
+             * @description the message's label; null for a signal
+             */
+            label: ("Happy" | "Neutral" | "Frustrated") | null;
+            /**
+             * Polarity
+             * @description the interaction's polarity in [-1, 1]
+             */
+            polarity: number;
+            /**
+             * Source
+             * @description the message id, or an outcome signal: csat, escalation or late_reply
+             */
+            source: string;
+            /**
+             * Weight
+             * @description its share of the score's weight now, in [0, 1]
+             */
+            weight: number;
         };
         /** ConversationClose */
         ConversationClose: {
@@ -2626,6 +2820,8 @@ export interface components {
             computed: components["schemas"]["gateway__routes__sentiment__SentimentOut"];
             /** Customer Id */
             customer_id: string;
+            /** @description what drove the computed sentiment */
+            drivers: components["schemas"]["DriversOut"];
             /** Explanation */
             explanation: string;
             /** Message Count */
@@ -2661,33 +2857,6 @@ export interface components {
             /** Vip */
             vip: number;
         };
-        /** CustomerValueOut */
-        CustomerValueOut: {
-            /** Average Order Value Minor */
-            average_order_value_minor: number;
-            /** Bookings Count */
-            bookings_count: number;
-            /** Currency */
-            currency: string;
-            /** Customer Id */
-            customer_id: string;
-            /** First Purchase At */
-            first_purchase_at: string | null;
-            /** Last Purchase At */
-            last_purchase_at: string | null;
-            /** Lifetime Value Minor */
-            lifetime_value_minor: number;
-            /** Outstanding Minor */
-            outstanding_minor: number;
-            /** Overdue Invoices Count */
-            overdue_invoices_count: number;
-            /** Purchases Count */
-            purchases_count: number;
-            /** Recent Failed Payments Count */
-            recent_failed_payments_count: number;
-            /** Total Paid Minor */
-            total_paid_minor: number;
-        };
         /** DrawOut */
         DrawOut: {
             /** Lot Entry Id */
@@ -2696,6 +2865,16 @@ export interface components {
             lot_sequence: number;
             /** Points */
             points: number;
+        };
+        /** DriversOut */
+        DriversOut: {
+            /**
+             * Contributors
+             * @description the interactions that drove the computed label, most influential first (at most 3)
+             */
+            contributors: components["schemas"]["ContributorOut"][];
+            /** @description set while an override is active */
+            override: components["schemas"]["OverrideStateOut"] | null;
         };
         /** DryRunIn */
         DryRunIn: {
@@ -2902,6 +3081,135 @@ export interface components {
             /** Source Ref */
             source_ref: string;
         };
+        /** ExplanationOut */
+        ExplanationOut: {
+            /**
+             * Sentences
+             * @description sentences read (0: read as one text)
+             */
+            sentences: number;
+            /**
+             * Spans
+             * @description a message of up to 60 words: one span, the whole text; a longer one is read sentence by sentence: the sentences that drove its label (up to 3) and, per emotion it carries, the sentence with the most of it; in text order
+             */
+            spans: components["schemas"]["SpanOut"][];
+        };
+        /**
+         * ExportFilter
+         * @description The customer list's filters (as GET /api/v1/customers takes them).
+         */
+        ExportFilter: {
+            /**
+             * Channel
+             * @default
+             */
+            channel: string;
+            /** Custom Fields */
+            custom_fields?: {
+                [key: string]: string;
+            };
+            /**
+             * Folder
+             * @default
+             */
+            folder: string;
+            /** Last Contact Within Days */
+            last_contact_within_days?: number | null;
+            /** Min Conversations */
+            min_conversations?: number | null;
+            /** Min Ltv */
+            min_ltv?: number | null;
+            /**
+             * Q
+             * @default
+             */
+            q: string;
+            /**
+             * Segment
+             * @default
+             */
+            segment: string;
+            /**
+             * Sentiment
+             * @default
+             */
+            sentiment: string;
+            /**
+             * Sort
+             * @default
+             */
+            sort: string;
+            /**
+             * Stage
+             * @default
+             */
+            stage: string;
+            /**
+             * Tag
+             * @default
+             */
+            tag: string;
+        };
+        /** ExportIn */
+        ExportIn: {
+            filter?: components["schemas"]["ExportFilter"] | null;
+            /**
+             * Format
+             * @enum {string}
+             */
+            format: "csv" | "xlsx" | "json" | "pdf";
+            /**
+             * Ids
+             * @description exactly these customers
+             */
+            ids?: string[] | null;
+        };
+        /** ExportOut */
+        ExportOut: {
+            /** Content Type */
+            content_type: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Download Url
+             * @description once completed: the file, without a credential, until url_expires_at
+             */
+            download_url: string | null;
+            /** Error */
+            error: string;
+            /**
+             * Expires At
+             * @description when the file is deleted
+             */
+            expires_at: string | null;
+            /** Filename */
+            filename: string;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Format
+             * @enum {string}
+             */
+            format: "csv" | "xlsx" | "json" | "pdf";
+            /** Id */
+            id: string;
+            /** Processed */
+            processed: number;
+            /** Size Bytes */
+            size_bytes: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "completed" | "failed";
+            /** Total */
+            total: number;
+            /** Url Expires At */
+            url_expires_at: string | null;
+        };
         /** FolderIn */
         FolderIn: {
             /**
@@ -2972,6 +3280,130 @@ export interface components {
             /** Start */
             start: number;
         };
+        /** ImportOut */
+        ImportOut: {
+            /** Created */
+            created: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Default Country */
+            default_country: string;
+            /** Delimiter */
+            delimiter: string;
+            /**
+             * Encoding
+             * @description utf-8, utf-8-sig, cp1252 or latin-1 (CSV)
+             */
+            encoding: string;
+            /** Error */
+            error: string;
+            /** Errors Url */
+            errors_url: string;
+            /**
+             * Eta Seconds
+             * @description estimated seconds left while running
+             */
+            eta_seconds: number | null;
+            /** Failed */
+            failed: number;
+            /**
+             * Fields
+             * @description the fields a column may map to (and cf.<key>)
+             */
+            fields: string[];
+            /** Filename */
+            filename: string;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Format
+             * @description csv or xlsx
+             */
+            format: string;
+            /** Headers */
+            headers: string[];
+            /** Id */
+            id: string;
+            /** Loyalty Program Id */
+            loyalty_program_id: string | null;
+            /**
+             * Mapping
+             * @description header -> field, as it runs
+             */
+            mapping: {
+                [key: string]: string;
+            };
+            /**
+             * Mapping Complete
+             * @description the suggested mapping can run as it is
+             */
+            mapping_complete: boolean;
+            /**
+             * On Match
+             * @enum {string}
+             */
+            on_match: "update" | "skip";
+            /** Preview */
+            preview: components["schemas"]["PreviewRowOut"][];
+            /** Processed */
+            processed: number;
+            /**
+             * Progress
+             * @description processed / total, 0..1
+             */
+            progress: number;
+            /** Size Bytes */
+            size_bytes: number;
+            /**
+             * Skipped
+             * @description matched rows left as they were (skip, or no change)
+             */
+            skipped: number;
+            /** Started At */
+            started_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "uploading" | "previewed" | "queued" | "running" | "completed" | "failed" | "cancelled";
+            /** Suggested Mapping */
+            suggested_mapping: {
+                [key: string]: string;
+            };
+            /**
+             * Total
+             * @description data rows in the file (0 until the job has counted)
+             */
+            total: number;
+            /** Updated */
+            updated: number;
+        };
+        /** ImportRun */
+        ImportRun: {
+            /** Default Country */
+            default_country?: string | null;
+            /**
+             * Loyalty Program Id
+             * @description enrol every created or matched customer in this loyalty program
+             */
+            loyalty_program_id?: string | null;
+            /**
+             * Mapping
+             * @description header -> field; omitted: the suggested mapping
+             */
+            mapping?: {
+                [key: string]: string;
+            } | null;
+            /**
+             * On Match
+             * @default update
+             * @enum {string}
+             */
+            on_match: "update" | "skip";
+        };
         /** IngestErrorOut */
         IngestErrorOut: {
             /** Code */
@@ -3025,59 +3457,6 @@ export interface components {
              */
             tax_minor: number;
         };
-        /** InvoiceOut */
-        InvoiceOut: {
-            /** Amount Due Minor */
-            amount_due_minor: number;
-            /** Amount Paid Minor */
-            amount_paid_minor: number;
-            /** Booking Id */
-            booking_id: string | null;
-            /** Created At */
-            created_at: string | null;
-            /** Currency */
-            currency: string;
-            /** Customer Id */
-            customer_id: string;
-            /** Due At */
-            due_at: string | null;
-            /** Id */
-            id: string;
-            /** Issued At */
-            issued_at: string | null;
-            /** Items */
-            items: components["schemas"]["LineItemOut"][];
-            /** Number */
-            number: string | null;
-            /** Paid At */
-            paid_at: string | null;
-            /** Quote Id */
-            quote_id: string | null;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "draft" | "open" | "paid" | "overdue" | "void";
-            /** Subscription Id */
-            subscription_id: string | null;
-            /** Subtotal Minor */
-            subtotal_minor: number;
-            /** Tax Minor */
-            tax_minor: number;
-            /** Total Minor */
-            total_minor: number;
-            /** Void Reason */
-            void_reason: string;
-            /** Voided At */
-            voided_at: string | null;
-        };
-        /** InvoicePage */
-        InvoicePage: {
-            /** Items */
-            items: components["schemas"]["InvoiceOut"][];
-            /** Next Cursor */
-            next_cursor: string | null;
-        };
         /** LedgerPage */
         LedgerPage: {
             /** Items */
@@ -3094,17 +3473,6 @@ export interface components {
              * @default 1
              */
             quantity: number;
-            /** Unit Price Minor */
-            unit_price_minor: number;
-        };
-        /** LineItemOut */
-        LineItemOut: {
-            /** Description */
-            description: string;
-            /** Quantity */
-            quantity: number;
-            /** Total Minor */
-            total_minor: number;
             /** Unit Price Minor */
             unit_price_minor: number;
         };
@@ -3270,6 +3638,8 @@ export interface components {
             conversation_id: string;
             /** Customer Id */
             customer_id: string;
+            /** @description null for messages scored before explanations existed */
+            explanation: components["schemas"]["ExplanationOut"] | null;
             /** Message Id */
             message_id: string;
             /** Model Version */
@@ -3326,58 +3696,6 @@ export interface components {
              */
             service_id: string;
         };
-        /** OrderLineOut */
-        OrderLineOut: {
-            /** Description */
-            description: string;
-            /** Quantity */
-            quantity: number;
-            /** Service Id */
-            service_id: string | null;
-            /** Total Minor */
-            total_minor: number;
-            /** Unit Price Minor */
-            unit_price_minor: number;
-        };
-        /** OrderOut */
-        OrderOut: {
-            /** Amount Due Minor */
-            amount_due_minor: number;
-            /** Amount Paid Minor */
-            amount_paid_minor: number;
-            /** Booking Id */
-            booking_id: string | null;
-            /** Cancelled At */
-            cancelled_at: string | null;
-            /** Created At */
-            created_at: string | null;
-            /** Currency */
-            currency: string;
-            /** Customer Id */
-            customer_id: string;
-            /** Id */
-            id: string;
-            /** Items */
-            items: components["schemas"]["OrderLineOut"][];
-            /** Paid At */
-            paid_at: string | null;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "placed" | "paid" | "cancelled" | "refunded";
-            /** Total Minor */
-            total_minor: number;
-            /** Updated At */
-            updated_at: string | null;
-        };
-        /** OrderPage */
-        OrderPage: {
-            /** Items */
-            items: components["schemas"]["OrderOut"][];
-            /** Next Cursor */
-            next_cursor: string | null;
-        };
         /** OutboundOut */
         OutboundOut: {
             /** Author */
@@ -3428,6 +3746,19 @@ export interface components {
             /** Reason */
             reason: string;
         };
+        /** OverrideStateOut */
+        OverrideStateOut: {
+            /**
+             * Evidence
+             * @description weight of the interactions since it was set; it lapses when evidence >= remaining
+             */
+            evidence: number;
+            /**
+             * Remaining
+             * @description the override's weight left
+             */
+            remaining: number;
+        };
         /** PartyMemberIn */
         PartyMemberIn: {
             /** Customer Id */
@@ -3441,15 +3772,6 @@ export interface components {
              * Share Minor
              * @default 0
              */
-            share_minor: number;
-        };
-        /** PartyMemberOut */
-        PartyMemberOut: {
-            /** Customer Id */
-            customer_id: string | null;
-            /** Name */
-            name: string;
-            /** Share Minor */
             share_minor: number;
         };
         /** PaymentIn */
@@ -3491,56 +3813,6 @@ export interface components {
              */
             status: "succeeded" | "failed";
         };
-        /** PaymentOut */
-        PaymentOut: {
-            /** Amount Minor */
-            amount_minor: number;
-            /** Booking Id */
-            booking_id: string | null;
-            /** Created At */
-            created_at: string | null;
-            /** Currency */
-            currency: string;
-            /** Customer Id */
-            customer_id: string;
-            /** Failure Code */
-            failure_code: string;
-            /** Failure Message */
-            failure_message: string;
-            /** Id */
-            id: string;
-            /** Invoice Id */
-            invoice_id: string | null;
-            /**
-             * Method
-             * @enum {string}
-             */
-            method: "card" | "cash" | "transfer" | "wallet" | "other";
-            /** Order Id */
-            order_id: string | null;
-            /** Provider */
-            provider: string;
-            /** Provider Payment Id */
-            provider_payment_id: string;
-            /** Refunded Minor */
-            refunded_minor: number;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "succeeded" | "failed" | "refunded" | "partially_refunded";
-            /** Subscription Id */
-            subscription_id: string | null;
-            /** Updated At */
-            updated_at: string | null;
-        };
-        /** PaymentPage */
-        PaymentPage: {
-            /** Items */
-            items: components["schemas"]["PaymentOut"][];
-            /** Next Cursor */
-            next_cursor: string | null;
-        };
         /** PhoneIn */
         PhoneIn: {
             /** Number */
@@ -3568,6 +3840,46 @@ export interface components {
             type: string;
             /** Would Skip */
             would_skip: boolean;
+        };
+        /** PreviewCellOut */
+        PreviewCellOut: {
+            /**
+             * Error
+             * @description why the value is invalid for its field; empty when valid
+             */
+            error: string;
+            /**
+             * Field
+             * @description the field its column maps to; empty when unmapped
+             */
+            field: string;
+            /** Header */
+            header: string;
+            /**
+             * Normalised
+             * @description the value as it would be stored (e.g. E.164)
+             */
+            normalised: string;
+            /**
+             * Value
+             * @description the cell as uploaded
+             */
+            value: string;
+        };
+        /** PreviewRowOut */
+        PreviewRowOut: {
+            /** Cells */
+            cells: components["schemas"]["PreviewCellOut"][];
+            /**
+             * Error
+             * @description why the row would be rejected; empty when it is valid
+             */
+            error: string;
+            /**
+             * Row Number
+             * @description the row in the file (the header is row 1)
+             */
+            row_number: number;
         };
         /**
          * Problem
@@ -3696,43 +4008,6 @@ export interface components {
             tax_minor: number;
             /** Valid Until */
             valid_until?: string | null;
-        };
-        /** QuoteOut */
-        QuoteOut: {
-            /** Created At */
-            created_at: string | null;
-            /** Currency */
-            currency: string;
-            /** Customer Id */
-            customer_id: string;
-            /** Id */
-            id: string;
-            /** Invoice Id */
-            invoice_id: string | null;
-            /** Items */
-            items: components["schemas"]["LineItemOut"][];
-            /** Number */
-            number: string;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "open" | "converted" | "declined";
-            /** Subtotal Minor */
-            subtotal_minor: number;
-            /** Tax Minor */
-            tax_minor: number;
-            /** Total Minor */
-            total_minor: number;
-            /** Valid Until */
-            valid_until: string | null;
-        };
-        /** QuotePage */
-        QuotePage: {
-            /** Items */
-            items: components["schemas"]["QuoteOut"][];
-            /** Next Cursor */
-            next_cursor: string | null;
         };
         /** Readiness */
         Readiness: {
@@ -3909,33 +4184,6 @@ export interface components {
             /** Price Minor */
             price_minor: number;
         };
-        /** ServiceOut */
-        ServiceOut: {
-            /** Created At */
-            created_at: string | null;
-            /** Currency */
-            currency: string;
-            /** Duration Minutes */
-            duration_minutes: number;
-            /** Id */
-            id: string;
-            /** Name */
-            name: string;
-            /** Price Minor */
-            price_minor: number;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "active" | "inactive";
-        };
-        /** ServicePage */
-        ServicePage: {
-            /** Items */
-            items: components["schemas"]["ServiceOut"][];
-            /** Next Cursor */
-            next_cursor: string | null;
-        };
         /** SettingsIn */
         SettingsIn: {
             /**
@@ -3959,6 +4207,33 @@ export interface components {
              */
             recent_days: number;
         };
+        /** SpanOut */
+        SpanOut: {
+            /** Confidence */
+            confidence: number;
+            /**
+             * Drives
+             * @description what of the message's result it drove: "label" and/or emotion names
+             */
+            drives: string[];
+            /**
+             * End
+             * @description end offset (exclusive), in Unicode code points
+             */
+            end: number;
+            /** @description the span read alone */
+            sentiment: components["schemas"]["gateway__routes__sentiment__SentimentOut"];
+            /**
+             * Start
+             * @description offset into the message text, in Unicode code points
+             */
+            start: number;
+            /**
+             * Text
+             * @description the span's text (analyze); null on stored messages (their text is the conversation's message)
+             */
+            text: string | null;
+        };
         /** StaffIn */
         StaffIn: {
             /**
@@ -3974,31 +4249,6 @@ export interface components {
              * @default
              */
             user_id: string;
-        };
-        /** StaffOut */
-        StaffOut: {
-            /** Colour */
-            colour: string;
-            /** Created At */
-            created_at: string | null;
-            /** Id */
-            id: string;
-            /** Name */
-            name: string;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "active" | "inactive";
-            /** User Id */
-            user_id: string | null;
-        };
-        /** StaffPage */
-        StaffPage: {
-            /** Items */
-            items: components["schemas"]["StaffOut"][];
-            /** Next Cursor */
-            next_cursor: string | null;
         };
         /** SubscriptionCancelIn */
         SubscriptionCancelIn: {
@@ -4039,50 +4289,6 @@ export interface components {
             provider: string;
             /** Start At */
             start_at?: string | null;
-        };
-        /** SubscriptionOut */
-        SubscriptionOut: {
-            /** Cancel At Period End */
-            cancel_at_period_end: boolean;
-            /** Cancelled At */
-            cancelled_at: string | null;
-            /** Currency */
-            currency: string;
-            /** Current Period End */
-            current_period_end: string | null;
-            /** Customer Id */
-            customer_id: string;
-            /** Failed Charges */
-            failed_charges: number;
-            /** Id */
-            id: string;
-            /**
-             * Interval
-             * @enum {string}
-             */
-            interval: "weekly" | "monthly" | "yearly";
-            /** Next Charge At */
-            next_charge_at: string | null;
-            /** Plan Name */
-            plan_name: string;
-            /** Price Minor */
-            price_minor: number;
-            /** Provider */
-            provider: string;
-            /** Started At */
-            started_at: string | null;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "active" | "past_due" | "cancelled";
-        };
-        /** SubscriptionPage */
-        SubscriptionPage: {
-            /** Items */
-            items: components["schemas"]["SubscriptionOut"][];
-            /** Next Cursor */
-            next_cursor: string | null;
         };
         /** TagsChange */
         TagsChange: {
@@ -6640,7 +6846,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["BookingPage"];
+                    "application/json": unknown;
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -6758,7 +6964,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["BookingOut"];
+                    "application/json": unknown;
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -6892,7 +7098,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["BookingOut"];
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -7012,7 +7220,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["BookingOut"];
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -7150,7 +7360,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["BookingOut"];
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -7284,7 +7496,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["BookingOut"];
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -7400,7 +7614,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["BookingOut"];
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -7516,7 +7732,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["BookingOut"];
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -11272,7 +11490,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CustomerValueOut"];
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -11389,6 +11609,379 @@ export interface operations {
                 };
                 content: {
                     "text/event-stream": string;
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_export_api_v1_exports_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExportIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportOut"];
+                };
+            };
+            /** @description Bad Request: the body is not valid UTF-8 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large: request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_export_api_v1_exports__export_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a UUID */
+                export_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportOut"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    download_export_api_v1_exports__export_id__download_get: {
+        parameters: {
+            query: {
+                /** @description from download_url */
+                token: string;
+            };
+            header?: never;
+            path: {
+                /** @description a UUID */
+                export_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -11991,6 +12584,773 @@ export interface operations {
             };
         };
     };
+    upload_import_api_v1_imports_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_upload_import_api_v1_imports_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportOut"];
+                };
+            };
+            /** @description Bad Request: the body is not valid UTF-8 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large: request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    import_template_api_v1_imports_template_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a CSV with the columns */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_import_api_v1_imports__import_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a UUID */
+                import_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportOut"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the file is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancel_import_api_v1_imports__import_id__cancel_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a UUID */
+                import_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportOut"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the file is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    import_errors_api_v1_imports__import_id__errors_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a UUID */
+                import_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the rejected rows as uploaded, with `row_number` and `reason` added */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the file is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    run_import_api_v1_imports__import_id__run_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a UUID */
+                import_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ImportRun"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportOut"];
+                };
+            };
+            /** @description Bad Request: the body is not valid UTF-8 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large: request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_invoices_api_v1_invoices_get: {
         parameters: {
             query?: {
@@ -12012,7 +13372,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["InvoicePage"];
+                    "application/json": unknown;
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -12130,7 +13490,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["InvoiceOut"];
+                    "application/json": unknown;
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -12264,7 +13624,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["InvoiceOut"];
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -12380,7 +13742,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["InvoiceOut"];
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -12500,7 +13864,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["InvoiceOut"];
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -14163,7 +15529,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OrderPage"];
+                    "application/json": unknown;
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -14284,7 +15650,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OrderOut"];
+                    "application/json": unknown;
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -14418,7 +15784,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OrderOut"];
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -14538,7 +15906,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OrderOut"];
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -14676,7 +16046,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PaymentPage"];
+                    "application/json": unknown;
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -14797,7 +16167,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PaymentOut"];
+                    "application/json": unknown;
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -14931,7 +16301,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PaymentOut"];
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -15054,7 +16426,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PaymentOut"];
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -15192,7 +16566,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["QuotePage"];
+                    "application/json": unknown;
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -15310,7 +16684,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["QuoteOut"];
+                    "application/json": unknown;
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -15444,7 +16818,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["QuoteOut"];
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -15564,7 +16940,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["QuoteOut"];
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -15698,7 +17076,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["QuoteOut"];
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -16438,7 +17818,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ServicePage"];
+                    "application/json": unknown;
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -16556,7 +17936,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ServiceOut"];
+                    "application/json": unknown;
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -16690,7 +18070,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ServiceOut"];
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -16804,7 +18186,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["BillingSettingsOut"];
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -16922,7 +18306,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["BillingSettingsOut"];
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -17558,7 +18944,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["StaffPage"];
+                    "application/json": unknown;
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -17676,7 +19062,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["StaffOut"];
+                    "application/json": unknown;
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -17810,7 +19196,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["StaffOut"];
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -17930,7 +19318,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SubscriptionPage"];
+                    "application/json": unknown;
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -18048,7 +19436,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SubscriptionOut"];
+                    "application/json": unknown;
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -18182,7 +19570,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SubscriptionOut"];
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -18302,7 +19692,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SubscriptionOut"];
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
