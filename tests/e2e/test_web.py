@@ -3,7 +3,8 @@ search by a partial phone number, open a profile, a bad phone's field error, a c
 a frustrated message flipping the sentiment badge live, an override, booking and paying (the
 LTV cards change), enrolling and adjusting loyalty (balance and ledger), a folder from the
 picker, a workflow created in the editor and run from the profile (its run history, the demo
-workflow's run, the task it made), the tasks and bookings screens. axe-core checks every main
+workflow's run, the task it made), the tasks and bookings screens, importing a CSV with one bad
+row (preview, progress, error report), exporting the customers shown. axe-core checks every main
 screen for serious and critical violations; the screens are saved under docs/screenshots/.
 
 The tests run in order on one page, as a receptionist would work through them."""
@@ -445,6 +446,61 @@ def test_the_tasks_and_bookings_screens(page: Page):
             "heading", name="Olivia Martinez"
         )
     ).to_be_visible()
+
+
+def test_import_a_csv_with_one_bad_row(page: Page, tmp_path):
+    csv_file = tmp_path / "clients.csv"
+    csv_file.write_text(
+        "First Name,Last Name,Phone,Email\n"
+        "Grace,Hopper,(415) 555-0199,grace.hopper@example.com\n"
+        "Alan,Turing,12ab,alan.turing@example.com\n"
+    )
+    page.get_by_role("tab", name="Customers").click()
+    page.get_by_role("button", name="Import", exact=True).click()
+    wizard = page.get_by_role("dialog", name="Import customers")
+    with page.expect_file_chooser() as chooser:
+        wizard.get_by_role("button", name="File").click()
+    chooser.value.set_files(str(csv_file))
+    wizard.get_by_role("button", name="Upload and preview").click()
+    preview = wizard.get_by_role("table", name="Mapping and preview")
+    expect(wizard.get_by_role("combobox", name="Field for Phone")).to_have_value("Phone")
+    bad = preview.get_by_role("row").filter(has_text="12ab")
+    expect(bad).to_contain_text("phone")
+    assert _axe_serious(page) == []
+    _shot(page, "import-preview")
+    wizard.get_by_role("button", name="Run import").click()
+    expect(wizard.get_by_role("status")).to_contain_text("Import finished", timeout=LIVE_TIMEOUT_MS)
+    results = wizard.get_by_role("group", name="Import results")
+    expect(results).to_contain_text("Created: 1")
+    expect(results).to_contain_text("Failed: 1")
+    _shot(page, "import-done")
+    with page.expect_download() as download:
+        wizard.get_by_role("button", name="Download error report").click()
+    report = Path(download.value.path()).read_text()
+    assert "Turing" in report and "Hopper" not in report, report
+    assert "row_number" in report.splitlines()[0], report
+    _forget_expected(page, 422)
+    wizard.get_by_role("button", name="Done").click()
+    page.get_by_role("searchbox", name="Search customers").fill("Hopper")
+    customers = page.get_by_role("navigation", name="Customers").get_by_role("listitem")
+    expect(customers).to_have_count(1)
+    expect(customers.first).to_contain_text("Grace Hopper")
+
+
+def test_export_the_customers_shown(page: Page):
+    page.get_by_role("button", name="Export", exact=True).click()
+    dialog = page.get_by_role("dialog", name="Export customers")
+    expect(dialog).to_contain_text("search “Hopper”")
+    dialog.get_by_role("button", name="Export", exact=True).click()
+    link = dialog.get_by_role("link", name="Download")
+    expect(link).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+    assert _axe_serious(page) == []
+    with page.expect_download() as download:
+        link.click()
+    exported = Path(download.value.path()).read_text()
+    assert "Grace" in exported and "Olivia" not in exported, exported
+    dialog.get_by_role("button", name="Close", exact=True).last.click()
+    page.get_by_role("searchbox", name="Search customers").fill("")
 
 
 def test_no_console_errors(page: Page):

@@ -8,12 +8,15 @@ import { CustomerTasks, TasksScreen } from "@/features/automations/components/Ta
 import { useAuth } from "@/features/auth/AuthProvider";
 import { useMe } from "@/features/auth/api/me";
 import { useBillingSettings } from "@/features/billing/api/billing";
+import { ExportModal } from "@/features/imports/components/ExportModal";
+import { ImportWizard } from "@/features/imports/components/ImportWizard";
 import { Bookings } from "@/features/billing/components/Bookings";
 import { Calendar } from "@/features/billing/components/Calendar";
 import { InvoicesPayments } from "@/features/billing/components/InvoicesPayments";
 import { ValueCard } from "@/features/billing/components/ValueCard";
 import { markSeen } from "@/features/customers/activity";
 import { CustomerList } from "@/features/customers/components/CustomerList";
+import type { Schemas } from "@/lib/api/client";
 import { NewCustomerModal } from "@/features/customers/components/NewCustomerModal";
 import { SummaryCards } from "@/features/customers/components/SummaryCards";
 import { Conversations, SentimentTrend } from "@/features/conversations/components/Conversations";
@@ -29,6 +32,7 @@ import { Section } from "@/components/Section";
 import { Timeline } from "@/features/profile/components/Timeline";
 import { OverrideForm } from "@/features/sentiment/components/OverrideForm";
 import { SentimentBadge } from "@/features/sentiment/components/SentimentBadge";
+import { toExportFilter } from "./exportFilter";
 import { VIEWS, type View } from "./route";
 import { useRoute } from "./useRoute";
 import classes from "./Workspace.module.css";
@@ -102,6 +106,8 @@ export function Workspace() {
     return 0;
   });
   const [creating, creation] = useDisclosure(false);
+  const [importing, importer] = useDisclosure(false);
+  const [exporting, setExporting] = useState<{ filter: Schemas["ExportFilter"]; scope: string } | null>(null);
   const live = useLiveUpdates(session);
 
   const select = useCallback(
@@ -158,7 +164,22 @@ export function Workspace() {
             </div>
             <div className={classes.panels}>
               <div className={classes.left}>
-                <CustomerList selectedId={selected} onSelect={select} onNewCustomer={creation.open} seenVersion={seenVersion} />
+                <CustomerList
+                  selectedId={selected}
+                  onSelect={select}
+                  onNewCustomer={creation.open}
+                  seenVersion={seenVersion}
+                  actions={(filter, scope) => (
+                    <>
+                      <Button size="compact-sm" variant="default" onClick={importer.open}>
+                        Import
+                      </Button>
+                      <Button size="compact-sm" variant="default" onClick={() => setExporting({ filter: toExportFilter(filter), scope })}>
+                        Export
+                      </Button>
+                    </>
+                  )}
+                />
               </div>
               {selected ? (
                 <Profile key={selected} id={selected} author={user} onOpen={select} />
@@ -178,6 +199,8 @@ export function Workspace() {
         )}
       </AppShell.Main>
       <NewCustomerModal opened={creating} onClose={creation.close} onCreated={select} />
+      <ImportWizard opened={importing} onClose={importer.close} />
+      <ExportModal opened={exporting !== null} onClose={() => setExporting(null)} filter={exporting?.filter ?? toExportFilter({})} scope={exporting?.scope ?? ""} />
     </AppShell>
   );
 }

@@ -1,4 +1,4 @@
-import { DEFAULT_FILTERS, advancedFilterCount, listQuery, searchTooShort } from "./filters";
+import { DEFAULT_FILTERS, advancedFilterCount, describeFilters, listQuery, searchTooShort } from "./filters";
 
 describe("listQuery", () => {
   it("sends only what is set, the search trimmed", () => {
@@ -36,5 +36,13 @@ describe("listQuery", () => {
   it("counts the advanced filters in use", () => {
     expect(advancedFilterCount(DEFAULT_FILTERS)).toBe(0);
     expect(advancedFilterCount({ ...DEFAULT_FILTERS, stage: "lead", minConversations: 0 })).toBe(2);
+  });
+});
+
+describe("describeFilters", () => {
+  it("says which customers a list action reaches", () => {
+    expect(describeFilters(DEFAULT_FILTERS)).toBe("every customer");
+    expect(describeFilters({ ...DEFAULT_FILTERS, segment: "vip", q: "ann", stage: "lead" })).toBe("the customers shown (VIP, search “ann”, 1 filter)");
+    expect(describeFilters({ ...DEFAULT_FILTERS, q: "an" })).toBe("every customer");
   });
 });

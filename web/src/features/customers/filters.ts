@@ -95,3 +95,15 @@ export function advancedFilterCount(filters: Filters): number {
       .length
   );
 }
+
+/** The list's filter in words, for what an export or a bulk action will reach. */
+export function describeFilters(filters: Filters): string {
+  const parts: string[] = [];
+  const segment = SEGMENTS.find((s) => s.value === filters.segment);
+  if (segment && segment.value !== "all") parts.push(segment.label);
+  const q = filters.q.trim();
+  if (q.length >= MIN_SEARCH_LENGTH) parts.push(`search “${q}”`);
+  const set = advancedFilterCount(filters);
+  if (set) parts.push(`${set} filter${set > 1 ? "s" : ""}`);
+  return parts.length ? `the customers shown (${parts.join(", ")})` : "every customer";
+}

@@ -39,6 +39,7 @@ describe("invalidations", () => {
     expect(invalidations(event("billing.payment.succeeded", "c1"))).toContainEqual(["customers", "stats"]);
     expect(invalidations(event("loyalty.balance.adjusted", "c2"))).toEqual([["loyalty", "c2"], ["timeline", "c2"]]);
     expect(invalidations(event("customer.note.added", "c3"))).toContainEqual(["notes", "c3"]);
+    expect(invalidations(event("customer.import.progressed", null))).toContainEqual(["imports"]);
   });
 
   it("does not refresh other customers' profiles", () => {

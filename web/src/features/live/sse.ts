@@ -74,6 +74,8 @@ export function invalidations({ type, customerId: id }: PlatformEvent): Key[] {
   const profile = (...keys: Key[]): Key[] => (id ? [["customers", "detail", id], ["timeline", id], ...keys] : []);
   switch (service) {
     case "customer":
+      if (type.startsWith("customer.import.")) return [...lists, ["imports"]];
+      if (type.startsWith("customer.export.")) return [["exports"]];
       return [...lists, ...profile(type === "customer.note.added" ? ["notes", id ?? ""] : ["customers", "names"])];
     case "conversation":
       return [["customers", "list"], ...profile(["conversations"])];

@@ -8,7 +8,7 @@ import type { Schemas } from "@/lib/api/client";
 import { sentimentColor } from "@/lib/sentiment";
 import { hasNewActivity, loadSeen } from "../activity";
 import { useCustomerList } from "../api/customers";
-import { DEFAULT_FILTERS, SEGMENTS, SORTS, listQuery, searchTooShort, type Filters } from "../filters";
+import { DEFAULT_FILTERS, SEGMENTS, SORTS, describeFilters, listQuery, searchTooShort, type Filters, type ListQuery } from "../filters";
 import { AdvancedFilters } from "./AdvancedFilters";
 import classes from "./CustomerList.module.css";
 
@@ -20,6 +20,9 @@ interface Props {
   onNewCustomer: () => void;
   /** Bumped when a profile is opened, so that its badge clears. */
   seenVersion: number;
+  /** List-wide actions (import, export) composed by the app layer, given the list's query and
+   * that query in words. */
+  actions?: (query: ListQuery, scope: string) => React.ReactNode;
 }
 
 
@@ -77,7 +80,7 @@ function Row({ customer, selected, isNew, onSelect }: {
   );
 }
 
-export function CustomerList({ selectedId, onSelect, onNewCustomer, seenVersion }: Props) {
+export function CustomerList({ selectedId, onSelect, onNewCustomer, seenVersion, actions }: Props) {
   const [filters, setFilters] = useState<Filters>(DEFAULT_FILTERS);
   const [debounced] = useDebouncedValue(filters, SEARCH_DEBOUNCE_MS);
   const query = useMemo(() => listQuery(debounced), [debounced]);
@@ -131,6 +134,11 @@ export function CustomerList({ selectedId, onSelect, onNewCustomer, seenVersion 
           onChange={(sort) => setFilters({ ...filters, sort: sort ?? "recent" })}
         />
       </Group>
+      {actions && (
+        <Group gap="xs" justify="flex-end">
+          {actions(query, describeFilters(debounced))}
+        </Group>
+      )}
       <div className={classes.scroller} onScroll={onScroll} data-testid="customer-scroller">
         {list.isPending ? (
           <Loading label="Loading customers…" />

@@ -1,0 +1,52 @@
+/** The import wizard's column mapping: header -> field ("" leaves the column out). */
+import type { Import } from "./api/dataops";
+
+export const FIELD_LABELS: Record<string, string> = {
+  first_name: "First name",
+  last_name: "Last name",
+  full_name: "Full name",
+  company: "Company",
+  phone: "Phone",
+  email: "Email",
+  address: "Address",
+  city: "City",
+  state: "State",
+  postal_code: "Postal code",
+  country: "Country",
+  tags: "Tags",
+  folder: "Folder",
+};
+
+export function fieldLabel(field: string): string {
+  if (field.startsWith("cf.")) return `Custom: ${field.slice(3)}`;
+  return FIELD_LABELS[field] ?? field;
+}
+
+/** What the editor starts from: the mapping the import has, else the server's suggestion; every
+ * header present. */
+export function initialMapping(imp: Pick<Import, "headers" | "mapping" | "suggested_mapping">): Record<string, string> {
+  const base = Object.keys(imp.mapping).length ? imp.mapping : imp.suggested_mapping;
+  return Object.fromEntries(imp.headers.map((h) => [h, base[h] ?? ""]));
+}
+
+/** Problems the staff member can fix before running: a field taken by two columns, no column
+ * that names or reaches the customer. */
+export function mappingProblems(mapping: Record<string, string>): string[] {
+  const problems: string[] = [];
+  const seen = new Map<string, string>();
+  for (const [header, field] of Object.entries(mapping)) {
+    if (!field || field === "tags") continue;
+    const other = seen.get(field);
+    if (other) problems.push(`“${header}” and “${other}” both go to ${fieldLabel(field)}`);
+    else seen.set(field, header);
+  }
+  const used = new Set(Object.values(mapping));
+  if (!["first_name", "last_name", "full_name", "company", "phone", "email"].some((f) => used.has(f)))
+    problems.push("Map at least a name, a phone or an email column");
+  return problems;
+}
+
+/** Only the columns that are mapped, as the run request takes them. */
+export function runMapping(mapping: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(mapping).filter(([, field]) => field));
+}
