@@ -211,6 +211,10 @@ def service_env(p: Plan, service: LocalService, index: int) -> dict[str, str]:
         env["HTTP_HOST"] = os.environ.get("MOODLINE_GATEWAY_HOST", LOOPBACK)
         env["AUTH_SIGNING_KEYS"] = key
         env["WEB_DIR"] = str(REPO / "web" / "dist")
+    # A shared Redis (CELERY_QUEUE set, as the e2e platform does): each service's Celery queue
+    # is its own, or one service's worker would take (and drop) another's tasks.
+    if os.environ.get("CELERY_QUEUE"):
+        env["CELERY_QUEUE"] = f"{os.environ['CELERY_QUEUE']}-{service.name}"
     return env
 
 
