@@ -200,7 +200,7 @@ function Running({ imp, onClose }: { imp: Import; onClose: () => void }) {
         {!done && imp.eta_seconds !== null && <Text size="xs" c="dimmed">about {Math.ceil(imp.eta_seconds)} s left</Text>}
       </Group>
       <Progress value={done ? 100 : percent} aria-label="Import progress" animated={!done} />
-      <Group gap="xs" aria-label="Import results">
+      <Group gap="xs" role="group" aria-label="Import results">
         {counts.map((c) => (
           <Badge key={c.label} color={c.color} variant="filled" size="lg">
             {c.label}: {c.value.toLocaleString()}
