@@ -92,6 +92,15 @@ def platform(tmp_path_factory):
             **info,
             "var": var,
             "proc": proc,
+            # what a test needs to reach each service's database, and to stop/start a program
+            "db_prefix": env["MOODLINE_DB_PREFIX"],
+            "database_url": os.environ.get("DATABASE_URL")
+            or f"postgresql+asyncpg://postgres@127.0.0.1:{env['MOODLINE_PG_PORT']}/postgres",
+            "supervisorctl": [
+                str(Path(sys.executable).parent / "supervisorctl"),
+                "-c",
+                str(var / "supervisord.conf"),
+            ],
             "startup_s": time.monotonic() - started,
             "triton_grpc_port": int(env["MOODLINE_TRITON_GRPC_PORT"]),
             "grpc_ports": [int(env["MOODLINE_GRPC_PORT_BASE"]) + i for i in range(len(SERVICES))],

@@ -24,7 +24,7 @@ from gateway.presenters import ERRORS, PROBLEM, api_time, customer_json
 from gateway.responses import FastJSONResponse
 from gateway.validation import PathId, QueryId
 
-router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
+router = APIRouter(prefix="/api/v1/customers", tags=["customer data"])
 
 can_read = require(Permission.CUSTOMERS_READ)
 can_merge = require(Permission.CUSTOMERS_MERGE)

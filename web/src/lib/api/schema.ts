@@ -45,6 +45,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Audit
+         * @description Who did what, when, from where: sign-ins, every write, key and user changes.
+         */
+        get: operations["audit_api_v1_audit_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -545,8 +565,52 @@ export interface paths {
          */
         get: operations["list_customers_api_v1_customers_get"];
         put?: never;
-        /** Create Customer */
+        /**
+         * Create Customer
+         * @description Creates the customer; `likely_duplicates` lists existing customers that look like it
+         *     (same phone, same e-mail, similar name + company) so the caller can merge them.
+         */
         post: operations["create_customer_api_v1_customers_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/duplicates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Duplicates
+         * @description Suggested duplicate pairs, best first: same phone, same e-mail, similar name + company.
+         */
+        get: operations["list_duplicates_api_v1_customers_duplicates_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/operations/{operation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Operation
+         * @description A merge or an erasure: `completed` once every service has done its part.
+         */
+        get: operations["get_operation_api_v1_customers_operations__operation_id__get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -577,7 +641,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Customer */
+        /**
+         * Get Customer
+         * @description A customer merged into another answers 308 with the survivor's URL in `Location`.
+         */
         get: operations["get_customer_api_v1_customers__customer_id__get"];
         put?: never;
         post?: never;
@@ -653,6 +720,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/customers/{customer_id}/erase": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Erase
+         * @description GDPR erasure: personal data is removed in every service (aggregates stay); irreversible.
+         *     Audited (who, when, which customer id).
+         */
+        post: operations["erase_api_v1_customers__customer_id__erase_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{customer_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Data
+         * @description GDPR access: the profile, notes, consents and timeline, conversations with their
+         *     messages, sentiment, bookings, invoices, payments, subscriptions, loyalty enrolments with
+         *     their ledgers, automation runs and tasks. Audited.
+         */
+        get: operations["export_data_api_v1_customers__customer_id__export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/customers/{customer_id}/loyalty": {
         parameters: {
             query?: never;
@@ -668,6 +778,46 @@ export interface paths {
         put?: never;
         /** Enrol */
         post: operations["enrol_api_v1_customers__customer_id__loyalty_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{customer_id}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merge
+         * @description Merges `duplicate_id` into this customer (the survivor). The profile merges at once; the
+         *     other services move their data in the background (the operation's steps; poll
+         *     `Location`). Merging a customer into itself is 422; the same merge again answers the same
+         *     operation; the duplicate's URL answers 308 to the survivor afterwards.
+         */
+        post: operations["merge_api_v1_customers__customer_id__merge_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{customer_id}/merge-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Merge Preview */
+        get: operations["merge_preview_api_v1_customers__customer_id__merge_preview_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -767,6 +917,73 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Events
+         * @description The tenant's events as they happen (messages received, sentiment changed, stage changed,
+         *     customers created/updated/merged, bookings and payments...), filtered by the caller's
+         *     folders. Reconnect with `Last-Event-ID` to resume.
+         */
+        get: operations["events_api_v1_events_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/folders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Folders
+         * @description The folders the caller may see, in order.
+         */
+        get: operations["list_folders_api_v1_folders_get"];
+        put?: never;
+        /** Create Folder */
+        post: operations["create_folder_api_v1_folders_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/folders/{folder_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Folder
+         * @description Delete a folder; its customers are left in no folder.
+         */
+        delete: operations["delete_folder_api_v1_folders__folder_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Folder
+         * @description Rename, reorder (position) or recolour.
+         */
+        patch: operations["update_folder_api_v1_folders__folder_id__patch"];
         trace?: never;
     };
     "/api/v1/invoices": {
@@ -1702,6 +1919,37 @@ export interface components {
             /** Id */
             id: string;
         };
+        /** AuditEntry */
+        AuditEntry: {
+            /** Action */
+            action: string;
+            /** Actor */
+            actor: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Client Ip */
+            client_ip: string;
+            /** Details */
+            details: {
+                [key: string]: unknown;
+            };
+            /** Id */
+            id: number;
+            /** Outcome */
+            outcome: string;
+            /** Target */
+            target: string;
+        };
+        /** AuditPage */
+        AuditPage: {
+            /** Items */
+            items: components["schemas"]["AuditEntry"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
         /** AutomationIn */
         AutomationIn: {
             /** Actions */
@@ -2164,6 +2412,201 @@ export interface components {
             /** Phones */
             phones?: components["schemas"]["PhoneIn"][];
         };
+        /** CustomerCreatedOut */
+        CustomerCreatedOut: {
+            /**
+             * Addresses
+             * @default []
+             */
+            addresses: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Avatar Color
+             * @default
+             */
+            avatar_color: string;
+            /**
+             * Average Order Value Minor
+             * @default 0
+             */
+            average_order_value_minor: number;
+            /**
+             * Bookings Count
+             * @default 0
+             */
+            bookings_count: number;
+            /**
+             * Call Status
+             * @default
+             */
+            call_status: string;
+            /** Company */
+            company: string;
+            /**
+             * Consents
+             * @default []
+             */
+            consents: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Currency
+             * @default
+             */
+            currency: string;
+            /**
+             * Custom Fields
+             * @default {}
+             */
+            custom_fields: {
+                [key: string]: unknown;
+            };
+            /** Emails */
+            emails: components["schemas"]["EmailOut"][];
+            /** First Name */
+            first_name: string;
+            /**
+             * Folder
+             * @default
+             */
+            folder: string;
+            /** Id */
+            id: string;
+            /**
+             * Interactions Count
+             * @default 0
+             */
+            interactions_count: number;
+            /**
+             * Language
+             * @default
+             */
+            language: string;
+            /** Last Activity At */
+            last_activity_at?: string | null;
+            /** Last Contact At */
+            last_contact_at?: string | null;
+            /** Last Name */
+            last_name: string;
+            /** Lifecycle Stage */
+            lifecycle_stage: string;
+            /**
+             * Lifetime Value Minor
+             * @default 0
+             */
+            lifetime_value_minor: number;
+            /**
+             * Likely Duplicates
+             * @description existing customers that look like this one (merge them if they are)
+             */
+            likely_duplicates?: components["schemas"]["LikelyDuplicateOut"][];
+            /**
+             * Most Common Channel
+             * @default
+             */
+            most_common_channel: string;
+            /** Phones */
+            phones: components["schemas"]["PhoneOut"][];
+            /**
+             * Preferred Channel
+             * @default
+             */
+            preferred_channel: string;
+            /**
+             * Preferred Contact Time
+             * @default
+             */
+            preferred_contact_time: string;
+            /**
+             * Purchases Count
+             * @default 0
+             */
+            purchases_count: number;
+            /**
+             * Relations
+             * @default []
+             */
+            relations: {
+                [key: string]: unknown;
+            }[];
+            sentiment?: components["schemas"]["gateway__schemas__SentimentOut"] | null;
+            /**
+             * Stage History
+             * @default []
+             */
+            stage_history: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Tags
+             * @default []
+             */
+            tags: string[];
+            /**
+             * Timezone
+             * @default
+             */
+            timezone: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * Version
+             * @default 0
+             */
+            version: number;
+            /**
+             * Vip
+             * @default false
+             */
+            vip: boolean;
+            /**
+             * Vip Manual
+             * @default false
+             */
+            vip_manual: boolean;
+            /**
+             * Workers
+             * @default []
+             */
+            workers: string[];
+        };
+        /** CustomerOperationOut */
+        CustomerOperationOut: {
+            /** Completed At */
+            completed_at: string | null;
+            /** Created At */
+            created_at: string | null;
+            /**
+             * Customer Id
+             * @description the survivor (merge) or the erased customer
+             */
+            customer_id: string;
+            /** Duplicate Id */
+            duplicate_id: string | null;
+            /** Id */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "merge" | "erasure";
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "running" | "completed";
+            /** Steps */
+            steps: components["schemas"]["OperationStepOut"][];
+        };
         /** CustomerOut */
         CustomerOut: {
             /**
@@ -2458,6 +2901,33 @@ export interface components {
             /** Steps */
             steps: components["schemas"]["PlannedStepOut"][];
         };
+        /** DuplicatePage */
+        DuplicatePage: {
+            /** Items */
+            items: components["schemas"]["DuplicatePairOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** DuplicatePairOut */
+        DuplicatePairOut: {
+            /** @description the suggested survivor (the older profile) */
+            customer: components["schemas"]["CustomerOut"];
+            duplicate: components["schemas"]["CustomerOut"];
+            /** Reasons */
+            reasons: components["schemas"]["DuplicateReasonOut"][];
+            /** Score */
+            score: number;
+        };
+        /** DuplicateReasonOut */
+        DuplicateReasonOut: {
+            /** Detail */
+            detail: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "phone" | "email" | "name";
+        };
         /** EarnRuleIn */
         EarnRuleIn: {
             /**
@@ -2649,6 +3119,57 @@ export interface components {
             /** Source Ref */
             source_ref: string;
         };
+        /** EraseIn */
+        EraseIn: {
+            /**
+             * Confirm
+             * @description must be true: erasure is irreversible
+             */
+            confirm: boolean;
+        };
+        /** FolderIn */
+        FolderIn: {
+            /**
+             * Colour
+             * @description #RRGGBB or empty
+             * @default
+             */
+            colour: string;
+            /** Name */
+            name: string;
+            /** Position */
+            position?: number | null;
+        };
+        /** FolderOut */
+        FolderOut: {
+            /** Colour */
+            colour: string;
+            /**
+             * Customer Count
+             * @description customers in it that the caller may see
+             */
+            customer_count: number;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Position */
+            position: number;
+        };
+        /** FolderPage */
+        FolderPage: {
+            /** Items */
+            items: components["schemas"]["FolderOut"][];
+        };
+        /** FolderPatch */
+        FolderPatch: {
+            /** Colour */
+            colour?: string | null;
+            /** Name */
+            name?: string | null;
+            /** Position */
+            position?: number | null;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -2736,6 +3257,14 @@ export interface components {
             /** Next Cursor */
             next_cursor: string | null;
         };
+        /** LikelyDuplicateOut */
+        LikelyDuplicateOut: {
+            customer: components["schemas"]["CustomerOut"];
+            /** Reasons */
+            reasons: components["schemas"]["DuplicateReasonOut"][];
+            /** Score */
+            score: number;
+        };
         /** LineItemIn */
         LineItemIn: {
             /** Description */
@@ -2778,6 +3307,32 @@ export interface components {
             unfoldered: boolean;
             /** @description null when the caller is an API key */
             user: components["schemas"]["UserRef"] | null;
+        };
+        /** MergeIn */
+        MergeIn: {
+            /**
+             * Duplicate Id
+             * @description a UUID
+             */
+            duplicate_id: string;
+            /**
+             * Fields
+             * @description whose value a single-valued field keeps (default: the survivor's, the duplicate's where the survivor's is empty); contacts, addresses, tags are united
+             */
+            fields?: {
+                [key: string]: "survivor" | "duplicate";
+            };
+        };
+        /** MergePreviewOut */
+        MergePreviewOut: {
+            duplicate: components["schemas"]["CustomerOut"];
+            /** @description the survivor after the merge */
+            result: components["schemas"]["CustomerOut"];
+            /** Sources */
+            sources: {
+                [key: string]: "survivor" | "duplicate";
+            };
+            survivor: components["schemas"]["CustomerOut"];
         };
         /** MessageBatchIn */
         MessageBatchIn: {
@@ -2943,6 +3498,18 @@ export interface components {
             id: string;
             /** Text */
             text: string;
+        };
+        /** OperationStepOut */
+        OperationStepOut: {
+            /** Completed At */
+            completed_at: string | null;
+            /** Service */
+            service: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "completed";
         };
         /** OutboundOut */
         OutboundOut: {
@@ -3748,7 +4315,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3757,7 +4324,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3802,7 +4369,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -3875,7 +4442,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3884,7 +4451,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3938,7 +4505,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -3985,6 +4552,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a UUID */
                 key_id: string;
             };
             cookie?: never;
@@ -3998,7 +4566,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4007,7 +4575,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4052,7 +4620,130 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    audit_api_v1_audit_get: {
+        parameters: {
+            query?: {
+                /** @description user:<id> or key:<id> */
+                actor?: string | null;
+                /** @description prefix, e.g. `auth.` or `DELETE` */
+                action?: string | null;
+                since?: string | null;
+                until?: string | null;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -4125,7 +4816,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4134,7 +4825,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4197,7 +4888,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -4268,7 +4959,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4277,7 +4968,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4331,7 +5022,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -4404,7 +5095,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4413,7 +5104,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4467,7 +5158,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -4529,7 +5220,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4538,7 +5229,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4583,7 +5274,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -4645,7 +5336,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4654,7 +5345,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4699,7 +5390,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -4764,7 +5455,7 @@ export interface operations {
                     "application/json": components["schemas"]["AutomationPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4773,7 +5464,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4818,7 +5509,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -4891,7 +5582,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4900,7 +5591,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4954,7 +5645,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -5016,7 +5707,7 @@ export interface operations {
                     "application/json": components["schemas"]["AutomationOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5025,7 +5716,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5070,7 +5761,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -5130,7 +5821,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5139,7 +5830,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5184,7 +5875,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -5261,7 +5952,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5270,7 +5961,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5324,7 +6015,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -5386,7 +6077,7 @@ export interface operations {
                     "application/json": components["schemas"]["AutomationOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5395,7 +6086,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5440,7 +6131,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -5515,7 +6206,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5524,7 +6215,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5578,7 +6269,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -5640,7 +6331,7 @@ export interface operations {
                     "application/json": components["schemas"]["AutomationOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5649,7 +6340,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5694,7 +6385,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -5760,7 +6451,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5769,7 +6460,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5814,7 +6505,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -5885,7 +6576,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5894,7 +6585,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5939,7 +6630,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -6012,7 +6703,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6021,7 +6712,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6075,7 +6766,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -6139,7 +6830,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6148,7 +6839,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6193,7 +6884,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -6270,7 +6961,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6279,7 +6970,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6333,7 +7024,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -6410,7 +7101,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6419,7 +7110,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6473,7 +7164,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -6537,7 +7228,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6546,7 +7237,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6591,7 +7282,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -6655,7 +7346,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6664,7 +7355,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6709,7 +7400,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -6773,7 +7464,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6782,7 +7473,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6827,7 +7518,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -6887,7 +7578,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6896,7 +7587,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6941,7 +7632,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -7011,7 +7702,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConversationPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7020,7 +7711,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7065,7 +7756,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -7138,7 +7829,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7147,7 +7838,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7201,7 +7892,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -7274,7 +7965,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7283,7 +7974,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7337,7 +8028,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -7408,7 +8099,7 @@ export interface operations {
                     "application/json": components["schemas"]["SearchPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7417,7 +8108,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7462,7 +8153,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -7528,7 +8219,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConversationWithMessages"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7537,7 +8228,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7582,7 +8273,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -7658,7 +8349,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7667,7 +8358,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7721,7 +8412,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -7797,7 +8488,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7806,7 +8497,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7860,7 +8551,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -7920,7 +8611,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomFieldDefinitionList"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7929,7 +8620,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7974,7 +8665,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -8049,7 +8740,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8058,7 +8749,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8112,7 +8803,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -8191,7 +8882,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8200,7 +8891,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8245,7 +8936,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -8306,7 +8997,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CustomerOut"];
+                    "application/json": components["schemas"]["CustomerCreatedOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -8318,7 +9009,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8327,7 +9018,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8381,7 +9072,243 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_duplicates_api_v1_customers_duplicates_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                /** @description default 60 */
+                min_score?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DuplicatePage"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_operation_api_v1_customers_operations__operation_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a UUID */
+                operation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerOperationOut"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -8441,7 +9368,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerStatsOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8450,7 +9377,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8495,7 +9422,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -8558,7 +9485,14 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description merged into the customer in `Location` */
+            308: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8567,7 +9501,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8612,7 +9546,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -8678,7 +9612,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8687,7 +9621,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8741,7 +9675,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -8820,7 +9754,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8829,7 +9763,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8892,7 +9826,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -8957,7 +9891,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8966,7 +9900,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9011,7 +9945,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -9089,7 +10023,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9098,7 +10032,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9152,7 +10086,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -9217,7 +10151,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9226,7 +10160,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9271,7 +10205,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -9336,7 +10270,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9345,7 +10279,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9390,7 +10324,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -9466,7 +10400,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9475,7 +10409,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9529,7 +10463,266 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    erase_api_v1_customers__customer_id__erase_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a UUID */
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EraseIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerOperationOut"];
+                };
+            };
+            /** @description Bad Request: the body is not valid UTF-8 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large: request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_data_api_v1_customers__customer_id__export_get: {
+        parameters: {
+            query?: {
+                format?: "json" | "pdf";
+            };
+            header?: never;
+            path: {
+                /** @description a UUID */
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description everything every service holds about the customer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "application/pdf": unknown;
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -9597,7 +10790,7 @@ export interface operations {
                     "application/json": components["schemas"]["EnrolmentPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9606,7 +10799,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9651,7 +10844,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -9727,7 +10920,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9736,7 +10929,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9790,7 +10983,266 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    merge_api_v1_customers__customer_id__merge_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a UUID */
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MergeIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerOperationOut"];
+                };
+            };
+            /** @description Bad Request: the body is not valid UTF-8 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large: request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    merge_preview_api_v1_customers__customer_id__merge_preview_get: {
+        parameters: {
+            query?: {
+                /** @description a UUID */
+                duplicate_id?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description a UUID */
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MergePreviewOut"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -9865,7 +11317,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9874,7 +11326,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9928,7 +11380,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -9991,7 +11443,7 @@ export interface operations {
                     "application/json": components["schemas"]["NoteList"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10000,7 +11452,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10045,7 +11497,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -10121,7 +11573,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10130,7 +11582,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10184,7 +11636,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -10260,7 +11712,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10269,7 +11721,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10323,7 +11775,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -10389,7 +11841,7 @@ export interface operations {
                     "application/json": components["schemas"]["TimelinePage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10398,7 +11850,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10443,7 +11895,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -10507,7 +11959,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10516,7 +11968,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10561,7 +12013,627 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    events_api_v1_events_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                "last-event-id"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Server-Sent Events: `id` (resume position), `event` (the event type, e.g. `sentiment.message.scored`), `data` (JSON: id, type, occurred_at, customer_id, data) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_folders_api_v1_folders_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FolderPage"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_folder_api_v1_folders_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FolderIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FolderOut"];
+                };
+            };
+            /** @description Bad Request: the body is not valid UTF-8 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large: request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_folder_api_v1_folders__folder_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a UUID */
+                folder_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_folder_api_v1_folders__folder_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a UUID */
+                folder_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FolderPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FolderOut"];
+                };
+            };
+            /** @description Bad Request: the body is not valid UTF-8 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large: request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -10627,7 +12699,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10636,7 +12708,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10681,7 +12753,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -10754,7 +12826,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10763,7 +12835,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10817,7 +12889,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -10881,7 +12953,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10890,7 +12962,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10935,7 +13007,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -10999,7 +13071,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11008,7 +13080,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11053,7 +13125,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -11130,7 +13202,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11139,7 +13211,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11193,7 +13265,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -11256,7 +13328,7 @@ export interface operations {
                     "application/json": components["schemas"]["EnrolmentOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11265,7 +13337,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11310,7 +13382,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -11377,7 +13449,7 @@ export interface operations {
                     "application/json": components["schemas"]["EnrolmentOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11386,7 +13458,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11431,7 +13503,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -11507,7 +13579,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11516,7 +13588,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11570,7 +13642,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -11655,7 +13727,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11664,7 +13736,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11718,7 +13790,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -11784,7 +13856,7 @@ export interface operations {
                     "application/json": components["schemas"]["LedgerPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11793,7 +13865,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11838,7 +13910,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -11902,7 +13974,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProgramPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11911,7 +13983,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11956,7 +14028,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -12029,7 +14101,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12038,7 +14110,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12092,7 +14164,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -12155,7 +14227,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProgramOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12164,7 +14236,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12209,7 +14281,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -12285,7 +14357,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12294,7 +14366,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12348,7 +14420,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -12411,7 +14483,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProgramOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12420,7 +14492,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12465,7 +14537,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -12541,7 +14613,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12550,7 +14622,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12604,7 +14676,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -12664,7 +14736,7 @@ export interface operations {
                     "application/json": components["schemas"]["MeOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12673,7 +14745,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12718,7 +14790,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -12784,7 +14856,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12793,7 +14865,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12838,7 +14910,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -12914,7 +14986,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12923,7 +14995,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12977,7 +15049,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -13041,7 +15113,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13050,7 +15122,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13095,7 +15167,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -13175,7 +15247,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13184,7 +15256,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13238,7 +15310,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -13304,7 +15376,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13313,7 +15385,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13358,7 +15430,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -13431,7 +15503,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13440,7 +15512,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13494,7 +15566,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -13558,7 +15630,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13567,7 +15639,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13612,7 +15684,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -13689,7 +15761,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13698,7 +15770,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13752,7 +15824,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -13816,7 +15888,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13825,7 +15897,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13870,7 +15942,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -13943,7 +16015,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13952,7 +16024,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14006,7 +16078,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -14069,7 +16141,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerSentimentOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14078,7 +16150,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14123,7 +16195,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -14199,7 +16271,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14208,7 +16280,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14262,7 +16334,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -14325,7 +16397,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerSentimentOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14334,7 +16406,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14379,7 +16451,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -14442,7 +16514,7 @@ export interface operations {
                     "application/json": components["schemas"]["MessageSentimentOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14451,7 +16523,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14496,7 +16568,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -14556,7 +16628,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14565,7 +16637,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14610,7 +16682,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -14683,7 +16755,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14692,7 +16764,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14746,7 +16818,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -14810,7 +16882,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14819,7 +16891,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14864,7 +16936,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -14926,7 +16998,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14935,7 +17007,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14980,7 +17052,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -15055,7 +17127,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15064,7 +17136,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15118,7 +17190,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -15180,7 +17252,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15189,7 +17261,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15234,7 +17306,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -15309,7 +17381,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15318,7 +17390,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15372,7 +17444,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -15432,7 +17504,7 @@ export interface operations {
                     "application/json": components["schemas"]["SentimentSettingsOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15441,7 +17513,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15486,7 +17558,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -15559,7 +17631,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15568,7 +17640,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15622,7 +17694,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -15682,7 +17754,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15691,7 +17763,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15736,7 +17808,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -15809,7 +17881,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15818,7 +17890,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15872,7 +17944,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -15936,7 +18008,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15945,7 +18017,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15990,7 +18062,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -16056,7 +18128,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -16065,7 +18137,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16110,7 +18182,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -16183,7 +18255,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -16192,7 +18264,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16246,7 +18318,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -16310,7 +18382,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -16319,7 +18391,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16364,7 +18436,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -16441,7 +18513,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -16450,7 +18522,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16504,7 +18576,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -16572,7 +18644,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaskPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -16581,7 +18653,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16626,7 +18698,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -16699,7 +18771,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -16708,7 +18780,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16762,7 +18834,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -16824,7 +18896,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaskOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -16833,7 +18905,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16878,7 +18950,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -16938,7 +19010,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -16947,7 +19019,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16992,7 +19064,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -17067,7 +19139,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -17076,7 +19148,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17130,7 +19202,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -17190,7 +19262,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -17199,7 +19271,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17244,7 +19316,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -17317,7 +19389,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -17326,7 +19398,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17380,7 +19452,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -17427,6 +19499,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a UUID */
                 user_id: string;
             };
             cookie?: never;
@@ -17442,7 +19515,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -17451,7 +19524,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17496,7 +19569,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -17543,6 +19616,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a UUID */
                 user_id: string;
             };
             cookie?: never;
@@ -17571,7 +19645,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -17580,7 +19654,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17634,7 +19708,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -17702,7 +19776,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -17711,7 +19785,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17756,7 +19830,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -17820,7 +19894,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -17829,7 +19903,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17874,7 +19948,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
