@@ -18,15 +18,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from customer.adapters.conversation_client import ConversationSearch
 from customer.adapters.tables import kit
 from customer.config import CustomerSettings
+from customer.entrypoints import consumers
 from customer.entrypoints.grpc_servicer import CustomerServicer
-from customer.service_layer import merges, read_model
+from customer.service_layer import merges
 from customer.service_layer.unit_of_work import CustomerUnitOfWork
 
 NAME = "customer"
 # One read-model durable per upstream stream (the chart declares each).
 READ_MODEL = tuple(
     Consumes(stream, "customer-read-model", tuple(subjects))
-    for stream, subjects in read_model.SUBJECTS.items()
+    for stream, subjects in consumers.SUBJECTS.items()
 )
 # Each participant's answers to merges and erasures complete the operation's steps.
 OPERATIONS = tuple(
@@ -47,7 +48,7 @@ class Container(bootstrap.Runtime):
 async def build(settings: CustomerSettings) -> Container:
     runtime = await bootstrap.start(settings, NAME, kit, CustomerUnitOfWork, CONSUMES)
     for consumes in READ_MODEL:
-        runtime.consume(consumes, read_model.on_event, durable=settings.read_model_consumer)  # type: ignore[arg-type]
+        runtime.consume(consumes, consumers.on_event, durable=settings.read_model_consumer)  # type: ignore[arg-type]
     for consumes in OPERATIONS:
         runtime.consume(consumes, merges.on_answer)  # type: ignore[arg-type]
     reads_engine = runtime.engine_for_reads()

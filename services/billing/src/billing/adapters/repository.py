@@ -641,6 +641,7 @@ def _payment(r: Any) -> Payment:
         provider=r.provider,
         provider_payment_id=r.provider_payment_id,
         invoice_id=r.invoice_id,
+        order_id=r.order_id,
         booking_id=r.booking_id,
         subscription_id=r.subscription_id,
         failure_code=r.failure_code,
@@ -664,6 +665,7 @@ class PaymentRepository:
                 tenant_id=p.tenant_id,
                 customer_id=p.customer_id,
                 invoice_id=p.invoice_id,
+                order_id=p.order_id,
                 booking_id=p.booking_id,
                 subscription_id=p.subscription_id,
                 amount_minor=p.amount_minor,
@@ -818,7 +820,24 @@ def _subscription(r: Any) -> Subscription:
         status=SubscriptionStatus(r.status),
         cancel_at_period_end=r.cancel_at_period_end,
         cancelled_at=r.cancelled_at,
+        provider=r.provider,
+        charge_invoice_id=r.charge_invoice_id,
+        failed_charges=r.failed_charges,
+        next_charge_at=r.next_charge_at,
     )
+
+
+def _subscription_values(s: Subscription) -> dict[str, Any]:
+    return {
+        "status": s.status.value,
+        "current_period_start": s.current_period_start,
+        "current_period_end": s.current_period_end,
+        "cancel_at_period_end": s.cancel_at_period_end,
+        "cancelled_at": s.cancelled_at,
+        "charge_invoice_id": s.charge_invoice_id,
+        "failed_charges": s.failed_charges,
+        "next_charge_at": s.next_charge_at,
+    }
 
 
 class SubscriptionRepository:
@@ -835,13 +854,10 @@ class SubscriptionRepository:
                 price_minor=s.price_minor,
                 currency=s.currency,
                 interval=s.interval.value,
-                status=s.status.value,
                 started_at=s.started_at,
-                current_period_start=s.current_period_start,
-                current_period_end=s.current_period_end,
-                cancel_at_period_end=s.cancel_at_period_end,
-                cancelled_at=s.cancelled_at,
+                provider=s.provider,
                 created_at=now,
+                **_subscription_values(s),
             )
         )
 
@@ -849,13 +865,7 @@ class SubscriptionRepository:
         await self.session.execute(
             sa.update(subscriptions)
             .where(subscriptions.c.tenant_id == s.tenant_id, subscriptions.c.id == s.id)
-            .values(
-                status=s.status.value,
-                current_period_start=s.current_period_start,
-                current_period_end=s.current_period_end,
-                cancel_at_period_end=s.cancel_at_period_end,
-                cancelled_at=s.cancelled_at,
-            )
+            .values(**_subscription_values(s))
         )
 
     async def get(
@@ -897,6 +907,18 @@ class SubscriptionRepository:
             sa.select(subscriptions)
             .where(c.status != SubscriptionStatus.CANCELLED.value, c.current_period_end <= now)
             .order_by(c.current_period_end)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return [_subscription(r) for r in await self.session.execute(q)]
+
+    async def charge_due(self, now: datetime, limit: int) -> list[Subscription]:
+        """Subscriptions with a renewal charge due, locked (SKIP LOCKED)."""
+        c = subscriptions.c
+        q = (
+            sa.select(subscriptions)
+            .where(c.next_charge_at <= now)
+            .order_by(c.next_charge_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )

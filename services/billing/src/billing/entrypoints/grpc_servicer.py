@@ -15,10 +15,12 @@ from billing.adapters import proto
 from billing.adapters.repository import BookingFilter
 from billing.domain.bookings import PartyMember
 from billing.domain.invoices import LineItem
+from billing.domain.orders import OrderLine
 from billing.service_layer import (
     bookings,
     catalog,
     invoices,
+    orders,
     payments,
     subscriptions,
     value,
@@ -33,6 +35,7 @@ DEFAULT_PAGE_SIZE = 50
 _BOOKING_STATUS = proto.inverse(proto.BOOKING_STATUS)
 _INVOICE_STATUS = proto.inverse(proto.INVOICE_STATUS)
 _QUOTE_STATUS = proto.inverse(proto.QUOTE_STATUS)
+_ORDER_STATUS = proto.inverse(proto.ORDER_STATUS)
 _PAYMENT_STATUS = proto.inverse(proto.PAYMENT_STATUS)
 _PAYMENT_METHOD = proto.inverse(proto.PAYMENT_METHOD)
 _INTERVAL = proto.inverse(proto.INTERVAL)
@@ -76,8 +79,8 @@ def _statuses(values, mapping: dict, field: str = "statuses") -> tuple:  # type:
 
 
 def _list_args(request, statuses: dict) -> dict:  # type: ignore[no-untyped-def]
-    """customer_id, statuses, limit and cursor of a List*Request (invoices, quotes, payments,
-    subscriptions)."""
+    """customer_id, statuses, limit and cursor of a List*Request (orders, invoices, quotes,
+    payments, subscriptions)."""
     return {
         "tenant_id": current_tenant(),
         "customer_id": _uuid(request.customer_id, "customer_id", required=False),
@@ -381,6 +384,49 @@ class BillingServicer(billing_pb2_grpc.BillingServiceServicer):
         )
         return proto.quote_to_proto(quote)
 
+    # ------------------------------------------------------------------ orders
+    async def CreateOrder(self, request: pb.CreateOrderRequest, context: Ctx) -> pb.Order:
+        order = await orders.place_order(
+            command=orders.PlaceOrder(
+                tenant_id=current_tenant(),
+                customer_id=_id(request.customer_id, "customer_id"),
+                lines=tuple(
+                    OrderLine(
+                        _uuid(item.service_id, f"items[{i}].service_id", required=False),
+                        item.quantity,
+                    )
+                    for i, item in enumerate(request.items)
+                ),
+                booking_id=_uuid(request.booking_id, "booking_id", required=False),
+                request_id=request.request_id,
+            ),
+            uow=self._uow,
+        )
+        return proto.order_to_proto(order)
+
+    async def GetOrder(self, request: pb.GetOrderRequest, context: Ctx) -> pb.Order:
+        order = await orders.get_order(
+            tenant_id=current_tenant(), order_id=_id(request.id), uow=self._uow
+        )
+        return proto.order_to_proto(order)
+
+    async def ListOrders(
+        self, request: pb.ListOrdersRequest, context: Ctx
+    ) -> pb.ListOrdersResponse:
+        page = await orders.list_orders(**_list_args(request, _ORDER_STATUS), uow=self._uow)
+        return pb.ListOrdersResponse(
+            orders=[proto.order_to_proto(o) for o in page.items], next_page_token=page.next_cursor
+        )
+
+    async def CancelOrder(self, request: pb.CancelOrderRequest, context: Ctx) -> pb.Order:
+        order = await orders.cancel_order(
+            tenant_id=current_tenant(),
+            order_id=_id(request.id),
+            reason=request.reason,
+            uow=self._uow,
+        )
+        return proto.order_to_proto(order)
+
     # ------------------------------------------------------------------ payments
     async def RecordPayment(self, request: pb.RecordPaymentRequest, context: Ctx) -> pb.Payment:
         if request.method not in _PAYMENT_METHOD:
@@ -400,6 +446,7 @@ class BillingServicer(billing_pb2_grpc.BillingServiceServicer):
                 status=status,
                 booking_id=_uuid(request.booking_id, "booking_id", required=False),
                 invoice_id=_uuid(request.invoice_id, "invoice_id", required=False),
+                order_id=_uuid(request.order_id, "order_id", required=False),
                 subscription_id=_uuid(request.subscription_id, "subscription_id", required=False),
                 failure_code=request.failure_code,
                 failure_message=request.failure_message,
@@ -451,6 +498,7 @@ class BillingServicer(billing_pb2_grpc.BillingServiceServicer):
                 currency=request.price.currency,
                 interval=_INTERVAL[request.interval],
                 start_at=_when(request, "start_at"),
+                provider=request.provider or "manual",
             ),
             uow=self._uow,
         )

@@ -388,9 +388,7 @@ async def on_answer(envelope: envelope_pb2.EventEnvelope, work: CustomerUnitOfWo
     except ValueError:
         return
     tenant_id = uuid.UUID(envelope.tenant_id)
-    if not await work.operations.complete_step(
-        tenant_id, operation_id, service, datetime.now(UTC)
-    ):
+    if not await work.operations.complete_step(tenant_id, operation_id, service, datetime.now(UTC)):
         return
     op = await work.operations.get(tenant_id, operation_id)
     if op is not None and op.kind == ERASURE:
