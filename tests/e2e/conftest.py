@@ -18,7 +18,9 @@ from moodline_devkit.infra import free_port
 from moodline_devkit.stack import SERVICES
 
 REPO = Path(__file__).resolve().parents[2]
-STARTUP_BUDGET_S = 300
+# Seconds for `make run` to come up (MOODLINE_READY_TIMEOUT, the launcher's own wait, follows
+# it); a loaded shared machine may need more.
+STARTUP_BUDGET_S = int(os.environ.get("MOODLINE_E2E_STARTUP_S", "300"))
 
 
 def _forget_sign_in_failures(redis_url: str) -> None:
@@ -52,6 +54,7 @@ def platform(tmp_path_factory):
         "MOODLINE_SMTP_PORT": str(free_port()),
         "MOODLINE_PROVIDER_PORT": str(free_port()),
         "PYTHONUNBUFFERED": "1",
+        "MOODLINE_READY_TIMEOUT": str(STARTUP_BUDGET_S),
     }
     if os.environ.get("NATS_URL"):
         # A shared NATS: the sentiment service gets consumers of its own that start at "now"
@@ -84,7 +87,7 @@ def platform(tmp_path_factory):
     try:
         while not run_json.exists():
             assert proc.poll() is None, (var / "launcher.log").read_text()
-            assert time.monotonic() - started < STARTUP_BUDGET_S, "not up within 5 minutes"
+            assert time.monotonic() - started < STARTUP_BUDGET_S, f"not up within {STARTUP_BUDGET_S} s"
             time.sleep(0.5)
         time.sleep(0.2)
         info = json.loads(run_json.read_text())
