@@ -87,7 +87,9 @@ def platform(tmp_path_factory):
     try:
         while not run_json.exists():
             assert proc.poll() is None, (var / "launcher.log").read_text()
-            assert time.monotonic() - started < STARTUP_BUDGET_S, f"not up within {STARTUP_BUDGET_S} s"
+            assert time.monotonic() - started < STARTUP_BUDGET_S, (
+                f"not up within {STARTUP_BUDGET_S} s"
+            )
             time.sleep(0.5)
         time.sleep(0.2)
         info = json.loads(run_json.read_text())
