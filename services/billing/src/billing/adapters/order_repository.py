@@ -6,10 +6,12 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
+from moodline_kit.paging import Page
+from moodline_kit.queries import newest_first, one_of_tenant
+from moodline_kit.rows import from_row
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from billing.adapters.repository import Page, _newest_first, _one
 from billing.adapters.tables import orders
 from billing.domain.orders import Order, OrderStatus, PricedLine
 
@@ -39,22 +41,7 @@ def _lines(raw: list[dict]) -> list[PricedLine]:
 
 
 def _order(r: Any) -> Order:
-    return Order(
-        id=r.id,
-        tenant_id=r.tenant_id,
-        customer_id=r.customer_id,
-        items=_lines(r.items),
-        currency=r.currency,
-        status=OrderStatus(r.status),
-        booking_id=r.booking_id,
-        request_id=r.request_id,
-        amount_paid_minor=r.amount_paid_minor,
-        paid_at=r.paid_at,
-        cancelled_at=r.cancelled_at,
-        cancellation_reason=r.cancellation_reason,
-        created_at=r.created_at,
-        updated_at=r.updated_at,
-    )
+    return from_row(Order, r, items=_lines, status=OrderStatus)
 
 
 def _changing(o: Order) -> dict[str, Any]:
@@ -103,7 +90,9 @@ class OrderRepository:
     async def get(
         self, tenant_id: uuid.UUID, order_id: uuid.UUID, *, for_update: bool = False
     ) -> Order | None:
-        return await _one(self.session, orders, _order, tenant_id, order_id, for_update=for_update)
+        return await one_of_tenant(
+            self.session, orders, _order, tenant_id, order_id, for_update=for_update
+        )
 
     async def by_request_id(self, tenant_id: uuid.UUID, request_id: str) -> Order | None:
         c = orders.c
@@ -123,7 +112,7 @@ class OrderRepository:
         limit: int,
         cursor: str,
     ) -> Page:
-        return await _newest_first(
+        return await newest_first(
             self.session,
             orders,
             _order,

@@ -11,9 +11,9 @@ from moodline.events.v1 import billing_pb2 as billing_events
 from moodline.events.v1 import subjects
 from moodline_kit.errors import FieldViolation, InvalidArgument, NotFound
 from moodline_kit.events import Event
+from moodline_kit.paging import Page
 
 from billing.adapters.proto import invoice_to_proto, money, payment_to_proto
-from billing.adapters.repository import Page
 from billing.domain.bookings import BookingStatus
 from billing.domain.money import check_amount
 from billing.domain.payments import Payment, PaymentMethod, PaymentStatus
