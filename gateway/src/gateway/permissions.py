@@ -28,6 +28,9 @@ class Permission(StrEnum):
     CUSTOMERS_EXPORT_DATA = "customers:export_data"
     # GDPR erasure (irreversible): admins only.
     CUSTOMERS_ERASE = "customers:erase"
+    # Bulk: import customers from files; export them to files.
+    CUSTOMERS_IMPORT = "customers:import"
+    CUSTOMERS_EXPORT = "customers:export"
     CONVERSATIONS_READ = "conversations:read"
     CONVERSATIONS_WRITE = "conversations:write"
     SENTIMENT_READ = "sentiment:read"
@@ -84,6 +87,8 @@ _MANAGER = _AGENT | {
     Permission.CUSTOMERS_DELETE,
     Permission.CUSTOMERS_MERGE,
     Permission.CUSTOMERS_EXPORT_DATA,
+    Permission.CUSTOMERS_IMPORT,
+    Permission.CUSTOMERS_EXPORT,
     Permission.SENTIMENT_OVERRIDE,
     Permission.FOLDERS_MANAGE,
     Permission.LOYALTY_MANAGE,

@@ -277,6 +277,9 @@ async def get_operation(*, tenant_id: uuid.UUID, operation_id: str, uow: UowFact
         raise NotFound(f"operation {operation_id} not found") from exc
     async with uow() as work:
         found = await work.operations.get(tenant_id, ident)
+        # the caller sees an operation when it sees its customer (the survivor, or the erased)
+        if found is not None and not await work.customers.exists(tenant_id, found.customer_id):
+            found = None
     if found is None:
         raise NotFound(f"operation {operation_id} not found")
     return found

@@ -1,8 +1,8 @@
 """Merges and GDPR erasures: tombstones of merged-away customers, the operations (sagas) and
 their per-service steps, and `customers.erased_at`.
 
-Revision ID: 0009_merges_erasures
-Revises: 0008_folders
+Revision ID: 0010_merges_erasures
+Revises: 0009_imports
 Create Date: 2026-12-07
 """
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import UUID
 
-revision = "0009_merges_erasures"
-down_revision = "0008_folders"
+revision = "0010_merges_erasures"
+down_revision = "0009_imports"
 branch_labels = None
 depends_on = None
 
