@@ -391,6 +391,13 @@ async def _target(gw, headers, phone: str, folder: str | None) -> dict[str, str]
         "user": user.json()["id"],
         "key": key.json()["id"],
     }
+    # a GDPR erasure of another customer of the same folder: an operation to read
+    erased = await _created(gw, headers, "/api/v1/customers", {"first_name": "Gone"})
+    if folder:
+        await gw.move_to_folder(headers, erased, folder)
+    ids["operation"] = await _created(
+        gw, headers, f"/api/v1/customers/{erased}/erase", {"confirm": True}
+    )
     return ids | await _service_objects(gw, headers, cid)
 
 
@@ -476,13 +483,6 @@ async def _service_objects(gw, headers, cid: str) -> dict[str, str]:
     )
     ids["run"] = await _created(
         gw, headers, f"/api/v1/customers/{cid}/automations/{ids['automation']}/run", None
-    )
-    # a GDPR erasure of another customer of the same folder: an operation to read
-    erased = await _created(gw, headers, "/api/v1/customers", {"first_name": "Gone"})
-    if folder:
-        await gw.move_to_folder(headers, erased, folder)
-    ids["operation"] = await _created(
-        gw, headers, f"/api/v1/customers/{erased}/erase", {"confirm": True}
     )
     return ids
 
