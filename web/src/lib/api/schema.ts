@@ -396,7 +396,7 @@ export interface paths {
          * Provider Status Callback
          * @description The messaging provider's delivery-status callback. No API key: it is authenticated by
          *     its signature (`X-Provider-Signature`, HMAC-SHA256 of the body), which the conversation
-         *     service checks.
+         *     service checks: 403 for a bad one.
          */
         post: operations["provider_status_callback_api_v1_channel_callbacks_provider__tenant_id__post"];
         delete?: never;
@@ -1997,12 +1997,73 @@ export interface components {
              */
             status: "accepted" | "duplicate" | "failed";
         };
+        /** BillingPage[BookingOut] */
+        BillingPage_BookingOut_: {
+            /** Items */
+            items: components["schemas"]["BookingOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** BillingPage[InvoiceOut] */
+        BillingPage_InvoiceOut_: {
+            /** Items */
+            items: components["schemas"]["InvoiceOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** BillingPage[OrderOut] */
+        BillingPage_OrderOut_: {
+            /** Items */
+            items: components["schemas"]["OrderOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** BillingPage[PaymentOut] */
+        BillingPage_PaymentOut_: {
+            /** Items */
+            items: components["schemas"]["PaymentOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** BillingPage[QuoteOut] */
+        BillingPage_QuoteOut_: {
+            /** Items */
+            items: components["schemas"]["QuoteOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** BillingPage[ServiceOut] */
+        BillingPage_ServiceOut_: {
+            /** Items */
+            items: components["schemas"]["ServiceOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** BillingPage[StaffOut] */
+        BillingPage_StaffOut_: {
+            /** Items */
+            items: components["schemas"]["StaffOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** BillingPage[SubscriptionOut] */
+        BillingPage_SubscriptionOut_: {
+            /** Items */
+            items: components["schemas"]["SubscriptionOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
         /** BillingSettingsIn */
         BillingSettingsIn: {
             /**
              * Currency
              * @description ISO 4217, the business's currency
              */
+            currency: string;
+        };
+        /** BillingSettingsOut */
+        BillingSettingsOut: {
+            /** Currency */
             currency: string;
         };
         /** BookingIn */
@@ -2050,6 +2111,61 @@ export interface components {
              * Format: date-time
              */
             starts_at: string;
+        };
+        /** BookingOut */
+        BookingOut: {
+            /** Amount Minor */
+            amount_minor: number;
+            /** Cancellation Reason */
+            cancellation_reason: string;
+            /**
+             * Cancelled At
+             * Format: date-time
+             */
+            cancelled_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string | null;
+            /** Currency */
+            currency: string;
+            /** Customer Id */
+            customer_id: string;
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string | null;
+            /** Id */
+            id: string;
+            /** Location */
+            location: string;
+            /** Notes */
+            notes: string;
+            /** Party */
+            party: components["schemas"]["PartyMemberOut"][];
+            /** Service Id */
+            service_id: string | null;
+            /** Service Name */
+            service_name: string;
+            /** Staff Id */
+            staff_id: string | null;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "requested" | "confirmed" | "completed" | "cancelled" | "no_show";
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string | null;
         };
         /** BookingPatch */
         BookingPatch: {
@@ -2609,6 +2725,39 @@ export interface components {
             /** Vip */
             vip: number;
         };
+        /** CustomerValueOut */
+        CustomerValueOut: {
+            /** Average Order Value Minor */
+            average_order_value_minor: number;
+            /** Bookings Count */
+            bookings_count: number;
+            /** Currency */
+            currency: string;
+            /** Customer Id */
+            customer_id: string;
+            /**
+             * First Purchase At
+             * Format: date-time
+             */
+            first_purchase_at: string | null;
+            /**
+             * Last Purchase At
+             * Format: date-time
+             */
+            last_purchase_at: string | null;
+            /** Lifetime Value Minor */
+            lifetime_value_minor: number;
+            /** Outstanding Minor */
+            outstanding_minor: number;
+            /** Overdue Invoices Count */
+            overdue_invoices_count: number;
+            /** Purchases Count */
+            purchases_count: number;
+            /** Recent Failed Payments Count */
+            recent_failed_payments_count: number;
+            /** Total Paid Minor */
+            total_paid_minor: number;
+        };
         /** DrawOut */
         DrawOut: {
             /** Lot Entry Id */
@@ -2946,6 +3095,67 @@ export interface components {
              */
             tax_minor: number;
         };
+        /** InvoiceOut */
+        InvoiceOut: {
+            /** Amount Due Minor */
+            amount_due_minor: number;
+            /** Amount Paid Minor */
+            amount_paid_minor: number;
+            /** Booking Id */
+            booking_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string | null;
+            /** Currency */
+            currency: string;
+            /** Customer Id */
+            customer_id: string;
+            /**
+             * Due At
+             * Format: date-time
+             */
+            due_at: string | null;
+            /** Id */
+            id: string;
+            /**
+             * Issued At
+             * Format: date-time
+             */
+            issued_at: string | null;
+            /** Items */
+            items: components["schemas"]["LineItemOut"][];
+            /** Number */
+            number: string | null;
+            /**
+             * Paid At
+             * Format: date-time
+             */
+            paid_at: string | null;
+            /** Quote Id */
+            quote_id: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "draft" | "open" | "paid" | "overdue" | "void";
+            /** Subscription Id */
+            subscription_id: string | null;
+            /** Subtotal Minor */
+            subtotal_minor: number;
+            /** Tax Minor */
+            tax_minor: number;
+            /** Total Minor */
+            total_minor: number;
+            /** Void Reason */
+            void_reason: string;
+            /**
+             * Voided At
+             * Format: date-time
+             */
+            voided_at: string | null;
+        };
         /** LedgerPage */
         LedgerPage: {
             /** Items */
@@ -2962,6 +3172,17 @@ export interface components {
              * @default 1
              */
             quantity: number;
+            /** Unit Price Minor */
+            unit_price_minor: number;
+        };
+        /** LineItemOut */
+        LineItemOut: {
+            /** Description */
+            description: string;
+            /** Quantity */
+            quantity: number;
+            /** Total Minor */
+            total_minor: number;
             /** Unit Price Minor */
             unit_price_minor: number;
         };
@@ -3183,6 +3404,63 @@ export interface components {
              */
             service_id: string;
         };
+        /** OrderLineOut */
+        OrderLineOut: {
+            /** Description */
+            description: string;
+            /** Quantity */
+            quantity: number;
+            /** Service Id */
+            service_id: string | null;
+            /** Total Minor */
+            total_minor: number;
+            /** Unit Price Minor */
+            unit_price_minor: number;
+        };
+        /** OrderOut */
+        OrderOut: {
+            /** Amount Due Minor */
+            amount_due_minor: number;
+            /** Amount Paid Minor */
+            amount_paid_minor: number;
+            /** Booking Id */
+            booking_id: string | null;
+            /**
+             * Cancelled At
+             * Format: date-time
+             */
+            cancelled_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string | null;
+            /** Currency */
+            currency: string;
+            /** Customer Id */
+            customer_id: string;
+            /** Id */
+            id: string;
+            /** Items */
+            items: components["schemas"]["OrderLineOut"][];
+            /**
+             * Paid At
+             * Format: date-time
+             */
+            paid_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "placed" | "paid" | "cancelled" | "refunded";
+            /** Total Minor */
+            total_minor: number;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string | null;
+        };
         /** OutboundOut */
         OutboundOut: {
             /** Author */
@@ -3248,6 +3526,15 @@ export interface components {
              */
             share_minor: number;
         };
+        /** PartyMemberOut */
+        PartyMemberOut: {
+            /** Customer Id */
+            customer_id: string | null;
+            /** Name */
+            name: string;
+            /** Share Minor */
+            share_minor: number;
+        };
         /** PaymentIn */
         PaymentIn: {
             /** Amount Minor */
@@ -3286,6 +3573,55 @@ export interface components {
              * @enum {string}
              */
             status: "succeeded" | "failed";
+        };
+        /** PaymentOut */
+        PaymentOut: {
+            /** Amount Minor */
+            amount_minor: number;
+            /** Booking Id */
+            booking_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string | null;
+            /** Currency */
+            currency: string;
+            /** Customer Id */
+            customer_id: string;
+            /** Failure Code */
+            failure_code: string;
+            /** Failure Message */
+            failure_message: string;
+            /** Id */
+            id: string;
+            /** Invoice Id */
+            invoice_id: string | null;
+            /**
+             * Method
+             * @enum {string}
+             */
+            method: "card" | "cash" | "transfer" | "wallet" | "other";
+            /** Order Id */
+            order_id: string | null;
+            /** Provider */
+            provider: string;
+            /** Provider Payment Id */
+            provider_payment_id: string;
+            /** Refunded Minor */
+            refunded_minor: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "succeeded" | "failed" | "refunded" | "partially_refunded";
+            /** Subscription Id */
+            subscription_id: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string | null;
         };
         /** PhoneIn */
         PhoneIn: {
@@ -3442,6 +3778,42 @@ export interface components {
             tax_minor: number;
             /** Valid Until */
             valid_until?: string | null;
+        };
+        /** QuoteOut */
+        QuoteOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string | null;
+            /** Currency */
+            currency: string;
+            /** Customer Id */
+            customer_id: string;
+            /** Id */
+            id: string;
+            /** Invoice Id */
+            invoice_id: string | null;
+            /** Items */
+            items: components["schemas"]["LineItemOut"][];
+            /** Number */
+            number: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "converted" | "declined";
+            /** Subtotal Minor */
+            subtotal_minor: number;
+            /** Tax Minor */
+            tax_minor: number;
+            /** Total Minor */
+            total_minor: number;
+            /**
+             * Valid Until
+             * Format: date-time
+             */
+            valid_until: string | null;
         };
         /** Readiness */
         Readiness: {
@@ -3618,6 +3990,29 @@ export interface components {
             /** Price Minor */
             price_minor: number;
         };
+        /** ServiceOut */
+        ServiceOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string | null;
+            /** Currency */
+            currency: string;
+            /** Duration Minutes */
+            duration_minutes: number;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Price Minor */
+            price_minor: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "active" | "inactive";
+        };
         /** SettingsIn */
         SettingsIn: {
             /**
@@ -3656,6 +4051,27 @@ export interface components {
              * @default
              */
             user_id: string;
+        };
+        /** StaffOut */
+        StaffOut: {
+            /** Colour */
+            colour: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string | null;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "active" | "inactive";
+            /** User Id */
+            user_id: string | null;
         };
         /** SubscriptionCancelIn */
         SubscriptionCancelIn: {
@@ -3696,6 +4112,55 @@ export interface components {
             provider: string;
             /** Start At */
             start_at?: string | null;
+        };
+        /** SubscriptionOut */
+        SubscriptionOut: {
+            /** Cancel At Period End */
+            cancel_at_period_end: boolean;
+            /**
+             * Cancelled At
+             * Format: date-time
+             */
+            cancelled_at: string | null;
+            /** Currency */
+            currency: string;
+            /**
+             * Current Period End
+             * Format: date-time
+             */
+            current_period_end: string | null;
+            /** Customer Id */
+            customer_id: string;
+            /** Failed Charges */
+            failed_charges: number;
+            /** Id */
+            id: string;
+            /**
+             * Interval
+             * @enum {string}
+             */
+            interval: "weekly" | "monthly" | "yearly";
+            /**
+             * Next Charge At
+             * Format: date-time
+             */
+            next_charge_at: string | null;
+            /** Plan Name */
+            plan_name: string;
+            /** Price Minor */
+            price_minor: number;
+            /** Provider */
+            provider: string;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "active" | "past_due" | "cancelled";
         };
         /** TagsChange */
         TagsChange: {
@@ -3932,6 +4397,35 @@ export interface components {
             msg: string;
             /** Error Type */
             type: string;
+        };
+        /** WebhookEndpointOut */
+        WebhookEndpointOut: {
+            /** Headers */
+            headers: string[];
+            /** Id */
+            id: string;
+            /** Provider */
+            provider: string;
+            /** Secret */
+            secret: string;
+            /**
+             * Status
+             * @constant
+             */
+            status: "active";
+            /** Url */
+            url: string;
+        };
+        /** WebhookReceiptOut */
+        WebhookReceiptOut: {
+            /** Event Id */
+            event_id: string;
+            payment: components["schemas"]["PaymentOut"] | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "applied" | "duplicate";
         };
         /** SentimentOut */
         gateway__routes__sentiment__SentimentOut: {
@@ -6253,7 +6747,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["BillingPage_BookingOut_"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -6371,7 +6865,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["BookingOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -6505,9 +6999,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["BookingOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -6627,9 +7119,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["BookingOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -6767,9 +7257,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["BookingOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -6903,9 +7391,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["BookingOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -7021,9 +7507,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["BookingOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -7139,9 +7623,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["BookingOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -7243,13 +7725,19 @@ export interface operations {
     provider_status_callback_api_v1_channel_callbacks_provider__tenant_id__post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                "X-Provider-Signature"?: string;
+            };
             path: {
                 tenant_id: string;
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
         responses: {
             /** @description Successful Response */
             204: {
@@ -7257,6 +7745,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Bad Request: the body is not valid UTF-8 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
@@ -7296,6 +7793,15 @@ export interface operations {
             };
             /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large: request body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10873,9 +11379,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["CustomerValueOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -11615,7 +12119,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["BillingPage_InvoiceOut_"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -11733,7 +12237,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["InvoiceOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -11867,9 +12371,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["InvoiceOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -11985,9 +12487,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["InvoiceOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -12107,9 +12607,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["InvoiceOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -13772,7 +14270,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["BillingPage_OrderOut_"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -13893,7 +14391,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["OrderOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -14027,9 +14525,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["OrderOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -14149,9 +14645,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["OrderOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -14289,7 +14783,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["BillingPage_PaymentOut_"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -14410,7 +14904,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["PaymentOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -14544,9 +15038,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PaymentOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -14669,9 +15161,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PaymentOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -14809,7 +15299,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["BillingPage_QuoteOut_"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -14927,7 +15417,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["QuoteOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -15061,9 +15551,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["QuoteOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -15183,9 +15671,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["QuoteOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -15319,9 +15805,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["QuoteOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -16061,7 +16545,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["BillingPage_ServiceOut_"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -16179,7 +16663,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ServiceOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -16313,9 +16797,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ServiceOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -16429,9 +16911,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["BillingSettingsOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -16549,9 +17029,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["BillingSettingsOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -17187,7 +17665,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["BillingPage_StaffOut_"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -17305,7 +17783,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["StaffOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -17439,9 +17917,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["StaffOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -17561,7 +18037,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["BillingPage_SubscriptionOut_"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -17679,7 +18155,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["SubscriptionOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -17813,9 +18289,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["SubscriptionOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -17935,9 +18409,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["SubscriptionOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -19207,9 +19679,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["WebhookReceiptOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -19325,9 +19795,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["WebhookEndpointOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
