@@ -44,11 +44,12 @@ from gateway.billing_schemas import (
     SubscriptionIn,
     SubscriptionOut,
 )
-from gateway.deps import metadata
+from gateway.deps import metadata, principal
 from gateway.permissions import Permission, require
 from gateway.presenters import api_time
 from gateway.responses import FastJSONResponse
 from gateway.upstreams import Upstreams
+from gateway.visibility import guarded
 
 router = APIRouter(prefix="/api/v1", tags=["billing"])
 
@@ -109,13 +110,24 @@ def _inverse(mapping: dict[int, str]) -> dict[str, int]:
     return {v: k for k, v in mapping.items()}
 
 
-async def billing_stub(request: Request) -> billing_pb2_grpc.BillingServiceStub:
+async def raw_billing_stub(request: Request) -> billing_pb2_grpc.BillingServiceStub:
     # async: a plain `def` dependency is run in the thread pool (a thread hop on every request).
     upstreams: Upstreams = request.app.state.upstreams
     return upstreams.billing  # 503 when BILLING_ADDR is not set
 
 
+async def billing_stub(
+    request: Request, who: Principal = Depends(principal)
+) -> billing_pb2_grpc.BillingServiceStub:
+    """The billing stub as the caller may use it: a principal limited to folders or assigned
+    customers reaches only the bookings, invoices... of customers it may see (visibility.py)."""
+    upstreams: Upstreams = request.app.state.upstreams
+    return guarded(upstreams.billing, upstreams, who)
+
+
 Stub = Annotated[billing_pb2_grpc.BillingServiceStub, Depends(billing_stub)]
+# for callers without a credential (a payment provider's signed webhook)
+RawStub = Annotated[billing_pb2_grpc.BillingServiceStub, Depends(raw_billing_stub)]
 Limit = Annotated[int, Query(ge=1, le=200)]
 Cursor = Annotated[str, Query(max_length=512)]
 

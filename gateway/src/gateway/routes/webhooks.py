@@ -13,7 +13,7 @@ from gateway.auth import Principal
 from gateway.billing_schemas import WebhookEndpointOut, WebhookReceiptOut
 from gateway.deps import metadata
 from gateway.permissions import Permission, require
-from gateway.routes.billing import ERRORS, Stub, payment_json
+from gateway.routes.billing import ERRORS, RawStub, Stub, payment_json
 
 router = APIRouter(prefix="/api/v1/webhooks/payments", tags=["webhooks"])
 
@@ -47,7 +47,7 @@ async def create_endpoint(
 async def receive(
     provider: str,
     request: Request,
-    stub: Stub,
+    stub: RawStub,
     endpoint: Annotated[str, Header(alias=ENDPOINT_HEADER, max_length=64)],
     timestamp: Annotated[str, Header(alias=TIMESTAMP_HEADER, max_length=20)],
     signature: Annotated[str, Header(alias=SIGNATURE_HEADER, max_length=200)],

@@ -72,7 +72,8 @@ class OutboundRepository:
             )
             .on_conflict_do_nothing(
                 index_elements=[o_.tenant_id, o_.idempotency_key],
-                index_where=o_.idempotency_key != "",
+                index_where=sa.text("idempotency_key <> ''"),  # a literal: a bound parameter
+                # stops matching the partial index once asyncpg switches to a generic plan
             )
             .returning(o_.id)
         )
