@@ -38,6 +38,7 @@ from gateway.routes import (
     health,
     loyalty,
     messages,
+    orders,
     sentiment,
     users,
     webhooks,
@@ -148,6 +149,7 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
     app.include_router(sentiment.settings_router)
     app.include_router(customer_settings.router)
     app.include_router(billing.router)
+    app.include_router(orders.router)
     app.include_router(webhooks.router)
     app.include_router(loyalty.router)
 

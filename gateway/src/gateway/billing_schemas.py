@@ -93,6 +93,19 @@ class ConvertIn(Strict):
     due_at: AwareDatetime | None = None
 
 
+class OrderLineIn(Strict):
+    service_id: str = Field(
+        min_length=1, max_length=64, description="a catalogue service (its name and price)"
+    )
+    quantity: StrictInt = 1
+
+
+class OrderIn(Strict):
+    customer_id: str = Id
+    items: list[OrderLineIn] = Field(min_length=1, max_length=100)
+    booking_id: str | None = Field(default=None, max_length=64)
+
+
 class PaymentIn(Strict):
     customer_id: str = Id
     amount_minor: Minor
@@ -100,6 +113,7 @@ class PaymentIn(Strict):
     method: Literal["card", "cash", "transfer", "wallet", "other"]
     booking_id: str | None = Field(default=None, max_length=64)
     invoice_id: str | None = Field(default=None, max_length=64)
+    order_id: str | None = Field(default=None, max_length=64)
     status: Literal["succeeded", "failed"] = "succeeded"
     failure_code: str = Field(default="", max_length=100)
     failure_message: str = Field(default="", max_length=500)
@@ -117,6 +131,9 @@ class SubscriptionIn(Strict):
     currency: str = Currency
     interval: Literal["weekly", "monthly", "yearly"]
     start_at: AwareDatetime | None = None
+    provider: str = Field(
+        default="manual", max_length=64, description="the payment provider charging renewals"
+    )
 
 
 class SubscriptionCancelIn(Strict):

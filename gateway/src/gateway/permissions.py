@@ -43,9 +43,9 @@ class Permission(StrEnum):
     AUTOMATIONS_MANAGE = "automations:manage"
     TASKS_READ = "tasks:read"
     TASKS_WRITE = "tasks:write"
-    # Bookings, invoices, quotes, payments, subscriptions, a customer's value.
+    # Bookings, orders, invoices, quotes, payments, subscriptions, a customer's value.
     BILLING_READ = "billing:read"
-    # Create and change bookings, invoices, quotes, subscriptions; record payments.
+    # Create and change bookings, orders, invoices, quotes, subscriptions; record payments.
     BILLING_WRITE = "billing:write"
     # Refunds, voiding invoices, the catalogue (services, staff), payment webhook endpoints.
     BILLING_MANAGE = "billing:manage"

@@ -18,6 +18,7 @@ from gateway.app import create_app
 from gateway.auth import Role, create_api_key, create_tenant
 from gateway.cli import MIGRATIONS
 from gateway.config import GatewaySettings
+from gateway.permissions import Permission, allowed
 from moodline_kit import migrations
 
 pytestmark = pytest.mark.integration
@@ -401,3 +402,117 @@ async def test_quotes_convert_and_subscriptions_cancel_through_the_routes(api):
     assert cancelled.json()["status"] == "cancelled"
     listed = await api.client.get(f"/api/v1/subscriptions?customer_id={customer}", headers=h)
     assert [s["status"] for s in listed.json()["items"]] == ["cancelled"]
+
+
+async def test_orders_from_the_catalogue_are_paid_and_count_in_the_customer_value(api):
+    h = await api.headers()
+    customer = str(uuid.uuid4())
+    service = await api.client.post(
+        "/api/v1/services",
+        json={
+            "name": "Deep tissue",
+            "duration_minutes": 60,
+            "price_minor": 9_000,
+            "currency": "USD",
+        },
+        headers=h,
+    )
+    body = {"customer_id": customer, "items": [{"service_id": service.json()["id"], "quantity": 2}]}
+    retry = {**h, "Idempotency-Key": f"order-{uuid.uuid4()}"}
+    first = await api.client.post("/api/v1/orders", json=body, headers=retry)
+    again = await api.client.post("/api/v1/orders", json=body, headers=retry)
+    assert first.status_code == 201, first.text
+    order = first.json()
+    assert again.json()["id"] == order["id"]
+    assert first.headers["Location"] == f"/api/v1/orders/{order['id']}"
+    assert (order["status"], order["total_minor"], order["currency"]) == ("placed", 18_000, "USD")
+    assert order["items"] == [
+        {
+            "service_id": service.json()["id"],
+            "description": "Deep tissue",
+            "quantity": 2,
+            "unit_price_minor": 9_000,
+            "total_minor": 18_000,
+        }
+    ]
+    pay = {"customer_id": customer, "order_id": order["id"], "currency": "USD", "method": "card"}
+    too_much = await api.client.post(
+        "/api/v1/payments", json={**pay, "amount_minor": 18_001}, headers=h
+    )
+    assert too_much.status_code == 422
+    assert too_much.headers["content-type"].startswith("application/problem+json")
+    assert "amount_minor" in too_much.text
+    paid = await api.client.post(
+        "/api/v1/payments", json={**pay, "amount_minor": 18_000}, headers=h
+    )
+    assert paid.status_code == 201 and paid.json()["order_id"] == order["id"]
+    got = (await api.client.get(f"/api/v1/orders/{order['id']}", headers=h)).json()
+    assert (got["status"], got["amount_paid_minor"], got["amount_due_minor"]) == ("paid", 18_000, 0)
+    value = (await api.client.get(f"/api/v1/customers/{customer}/value", headers=h)).json()
+    assert (value["lifetime_value_minor"], value["purchases_count"]) == (18_000, 1)
+    listed = await api.client.get(f"/api/v1/orders?customer_id={customer}&status=paid", headers=h)
+    assert [o["id"] for o in listed.json()["items"]] == [order["id"]]
+    # a paid order is not cancelled; a placed one is
+    assert (
+        await api.client.post(f"/api/v1/orders/{order['id']}/cancel", headers=h)
+    ).status_code == 409
+    other = (await api.client.post("/api/v1/orders", json=body, headers=h)).json()
+    cancelled = await api.client.post(
+        f"/api/v1/orders/{other['id']}/cancel", json={"reason": "duplicate"}, headers=h
+    )
+    assert cancelled.json()["status"] == "cancelled"
+
+
+@pytest.mark.parametrize(
+    ("items", "field"),
+    [
+        (
+            [{"service_id": "0f9b1c52-4c7e-4a43-9d0e-4b0f3e0a0a01", "quantity": 1}],
+            "items[0].service_id",
+        ),
+        ([{"service_id": "nope", "quantity": 1}], "items[0].service_id"),
+    ],
+)
+async def test_bad_orders_are_422_naming_the_field_and_store_nothing(api, items, field):
+    h = await api.headers()
+    customer = str(uuid.uuid4())
+    bad = await api.client.post(
+        "/api/v1/orders", json={"customer_id": customer, "items": items}, headers=h
+    )
+    assert bad.status_code == 422
+    assert bad.headers["content-type"].startswith("application/problem+json")
+    assert field in bad.text
+    listed = await api.client.get(f"/api/v1/orders?customer_id={customer}", headers=h)
+    assert listed.json()["items"] == []
+
+
+async def test_order_routes_follow_the_permission_matrix_and_isolate_tenants(api):
+    engine = api.app.state.engine
+    tenant, admin_key = await create_tenant(engine, name="Orders matrix", default_country="US")
+    admin = {"Authorization": f"Bearer {admin_key}"}
+    service = await api.client.post(
+        "/api/v1/services",
+        json={"name": "Trim", "duration_minutes": 15, "price_minor": 1_500, "currency": "USD"},
+        headers=admin,
+    )
+    body = {"customer_id": str(uuid.uuid4()), "items": [{"service_id": service.json()["id"]}]}
+    order = (await api.client.post("/api/v1/orders", json=body, headers=admin)).json()
+    for role in Role:
+        key = await create_api_key(engine, tenant_id=tenant, role=role)
+        h = {"Authorization": f"Bearer {key}"}
+        may_write = allowed(role, Permission.BILLING_WRITE)
+        assert allowed(role, Permission.BILLING_READ)
+        assert (await api.client.get("/api/v1/orders", headers=h)).status_code == 200
+        assert (await api.client.get(f"/api/v1/orders/{order['id']}", headers=h)).status_code == 200
+        created = await api.client.post("/api/v1/orders", json=body, headers=h)
+        assert created.status_code == (201 if may_write else 403), (role, created.text)
+        cancel = await api.client.post(f"/api/v1/orders/{order['id']}/cancel", headers=h)
+        assert cancel.status_code in ((200, 409) if may_write else (403,)), (role, cancel.text)
+    assert (await api.client.get("/api/v1/orders")).status_code == 401
+    stranger = await api.headers()
+    assert (
+        await api.client.get(f"/api/v1/orders/{order['id']}", headers=stranger)
+    ).status_code == 404
+    assert (
+        await api.client.post(f"/api/v1/orders/{order['id']}/cancel", headers=stranger)
+    ).status_code == 404

@@ -155,3 +155,52 @@ async def test_sentiment_changes_stream_live_filtered_by_folder_and_resumable(
     async with Stream(url, {**t.headers, "Last-Event-ID": resume_from}) as resumed:
         await resumed.wait_for(in_a, "conversation.message.received", 10)
         await resumed.wait_for(in_b, "sentiment.message.scored", 10)  # after the resume point
+
+
+async def test_deleting_a_folder_moves_its_customers_into_view_at_once(
+    sentiment_gateway, served_gateway
+) -> None:
+    """Deleting a folder publishes `customer.folder.changed` for each customer it held: a user
+    who may see unfoldered customers (not that folder) gets the event and the customer's next
+    events at once, though the stream had just found the customer invisible."""
+    gw = sentiment_gateway
+    t = await gw.tenant()
+    hidden = (
+        await gw.client.post("/api/v1/folders", headers=t.headers, json={"name": "Hidden"})
+    ).json()["id"]
+    shown = (
+        await gw.client.post("/api/v1/folders", headers=t.headers, json={"name": "Shown"})
+    ).json()["id"]
+    email = f"sse-{uuid.uuid4().hex[:10]}@example.com"
+    r = await gw.client.post(
+        "/api/v1/users",
+        headers=t.headers,
+        json={
+            "email": email,
+            "password": PASSWORD,
+            "name": "Unfoldered",
+            "role": "agent",
+            "folders": [shown],
+            "unfoldered": True,
+        },
+    )
+    assert r.status_code == 201, r.text
+    login = await gw.client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+    user = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    cid = await _in_folder(gw, t, "(415) 555-0133", hidden)
+    url = f"{served_gateway}/api/v1/events"
+    async with Stream(url, t.headers) as admin, Stream(url, user) as limited:
+        await _ingest(gw, t, "(415) 555-0133", "Where is my parcel?")
+        await admin.wait_for(cid, "sentiment.message.scored", 10)
+        await asyncio.sleep(0.3)
+        assert limited.about(cid, "sentiment.message.scored") == []  # now known as invisible
+        deleted = await gw.client.delete(f"/api/v1/folders/{hidden}", headers=t.headers)
+        assert deleted.status_code == 204, deleted.text
+        moved = await limited.wait_for(cid, "customer.folder.changed", 3)
+        assert moved["data"]["data"]["from_folder"] == hidden
+        assert moved["data"]["data"].get("to_folder", "") == ""
+        await limited.wait_for(cid, "customer.customer.updated", 3)
+        await _ingest(gw, t, "(415) 555-0133", "Thanks, it arrived.")
+        await limited.wait_for(cid, "sentiment.message.scored", 3)  # not the 5 s memory
+    got = await gw.client.get(f"/api/v1/customers/{cid}", headers=user)
+    assert got.status_code == 200 and not got.json().get("folder")

@@ -3,7 +3,7 @@ HTTP <-> gRPC; no business rules here."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
@@ -77,7 +77,7 @@ def _stub(request: Request) -> automation_pb2_grpc.AutomationServiceStub:
 
 
 def _time(ts: Any, present: bool = True) -> datetime | None:
-    return ts.ToDatetime() if present else None
+    return ts.ToDatetime(UTC) if present else None
 
 
 def _plain(value: Any) -> Any:
@@ -106,8 +106,8 @@ def automation_out(w: pb.Workflow) -> dict:
         actions=[_struct(a) for a in w.actions],
         cooldown_seconds=w.cooldown_seconds,
         version=w.version,
-        created_at=w.created_at.ToDatetime(),
-        updated_at=w.updated_at.ToDatetime(),
+        created_at=w.created_at.ToDatetime(UTC),
+        updated_at=w.updated_at.ToDatetime(UTC),
         last_run_at=_time(w.last_run_at, w.HasField("last_run_at")),
     ).model_dump(mode="json")
 
@@ -137,7 +137,7 @@ def run_out(r: pb.Run) -> dict:
             }
             for s in r.steps
         ],
-        created_at=r.created_at.ToDatetime(),
+        created_at=r.created_at.ToDatetime(UTC),
         started_at=_time(r.started_at, r.HasField("started_at")),
         finished_at=_time(r.finished_at, r.HasField("finished_at")),
         resume_at=_time(r.resume_at, r.HasField("resume_at")),
@@ -156,8 +156,8 @@ def task_out(t: pb.Task) -> dict:
         priority=PRIORITY.get(t.priority, "normal"),  # type: ignore[arg-type]
         created_by=t.created_by or None,
         run_id=t.run_id or None,
-        created_at=t.created_at.ToDatetime(),
-        updated_at=t.updated_at.ToDatetime(),
+        created_at=t.created_at.ToDatetime(UTC),
+        updated_at=t.updated_at.ToDatetime(UTC),
         completed_at=_time(t.completed_at, t.HasField("completed_at")),
     ).model_dump(mode="json")
 
@@ -245,7 +245,8 @@ async def get_automation(
 async def _update(
     request: Request, who: Principal, automation_id: str, body: AutomationPatch, version: int
 ) -> Response:
-    fields = set(body.model_fields_set)
+    # an explicit null changes nothing (no field of an automation can be emptied by null)
+    fields = {name for name in body.model_fields_set if getattr(body, name) is not None}
     if not fields:
         raise HTTPException(422, "nothing to change")
     updated = await _stub(request).UpdateWorkflow(

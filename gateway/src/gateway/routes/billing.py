@@ -305,6 +305,7 @@ def payment_json(p: pb.Payment) -> dict:
         "customer_id": p.customer_id,
         "booking_id": p.booking_id or None,
         "invoice_id": p.invoice_id or None,
+        "order_id": p.order_id or None,
         "subscription_id": p.subscription_id or None,
         "amount_minor": p.amount.amount_minor,
         "refunded_minor": p.refunded_amount.amount_minor,
@@ -332,6 +333,9 @@ def subscription_json(s: pb.Subscription) -> dict:
         "current_period_end": api_time(s.current_period_end),
         "cancel_at_period_end": s.cancel_at_period_end,
         "cancelled_at": api_time(s.cancelled_at),
+        "provider": s.provider,
+        "failed_charges": s.failed_charges,
+        "next_charge_at": api_time(s.next_charge_at),
     }
 
 
@@ -685,6 +689,7 @@ async def record_payment(
             customer_id=body.customer_id,
             booking_id=body.booking_id or "",
             invoice_id=body.invoice_id or "",
+            order_id=body.order_id or "",
             amount=_money(body.amount_minor, body.currency),
             status=_inverse(PAYMENT_STATUS)[body.status],
             method=_inverse(PAYMENT_METHOD)[body.method],
@@ -743,6 +748,7 @@ async def create_subscription(
             price=_money(body.price_minor, body.currency),
             interval=_inverse(INTERVAL)[body.interval],
             start_at=_ts(body.start_at),
+            provider=body.provider,
         ),
         metadata=metadata(who),
     )

@@ -4,7 +4,8 @@ Each connection reads every producing service's stream (CUSTOMER, CONVERSATION, 
 BILLING, LOYALTY, AUTOMATION: those that exist) with ordered, ephemeral consumers starting at
 "now", keeps the events of the caller's tenant and, for a principal restricted to folders or
 assigned customers, only those about customers it may see (asked of the customer service,
-remembered for a few seconds). Each SSE `id` is the position reached in every stream
+remembered for a few seconds, asked again when the customer is updated or changes folder,
+a deleted folder included). Each SSE `id` is the position reached in every stream
 (`CUSTOMER:12,SENTIMENT:40`): a client reconnecting with `Last-Event-ID` resumes after it, from
 JetStream's retention, on any gateway replica. A comment line is sent every
 `SSE_HEARTBEAT_SECONDS`; at each one the credential is checked again, so a revoked or expired
@@ -33,6 +34,7 @@ from moodline.events.v1 import (  # noqa: F401  (registers every event message t
     envelope_pb2,
     loyalty_pb2,
     sentiment_pb2,
+    subjects,
 )
 from moodline_kit import nats as kit_nats
 from nats.errors import Error as NatsError
@@ -50,6 +52,9 @@ router = APIRouter(prefix="/api/v1", tags=["events"])
 
 STREAMS = ("CUSTOMER", "CONVERSATION", "SENTIMENT", "BILLING", "LOYALTY", "AUTOMATION")
 VISIBILITY_CACHE_SECONDS = 5.0
+# events after which a customer's visibility is asked again (a folder deleted moves its
+# customers out with the same two events)
+MOVES = frozenset({subjects.CUSTOMER_CUSTOMER_UPDATED, subjects.CUSTOMER_FOLDER_CHANGED})
 
 can_read = require(Permission.EVENTS_READ)
 
@@ -119,6 +124,10 @@ class _Visibility:
         ok = customer_id in await visible(up, self._who, [customer_id])
         self._seen[customer_id] = (now + VISIBILITY_CACHE_SECONDS, ok)
         return ok
+
+    def forget(self, customer_id: str) -> None:
+        """The customer moved (folder, assignee): ask again."""
+        self._seen.pop(customer_id, None)
 
 
 @router.get(
@@ -198,6 +207,8 @@ async def events(
                     continue
                 payload = _payload(envelope)
                 customer_id = customer_of(envelope, payload)
+                if envelope.type in MOVES:
+                    visibility.forget(customer_id)
                 if not await visibility.allows(customer_id):
                     continue
                 data = {

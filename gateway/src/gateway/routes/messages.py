@@ -4,8 +4,12 @@ conversation service."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC
+from typing import Annotated
+
 import grpc
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse, Response
 from moodline.conversation.v1 import conversation_pb2 as pb
 from moodline_kit.grpc.client import tenant_metadata
@@ -47,8 +51,8 @@ def outbound_out(m: pb.OutboundMessage) -> dict:
         author_id=m.author_id,
         message_id=m.message_id or None,
         conversation_id=m.conversation_id or None,
-        created_at=m.created_at.ToDatetime(),
-        updated_at=m.updated_at.ToDatetime(),
+        created_at=m.created_at.ToDatetime(UTC),
+        updated_at=m.updated_at.ToDatetime(UTC),
     ).model_dump(mode="json")
 
 
@@ -99,18 +103,37 @@ async def send_message(
     "/api/v1/channel-callbacks/provider/{tenant_id}",
     status_code=204,
     responses={403: PROBLEM, 404: PROBLEM, 422: PROBLEM},
-    include_in_schema=True,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "description": '{"reference": "<tenant id>/<message id>", "status": '
+                        '"delivered" | "failed", "error"?: "..."}, exactly as the provider '
+                        "signed it",
+                    }
+                }
+            },
+        }
+    },
 )
 async def provider_status_callback(
-    tenant_id: str, request: Request, up: Upstreams = Depends(upstreams)
+    tenant_id: str,
+    request: Request,
+    signature: Annotated[str, Header(alias=SIGNATURE_HEADER, max_length=200)] = "",
+    up: Upstreams = Depends(upstreams),
 ) -> Response:
     """The messaging provider's delivery-status callback. No API key: it is authenticated by
     its signature (`X-Provider-Signature`, HMAC-SHA256 of the body), which the conversation
-    service checks."""
+    service checks: 403 for a bad one."""
+    try:
+        uuid.UUID(tenant_id)
+    except ValueError:
+        return problem(404, f"tenant {tenant_id} not found", instance=request.url.path)
     await up.conversations.RecordDeliveryStatus(
-        pb.RecordDeliveryStatusRequest(
-            body=await request.body(), signature=request.headers.get(SIGNATURE_HEADER, "")
-        ),
+        pb.RecordDeliveryStatusRequest(body=await request.body(), signature=signature),
         metadata=tenant_metadata(tenant_id),
     )
     return Response(status_code=204)

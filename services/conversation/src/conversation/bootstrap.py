@@ -20,13 +20,13 @@ from conversation.adapters.customers import GrpcCustomerDirectory
 from conversation.adapters.tables import kit
 from conversation.config import ConversationSettings
 from conversation.domain.model import Channel
+from conversation.entrypoints import consumers
 from conversation.entrypoints.grpc_servicer import ConversationServicer
-from conversation.service_layer import customer_events
 from conversation.service_layer.outbound import Dispatcher
 from conversation.service_layer.unit_of_work import ConversationUnitOfWork
 
 NAME = "conversation"
-CONTACTS = Consumes("CUSTOMER", "conversation-contacts", tuple(customer_events.SUBJECTS))
+CONTACTS = Consumes("CUSTOMER", "conversation-contacts", tuple(consumers.SUBJECTS))
 
 
 @dataclass
@@ -39,7 +39,7 @@ class Container(bootstrap.Runtime):
 
 async def build(settings: ConversationSettings) -> Container:
     runtime = await bootstrap.start(settings, NAME, kit, ConversationUnitOfWork, [CONTACTS])
-    handler = customer_events.on_customer_event
+    handler = consumers.on_customer_event
     runtime.consume(CONTACTS, handler, durable=settings.contacts_consumer)  # type: ignore[arg-type]
     channel = create_channel(settings.customer_addr, default_timeout=settings.customer_timeout)
     directory = GrpcCustomerDirectory(channel, settings_ttl=settings.tenant_settings_ttl)

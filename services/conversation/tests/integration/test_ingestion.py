@@ -265,3 +265,57 @@ async def test_events_carry_what_the_customer_read_model_needs(services, tenant,
     assert received.text == "Thanks!"
     opened = unpack(seen["conversation.conversation.opened"], events_pb.ConversationOpened)
     assert opened.conversation_id == reply.conversation.id
+
+
+async def test_a_store_that_fails_after_the_prospect_was_created_leaves_no_prospect(
+    services, tenant
+):
+    """The conversation database fails (a real error from PostgreSQL: a trigger refuses the
+    message insert) after the customer service created the Prospect: the call fails and the
+    Prospect is deleted again (compensation); the next attempt creates and keeps one."""
+    engine = services.conversation.container.engine
+    marker = f"refused-{uuid.uuid4().hex[:8]}"
+    async with engine.begin() as conn:
+        await conn.execute(
+            sa.text(
+                f"""create function refuse_{marker[8:]}() returns trigger language plpgsql as $$
+                begin
+                  if new.text = '{marker}' then raise exception 'storage failed'; end if;
+                  return new;
+                end $$"""
+            )
+        )
+        await conn.execute(
+            sa.text(
+                f"create trigger refuse_{marker[8:]} before insert on messages for each row "
+                f"execute function refuse_{marker[8:]}()"
+            )
+        )
+    phone = unique_phone()
+    try:
+        with pytest.raises(grpc.aio.AioRpcError):
+            await services.conversation.stub.IngestMessage(
+                sms(phone=phone, text=marker), metadata=tenant
+            )
+        found = await services.customer.stub.ListCustomers(
+            customer_pb2.ListCustomersRequest(query=phone), metadata=tenant
+        )
+        assert list(found.customers) == []
+        assert (
+            await count(
+                services,
+                "select count(*) from messages where text = :t",
+                t=marker,
+            )
+            == 0
+        )
+    finally:
+        async with engine.begin() as conn:
+            await conn.execute(sa.text(f"drop trigger refuse_{marker[8:]} on messages"))
+            await conn.execute(sa.text(f"drop function refuse_{marker[8:]}()"))
+    stored = await services.conversation.stub.IngestMessage(sms(phone=phone), metadata=tenant)
+    assert stored.customer_created
+    found = await services.customer.stub.ListCustomers(
+        customer_pb2.ListCustomersRequest(query=phone), metadata=tenant
+    )
+    assert [c.id for c in found.customers] == [stored.message.customer_id]

@@ -18,15 +18,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from customer.adapters.conversation_client import ConversationSearch
 from customer.adapters.tables import kit
 from customer.config import CustomerSettings
+from customer.entrypoints import consumers
 from customer.entrypoints.grpc_servicer import CustomerServicer
-from customer.service_layer import read_model
 from customer.service_layer.unit_of_work import CustomerUnitOfWork
 
 NAME = "customer"
 # One read-model durable per upstream stream (the chart declares each).
 CONSUMES = tuple(
     Consumes(stream, "customer-read-model", tuple(subjects))
-    for stream, subjects in read_model.SUBJECTS.items()
+    for stream, subjects in consumers.SUBJECTS.items()
 )
 
 
@@ -42,7 +42,7 @@ class Container(bootstrap.Runtime):
 async def build(settings: CustomerSettings) -> Container:
     runtime = await bootstrap.start(settings, NAME, kit, CustomerUnitOfWork, CONSUMES)
     for consumes in CONSUMES:
-        runtime.consume(consumes, read_model.on_event, durable=settings.read_model_consumer)  # type: ignore[arg-type]
+        runtime.consume(consumes, consumers.on_event, durable=settings.read_model_consumer)  # type: ignore[arg-type]
     reads_engine = runtime.engine_for_reads()
     reads = partial(CustomerUnitOfWork, session_factory(reads_engine), kit, source=NAME)
     search = None

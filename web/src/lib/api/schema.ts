@@ -45,6 +45,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Audit
+         * @description Who did what, when, from where: sign-ins, every write, key and user changes.
+         */
+        get: operations["audit_api_v1_audit_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -769,6 +789,73 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Events
+         * @description The tenant's events as they happen (messages received, sentiment changed, stage changed,
+         *     customers created/updated/merged, bookings and payments...), filtered by the caller's
+         *     folders. Reconnect with `Last-Event-ID` to resume.
+         */
+        get: operations["events_api_v1_events_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/folders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Folders
+         * @description The folders the caller may see, in order.
+         */
+        get: operations["list_folders_api_v1_folders_get"];
+        put?: never;
+        /** Create Folder */
+        post: operations["create_folder_api_v1_folders_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/folders/{folder_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Folder
+         * @description Delete a folder; its customers are left in no folder.
+         */
+        delete: operations["delete_folder_api_v1_folders__folder_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Folder
+         * @description Rename, reorder (position) or recolour.
+         */
+        patch: operations["update_folder_api_v1_folders__folder_id__patch"];
+        trace?: never;
+    };
     "/api/v1/invoices": {
         parameters: {
             query?: never;
@@ -984,6 +1071,62 @@ export interface paths {
         get: operations["me_api_v1_me_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Orders */
+        get: operations["list_orders_api_v1_orders_get"];
+        put?: never;
+        /**
+         * Create Order
+         * @description Lines name catalogue services (billing prices them); `Idempotency-Key` makes a retry
+         *     return the first order instead of placing a second.
+         */
+        post: operations["create_order_api_v1_orders_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Order */
+        get: operations["get_order_api_v1_orders__order_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel Order */
+        post: operations["cancel_order_api_v1_orders__order_id__cancel_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1701,6 +1844,37 @@ export interface components {
         ApiKeyRef: {
             /** Id */
             id: string;
+        };
+        /** AuditEntry */
+        AuditEntry: {
+            /** Action */
+            action: string;
+            /** Actor */
+            actor: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Client Ip */
+            client_ip: string;
+            /** Details */
+            details: {
+                [key: string]: unknown;
+            };
+            /** Id */
+            id: number;
+            /** Outcome */
+            outcome: string;
+            /** Target */
+            target: string;
+        };
+        /** AuditPage */
+        AuditPage: {
+            /** Items */
+            items: components["schemas"]["AuditEntry"][];
+            /** Next Cursor */
+            next_cursor: string | null;
         };
         /** AutomationIn */
         AutomationIn: {
@@ -2649,6 +2823,49 @@ export interface components {
             /** Source Ref */
             source_ref: string;
         };
+        /** FolderIn */
+        FolderIn: {
+            /**
+             * Colour
+             * @description #RRGGBB or empty
+             * @default
+             */
+            colour: string;
+            /** Name */
+            name: string;
+            /** Position */
+            position?: number | null;
+        };
+        /** FolderOut */
+        FolderOut: {
+            /** Colour */
+            colour: string;
+            /**
+             * Customer Count
+             * @description customers in it that the caller may see
+             */
+            customer_count: number;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Position */
+            position: number;
+        };
+        /** FolderPage */
+        FolderPage: {
+            /** Items */
+            items: components["schemas"]["FolderOut"][];
+        };
+        /** FolderPatch */
+        FolderPatch: {
+            /** Colour */
+            colour?: string | null;
+            /** Name */
+            name?: string | null;
+            /** Position */
+            position?: number | null;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -2944,6 +3161,28 @@ export interface components {
             /** Text */
             text: string;
         };
+        /** OrderIn */
+        OrderIn: {
+            /** Booking Id */
+            booking_id?: string | null;
+            /** Customer Id */
+            customer_id: string;
+            /** Items */
+            items: components["schemas"]["OrderLineIn"][];
+        };
+        /** OrderLineIn */
+        OrderLineIn: {
+            /**
+             * Quantity
+             * @default 1
+             */
+            quantity: number;
+            /**
+             * Service Id
+             * @description a catalogue service (its name and price)
+             */
+            service_id: string;
+        };
         /** OutboundOut */
         OutboundOut: {
             /** Author */
@@ -3039,6 +3278,8 @@ export interface components {
              * @enum {string}
              */
             method: "card" | "cash" | "transfer" | "wallet" | "other";
+            /** Order Id */
+            order_id?: string | null;
             /**
              * Status
              * @default succeeded
@@ -3447,6 +3688,12 @@ export interface components {
             plan_name: string;
             /** Price Minor */
             price_minor: number;
+            /**
+             * Provider
+             * @description the payment provider charging renewals
+             * @default manual
+             */
+            provider: string;
             /** Start At */
             start_at?: string | null;
         };
@@ -3748,7 +3995,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3757,7 +4004,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3802,7 +4049,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -3875,7 +4122,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3884,7 +4131,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3938,7 +4185,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -3985,6 +4232,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a UUID */
                 key_id: string;
             };
             cookie?: never;
@@ -3998,7 +4246,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4007,7 +4255,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4052,7 +4300,130 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    audit_api_v1_audit_get: {
+        parameters: {
+            query?: {
+                /** @description user:<id> or key:<id> */
+                actor?: string | null;
+                /** @description prefix, e.g. `auth.` or `DELETE` */
+                action?: string | null;
+                since?: string | null;
+                until?: string | null;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -4125,7 +4496,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4134,7 +4505,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4197,7 +4568,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -4268,7 +4639,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4277,7 +4648,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4331,7 +4702,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -4404,7 +4775,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4413,7 +4784,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4467,7 +4838,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -4529,7 +4900,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4538,7 +4909,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4583,7 +4954,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -4645,7 +5016,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4654,7 +5025,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4699,7 +5070,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -4764,7 +5135,7 @@ export interface operations {
                     "application/json": components["schemas"]["AutomationPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4773,7 +5144,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4818,7 +5189,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -4891,7 +5262,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4900,7 +5271,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4954,7 +5325,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -5016,7 +5387,7 @@ export interface operations {
                     "application/json": components["schemas"]["AutomationOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5025,7 +5396,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5070,7 +5441,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -5130,7 +5501,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5139,7 +5510,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5184,7 +5555,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -5261,7 +5632,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5270,7 +5641,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5324,7 +5695,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -5386,7 +5757,7 @@ export interface operations {
                     "application/json": components["schemas"]["AutomationOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5395,7 +5766,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5440,7 +5811,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -5515,7 +5886,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5524,7 +5895,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5578,7 +5949,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -5640,7 +6011,7 @@ export interface operations {
                     "application/json": components["schemas"]["AutomationOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5649,7 +6020,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5694,7 +6065,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -5760,7 +6131,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5769,7 +6140,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5814,7 +6185,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -5885,7 +6256,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5894,7 +6265,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5939,7 +6310,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -6012,7 +6383,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6021,7 +6392,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6075,7 +6446,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -6139,7 +6510,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6148,7 +6519,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6193,7 +6564,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -6270,7 +6641,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6279,7 +6650,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6333,7 +6704,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -6410,7 +6781,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6419,7 +6790,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6473,7 +6844,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -6537,7 +6908,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6546,7 +6917,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6591,7 +6962,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -6655,7 +7026,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6664,7 +7035,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6709,7 +7080,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -6773,7 +7144,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6782,7 +7153,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6827,7 +7198,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -6887,7 +7258,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6896,7 +7267,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6941,7 +7312,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -7011,7 +7382,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConversationPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7020,7 +7391,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7065,7 +7436,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -7138,7 +7509,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7147,7 +7518,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7201,7 +7572,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -7274,7 +7645,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7283,7 +7654,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7337,7 +7708,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -7408,7 +7779,7 @@ export interface operations {
                     "application/json": components["schemas"]["SearchPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7417,7 +7788,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7462,7 +7833,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -7528,7 +7899,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConversationWithMessages"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7537,7 +7908,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7582,7 +7953,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -7658,7 +8029,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7667,7 +8038,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7721,7 +8092,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -7797,7 +8168,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7806,7 +8177,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7860,7 +8231,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -7920,7 +8291,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomFieldDefinitionList"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7929,7 +8300,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7974,7 +8345,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -8049,7 +8420,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8058,7 +8429,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8112,7 +8483,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -8191,7 +8562,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8200,7 +8571,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8245,7 +8616,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -8318,7 +8689,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8327,7 +8698,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8381,7 +8752,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -8441,7 +8812,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerStatsOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8450,7 +8821,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8495,7 +8866,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -8558,7 +8929,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8567,7 +8938,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8612,7 +8983,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -8678,7 +9049,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8687,7 +9058,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8741,7 +9112,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -8820,7 +9191,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8829,7 +9200,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8892,7 +9263,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -8957,7 +9328,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8966,7 +9337,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9011,7 +9382,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -9089,7 +9460,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9098,7 +9469,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9152,7 +9523,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -9217,7 +9588,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9226,7 +9597,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9271,7 +9642,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -9336,7 +9707,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9345,7 +9716,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9390,7 +9761,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -9466,7 +9837,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9475,7 +9846,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9529,7 +9900,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -9597,7 +9968,7 @@ export interface operations {
                     "application/json": components["schemas"]["EnrolmentPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9606,7 +9977,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9651,7 +10022,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -9727,7 +10098,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9736,7 +10107,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9790,7 +10161,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -9865,7 +10236,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9874,7 +10245,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9928,7 +10299,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -9991,7 +10362,7 @@ export interface operations {
                     "application/json": components["schemas"]["NoteList"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10000,7 +10371,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10045,7 +10416,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -10121,7 +10492,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10130,7 +10501,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10184,7 +10555,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -10260,7 +10631,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10269,7 +10640,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10323,7 +10694,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -10389,7 +10760,7 @@ export interface operations {
                     "application/json": components["schemas"]["TimelinePage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10398,7 +10769,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10443,7 +10814,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -10507,7 +10878,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10516,7 +10887,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10561,7 +10932,627 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    events_api_v1_events_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                "last-event-id"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Server-Sent Events: `id` (resume position), `event` (the event type, e.g. `sentiment.message.scored`), `data` (JSON: id, type, occurred_at, customer_id, data) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_folders_api_v1_folders_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FolderPage"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_folder_api_v1_folders_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FolderIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FolderOut"];
+                };
+            };
+            /** @description Bad Request: the body is not valid UTF-8 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large: request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_folder_api_v1_folders__folder_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a UUID */
+                folder_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_folder_api_v1_folders__folder_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a UUID */
+                folder_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FolderPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FolderOut"];
+                };
+            };
+            /** @description Bad Request: the body is not valid UTF-8 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large: request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -10627,7 +11618,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10636,7 +11627,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10681,7 +11672,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -10754,7 +11745,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10763,7 +11754,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10817,7 +11808,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -10881,7 +11872,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10890,7 +11881,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10935,7 +11926,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -10999,7 +11990,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11008,7 +11999,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11053,7 +12044,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -11130,7 +12121,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11139,7 +12130,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11193,7 +12184,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -11256,7 +12247,7 @@ export interface operations {
                     "application/json": components["schemas"]["EnrolmentOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11265,7 +12256,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11310,7 +12301,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -11377,7 +12368,7 @@ export interface operations {
                     "application/json": components["schemas"]["EnrolmentOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11386,7 +12377,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11431,7 +12422,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -11507,7 +12498,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11516,7 +12507,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11570,7 +12561,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -11655,7 +12646,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11664,7 +12655,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11718,7 +12709,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -11784,7 +12775,7 @@ export interface operations {
                     "application/json": components["schemas"]["LedgerPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11793,7 +12784,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11838,7 +12829,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -11902,7 +12893,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProgramPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11911,7 +12902,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11956,7 +12947,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -12029,7 +13020,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12038,7 +13029,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12092,7 +13083,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -12155,7 +13146,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProgramOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12164,7 +13155,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12209,7 +13200,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -12285,7 +13276,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12294,7 +13285,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12348,7 +13339,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -12411,7 +13402,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProgramOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12420,7 +13411,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12465,7 +13456,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -12541,7 +13532,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12550,7 +13541,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12604,7 +13595,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -12664,7 +13655,7 @@ export interface operations {
                     "application/json": components["schemas"]["MeOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12673,7 +13664,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12718,7 +13709,524 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_orders_api_v1_orders_get: {
+        parameters: {
+            query?: {
+                customer_id?: string;
+                /** @description comma-separated statuses */
+                status?: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_order_api_v1_orders_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description a retry with the same key returns the first result instead of acting twice */
+                "idempotency-key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Bad Request: the body is not valid UTF-8 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large: request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_order_api_v1_orders__order_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancel_order_api_v1_orders__order_id__cancel_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonIn"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Bad Request: the body is not valid UTF-8 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large: request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -12784,7 +14292,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12793,7 +14301,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12838,7 +14346,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -12914,7 +14422,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12923,7 +14431,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12977,7 +14485,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -13041,7 +14549,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13050,7 +14558,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13095,7 +14603,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -13175,7 +14683,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13184,7 +14692,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13238,7 +14746,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -13304,7 +14812,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13313,7 +14821,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13358,7 +14866,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -13431,7 +14939,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13440,7 +14948,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13494,7 +15002,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -13558,7 +15066,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13567,7 +15075,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13612,7 +15120,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -13689,7 +15197,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13698,7 +15206,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13752,7 +15260,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -13816,7 +15324,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13825,7 +15333,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13870,7 +15378,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -13943,7 +15451,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13952,7 +15460,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14006,7 +15514,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -14069,7 +15577,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerSentimentOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14078,7 +15586,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14123,7 +15631,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -14199,7 +15707,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14208,7 +15716,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14262,7 +15770,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -14325,7 +15833,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerSentimentOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14334,7 +15842,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14379,7 +15887,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -14442,7 +15950,7 @@ export interface operations {
                     "application/json": components["schemas"]["MessageSentimentOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14451,7 +15959,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14496,7 +16004,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -14556,7 +16064,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14565,7 +16073,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14610,7 +16118,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -14683,7 +16191,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14692,7 +16200,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14746,7 +16254,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -14810,7 +16318,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14819,7 +16327,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14864,7 +16372,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -14926,7 +16434,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14935,7 +16443,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14980,7 +16488,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -15055,7 +16563,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15064,7 +16572,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15118,7 +16626,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -15180,7 +16688,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15189,7 +16697,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15234,7 +16742,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -15309,7 +16817,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15318,7 +16826,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15372,7 +16880,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -15432,7 +16940,7 @@ export interface operations {
                     "application/json": components["schemas"]["SentimentSettingsOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15441,7 +16949,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15486,7 +16994,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -15559,7 +17067,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15568,7 +17076,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15622,7 +17130,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -15682,7 +17190,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15691,7 +17199,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15736,7 +17244,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -15809,7 +17317,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15818,7 +17326,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15872,7 +17380,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -15936,7 +17444,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15945,7 +17453,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15990,7 +17498,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -16056,7 +17564,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -16065,7 +17573,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16110,7 +17618,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -16183,7 +17691,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -16192,7 +17700,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16246,7 +17754,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -16310,7 +17818,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -16319,7 +17827,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16364,7 +17872,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -16441,7 +17949,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -16450,7 +17958,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16504,7 +18012,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -16572,7 +18080,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaskPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -16581,7 +18089,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16626,7 +18134,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -16699,7 +18207,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -16708,7 +18216,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16762,7 +18270,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -16824,7 +18332,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaskOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -16833,7 +18341,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16878,7 +18386,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -16938,7 +18446,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -16947,7 +18455,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16992,7 +18500,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -17067,7 +18575,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -17076,7 +18584,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17130,7 +18638,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -17190,7 +18698,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserPage"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -17199,7 +18707,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17244,7 +18752,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -17317,7 +18825,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -17326,7 +18834,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17380,7 +18888,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -17427,6 +18935,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a UUID */
                 user_id: string;
             };
             cookie?: never;
@@ -17442,7 +18951,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserOut"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -17451,7 +18960,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17496,7 +19005,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -17543,6 +19052,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a UUID */
                 user_id: string;
             };
             cookie?: never;
@@ -17571,7 +19081,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -17580,7 +19090,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17634,7 +19144,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -17702,7 +19212,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -17711,7 +19221,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17756,7 +19266,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -17820,7 +19330,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unauthorized: missing, invalid or revoked API key */
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -17829,7 +19339,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: the key's role may not do this */
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17874,7 +19384,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too Many Requests: the tenant's share of a service is used up; retry after `Retry-After` seconds */
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description seconds to wait */

@@ -467,19 +467,21 @@ class CompleteBookingRequest(_message.Message):
     def __init__(self, id: _Optional[str] = ..., no_show: _Optional[bool] = ...) -> None: ...
 
 class LineItem(_message.Message):
-    __slots__ = ("description", "quantity", "unit_price", "total")
+    __slots__ = ("description", "quantity", "unit_price", "total", "service_id")
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     QUANTITY_FIELD_NUMBER: _ClassVar[int]
     UNIT_PRICE_FIELD_NUMBER: _ClassVar[int]
     TOTAL_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_ID_FIELD_NUMBER: _ClassVar[int]
     description: str
     quantity: int
     unit_price: Money
     total: Money
-    def __init__(self, description: _Optional[str] = ..., quantity: _Optional[int] = ..., unit_price: _Optional[_Union[Money, _Mapping]] = ..., total: _Optional[_Union[Money, _Mapping]] = ...) -> None: ...
+    service_id: str
+    def __init__(self, description: _Optional[str] = ..., quantity: _Optional[int] = ..., unit_price: _Optional[_Union[Money, _Mapping]] = ..., total: _Optional[_Union[Money, _Mapping]] = ..., service_id: _Optional[str] = ...) -> None: ...
 
 class Order(_message.Message):
-    __slots__ = ("id", "customer_id", "items", "total", "status", "booking_id", "created_at", "updated_at")
+    __slots__ = ("id", "customer_id", "items", "total", "status", "booking_id", "created_at", "updated_at", "amount_paid", "amount_due", "paid_at", "cancelled_at")
     ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     ITEMS_FIELD_NUMBER: _ClassVar[int]
@@ -488,6 +490,10 @@ class Order(_message.Message):
     BOOKING_ID_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_PAID_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_DUE_FIELD_NUMBER: _ClassVar[int]
+    PAID_AT_FIELD_NUMBER: _ClassVar[int]
+    CANCELLED_AT_FIELD_NUMBER: _ClassVar[int]
     id: str
     customer_id: str
     items: _containers.RepeatedCompositeFieldContainer[LineItem]
@@ -496,17 +502,31 @@ class Order(_message.Message):
     booking_id: str
     created_at: _timestamp_pb2.Timestamp
     updated_at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., customer_id: _Optional[str] = ..., items: _Optional[_Iterable[_Union[LineItem, _Mapping]]] = ..., total: _Optional[_Union[Money, _Mapping]] = ..., status: _Optional[_Union[OrderStatus, str]] = ..., booking_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    amount_paid: Money
+    amount_due: Money
+    paid_at: _timestamp_pb2.Timestamp
+    cancelled_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., customer_id: _Optional[str] = ..., items: _Optional[_Iterable[_Union[LineItem, _Mapping]]] = ..., total: _Optional[_Union[Money, _Mapping]] = ..., status: _Optional[_Union[OrderStatus, str]] = ..., booking_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., amount_paid: _Optional[_Union[Money, _Mapping]] = ..., amount_due: _Optional[_Union[Money, _Mapping]] = ..., paid_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., cancelled_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CreateOrderRequest(_message.Message):
-    __slots__ = ("customer_id", "items", "booking_id")
+    __slots__ = ("customer_id", "items", "booking_id", "request_id")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     ITEMS_FIELD_NUMBER: _ClassVar[int]
     BOOKING_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     items: _containers.RepeatedCompositeFieldContainer[LineItem]
     booking_id: str
-    def __init__(self, customer_id: _Optional[str] = ..., items: _Optional[_Iterable[_Union[LineItem, _Mapping]]] = ..., booking_id: _Optional[str] = ...) -> None: ...
+    request_id: str
+    def __init__(self, customer_id: _Optional[str] = ..., items: _Optional[_Iterable[_Union[LineItem, _Mapping]]] = ..., booking_id: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class CancelOrderRequest(_message.Message):
+    __slots__ = ("id", "reason")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    reason: str
+    def __init__(self, id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class GetOrderRequest(_message.Message):
     __slots__ = ("id",)
@@ -741,7 +761,7 @@ class RefundPaymentRequest(_message.Message):
     def __init__(self, id: _Optional[str] = ..., amount: _Optional[_Union[Money, _Mapping]] = ..., reason: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class Subscription(_message.Message):
-    __slots__ = ("id", "customer_id", "plan_name", "price", "interval", "status", "started_at", "current_period_end", "cancel_at_period_end", "cancelled_at")
+    __slots__ = ("id", "customer_id", "plan_name", "price", "interval", "status", "started_at", "current_period_end", "cancel_at_period_end", "cancelled_at", "provider", "failed_charges", "next_charge_at")
     ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     PLAN_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -752,6 +772,9 @@ class Subscription(_message.Message):
     CURRENT_PERIOD_END_FIELD_NUMBER: _ClassVar[int]
     CANCEL_AT_PERIOD_END_FIELD_NUMBER: _ClassVar[int]
     CANCELLED_AT_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    FAILED_CHARGES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_CHARGE_AT_FIELD_NUMBER: _ClassVar[int]
     id: str
     customer_id: str
     plan_name: str
@@ -762,21 +785,26 @@ class Subscription(_message.Message):
     current_period_end: _timestamp_pb2.Timestamp
     cancel_at_period_end: bool
     cancelled_at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., customer_id: _Optional[str] = ..., plan_name: _Optional[str] = ..., price: _Optional[_Union[Money, _Mapping]] = ..., interval: _Optional[_Union[SubscriptionInterval, str]] = ..., status: _Optional[_Union[SubscriptionStatus, str]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., current_period_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., cancel_at_period_end: _Optional[bool] = ..., cancelled_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    provider: str
+    failed_charges: int
+    next_charge_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., customer_id: _Optional[str] = ..., plan_name: _Optional[str] = ..., price: _Optional[_Union[Money, _Mapping]] = ..., interval: _Optional[_Union[SubscriptionInterval, str]] = ..., status: _Optional[_Union[SubscriptionStatus, str]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., current_period_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., cancel_at_period_end: _Optional[bool] = ..., cancelled_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., provider: _Optional[str] = ..., failed_charges: _Optional[int] = ..., next_charge_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CreateSubscriptionRequest(_message.Message):
-    __slots__ = ("customer_id", "plan_name", "price", "interval", "start_at")
+    __slots__ = ("customer_id", "plan_name", "price", "interval", "start_at", "provider")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     PLAN_NAME_FIELD_NUMBER: _ClassVar[int]
     PRICE_FIELD_NUMBER: _ClassVar[int]
     INTERVAL_FIELD_NUMBER: _ClassVar[int]
     START_AT_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     plan_name: str
     price: Money
     interval: SubscriptionInterval
     start_at: _timestamp_pb2.Timestamp
-    def __init__(self, customer_id: _Optional[str] = ..., plan_name: _Optional[str] = ..., price: _Optional[_Union[Money, _Mapping]] = ..., interval: _Optional[_Union[SubscriptionInterval, str]] = ..., start_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    provider: str
+    def __init__(self, customer_id: _Optional[str] = ..., plan_name: _Optional[str] = ..., price: _Optional[_Union[Money, _Mapping]] = ..., interval: _Optional[_Union[SubscriptionInterval, str]] = ..., start_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., provider: _Optional[str] = ...) -> None: ...
 
 class GetSubscriptionRequest(_message.Message):
     __slots__ = ("id",)

@@ -133,6 +133,11 @@ class BillingServiceStub:
                 request_serializer=moodline_dot_billing_dot_v1_dot_billing__pb2.ListOrdersRequest.SerializeToString,
                 response_deserializer=moodline_dot_billing_dot_v1_dot_billing__pb2.ListOrdersResponse.FromString,
                 _registered_method=True)
+        self.CancelOrder = channel.unary_unary(
+                '/moodline.billing.v1.BillingService/CancelOrder',
+                request_serializer=moodline_dot_billing_dot_v1_dot_billing__pb2.CancelOrderRequest.SerializeToString,
+                response_deserializer=moodline_dot_billing_dot_v1_dot_billing__pb2.Order.FromString,
+                _registered_method=True)
         self.CreateInvoice = channel.unary_unary(
                 '/moodline.billing.v1.BillingService/CreateInvoice',
                 request_serializer=moodline_dot_billing_dot_v1_dot_billing__pb2.CreateInvoiceRequest.SerializeToString,
@@ -357,7 +362,10 @@ class BillingServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def CreateOrder(self, request, context):
-        """Creates an order. Emits billing.order.placed.
+        """Creates an order (PLACED) of catalogue services: each line names a service_id, whose name
+        and price (in the tenant's currency) the line takes. Idempotent on request_id (a repeat
+        returns the stored order). Emits billing.order.placed. Paid through RecordPayment with
+        order_id: settled -> PAID (billing.order.paid), and the paid amount counts toward LTV.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -371,6 +379,13 @@ class BillingServiceServicer:
 
     def ListOrders(self, request, context):
         """Lists orders, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelOrder(self, request, context):
+        """PLACED without payments -> CANCELLED. Emits billing.order.cancelled.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -618,6 +633,11 @@ def add_BillingServiceServicer_to_server(servicer, server):
                     servicer.ListOrders,
                     request_deserializer=moodline_dot_billing_dot_v1_dot_billing__pb2.ListOrdersRequest.FromString,
                     response_serializer=moodline_dot_billing_dot_v1_dot_billing__pb2.ListOrdersResponse.SerializeToString,
+            ),
+            'CancelOrder': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelOrder,
+                    request_deserializer=moodline_dot_billing_dot_v1_dot_billing__pb2.CancelOrderRequest.FromString,
+                    response_serializer=moodline_dot_billing_dot_v1_dot_billing__pb2.Order.SerializeToString,
             ),
             'CreateInvoice': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateInvoice,
@@ -1220,6 +1240,33 @@ class BillingService:
             '/moodline.billing.v1.BillingService/ListOrders',
             moodline_dot_billing_dot_v1_dot_billing__pb2.ListOrdersRequest.SerializeToString,
             moodline_dot_billing_dot_v1_dot_billing__pb2.ListOrdersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelOrder(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.billing.v1.BillingService/CancelOrder',
+            moodline_dot_billing_dot_v1_dot_billing__pb2.CancelOrderRequest.SerializeToString,
+            moodline_dot_billing_dot_v1_dot_billing__pb2.Order.FromString,
             options,
             channel_credentials,
             insecure,

@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from moodline.billing.v1 import billing_pb2 as moodline_dot_billing_dot_v1_dot_billing__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n moodline/events/v1/billing.proto\x12\x12moodline.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!moodline/billing/v1/billing.proto\"T\n\x0e\x42ookingCreated\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12-\n\x07\x62ooking\x18\x02 \x01(\x0b\x32\x1c.moodline.billing.v1.Booking\"V\n\x10\x42ookingConfirmed\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12-\n\x07\x62ooking\x18\x02 \x01(\x0b\x32\x1c.moodline.billing.v1.Booking\"\x91\x01\n\x12\x42ookingRescheduled\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12-\n\x07\x62ooking\x18\x02 \x01(\x0b\x32\x1c.moodline.billing.v1.Booking\x12\x37\n\x13previous_start_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"m\n\x10\x42ookingCancelled\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12-\n\x07\x62ooking\x18\x02 \x01(\x0b\x32\x1c.moodline.billing.v1.Booking\x12\x15\n\rwas_confirmed\x18\x03 \x01(\x08\"V\n\x10\x42ookingCompleted\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12-\n\x07\x62ooking\x18\x02 \x01(\x0b\x32\x1c.moodline.billing.v1.Booking\"U\n\x0f\x42ookingNoShowed\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12-\n\x07\x62ooking\x18\x02 \x01(\x0b\x32\x1c.moodline.billing.v1.Booking\"M\n\x0bOrderPlaced\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12)\n\x05order\x18\x02 \x01(\x0b\x32\x1a.moodline.billing.v1.Order\"S\n\rInvoiceIssued\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12-\n\x07invoice\x18\x02 \x01(\x0b\x32\x1c.moodline.billing.v1.Invoice\"Q\n\x0bInvoicePaid\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12-\n\x07invoice\x18\x02 \x01(\x0b\x32\x1c.moodline.billing.v1.Invoice\"T\n\x0eInvoiceOverdue\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12-\n\x07invoice\x18\x02 \x01(\x0b\x32\x1c.moodline.billing.v1.Invoice\"S\n\rInvoiceVoided\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12-\n\x07invoice\x18\x02 \x01(\x0b\x32\x1c.moodline.billing.v1.Invoice\"V\n\x10PaymentSucceeded\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12-\n\x07payment\x18\x02 \x01(\x0b\x32\x1c.moodline.billing.v1.Payment\"S\n\rPaymentFailed\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12-\n\x07payment\x18\x02 \x01(\x0b\x32\x1c.moodline.billing.v1.Payment\"\x88\x01\n\x0fPaymentRefunded\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12-\n\x07payment\x18\x02 \x01(\x0b\x32\x1c.moodline.billing.v1.Payment\x12\x31\n\rrefund_amount\x18\x03 \x01(\x0b\x32\x1a.moodline.billing.v1.Money\"c\n\x13SubscriptionStarted\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x37\n\x0csubscription\x18\x02 \x01(\x0b\x32!.moodline.billing.v1.Subscription\"\x92\x01\n\x13SubscriptionRenewed\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x37\n\x0csubscription\x18\x02 \x01(\x0b\x32!.moodline.billing.v1.Subscription\x12-\n\x07invoice\x18\x03 \x01(\x0b\x32\x1c.moodline.billing.v1.Invoice\"u\n\x15SubscriptionCancelled\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x37\n\x0csubscription\x18\x02 \x01(\x0b\x32!.moodline.billing.v1.Subscription\x12\x0e\n\x06reason\x18\x03 \x01(\t\"^\n\x14\x43ustomerValueChanged\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x31\n\x05value\x18\x02 \x01(\x0b\x32\".moodline.billing.v1.CustomerValueb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n moodline/events/v1/billing.proto\x12\x12moodline.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!moodline/billing/v1/billing.proto\"T\n\x0e\x42ookingCreated\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12-\n\x07\x62ooking\x18\x02 \x01(\x0b\x32\x1c.moodline.billing.v1.Booking\"V\n\x10\x42ookingConfirmed\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12-\n\x07\x62ooking\x18\x02 \x01(\x0b\x32\x1c.moodline.billing.v1.Booking\"\x91\x01\n\x12\x42ookingRescheduled\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12-\n\x07\x62ooking\x18\x02 \x01(\x0b\x32\x1c.moodline.billing.v1.Booking\x12\x37\n\x13previous_start_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"m\n\x10\x42ookingCancelled\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12-\n\x07\x62ooking\x18\x02 \x01(\x0b\x32\x1c.moodline.billing.v1.Booking\x12\x15\n\rwas_confirmed\x18\x03 \x01(\x08\"V\n\x10\x42ookingCompleted\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12-\n\x07\x62ooking\x18\x02 \x01(\x0b\x32\x1c.moodline.billing.v1.Booking\"U\n\x0f\x42ookingNoShowed\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12-\n\x07\x62ooking\x18\x02 \x01(\x0b\x32\x1c.moodline.billing.v1.Booking\"M\n\x0bOrderPlaced\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12)\n\x05order\x18\x02 \x01(\x0b\x32\x1a.moodline.billing.v1.Order\"K\n\tOrderPaid\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12)\n\x05order\x18\x02 \x01(\x0b\x32\x1a.moodline.billing.v1.Order\"`\n\x0eOrderCancelled\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12)\n\x05order\x18\x02 \x01(\x0b\x32\x1a.moodline.billing.v1.Order\x12\x0e\n\x06reason\x18\x03 \x01(\t\"S\n\rInvoiceIssued\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12-\n\x07invoice\x18\x02 \x01(\x0b\x32\x1c.moodline.billing.v1.Invoice\"Q\n\x0bInvoicePaid\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12-\n\x07invoice\x18\x02 \x01(\x0b\x32\x1c.moodline.billing.v1.Invoice\"T\n\x0eInvoiceOverdue\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12-\n\x07invoice\x18\x02 \x01(\x0b\x32\x1c.moodline.billing.v1.Invoice\"S\n\rInvoiceVoided\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12-\n\x07invoice\x18\x02 \x01(\x0b\x32\x1c.moodline.billing.v1.Invoice\"V\n\x10PaymentSucceeded\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12-\n\x07payment\x18\x02 \x01(\x0b\x32\x1c.moodline.billing.v1.Payment\"S\n\rPaymentFailed\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12-\n\x07payment\x18\x02 \x01(\x0b\x32\x1c.moodline.billing.v1.Payment\"\x88\x01\n\x0fPaymentRefunded\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12-\n\x07payment\x18\x02 \x01(\x0b\x32\x1c.moodline.billing.v1.Payment\x12\x31\n\rrefund_amount\x18\x03 \x01(\x0b\x32\x1a.moodline.billing.v1.Money\"c\n\x13SubscriptionStarted\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x37\n\x0csubscription\x18\x02 \x01(\x0b\x32!.moodline.billing.v1.Subscription\"\x92\x01\n\x13SubscriptionRenewed\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x37\n\x0csubscription\x18\x02 \x01(\x0b\x32!.moodline.billing.v1.Subscription\x12-\n\x07invoice\x18\x03 \x01(\x0b\x32\x1c.moodline.billing.v1.Invoice\"u\n\x15SubscriptionCancelled\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x37\n\x0csubscription\x18\x02 \x01(\x0b\x32!.moodline.billing.v1.Subscription\x12\x0e\n\x06reason\x18\x03 \x01(\t\"^\n\x14\x43ustomerValueChanged\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x31\n\x05value\x18\x02 \x01(\x0b\x32\".moodline.billing.v1.CustomerValueb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -47,26 +47,30 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_BOOKINGNOSHOWED']._serialized_end=730
   _globals['_ORDERPLACED']._serialized_start=732
   _globals['_ORDERPLACED']._serialized_end=809
-  _globals['_INVOICEISSUED']._serialized_start=811
-  _globals['_INVOICEISSUED']._serialized_end=894
-  _globals['_INVOICEPAID']._serialized_start=896
-  _globals['_INVOICEPAID']._serialized_end=977
-  _globals['_INVOICEOVERDUE']._serialized_start=979
-  _globals['_INVOICEOVERDUE']._serialized_end=1063
-  _globals['_INVOICEVOIDED']._serialized_start=1065
-  _globals['_INVOICEVOIDED']._serialized_end=1148
-  _globals['_PAYMENTSUCCEEDED']._serialized_start=1150
-  _globals['_PAYMENTSUCCEEDED']._serialized_end=1236
-  _globals['_PAYMENTFAILED']._serialized_start=1238
-  _globals['_PAYMENTFAILED']._serialized_end=1321
-  _globals['_PAYMENTREFUNDED']._serialized_start=1324
-  _globals['_PAYMENTREFUNDED']._serialized_end=1460
-  _globals['_SUBSCRIPTIONSTARTED']._serialized_start=1462
-  _globals['_SUBSCRIPTIONSTARTED']._serialized_end=1561
-  _globals['_SUBSCRIPTIONRENEWED']._serialized_start=1564
-  _globals['_SUBSCRIPTIONRENEWED']._serialized_end=1710
-  _globals['_SUBSCRIPTIONCANCELLED']._serialized_start=1712
-  _globals['_SUBSCRIPTIONCANCELLED']._serialized_end=1829
-  _globals['_CUSTOMERVALUECHANGED']._serialized_start=1831
-  _globals['_CUSTOMERVALUECHANGED']._serialized_end=1925
+  _globals['_ORDERPAID']._serialized_start=811
+  _globals['_ORDERPAID']._serialized_end=886
+  _globals['_ORDERCANCELLED']._serialized_start=888
+  _globals['_ORDERCANCELLED']._serialized_end=984
+  _globals['_INVOICEISSUED']._serialized_start=986
+  _globals['_INVOICEISSUED']._serialized_end=1069
+  _globals['_INVOICEPAID']._serialized_start=1071
+  _globals['_INVOICEPAID']._serialized_end=1152
+  _globals['_INVOICEOVERDUE']._serialized_start=1154
+  _globals['_INVOICEOVERDUE']._serialized_end=1238
+  _globals['_INVOICEVOIDED']._serialized_start=1240
+  _globals['_INVOICEVOIDED']._serialized_end=1323
+  _globals['_PAYMENTSUCCEEDED']._serialized_start=1325
+  _globals['_PAYMENTSUCCEEDED']._serialized_end=1411
+  _globals['_PAYMENTFAILED']._serialized_start=1413
+  _globals['_PAYMENTFAILED']._serialized_end=1496
+  _globals['_PAYMENTREFUNDED']._serialized_start=1499
+  _globals['_PAYMENTREFUNDED']._serialized_end=1635
+  _globals['_SUBSCRIPTIONSTARTED']._serialized_start=1637
+  _globals['_SUBSCRIPTIONSTARTED']._serialized_end=1736
+  _globals['_SUBSCRIPTIONRENEWED']._serialized_start=1739
+  _globals['_SUBSCRIPTIONRENEWED']._serialized_end=1885
+  _globals['_SUBSCRIPTIONCANCELLED']._serialized_start=1887
+  _globals['_SUBSCRIPTIONCANCELLED']._serialized_end=2004
+  _globals['_CUSTOMERVALUECHANGED']._serialized_start=2006
+  _globals['_CUSTOMERVALUECHANGED']._serialized_end=2100
 # @@protoc_insertion_point(module_scope)

@@ -69,6 +69,24 @@ class OrderPlaced(_message.Message):
     order: _billing_pb2.Order
     def __init__(self, customer_id: _Optional[str] = ..., order: _Optional[_Union[_billing_pb2.Order, _Mapping]] = ...) -> None: ...
 
+class OrderPaid(_message.Message):
+    __slots__ = ("customer_id", "order")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    order: _billing_pb2.Order
+    def __init__(self, customer_id: _Optional[str] = ..., order: _Optional[_Union[_billing_pb2.Order, _Mapping]] = ...) -> None: ...
+
+class OrderCancelled(_message.Message):
+    __slots__ = ("customer_id", "order", "reason")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    order: _billing_pb2.Order
+    reason: str
+    def __init__(self, customer_id: _Optional[str] = ..., order: _Optional[_Union[_billing_pb2.Order, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
+
 class InvoiceIssued(_message.Message):
     __slots__ = ("customer_id", "invoice")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]

@@ -18,6 +18,8 @@ BILLING_INVOICE_ISSUED = "billing.invoice.issued"
 BILLING_INVOICE_OVERDUE = "billing.invoice.overdue"
 BILLING_INVOICE_PAID = "billing.invoice.paid"
 BILLING_INVOICE_VOIDED = "billing.invoice.voided"
+BILLING_ORDER_CANCELLED = "billing.order.cancelled"
+BILLING_ORDER_PAID = "billing.order.paid"
 BILLING_ORDER_PLACED = "billing.order.placed"
 BILLING_PAYMENT_FAILED = "billing.payment.failed"
 BILLING_PAYMENT_REFUNDED = "billing.payment.refunded"
@@ -66,6 +68,8 @@ PAYLOADS = {
     "billing.invoice.overdue": "moodline.events.v1.InvoiceOverdue",
     "billing.invoice.paid": "moodline.events.v1.InvoicePaid",
     "billing.invoice.voided": "moodline.events.v1.InvoiceVoided",
+    "billing.order.cancelled": "moodline.events.v1.OrderCancelled",
+    "billing.order.paid": "moodline.events.v1.OrderPaid",
     "billing.order.placed": "moodline.events.v1.OrderPlaced",
     "billing.payment.failed": "moodline.events.v1.PaymentFailed",
     "billing.payment.refunded": "moodline.events.v1.PaymentRefunded",
@@ -118,6 +122,8 @@ BY_SERVICE = {
         "billing.invoice.overdue",
         "billing.invoice.paid",
         "billing.invoice.voided",
+        "billing.order.cancelled",
+        "billing.order.paid",
         "billing.order.placed",
         "billing.payment.failed",
         "billing.payment.refunded",

@@ -11,6 +11,7 @@ from moodline.billing.v1 import billing_pb2 as pb
 from billing.domain.bookings import Booking, BookingStatus
 from billing.domain.catalog import CatalogService, StaffMember
 from billing.domain.invoices import Invoice, InvoiceStatus, LineItem, Quote, QuoteStatus
+from billing.domain.orders import Order, OrderStatus
 from billing.domain.payments import Payment, PaymentMethod, PaymentStatus
 from billing.domain.subscriptions import Interval, Subscription, SubscriptionStatus
 from billing.domain.value import CustomerValue
@@ -33,6 +34,12 @@ QUOTE_STATUS = {
     QuoteStatus.OPEN: pb.QUOTE_STATUS_OPEN,
     QuoteStatus.CONVERTED: pb.QUOTE_STATUS_CONVERTED,
     QuoteStatus.DECLINED: pb.QUOTE_STATUS_DECLINED,
+}
+ORDER_STATUS = {
+    OrderStatus.PLACED: pb.ORDER_STATUS_PLACED,
+    OrderStatus.PAID: pb.ORDER_STATUS_PAID,
+    OrderStatus.CANCELLED: pb.ORDER_STATUS_CANCELLED,
+    OrderStatus.REFUNDED: pb.ORDER_STATUS_REFUNDED,
 }
 PAYMENT_STATUS = {
     PaymentStatus.SUCCEEDED: pb.PAYMENT_STATUS_SUCCEEDED,
@@ -136,6 +143,7 @@ def items_to_proto(items: list[LineItem], currency: str) -> list[pb.LineItem]:
             quantity=i.quantity,
             unit_price=money(i.unit_price_minor, currency),
             total=money(i.total_minor, currency),
+            service_id=_id(getattr(i, "service_id", None)),
         )
         for i in items
     ]
@@ -165,6 +173,23 @@ def invoice_to_proto(i: Invoice) -> pb.Invoice:
     )
 
 
+def order_to_proto(o: Order) -> pb.Order:
+    return pb.Order(
+        id=str(o.id),
+        customer_id=str(o.customer_id),
+        items=items_to_proto(list(o.items), o.currency),
+        total=money(o.total_minor, o.currency),
+        status=ORDER_STATUS[o.status],
+        booking_id=_id(o.booking_id),
+        created_at=ts(o.created_at),
+        updated_at=ts(o.updated_at),
+        amount_paid=money(o.amount_paid_minor, o.currency),
+        amount_due=money(o.amount_due_minor, o.currency),
+        paid_at=ts(o.paid_at),
+        cancelled_at=ts(o.cancelled_at),
+    )
+
+
 def quote_to_proto(q: Quote) -> pb.Quote:
     return pb.Quote(
         id=str(q.id),
@@ -186,6 +211,7 @@ def payment_to_proto(p: Payment) -> pb.Payment:
         id=str(p.id),
         customer_id=str(p.customer_id),
         invoice_id=_id(p.invoice_id),
+        order_id=_id(p.order_id),
         booking_id=_id(p.booking_id),
         subscription_id=_id(p.subscription_id),
         amount=money(p.amount_minor, p.currency),
@@ -213,6 +239,9 @@ def subscription_to_proto(s: Subscription) -> pb.Subscription:
         current_period_end=ts(s.current_period_end),
         cancel_at_period_end=s.cancel_at_period_end,
         cancelled_at=ts(s.cancelled_at),
+        provider=s.provider,
+        failed_charges=s.failed_charges,
+        next_charge_at=ts(s.next_charge_at),
     )
 
 

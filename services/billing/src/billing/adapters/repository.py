@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from moodline_kit.errors import Conflict, InvalidArgument
+from moodline_kit.errors import Conflict
+from moodline_kit.paging import Page, decode_time_key
+from moodline_kit.queries import newest_first, one_of_tenant, page_of
+from moodline_kit.rows import from_row
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,76 +38,6 @@ from billing.domain.subscriptions import Interval, Subscription, SubscriptionSta
 
 EXCLUSION_VIOLATION = "23P01"
 DEFAULT_CURRENCY = "USD"
-
-
-def encode_cursor(key: datetime, ident: uuid.UUID) -> str:
-    raw = json.dumps([key.isoformat(), str(ident)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        key, ident = json.loads(raw)
-        return datetime.fromisoformat(key), uuid.UUID(ident)
-    except (ValueError, TypeError, UnicodeDecodeError) as exc:
-        raise InvalidArgument.of("page_token", "malformed cursor") from exc
-
-
-@dataclass(frozen=True)
-class Page:
-    items: Sequence[Any]
-    next_cursor: str
-
-
-def _page(rows: Sequence[Any], limit: int, key: str, to_domain: Any) -> Page:
-    more = len(rows) > limit
-    rows = rows[:limit]
-    cursor = encode_cursor(getattr(rows[-1], key), rows[-1].id) if more else ""
-    return Page([to_domain(r) for r in rows], cursor)
-
-
-async def _newest_first(
-    session: AsyncSession,
-    table: sa.Table,
-    to_domain: Any,
-    tenant_id: uuid.UUID,
-    *,
-    customer_id: uuid.UUID | None,
-    statuses: Sequence[Any],
-    limit: int,
-    cursor: str,
-) -> Page:
-    """One page of a tenant's rows, newest first (keyset on created_at, id), optionally of one
-    customer and in some statuses."""
-    c = table.c
-    q = sa.select(table).where(c.tenant_id == tenant_id)
-    if customer_id:
-        q = q.where(c.customer_id == customer_id)
-    if statuses:
-        q = q.where(c.status.in_([s.value for s in statuses]))
-    if cursor:
-        key, ident = decode_cursor(cursor)
-        q = q.where(sa.tuple_(c.created_at, c.id) < sa.tuple_(key, ident))
-    q = q.order_by(c.created_at.desc(), c.id.desc()).limit(limit + 1)
-    return _page((await session.execute(q)).all(), limit, "created_at", to_domain)
-
-
-async def _one(
-    session: AsyncSession,
-    table: sa.Table,
-    to_domain: Any,
-    tenant_id: uuid.UUID,
-    ident: uuid.UUID,
-    *,
-    for_update: bool = False,
-) -> Any:
-    """A row of the tenant by id (locked when `for_update`) as a domain object, or None."""
-    q = sa.select(table).where(table.c.tenant_id == tenant_id, table.c.id == ident)
-    if for_update:
-        q = q.with_for_update()
-    row = (await session.execute(q)).first()
-    return to_domain(row) if row else None
 
 
 def _sqlstate(exc: IntegrityError) -> str:
@@ -204,7 +134,7 @@ class CatalogRepository:
         )
 
     async def get_staff(self, tenant_id: uuid.UUID, staff_id: uuid.UUID) -> StaffMember | None:
-        return await _one(self.session, staff_members, _staff, tenant_id, staff_id)
+        return await one_of_tenant(self.session, staff_members, _staff, tenant_id, staff_id)
 
     async def list_staff(self, tenant_id: uuid.UUID) -> list[StaffMember]:
         c = staff_members.c
@@ -223,28 +153,11 @@ class CatalogRepository:
 
 
 def _service(r: Any) -> CatalogService:
-    return CatalogService(
-        id=r.id,
-        tenant_id=r.tenant_id,
-        name=r.name,
-        duration_minutes=r.duration_minutes,
-        price_minor=r.price_minor,
-        currency=r.currency,
-        active=r.active,
-        created_at=r.created_at,
-    )
+    return from_row(CatalogService, r)
 
 
 def _staff(r: Any) -> StaffMember:
-    return StaffMember(
-        id=r.id,
-        tenant_id=r.tenant_id,
-        name=r.name,
-        colour=r.colour,
-        active=r.active,
-        user_id=r.user_id,
-        created_at=r.created_at,
-    )
+    return from_row(StaffMember, r)
 
 
 # --------------------------------------------------------------------------- bookings
@@ -259,35 +172,19 @@ def _party_json(party: list[PartyMember]) -> list[dict]:
     ]
 
 
+def _party(raw: list[dict]) -> list[PartyMember]:
+    return [
+        PartyMember(
+            uuid.UUID(m["customer_id"]) if m.get("customer_id") else None,
+            m.get("name", ""),
+            int(m["share_minor"]),
+        )
+        for m in raw
+    ]
+
+
 def _booking(r: Any) -> Booking:
-    return Booking(
-        id=r.id,
-        tenant_id=r.tenant_id,
-        customer_id=r.customer_id,
-        service_id=r.service_id,
-        service_name=r.service_name,
-        staff_id=r.staff_id,
-        starts_at=r.starts_at,
-        ends_at=r.ends_at,
-        price_minor=r.price_minor,
-        currency=r.currency,
-        status=BookingStatus(r.status),
-        party=[
-            PartyMember(
-                uuid.UUID(m["customer_id"]) if m.get("customer_id") else None,
-                m.get("name", ""),
-                int(m["share_minor"]),
-            )
-            for m in r.party
-        ],
-        location=r.location,
-        notes=r.notes,
-        cancellation_reason=r.cancellation_reason,
-        cancelled_at=r.cancelled_at,
-        confirmed_at=r.confirmed_at,
-        created_at=r.created_at,
-        updated_at=r.updated_at,
-    )
+    return from_row(Booking, r, status=BookingStatus, party=_party)
 
 
 def _booking_values(b: Booking) -> dict[str, Any]:
@@ -366,7 +263,7 @@ class BookingRepository:
     async def get(
         self, tenant_id: uuid.UUID, booking_id: uuid.UUID, *, for_update: bool = False
     ) -> Booking | None:
-        return await _one(
+        return await one_of_tenant(
             self.session, bookings, _booking, tenant_id, booking_id, for_update=for_update
         )
 
@@ -393,10 +290,10 @@ class BookingRepository:
         if f.starts_before:
             q = q.where(c.starts_at < f.starts_before)
         if cursor:
-            key, ident = decode_cursor(cursor)
+            key, ident = decode_time_key(cursor)
             q = q.where(sa.tuple_(c.starts_at, c.id) > sa.tuple_(key, ident))
         rows = (await self.session.execute(q.order_by(c.starts_at, c.id).limit(limit + 1))).all()
-        return _page(rows, limit, "starts_at", _booking)
+        return page_of(rows, limit, "starts_at", _booking)
 
     async def involving(self, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> list[Booking]:
         """Every booking the customer made or is a party member of."""
@@ -423,28 +320,7 @@ def _items(raw: list[dict]) -> list[LineItem]:
 
 
 def _invoice(r: Any) -> Invoice:
-    return Invoice(
-        id=r.id,
-        tenant_id=r.tenant_id,
-        customer_id=r.customer_id,
-        items=_items(r.items),
-        tax_minor=r.tax_minor,
-        currency=r.currency,
-        due_at=r.due_at,
-        status=InvoiceStatus(r.status),
-        number=r.number or "",
-        booking_id=r.booking_id,
-        quote_id=r.quote_id,
-        subscription_id=r.subscription_id,
-        period_start=r.period_start,
-        amount_paid_minor=r.amount_paid_minor,
-        issued_at=r.issued_at,
-        paid_at=r.paid_at,
-        voided_at=r.voided_at,
-        void_reason=r.void_reason,
-        created_at=r.created_at,
-        updated_at=r.updated_at,
-    )
+    return from_row(Invoice, r, items=_items, status=InvoiceStatus, number=lambda n: n or "")
 
 
 def _invoice_values(i: Invoice) -> dict[str, Any]:
@@ -500,7 +376,7 @@ class InvoiceRepository:
     async def get(
         self, tenant_id: uuid.UUID, invoice_id: uuid.UUID, *, for_update: bool = False
     ) -> Invoice | None:
-        return await _one(
+        return await one_of_tenant(
             self.session, invoices, _invoice, tenant_id, invoice_id, for_update=for_update
         )
 
@@ -513,7 +389,7 @@ class InvoiceRepository:
         limit: int,
         cursor: str,
     ) -> Page:
-        return await _newest_first(
+        return await newest_first(
             self.session,
             invoices,
             _invoice,
@@ -559,19 +435,7 @@ class InvoiceRepository:
 
 # --------------------------------------------------------------------------- quotes
 def _quote(r: Any) -> Quote:
-    return Quote(
-        id=r.id,
-        tenant_id=r.tenant_id,
-        number=r.number,
-        customer_id=r.customer_id,
-        items=_items(r.items),
-        tax_minor=r.tax_minor,
-        currency=r.currency,
-        status=QuoteStatus(r.status),
-        valid_until=r.valid_until,
-        invoice_id=r.invoice_id,
-        created_at=r.created_at,
-    )
+    return from_row(Quote, r, items=_items, status=QuoteStatus)
 
 
 class QuoteRepository:
@@ -605,7 +469,9 @@ class QuoteRepository:
     async def get(
         self, tenant_id: uuid.UUID, quote_id: uuid.UUID, *, for_update: bool = False
     ) -> Quote | None:
-        return await _one(self.session, quotes, _quote, tenant_id, quote_id, for_update=for_update)
+        return await one_of_tenant(
+            self.session, quotes, _quote, tenant_id, quote_id, for_update=for_update
+        )
 
     async def list(
         self,
@@ -616,7 +482,7 @@ class QuoteRepository:
         limit: int,
         cursor: str,
     ) -> Page:
-        return await _newest_first(
+        return await newest_first(
             self.session,
             quotes,
             _quote,
@@ -630,25 +496,7 @@ class QuoteRepository:
 
 # --------------------------------------------------------------------------- payments
 def _payment(r: Any) -> Payment:
-    return Payment(
-        id=r.id,
-        tenant_id=r.tenant_id,
-        customer_id=r.customer_id,
-        amount_minor=r.amount_minor,
-        currency=r.currency,
-        status=PaymentStatus(r.status),
-        method=PaymentMethod(r.method),
-        provider=r.provider,
-        provider_payment_id=r.provider_payment_id,
-        invoice_id=r.invoice_id,
-        booking_id=r.booking_id,
-        subscription_id=r.subscription_id,
-        failure_code=r.failure_code,
-        failure_message=r.failure_message,
-        refunded_minor=r.refunded_minor,
-        created_at=r.created_at,
-        updated_at=r.updated_at,
-    )
+    return from_row(Payment, r, status=PaymentStatus, method=PaymentMethod)
 
 
 class PaymentRepository:
@@ -664,6 +512,7 @@ class PaymentRepository:
                 tenant_id=p.tenant_id,
                 customer_id=p.customer_id,
                 invoice_id=p.invoice_id,
+                order_id=p.order_id,
                 booking_id=p.booking_id,
                 subscription_id=p.subscription_id,
                 amount_minor=p.amount_minor,
@@ -697,7 +546,7 @@ class PaymentRepository:
     async def get(
         self, tenant_id: uuid.UUID, payment_id: uuid.UUID, *, for_update: bool = False
     ) -> Payment | None:
-        return await _one(
+        return await one_of_tenant(
             self.session, payments, _payment, tenant_id, payment_id, for_update=for_update
         )
 
@@ -729,7 +578,7 @@ class PaymentRepository:
         limit: int,
         cursor: str,
     ) -> Page:
-        return await _newest_first(
+        return await newest_first(
             self.session,
             payments,
             _payment,
@@ -804,21 +653,20 @@ class PaymentRepository:
 
 # --------------------------------------------------------------------------- subscriptions
 def _subscription(r: Any) -> Subscription:
-    return Subscription(
-        id=r.id,
-        tenant_id=r.tenant_id,
-        customer_id=r.customer_id,
-        plan_name=r.plan_name,
-        price_minor=r.price_minor,
-        currency=r.currency,
-        interval=Interval(r.interval),
-        started_at=r.started_at,
-        current_period_start=r.current_period_start,
-        current_period_end=r.current_period_end,
-        status=SubscriptionStatus(r.status),
-        cancel_at_period_end=r.cancel_at_period_end,
-        cancelled_at=r.cancelled_at,
-    )
+    return from_row(Subscription, r, interval=Interval, status=SubscriptionStatus)
+
+
+def _subscription_values(s: Subscription) -> dict[str, Any]:
+    return {
+        "status": s.status.value,
+        "current_period_start": s.current_period_start,
+        "current_period_end": s.current_period_end,
+        "cancel_at_period_end": s.cancel_at_period_end,
+        "cancelled_at": s.cancelled_at,
+        "charge_invoice_id": s.charge_invoice_id,
+        "failed_charges": s.failed_charges,
+        "next_charge_at": s.next_charge_at,
+    }
 
 
 class SubscriptionRepository:
@@ -835,13 +683,10 @@ class SubscriptionRepository:
                 price_minor=s.price_minor,
                 currency=s.currency,
                 interval=s.interval.value,
-                status=s.status.value,
                 started_at=s.started_at,
-                current_period_start=s.current_period_start,
-                current_period_end=s.current_period_end,
-                cancel_at_period_end=s.cancel_at_period_end,
-                cancelled_at=s.cancelled_at,
+                provider=s.provider,
                 created_at=now,
+                **_subscription_values(s),
             )
         )
 
@@ -849,19 +694,13 @@ class SubscriptionRepository:
         await self.session.execute(
             sa.update(subscriptions)
             .where(subscriptions.c.tenant_id == s.tenant_id, subscriptions.c.id == s.id)
-            .values(
-                status=s.status.value,
-                current_period_start=s.current_period_start,
-                current_period_end=s.current_period_end,
-                cancel_at_period_end=s.cancel_at_period_end,
-                cancelled_at=s.cancelled_at,
-            )
+            .values(**_subscription_values(s))
         )
 
     async def get(
         self, tenant_id: uuid.UUID, subscription_id: uuid.UUID, *, for_update: bool = False
     ) -> Subscription | None:
-        return await _one(
+        return await one_of_tenant(
             self.session,
             subscriptions,
             _subscription,
@@ -879,7 +718,7 @@ class SubscriptionRepository:
         limit: int,
         cursor: str,
     ) -> Page:
-        return await _newest_first(
+        return await newest_first(
             self.session,
             subscriptions,
             _subscription,
@@ -897,6 +736,18 @@ class SubscriptionRepository:
             sa.select(subscriptions)
             .where(c.status != SubscriptionStatus.CANCELLED.value, c.current_period_end <= now)
             .order_by(c.current_period_end)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return [_subscription(r) for r in await self.session.execute(q)]
+
+    async def charge_due(self, now: datetime, limit: int) -> list[Subscription]:
+        """Subscriptions with a renewal charge due, locked (SKIP LOCKED)."""
+        c = subscriptions.c
+        q = (
+            sa.select(subscriptions)
+            .where(c.next_charge_at <= now)
+            .order_by(c.next_charge_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )

@@ -159,6 +159,32 @@ quotes = sa.Table(
 )
 sa.Index("ix_quotes_tenant_created", quotes.c.tenant_id, quotes.c.created_at, quotes.c.id)
 
+orders = sa.Table(
+    "orders",
+    metadata,
+    uuid_key(),
+    tenant_column(),
+    uuid_column("customer_id"),
+    uuid_column("booking_id", nullable=True),
+    # The caller's idempotency key (a repeat of it returns this order).
+    sa.Column("request_id", sa.Text, nullable=True),
+    # [{"service_id": uuid, "description": str, "quantity": int, "unit_price_minor": int}]
+    sa.Column("items", JSONB, nullable=False),
+    sa.Column("total_minor", sa.BigInteger, nullable=False),
+    sa.Column("amount_paid_minor", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    timestamp("paid_at", nullable=True),
+    timestamp("cancelled_at", nullable=True),
+    sa.Column("cancellation_reason", sa.Text, nullable=False, server_default=""),
+    timestamp("created_at"),
+    timestamp("updated_at"),
+    sa.UniqueConstraint("tenant_id", "request_id", name="uq_orders_tenant_request"),
+    sa.CheckConstraint("total_minor >= 0", name="total_not_negative"),
+)
+sa.Index("ix_orders_customer", orders.c.tenant_id, orders.c.customer_id)
+sa.Index("ix_orders_tenant_created", orders.c.tenant_id, orders.c.created_at, orders.c.id)
+
 payments = sa.Table(
     "payments",
     metadata,
@@ -166,6 +192,7 @@ payments = sa.Table(
     tenant_column(),
     uuid_column("customer_id"),
     uuid_column("invoice_id", nullable=True),
+    uuid_column("order_id", nullable=True),
     uuid_column("booking_id", nullable=True),
     uuid_column("subscription_id", nullable=True),
     sa.Column("amount_minor", sa.BigInteger, nullable=False),
@@ -220,12 +247,23 @@ subscriptions = sa.Table(
     sa.Column("cancel_at_period_end", sa.Boolean, nullable=False, server_default=sa.false()),
     timestamp("cancelled_at", nullable=True),
     timestamp("created_at"),
+    # Renewals are charged through this payment provider ("manual": staff collect them).
+    sa.Column("provider", sa.Text, nullable=False, server_default="manual"),
+    # Dunning: the renewal invoice being charged, failed charges in a row, next try.
+    uuid_column("charge_invoice_id", nullable=True),
+    sa.Column("failed_charges", sa.Integer, nullable=False, server_default="0"),
+    timestamp("next_charge_at", nullable=True),
 )
 sa.Index("ix_subscriptions_customer", subscriptions.c.tenant_id, subscriptions.c.customer_id)
 sa.Index(
     "ix_subscriptions_due",
     subscriptions.c.current_period_end,
     postgresql_where=subscriptions.c.status != "cancelled",
+)
+sa.Index(
+    "ix_subscriptions_charge_due",
+    subscriptions.c.next_charge_at,
+    postgresql_where=subscriptions.c.next_charge_at.is_not(None),
 )
 
 webhook_endpoints = sa.Table(

@@ -43,6 +43,7 @@ class Payment:
     provider: str
     provider_payment_id: str
     invoice_id: uuid.UUID | None = None
+    order_id: uuid.UUID | None = None
     booking_id: uuid.UUID | None = None
     subscription_id: uuid.UUID | None = None
     failure_code: str = ""

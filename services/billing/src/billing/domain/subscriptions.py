@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from dateutil.relativedelta import relativedelta
@@ -22,6 +22,13 @@ STEP = {
     Interval.MONTHLY: relativedelta(months=1),
     Interval.YEARLY: relativedelta(years=1),
 }
+
+
+# Dunning: after a renewal charge fails, it is tried again after each of these delays; when
+# they are used up the subscription stays PAST_DUE and its invoice goes overdue (At Risk).
+RETRY_AFTER = (timedelta(days=1), timedelta(days=3), timedelta(days=5))
+# A provider that could not be reached is asked again after this (no attempt is counted).
+PROVIDER_DOWN_RETRY = timedelta(minutes=15)
 
 
 class SubscriptionStatus(StrEnum):
@@ -45,6 +52,11 @@ class Subscription:
     status: SubscriptionStatus = SubscriptionStatus.ACTIVE
     cancel_at_period_end: bool = False
     cancelled_at: datetime | None = None
+    provider: str = "manual"
+    # Dunning: the renewal invoice being charged, failed charges in a row, the next try.
+    charge_invoice_id: uuid.UUID | None = None
+    failed_charges: int = 0
+    next_charge_at: datetime | None = None
 
     def period_after(self, start: datetime) -> datetime:
         """End of the period starting at `start` (months counted from the start date, so the
@@ -78,3 +90,41 @@ class Subscription:
         else:
             self.status = SubscriptionStatus.CANCELLED
             self.cancelled_at = now
+
+    def charge_renewal(self, invoice_id: uuid.UUID, now: datetime) -> None:
+        """The renewal invoice of the new period is to be charged (by the charge job)."""
+        self.charge_invoice_id = invoice_id
+        self.failed_charges = 0
+        self.next_charge_at = now
+
+    def charge_succeeded(self) -> None:
+        self.status = SubscriptionStatus.ACTIVE
+        self.charge_invoice_id = None
+        self.failed_charges = 0
+        self.next_charge_at = None
+
+    def charge_failed(self, now: datetime) -> None:
+        """PAST_DUE; the next try after the next delay of RETRY_AFTER (none once used up)."""
+        self.status = SubscriptionStatus.PAST_DUE
+        self.failed_charges += 1
+        n = self.failed_charges - 1
+        self.next_charge_at = now + RETRY_AFTER[n] if n < len(RETRY_AFTER) else None
+
+    def charge_not_collected(self) -> None:
+        """The provider does not collect by itself (manual): the invoice waits for staff."""
+        self.next_charge_at = None
+
+    def provider_unreachable(self, now: datetime) -> None:
+        self.next_charge_at = now + PROVIDER_DOWN_RETRY
+
+    def renewal_paid(self, invoice_id: uuid.UUID) -> bool:
+        """A payment settled `invoice_id`: when it is the renewal being charged, dunning ends
+        (PAST_DUE -> ACTIVE). Returns whether anything changed."""
+        if self.charge_invoice_id != invoice_id:
+            return False
+        if self.status is SubscriptionStatus.PAST_DUE:
+            self.status = SubscriptionStatus.ACTIVE
+        self.charge_invoice_id = None
+        self.failed_charges = 0
+        self.next_charge_at = None
+        return True

@@ -2,7 +2,8 @@
 
 LTV = revenue of the confirmed and completed bookings attributed to the customer (their part of
 bookings they made, their share of bookings they were a party member of)
-    + what they paid that is not tied to a booking (invoices, standalone payments), net of refunds
+    + what they paid that is not tied to a booking (orders, invoices, standalone payments), net
+      of refunds
     - refunds of their payments on bookings that still count.
 A refund of a payment on a cancelled booking changes nothing: that booking's revenue already
 left LTV. LTV never goes below 0 (a payer refunded more than their own share of a party
@@ -75,7 +76,7 @@ def customer_value(
             continue
         ltv += p.net_minor
         if p.net_minor > 0:
-            key = p.invoice_id or p.id
+            key = p.order_id or p.invoice_id or p.id  # one purchase, however many payments
             if key not in non_booking_purchases:
                 non_booking_purchases.add(key)
                 purchase_times.append(p.created_at)

@@ -10,6 +10,7 @@ Run: `moodline-billing worker` and `moodline-billing beat` (the kit's CLI), or
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import asdict
 from datetime import timedelta
 from functools import partial
 from typing import TypeVar
@@ -25,7 +26,7 @@ from moodline_kit.celery import (
 from billing.adapters.tables import kit
 from billing.config import BillingSettings
 from billing.service_layer.invoices import mark_overdue
-from billing.service_layer.subscriptions import renew_subscriptions
+from billing.service_layer.subscriptions import charge_renewals, renew_subscriptions
 from billing.service_layer.unit_of_work import BillingUnitOfWork
 
 T = TypeVar("T")
@@ -60,10 +61,17 @@ def create_app(settings: BillingSettings) -> Celery:
         return run(lambda uow: mark_overdue(uow=uow))
 
     @app.task(name="billing.renew_subscriptions")
-    def renew_due_subscriptions() -> int:
+    def renew_due_subscriptions() -> dict[str, int]:
         """Subscriptions whose period ended start the next one with an issued invoice (once
-        per period)."""
-        return run(lambda uow: renew_subscriptions(uow=uow))
+        per period), then every renewal invoice due a charge is charged through the
+        subscription's payment provider (failures: PAST_DUE and retried; see dunning)."""
+
+        async def job(uow: partial[BillingUnitOfWork]) -> dict[str, int]:
+            renewed = await renew_subscriptions(uow=uow)
+            charged = await charge_renewals(uow=uow)
+            return {"renewed": renewed, **asdict(charged)}
+
+        return run(job)
 
     return app
 

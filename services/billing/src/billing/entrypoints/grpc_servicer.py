@@ -9,16 +9,20 @@ import grpc
 from moodline.billing.v1 import billing_pb2 as pb
 from moodline.billing.v1 import billing_pb2_grpc
 from moodline_kit.errors import InvalidArgument
+from moodline_kit.grpc.methods import Read, paged, read, read_id, rpc
+from moodline_kit.paging import page_size
 from moodline_kit.tenancy import current_tenant
 
 from billing.adapters import proto
 from billing.adapters.repository import BookingFilter
 from billing.domain.bookings import PartyMember
 from billing.domain.invoices import LineItem
+from billing.domain.orders import OrderLine
 from billing.service_layer import (
     bookings,
     catalog,
     invoices,
+    orders,
     payments,
     subscriptions,
     value,
@@ -33,6 +37,7 @@ DEFAULT_PAGE_SIZE = 50
 _BOOKING_STATUS = proto.inverse(proto.BOOKING_STATUS)
 _INVOICE_STATUS = proto.inverse(proto.INVOICE_STATUS)
 _QUOTE_STATUS = proto.inverse(proto.QUOTE_STATUS)
+_ORDER_STATUS = proto.inverse(proto.ORDER_STATUS)
 _PAYMENT_STATUS = proto.inverse(proto.PAYMENT_STATUS)
 _PAYMENT_METHOD = proto.inverse(proto.PAYMENT_METHOD)
 _INTERVAL = proto.inverse(proto.INTERVAL)
@@ -61,9 +66,7 @@ def _when(message: object, name: str) -> datetime | None:
 
 
 def _page_size(size: int) -> int:
-    if size < 0 or size > MAX_PAGE_SIZE:
-        raise InvalidArgument.of("page_size", f"must be 1..{MAX_PAGE_SIZE}")
-    return size or DEFAULT_PAGE_SIZE
+    return page_size(size, maximum=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE)
 
 
 def _statuses(values, mapping: dict, field: str = "statuses") -> tuple:  # type: ignore[no-untyped-def]
@@ -75,15 +78,14 @@ def _statuses(values, mapping: dict, field: str = "statuses") -> tuple:  # type:
     return tuple(out)
 
 
-def _list_args(request, statuses: dict) -> dict:  # type: ignore[no-untyped-def]
-    """customer_id, statuses, limit and cursor of a List*Request (invoices, quotes, payments,
-    subscriptions)."""
+def _listing(statuses: dict) -> dict[str, Read]:  # type: ignore[type-arg]
+    """The use-case arguments of a List*Request (orders, invoices, quotes, payments,
+    subscriptions): customer, statuses, page size, cursor."""
     return {
-        "tenant_id": current_tenant(),
-        "customer_id": _uuid(request.customer_id, "customer_id", required=False),
-        "statuses": _statuses(request.statuses, statuses, "status"),
-        "limit": _page_size(request.page_size),
-        "cursor": request.page_token,
+        "customer_id": lambda r: _uuid(r.customer_id, "customer_id", required=False),
+        "statuses": lambda r: _statuses(r.statuses, statuses, "status"),
+        "limit": lambda r: _page_size(r.page_size),
+        "cursor": read("page_token"),
     }
 
 
@@ -115,6 +117,58 @@ class BillingServicer(billing_pb2_grpc.BillingServiceServicer):
         self._uow = uow
         self._tolerance = webhook_tolerance
 
+    # ------------------------------------------------------------------ translation only
+    GetCatalogService = rpc(catalog.get_service, proto.service_to_proto, service_id=read_id())
+    GetStaffMember = rpc(catalog.get_staff_member, proto.staff_to_proto, staff_id=read_id())
+    GetBooking = rpc(bookings.get_booking, proto.booking_to_proto, booking_id=read_id())
+    IssueInvoice = rpc(invoices.issue_invoice, proto.invoice_to_proto, invoice_id=read_id())
+    GetInvoice = rpc(invoices.get_invoice, proto.invoice_to_proto, invoice_id=read_id())
+    ListInvoices = rpc(
+        invoices.list_invoices,
+        paged(pb.ListInvoicesResponse, "invoices", proto.invoice_to_proto),
+        **_listing(_INVOICE_STATUS),
+    )
+    VoidInvoice = rpc(
+        invoices.void_invoice, proto.invoice_to_proto, invoice_id=read_id(), reason=read("reason")
+    )
+    GetQuote = rpc(invoices.get_quote, proto.quote_to_proto, quote_id=read_id())
+    ListQuotes = rpc(
+        invoices.list_quotes,
+        paged(pb.ListQuotesResponse, "quotes", proto.quote_to_proto),
+        **_listing(_QUOTE_STATUS),
+    )
+    DeclineQuote = rpc(invoices.decline_quote, proto.quote_to_proto, quote_id=read_id())
+    GetOrder = rpc(orders.get_order, proto.order_to_proto, order_id=read_id())
+    ListOrders = rpc(
+        orders.list_orders,
+        paged(pb.ListOrdersResponse, "orders", proto.order_to_proto),
+        **_listing(_ORDER_STATUS),
+    )
+    CancelOrder = rpc(
+        orders.cancel_order, proto.order_to_proto, order_id=read_id(), reason=read("reason")
+    )
+    GetPayment = rpc(payments.get_payment, proto.payment_to_proto, payment_id=read_id())
+    ListPayments = rpc(
+        payments.list_payments,
+        paged(pb.ListPaymentsResponse, "payments", proto.payment_to_proto),
+        **_listing(_PAYMENT_STATUS),
+    )
+    GetSubscription = rpc(
+        subscriptions.get_subscription, proto.subscription_to_proto, subscription_id=read_id()
+    )
+    ListSubscriptions = rpc(
+        subscriptions.list_subscriptions,
+        paged(pb.ListSubscriptionsResponse, "subscriptions", proto.subscription_to_proto),
+        **_listing(_SUBSCRIPTION_STATUS),
+    )
+    CancelSubscription = rpc(
+        subscriptions.cancel_subscription,
+        proto.subscription_to_proto,
+        subscription_id=read_id(),
+        at_period_end=read("at_period_end"),
+        reason=read("reason"),
+    )
+
     # ------------------------------------------------------------------ settings, catalogue
     async def GetBillingSettings(
         self, request: pb.GetBillingSettingsRequest, context: Ctx
@@ -143,14 +197,6 @@ class BillingServicer(billing_pb2_grpc.BillingServiceServicer):
         )
         return proto.service_to_proto(service)
 
-    async def GetCatalogService(
-        self, request: pb.GetCatalogServiceRequest, context: Ctx
-    ) -> pb.CatalogService:
-        service = await catalog.get_service(
-            tenant_id=current_tenant(), service_id=_id(request.id), uow=self._uow
-        )
-        return proto.service_to_proto(service)
-
     async def ListCatalogServices(
         self, request: pb.ListCatalogServicesRequest, context: Ctx
     ) -> pb.ListCatalogServicesResponse:
@@ -166,14 +212,6 @@ class BillingServicer(billing_pb2_grpc.BillingServiceServicer):
             colour=request.colour,
             user_id=request.user_id,
             uow=self._uow,
-        )
-        return proto.staff_to_proto(member)
-
-    async def GetStaffMember(
-        self, request: pb.GetStaffMemberRequest, context: Ctx
-    ) -> pb.StaffMember:
-        member = await catalog.get_staff_member(
-            tenant_id=current_tenant(), staff_id=_id(request.id), uow=self._uow
         )
         return proto.staff_to_proto(member)
 
@@ -206,12 +244,6 @@ class BillingServicer(billing_pb2_grpc.BillingServiceServicer):
         if command.price_minor is None and command.service_id is None:
             raise InvalidArgument.of("amount_minor", "required without a service_id")
         booking = await bookings.create_booking(command=command, uow=self._uow)
-        return proto.booking_to_proto(booking)
-
-    async def GetBooking(self, request: pb.GetBookingRequest, context: Ctx) -> pb.Booking:
-        booking = await bookings.get_booking(
-            tenant_id=current_tenant(), booking_id=_id(request.id), uow=self._uow
-        )
         return proto.booking_to_proto(booking)
 
     async def ListBookings(
@@ -307,36 +339,6 @@ class BillingServicer(billing_pb2_grpc.BillingServiceServicer):
         )
         return proto.invoice_to_proto(invoice)
 
-    async def IssueInvoice(self, request: pb.IssueInvoiceRequest, context: Ctx) -> pb.Invoice:
-        invoice = await invoices.issue_invoice(
-            tenant_id=current_tenant(), invoice_id=_id(request.id), uow=self._uow
-        )
-        return proto.invoice_to_proto(invoice)
-
-    async def GetInvoice(self, request: pb.GetInvoiceRequest, context: Ctx) -> pb.Invoice:
-        invoice = await invoices.get_invoice(
-            tenant_id=current_tenant(), invoice_id=_id(request.id), uow=self._uow
-        )
-        return proto.invoice_to_proto(invoice)
-
-    async def ListInvoices(
-        self, request: pb.ListInvoicesRequest, context: Ctx
-    ) -> pb.ListInvoicesResponse:
-        page = await invoices.list_invoices(**_list_args(request, _INVOICE_STATUS), uow=self._uow)
-        return pb.ListInvoicesResponse(
-            invoices=[proto.invoice_to_proto(i) for i in page.items],
-            next_page_token=page.next_cursor,
-        )
-
-    async def VoidInvoice(self, request: pb.VoidInvoiceRequest, context: Ctx) -> pb.Invoice:
-        invoice = await invoices.void_invoice(
-            tenant_id=current_tenant(),
-            invoice_id=_id(request.id),
-            reason=request.reason,
-            uow=self._uow,
-        )
-        return proto.invoice_to_proto(invoice)
-
     async def CreateQuote(self, request: pb.CreateQuoteRequest, context: Ctx) -> pb.Quote:
         items, currency = _items(request.items)
         quote = await invoices.create_quote(
@@ -352,20 +354,6 @@ class BillingServicer(billing_pb2_grpc.BillingServiceServicer):
         )
         return proto.quote_to_proto(quote)
 
-    async def GetQuote(self, request: pb.GetQuoteRequest, context: Ctx) -> pb.Quote:
-        quote = await invoices.get_quote(
-            tenant_id=current_tenant(), quote_id=_id(request.id), uow=self._uow
-        )
-        return proto.quote_to_proto(quote)
-
-    async def ListQuotes(
-        self, request: pb.ListQuotesRequest, context: Ctx
-    ) -> pb.ListQuotesResponse:
-        page = await invoices.list_quotes(**_list_args(request, _QUOTE_STATUS), uow=self._uow)
-        return pb.ListQuotesResponse(
-            quotes=[proto.quote_to_proto(q) for q in page.items], next_page_token=page.next_cursor
-        )
-
     async def ConvertQuote(self, request: pb.ConvertQuoteRequest, context: Ctx) -> pb.Quote:
         quote = await invoices.convert_quote(
             tenant_id=current_tenant(),
@@ -375,11 +363,25 @@ class BillingServicer(billing_pb2_grpc.BillingServiceServicer):
         )
         return proto.quote_to_proto(quote)
 
-    async def DeclineQuote(self, request: pb.DeclineQuoteRequest, context: Ctx) -> pb.Quote:
-        quote = await invoices.decline_quote(
-            tenant_id=current_tenant(), quote_id=_id(request.id), uow=self._uow
+    # ------------------------------------------------------------------ orders
+    async def CreateOrder(self, request: pb.CreateOrderRequest, context: Ctx) -> pb.Order:
+        order = await orders.place_order(
+            command=orders.PlaceOrder(
+                tenant_id=current_tenant(),
+                customer_id=_id(request.customer_id, "customer_id"),
+                lines=tuple(
+                    OrderLine(
+                        _uuid(item.service_id, f"items[{i}].service_id", required=False),
+                        item.quantity,
+                    )
+                    for i, item in enumerate(request.items)
+                ),
+                booking_id=_uuid(request.booking_id, "booking_id", required=False),
+                request_id=request.request_id,
+            ),
+            uow=self._uow,
         )
-        return proto.quote_to_proto(quote)
+        return proto.order_to_proto(order)
 
     # ------------------------------------------------------------------ payments
     async def RecordPayment(self, request: pb.RecordPaymentRequest, context: Ctx) -> pb.Payment:
@@ -400,6 +402,7 @@ class BillingServicer(billing_pb2_grpc.BillingServiceServicer):
                 status=status,
                 booking_id=_uuid(request.booking_id, "booking_id", required=False),
                 invoice_id=_uuid(request.invoice_id, "invoice_id", required=False),
+                order_id=_uuid(request.order_id, "order_id", required=False),
                 subscription_id=_uuid(request.subscription_id, "subscription_id", required=False),
                 failure_code=request.failure_code,
                 failure_message=request.failure_message,
@@ -407,21 +410,6 @@ class BillingServicer(billing_pb2_grpc.BillingServiceServicer):
             uow=self._uow,
         )
         return proto.payment_to_proto(payment)
-
-    async def GetPayment(self, request: pb.GetPaymentRequest, context: Ctx) -> pb.Payment:
-        payment = await payments.get_payment(
-            tenant_id=current_tenant(), payment_id=_id(request.id), uow=self._uow
-        )
-        return proto.payment_to_proto(payment)
-
-    async def ListPayments(
-        self, request: pb.ListPaymentsRequest, context: Ctx
-    ) -> pb.ListPaymentsResponse:
-        page = await payments.list_payments(**_list_args(request, _PAYMENT_STATUS), uow=self._uow)
-        return pb.ListPaymentsResponse(
-            payments=[proto.payment_to_proto(p) for p in page.items],
-            next_page_token=page.next_cursor,
-        )
 
     async def RefundPayment(self, request: pb.RefundPaymentRequest, context: Ctx) -> pb.Payment:
         payment, _ = await payments.refund_payment(
@@ -451,38 +439,8 @@ class BillingServicer(billing_pb2_grpc.BillingServiceServicer):
                 currency=request.price.currency,
                 interval=_INTERVAL[request.interval],
                 start_at=_when(request, "start_at"),
+                provider=request.provider or "manual",
             ),
-            uow=self._uow,
-        )
-        return proto.subscription_to_proto(sub)
-
-    async def GetSubscription(
-        self, request: pb.GetSubscriptionRequest, context: Ctx
-    ) -> pb.Subscription:
-        sub = await subscriptions.get_subscription(
-            tenant_id=current_tenant(), subscription_id=_id(request.id), uow=self._uow
-        )
-        return proto.subscription_to_proto(sub)
-
-    async def ListSubscriptions(
-        self, request: pb.ListSubscriptionsRequest, context: Ctx
-    ) -> pb.ListSubscriptionsResponse:
-        page = await subscriptions.list_subscriptions(
-            **_list_args(request, _SUBSCRIPTION_STATUS), uow=self._uow
-        )
-        return pb.ListSubscriptionsResponse(
-            subscriptions=[proto.subscription_to_proto(s) for s in page.items],
-            next_page_token=page.next_cursor,
-        )
-
-    async def CancelSubscription(
-        self, request: pb.CancelSubscriptionRequest, context: Ctx
-    ) -> pb.Subscription:
-        sub = await subscriptions.cancel_subscription(
-            tenant_id=current_tenant(),
-            subscription_id=_id(request.id),
-            at_period_end=request.at_period_end,
-            reason=request.reason,
             uow=self._uow,
         )
         return proto.subscription_to_proto(sub)

@@ -11,9 +11,9 @@ from moodline.events.v1 import billing_pb2 as billing_events
 from moodline.events.v1 import subjects
 from moodline_kit.errors import InvalidArgument, NotFound
 from moodline_kit.events import Event
+from moodline_kit.paging import Page
 
 from billing.adapters.proto import invoice_to_proto
-from billing.adapters.repository import Page
 from billing.domain.invoices import (
     Invoice,
     InvoiceStatus,

@@ -11,12 +11,14 @@ from moodline.events.v1 import billing_pb2 as billing_events
 from moodline.events.v1 import subjects
 from moodline_kit.errors import FieldViolation, InvalidArgument, NotFound
 from moodline_kit.events import Event
+from moodline_kit.paging import Page
 
 from billing.adapters.proto import invoice_to_proto, money, payment_to_proto
-from billing.adapters.repository import Page
 from billing.domain.bookings import BookingStatus
 from billing.domain.money import check_amount
 from billing.domain.payments import Payment, PaymentMethod, PaymentStatus
+from billing.domain.subscriptions import Subscription
+from billing.service_layer.orders import order_event
 from billing.service_layer.providers import provider
 from billing.service_layer.unit_of_work import BillingUnitOfWork
 from billing.service_layer.value import UowFactory, publish_values
@@ -39,6 +41,7 @@ class RecordPayment:
     subscription_id: uuid.UUID | None = None
     failure_code: str = ""
     failure_message: str = ""
+    order_id: uuid.UUID | None = None
 
 
 def _payment_event(p: Payment) -> Event:
@@ -57,8 +60,9 @@ def _payment_event(p: Payment) -> Event:
 
 async def _check_target(work: BillingUnitOfWork, c: RecordPayment) -> None:
     """What the payment is applied to exists and takes it (422 naming the field otherwise)."""
-    if c.booking_id is not None and c.invoice_id is not None:
-        raise InvalidArgument.of("invoice_id", "give booking_id or invoice_id, not both")
+    targets = [n for n in ("booking_id", "invoice_id", "order_id") if getattr(c, n) is not None]
+    if len(targets) > 1:
+        raise InvalidArgument.of(targets[-1], f"give one of {', '.join(targets)}, not several")
     collected = c.status is not PaymentStatus.FAILED
     if c.booking_id is not None:
         booking = await work.bookings.get(c.tenant_id, c.booking_id, for_update=True)
@@ -79,82 +83,118 @@ async def _check_target(work: BillingUnitOfWork, c: RecordPayment) -> None:
         if invoice is None:
             raise InvalidArgument.of("invoice_id", "no such invoice")
         invoice.check_payable(c.amount_minor if collected else 0)
+    if c.order_id is not None:
+        order = await work.orders.get(c.tenant_id, c.order_id, for_update=True)
+        if order is None:
+            raise InvalidArgument.of("order_id", "no such order")
+        order.check_payable(c.amount_minor if collected else 0)
 
 
 async def record_payment(*, command: RecordPayment, uow: UowFactory) -> tuple[Payment, bool]:
     """(payment, created); a repeat of (provider, provider_payment_id) returns the stored
     payment and changes nothing."""
     c = command
+    async with uow() as work:
+        payment, created = await record(work, c, datetime.now(UTC))
+        if payment is None:
+            # recorded concurrently by another request: that one wins, this one is a repeat
+            await work.rollback()
+            payment = await work.payments.by_provider_id(
+                c.tenant_id, c.provider, c.provider_payment_id
+            )
+            assert payment is not None
+        if created:
+            await work.commit()
+    return payment, created
+
+
+async def record(
+    work: BillingUnitOfWork, c: RecordPayment, now: datetime
+) -> tuple[Payment | None, bool]:
+    """Record the payment inside `work` (the caller commits): applied to its booking, invoice
+    or order, events emitted, the payer's figures recomputed. (payment, True) when written now;
+    (stored payment, False) for a repeat of (provider, provider_payment_id); (None, False) when
+    another transaction recorded it concurrently (nothing written)."""
     provider(c.provider)
     v: list[FieldViolation] = []
     if not 1 <= len(c.provider_payment_id) <= MAX_KEY:
         v.append(FieldViolation("provider_payment_id", f"required, 1..{MAX_KEY} characters"))
     if c.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.FAILED):
         v.append(FieldViolation("status", "succeeded or failed"))
-    now = datetime.now(UTC)
-    async with uow() as work:
-        existing = await work.payments.by_provider_id(
-            c.tenant_id, c.provider, c.provider_payment_id
-        )
-        if existing is not None:
-            return existing, False
-        v += check_amount(
-            "amount_minor",
-            c.amount_minor,
-            c.currency,
-            tenant_currency=await work.settings.currency(c.tenant_id),
-            positive=True,
-        )
-        if v:
-            raise InvalidArgument.of_all(v)
-        await _check_target(work, c)
-        payment = Payment(
-            id=uuid.uuid4(),
-            tenant_id=c.tenant_id,
-            customer_id=c.customer_id,
-            amount_minor=c.amount_minor,
-            currency=c.currency,
-            status=c.status,
-            method=c.method,
-            provider=c.provider,
-            provider_payment_id=c.provider_payment_id,
-            invoice_id=c.invoice_id,
-            booking_id=c.booking_id,
-            subscription_id=c.subscription_id,
-            failure_code=c.failure_code if c.status is PaymentStatus.FAILED else "",
-            failure_message=c.failure_message if c.status is PaymentStatus.FAILED else "",
-            created_at=now,
-            updated_at=now,
-        )
-        if not await work.payments.add(payment):
-            # recorded concurrently by another request: that one wins, this one is a repeat
-            await work.rollback()
-            existing = await work.payments.by_provider_id(
-                c.tenant_id, c.provider, c.provider_payment_id
-            )
-            assert existing is not None
-            return existing, False
-        work.emit(_payment_event(payment))
-        if payment.invoice_id is not None and payment.status is PaymentStatus.SUCCEEDED:
-            invoice = await work.invoices.get(c.tenant_id, payment.invoice_id, for_update=True)
-            assert invoice is not None
-            settled = invoice.apply_payment(payment.amount_minor, now)
-            await work.invoices.update(invoice)
-            if settled:
-                work.emit(
-                    Event(
-                        subjects.BILLING_INVOICE_PAID,
-                        c.tenant_id,
-                        str(invoice.id),
-                        billing_events.InvoicePaid(
-                            customer_id=str(invoice.customer_id),
-                            invoice=invoice_to_proto(invoice),
-                        ),
-                    )
+    existing = await work.payments.by_provider_id(c.tenant_id, c.provider, c.provider_payment_id)
+    if existing is not None:
+        return existing, False
+    v += check_amount(
+        "amount_minor",
+        c.amount_minor,
+        c.currency,
+        tenant_currency=await work.settings.currency(c.tenant_id),
+        positive=True,
+    )
+    if v:
+        raise InvalidArgument.of_all(v)
+    subscription = await _lock_subscription_of(work, c)
+    await _check_target(work, c)
+    payment = Payment(
+        id=uuid.uuid4(),
+        tenant_id=c.tenant_id,
+        customer_id=c.customer_id,
+        amount_minor=c.amount_minor,
+        currency=c.currency,
+        status=c.status,
+        method=c.method,
+        provider=c.provider,
+        provider_payment_id=c.provider_payment_id,
+        invoice_id=c.invoice_id,
+        order_id=c.order_id,
+        booking_id=c.booking_id,
+        subscription_id=c.subscription_id,
+        failure_code=c.failure_code if c.status is PaymentStatus.FAILED else "",
+        failure_message=c.failure_message if c.status is PaymentStatus.FAILED else "",
+        created_at=now,
+        updated_at=now,
+    )
+    if not await work.payments.add(payment):
+        return None, False
+    work.emit(_payment_event(payment))
+    if payment.invoice_id is not None and payment.status is PaymentStatus.SUCCEEDED:
+        invoice = await work.invoices.get(c.tenant_id, payment.invoice_id, for_update=True)
+        assert invoice is not None
+        settled = invoice.apply_payment(payment.amount_minor, now)
+        await work.invoices.update(invoice)
+        if settled:
+            work.emit(
+                Event(
+                    subjects.BILLING_INVOICE_PAID,
+                    c.tenant_id,
+                    str(invoice.id),
+                    billing_events.InvoicePaid(
+                        customer_id=str(invoice.customer_id),
+                        invoice=invoice_to_proto(invoice),
+                    ),
                 )
-        await publish_values(work, c.tenant_id, {payment.customer_id})
-        await work.commit()
+            )
+            if subscription is not None and subscription.renewal_paid(invoice.id):
+                await work.subscriptions.update(subscription)
+    if payment.order_id is not None and payment.status is PaymentStatus.SUCCEEDED:
+        order = await work.orders.get(c.tenant_id, payment.order_id, for_update=True)
+        assert order is not None
+        if order.apply_payment(payment.amount_minor, now):
+            work.emit(order_event(subjects.BILLING_ORDER_PAID, order, billing_events.OrderPaid))
+        await work.orders.update(order)
+    await publish_values(work, c.tenant_id, {payment.customer_id})
     return payment, True
+
+
+async def _lock_subscription_of(work: BillingUnitOfWork, c: RecordPayment) -> Subscription | None:
+    """The subscription whose renewal invoice this pays, locked before the invoice (the renewal
+    job locks in that order too, so the two never deadlock)."""
+    if c.invoice_id is None:
+        return None
+    invoice = await work.invoices.get(c.tenant_id, c.invoice_id)
+    if invoice is None or invoice.subscription_id is None:
+        return None
+    return await work.subscriptions.get(c.tenant_id, invoice.subscription_id, for_update=True)
 
 
 @dataclass(frozen=True)
@@ -189,6 +229,11 @@ async def refund_payment(*, command: RefundPayment, uow: UowFactory) -> tuple[Pa
             now=now,
         )
         await work.payments.update(payment)
+        if payment.order_id is not None:
+            order = await work.orders.get(c.tenant_id, payment.order_id, for_update=True)
+            if order is not None:
+                order.apply_refund(refunded, now)
+                await work.orders.update(order)
         work.emit(
             Event(
                 subjects.BILLING_PAYMENT_REFUNDED,

@@ -1,6 +1,8 @@
-"""The payment-provider boundary. A provider turns a webhook body into a ProviderEvent; the
-service layer verifies the signature (one scheme for every provider: HMAC-SHA256 over
-"<timestamp>." + body with the endpoint's secret) and applies the event.
+"""The payment-provider boundary. A provider turns a webhook body into a ProviderEvent (the
+service layer verifies the signature — one scheme for every provider: HMAC-SHA256 over
+"<timestamp>." + body with the endpoint's secret — and applies the event), and charges a
+subscription's renewal invoice (`charge`, keyed by an idempotency key so that a retried charge
+is taken once).
 
 Only the manual provider exists: payments staff record (cash, card terminal, bank transfer) and
 the same facts delivered by a till or a booking tool as signed JSON. A card processor would be
@@ -40,12 +42,44 @@ class ProviderEvent:
     failure_message: str = ""
 
 
+class ChargeOutcome(StrEnum):
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    # The provider does not take money by itself (manual: staff collect the invoice).
+    NOT_COLLECTED = "not_collected"
+
+
+@dataclass(frozen=True)
+class Charge:
+    tenant_id: uuid.UUID
+    customer_id: uuid.UUID
+    amount_minor: int
+    currency: str
+    # The same key for a retry of one attempt: the provider takes the money once.
+    idempotency_key: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ChargeResult:
+    outcome: ChargeOutcome
+    provider_payment_id: str = ""
+    method: PaymentMethod = PaymentMethod.CARD
+    failure_code: str = ""
+    failure_message: str = ""
+
+
 class PaymentProvider(Protocol):
     name: str
 
     def parse_event(self, body: bytes) -> ProviderEvent:
         """The event a (signature-verified) webhook body reports; InvalidArgument naming the
         field when it is malformed."""
+        ...
+
+    async def charge(self, charge: Charge) -> ChargeResult:
+        """Take `charge.amount_minor` from the customer's payment method on file; raises when
+        the provider cannot be reached (the charge is tried again later, same key)."""
         ...
 
 
@@ -117,6 +151,11 @@ class ManualProvider:
             failure_code=str(data.get("failure_code", "")),
             failure_message=str(data.get("failure_message", "")),
         )
+
+    async def charge(self, charge: Charge) -> ChargeResult:
+        """Nothing is on file to take money from: the invoice stays open for staff to collect
+        (and goes overdue like any other when it is not paid)."""
+        return ChargeResult(ChargeOutcome.NOT_COLLECTED)
 
 
 PROVIDERS: dict[str, PaymentProvider] = {p.name: p for p in (ManualProvider(),)}

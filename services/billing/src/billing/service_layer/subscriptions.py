@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -10,16 +12,26 @@ from moodline.events.v1 import billing_pb2 as billing_events
 from moodline.events.v1 import subjects
 from moodline_kit.errors import FieldViolation, InvalidArgument, NotFound
 from moodline_kit.events import Event
+from moodline_kit.paging import Page
 
 from billing.adapters.proto import invoice_to_proto, subscription_to_proto
-from billing.adapters.repository import Page
 from billing.domain.invoices import Invoice, LineItem
 from billing.domain.money import check_amount
+from billing.domain.payments import PaymentStatus
 from billing.domain.subscriptions import Interval, Subscription, SubscriptionStatus
+from billing.service_layer import payments
 from billing.service_layer.invoices import DEFAULT_TERMS, issue
+from billing.service_layer.providers import (
+    PROVIDERS,
+    Charge,
+    ChargeOutcome,
+    PaymentProvider,
+)
+from billing.service_layer.unit_of_work import BillingUnitOfWork
 from billing.service_layer.value import UowFactory, publish_values
 
 MAX_PLAN = 200
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -31,6 +43,7 @@ class CreateSubscription:
     currency: str
     interval: Interval
     start_at: datetime | None = None
+    provider: str = "manual"
 
 
 def _event(subject: str, s: Subscription, message_type: type, **extra: object) -> Event:
@@ -50,6 +63,8 @@ async def create_subscription(*, command: CreateSubscription, uow: UowFactory) -
     v: list[FieldViolation] = []
     if not c.plan_name.strip() or len(c.plan_name) > MAX_PLAN:
         v.append(FieldViolation("plan_name", f"required, at most {MAX_PLAN} characters"))
+    if c.provider not in PROVIDERS:
+        v.append(FieldViolation("provider", f"unknown payment provider ({', '.join(PROVIDERS)})"))
     async with uow() as work:
         v += check_amount(
             "price_minor",
@@ -72,6 +87,7 @@ async def create_subscription(*, command: CreateSubscription, uow: UowFactory) -
             started_at=start,
             current_period_start=start,
             current_period_end=start,
+            provider=c.provider,
         )
         sub.current_period_end = sub.period_after(start)
         await work.subscriptions.add(sub, now)
@@ -117,7 +133,9 @@ async def renew_subscriptions(
     Exactly once per period: rows are locked (SKIP LOCKED) and moved forward in the
     transaction that writes the invoice, and (subscription_id, period_start) is unique on
     invoices, so a second or parallel run writes nothing. A subscription many periods behind
-    catches up one period per pass. Returns how many periods were renewed."""
+    catches up one period per pass. Each new invoice is then charged through the
+    subscription's payment provider (`charge_renewals`). Returns how many periods were
+    renewed."""
     now = now or datetime.now(UTC)
     renewed = 0
     while True:
@@ -155,6 +173,8 @@ async def renew_subscriptions(
                 if not await work.invoices.add(invoice):
                     # cannot happen while the row lock holds; rolling back keeps numbers gap-free
                     raise RuntimeError(f"subscription {sub.id} period {start} already billed")
+                sub.charge_renewal(invoice.id, now)
+                await work.subscriptions.update(sub)
                 work.emit(
                     _event(
                         subjects.BILLING_SUBSCRIPTION_RENEWED,
@@ -168,6 +188,104 @@ async def renew_subscriptions(
             await work.commit()
         if len(due) < batch_size:
             return renewed
+
+
+@dataclass(frozen=True)
+class Charged:
+    succeeded: int = 0
+    failed: int = 0
+    not_collected: int = 0
+    provider_down: int = 0
+
+
+async def charge_renewals(
+    *,
+    uow: UowFactory,
+    providers: Mapping[str, PaymentProvider] = PROVIDERS,
+    now: datetime | None = None,
+    batch_size: int = 50,
+) -> Charged:
+    """Charge each renewal invoice whose charge is due through its subscription's provider
+    and record the outcome as a payment: succeeded -> invoice paid, ACTIVE; failed -> a failed
+    payment (billing.payment.failed: the customer is At Risk), PAST_DUE, tried again after the
+    dunning delays. The subscription row stays locked (SKIP LOCKED) from the charge to the
+    commit, and an attempt's idempotency key is `<invoice id>/<attempt>`: a run that dies after
+    the charge retries with the same key and the provider takes the money once; the payment is
+    idempotent on the provider's payment id."""
+    now = now or datetime.now(UTC)
+    counts = {"succeeded": 0, "failed": 0, "not_collected": 0, "provider_down": 0}
+    while True:
+        async with uow() as work:
+            due = await work.subscriptions.charge_due(now, batch_size)
+            for sub in due:
+                counts[await _charge(work, sub, providers, now)] += 1
+                await work.subscriptions.update(sub)
+            await work.commit()
+        if len(due) < batch_size:
+            return Charged(**counts)
+
+
+async def _charge(
+    work: BillingUnitOfWork,
+    sub: Subscription,
+    providers: Mapping[str, PaymentProvider],
+    now: datetime,
+) -> str:
+    invoice = (
+        await work.invoices.get(sub.tenant_id, sub.charge_invoice_id)
+        if sub.charge_invoice_id
+        else None
+    )
+    if invoice is None or invoice.amount_due_minor == 0:  # paid by hand meanwhile, or voided
+        if invoice is None or not sub.renewal_paid(invoice.id):
+            sub.charge_not_collected()
+        return "not_collected"
+    provider = providers.get(sub.provider)
+    if provider is None:
+        log.warning("no payment provider %r; renewal left to collect", sub.provider)
+        sub.charge_not_collected()
+        return "not_collected"
+    charge = Charge(
+        tenant_id=sub.tenant_id,
+        customer_id=sub.customer_id,
+        amount_minor=invoice.amount_due_minor,
+        currency=invoice.currency,
+        idempotency_key=f"{invoice.id}/{sub.failed_charges}",
+        description=f"{sub.plan_name} {invoice.number}",
+    )
+    try:
+        result = await provider.charge(charge)
+    except Exception:
+        log.exception("payment provider %r unreachable; charge tried again later", sub.provider)
+        sub.provider_unreachable(now)
+        return "provider_down"
+    if result.outcome is ChargeOutcome.NOT_COLLECTED:
+        sub.charge_not_collected()
+        return "not_collected"
+    failed = result.outcome is ChargeOutcome.FAILED
+    await payments.record(
+        work,
+        payments.RecordPayment(
+            tenant_id=sub.tenant_id,
+            customer_id=sub.customer_id,
+            amount_minor=charge.amount_minor,
+            currency=charge.currency,
+            method=result.method,
+            provider=provider.name,
+            provider_payment_id=result.provider_payment_id or charge.idempotency_key,
+            status=PaymentStatus.FAILED if failed else PaymentStatus.SUCCEEDED,
+            invoice_id=invoice.id,
+            subscription_id=sub.id,
+            failure_code=result.failure_code,
+            failure_message=result.failure_message,
+        ),
+        now,
+    )
+    if failed:
+        sub.charge_failed(now)
+        return "failed"
+    sub.charge_succeeded()
+    return "succeeded"
 
 
 async def get_subscription(

@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from moodline_kit.uow import UnitOfWork
 
+from billing.adapters.order_repository import OrderRepository
 from billing.adapters.repository import (
     BookingRepository,
     CatalogRepository,
@@ -25,6 +26,7 @@ class BillingUnitOfWork(UnitOfWork):
     bookings: BookingRepository
     invoices: InvoiceRepository
     quotes: QuoteRepository
+    orders: OrderRepository
     payments: PaymentRepository
     subscriptions: SubscriptionRepository
     webhooks: WebhookRepository
@@ -48,6 +50,7 @@ class BillingUnitOfWork(UnitOfWork):
         self.bookings = BookingRepository(self.session)
         self.invoices = InvoiceRepository(self.session)
         self.quotes = QuoteRepository(self.session)
+        self.orders = OrderRepository(self.session)
         self.payments = PaymentRepository(self.session)
         self.subscriptions = SubscriptionRepository(self.session)
         self.webhooks = WebhookRepository(self.session)

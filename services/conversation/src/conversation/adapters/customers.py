@@ -37,6 +37,11 @@ class CustomerDirectory(Protocol):
         """The current tenant's default country (ISO 3166-1 alpha-2, "" when unset)."""
         ...
 
+    async def discard(self, created: ResolvedCustomer) -> bool:
+        """Undo the creation of a Prospect that nothing was stored for: deleted only while it
+        is still at the version it was created with (untouched since). True when deleted."""
+        ...
+
 
 class CustomerProfiles(Protocol):
     async def get_customer(self, customer_id: str) -> customer_pb2.Customer:
@@ -76,6 +81,21 @@ class GrpcCustomerDirectory:
             raise Unavailable(f"customer service: {exc.code().name}") from exc
         self._countries[tenant] = (now + self._settings_ttl, settings.default_country)
         return settings.default_country
+
+    async def discard(self, created: ResolvedCustomer) -> bool:
+        try:
+            await self._stub.DeleteCustomer(
+                customer_pb2.DeleteCustomerRequest(
+                    id=str(created.customer_id),
+                    expected_version=created.version,
+                    confirm=True,
+                )
+            )
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.FAILED_PRECONDITION):
+                return False  # gone already, or in use since (a message of another call)
+            raise Unavailable(f"customer service: {exc.code().name}") from exc
+        return True
 
     async def get_customer(self, customer_id: str) -> customer_pb2.Customer:
         try:

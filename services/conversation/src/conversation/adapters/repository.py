@@ -169,6 +169,22 @@ class ConversationRepository:
         ).first()
         return _conversation(row) if row else None
 
+    async def customers_with_any(
+        self, tenant_id: uuid.UUID, customer_ids: Sequence[uuid.UUID]
+    ) -> set[uuid.UUID]:
+        """Those of `customer_ids` that have a conversation."""
+        if not customer_ids:
+            return set()
+        rows = await self._session.scalars(
+            sa.select(conversations.c.customer_id)
+            .where(
+                conversations.c.tenant_id == tenant_id,
+                conversations.c.customer_id.in_(set(customer_ids)),
+            )
+            .distinct()
+        )
+        return set(rows)
+
     async def get(self, tenant_id: uuid.UUID, ident: uuid.UUID) -> Conversation | None:
         found = await self.get_many(tenant_id, [ident])
         return found.get(ident)

@@ -12,11 +12,14 @@ One code path for a single message and for a batch (a single message is a batch 
    the same order), one multi-row INSERT ... ON CONFLICT DO NOTHING for the messages, counters,
    events to the outbox. If a concurrent ingest stored one of the messages in between, the
    transaction is rolled back and the batch retried from step 2.
+5. if steps 3-4 fail (the conversation database is down, the call is cancelled), the Prospects
+   this call created are deleted again (compensation; only while untouched since created).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -43,6 +46,7 @@ from conversation.domain.model import (
 from conversation.service_layer.unit_of_work import ConversationUnitOfWork
 
 UowFactory = Callable[[], ConversationUnitOfWork]
+log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 
 
@@ -116,16 +120,28 @@ async def ingest_messages(
         )
         if not pending:
             break
-        await _resolve_contacts(
-            tenant_id, messages, pending, resolved, keys, customers, resolve_concurrency, uow, now
-        )
-        pending = _attach_customers(messages, pending, resolved, outcomes)
         try:
+            await _resolve_contacts(
+                tenant_id,
+                messages,
+                pending,
+                resolved,
+                keys,
+                customers,
+                resolve_concurrency,
+                uow,
+                now,
+            )
+            pending = _attach_customers(messages, pending, resolved, outcomes)
             await _store(tenant_id, messages, pending, resolved, outcomes, uow, now)
             break
         except _RacedDuplicate:
             if attempt == MAX_ATTEMPTS - 1:
                 raise Unavailable("concurrent ingestion of the same messages; retry") from None
+        except BaseException:
+            # nothing of this call is stored (one transaction): the Prospects it created go too
+            await asyncio.shield(_discard_created(tenant_id, resolved, customers, uow))
+            raise
 
     for i, first in repeats.items():
         original = outcomes[first]
@@ -257,6 +273,37 @@ async def _resolve_contacts(
         async with uow() as work:
             await work.contacts.remember(tenant_id, learnt, now)
             await work.commit()
+
+
+async def _discard_created(
+    tenant_id: uuid.UUID,
+    resolved: dict[tuple[str, str], ResolvedCustomer | DomainError],
+    customers: CustomerDirectory,
+    uow: UowFactory,
+) -> None:
+    """Compensation when the store fails after the customer service created Prospects for
+    this call: each is deleted if still untouched and if no conversation of it was stored
+    meanwhile (a concurrent call given the same new customer); when the conversation database
+    cannot even be asked, no call could store one either. Best effort: the failure itself is
+    what the caller is told."""
+    created = [a for a in resolved.values() if isinstance(a, ResolvedCustomer) and a.created]
+    if not created:
+        return
+    in_use: set[uuid.UUID] = set()
+    try:
+        async with uow() as work:
+            in_use = await work.conversations.customers_with_any(
+                tenant_id, [a.customer_id for a in created]
+            )
+    except Exception:
+        log.warning("conversation database unavailable while discarding Prospects")
+    for answer in created:
+        if answer.customer_id in in_use:
+            continue
+        try:
+            await customers.discard(answer)
+        except Exception:
+            log.warning("could not discard Prospect %s", answer.customer_id, exc_info=True)
 
 
 def _attach_customers(

@@ -264,16 +264,17 @@ class FolderRepository:
             .values(**values)
         )
 
-    async def delete(self, tenant_id: uuid.UUID, folder_id: uuid.UUID) -> list[uuid.UUID]:
-        """Delete the folder; returns the customers that were in it (now in none)."""
-        moved = await self._session.scalars(
+    async def delete(self, tenant_id: uuid.UUID, folder_id: uuid.UUID) -> list[Customer]:
+        """Delete the folder; returns the customers that were in it (now in none), as they are
+        after the move (without relations and stage history)."""
+        moved = await self._session.execute(
             customers.update()
             .where(c.tenant_id == tenant_id, c.folder == str(folder_id))
             .values(folder="", version=c.version + 1, updated_at=sa.func.now())
-            .returning(c.id)
+            .returning(*CUSTOMER_COLUMNS)
         )
-        ids = list(moved)
+        rows = [customer_from_row(row) for row in moved]
         await self._session.execute(
             folders.delete().where(folders.c.tenant_id == tenant_id, folders.c.id == folder_id)
         )
-        return ids
+        return rows

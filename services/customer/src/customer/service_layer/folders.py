@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import replace
 
+from moodline.events.v1 import subjects
 from moodline_kit.errors import AlreadyExists, FieldViolation, InvalidArgument, NotFound
 
 from customer.adapters.repository import FolderRow
 from customer.adapters.visibility import current_visibility
 from customer.service_layer.handlers import UowFactory, parse_customer_id
+from customer.service_layer.profile import emit_changes
 
 _COLOUR = re.compile(r"^(#[0-9A-Fa-f]{6})?$")
 MAX_NAME = 100
@@ -95,7 +98,18 @@ async def delete_folder(*, tenant_id: uuid.UUID, folder_id: str, uow: UowFactory
     ident = _folder_id(folder_id)
     async with uow() as work:
         await _get_visible(work, tenant_id, ident, folder_id)
-        await work.folders.delete(tenant_id, ident)
+        for customer in await work.folders.delete(tenant_id, ident):
+            # the customers it held are now in no folder: the same events as a move by PATCH,
+            # so that permission caches (SSE), automations and read models learn of it
+            emit_changes(work, replace(customer, folder=str(ident)), customer, ["folder"])
+            await work.customers.add_timeline(
+                tenant_id,
+                customer.id,
+                kind="profile",
+                type=subjects.CUSTOMER_CUSTOMER_UPDATED,
+                summary="Profile updated: folder (its folder was deleted)",
+                data={"fields": ["folder"]},
+            )
         await work.commit()
 
 

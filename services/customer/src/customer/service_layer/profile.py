@@ -107,7 +107,7 @@ async def update_customer(*, command: UpdateCustomer, uow: UowFactory) -> Custom
             expected_version=command.expected_version,
             contacts_changed=bool({"phones", "emails"} & set(changed)),
         )
-        _emit_changes(work, before, customer, changed)
+        emit_changes(work, before, customer, changed)
         await work.customers.add_timeline(
             customer.tenant_id,
             customer.id,
@@ -120,7 +120,7 @@ async def update_customer(*, command: UpdateCustomer, uow: UowFactory) -> Custom
     return customer
 
 
-def _emit_changes(
+def emit_changes(
     work: CustomerUnitOfWork, before: Customer, after: Customer, changed: list[str]
 ) -> None:
     work.emit(
@@ -200,7 +200,7 @@ async def _apply_simple(
     changed = apply_changes(customer, changes, default_region="", definitions={})
     if changed:
         await store(work, customer, expected_version=expected_version)
-        _emit_changes(work, before, customer, changed)
+        emit_changes(work, before, customer, changed)
         await work.customers.add_timeline(
             customer.tenant_id,
             customer.id,

@@ -1,0 +1,99 @@
+"""/api/v1/orders: catalogue services sold to a customer (lines priced by billing from its
+catalogue), paid through POST /api/v1/payments with `order_id`. Translation only."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+from moodline.billing.v1 import billing_pb2 as pb
+
+from gateway.auth import Principal
+from gateway.billing_schemas import OrderIn, ReasonIn
+from gateway.deps import metadata
+from gateway.presenters import api_time
+from gateway.routes.billing import (
+    ERRORS,
+    IdempotencyKey,
+    Listing,
+    Stub,
+    _created,
+    _items_json,
+    _page,
+    can_read,
+    can_write,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["billing"])
+
+ORDER_STATUS = {
+    pb.ORDER_STATUS_PLACED: "placed",
+    pb.ORDER_STATUS_PAID: "paid",
+    pb.ORDER_STATUS_CANCELLED: "cancelled",
+    pb.ORDER_STATUS_REFUNDED: "refunded",
+}
+
+
+def order_json(o: pb.Order) -> dict:
+    return {
+        "id": o.id,
+        "status": ORDER_STATUS[o.status],
+        "customer_id": o.customer_id,
+        "booking_id": o.booking_id or None,
+        "items": [
+            {"service_id": i.service_id or None, **line}
+            for i, line in zip(o.items, _items_json(o.items), strict=True)
+        ],
+        "total_minor": o.total.amount_minor,
+        "amount_paid_minor": o.amount_paid.amount_minor,
+        "amount_due_minor": o.amount_due.amount_minor,
+        "currency": o.total.currency,
+        "paid_at": api_time(o.paid_at),
+        "cancelled_at": api_time(o.cancelled_at),
+        "created_at": api_time(o.created_at),
+        "updated_at": api_time(o.updated_at),
+    }
+
+
+@router.post("/orders", status_code=201, responses=ERRORS)
+async def create_order(
+    body: OrderIn,
+    stub: Stub,
+    idempotency_key: IdempotencyKey = None,
+    who: Principal = Depends(can_write),
+) -> JSONResponse:
+    """Lines name catalogue services (billing prices them); `Idempotency-Key` makes a retry
+    return the first order instead of placing a second."""
+    created = await stub.CreateOrder(
+        pb.CreateOrderRequest(
+            customer_id=body.customer_id,
+            items=[pb.LineItem(service_id=i.service_id, quantity=i.quantity) for i in body.items],
+            booking_id=body.booking_id or "",
+            request_id=idempotency_key or "",
+        ),
+        metadata=metadata(who),
+    )
+    return _created(order_json(created), "/api/v1/orders")
+
+
+@router.get("/orders", responses=ERRORS)
+async def list_orders(q: Listing, stub: Stub, who: Principal = Depends(can_read)) -> JSONResponse:
+    found = await stub.ListOrders(
+        pb.ListOrdersRequest(**q.fields(ORDER_STATUS)), metadata=metadata(who)
+    )
+    return _page([order_json(o) for o in found.orders], found.next_page_token)
+
+
+@router.get("/orders/{order_id}", responses=ERRORS)
+async def get_order(order_id: str, stub: Stub, who: Principal = Depends(can_read)) -> dict:
+    return order_json(await stub.GetOrder(pb.GetOrderRequest(id=order_id), metadata=metadata(who)))
+
+
+@router.post("/orders/{order_id}/cancel", responses=ERRORS)
+async def cancel_order(
+    order_id: str, stub: Stub, body: ReasonIn | None = None, who: Principal = Depends(can_write)
+) -> dict:
+    done = await stub.CancelOrder(
+        pb.CancelOrderRequest(id=order_id, reason=body.reason if body else ""),
+        metadata=metadata(who),
+    )
+    return order_json(done)

@@ -1,3 +1,0 @@
-"""Moved to moodline_devkit.seed; this alias goes once every service imports that."""
-
-from moodline_devkit.seed import *  # noqa: F403

@@ -1,2 +1,0 @@
-"""Moved to the dev/test kit (moodline_devkit.testing); these aliases go once every service
-uses it."""

@@ -1,0 +1,212 @@
+"""In-memory conversation repositories, a fake unit of work over them and a fake customer
+directory (the customer service's side): the ingestion and conversation use cases run on these
+in unit tests exactly as on PostgreSQL for what they use (same methods, same answers)."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from conversation.adapters.contacts import Known
+from conversation.adapters.customers import ResolvedCustomer
+from conversation.adapters.repository import MessagePage
+from conversation.domain.contacts import contact_key
+from conversation.domain.model import Contact, Conversation, Message, Status
+from moodline.enums import Channel
+from moodline_devkit.testing.fakes import FakeUnitOfWork
+from moodline_kit.errors import PreconditionFailed
+
+Key = tuple[uuid.UUID, uuid.UUID]
+
+
+@dataclass
+class Store:
+    conversations: dict[Key, Conversation] = field(default_factory=dict)
+    messages: dict[Key, Message] = field(default_factory=dict)
+    # (tenant, (kind, value)) -> customer id
+    contacts: dict[tuple[uuid.UUID, tuple[str, str]], uuid.UUID] = field(default_factory=dict)
+
+
+class InMemoryConversations:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def _put(self, c: Conversation) -> Conversation:
+        self._store.conversations[(c.tenant_id, c.id)] = copy.deepcopy(c)
+        return copy.deepcopy(c)
+
+    async def upsert_open(
+        self,
+        *,
+        tenant_id: uuid.UUID,
+        customer_id: uuid.UUID,
+        channel: Channel,
+        started_at: datetime,
+        now: datetime,
+    ) -> tuple[Conversation, bool]:
+        for c in self._store.conversations.values():
+            open_ = c.status is Status.OPEN and c.channel == channel
+            if c.tenant_id == tenant_id and c.customer_id == customer_id and open_:
+                return copy.deepcopy(c), False
+        c = Conversation(
+            uuid.uuid4(), tenant_id, customer_id, channel, Status.OPEN, started_at, now, now
+        )
+        return self._put(c), True
+
+    async def lock(self, tenant_id: uuid.UUID, ident: uuid.UUID) -> Conversation | None:
+        return await self.get(tenant_id, ident)
+
+    async def get(self, tenant_id: uuid.UUID, ident: uuid.UUID) -> Conversation | None:
+        found = self._store.conversations.get((tenant_id, ident))
+        return copy.deepcopy(found) if found else None
+
+    async def get_many(
+        self, tenant_id: uuid.UUID, ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, Conversation]:
+        found = {i: await self.get(tenant_id, i) for i in ids}
+        return {i: c for i, c in found.items() if c is not None}
+
+    async def record_messages(
+        self,
+        *,
+        conversation: Conversation,
+        count: int,
+        first_sent: datetime,
+        last_sent: datetime,
+        now: datetime,
+    ) -> Conversation:
+        stored = self._store.conversations[(conversation.tenant_id, conversation.id)]
+        last = max(filter(None, (stored.last_message_at, last_sent)))
+        return self._put(
+            replace(
+                stored,
+                message_count=stored.message_count + count,
+                started_at=min(stored.started_at, first_sent),
+                last_message_at=last,
+                agents=list(conversation.agents),
+                updated_at=now,
+                version=stored.version + 1,
+            )
+        )
+
+    async def save(self, conversation: Conversation) -> Conversation:
+        for c in self._store.conversations.values():
+            clash = (
+                c.id != conversation.id
+                and c.status is Status.OPEN
+                and conversation.status is Status.OPEN
+                and (c.tenant_id, c.customer_id, c.channel)
+                == (conversation.tenant_id, conversation.customer_id, conversation.channel)
+            )
+            if clash:
+                raise PreconditionFailed(
+                    "the customer already has an open conversation on this channel"
+                )
+        stored = self._store.conversations[(conversation.tenant_id, conversation.id)]
+        return self._put(replace(conversation, version=stored.version + 1))
+
+
+class InMemoryMessages:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def find_by_keys(
+        self, tenant_id: uuid.UUID, keys: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], Message]:
+        wanted = set(keys)
+        return {
+            (m.channel.value, m.provider_message_id): m
+            for (t, _), m in self._store.messages.items()
+            if t == tenant_id and (m.channel.value, m.provider_message_id) in wanted
+        }
+
+    async def insert_new(self, batch: Sequence[Message]) -> set[uuid.UUID]:
+        inserted = set()
+        for m in batch:
+            if not await self.find_by_keys(m.tenant_id, [(m.channel.value, m.provider_message_id)]):
+                self._store.messages[(m.tenant_id, m.id)] = m
+                inserted.add(m.id)
+        return inserted
+
+    async def page(
+        self, tenant_id: uuid.UUID, conversation_id: uuid.UUID, *, limit: int, cursor: str
+    ) -> MessagePage:
+        found = sorted(
+            (
+                m
+                for (t, _), m in self._store.messages.items()
+                if t == tenant_id and m.conversation_id == conversation_id
+            ),
+            key=lambda m: (m.sent_at, m.id),
+        )
+        return MessagePage(found[:limit], "")
+
+
+class InMemoryContacts:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def lookup(
+        self, tenant_id: uuid.UUID, keys: Collection[tuple[str, str]]
+    ) -> dict[tuple[str, str], uuid.UUID]:
+        return {
+            k: self._store.contacts[(tenant_id, k)]
+            for k in keys
+            if (tenant_id, k) in self._store.contacts
+        }
+
+    async def remember(self, tenant_id: uuid.UUID, known: Sequence[Known], now: datetime) -> None:
+        for k in known:
+            self._store.contacts[(tenant_id, k.key)] = k.customer_id
+
+    async def customer_changed(
+        self,
+        tenant_id: uuid.UUID,
+        customer_id: uuid.UUID,
+        *,
+        version: int,
+        deleted: bool,
+        keep: Collection[tuple[str, str]],
+        now: datetime,
+    ) -> None:
+        for key, owner in list(self._store.contacts.items()):
+            if key[0] == tenant_id and owner == customer_id and (deleted or key[1] not in keep):
+                del self._store.contacts[key]
+
+
+class FakeConversationUnitOfWork(FakeUnitOfWork):
+    conversations: InMemoryConversations
+    messages: InMemoryMessages
+    contacts: InMemoryContacts
+
+    def __init__(self) -> None:
+        super().__init__(Store())
+
+    def _start(self) -> None:
+        self.conversations = InMemoryConversations(self.store)
+        self.messages = InMemoryMessages(self.store)
+        self.contacts = InMemoryContacts(self.store)
+
+
+class FakeCustomerDirectory:
+    """The customer service as ResolveCustomer answers: one customer per normalised contact,
+    created (a Prospect) the first time; `calls` counts the lookups made."""
+
+    def __init__(self, country: str = "US") -> None:
+        self.country = country
+        self.owners: dict[tuple[str, str], uuid.UUID] = {}
+        self.calls = 0
+
+    async def default_country(self) -> str:
+        return self.country
+
+    async def resolve(self, contact: Contact, display_name: str) -> ResolvedCustomer:
+        self.calls += 1
+        key = contact_key(contact, self.country)
+        assert key is not None, "the fake resolves valid phones and emails only"
+        created = key not in self.owners
+        owner = self.owners.setdefault(key, uuid.uuid4())
+        return ResolvedCustomer(owner, created, frozenset({key}), version=1)

@@ -1,0 +1,192 @@
+"""NATS consumers: translate CONVERSATION, BILLING and SENTIMENT events into the read model's
+calls (service_layer/read_model.py). No rule here beyond reading the envelope."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+
+from google.protobuf.json_format import MessageToDict
+from moodline.billing.v1 import billing_pb2
+from moodline.conversation.v1 import conversation_pb2
+from moodline.events.v1 import billing_pb2 as billing_events
+from moodline.events.v1 import conversation_pb2 as conversation_events
+from moodline.events.v1 import envelope_pb2, subjects
+from moodline.events.v1 import sentiment_pb2 as sentiment_events
+from moodline.sentiment.v1 import sentiment_pb2
+from moodline_kit.events import unpack
+from moodline_kit.timestamps import from_proto, or_else
+
+from customer.service_layer import read_model
+from customer.service_layer.read_model import Fact, Sentiment, Value
+from customer.service_layer.unit_of_work import CustomerUnitOfWork
+
+log = logging.getLogger(__name__)
+
+Envelope = envelope_pb2.EventEnvelope
+
+
+def channel_name(value: int) -> str:
+    name = conversation_pb2.Channel.Name(value) if value else ""
+    return name.removeprefix("CHANNEL_").lower() if value else ""
+
+
+def _label(value: int) -> str:
+    return sentiment_pb2.SentimentLabel.Name(value).removeprefix("SENTIMENT_LABEL_").lower()
+
+
+def _trend(value: int) -> str:
+    if not value:
+        return ""
+    return sentiment_pb2.SentimentTrend.Name(value).removeprefix("SENTIMENT_TREND_").lower()
+
+
+def _money(m: billing_pb2.Money) -> str:
+    return f"{m.amount_minor / 100:.2f} {m.currency}".strip()
+
+
+def _fact(envelope: Envelope, event) -> Fact:  # type: ignore[no-untyped-def]
+    return Fact(
+        tenant_id=uuid.UUID(envelope.tenant_id),
+        customer_id=event.customer_id,
+        type=envelope.type,
+        event_id=envelope.event_id,
+        occurred_at=from_proto(envelope.occurred_at),
+        data=MessageToDict(event),
+    )
+
+
+async def on_event(envelope: Envelope, work: CustomerUnitOfWork) -> None:
+    handler = HANDLERS.get(envelope.type)
+    if handler is None:
+        log.debug("event type not used by the customer read model", extra={"type": envelope.type})
+        return
+    await handler(envelope, work)
+
+
+async def message_received(envelope: Envelope, work: CustomerUnitOfWork) -> None:
+    event = unpack(envelope, conversation_events.MessageReceived)
+    direction = conversation_pb2.Direction.Name(event.direction).removeprefix("DIRECTION_")
+    await read_model.message_received(
+        work,
+        _fact(envelope, event),
+        sent_at=or_else(event.sent_at, from_proto(envelope.occurred_at)),
+        channel=channel_name(event.channel),
+        direction=direction.lower(),
+        text=event.text,
+    )
+
+
+async def conversation_opened(envelope: Envelope, work: CustomerUnitOfWork) -> None:
+    event = unpack(envelope, conversation_events.ConversationOpened)
+    await read_model.conversation_opened(
+        work,
+        _fact(envelope, event),
+        started_at=or_else(event.started_at, from_proto(envelope.occurred_at)),
+        channel=channel_name(event.channel),
+    )
+
+
+async def conversation_closed(envelope: Envelope, work: CustomerUnitOfWork) -> None:
+    event = unpack(envelope, conversation_events.ConversationClosed)
+    await read_model.conversation_closed(
+        work,
+        _fact(envelope, event),
+        ended_at=or_else(event.ended_at, from_proto(envelope.occurred_at)),
+        channel=channel_name(event.channel),
+        csat=event.csat if event.HasField("csat") else None,
+        topic=event.topic,
+    )
+
+
+async def customer_value_changed(envelope: Envelope, work: CustomerUnitOfWork) -> None:
+    event = unpack(envelope, billing_events.CustomerValueChanged)
+    v = event.value
+    value = Value(
+        ltv_minor=v.lifetime_value.amount_minor,
+        currency=v.lifetime_value.currency,
+        bookings_count=v.bookings_count,
+        purchases_count=v.purchases_count,
+        aov_minor=v.average_order_value.amount_minor,
+        last_purchase_at=from_proto(v.last_purchase_at) if v.HasField("last_purchase_at") else None,
+    )
+    await read_model.customer_value_changed(work, _fact(envelope, event), value)
+
+
+def _billing_summary(envelope: Envelope, event) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    kind = envelope.type.split(".")[1]
+    verb = envelope.type.split(".")[2].replace("_", " ")
+    if kind == "booking":
+        b = event.booking
+        return "booking", f"Booking {verb}: {b.service_name or b.id} ({_money(b.price)})"
+    if kind == "invoice":
+        i = event.invoice
+        return "invoice", f"Invoice {i.number or i.id} {verb}: {_money(i.total)}"
+    p = event.payment
+    amount = _money(event.refund_amount) if envelope.type.endswith("refunded") else _money(p.amount)
+    return "payment", f"Payment {verb}: {amount}"
+
+
+async def billing_fact(envelope: Envelope, work: CustomerUnitOfWork) -> None:
+    event = unpack(envelope, BILLING_TYPES[envelope.type])
+    kind, summary = _billing_summary(envelope, event)
+    await read_model.billing_fact(
+        work,
+        _fact(envelope, event),
+        kind=kind,
+        summary=summary,
+        payment_failed=envelope.type in PAYMENT_FAILED,
+        payment_succeeded=envelope.type in PAYMENT_SUCCEEDED,
+    )
+
+
+async def sentiment_changed(envelope: Envelope, work: CustomerUnitOfWork) -> None:
+    event = unpack(envelope, sentiment_events.CustomerSentimentChanged)
+    s = event.sentiment
+    sentiment = Sentiment(
+        label=_label(s.label) if s.label else "",
+        score=s.score,
+        emotions={
+            "frustration": s.emotions.frustration,
+            "satisfaction": s.emotions.satisfaction,
+            "confusion": s.emotions.confusion,
+            "urgency": s.emotions.urgency,
+        },
+        trend=_trend(s.trend),
+        explanation=event.explanation,
+    )
+    await read_model.sentiment_changed(work, _fact(envelope, event), sentiment)
+
+
+BILLING_TYPES = {
+    subjects.BILLING_BOOKING_CONFIRMED: billing_events.BookingConfirmed,
+    subjects.BILLING_BOOKING_CANCELLED: billing_events.BookingCancelled,
+    subjects.BILLING_PAYMENT_SUCCEEDED: billing_events.PaymentSucceeded,
+    subjects.BILLING_PAYMENT_FAILED: billing_events.PaymentFailed,
+    subjects.BILLING_PAYMENT_REFUNDED: billing_events.PaymentRefunded,
+    subjects.BILLING_INVOICE_OVERDUE: billing_events.InvoiceOverdue,
+    subjects.BILLING_INVOICE_PAID: billing_events.InvoicePaid,
+}
+# Which billing facts mark the customer At Risk, and which end it.
+PAYMENT_FAILED = frozenset({subjects.BILLING_PAYMENT_FAILED, subjects.BILLING_INVOICE_OVERDUE})
+PAYMENT_SUCCEEDED = frozenset({subjects.BILLING_PAYMENT_SUCCEEDED, subjects.BILLING_INVOICE_PAID})
+
+HANDLERS: dict[str, Callable[[Envelope, CustomerUnitOfWork], Awaitable[None]]] = {
+    subjects.CONVERSATION_MESSAGE_RECEIVED: message_received,
+    subjects.CONVERSATION_CONVERSATION_OPENED: conversation_opened,
+    subjects.CONVERSATION_CONVERSATION_CLOSED: conversation_closed,
+    subjects.BILLING_CUSTOMER_VALUE_CHANGED: customer_value_changed,
+    subjects.SENTIMENT_CUSTOMER_CHANGED: sentiment_changed,
+    **dict.fromkeys(BILLING_TYPES, billing_fact),
+}
+# Subscriptions: stream -> subjects this service reads.
+SUBJECTS = {
+    "CONVERSATION": [
+        subjects.CONVERSATION_MESSAGE_RECEIVED,
+        subjects.CONVERSATION_CONVERSATION_OPENED,
+        subjects.CONVERSATION_CONVERSATION_CLOSED,
+    ],
+    "BILLING": [subjects.BILLING_CUSTOMER_VALUE_CHANGED, *BILLING_TYPES],
+    "SENTIMENT": [subjects.SENTIMENT_CUSTOMER_CHANGED],
+}
