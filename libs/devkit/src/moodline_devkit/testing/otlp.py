@@ -37,7 +37,7 @@ class _Receiver(trace_service_pb2_grpc.TraceServiceServicer):
         self.spans: list[ReceivedSpan] = []
         self.lock = threading.Lock()
 
-    def Export(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
+    def Export(self, request, context):  # type: ignore[no-untyped-def]
         received = []
         for resource_spans in request.resource_spans:
             service = next(
