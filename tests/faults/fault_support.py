@@ -22,6 +22,7 @@ import httpx
 
 BIN = Path(sys.executable).parent
 RETRYABLE = {429, 500, 502, 503, 504}
+TRANSIENT = {"UNAVAILABLE", "DEADLINE_EXCEEDED", "INTERNAL", "ABORTED", "RESOURCE_EXHAUSTED"}
 TEXTS = (
     "Thanks, that was quick and friendly!",
     "Why does a refund take five days? This is the third time.",
@@ -172,7 +173,10 @@ class Workload(threading.Thread):
         self.steps_done = 0
         self.error: BaseException | None = None
         self.finished_at: float | None = None
-        self._base = datetime(2027, 3, 1, 9, tzinfo=UTC)
+        # Messages were sent in the recent past (a future sent_at is refused); bookings are
+        # made for next year.
+        self._sent = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
+        self._base = datetime(datetime.now(UTC).year + 1, 3, 1, 9, tzinfo=UTC)
 
     def run(self) -> None:
         try:
@@ -204,7 +208,7 @@ class Workload(threading.Thread):
                 "direction": "inbound",
                 "author": "customer",
                 "text": TEXTS[k % len(TEXTS)],
-                "sent_at": (self._base + timedelta(seconds=k)).isoformat(),
+                "sent_at": (self._sent + timedelta(seconds=k)).isoformat(),
             }
         end_at = time.monotonic() + 180
         while pending:
@@ -214,6 +218,8 @@ class Workload(threading.Thread):
             for result in reply["results"]:
                 if result["status"] in ("accepted", "duplicate"):
                     pending.pop(ids[result["index"]], None)
+                elif result["error"]["code"] not in TRANSIENT:
+                    raise AssertionError(f"message refused: {result}")
             if pending:
                 assert time.monotonic() < end_at, f"messages never accepted: {reply}"
                 self.c.retries += 1
