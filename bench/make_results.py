@@ -111,6 +111,13 @@ def main() -> int:
             failed.append(name)
         lines += [f"## {name} — {status}, {seconds / 60:.1f} min", "", "```", figures, "```", ""]
         print(figures, flush=True)
+    left = [n for n in BENCHMARKS if n not in chosen]
+    if left:
+        lines += [
+            f"Not run this time: {', '.join(left)} — their last figures are in bench/README.md "
+            "and bench/results/.",
+            "",
+        ]
     text = "\n".join(lines)
     (BENCH / "RESULTS.md").write_text(text)
     dated = BENCH / "results" / f"{started:%Y-%m-%d-%H%M}.md"
