@@ -97,6 +97,9 @@ bench-sentiment: install ## benchmark: raw Triton vs sentiment pipeline msgs/s, 
 bench-loyalty: install ## benchmark: loyalty adjustments/s and p99 on one hot enrolment and spread over 10k, replays, exact balances
 	nice $(PY) bench/loyalty/bench_loyalty.py
 
+bench-import: install ## benchmark: 1M-row CSV import end to end vs raw COPY, worker peak RSS at 100k and 1M, 1M-customer CSV export
+	nice $(PY) bench/import/bench_import.py
+
 bench-outbox: install ## benchmark: JetStream publishing per event, js.publish gathered vs the kit's batch publisher
 	nice $(PY) bench/outbox/bench_publish.py
 

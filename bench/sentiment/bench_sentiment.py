@@ -53,6 +53,8 @@ from moodline_devkit.testing.servers import ManagedServer
 from moodline_kit import nats as kit_nats
 from moodline_kit.auth import ensure_local_keys
 from moodline_kit.events import Event, to_envelope, unpack
+from sentiment.adapters.sentences import sentence_offsets
+from sentiment.domain.reading import plan
 from sentiment.testing import TritonServer, migrate
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -74,6 +76,54 @@ TEXTS = [
     "Is parking available near the salon?",
     "Honestly disappointed, the colour is nothing like what I asked for.",
 ]
+
+# Long messages (e-mails, call transcripts) written for the benchmark, not from any data set:
+# 100-140 words, read in sentences by the service (domain/reading.py).
+LONG_TEXTS = [
+    "Hi there, just a note after my appointment on Saturday. The cut itself is lovely and "
+    "Jo was as chatty and kind as ever, and the new coffee machine is a great addition. "
+    "I do have to mention the wait, though: I was booked for ten and wasn't seen until "
+    "twenty to eleven, and nobody told me why or offered to rebook, so I was late for my "
+    "daughter's swimming lesson. I know Saturdays are busy. It would just be good to get a "
+    "text when things are running that late. Apart from that, everything was great and I've "
+    "booked again for next month. Thanks, Helen",
+    "Hello, this is Mark Patel calling about the kitchen job at number forty. The fitters "
+    "finished on Thursday and the worktops look fantastic, my wife is delighted with the "
+    "colour and the new lights under the cupboards. I'm calling because I haven't had the "
+    "final invoice yet and I'd like to pay it before we go away on the twelfth. Could "
+    "someone email it to me, and let me know whether the extra socket was included in the "
+    "quote or comes on top? Also, can you tell me how long the warranty on the appliances "
+    "runs? Thanks very much, my number is on the job sheet.",
+    "Dear team, I stayed with you last week for a conference and wanted to write with "
+    "thanks. The room was quiet and spotless, the breakfast was excellent and the "
+    "receptionist found me a printer at seven in the morning when mine failed before my "
+    "talk. The conference suite worked perfectly and lunch arrived exactly on time for all "
+    "sixty of us. My colleagues have already asked me to book the same package for our "
+    "spring meeting, so you'll be hearing from me about dates in the new year. With many "
+    "thanks to everyone who looked after us. Kind regards, Anna Whitfield",
+    "Dear Sir or Madam, I attended the clinic on 3 March for a filling with Dr Shah. The "
+    "invoice I received this week charges £145 at the private rate, although I was told on "
+    "the day that the treatment was covered by my NHS band 2 charge. I have telephoned "
+    "twice, on 10 and 14 March, and on both occasions I was promised a call back that never "
+    "came. Please could you correct the invoice, or explain in writing why the private rate "
+    "applies, and confirm whether the £65 I have already paid will be deducted. Yours "
+    "faithfully, Margaret Doyle",
+]
+LONG_SHARE = 0.3  # overridden by --long-share
+
+
+def message_text(i: int) -> str:
+    """Message i of the mix: LONG_SHARE of them long (spread evenly), the rest short."""
+    if int((i + 1) * LONG_SHARE + 1e-9) > int(i * LONG_SHARE + 1e-9):
+        return f"{LONG_TEXTS[i % len(LONG_TEXTS)]} (ref {i})"
+    return f"{TEXTS[i % len(TEXTS)]} (ref {i})"
+
+
+def model_inputs(i: int) -> list[str]:
+    """What the service sends to the model for message i (its whole text, and for a long
+    one each sentence alone and in context): raw Triton is measured on the same work."""
+    text = message_text(i)
+    return plan(text, sentence_offsets(text)).texts
 
 
 def cpu_s(pid: int) -> float:
@@ -110,7 +160,7 @@ def event(tenant: uuid.UUID, i: int) -> Event:
             author=conversation_pb2.AUTHOR_CUSTOMER,
             direction=conversation_pb2.DIRECTION_INBOUND,
             channel=conversation_pb2.CHANNEL_SMS,
-            text=f"{TEXTS[i % len(TEXTS)]} (ref {i})",
+            text=message_text(i),
             sent_at=sent_at,
         ),
     )
@@ -124,7 +174,15 @@ async def raw_triton(addr: str, batch: int, concurrency: int, total: int) -> dic
         grpcclient.InferRequestedOutput("SENTIMENT_PROBS"),
         grpcclient.InferRequestedOutput("EMOTION_PROBS"),
     ]
-    texts = [f"{TEXTS[i % len(TEXTS)]} (ref {i})".encode() for i in range(batch)]
+    # The model inputs of messages 0, 1, 2, ... until a batch is full; messages per call =
+    # batch / the mix's mean inputs per message.
+    inputs: list[str] = []
+    messages = 0
+    while len(inputs) < batch:
+        inputs += model_inputs(messages)
+        messages += 1
+    per_message = len(inputs) / messages
+    texts = [t.encode() for t in inputs[:batch]]
     data = np.array(texts, dtype=np.object_).reshape(-1, 1)
 
     async def one() -> None:
@@ -150,7 +208,9 @@ async def raw_triton(addr: str, batch: int, concurrency: int, total: int) -> dic
         "concurrency": concurrency,
         "texts": calls * batch,
         "seconds": round(elapsed, 2),
-        "msgs_per_s": round(calls * batch / elapsed, 1),
+        "inputs_per_message": round(per_message, 2),
+        "texts_per_s": round(calls * batch / elapsed, 1),
+        "msgs_per_s": round(calls * batch / per_message / elapsed, 1),
     }
 
 
@@ -264,7 +324,9 @@ async def main(args: argparse.Namespace) -> dict:
             result = await raw_triton(triton.grpc_addr, batch, concurrency, args.raw_texts)
             after = await raw_procs.snapshot()
             # (+ one batch: the warm-up call runs between the snapshots too)
-            cpu = per_message(before, after, result["texts"] + batch)
+            # per message of the mix (not per model input)
+            done = round((result["texts"] + batch) / result["inputs_per_message"])
+            cpu = per_message(before, after, done)
             result["cpu_ms_per_msg"] = {
                 k: v for k, v in cpu.items() if k.startswith("triton") or k == "bench"
             }
@@ -525,8 +587,16 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--latency-seconds", type=float, default=30.0)
     parser.add_argument("--profile", action="store_true", help="py-spy profile of the service")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument(
+        "--long-share",
+        type=float,
+        default=0.3,
+        help="share of long messages (100-140 words, read in sentences); 0 = short only",
+    )
     return parser.parse_args()
 
 
 if __name__ == "__main__":
-    print(json.dumps(asyncio.run(main(parse())), indent=2))
+    args = parse()
+    LONG_SHARE = args.long_share
+    print(json.dumps(asyncio.run(main(args)), indent=2))

@@ -5,7 +5,7 @@
     python -m moodline_ml.build_repository --variant image [--gpu-accelerator tensorrt]
 
 cpu: encoder = Python backend + ONNX Runtime on model_int8.onnx (derived from the fp16 artifact:
-     fp16 -> fp32 upcast -> dynamic int8 quantisation, see derive.py).
+     fp16 -> fp32 upcast -> static int8 quantisation, see derive.py).
 gpu: encoder = ONNX Runtime backend (KIND_GPU) on the committed fp16 artifact as-is.
 image: both in one repository (the one ml-serving/Dockerfile bakes into the Triton image). Each
      model's config.pbtxt is its gpu configuration and configs/cpu.pbtxt its cpu configuration;
@@ -47,13 +47,16 @@ def _encoder_gpu_config(accelerator: str) -> str:
 
 
 def _int8(fp16: Path, derived: Path | None) -> Path:
-    """model_int8.onnx derived from the fp16 artifact (cached in `derived` while it is newer)."""
-    from .derive import fp16_to_fp32, quantize_int8
+    """model_int8.onnx derived from the fp16 artifact (cached in `derived` while it is newer
+    than the artifact, the calibration inputs and the derivation code)."""
+    from . import derive
+    from .derive import CALIBRATION, fp16_to_fp32, quantize_int8
 
     derived = derived or (ROOT / "build" / "derived")
     derived.mkdir(parents=True, exist_ok=True)
     int8 = derived / "model_int8.onnx"
-    if not int8.exists() or int8.stat().st_mtime < fp16.stat().st_mtime:
+    inputs = (fp16, CALIBRATION, Path(derive.__file__))
+    if not int8.exists() or int8.stat().st_mtime < max(p.stat().st_mtime for p in inputs):
         fp32 = fp16_to_fp32(fp16, derived / "model_fp32.onnx")
         quantize_int8(fp32, int8)
     return int8

@@ -107,6 +107,14 @@ ROUTES: list[tuple[str, str, Permission, str | None, dict | None]] = [
         "customer",
         None,
     ),
+    ("GET", "/api/v1/imports/template", P.CUSTOMERS_IMPORT, None, None),
+    ("POST", "/api/v1/imports", P.CUSTOMERS_IMPORT, None, "upload"),
+    ("GET", "/api/v1/imports/{import}", P.CUSTOMERS_IMPORT, "import", None),
+    ("GET", "/api/v1/imports/{import}/errors", P.CUSTOMERS_IMPORT, "import", None),
+    ("POST", "/api/v1/imports/{import}/run", P.CUSTOMERS_IMPORT, "import", {}),
+    ("POST", "/api/v1/imports/{import}/cancel", P.CUSTOMERS_IMPORT, "import", None),
+    ("POST", "/api/v1/exports", P.CUSTOMERS_EXPORT, None, {"format": "csv"}),
+    ("GET", "/api/v1/exports/{export}", P.CUSTOMERS_EXPORT, "export", None),
     ("GET", "/api/v1/audit", P.AUDIT_READ, None, None),
     ("GET", "/api/v1/users", P.USERS_MANAGE, None, None),
     ("POST", "/api/v1/users", P.USERS_MANAGE, None, "user"),
@@ -123,6 +131,8 @@ UNRESTRICTED = {
     ("POST", "/api/v1/auth/login"),
     ("POST", "/api/v1/auth/refresh"),
     ("GET", "/api/v1/events"),
+    # its signed, expiring token is the credential (test_imports_exports_api)
+    ("GET", "/api/v1/exports/{export_id}/download"),
 }
 # Tags of services whose owners keep their own role checks (added after this matrix).
 OWN_MATRICES = frozenset({"billing", "webhooks", "loyalty", "automations", "tasks", "messages"})
@@ -141,6 +151,10 @@ class World:
 
 def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def _upload() -> dict:
+    return {"file": ("m.csv", b"First Name,Phone\nAnn,(415) 555-0100\n", "text/csv")}
 
 
 def _message(phone: str) -> dict:
@@ -184,7 +198,11 @@ async def _target(gw, headers, phone: str, folder: str | None) -> dict[str, str]
     key = await gw.client.post(
         "/api/v1/api-keys", headers=headers, json={"name": "t", "role": "viewer"}
     )
+    upload = await gw.client.post("/api/v1/imports", headers=headers, files=_upload())
+    export = await gw.client.post("/api/v1/exports", headers=headers, json={"format": "json"})
     return {
+        "import": upload.json()["id"],
+        "export": export.json()["id"],
         "customer": cid,
         "child": child.json()["id"],
         "conversation": got["conversation_id"],
@@ -258,8 +276,8 @@ def _expected(role: Role, permission: Permission, kind: str | None, target: str)
         return {403}
     if kind is None or target == "own":
         return ALLOWED
-    if target == "forbidden folder" and kind in ("user", "key"):
-        return ALLOWED  # staff users and API keys are not in folders
+    if target == "forbidden folder" and kind in ("user", "key", "import", "export"):
+        return ALLOWED  # staff users, API keys, imports and exports are not in folders
     return {404}
 
 
@@ -284,7 +302,10 @@ async def _call(gw, world: World, role: Role, route, target: str) -> int:
         headers["If-Match"] = current.headers.get("etag", '"0"')
     if method == "DELETE" and kind in ("customer", "folder", "key") and target == "own":
         return await _call_on_fresh(gw, world, role, route)
-    r = await gw.client.request(method, url, headers=headers, json=body)
+    if body == "upload":
+        r = await gw.client.post(url, headers=headers, files=_upload())
+    else:
+        r = await gw.client.request(method, url, headers=headers, json=body)
     assert r.status_code < 500, (role, method, url, r.text)
     return r.status_code
 
@@ -379,6 +400,8 @@ async def test_the_matrix_names_every_endpoint(sentiment_gateway) -> None:
             ("{folder}", "{folder_id}"),
             ("{user}", "{user_id}"),
             ("{key}", "{key_id}"),
+            ("{import}", "{import_id}"),
+            ("{export}", "{export_id}"),
             ("/visits", "/{key}"),
         ):
             path = path.replace(kind, name)

@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from gateway.auth import Role
+from sentiment.testing import WARM_LETTER_WITH_ONE_COMPLAINT
 
 pytestmark = pytest.mark.integration
 
@@ -27,6 +28,27 @@ async def test_analyze_scores_in_order(sentiment_gateway):
     assert happy["label"] == "Happy" and happy["score"] > 0
     assert angry["label"] == "Frustrated" and angry["score"] < 0
     assert set(angry["emotions"]) == {"frustration", "satisfaction", "confusion", "urgency"}
+    # a short text is read whole: its explanation is one span, the whole text
+    (span,) = angry["explanation"]["spans"]
+    assert (span["start"], span["end"], span["text"]) == (0, len(ANGRY), ANGRY)
+    assert "label" in span["drives"] and span["sentiment"]["label"] == "Frustrated"
+
+
+async def test_analyze_explains_a_long_letter_by_its_complaint_sentence(sentiment_gateway):
+    t = await sentiment_gateway.tenant()
+    reply = await sentiment_gateway.client.post(
+        ANALYZE, json={"texts": [WARM_LETTER_WITH_ONE_COMPLAINT]}, headers=t.headers
+    )
+    assert reply.status_code == 200, reply.text
+    (letter,) = reply.json()["results"]
+    assert letter["label"] == "Frustrated" and letter["explanation"]["sentences"] == 7
+    drivers = [s for s in letter["explanation"]["spans"] if "label" in s["drives"]]
+    strongest = max(drivers, key=lambda s: s["confidence"])
+    assert strongest["text"].startswith("He left the old boiler")
+    assert (
+        WARM_LETTER_WITH_ONE_COMPLAINT[strongest["start"] : strongest["end"]] == strongest["text"]
+    )
+    assert strongest["sentiment"]["label"] == "Frustrated"
 
 
 async def test_analyze_422_names_each_bad_text(sentiment_gateway):
@@ -86,10 +108,16 @@ async def test_an_ingested_message_is_scored_and_overrides_work(sentiment_gatewa
     assert scored["customer_id"] == out["customer_id"]
     assert scored["conversation_id"] == out["conversation_id"]
     assert scored["sentiment"]["label"] == "Frustrated" and 0 <= scored["confidence"] <= 1
+    (span,) = scored["explanation"]["spans"]  # stored: offsets, no text
+    assert (span["start"], span["end"], span["text"]) == (0, len(ANGRY), None)
     url = f"/api/v1/sentiment/customers/{out['customer_id']}"
     customer = (await client.get(url, headers=t.headers)).json()
     assert customer["message_count"] == 1 and customer["source"] == "model"
     assert customer["sentiment"]["label"] == "Frustrated" and customer["override"] is None
+    (driver,) = customer["drivers"]["contributors"]
+    assert driver["source"] == out["message_id"] and driver["label"] == "Frustrated"
+    assert driver["weight"] == 1 and driver["contribution"] < 0
+    assert customer["drivers"]["override"] is None
 
     # Staff override: shown label changes, the model's view stays in `computed`.
     bad = await client.put(f"{url}/override", json={"label": "Ecstatic"}, headers=t.headers)
@@ -110,6 +138,7 @@ async def test_an_ingested_message_is_scored_and_overrides_work(sentiment_gatewa
     assert o["source"] == "override" and o["sentiment"]["label"] == "Happy"
     assert o["computed"]["label"] == "Frustrated"
     assert o["override"]["reason"] == "refund sent by phone" and o["override"]["set_by"]
+    assert o["drivers"]["override"] == {"remaining": 3.0, "evidence": 0.0}
     cleared = await client.delete(f"{url}/override", headers=t.headers)
     assert cleared.status_code == 200
     assert cleared.json()["source"] == "model" and cleared.json()["override"] is None

@@ -76,9 +76,63 @@ class AnalyzeIn(Strict):
     texts: list[Text] = Field(min_length=1, max_length=MAX_TEXTS)
 
 
+class SpanOut(BaseModel):
+    start: int = Field(description="offset into the message text, in Unicode code points")
+    end: int = Field(description="end offset (exclusive), in Unicode code points")
+    text: str | None = Field(
+        description="the span's text (analyze); null on stored messages (their text is the "
+        "conversation's message)"
+    )
+    sentiment: SentimentOut = Field(description="the span read alone")
+    confidence: float
+    drives: list[str] = Field(
+        description='what of the message\'s result it drove: "label" and/or emotion names'
+    )
+
+
+class ExplanationOut(BaseModel):
+    spans: list[SpanOut] = Field(
+        description="a message of up to 60 words: one span, the whole text; a longer one is "
+        "read sentence by sentence: the sentences that drove its label (up to 3) and, per "
+        "emotion it carries, the sentence with the most of it; in text order"
+    )
+    sentences: int = Field(description="sentences read (0: read as one text)")
+
+
+class AnalyzeResultOut(SentimentOut):
+    confidence: float
+    explanation: ExplanationOut
+
+
 class AnalyzeOut(BaseModel):
-    results: list[SentimentOut]
+    results: list[AnalyzeResultOut]
     model_version: str
+
+
+class ContributorOut(BaseModel):
+    source: str = Field(
+        description="the message id, or an outcome signal: csat, escalation or late_reply"
+    )
+    label: Label | None = Field(description="the message's label; null for a signal")
+    polarity: float = Field(description="the interaction's polarity in [-1, 1]")
+    weight: float = Field(description="its share of the score's weight now, in [0, 1]")
+    contribution: float = Field(description="weight x polarity: its part of the score")
+
+
+class OverrideStateOut(BaseModel):
+    remaining: float = Field(description="the override's weight left")
+    evidence: float = Field(
+        description="weight of the interactions since it was set; it lapses when evidence "
+        ">= remaining"
+    )
+
+
+class DriversOut(BaseModel):
+    contributors: list[ContributorOut] = Field(
+        description="the interactions that drove the computed label, most influential first "
+        "(at most 3)"
+    )
+    override: OverrideStateOut | None = Field(description="set while an override is active")
 
 
 class CustomerSentimentOut(BaseModel):
@@ -89,6 +143,7 @@ class CustomerSentimentOut(BaseModel):
     computed: SentimentOut
     override: dict | None
     explanation: str
+    drivers: DriversOut = Field(description="what drove the computed sentiment")
     message_count: int
 
 
@@ -99,6 +154,9 @@ class MessageSentimentOut(BaseModel):
     sentiment: SentimentOut
     confidence: float
     model_version: str
+    explanation: ExplanationOut | None = Field(
+        description="null for messages scored before explanations existed"
+    )
 
 
 class OverrideIn(Strict):
@@ -123,6 +181,44 @@ def _sentiment(label: int, score: float, e: pb.Emotions) -> dict:
     }
 
 
+def _explanation(e: pb.MessageExplanation) -> dict:
+    return {
+        "spans": [
+            {
+                "start": s.start,
+                "end": s.end,
+                "text": s.text or None,
+                "sentiment": _sentiment(s.label, s.score, s.emotions),
+                "confidence": round(s.confidence, 4),
+                "drives": list(s.drives),
+            }
+            for s in e.spans
+        ],
+        "sentences": e.sentences,
+    }
+
+
+def _drivers(d: pb.CustomerSentimentDrivers) -> dict:
+    return {
+        "contributors": [
+            {
+                "source": c.source,
+                "label": LABEL_NAMES.get(c.label),
+                "polarity": round(c.polarity, 4),
+                "weight": round(c.weight, 4),
+                "contribution": round(c.contribution, 4),
+            }
+            for c in d.contributors
+        ],
+        "override": {
+            "remaining": round(d.override_remaining, 4),
+            "evidence": round(d.override_evidence, 4),
+        }
+        if d.override_active
+        else None,
+    }
+
+
 def _customer(c: pb.CustomerSentiment) -> dict:
     return {
         "customer_id": c.customer_id,
@@ -139,6 +235,7 @@ def _customer(c: pb.CustomerSentiment) -> dict:
         if c.HasField("override")
         else None,
         "explanation": c.explanation,
+        "drivers": _drivers(c.drivers),
         "message_count": c.message_count,
     }
 
@@ -152,7 +249,14 @@ async def analyze(body: AnalyzeIn, stub: Stub, who: Principal = Depends(can_anal
     """Score 1..256 texts synchronously; results in input order."""
     reply = await stub.Analyze(pb.AnalyzeRequest(texts=body.texts), metadata=metadata(who))
     return {
-        "results": [_sentiment(r.label, r.score, r.emotions) for r in reply.results],
+        "results": [
+            {
+                **_sentiment(r.label, r.score, r.emotions),
+                "confidence": round(r.confidence, 4),
+                "explanation": _explanation(r.explanation),
+            }
+            for r in reply.results
+        ],
         "model_version": reply.model_version,
     }
 
@@ -225,6 +329,7 @@ async def message_sentiment(
         "sentiment": _sentiment(m.label, m.score, m.emotions),
         "confidence": m.confidence,
         "model_version": m.model_version,
+        "explanation": _explanation(m.explanation) if m.HasField("explanation") else None,
     }
 
 

@@ -117,3 +117,17 @@ def running_triton() -> Iterator[TritonServer]:
 migrate = migrator(SERVICE)
 # running_sentiment_service(database_url, nats_url, triton_addr, **settings)
 running_sentiment_service = runner(SERVICE, SentimentServiceStub, "triton_addr")
+
+
+# A friendly e-mail with one complaint in the middle (its head and tail are all praise): the
+# tests of reading in sentences and of explanations.
+WARM_LETTER_WITH_ONE_COMPLAINT = (
+    "Hi Sam, I hope you are well and that you had a good weekend with the family. "
+    "The new boiler is lovely, the flat is warm and the radiators are lovely and quiet. "
+    "Your engineer was polite, explained the controls and even took his boots off at the door. "
+    "There is one thing I do need to raise though. "
+    "He left the old boiler, the pipes and a pile of packaging in our back garden and said "
+    "someone would collect it all by Friday, and nobody has come or answered the phone since. "
+    "We had friends round at the weekend and they all said how cosy the place feels now. "
+    "Thanks again for fitting us in so quickly, and best wishes to everyone at the office."
+)

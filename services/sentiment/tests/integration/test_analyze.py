@@ -5,6 +5,7 @@ import grpc
 import pytest
 from moodline.sentiment.v1 import sentiment_pb2 as pb
 from moodline_kit.grpc.status import field_violations
+from sentiment.testing import WARM_LETTER_WITH_ONE_COMPLAINT
 
 pytestmark = pytest.mark.integration
 
@@ -53,31 +54,59 @@ async def test_analyze_needs_a_tenant(sentiment_service):
     assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
 
 
-async def test_a_long_text_is_judged_on_its_head_and_tail(sentiment_service, tenant):
-    """Triton's tokenizer keeps the first 16 and the last 48 tokens of a long text: what lies
-    between them does not change the result, and the point made at the very end is seen (with
-    the first 64 tokens only, all three emails would read as the same praise)."""
-    opening = "Hi Sam, I hope you are well and that you had a good weekend with the family. "
-    middle = "The new boiler is lovely, the flat is warm and the radiators are quiet. " * 6
-    other_middle = "We had friends round at the weekend and the kitchen looked great. " * 6
-    complaint = (  # more than 48 tokens: the whole tail lies in it
-        "There is one thing I do need to raise though. Your engineer left the old boiler, "
-        "the pipes and a pile of packaging in our back garden and said someone would collect "
-        "it all by Friday. It is now Wednesday, nobody has come, and nobody answers the phone."
+async def test_a_complaint_in_the_middle_of_a_friendly_letter_is_found_and_explained(
+    sentiment_service, tenant
+):
+    """The letter is read sentence by sentence (its head and tail are all praise): it is
+    Frustrated, and its explanation points at the complaint, with the sentence's own score."""
+    reply = await sentiment_service.stub.Analyze(
+        pb.AnalyzeRequest(texts=[WARM_LETTER_WITH_ONE_COMPLAINT, "Thanks, see you Friday!"]),
+        metadata=tenant,
     )
-    thanks = (
-        "There is one more thing I wanted to say as well. Your engineer was polite and tidy, "
-        "took the old boiler and every bit of packaging away the same afternoon and showed us "
-        "how the controls work. Thank you all so much, we will recommend you to everyone."
-    )
-    texts = [opening + middle + complaint, opening + other_middle + complaint]
-    texts.append(opening + middle + thanks)
-    reply = await sentiment_service.stub.Analyze(pb.AnalyzeRequest(texts=texts), metadata=tenant)
-    complaint_1, complaint_2, thanked = reply.results
-    assert complaint_1.label == complaint_2.label == pb.SENTIMENT_LABEL_FRUSTRATED
-    assert thanked.label == pb.SENTIMENT_LABEL_HAPPY
-    # equal inputs to the encoder; int8 activations are quantised per batch, so only ~equal
-    assert complaint_2.score == pytest.approx(complaint_1.score, abs=0.01)
-    assert complaint_2.emotions.frustration == pytest.approx(
-        complaint_1.emotions.frustration, abs=0.01
-    )
+    letter, short = reply.results
+    assert letter.label == pb.SENTIMENT_LABEL_FRUSTRATED
+    assert letter.explanation.sentences == 7
+    drivers = [s for s in letter.explanation.spans if "label" in s.drives]
+    assert all(s.label == pb.SENTIMENT_LABEL_FRUSTRATED for s in drivers)
+    strongest = max(drivers, key=lambda s: s.confidence)
+    assert strongest.text.startswith("He left the old boiler")
+    assert WARM_LETTER_WITH_ONE_COMPLAINT[strongest.start : strongest.end] == strongest.text
+    assert strongest.score < 0
+    praise = [s for s in drivers if "lovely" in s.text or "Thanks again" in s.text]
+    assert not praise
+    # a short message is read as one text: one span, the whole of it
+    assert short.label == pb.SENTIMENT_LABEL_HAPPY
+    assert short.explanation.sentences == 0
+    (span,) = short.explanation.spans
+    assert (span.start, span.end, span.text) == (0, 23, "Thanks, see you Friday!")
+    assert "label" in span.drives and "satisfaction" in span.drives
+
+
+async def test_a_message_scores_the_same_alone_and_in_any_batch(sentiment_service, tenant):
+    """Static int8 quantisation: a message's label and scores do not depend on what it is
+    batched with (dynamic activation scales made them)."""
+    probe = [
+        "Hmm, the colour came out a touch darker than we discussed.",
+        WARM_LETTER_WITH_ONE_COMPLAINT,
+    ]
+    others = [
+        f"Message {i}: " + "the room was fine but breakfast was cold. " * (i % 7) for i in range(60)
+    ]
+    alone = [
+        (
+            await sentiment_service.stub.Analyze(pb.AnalyzeRequest(texts=[t]), metadata=tenant)
+        ).results[0]
+        for t in probe
+    ]
+    batched = (
+        await sentiment_service.stub.Analyze(
+            pb.AnalyzeRequest(texts=[others[0], probe[0], *others[1:30], probe[1], *others[30:]]),
+            metadata=tenant,
+        )
+    ).results
+    for a, b in zip(alone, [batched[1], batched[31]], strict=True):
+        assert a.label == b.label
+        assert a.score == pytest.approx(b.score, abs=1e-6)
+        assert a.confidence == pytest.approx(b.confidence, abs=1e-6)
+        for name in ("frustration", "satisfaction", "confusion", "urgency"):
+            assert getattr(a.emotions, name) == pytest.approx(getattr(b.emotions, name), abs=1e-6)

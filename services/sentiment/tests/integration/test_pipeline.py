@@ -24,7 +24,12 @@ from sentiment.adapters.tables import (
     kit,
     message_scores,
 )
-from sentiment.testing import TritonServer, migrate, running_sentiment_service
+from sentiment.testing import (
+    WARM_LETTER_WITH_ONE_COMPLAINT,
+    TritonServer,
+    migrate,
+    running_sentiment_service,
+)
 from sqlalchemy.ext.asyncio import create_async_engine
 
 pytestmark = pytest.mark.integration
@@ -453,3 +458,63 @@ async def _has(query, n):
 
 async def _opened(scorer):
     return await scorer.state() == "opened"
+
+
+async def test_a_customer_s_explanation_names_the_messages_that_drove_it(
+    sentiment_service, nats_url, tenant
+):
+    """A thank-you, then a long friendly e-mail with one complaint and an angry message: the
+    customer is Frustrated, the drivers are those two messages (newest first), and the stored
+    message's explanation points at the complaint sentence (offsets into its text)."""
+    tenant_id = uuid.UUID(tenant[0][1])
+    customer, conversation = str(uuid.uuid4()), str(uuid.uuid4())
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    try:
+        happy = [received(tenant_id, customer, conversation, HAPPY)]
+        letter = received(tenant_id, customer, conversation, WARM_LETTER_WITH_ONE_COMPLAINT)
+        angry = received(tenant_id, customer, conversation, ANGRY)
+        for e in [*happy, letter, angry]:  # one at a time: the order of observation is known
+            await publish(js, [e])
+            await until(lambda e=e: _scored(sentiment_service, tenant, e.payload.message_id))
+        stub = sentiment_service.stub
+        c = await stub.GetCustomerSentiment(
+            pb.GetCustomerSentimentRequest(customer_id=customer), metadata=tenant
+        )
+        assert c.message_count == 3 and c.computed.label == pb.SENTIMENT_LABEL_FRUSTRATED
+        sources = [d.source for d in c.drivers.contributors]
+        assert sources == [angry.payload.message_id, letter.payload.message_id]
+        assert all(d.contribution < 0 for d in c.drivers.contributors)
+        assert not c.drivers.override_active
+        m = await stub.GetMessageSentiment(
+            pb.GetMessageSentimentRequest(message_id=letter.payload.message_id), metadata=tenant
+        )
+        assert m.label == pb.SENTIMENT_LABEL_FRUSTRATED and m.explanation.sentences == 7
+        strongest = max(
+            (s for s in m.explanation.spans if "label" in s.drives), key=lambda s: s.confidence
+        )
+        assert WARM_LETTER_WITH_ONE_COMPLAINT[strongest.start :].startswith("He left the old")
+        # an override shows in the drivers with its weight left and the evidence since
+        c = await stub.SetSentimentOverride(
+            pb.SetSentimentOverrideRequest(
+                customer_id=customer,
+                label=pb.SENTIMENT_LABEL_NEUTRAL,
+                reason="called and sorted the collection",
+                set_by="staff-1",
+            ),
+            metadata=tenant,
+        )
+        assert c.drivers.override_active and c.drivers.override_remaining == pytest.approx(3.0)
+        assert c.drivers.override_evidence == 0
+    finally:
+        await nc.close()
+
+
+async def _scored(service, tenant, message_id) -> bool:
+    try:
+        await service.stub.GetMessageSentiment(
+            pb.GetMessageSentimentRequest(message_id=message_id), metadata=tenant
+        )
+        return True
+    except grpc.aio.AioRpcError:
+        return False

@@ -13,7 +13,7 @@ import { SseParser, staleKeys } from "./sse";
 // type check fails when the generated schema and this constant disagree, so a gateway that
 // gains the stream cannot be left polling (and one without it is never probed).
 type StreamDeclared = "/api/v1/events" extends keyof paths ? true : false;
-export const GATEWAY_HAS_EVENT_STREAM: StreamDeclared = false;
+export const GATEWAY_HAS_EVENT_STREAM: StreamDeclared = true;
 
 export const POLL_MS = 5_000;
 const RETRY_MS = 30_000;

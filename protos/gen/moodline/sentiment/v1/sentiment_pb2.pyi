@@ -74,16 +74,46 @@ class AnalyzeRequest(_message.Message):
     def __init__(self, texts: _Optional[_Iterable[str]] = ..., language: _Optional[str] = ...) -> None: ...
 
 class AnalyzeResult(_message.Message):
-    __slots__ = ("label", "score", "emotions", "confidence")
+    __slots__ = ("label", "score", "emotions", "confidence", "explanation")
     LABEL_FIELD_NUMBER: _ClassVar[int]
     SCORE_FIELD_NUMBER: _ClassVar[int]
     EMOTIONS_FIELD_NUMBER: _ClassVar[int]
     CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
+    EXPLANATION_FIELD_NUMBER: _ClassVar[int]
     label: SentimentLabel
     score: float
     emotions: Emotions
     confidence: float
-    def __init__(self, label: _Optional[_Union[SentimentLabel, str]] = ..., score: _Optional[float] = ..., emotions: _Optional[_Union[Emotions, _Mapping]] = ..., confidence: _Optional[float] = ...) -> None: ...
+    explanation: MessageExplanation
+    def __init__(self, label: _Optional[_Union[SentimentLabel, str]] = ..., score: _Optional[float] = ..., emotions: _Optional[_Union[Emotions, _Mapping]] = ..., confidence: _Optional[float] = ..., explanation: _Optional[_Union[MessageExplanation, _Mapping]] = ...) -> None: ...
+
+class SentimentSpan(_message.Message):
+    __slots__ = ("start", "end", "text", "label", "score", "confidence", "emotions", "drives")
+    START_FIELD_NUMBER: _ClassVar[int]
+    END_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
+    EMOTIONS_FIELD_NUMBER: _ClassVar[int]
+    DRIVES_FIELD_NUMBER: _ClassVar[int]
+    start: int
+    end: int
+    text: str
+    label: SentimentLabel
+    score: float
+    confidence: float
+    emotions: Emotions
+    drives: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, start: _Optional[int] = ..., end: _Optional[int] = ..., text: _Optional[str] = ..., label: _Optional[_Union[SentimentLabel, str]] = ..., score: _Optional[float] = ..., confidence: _Optional[float] = ..., emotions: _Optional[_Union[Emotions, _Mapping]] = ..., drives: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class MessageExplanation(_message.Message):
+    __slots__ = ("spans", "sentences")
+    SPANS_FIELD_NUMBER: _ClassVar[int]
+    SENTENCES_FIELD_NUMBER: _ClassVar[int]
+    spans: _containers.RepeatedCompositeFieldContainer[SentimentSpan]
+    sentences: int
+    def __init__(self, spans: _Optional[_Iterable[_Union[SentimentSpan, _Mapping]]] = ..., sentences: _Optional[int] = ...) -> None: ...
 
 class AnalyzeResponse(_message.Message):
     __slots__ = ("results", "model_version")
@@ -100,7 +130,7 @@ class GetMessageSentimentRequest(_message.Message):
     def __init__(self, message_id: _Optional[str] = ...) -> None: ...
 
 class MessageSentiment(_message.Message):
-    __slots__ = ("message_id", "conversation_id", "customer_id", "label", "score", "emotions", "confidence", "model_version", "scored_at")
+    __slots__ = ("message_id", "conversation_id", "customer_id", "label", "score", "emotions", "confidence", "model_version", "scored_at", "explanation")
     MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
     CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -110,6 +140,7 @@ class MessageSentiment(_message.Message):
     CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
     MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
     SCORED_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPLANATION_FIELD_NUMBER: _ClassVar[int]
     message_id: str
     conversation_id: str
     customer_id: str
@@ -119,7 +150,8 @@ class MessageSentiment(_message.Message):
     confidence: float
     model_version: str
     scored_at: _timestamp_pb2.Timestamp
-    def __init__(self, message_id: _Optional[str] = ..., conversation_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., label: _Optional[_Union[SentimentLabel, str]] = ..., score: _Optional[float] = ..., emotions: _Optional[_Union[Emotions, _Mapping]] = ..., confidence: _Optional[float] = ..., model_version: _Optional[str] = ..., scored_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    explanation: MessageExplanation
+    def __init__(self, message_id: _Optional[str] = ..., conversation_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., label: _Optional[_Union[SentimentLabel, str]] = ..., score: _Optional[float] = ..., emotions: _Optional[_Union[Emotions, _Mapping]] = ..., confidence: _Optional[float] = ..., model_version: _Optional[str] = ..., scored_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., explanation: _Optional[_Union[MessageExplanation, _Mapping]] = ...) -> None: ...
 
 class GetConversationSentimentRequest(_message.Message):
     __slots__ = ("conversation_id",)
@@ -160,7 +192,7 @@ class SentimentOverride(_message.Message):
     def __init__(self, label: _Optional[_Union[SentimentLabel, str]] = ..., reason: _Optional[str] = ..., set_by: _Optional[str] = ..., set_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CustomerSentiment(_message.Message):
-    __slots__ = ("customer_id", "sentiment", "source", "computed", "override", "explanation", "message_count", "updated_at")
+    __slots__ = ("customer_id", "sentiment", "source", "computed", "override", "explanation", "message_count", "updated_at", "drivers")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     SENTIMENT_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
@@ -169,6 +201,7 @@ class CustomerSentiment(_message.Message):
     EXPLANATION_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_COUNT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    DRIVERS_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     sentiment: Sentiment
     source: SentimentSource
@@ -177,7 +210,34 @@ class CustomerSentiment(_message.Message):
     explanation: str
     message_count: int
     updated_at: _timestamp_pb2.Timestamp
-    def __init__(self, customer_id: _Optional[str] = ..., sentiment: _Optional[_Union[Sentiment, _Mapping]] = ..., source: _Optional[_Union[SentimentSource, str]] = ..., computed: _Optional[_Union[Sentiment, _Mapping]] = ..., override: _Optional[_Union[SentimentOverride, _Mapping]] = ..., explanation: _Optional[str] = ..., message_count: _Optional[int] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    drivers: CustomerSentimentDrivers
+    def __init__(self, customer_id: _Optional[str] = ..., sentiment: _Optional[_Union[Sentiment, _Mapping]] = ..., source: _Optional[_Union[SentimentSource, str]] = ..., computed: _Optional[_Union[Sentiment, _Mapping]] = ..., override: _Optional[_Union[SentimentOverride, _Mapping]] = ..., explanation: _Optional[str] = ..., message_count: _Optional[int] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., drivers: _Optional[_Union[CustomerSentimentDrivers, _Mapping]] = ...) -> None: ...
+
+class SentimentContributor(_message.Message):
+    __slots__ = ("source", "label", "polarity", "weight", "contribution")
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    POLARITY_FIELD_NUMBER: _ClassVar[int]
+    WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    CONTRIBUTION_FIELD_NUMBER: _ClassVar[int]
+    source: str
+    label: SentimentLabel
+    polarity: float
+    weight: float
+    contribution: float
+    def __init__(self, source: _Optional[str] = ..., label: _Optional[_Union[SentimentLabel, str]] = ..., polarity: _Optional[float] = ..., weight: _Optional[float] = ..., contribution: _Optional[float] = ...) -> None: ...
+
+class CustomerSentimentDrivers(_message.Message):
+    __slots__ = ("contributors", "override_active", "override_remaining", "override_evidence")
+    CONTRIBUTORS_FIELD_NUMBER: _ClassVar[int]
+    OVERRIDE_ACTIVE_FIELD_NUMBER: _ClassVar[int]
+    OVERRIDE_REMAINING_FIELD_NUMBER: _ClassVar[int]
+    OVERRIDE_EVIDENCE_FIELD_NUMBER: _ClassVar[int]
+    contributors: _containers.RepeatedCompositeFieldContainer[SentimentContributor]
+    override_active: bool
+    override_remaining: float
+    override_evidence: float
+    def __init__(self, contributors: _Optional[_Iterable[_Union[SentimentContributor, _Mapping]]] = ..., override_active: _Optional[bool] = ..., override_remaining: _Optional[float] = ..., override_evidence: _Optional[float] = ...) -> None: ...
 
 class SetSentimentOverrideRequest(_message.Message):
     __slots__ = ("customer_id", "label", "reason", "set_by")

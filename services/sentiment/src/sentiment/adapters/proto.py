@@ -11,8 +11,9 @@ from moodline_kit.timestamps import to_proto
 
 from sentiment.domain.aggregate import Trend
 from sentiment.domain.customer import CustomerSentiment, Shown, Source
+from sentiment.domain.reading import Reading
 from sentiment.domain.response import Channel
-from sentiment.domain.scoring import Emotions, Label, Score
+from sentiment.domain.scoring import Emotions, Label
 
 LABELS = {
     Label.HAPPY: pb.SENTIMENT_LABEL_HAPPY,
@@ -45,10 +46,73 @@ def emotions(e: Emotions) -> pb.Emotions:
     )
 
 
-def analyze_result(s: Score) -> pb.AnalyzeResult:
+def analyze_result(r: Reading) -> pb.AnalyzeResult:
+    s = r.score
     return pb.AnalyzeResult(
-        label=LABELS[s.label], score=s.score, emotions=emotions(s.emotions), confidence=s.confidence
+        label=LABELS[s.label],
+        score=s.score,
+        emotions=emotions(s.emotions),
+        confidence=s.confidence,
+        explanation=explanation(r),
     )
+
+
+def explanation(r: Reading) -> pb.MessageExplanation:
+    return pb.MessageExplanation(
+        spans=[
+            pb.SentimentSpan(
+                start=s.start,
+                end=s.end,
+                text=s.text,
+                label=LABELS[s.score.label],
+                score=s.score.score,
+                confidence=s.score.confidence,
+                emotions=emotions(s.score.emotions),
+                drives=s.drives,
+            )
+            for s in r.spans
+        ],
+        sentences=r.sentences,
+    )
+
+
+def stored_explanation(data: dict) -> pb.MessageExplanation:
+    """repository.explanation_to_json's shape back to the message (no text is stored)."""
+    return pb.MessageExplanation(
+        spans=[
+            pb.SentimentSpan(
+                start=s["start"],
+                end=s["end"],
+                label=LABELS[Label(s["label"])],
+                score=s["score"],
+                confidence=s["confidence"],
+                emotions=emotions(Emotions(*s["emotions"])),
+                drives=s["drives"],
+            )
+            for s in data.get("spans", ())
+        ],
+        sentences=data.get("n", 0),
+    )
+
+
+def drivers(c: CustomerSentiment) -> pb.CustomerSentimentDrivers:
+    out = pb.CustomerSentimentDrivers(
+        contributors=[
+            pb.SentimentContributor(
+                source=d.source,
+                label=LABELS[d.label] if d.label else pb.SENTIMENT_LABEL_UNSPECIFIED,
+                polarity=d.polarity,
+                weight=d.weight,
+                contribution=d.contribution,
+            )
+            for d in c.drivers()
+        ]
+    )
+    if c.override is not None:
+        out.override_active = True
+        out.override_remaining = c.override.remaining
+        out.override_evidence = c.override.evidence
+    return out
 
 
 def shown(s: Shown) -> pb.Sentiment:
@@ -68,6 +132,7 @@ def customer(
         explanation=c.explanation(),
         message_count=c.aggregate.messages,
         updated_at=to_proto(updated_at),
+        drivers=drivers(c),
     )
     if c.override is not None:
         out.override.CopyFrom(
@@ -82,7 +147,7 @@ def customer(
 
 
 def message(row: Any) -> pb.MessageSentiment:
-    return pb.MessageSentiment(
+    out = pb.MessageSentiment(
         message_id=row.message_id,
         conversation_id=row.conversation_id,
         customer_id=row.customer_id,
@@ -98,3 +163,6 @@ def message(row: Any) -> pb.MessageSentiment:
         model_version=row.model_version,
         scored_at=to_proto(row.scored_at),
     )
+    if getattr(row, "explanation", None):
+        out.explanation.CopyFrom(stored_explanation(row.explanation))
+    return out

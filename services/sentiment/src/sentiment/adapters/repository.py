@@ -22,6 +22,7 @@ from sentiment.adapters.tables import (
 from sentiment.domain.aggregate import Aggregate, Trend
 from sentiment.domain.customer import CustomerSentiment
 from sentiment.domain.override import Override
+from sentiment.domain.reading import Reading
 from sentiment.domain.response import ReplyTargets
 from sentiment.domain.scoring import Label
 
@@ -52,6 +53,27 @@ def override_from_json(data: dict | None) -> Override | None:
         set_at=datetime.fromisoformat(data["set_at"]),
         remaining=data["remaining"],
         evidence=data["evidence"],
+    )
+
+
+def explanation_to_json(r: Reading) -> str:
+    """A message's explanation as stored (JSON text; unnest carries JSONB as text)."""
+    return json_dumps(
+        {
+            "n": r.sentences,
+            "spans": [
+                {
+                    "start": s.start,
+                    "end": s.end,
+                    "label": s.score.label.value,
+                    "score": s.score.score,
+                    "confidence": s.score.confidence,
+                    "emotions": list(s.score.emotions.as_tuple()),
+                    "drives": list(s.drives),
+                }
+                for s in r.spans
+            ],
+        }
     )
 
 

@@ -28,6 +28,9 @@ message_scores = sa.Table(
     sa.Column("model_version", sa.Text, nullable=False),
     timestamp("sent_at", nullable=True),
     timestamp("scored_at", now=True),
+    # The spans that drove the label and emotions (domain/reading.py; repository
+    # explanation_to_json): offsets, scores and what each drove, no text.
+    sa.Column("explanation", JSONB),
 )
 
 # Aggregate state (see domain/aggregate.py) in `state`; label/score/trend as columns to query.

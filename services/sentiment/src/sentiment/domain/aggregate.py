@@ -42,6 +42,10 @@ LATE_REPLY_POLARITY = -0.5
 VERY_LATE_REPLY_POLARITY = -1.0
 LATE_REPLY_WEIGHT = 1.0
 RECENT_LABELS = 5
+# Interactions remembered for the explanation (the newest; one 20 interactions old weighs
+# 2^-4 = 6% of the newest in the fast average).
+CONTRIBUTORS_KEPT = 20
+TOP_CONTRIBUTORS = 3
 
 
 class Trend(StrEnum):
@@ -57,23 +61,37 @@ class Observation:
     weight: float = 1.0
     emotions: Emotions | None = None  # messages only
     label: Label | None = None  # messages only: kept for the explanation
+    # The message id, or the kind of outcome signal: named by the explanation's contributors.
+    source: str = field(default="", compare=False)
 
     @classmethod
-    def of_message(cls, score: Score) -> Observation:
-        return cls(score.score, 1.0, score.emotions, score.label)
+    def of_message(cls, score: Score, message_id: str = "") -> Observation:
+        return cls(score.score, 1.0, score.emotions, score.label, message_id)
 
     @classmethod
     def of_csat(cls, csat: int) -> Observation:
-        return cls((min(max(csat, 1), 5) - 3) / 2.0, CSAT_WEIGHT)
+        return cls((min(max(csat, 1), 5) - 3) / 2.0, CSAT_WEIGHT, source="csat")
 
     @classmethod
     def of_escalation(cls) -> Observation:
-        return cls(ESCALATION_POLARITY, ESCALATION_WEIGHT)
+        return cls(ESCALATION_POLARITY, ESCALATION_WEIGHT, source="escalation")
 
     @classmethod
     def of_late_reply(cls, *, very_late: bool) -> Observation:
         polarity = VERY_LATE_REPLY_POLARITY if very_late else LATE_REPLY_POLARITY
-        return cls(polarity, LATE_REPLY_WEIGHT)
+        return cls(polarity, LATE_REPLY_WEIGHT, source="late_reply")
+
+
+@dataclass(frozen=True, slots=True)
+class Contributor:
+    """One interaction's part in the fast average now: `weight` its share of the total weight,
+    `contribution` = weight x polarity (the score is the sum of the contributions)."""
+
+    source: str
+    label: Label | None
+    polarity: float
+    weight: float
+    contribution: float
 
 
 def label_of(score: float) -> Label:
@@ -95,6 +113,11 @@ class Aggregate:
     observations: int = 0
     messages: int = 0
     recent: tuple[str, ...] = field(default=())  # labels of the last messages, newest last
+    # The last CONTRIBUTORS_KEPT interactions as (source, label or "", polarity, weight, index):
+    # index = `observations` when it was added, so its decayed weight is computed when read
+    # (weight x FAST_DECAY^(observations - 1 - index)) instead of decaying every entry on
+    # every observation.
+    seen: tuple[tuple[str, str, float, float, int], ...] = field(default=())
 
     def observe(self, o: Observation) -> Aggregate:
         # Called for every message twice (conversation and customer): the constructor directly,
@@ -119,6 +142,8 @@ class Aggregate:
             messages += 1
         if o.label is not None:
             recent = (*recent, o.label.value)[-RECENT_LABELS:]
+        entry = (o.source, o.label.value if o.label else "", o.polarity, w, self.observations)
+        seen = (*self.seen[1 - CONTRIBUTORS_KEPT :], entry)
         return Aggregate(
             FAST_DECAY * self.weight + w,
             FAST_DECAY * self.polarity_sum + w * o.polarity,
@@ -129,6 +154,7 @@ class Aggregate:
             self.observations + 1,
             messages,
             recent,
+            seen,
         )
 
     def observe_all(self, observations: Iterable[Observation]) -> Aggregate:
@@ -191,6 +217,7 @@ class Aggregate:
             "n": self.observations,
             "m": self.messages,
             "r": list(self.recent),
+            "c": [list(e) for e in self.seen],
         }
 
     @classmethod
@@ -207,4 +234,35 @@ class Aggregate:
             observations=state["n"],
             messages=state["m"],
             recent=tuple(state["r"]),
+            seen=tuple(tuple(e) for e in state.get("c", ())),  # type: ignore[misc]
         )
+
+    def contributors(self) -> list[Contributor]:
+        """The remembered interactions' parts in the fast average, newest first."""
+        if not self.weight:
+            return []
+        out = []
+        for source, label, polarity, w, index in reversed(self.seen):
+            share = w * FAST_DECAY ** (self.observations - 1 - index) / self.weight
+            out.append(
+                Contributor(
+                    source, Label(label) if label else None, polarity, share, share * polarity
+                )
+            )
+        return out
+
+    def drivers(self) -> list[Contributor]:
+        """The interactions that drove the label, most influential first: those pulling the
+        score towards it (Happy: positive contributions, Frustrated: negative), or for Neutral
+        the heaviest; at most TOP_CONTRIBUTORS."""
+        everyone = self.contributors()
+        label = self.label
+        if label is Label.NEUTRAL:
+            ranked = sorted(everyone, key=lambda c: -c.weight)
+        else:
+            sign = 1.0 if label is Label.HAPPY else -1.0
+            ranked = sorted(
+                (c for c in everyone if sign * c.contribution > 0),
+                key=lambda c: -sign * c.contribution,
+            )
+        return ranked[:TOP_CONTRIBUTORS]

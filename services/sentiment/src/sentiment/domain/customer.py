@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from sentiment.domain.aggregate import Aggregate, Observation, Trend
+from sentiment.domain.aggregate import Aggregate, Contributor, Observation, Trend
 from sentiment.domain.override import Override
 from sentiment.domain.scoring import Emotions, Label
 
@@ -72,6 +72,10 @@ class CustomerSentiment:
                 f"Set by staff: {self.override.reason}" if self.override.reason else "Set by staff."
             )
         return self.aggregate.explanation()
+
+    def drivers(self) -> list[Contributor]:
+        """The interactions that drove the computed label (see Aggregate.drivers)."""
+        return self.aggregate.drivers()
 
     def with_override(self, override: Override | None) -> CustomerSentiment:
         return replace(self, override=override)

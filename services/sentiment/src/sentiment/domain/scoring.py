@@ -40,6 +40,8 @@ class Score:
     # Probability of `label`.
     confidence: float
     emotions: Emotions
+    # The model's (Happy, Neutral, Frustrated) probabilities behind `label` and `score`.
+    probs: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
 
 def score_from_probs(sentiment: Sequence[float], emotions: Sequence[float]) -> Score:
@@ -50,4 +52,5 @@ def score_from_probs(sentiment: Sequence[float], emotions: Sequence[float]) -> S
         score=round(float(sentiment[0]) - float(sentiment[2]), 6),
         confidence=float(sentiment[best]),
         emotions=Emotions(*(float(e) for e in emotions)),
+        probs=(float(sentiment[0]), float(sentiment[1]), float(sentiment[2])),
     )

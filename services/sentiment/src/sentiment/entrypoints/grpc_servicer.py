@@ -27,7 +27,7 @@ class SentimentServicer(sentiment_pb2_grpc.SentimentServiceServicer):
         lane = self._analyzer.lane(current_tenant(), remaining_time())
         scored = await analyze.analyze(texts=list(request.texts), scorer=lane)
         return pb.AnalyzeResponse(
-            results=[proto.analyze_result(s) for s in scored.scores],
+            results=[proto.analyze_result(r) for r in scored.readings],
             model_version=scored.model_version,
         )
 

@@ -1,19 +1,30 @@
-"""Scoring texts on demand (Analyze): validation, truncation and batching to the model."""
+"""Scoring texts on demand (Analyze): validation, reading long texts in sentences
+(domain/reading.py) and batching to the model."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from moodline_kit.errors import FieldViolation, InvalidArgument
 
+from sentiment.adapters.sentences import sentence_offsets
 from sentiment.adapters.triton import MAX_BATCH, Scored
+from sentiment.domain.reading import Plan, Reading, plan, read
 
 MAX_TEXT_BYTES = 16 * 1024
-# The model reads the first 64 tokens; sending more text only costs serialisation and
-# tokenisation.
+# The model reads 64 tokens of the whole text (head + tail); a long text's sentences are read
+# separately, so only the whole-text reading is cut to this many characters (sending more only
+# costs serialisation and tokenisation).
 MODEL_TEXT_CHARS = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    readings: list[Reading]
+    model_version: str
 
 
 class TextScorer(Protocol):
@@ -37,9 +48,28 @@ def validate_texts(texts: Sequence[str]) -> None:
         raise InvalidArgument.of_all(violations)
 
 
-async def analyze(*, texts: Sequence[str], scorer: TextScorer) -> Scored:
+async def analyze(*, texts: Sequence[str], scorer: TextScorer) -> Read:
     validate_texts(texts)
-    return await scorer.score([t[:MODEL_TEXT_CHARS] for t in texts])
+    return await read_texts(scorer, texts)
+
+
+async def read_texts(scorer: TextScorer, texts: Sequence[str]) -> Read:
+    """Every text's reading: short texts are one model input each, a long text is its whole
+    text plus its sentences alone and in context; the inputs of all texts go to the model
+    together (one call per MAX_BATCH of them), so sentences are batched across messages."""
+    plans: list[Plan] = [plan(t, sentence_offsets(t)) for t in texts]
+    inputs: list[str] = []
+    for p in plans:
+        first, *rest = p.texts
+        inputs.append(first[:MODEL_TEXT_CHARS])
+        inputs += rest
+    scored = await score_texts(scorer, inputs)
+    readings, at = [], 0
+    for p in plans:
+        n = 1 + 2 * len(p.sentences)
+        readings.append(read(p, scored.scores[at : at + n]))
+        at += n
+    return Read(readings, scored.model_version)
 
 
 async def score_texts(scorer: TextScorer, texts: Sequence[str]) -> Scored:

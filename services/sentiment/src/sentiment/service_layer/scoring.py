@@ -13,9 +13,10 @@ from moodline.events.v1 import subjects
 from moodline_kit.events import Event
 
 from sentiment.adapters import proto
+from sentiment.adapters.repository import explanation_to_json
 from sentiment.domain.aggregate import Observation
 from sentiment.service_layer.aggregation import Timing, fold
-from sentiment.service_layer.analyze import MODEL_TEXT_CHARS, TextScorer, score_texts
+from sentiment.service_layer.analyze import TextScorer, read_texts
 from sentiment.service_layer.unit_of_work import SentimentUnitOfWork
 
 
@@ -52,10 +53,12 @@ async def _score(
     messages: Sequence[MessageToScore], uow: SentimentUnitOfWork, scorer: TextScorer
 ) -> list[tuple[uuid.UUID, str, str, Observation]]:
     """Score, store the scores, emit message.scored; the observations to fold."""
-    scored = await score_texts(scorer, [m.text[:MODEL_TEXT_CHARS] for m in messages])
+    scored = await read_texts(scorer, [m.text for m in messages])
+    scores = [r.score for r in scored.readings]
     repo = uow.sentiment
     rows = []
-    for m, s in zip(messages, scored.scores, strict=True):
+    for m, reading in zip(messages, scored.readings, strict=True):
+        s = reading.score
         rows.append(
             {
                 "tenant_id": m.tenant_id,
@@ -71,6 +74,7 @@ async def _score(
                 "urgency": s.emotions.urgency,
                 "model_version": scored.model_version,
                 "sent_at": m.sent_at,
+                "explanation": explanation_to_json(reading),
             }
         )
         uow.emit(
@@ -92,6 +96,6 @@ async def _score(
         )
     await repo.add_scores(rows)
     return [
-        (m.tenant_id, m.conversation_id, m.customer_id, Observation.of_message(s))
-        for m, s in zip(messages, scored.scores, strict=True)
+        (m.tenant_id, m.conversation_id, m.customer_id, Observation.of_message(s, m.message_id))
+        for m, s in zip(messages, scores, strict=True)
     ]
