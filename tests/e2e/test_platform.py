@@ -435,12 +435,10 @@ def test_a_customer_turning_frustrated_gets_tag_task_and_manager_mail_once(platf
     assert mail["To"] == "manager@demo-salon.example"
 
 
-def test_one_request_is_one_trace_over_otlp_from_the_gateway_to_triton_and_celery(
-    platform, otlp_collector
-):
+def test_one_request_is_one_trace_over_otlp_from_the_gateway_to_triton(platform, otlp_collector):
     """The trace context of one ingest call (our traceparent) travels gateway -> gRPC ->
-    outbox/NATS -> sentiment consumer -> Triton -> automation consumer -> Celery task, and every
-    process exports its spans over OTLP to the collector."""
+    outbox/NATS -> sentiment consumer -> Triton, and every process exports its spans over OTLP
+    to the collector."""
     base, headers = platform["gateway_url"], {"Authorization": f"Bearer {platform['api_key']}"}
     trace_id = secrets.token_hex(16)
     phone = f"+1 628 555 {secrets.randbelow(9000) + 1000}"
@@ -480,7 +478,6 @@ def test_one_request_is_one_trace_over_otlp_from_the_gateway_to_triton_and_celer
                 s.service == "sentiment" and s.kind == "client" and "ModelInfer" in s.name
                 for s in spans
             ),
-            "celery": any(s.service == "automation" and s.name.startswith("run/") for s in spans),
         }
 
     deadline = time.monotonic() + 120

@@ -40,14 +40,20 @@ def create_celery_app(name: str, settings: KitSettings) -> Celery:
         result_expires=3600,
     )
 
+    # Producers too (a service enqueueing with send_task): the task message carries the trace
+    # context, so the worker's `run/<task>` span joins the trace of the event that caused it.
+    from opentelemetry.instrumentation.celery import CeleryInstrumentor
+
+    if not CeleryInstrumentor().is_instrumented_by_opentelemetry:
+        CeleryInstrumentor().instrument()
+
     @worker_process_init.connect(weak=False)
     def _init_tracing(**_: object) -> None:
-        from opentelemetry.instrumentation.celery import CeleryInstrumentor
-
         from moodline_kit.telemetry import configure_tracing
 
         configure_tracing(settings)
-        CeleryInstrumentor().instrument()
+        if not CeleryInstrumentor().is_instrumented_by_opentelemetry:
+            CeleryInstrumentor().instrument()
         serve_metrics(settings.metrics_port)
 
     started: dict[str, float] = {}
