@@ -39,6 +39,7 @@ class Stack:
     app: object
     settings: object  # the customer service's settings (the worker's too)
     logs: Path
+    nats_url: str
 
     async def tenant(self) -> Tenant:
         tenant_id, key = await create_tenant(self.app.state.engine, name="T", default_country="US")
@@ -114,7 +115,7 @@ async def stack(database_factory, infra_urls, tmp_path_factory) -> AsyncIterator
                     base_url="http://gw",
                     event_hooks=checking_response_models(app),
                 ) as client:
-                    yield Stack(client, app, customer.container.settings, logs)
+                    yield Stack(client, app, customer.container.settings, logs, nats_url)
 
 
 @pytest.fixture
@@ -453,3 +454,51 @@ async def test_exports_in_every_format_with_readable_values(stack, worker) -> No
     downloads = await stack.client.get("/api/v1/audit?action=exports.download",
                                        headers=tenant.headers)  # fmt: skip
     assert len(downloads.json()["items"]) >= 4, downloads.text
+
+
+async def test_progress_and_the_imported_customers_are_published(stack, worker) -> None:
+    """What /api/v1/events forwards: customer.import.progressed after each chunk (to the end)
+    and one customer.customers.imported per chunk with the ids it created."""
+    import nats
+    from moodline.events.v1 import customer_pb2 as events
+    from moodline.events.v1 import envelope_pb2
+
+    tenant = await stack.tenant()
+    nc = await nats.connect(stack.nats_url)
+    seen: list[envelope_pb2.EventEnvelope] = []
+
+    async def keep(msg) -> None:  # type: ignore[no-untyped-def]
+        envelope = envelope_pb2.EventEnvelope.FromString(msg.data)
+        if envelope.tenant_id == str(tenant.id):
+            seen.append(envelope)
+
+    await nc.subscribe("customer.import.progressed", cb=keep)
+    await nc.subscribe("customer.customers.imported", cb=keep)
+    try:
+        uploaded = await stack.upload(tenant, "p.csv", rows_csv(people(120)).encode())
+        url = f"/api/v1/imports/{uploaded['id']}"
+        await stack.client.post(f"{url}/run", headers=tenant.headers)
+        await stack.wait(tenant, url)
+        for _ in range(100):
+            if seen and seen[-1].type == "customer.import.progressed":
+                last = events.ImportProgressed()
+                seen[-1].payload.Unpack(last)
+                if last.status == "completed":
+                    break
+            await asyncio.sleep(0.1)
+    finally:
+        await nc.close()
+    progress = []
+    created: list[str] = []
+    for envelope in seen:
+        if envelope.type == "customer.import.progressed":
+            message = events.ImportProgressed()
+            envelope.payload.Unpack(message)
+            progress.append((message.status, message.processed))
+        else:
+            chunk = events.CustomersImported()
+            envelope.payload.Unpack(chunk)
+            created += chunk.created_ids
+    assert progress[0] == ("queued", 0) and progress[-1] == ("completed", 120), progress
+    assert [p for _, p in progress if _ == "running"] == [50, 100, 120]
+    assert len(created) == len(set(created)) == 120

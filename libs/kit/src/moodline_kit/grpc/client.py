@@ -52,10 +52,11 @@ class _PropagatingInterceptor(grpc.aio.UnaryUnaryClientInterceptor):
         return await continuation(details, request)
 
 
-def tenant_metadata(tenant_id: str) -> tuple[tuple[str, str], ...]:
+def tenant_metadata(tenant_id: str, *, ttl: float = 60.0) -> tuple[tuple[str, str], ...]:
     """The tenant of an outbound call. Inside a call being served, the channel adds that call's
-    credential; a process with its own signing keys (the gateway CLI, tests) signs one here."""
-    token = auth.process_service_token(tenant_id)
+    credential; a process with its own signing keys (the gateway CLI, tests) signs one here,
+    valid `ttl` seconds."""
+    token = auth.process_service_token(tenant_id, ttl=ttl)
     if token is None:
         return ((tenancy.TENANT_METADATA_KEY, tenant_id),)
     return (
