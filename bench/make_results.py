@@ -32,6 +32,7 @@ BENCHMARKS: dict[str, tuple[list[list[str]], int]] = {
     ),
     "web": ([[PY, "bench/web/bench_first_page.py"]], 20),
     "automation": ([[PY, "bench/automation/bench_automation.py"]], 30),
+    "import": ([[PY, "bench/import/bench_import.py", "--sizes", "100000", "1000000"]], 30),
     "load": (
         [[PY, "bench/load/run.py", "--steps", "2,4,8,16", "--step-s", "30", "--soak-min", "10"]],
         80,
