@@ -2331,12 +2331,73 @@ export interface components {
              */
             status: "accepted" | "duplicate" | "failed";
         };
+        /** BillingPage[BookingOut] */
+        BillingPage_BookingOut_: {
+            /** Items */
+            items: components["schemas"]["BookingOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** BillingPage[InvoiceOut] */
+        BillingPage_InvoiceOut_: {
+            /** Items */
+            items: components["schemas"]["InvoiceOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** BillingPage[OrderOut] */
+        BillingPage_OrderOut_: {
+            /** Items */
+            items: components["schemas"]["OrderOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** BillingPage[PaymentOut] */
+        BillingPage_PaymentOut_: {
+            /** Items */
+            items: components["schemas"]["PaymentOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** BillingPage[QuoteOut] */
+        BillingPage_QuoteOut_: {
+            /** Items */
+            items: components["schemas"]["QuoteOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** BillingPage[ServiceOut] */
+        BillingPage_ServiceOut_: {
+            /** Items */
+            items: components["schemas"]["ServiceOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** BillingPage[StaffOut] */
+        BillingPage_StaffOut_: {
+            /** Items */
+            items: components["schemas"]["StaffOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** BillingPage[SubscriptionOut] */
+        BillingPage_SubscriptionOut_: {
+            /** Items */
+            items: components["schemas"]["SubscriptionOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
         /** BillingSettingsIn */
         BillingSettingsIn: {
             /**
              * Currency
              * @description ISO 4217, the business's currency
              */
+            currency: string;
+        };
+        /** BillingSettingsOut */
+        BillingSettingsOut: {
+            /** Currency */
             currency: string;
         };
         /** Body_upload_import_api_v1_imports_post */
@@ -2398,6 +2459,61 @@ export interface components {
              * Format: date-time
              */
             starts_at: string;
+        };
+        /** BookingOut */
+        BookingOut: {
+            /** Amount Minor */
+            amount_minor: number;
+            /** Cancellation Reason */
+            cancellation_reason: string;
+            /**
+             * Cancelled At
+             * Format: date-time
+             */
+            cancelled_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string | null;
+            /** Currency */
+            currency: string;
+            /** Customer Id */
+            customer_id: string;
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string | null;
+            /** Id */
+            id: string;
+            /** Location */
+            location: string;
+            /** Notes */
+            notes: string;
+            /** Party */
+            party: components["schemas"]["PartyMemberOut"][];
+            /** Service Id */
+            service_id: string | null;
+            /** Service Name */
+            service_name: string;
+            /** Staff Id */
+            staff_id: string | null;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "requested" | "confirmed" | "completed" | "cancelled" | "no_show";
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string | null;
         };
         /** BookingPatch */
         BookingPatch: {
@@ -3182,6 +3298,39 @@ export interface components {
             /** Vip */
             vip: number;
         };
+        /** CustomerValueOut */
+        CustomerValueOut: {
+            /** Average Order Value Minor */
+            average_order_value_minor: number;
+            /** Bookings Count */
+            bookings_count: number;
+            /** Currency */
+            currency: string;
+            /** Customer Id */
+            customer_id: string;
+            /**
+             * First Purchase At
+             * Format: date-time
+             */
+            first_purchase_at: string | null;
+            /**
+             * Last Purchase At
+             * Format: date-time
+             */
+            last_purchase_at: string | null;
+            /** Lifetime Value Minor */
+            lifetime_value_minor: number;
+            /** Outstanding Minor */
+            outstanding_minor: number;
+            /** Overdue Invoices Count */
+            overdue_invoices_count: number;
+            /** Purchases Count */
+            purchases_count: number;
+            /** Recent Failed Payments Count */
+            recent_failed_payments_count: number;
+            /** Total Paid Minor */
+            total_paid_minor: number;
+        };
         /** DrawOut */
         DrawOut: {
             /** Lot Entry Id */
@@ -3817,6 +3966,67 @@ export interface components {
              */
             tax_minor: number;
         };
+        /** InvoiceOut */
+        InvoiceOut: {
+            /** Amount Due Minor */
+            amount_due_minor: number;
+            /** Amount Paid Minor */
+            amount_paid_minor: number;
+            /** Booking Id */
+            booking_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string | null;
+            /** Currency */
+            currency: string;
+            /** Customer Id */
+            customer_id: string;
+            /**
+             * Due At
+             * Format: date-time
+             */
+            due_at: string | null;
+            /** Id */
+            id: string;
+            /**
+             * Issued At
+             * Format: date-time
+             */
+            issued_at: string | null;
+            /** Items */
+            items: components["schemas"]["LineItemOut"][];
+            /** Number */
+            number: string | null;
+            /**
+             * Paid At
+             * Format: date-time
+             */
+            paid_at: string | null;
+            /** Quote Id */
+            quote_id: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "draft" | "open" | "paid" | "overdue" | "void";
+            /** Subscription Id */
+            subscription_id: string | null;
+            /** Subtotal Minor */
+            subtotal_minor: number;
+            /** Tax Minor */
+            tax_minor: number;
+            /** Total Minor */
+            total_minor: number;
+            /** Void Reason */
+            void_reason: string;
+            /**
+             * Voided At
+             * Format: date-time
+             */
+            voided_at: string | null;
+        };
         /** LedgerPage */
         LedgerPage: {
             /** Items */
@@ -3841,6 +4051,17 @@ export interface components {
              * @default 1
              */
             quantity: number;
+            /** Unit Price Minor */
+            unit_price_minor: number;
+        };
+        /** LineItemOut */
+        LineItemOut: {
+            /** Description */
+            description: string;
+            /** Quantity */
+            quantity: number;
+            /** Total Minor */
+            total_minor: number;
             /** Unit Price Minor */
             unit_price_minor: number;
         };
@@ -4102,6 +4323,63 @@ export interface components {
              */
             service_id: string;
         };
+        /** OrderLineOut */
+        OrderLineOut: {
+            /** Description */
+            description: string;
+            /** Quantity */
+            quantity: number;
+            /** Service Id */
+            service_id: string | null;
+            /** Total Minor */
+            total_minor: number;
+            /** Unit Price Minor */
+            unit_price_minor: number;
+        };
+        /** OrderOut */
+        OrderOut: {
+            /** Amount Due Minor */
+            amount_due_minor: number;
+            /** Amount Paid Minor */
+            amount_paid_minor: number;
+            /** Booking Id */
+            booking_id: string | null;
+            /**
+             * Cancelled At
+             * Format: date-time
+             */
+            cancelled_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string | null;
+            /** Currency */
+            currency: string;
+            /** Customer Id */
+            customer_id: string;
+            /** Id */
+            id: string;
+            /** Items */
+            items: components["schemas"]["OrderLineOut"][];
+            /**
+             * Paid At
+             * Format: date-time
+             */
+            paid_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "placed" | "paid" | "cancelled" | "refunded";
+            /** Total Minor */
+            total_minor: number;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string | null;
+        };
         /** OutboundOut */
         OutboundOut: {
             /** Author */
@@ -4180,6 +4458,15 @@ export interface components {
              */
             share_minor: number;
         };
+        /** PartyMemberOut */
+        PartyMemberOut: {
+            /** Customer Id */
+            customer_id: string | null;
+            /** Name */
+            name: string;
+            /** Share Minor */
+            share_minor: number;
+        };
         /** PaymentIn */
         PaymentIn: {
             /** Amount Minor */
@@ -4218,6 +4505,55 @@ export interface components {
              * @enum {string}
              */
             status: "succeeded" | "failed";
+        };
+        /** PaymentOut */
+        PaymentOut: {
+            /** Amount Minor */
+            amount_minor: number;
+            /** Booking Id */
+            booking_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string | null;
+            /** Currency */
+            currency: string;
+            /** Customer Id */
+            customer_id: string;
+            /** Failure Code */
+            failure_code: string;
+            /** Failure Message */
+            failure_message: string;
+            /** Id */
+            id: string;
+            /** Invoice Id */
+            invoice_id: string | null;
+            /**
+             * Method
+             * @enum {string}
+             */
+            method: "card" | "cash" | "transfer" | "wallet" | "other";
+            /** Order Id */
+            order_id: string | null;
+            /** Provider */
+            provider: string;
+            /** Provider Payment Id */
+            provider_payment_id: string;
+            /** Refunded Minor */
+            refunded_minor: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "succeeded" | "failed" | "refunded" | "partially_refunded";
+            /** Subscription Id */
+            subscription_id: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string | null;
         };
         /** PhoneIn */
         PhoneIn: {
@@ -4415,6 +4751,42 @@ export interface components {
             /** Valid Until */
             valid_until?: string | null;
         };
+        /** QuoteOut */
+        QuoteOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string | null;
+            /** Currency */
+            currency: string;
+            /** Customer Id */
+            customer_id: string;
+            /** Id */
+            id: string;
+            /** Invoice Id */
+            invoice_id: string | null;
+            /** Items */
+            items: components["schemas"]["LineItemOut"][];
+            /** Number */
+            number: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "converted" | "declined";
+            /** Subtotal Minor */
+            subtotal_minor: number;
+            /** Tax Minor */
+            tax_minor: number;
+            /** Total Minor */
+            total_minor: number;
+            /**
+             * Valid Until
+             * Format: date-time
+             */
+            valid_until: string | null;
+        };
         /** Readiness */
         Readiness: {
             /**
@@ -4590,6 +4962,29 @@ export interface components {
             /** Price Minor */
             price_minor: number;
         };
+        /** ServiceOut */
+        ServiceOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string | null;
+            /** Currency */
+            currency: string;
+            /** Duration Minutes */
+            duration_minutes: number;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Price Minor */
+            price_minor: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "active" | "inactive";
+        };
         /** SettingsIn */
         SettingsIn: {
             /**
@@ -4656,6 +5051,27 @@ export interface components {
              */
             user_id: string;
         };
+        /** StaffOut */
+        StaffOut: {
+            /** Colour */
+            colour: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string | null;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "active" | "inactive";
+            /** User Id */
+            user_id: string | null;
+        };
         /** SubscriptionCancelIn */
         SubscriptionCancelIn: {
             /**
@@ -4695,6 +5111,55 @@ export interface components {
             provider: string;
             /** Start At */
             start_at?: string | null;
+        };
+        /** SubscriptionOut */
+        SubscriptionOut: {
+            /** Cancel At Period End */
+            cancel_at_period_end: boolean;
+            /**
+             * Cancelled At
+             * Format: date-time
+             */
+            cancelled_at: string | null;
+            /** Currency */
+            currency: string;
+            /**
+             * Current Period End
+             * Format: date-time
+             */
+            current_period_end: string | null;
+            /** Customer Id */
+            customer_id: string;
+            /** Failed Charges */
+            failed_charges: number;
+            /** Id */
+            id: string;
+            /**
+             * Interval
+             * @enum {string}
+             */
+            interval: "weekly" | "monthly" | "yearly";
+            /**
+             * Next Charge At
+             * Format: date-time
+             */
+            next_charge_at: string | null;
+            /** Plan Name */
+            plan_name: string;
+            /** Price Minor */
+            price_minor: number;
+            /** Provider */
+            provider: string;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "active" | "past_due" | "cancelled";
         };
         /** TagsChange */
         TagsChange: {
@@ -4931,6 +5396,35 @@ export interface components {
             msg: string;
             /** Error Type */
             type: string;
+        };
+        /** WebhookEndpointOut */
+        WebhookEndpointOut: {
+            /** Headers */
+            headers: string[];
+            /** Id */
+            id: string;
+            /** Provider */
+            provider: string;
+            /** Secret */
+            secret: string;
+            /**
+             * Status
+             * @constant
+             */
+            status: "active";
+            /** Url */
+            url: string;
+        };
+        /** WebhookReceiptOut */
+        WebhookReceiptOut: {
+            /** Event Id */
+            event_id: string;
+            payment: components["schemas"]["PaymentOut"] | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "applied" | "duplicate";
         };
         /** SentimentOut */
         gateway__routes__sentiment__SentimentOut: {
@@ -7252,7 +7746,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["BillingPage_BookingOut_"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -7370,7 +7864,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["BookingOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -7504,9 +7998,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["BookingOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -7626,9 +8118,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["BookingOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -7766,9 +8256,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["BookingOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -7902,9 +8390,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["BookingOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -8020,9 +8506,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["BookingOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -8138,9 +8622,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["BookingOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -12657,9 +13139,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["CustomerValueOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -14539,7 +15019,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["BillingPage_InvoiceOut_"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -14657,7 +15137,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["InvoiceOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -14791,9 +15271,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["InvoiceOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -14909,9 +15387,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["InvoiceOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -15031,9 +15507,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["InvoiceOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -16696,7 +17170,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["BillingPage_OrderOut_"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -16817,7 +17291,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["OrderOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -16951,9 +17425,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["OrderOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -17073,9 +17545,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["OrderOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -17213,7 +17683,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["BillingPage_PaymentOut_"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -17334,7 +17804,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["PaymentOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -17468,9 +17938,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PaymentOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -17593,9 +18061,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PaymentOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -17733,7 +18199,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["BillingPage_QuoteOut_"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -17851,7 +18317,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["QuoteOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -17985,9 +18451,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["QuoteOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -18107,9 +18571,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["QuoteOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -18243,9 +18705,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["QuoteOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -18985,7 +19445,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["BillingPage_ServiceOut_"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -19103,7 +19563,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ServiceOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -19237,9 +19697,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ServiceOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -19353,9 +19811,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["BillingSettingsOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -19473,9 +19929,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["BillingSettingsOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -20111,7 +20565,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["BillingPage_StaffOut_"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -20229,7 +20683,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["StaffOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -20363,9 +20817,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["StaffOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -20485,7 +20937,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["BillingPage_SubscriptionOut_"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -20603,7 +21055,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["SubscriptionOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -20737,9 +21189,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["SubscriptionOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -20859,9 +21309,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["SubscriptionOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -22131,9 +22579,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["WebhookReceiptOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -22249,9 +22695,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["WebhookEndpointOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
