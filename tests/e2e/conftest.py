@@ -78,8 +78,9 @@ def platform(tmp_path_factory, otlp_collector):
             "TRIGGER_CONSUMER": f"{prefix}-automation-triggers",
         }
     if os.environ.get("REDIS_URL"):
-        # A shared Redis: the automation worker gets a Celery queue of its own.
+        # A shared Redis: the automation and customer workers get Celery queues of their own.
         env["CELERY_QUEUE"] = f"{env['MOODLINE_DB_PREFIX']}-automation"
+        env["JOBS_QUEUE"] = f"{env['MOODLINE_DB_PREFIX']}-customer"
     if os.environ.get("REDIS_URL"):
         _forget_sign_in_failures(os.environ["REDIS_URL"])
     log = open(var / "launcher.log", "wb")

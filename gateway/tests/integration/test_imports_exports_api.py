@@ -92,7 +92,7 @@ async def stack(database_factory, infra_urls, tmp_path_factory) -> AsyncIterator
             customer_db,
             nats_url,
             redis_url=infra_urls.redis_url,
-            celery_queue=f"customer-test-{uuid.uuid4().hex[:10]}",
+            jobs_queue=f"customer-test-{uuid.uuid4().hex[:10]}",
             import_batch_size=50,
             db_pool_size=3,
         ) as customer:

@@ -54,7 +54,7 @@ async def build(settings: CustomerSettings) -> Container:
         search = ConversationSearch(settings.conversation_addr, timeout=timeout)
     from customer.entrypoints.celery_app import celery_app
 
-    jobs = JobQueue(celery_app(settings), settings.celery_queue)
+    jobs = JobQueue(celery_app(settings), settings.jobs_queue)
     return runtime.into(
         Container, reads_engine=reads_engine, reads=reads, message_search=search, jobs=jobs
     )
