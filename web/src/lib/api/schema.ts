@@ -565,8 +565,52 @@ export interface paths {
          */
         get: operations["list_customers_api_v1_customers_get"];
         put?: never;
-        /** Create Customer */
+        /**
+         * Create Customer
+         * @description Creates the customer; `likely_duplicates` lists existing customers that look like it
+         *     (same phone, same e-mail, similar name + company) so the caller can merge them.
+         */
         post: operations["create_customer_api_v1_customers_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/duplicates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Duplicates
+         * @description Suggested duplicate pairs, best first: same phone, same e-mail, similar name + company.
+         */
+        get: operations["list_duplicates_api_v1_customers_duplicates_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/operations/{operation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Operation
+         * @description A merge or an erasure: `completed` once every service has done its part.
+         */
+        get: operations["get_operation_api_v1_customers_operations__operation_id__get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -597,7 +641,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Customer */
+        /**
+         * Get Customer
+         * @description A customer merged into another answers 308 with the survivor's URL in `Location`.
+         */
         get: operations["get_customer_api_v1_customers__customer_id__get"];
         put?: never;
         post?: never;
@@ -673,6 +720,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/customers/{customer_id}/erase": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Erase
+         * @description GDPR erasure: personal data is removed in every service (aggregates stay); irreversible.
+         *     Audited (who, when, which customer id).
+         */
+        post: operations["erase_api_v1_customers__customer_id__erase_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{customer_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Data
+         * @description GDPR access: the profile, notes, consents and timeline, conversations with their
+         *     messages, sentiment, bookings, invoices, payments, subscriptions, loyalty enrolments with
+         *     their ledgers, automation runs and tasks. Audited.
+         */
+        get: operations["export_data_api_v1_customers__customer_id__export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/customers/{customer_id}/loyalty": {
         parameters: {
             query?: never;
@@ -688,6 +778,46 @@ export interface paths {
         put?: never;
         /** Enrol */
         post: operations["enrol_api_v1_customers__customer_id__loyalty_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{customer_id}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merge
+         * @description Merges `duplicate_id` into this customer (the survivor). The profile merges at once; the
+         *     other services move their data in the background (the operation's steps; poll
+         *     `Location`). Merging a customer into itself is 422; the same merge again answers the same
+         *     operation; the duplicate's URL answers 308 to the survivor afterwards.
+         */
+        post: operations["merge_api_v1_customers__customer_id__merge_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{customer_id}/merge-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Merge Preview */
+        get: operations["merge_preview_api_v1_customers__customer_id__merge_preview_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2201,12 +2331,73 @@ export interface components {
              */
             status: "accepted" | "duplicate" | "failed";
         };
+        /** BillingPage[BookingOut] */
+        BillingPage_BookingOut_: {
+            /** Items */
+            items: components["schemas"]["BookingOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** BillingPage[InvoiceOut] */
+        BillingPage_InvoiceOut_: {
+            /** Items */
+            items: components["schemas"]["InvoiceOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** BillingPage[OrderOut] */
+        BillingPage_OrderOut_: {
+            /** Items */
+            items: components["schemas"]["OrderOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** BillingPage[PaymentOut] */
+        BillingPage_PaymentOut_: {
+            /** Items */
+            items: components["schemas"]["PaymentOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** BillingPage[QuoteOut] */
+        BillingPage_QuoteOut_: {
+            /** Items */
+            items: components["schemas"]["QuoteOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** BillingPage[ServiceOut] */
+        BillingPage_ServiceOut_: {
+            /** Items */
+            items: components["schemas"]["ServiceOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** BillingPage[StaffOut] */
+        BillingPage_StaffOut_: {
+            /** Items */
+            items: components["schemas"]["StaffOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** BillingPage[SubscriptionOut] */
+        BillingPage_SubscriptionOut_: {
+            /** Items */
+            items: components["schemas"]["SubscriptionOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
         /** BillingSettingsIn */
         BillingSettingsIn: {
             /**
              * Currency
              * @description ISO 4217, the business's currency
              */
+            currency: string;
+        };
+        /** BillingSettingsOut */
+        BillingSettingsOut: {
+            /** Currency */
             currency: string;
         };
         /** Body_upload_import_api_v1_imports_post */
@@ -2268,6 +2459,61 @@ export interface components {
              * Format: date-time
              */
             starts_at: string;
+        };
+        /** BookingOut */
+        BookingOut: {
+            /** Amount Minor */
+            amount_minor: number;
+            /** Cancellation Reason */
+            cancellation_reason: string;
+            /**
+             * Cancelled At
+             * Format: date-time
+             */
+            cancelled_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string | null;
+            /** Currency */
+            currency: string;
+            /** Customer Id */
+            customer_id: string;
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string | null;
+            /** Id */
+            id: string;
+            /** Location */
+            location: string;
+            /** Notes */
+            notes: string;
+            /** Party */
+            party: components["schemas"]["PartyMemberOut"][];
+            /** Service Id */
+            service_id: string | null;
+            /** Service Name */
+            service_name: string;
+            /** Staff Id */
+            staff_id: string | null;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "requested" | "confirmed" | "completed" | "cancelled" | "no_show";
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string | null;
         };
         /** BookingPatch */
         BookingPatch: {
@@ -2584,6 +2830,201 @@ export interface components {
             /** Phones */
             phones?: components["schemas"]["PhoneIn"][];
         };
+        /** CustomerCreatedOut */
+        CustomerCreatedOut: {
+            /**
+             * Addresses
+             * @default []
+             */
+            addresses: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Avatar Color
+             * @default
+             */
+            avatar_color: string;
+            /**
+             * Average Order Value Minor
+             * @default 0
+             */
+            average_order_value_minor: number;
+            /**
+             * Bookings Count
+             * @default 0
+             */
+            bookings_count: number;
+            /**
+             * Call Status
+             * @default
+             */
+            call_status: string;
+            /** Company */
+            company: string;
+            /**
+             * Consents
+             * @default []
+             */
+            consents: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Currency
+             * @default
+             */
+            currency: string;
+            /**
+             * Custom Fields
+             * @default {}
+             */
+            custom_fields: {
+                [key: string]: unknown;
+            };
+            /** Emails */
+            emails: components["schemas"]["EmailOut"][];
+            /** First Name */
+            first_name: string;
+            /**
+             * Folder
+             * @default
+             */
+            folder: string;
+            /** Id */
+            id: string;
+            /**
+             * Interactions Count
+             * @default 0
+             */
+            interactions_count: number;
+            /**
+             * Language
+             * @default
+             */
+            language: string;
+            /** Last Activity At */
+            last_activity_at?: string | null;
+            /** Last Contact At */
+            last_contact_at?: string | null;
+            /** Last Name */
+            last_name: string;
+            /** Lifecycle Stage */
+            lifecycle_stage: string;
+            /**
+             * Lifetime Value Minor
+             * @default 0
+             */
+            lifetime_value_minor: number;
+            /**
+             * Likely Duplicates
+             * @description existing customers that look like this one (merge them if they are)
+             */
+            likely_duplicates?: components["schemas"]["LikelyDuplicateOut"][];
+            /**
+             * Most Common Channel
+             * @default
+             */
+            most_common_channel: string;
+            /** Phones */
+            phones: components["schemas"]["PhoneOut"][];
+            /**
+             * Preferred Channel
+             * @default
+             */
+            preferred_channel: string;
+            /**
+             * Preferred Contact Time
+             * @default
+             */
+            preferred_contact_time: string;
+            /**
+             * Purchases Count
+             * @default 0
+             */
+            purchases_count: number;
+            /**
+             * Relations
+             * @default []
+             */
+            relations: {
+                [key: string]: unknown;
+            }[];
+            sentiment?: components["schemas"]["gateway__schemas__SentimentOut"] | null;
+            /**
+             * Stage History
+             * @default []
+             */
+            stage_history: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Tags
+             * @default []
+             */
+            tags: string[];
+            /**
+             * Timezone
+             * @default
+             */
+            timezone: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * Version
+             * @default 0
+             */
+            version: number;
+            /**
+             * Vip
+             * @default false
+             */
+            vip: boolean;
+            /**
+             * Vip Manual
+             * @default false
+             */
+            vip_manual: boolean;
+            /**
+             * Workers
+             * @default []
+             */
+            workers: string[];
+        };
+        /** CustomerOperationOut */
+        CustomerOperationOut: {
+            /** Completed At */
+            completed_at: string | null;
+            /** Created At */
+            created_at: string | null;
+            /**
+             * Customer Id
+             * @description the survivor (merge) or the erased customer
+             */
+            customer_id: string;
+            /** Duplicate Id */
+            duplicate_id: string | null;
+            /** Id */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "merge" | "erasure";
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "running" | "completed";
+            /** Steps */
+            steps: components["schemas"]["OperationStepOut"][];
+        };
         /** CustomerOut */
         CustomerOut: {
             /**
@@ -2857,6 +3298,39 @@ export interface components {
             /** Vip */
             vip: number;
         };
+        /** CustomerValueOut */
+        CustomerValueOut: {
+            /** Average Order Value Minor */
+            average_order_value_minor: number;
+            /** Bookings Count */
+            bookings_count: number;
+            /** Currency */
+            currency: string;
+            /** Customer Id */
+            customer_id: string;
+            /**
+             * First Purchase At
+             * Format: date-time
+             */
+            first_purchase_at: string | null;
+            /**
+             * Last Purchase At
+             * Format: date-time
+             */
+            last_purchase_at: string | null;
+            /** Lifetime Value Minor */
+            lifetime_value_minor: number;
+            /** Outstanding Minor */
+            outstanding_minor: number;
+            /** Overdue Invoices Count */
+            overdue_invoices_count: number;
+            /** Purchases Count */
+            purchases_count: number;
+            /** Recent Failed Payments Count */
+            recent_failed_payments_count: number;
+            /** Total Paid Minor */
+            total_paid_minor: number;
+        };
         /** DrawOut */
         DrawOut: {
             /** Lot Entry Id */
@@ -2889,6 +3363,33 @@ export interface components {
             conditions_hold: boolean;
             /** Steps */
             steps: components["schemas"]["PlannedStepOut"][];
+        };
+        /** DuplicatePage */
+        DuplicatePage: {
+            /** Items */
+            items: components["schemas"]["DuplicatePairOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** DuplicatePairOut */
+        DuplicatePairOut: {
+            /** @description the suggested survivor (the older profile) */
+            customer: components["schemas"]["CustomerOut"];
+            duplicate: components["schemas"]["CustomerOut"];
+            /** Reasons */
+            reasons: components["schemas"]["DuplicateReasonOut"][];
+            /** Score */
+            score: number;
+        };
+        /** DuplicateReasonOut */
+        DuplicateReasonOut: {
+            /** Detail */
+            detail: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "phone" | "email" | "name";
         };
         /** EarnRuleIn */
         EarnRuleIn: {
@@ -3080,6 +3581,14 @@ export interface components {
             sequence: number;
             /** Source Ref */
             source_ref: string;
+        };
+        /** EraseIn */
+        EraseIn: {
+            /**
+             * Confirm
+             * @description must be true: erasure is irreversible
+             */
+            confirm: boolean;
         };
         /** ExplanationOut */
         ExplanationOut: {
@@ -3457,12 +3966,81 @@ export interface components {
              */
             tax_minor: number;
         };
+        /** InvoiceOut */
+        InvoiceOut: {
+            /** Amount Due Minor */
+            amount_due_minor: number;
+            /** Amount Paid Minor */
+            amount_paid_minor: number;
+            /** Booking Id */
+            booking_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string | null;
+            /** Currency */
+            currency: string;
+            /** Customer Id */
+            customer_id: string;
+            /**
+             * Due At
+             * Format: date-time
+             */
+            due_at: string | null;
+            /** Id */
+            id: string;
+            /**
+             * Issued At
+             * Format: date-time
+             */
+            issued_at: string | null;
+            /** Items */
+            items: components["schemas"]["LineItemOut"][];
+            /** Number */
+            number: string | null;
+            /**
+             * Paid At
+             * Format: date-time
+             */
+            paid_at: string | null;
+            /** Quote Id */
+            quote_id: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "draft" | "open" | "paid" | "overdue" | "void";
+            /** Subscription Id */
+            subscription_id: string | null;
+            /** Subtotal Minor */
+            subtotal_minor: number;
+            /** Tax Minor */
+            tax_minor: number;
+            /** Total Minor */
+            total_minor: number;
+            /** Void Reason */
+            void_reason: string;
+            /**
+             * Voided At
+             * Format: date-time
+             */
+            voided_at: string | null;
+        };
         /** LedgerPage */
         LedgerPage: {
             /** Items */
             items: components["schemas"]["EntryOut"][];
             /** Next Cursor */
             next_cursor: string | null;
+        };
+        /** LikelyDuplicateOut */
+        LikelyDuplicateOut: {
+            customer: components["schemas"]["CustomerOut"];
+            /** Reasons */
+            reasons: components["schemas"]["DuplicateReasonOut"][];
+            /** Score */
+            score: number;
         };
         /** LineItemIn */
         LineItemIn: {
@@ -3473,6 +4051,17 @@ export interface components {
              * @default 1
              */
             quantity: number;
+            /** Unit Price Minor */
+            unit_price_minor: number;
+        };
+        /** LineItemOut */
+        LineItemOut: {
+            /** Description */
+            description: string;
+            /** Quantity */
+            quantity: number;
+            /** Total Minor */
+            total_minor: number;
             /** Unit Price Minor */
             unit_price_minor: number;
         };
@@ -3506,6 +4095,32 @@ export interface components {
             unfoldered: boolean;
             /** @description null when the caller is an API key */
             user: components["schemas"]["UserRef"] | null;
+        };
+        /** MergeIn */
+        MergeIn: {
+            /**
+             * Duplicate Id
+             * @description a UUID
+             */
+            duplicate_id: string;
+            /**
+             * Fields
+             * @description whose value a single-valued field keeps (default: the survivor's, the duplicate's where the survivor's is empty); contacts, addresses, tags are united
+             */
+            fields?: {
+                [key: string]: "survivor" | "duplicate";
+            };
+        };
+        /** MergePreviewOut */
+        MergePreviewOut: {
+            duplicate: components["schemas"]["CustomerOut"];
+            /** @description the survivor after the merge */
+            result: components["schemas"]["CustomerOut"];
+            /** Sources */
+            sources: {
+                [key: string]: "survivor" | "duplicate";
+            };
+            survivor: components["schemas"]["CustomerOut"];
         };
         /** MessageBatchIn */
         MessageBatchIn: {
@@ -3674,6 +4289,18 @@ export interface components {
             /** Text */
             text: string;
         };
+        /** OperationStepOut */
+        OperationStepOut: {
+            /** Completed At */
+            completed_at: string | null;
+            /** Service */
+            service: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "completed";
+        };
         /** OrderIn */
         OrderIn: {
             /** Booking Id */
@@ -3695,6 +4322,63 @@ export interface components {
              * @description a catalogue service (its name and price)
              */
             service_id: string;
+        };
+        /** OrderLineOut */
+        OrderLineOut: {
+            /** Description */
+            description: string;
+            /** Quantity */
+            quantity: number;
+            /** Service Id */
+            service_id: string | null;
+            /** Total Minor */
+            total_minor: number;
+            /** Unit Price Minor */
+            unit_price_minor: number;
+        };
+        /** OrderOut */
+        OrderOut: {
+            /** Amount Due Minor */
+            amount_due_minor: number;
+            /** Amount Paid Minor */
+            amount_paid_minor: number;
+            /** Booking Id */
+            booking_id: string | null;
+            /**
+             * Cancelled At
+             * Format: date-time
+             */
+            cancelled_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string | null;
+            /** Currency */
+            currency: string;
+            /** Customer Id */
+            customer_id: string;
+            /** Id */
+            id: string;
+            /** Items */
+            items: components["schemas"]["OrderLineOut"][];
+            /**
+             * Paid At
+             * Format: date-time
+             */
+            paid_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "placed" | "paid" | "cancelled" | "refunded";
+            /** Total Minor */
+            total_minor: number;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string | null;
         };
         /** OutboundOut */
         OutboundOut: {
@@ -3774,6 +4458,15 @@ export interface components {
              */
             share_minor: number;
         };
+        /** PartyMemberOut */
+        PartyMemberOut: {
+            /** Customer Id */
+            customer_id: string | null;
+            /** Name */
+            name: string;
+            /** Share Minor */
+            share_minor: number;
+        };
         /** PaymentIn */
         PaymentIn: {
             /** Amount Minor */
@@ -3812,6 +4505,55 @@ export interface components {
              * @enum {string}
              */
             status: "succeeded" | "failed";
+        };
+        /** PaymentOut */
+        PaymentOut: {
+            /** Amount Minor */
+            amount_minor: number;
+            /** Booking Id */
+            booking_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string | null;
+            /** Currency */
+            currency: string;
+            /** Customer Id */
+            customer_id: string;
+            /** Failure Code */
+            failure_code: string;
+            /** Failure Message */
+            failure_message: string;
+            /** Id */
+            id: string;
+            /** Invoice Id */
+            invoice_id: string | null;
+            /**
+             * Method
+             * @enum {string}
+             */
+            method: "card" | "cash" | "transfer" | "wallet" | "other";
+            /** Order Id */
+            order_id: string | null;
+            /** Provider */
+            provider: string;
+            /** Provider Payment Id */
+            provider_payment_id: string;
+            /** Refunded Minor */
+            refunded_minor: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "succeeded" | "failed" | "refunded" | "partially_refunded";
+            /** Subscription Id */
+            subscription_id: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string | null;
         };
         /** PhoneIn */
         PhoneIn: {
@@ -4009,6 +4751,42 @@ export interface components {
             /** Valid Until */
             valid_until?: string | null;
         };
+        /** QuoteOut */
+        QuoteOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string | null;
+            /** Currency */
+            currency: string;
+            /** Customer Id */
+            customer_id: string;
+            /** Id */
+            id: string;
+            /** Invoice Id */
+            invoice_id: string | null;
+            /** Items */
+            items: components["schemas"]["LineItemOut"][];
+            /** Number */
+            number: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "converted" | "declined";
+            /** Subtotal Minor */
+            subtotal_minor: number;
+            /** Tax Minor */
+            tax_minor: number;
+            /** Total Minor */
+            total_minor: number;
+            /**
+             * Valid Until
+             * Format: date-time
+             */
+            valid_until: string | null;
+        };
         /** Readiness */
         Readiness: {
             /**
@@ -4184,6 +4962,29 @@ export interface components {
             /** Price Minor */
             price_minor: number;
         };
+        /** ServiceOut */
+        ServiceOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string | null;
+            /** Currency */
+            currency: string;
+            /** Duration Minutes */
+            duration_minutes: number;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Price Minor */
+            price_minor: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "active" | "inactive";
+        };
         /** SettingsIn */
         SettingsIn: {
             /**
@@ -4250,6 +5051,27 @@ export interface components {
              */
             user_id: string;
         };
+        /** StaffOut */
+        StaffOut: {
+            /** Colour */
+            colour: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string | null;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "active" | "inactive";
+            /** User Id */
+            user_id: string | null;
+        };
         /** SubscriptionCancelIn */
         SubscriptionCancelIn: {
             /**
@@ -4289,6 +5111,55 @@ export interface components {
             provider: string;
             /** Start At */
             start_at?: string | null;
+        };
+        /** SubscriptionOut */
+        SubscriptionOut: {
+            /** Cancel At Period End */
+            cancel_at_period_end: boolean;
+            /**
+             * Cancelled At
+             * Format: date-time
+             */
+            cancelled_at: string | null;
+            /** Currency */
+            currency: string;
+            /**
+             * Current Period End
+             * Format: date-time
+             */
+            current_period_end: string | null;
+            /** Customer Id */
+            customer_id: string;
+            /** Failed Charges */
+            failed_charges: number;
+            /** Id */
+            id: string;
+            /**
+             * Interval
+             * @enum {string}
+             */
+            interval: "weekly" | "monthly" | "yearly";
+            /**
+             * Next Charge At
+             * Format: date-time
+             */
+            next_charge_at: string | null;
+            /** Plan Name */
+            plan_name: string;
+            /** Price Minor */
+            price_minor: number;
+            /** Provider */
+            provider: string;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "active" | "past_due" | "cancelled";
         };
         /** TagsChange */
         TagsChange: {
@@ -4525,6 +5396,35 @@ export interface components {
             msg: string;
             /** Error Type */
             type: string;
+        };
+        /** WebhookEndpointOut */
+        WebhookEndpointOut: {
+            /** Headers */
+            headers: string[];
+            /** Id */
+            id: string;
+            /** Provider */
+            provider: string;
+            /** Secret */
+            secret: string;
+            /**
+             * Status
+             * @constant
+             */
+            status: "active";
+            /** Url */
+            url: string;
+        };
+        /** WebhookReceiptOut */
+        WebhookReceiptOut: {
+            /** Event Id */
+            event_id: string;
+            payment: components["schemas"]["PaymentOut"] | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "applied" | "duplicate";
         };
         /** SentimentOut */
         gateway__routes__sentiment__SentimentOut: {
@@ -6846,7 +7746,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["BillingPage_BookingOut_"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -6964,7 +7864,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["BookingOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -7098,9 +7998,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["BookingOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -7220,9 +8118,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["BookingOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -7360,9 +8256,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["BookingOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -7496,9 +8390,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["BookingOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -7614,9 +8506,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["BookingOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -7732,9 +8622,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["BookingOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -9294,7 +10182,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CustomerOut"];
+                    "application/json": components["schemas"]["CustomerCreatedOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -9353,6 +10241,242 @@ export interface operations {
             };
             /** @description Content Too Large: request body too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_duplicates_api_v1_customers_duplicates_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                /** @description default 60 */
+                min_score?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DuplicatePage"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_operation_api_v1_customers_operations__operation_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a UUID */
+                operation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerOperationOut"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9545,6 +10669,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["CustomerOut"];
                 };
+            };
+            /** @description merged into the customer in `Location` */
+            308: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
@@ -10559,6 +11690,265 @@ export interface operations {
             };
         };
     };
+    erase_api_v1_customers__customer_id__erase_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a UUID */
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EraseIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerOperationOut"];
+                };
+            };
+            /** @description Bad Request: the body is not valid UTF-8 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large: request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_data_api_v1_customers__customer_id__export_get: {
+        parameters: {
+            query?: {
+                format?: "json" | "pdf";
+            };
+            header?: never;
+            path: {
+                /** @description a UUID */
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description everything every service holds about the customer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "application/pdf": unknown;
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     customer_programs_api_v1_customers__customer_id__loyalty_get: {
         parameters: {
             query?: {
@@ -10762,6 +12152,265 @@ export interface operations {
             };
             /** @description Content Too Large: request body too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    merge_api_v1_customers__customer_id__merge_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a UUID */
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MergeIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerOperationOut"];
+                };
+            };
+            /** @description Bad Request: the body is not valid UTF-8 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large: request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    merge_preview_api_v1_customers__customer_id__merge_preview_get: {
+        parameters: {
+            query?: {
+                /** @description a UUID */
+                duplicate_id?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description a UUID */
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MergePreviewOut"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11490,9 +13139,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["CustomerValueOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -13372,7 +15019,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["BillingPage_InvoiceOut_"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -13490,7 +15137,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["InvoiceOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -13624,9 +15271,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["InvoiceOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -13742,9 +15387,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["InvoiceOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -13864,9 +15507,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["InvoiceOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -15529,7 +17170,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["BillingPage_OrderOut_"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -15650,7 +17291,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["OrderOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -15784,9 +17425,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["OrderOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -15906,9 +17545,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["OrderOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -16046,7 +17683,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["BillingPage_PaymentOut_"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -16167,7 +17804,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["PaymentOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -16301,9 +17938,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PaymentOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -16426,9 +18061,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PaymentOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -16566,7 +18199,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["BillingPage_QuoteOut_"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -16684,7 +18317,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["QuoteOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -16818,9 +18451,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["QuoteOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -16940,9 +18571,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["QuoteOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -17076,9 +18705,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["QuoteOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -17818,7 +19445,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["BillingPage_ServiceOut_"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -17936,7 +19563,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ServiceOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -18070,9 +19697,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ServiceOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -18186,9 +19811,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["BillingSettingsOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -18306,9 +19929,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["BillingSettingsOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -18944,7 +20565,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["BillingPage_StaffOut_"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -19062,7 +20683,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["StaffOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -19196,9 +20817,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["StaffOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -19318,7 +20937,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["BillingPage_SubscriptionOut_"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -19436,7 +21055,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["SubscriptionOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -19570,9 +21189,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["SubscriptionOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -19692,9 +21309,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["SubscriptionOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -20964,9 +22579,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["WebhookReceiptOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -21082,9 +22695,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["WebhookEndpointOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
