@@ -50,6 +50,7 @@ from moodline.sentiment.v1 import sentiment_pb2
 from moodline_devkit.mail import SmtpInbox
 from moodline_devkit.seed import DEMO_AUTOMATIONS
 from moodline_devkit.testing.databases import create_database, drop_database
+from moodline_kit.auth import ensure_local_keys
 from moodline_kit.grpc.client import tenant_metadata
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -265,4 +266,7 @@ if __name__ == "__main__":
     parser.add_argument("--warmup", type=float, default=8.0)
     parser.add_argument("--timeout", type=float, default=900.0)
     parser.add_argument("--keep", action="store_true")
+    # the services (and worker processes) started here verify what this process signs; the
+    # automation worker signs its own calls with the same keys (docs/trust.md)
+    ensure_local_keys()
     print(json.dumps(asyncio.run(main(parser.parse_args())), indent=2))

@@ -16,6 +16,7 @@ import pytest
 import redis
 from moodline_devkit.infra import free_port
 from moodline_devkit.stack import SERVICES
+from moodline_devkit.testing.otlp import OtlpCollector
 
 REPO = Path(__file__).resolve().parents[2]
 STARTUP_BUDGET_S = 300
@@ -34,7 +35,14 @@ def _forget_sign_in_failures(redis_url: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def platform(tmp_path_factory):
+def otlp_collector():
+    """Where every process of the platform exports its spans over OTLP/gRPC."""
+    with OtlpCollector() as collector:
+        yield collector
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory, otlp_collector):
     var = tmp_path_factory.mktemp("var")
     os.chmod(var, 0o755)
     env = {
@@ -51,6 +59,9 @@ def platform(tmp_path_factory):
         "MOODLINE_TRITON_METRICS_PORT": str(free_port()),
         "MOODLINE_SMTP_PORT": str(free_port()),
         "MOODLINE_PROVIDER_PORT": str(free_port()),
+        "MOODLINE_METRICS_PORT_BASE": str(free_port()),
+        "OTEL_EXPORTER_OTLP_ENDPOINT": otlp_collector.endpoint,
+        "OTEL_BSP_SCHEDULE_DELAY": "200",  # export spans within ~0.2 s (default 5 s)
         "PYTHONUNBUFFERED": "1",
     }
     if os.environ.get("NATS_URL"):
@@ -67,8 +78,9 @@ def platform(tmp_path_factory):
             "TRIGGER_CONSUMER": f"{prefix}-automation-triggers",
         }
     if os.environ.get("REDIS_URL"):
-        # A shared Redis: the automation worker gets a Celery queue of its own.
+        # A shared Redis: the automation and customer workers get Celery queues of their own.
         env["CELERY_QUEUE"] = f"{env['MOODLINE_DB_PREFIX']}-automation"
+        env["JOBS_QUEUE"] = f"{env['MOODLINE_DB_PREFIX']}-customer"
     if os.environ.get("REDIS_URL"):
         _forget_sign_in_failures(os.environ["REDIS_URL"])
     log = open(var / "launcher.log", "wb")

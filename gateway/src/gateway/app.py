@@ -34,8 +34,10 @@ from gateway.routes import (
     customer_records,
     customers,
     events,
+    exports,
     folders,
     health,
+    imports,
     loyalty,
     messages,
     orders,
@@ -138,6 +140,8 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
     app.include_router(users.router)
     app.include_router(customers.router)
     app.include_router(folders.router)
+    app.include_router(imports.router)
+    app.include_router(exports.router)
     app.include_router(audit.router)
     app.include_router(events.router)
     app.include_router(customer_records.router)
@@ -158,7 +162,11 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
     # Last added runs first: security headers on everything, then metrics, CORS, size limits,
     # and unexpected errors caught closest to the routes.
     app.add_middleware(UnexpectedErrors)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        streamed_limits={"/api/v1/imports": settings.max_import_bytes + 64 * 1024},
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

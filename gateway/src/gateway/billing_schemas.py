@@ -4,9 +4,9 @@ time ranges are validated by the billing service, whose 422 names the same field
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import AwareDatetime, Field, StrictInt
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
 
 from gateway.schemas import Strict
 
@@ -143,3 +143,204 @@ class SubscriptionCancelIn(Strict):
 
 class BillingSettingsIn(Strict):
     currency: str = Currency
+
+
+# ---------------------------------------------------------------------- responses
+# Times are RFC 3339 UTC strings with microseconds ("2027-05-03T10:00:00.000000Z"), null when
+# unset.
+Time = Annotated[str | None, Field(json_schema_extra={"format": "date-time"})]
+
+
+class Out(BaseModel):
+    """A response shape: exactly these fields (a test holds every route's answers to it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class BillingSettingsOut(Out):
+    currency: str
+
+
+class ServiceOut(Out):
+    id: str
+    status: Literal["active", "inactive"]
+    name: str
+    duration_minutes: int
+    price_minor: int
+    currency: str
+    created_at: Time
+
+
+class StaffOut(Out):
+    id: str
+    status: Literal["active", "inactive"]
+    name: str
+    colour: str
+    user_id: str | None
+    created_at: Time
+
+
+class PartyMemberOut(Out):
+    customer_id: str | None
+    name: str
+    share_minor: int
+
+
+class BookingOut(Out):
+    id: str
+    status: Literal["requested", "confirmed", "completed", "cancelled", "no_show"]
+    customer_id: str
+    service_id: str | None
+    service_name: str
+    staff_id: str | None
+    starts_at: Time
+    ends_at: Time
+    amount_minor: int
+    currency: str
+    party: list[PartyMemberOut]
+    notes: str
+    location: str
+    cancellation_reason: str
+    cancelled_at: Time
+    created_at: Time
+    updated_at: Time
+
+
+class LineItemOut(Out):
+    description: str
+    quantity: int
+    unit_price_minor: int
+    total_minor: int
+
+
+class InvoiceOut(Out):
+    id: str
+    status: Literal["draft", "open", "paid", "overdue", "void"]
+    number: str | None
+    customer_id: str
+    booking_id: str | None
+    quote_id: str | None
+    subscription_id: str | None
+    items: list[LineItemOut]
+    subtotal_minor: int
+    tax_minor: int
+    total_minor: int
+    amount_paid_minor: int
+    amount_due_minor: int
+    currency: str
+    issued_at: Time
+    due_at: Time
+    paid_at: Time
+    voided_at: Time
+    void_reason: str
+    created_at: Time
+
+
+class QuoteOut(Out):
+    id: str
+    status: Literal["open", "converted", "declined"]
+    number: str
+    customer_id: str
+    items: list[LineItemOut]
+    subtotal_minor: int
+    tax_minor: int
+    total_minor: int
+    currency: str
+    valid_until: Time
+    invoice_id: str | None
+    created_at: Time
+
+
+class OrderLineOut(LineItemOut):
+    service_id: str | None
+
+
+class OrderOut(Out):
+    id: str
+    status: Literal["placed", "paid", "cancelled", "refunded"]
+    customer_id: str
+    booking_id: str | None
+    items: list[OrderLineOut]
+    total_minor: int
+    amount_paid_minor: int
+    amount_due_minor: int
+    currency: str
+    paid_at: Time
+    cancelled_at: Time
+    created_at: Time
+    updated_at: Time
+
+
+class PaymentOut(Out):
+    id: str
+    status: Literal["succeeded", "failed", "refunded", "partially_refunded"]
+    customer_id: str
+    booking_id: str | None
+    invoice_id: str | None
+    order_id: str | None
+    subscription_id: str | None
+    amount_minor: int
+    refunded_minor: int
+    currency: str
+    method: Literal["card", "cash", "transfer", "wallet", "other"]
+    provider: str
+    provider_payment_id: str
+    failure_code: str
+    failure_message: str
+    created_at: Time
+    updated_at: Time
+
+
+class SubscriptionOut(Out):
+    id: str
+    status: Literal["active", "past_due", "cancelled"]
+    customer_id: str
+    plan_name: str
+    price_minor: int
+    currency: str
+    interval: Literal["weekly", "monthly", "yearly"]
+    started_at: Time
+    current_period_end: Time
+    cancel_at_period_end: bool
+    cancelled_at: Time
+    provider: str
+    failed_charges: int
+    next_charge_at: Time
+
+
+class CustomerValueOut(Out):
+    customer_id: str
+    lifetime_value_minor: int
+    currency: str
+    bookings_count: int
+    purchases_count: int
+    average_order_value_minor: int
+    total_paid_minor: int
+    outstanding_minor: int
+    overdue_invoices_count: int
+    recent_failed_payments_count: int
+    first_purchase_at: Time
+    last_purchase_at: Time
+
+
+class WebhookEndpointOut(Out):
+    id: str
+    status: Literal["active"]
+    provider: str
+    secret: str
+    url: str
+    headers: list[str]
+
+
+class WebhookReceiptOut(Out):
+    status: Literal["applied", "duplicate"]
+    event_id: str
+    payment: PaymentOut | None
+
+
+T = TypeVar("T")
+
+
+class BillingPage(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None

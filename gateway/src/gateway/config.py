@@ -22,6 +22,11 @@ class GatewaySettings(KitSettings):
     loyalty_addr: str = ""
     # Request bodies above this size are refused (413) before they are parsed.
     max_body_bytes: int = 256 * 1024
+    # Largest file POST /api/v1/imports accepts (streamed to the customer service, never held
+    # in memory); the customer service has its own limit (MAX_IMPORT_BYTES) too.
+    max_import_bytes: int = 512 * 1024 * 1024
+    # How long an export's download_url is valid (seconds).
+    export_url_ttl: int = 3600
     # Deadline given to each downstream gRPC call made for one HTTP request.
     upstream_timeout: float = 5.0
     # Seconds a credential lookup is cached; revocations are broadcast to every replica, this

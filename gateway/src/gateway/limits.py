@@ -25,7 +25,9 @@ MAX_HEADER_BYTES = 16 * 1024
 class BodySizeLimit:
     """Pure ASGI middleware: 413 problem+json when the body exceeds `max_bytes` (declared
     Content-Length or counted while streaming); a path in `route_limits` has its own limit;
-    431 when the request's headers exceed `max_header_bytes`."""
+    431 when the request's headers exceed `max_header_bytes`. A path in `streamed_limits` (file
+    uploads) is passed through as it arrives, counted: past its limit the app sees the client
+    gone and the answer is a 413."""
 
     def __init__(
         self,
@@ -33,11 +35,13 @@ class BodySizeLimit:
         max_bytes: int,
         route_limits: dict[str, int] | None = None,
         max_header_bytes: int = MAX_HEADER_BYTES,
+        streamed_limits: dict[str, int] | None = None,
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.route_limits = ROUTE_LIMITS if route_limits is None else route_limits
         self.max_header_bytes = max_header_bytes
+        self.streamed_limits = streamed_limits or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -48,9 +52,15 @@ class BodySizeLimit:
             await _refuse(scope, send, 431, f"request headers exceed {self.max_header_bytes} bytes")
             return
         limit = self.route_limits.get(scope.get("path", ""), self.max_bytes)
+        streamed = self.streamed_limits.get(scope.get("path", ""))
+        if streamed is not None and scope.get("method") == "POST":
+            limit = streamed
         declared = dict(raw_headers).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await _refuse(scope, send, 413, f"request body exceeds {limit} bytes")
+            return
+        if streamed is not None and scope.get("method") == "POST":
+            await self._streamed(scope, receive, send, limit)
             return
         # Read the body up to the limit, then replay it: the app never sees an oversized body.
         chunks: list[bytes] = []
@@ -76,6 +86,34 @@ class BodySizeLimit:
             return await receive()
 
         await self.app(scope, replay, send)
+
+    async def _streamed(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        size = 0
+        exceeded = False
+
+        async def counted() -> Message:
+            nonlocal size, exceeded
+            if exceeded:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                size += len(message.get("body", b""))
+                if size > limit:
+                    exceeded = True
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def guarded(message: Message) -> None:
+            if not exceeded:
+                await send(message)
+
+        try:
+            await self.app(scope, counted, guarded)
+        except Exception:
+            if not exceeded:
+                raise
+        if exceeded:
+            await _refuse(scope, send, 413, f"request body exceeds {limit} bytes")
 
 
 async def _refuse(scope: Scope, send: Send, status: int, detail: str) -> None:

@@ -22,6 +22,9 @@ class Permission(StrEnum):
     CUSTOMERS_READ = "customers:read"
     CUSTOMERS_WRITE = "customers:write"
     CUSTOMERS_DELETE = "customers:delete"
+    # Bulk: import customers from files; export them to files.
+    CUSTOMERS_IMPORT = "customers:import"
+    CUSTOMERS_EXPORT = "customers:export"
     CONVERSATIONS_READ = "conversations:read"
     CONVERSATIONS_WRITE = "conversations:write"
     SENTIMENT_READ = "sentiment:read"
@@ -76,6 +79,8 @@ _AGENT = _READ | {
 }
 _MANAGER = _AGENT | {
     Permission.CUSTOMERS_DELETE,
+    Permission.CUSTOMERS_IMPORT,
+    Permission.CUSTOMERS_EXPORT,
     Permission.SENTIMENT_OVERRIDE,
     Permission.FOLDERS_MANAGE,
     Permission.LOYALTY_MANAGE,

@@ -14,7 +14,7 @@ from grpc_health.v1 import health_pb2_grpc
 from moodline.automation.v1 import automation_pb2_grpc
 from moodline.billing.v1 import billing_pb2_grpc
 from moodline.conversation.v1 import conversation_pb2_grpc
-from moodline.customer.v1 import customer_pb2_grpc
+from moodline.customer.v1 import customer_pb2_grpc, dataops_pb2_grpc
 from moodline.loyalty.v1 import loyalty_pb2_grpc
 from moodline.sentiment.v1 import sentiment_pb2_grpc
 from moodline_kit.grpc.client import create_channel
@@ -26,10 +26,16 @@ from gateway.config import GatewaySettings
 class Upstream:
     service: str  # the service's name; its address is the setting `<service>_addr`
     stub: Callable[[grpc.aio.Channel], Any]
+    # Further gRPC services the same process serves, by name (on the same channel).
+    more: tuple[tuple[str, Callable[[grpc.aio.Channel], Any]], ...] = ()
 
 
 UPSTREAMS: tuple[Upstream, ...] = (
-    Upstream("customer", customer_pb2_grpc.CustomerServiceStub),
+    Upstream(
+        "customer",
+        customer_pb2_grpc.CustomerServiceStub,
+        more=(("dataops", dataops_pb2_grpc.DataOpsServiceStub),),
+    ),
     Upstream("conversation", conversation_pb2_grpc.ConversationServiceStub),
     Upstream("sentiment", sentiment_pb2_grpc.SentimentServiceStub),
     Upstream("automation", automation_pb2_grpc.AutomationServiceStub),
@@ -50,14 +56,20 @@ class Upstreams:
     def __getitem__(self, service: str) -> Any:
         stub = self.stubs.get(service)
         if stub is None:
+            owner = next((u.service for u in UPSTREAMS if service in dict(u.more)), service)
             raise HTTPException(
-                503, f"the {service} service is not configured ({service.upper()}_ADDR)"
+                503, f"the {owner} service is not configured ({owner.upper()}_ADDR)"
             )
         return stub
 
     @property
     def customers(self) -> customer_pb2_grpc.CustomerServiceStub:
         return self["customer"]
+
+    @property
+    def dataops(self) -> dataops_pb2_grpc.DataOpsServiceStub:
+        """Imports and exports (served by the customer service)."""
+        return self["dataops"]
 
     @property
     def conversations(self) -> conversation_pb2_grpc.ConversationServiceStub:
@@ -93,5 +105,7 @@ def connect(settings: GatewaySettings, registry: tuple[Upstream, ...] = UPSTREAM
         channel = create_channel(address, default_timeout=settings.upstream_timeout)
         upstreams.channels.append(channel)
         upstreams.stubs[upstream.service] = upstream.stub(channel)
+        for name, stub in upstream.more:
+            upstreams.stubs[name] = stub(channel)
         upstreams.health[upstream.service] = health_pb2_grpc.HealthStub(channel)
     return upstreams

@@ -30,6 +30,7 @@ from gateway.automation_schemas import (
 )
 from gateway.deps import metadata
 from gateway.permissions import Permission, require
+from gateway.visibility import guarded
 
 router = APIRouter(tags=["automations"])
 tasks_router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
@@ -72,8 +73,11 @@ PRIORITY = {
 PRIORITY_OF = {v: k for k, v in PRIORITY.items()}
 
 
-def _stub(request: Request) -> automation_pb2_grpc.AutomationServiceStub:
-    return request.app.state.upstreams.automation
+def _stub(request: Request, who: Principal) -> automation_pb2_grpc.AutomationServiceStub:
+    """Guarded for principals limited to folders or assigned customers (visibility.py): runs
+    and tasks of customers they may not see are not found."""
+    up = request.app.state.upstreams
+    return guarded(up.automation, up, who)
 
 
 def _time(ts: Any, present: bool = True) -> datetime | None:
@@ -205,7 +209,7 @@ async def create_automation(
     fields = set(AutomationIn.model_fields) - (
         {"cooldown_seconds"} if body.cooldown_seconds is None else set()
     )
-    created = await _stub(request).CreateWorkflow(
+    created = await _stub(request, who).CreateWorkflow(
         pb.CreateWorkflowRequest(workflow=_workflow(body, fields)), metadata=metadata(who)
     )
     return _etagged(automation_out(created), 201)
@@ -220,7 +224,7 @@ async def list_automations(
     cursor: Annotated[str, Query(max_length=500)] = "",
     who: Principal = Depends(can_read),
 ) -> dict:
-    page = await _stub(request).ListWorkflows(
+    page = await _stub(request, who).ListWorkflows(
         pb.ListWorkflowsRequest(
             trigger_type=trigger, enabled_only=enabled, page_size=limit, page_token=cursor
         ),
@@ -236,7 +240,7 @@ async def list_automations(
 async def get_automation(
     automation_id: str, request: Request, who: Principal = Depends(can_read)
 ) -> Response:
-    found = await _stub(request).GetWorkflow(
+    found = await _stub(request, who).GetWorkflow(
         pb.GetWorkflowRequest(id=automation_id), metadata=metadata(who)
     )
     return _etagged(automation_out(found))
@@ -249,7 +253,7 @@ async def _update(
     fields = {name for name in body.model_fields_set if getattr(body, name) is not None}
     if not fields:
         raise HTTPException(422, "nothing to change")
-    updated = await _stub(request).UpdateWorkflow(
+    updated = await _stub(request, who).UpdateWorkflow(
         pb.UpdateWorkflowRequest(
             workflow=_workflow(body, fields, automation_id),
             update_mask=field_mask_pb2.FieldMask(paths=sorted(fields)),
@@ -296,7 +300,7 @@ async def delete_automation(
     automation_id: str, request: Request, who: Principal = Depends(can_manage)
 ) -> Response:
     """Its run history is kept; runs waiting on a wait step are cancelled."""
-    await _stub(request).DeleteWorkflow(
+    await _stub(request, who).DeleteWorkflow(
         pb.DeleteWorkflowRequest(id=automation_id), metadata=metadata(who)
     )
     return Response(status_code=204)
@@ -309,7 +313,7 @@ async def dry_run(
     automation_id: str, body: DryRunIn, request: Request, who: Principal = Depends(can_read)
 ) -> dict:
     """What the automation would do for this customer now: nothing is changed or sent."""
-    plan = await _stub(request).DryRunWorkflow(
+    plan = await _stub(request, who).DryRunWorkflow(
         pb.DryRunWorkflowRequest(workflow_id=automation_id, customer_id=body.customer_id),
         metadata=metadata(who),
     )
@@ -341,7 +345,7 @@ async def automation_runs(
     who: Principal = Depends(can_read),
 ) -> dict:
     """Newest first: each run's status, steps (outcome, attempts, timings, detail) and error."""
-    page = await _stub(request).ListRuns(
+    page = await _stub(request, who).ListRuns(
         pb.ListRunsRequest(
             workflow_id=automation_id, customer_id=customer_id, page_size=limit, page_token=cursor
         ),
@@ -352,7 +356,9 @@ async def automation_runs(
 
 @router.get("/api/v1/automation-runs/{run_id}", response_model=RunOut, responses=ERRORS)
 async def get_run(run_id: str, request: Request, who: Principal = Depends(can_read)) -> dict:
-    return run_out(await _stub(request).GetRun(pb.GetRunRequest(id=run_id), metadata=metadata(who)))
+    return run_out(
+        await _stub(request, who).GetRun(pb.GetRunRequest(id=run_id), metadata=metadata(who))
+    )
 
 
 @router.post(
@@ -363,7 +369,9 @@ async def get_run(run_id: str, request: Request, who: Principal = Depends(can_re
 )
 async def retry_run(run_id: str, request: Request, who: Principal = Depends(can_run)) -> dict:
     """A failed run goes again from its failed step (412 for a run that did not fail)."""
-    retried = await _stub(request).RetryRun(pb.RetryRunRequest(id=run_id), metadata=metadata(who))
+    retried = await _stub(request, who).RetryRun(
+        pb.RetryRunRequest(id=run_id), metadata=metadata(who)
+    )
     return run_out(retried)
 
 
@@ -382,7 +390,7 @@ async def run_automation(
 ) -> dict:
     """ "Run automation" on a profile: queued at once (202); conditions are still checked.
     A repeated `Idempotency-Key` returns the first run."""
-    run = await _stub(request).RunAutomation(
+    run = await _stub(request, who).RunAutomation(
         pb.RunAutomationRequest(
             workflow_id=automation_id,
             customer_id=customer_id,
@@ -417,7 +425,7 @@ async def create_task(
     )
     if body.due_at is not None:
         task.due_at.CopyFrom(_ts(body.due_at))
-    created = await _stub(request).CreateTask(
+    created = await _stub(request, who).CreateTask(
         pb.CreateTaskRequest(task=task), metadata=metadata(who)
     )
     return task_out(created)
@@ -449,7 +457,7 @@ async def list_tasks(
     )
     if due_before is not None:
         query.due_before.CopyFrom(_ts(due_before))
-    page = await _stub(request).ListTasks(query, metadata=metadata(who))
+    page = await _stub(request, who).ListTasks(query, metadata=metadata(who))
     return {"items": [task_out(t) for t in page.tasks], "next_cursor": page.next_page_token or None}
 
 
@@ -458,7 +466,7 @@ async def get_task(
     task_id: str, request: Request, who: Principal = Depends(can_read_tasks)
 ) -> dict:
     return task_out(
-        await _stub(request).GetTask(pb.GetTaskRequest(id=task_id), metadata=metadata(who))
+        await _stub(request, who).GetTask(pb.GetTaskRequest(id=task_id), metadata=metadata(who))
     )
 
 
@@ -481,7 +489,7 @@ async def update_task(
             task.priority = PRIORITY_OF[value] if value else pb.TASK_PRIORITY_NORMAL
         elif value is not None:
             setattr(task, name, value)
-    updated = await _stub(request).UpdateTask(
+    updated = await _stub(request, who).UpdateTask(
         pb.UpdateTaskRequest(task=task, update_mask=field_mask_pb2.FieldMask(paths=sorted(fields))),
         metadata=metadata(who),
     )
@@ -492,5 +500,5 @@ async def update_task(
 async def delete_task(
     task_id: str, request: Request, who: Principal = Depends(can_write_tasks)
 ) -> Response:
-    await _stub(request).DeleteTask(pb.DeleteTaskRequest(id=task_id), metadata=metadata(who))
+    await _stub(request, who).DeleteTask(pb.DeleteTaskRequest(id=task_id), metadata=metadata(who))
     return Response(status_code=204)

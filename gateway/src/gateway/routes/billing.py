@@ -18,27 +18,38 @@ from moodline.billing.v1 import billing_pb2_grpc
 
 from gateway.auth import Principal
 from gateway.billing_schemas import (
+    BillingPage,
     BillingSettingsIn,
+    BillingSettingsOut,
     BookingIn,
+    BookingOut,
     BookingPatch,
     ConvertIn,
+    CustomerValueOut,
     InvoiceIn,
+    InvoiceOut,
     LineItemIn,
     PartyMemberIn,
     PaymentIn,
+    PaymentOut,
     QuoteIn,
+    QuoteOut,
     ReasonIn,
     RefundIn,
     ServiceIn,
+    ServiceOut,
     StaffIn,
+    StaffOut,
     SubscriptionCancelIn,
     SubscriptionIn,
+    SubscriptionOut,
 )
-from gateway.deps import metadata
+from gateway.deps import metadata, principal
 from gateway.permissions import Permission, require
 from gateway.presenters import api_time
 from gateway.responses import FastJSONResponse
 from gateway.upstreams import Upstreams
+from gateway.visibility import guarded
 
 router = APIRouter(prefix="/api/v1", tags=["billing"])
 
@@ -99,13 +110,24 @@ def _inverse(mapping: dict[int, str]) -> dict[str, int]:
     return {v: k for k, v in mapping.items()}
 
 
-async def billing_stub(request: Request) -> billing_pb2_grpc.BillingServiceStub:
+async def raw_billing_stub(request: Request) -> billing_pb2_grpc.BillingServiceStub:
     # async: a plain `def` dependency is run in the thread pool (a thread hop on every request).
     upstreams: Upstreams = request.app.state.upstreams
     return upstreams.billing  # 503 when BILLING_ADDR is not set
 
 
+async def billing_stub(
+    request: Request, who: Principal = Depends(principal)
+) -> billing_pb2_grpc.BillingServiceStub:
+    """The billing stub as the caller may use it: a principal limited to folders or assigned
+    customers reaches only the bookings, invoices... of customers it may see (visibility.py)."""
+    upstreams: Upstreams = request.app.state.upstreams
+    return guarded(upstreams.billing, upstreams, who)
+
+
 Stub = Annotated[billing_pb2_grpc.BillingServiceStub, Depends(billing_stub)]
+# for callers without a credential (a payment provider's signed webhook)
+RawStub = Annotated[billing_pb2_grpc.BillingServiceStub, Depends(raw_billing_stub)]
 Limit = Annotated[int, Query(ge=1, le=200)]
 Cursor = Annotated[str, Query(max_length=512)]
 
@@ -361,13 +383,13 @@ def _page(items: list[dict], next_token: str) -> JSONResponse:
 
 
 # ---------------------------------------------------------------------- settings, catalogue
-@router.get("/settings/billing", responses=ERRORS)
+@router.get("/settings/billing", response_model=BillingSettingsOut, responses=ERRORS)
 async def get_billing_settings(stub: Stub, who: Principal = Depends(can_read_settings)) -> dict:
     found = await stub.GetBillingSettings(pb.GetBillingSettingsRequest(), metadata=metadata(who))
     return {"currency": found.currency}
 
 
-@router.put("/settings/billing", responses=ERRORS)
+@router.put("/settings/billing", response_model=BillingSettingsOut, responses=ERRORS)
 async def put_billing_settings(
     body: BillingSettingsIn, stub: Stub, who: Principal = Depends(can_change_settings)
 ) -> dict:
@@ -377,7 +399,7 @@ async def put_billing_settings(
     return {"currency": saved.currency}
 
 
-@router.post("/services", status_code=201, responses=ERRORS)
+@router.post("/services", status_code=201, response_model=ServiceOut, responses=ERRORS)
 async def create_service(
     body: ServiceIn, stub: Stub, who: Principal = Depends(can_manage)
 ) -> JSONResponse:
@@ -392,13 +414,13 @@ async def create_service(
     return _created(service_json(created), "/api/v1/services")
 
 
-@router.get("/services", responses=ERRORS)
+@router.get("/services", response_model=BillingPage[ServiceOut], responses=ERRORS)
 async def list_services(stub: Stub, who: Principal = Depends(can_read)) -> JSONResponse:
     found = await stub.ListCatalogServices(pb.ListCatalogServicesRequest(), metadata=metadata(who))
     return _page([service_json(s) for s in found.services], "")
 
 
-@router.get("/services/{service_id}", responses=ERRORS)
+@router.get("/services/{service_id}", response_model=ServiceOut, responses=ERRORS)
 async def get_service(service_id: str, stub: Stub, who: Principal = Depends(can_read)) -> dict:
     found = await stub.GetCatalogService(
         pb.GetCatalogServiceRequest(id=service_id), metadata=metadata(who)
@@ -406,7 +428,7 @@ async def get_service(service_id: str, stub: Stub, who: Principal = Depends(can_
     return service_json(found)
 
 
-@router.post("/staff", status_code=201, responses=ERRORS)
+@router.post("/staff", status_code=201, response_model=StaffOut, responses=ERRORS)
 async def create_staff(
     body: StaffIn, stub: Stub, who: Principal = Depends(can_manage)
 ) -> JSONResponse:
@@ -417,20 +439,20 @@ async def create_staff(
     return _created(staff_json(created), "/api/v1/staff")
 
 
-@router.get("/staff", responses=ERRORS)
+@router.get("/staff", response_model=BillingPage[StaffOut], responses=ERRORS)
 async def list_staff(stub: Stub, who: Principal = Depends(can_read)) -> JSONResponse:
     found = await stub.ListStaffMembers(pb.ListStaffMembersRequest(), metadata=metadata(who))
     return _page([staff_json(s) for s in found.staff], "")
 
 
-@router.get("/staff/{staff_id}", responses=ERRORS)
+@router.get("/staff/{staff_id}", response_model=StaffOut, responses=ERRORS)
 async def get_staff(staff_id: str, stub: Stub, who: Principal = Depends(can_read)) -> dict:
     found = await stub.GetStaffMember(pb.GetStaffMemberRequest(id=staff_id), metadata=metadata(who))
     return staff_json(found)
 
 
 # ---------------------------------------------------------------------- bookings
-@router.post("/bookings", status_code=201, responses=ERRORS)
+@router.post("/bookings", status_code=201, response_model=BookingOut, responses=ERRORS)
 async def create_booking(
     body: BookingIn, stub: Stub, who: Principal = Depends(can_write)
 ) -> JSONResponse:
@@ -452,7 +474,7 @@ async def create_booking(
     return _created(booking_json(created), "/api/v1/bookings")
 
 
-@router.get("/bookings", responses=ERRORS)
+@router.get("/bookings", response_model=BillingPage[BookingOut], responses=ERRORS)
 async def list_bookings(
     stub: Stub,
     customer_id: Annotated[str, Query(max_length=64)] = "",
@@ -479,14 +501,14 @@ async def list_bookings(
     return _page([booking_json(b) for b in found.bookings], found.next_page_token)
 
 
-@router.get("/bookings/{booking_id}", responses=ERRORS)
+@router.get("/bookings/{booking_id}", response_model=BookingOut, responses=ERRORS)
 async def get_booking(booking_id: str, stub: Stub, who: Principal = Depends(can_read)) -> dict:
     return booking_json(
         await stub.GetBooking(pb.GetBookingRequest(id=booking_id), metadata=metadata(who))
     )
 
 
-@router.patch("/bookings/{booking_id}", responses=ERRORS)
+@router.patch("/bookings/{booking_id}", response_model=BookingOut, responses=ERRORS)
 async def update_booking(
     booking_id: str, body: BookingPatch, stub: Stub, who: Principal = Depends(can_write)
 ) -> dict:
@@ -530,7 +552,7 @@ async def update_booking(
     return booking_json(updated)
 
 
-@router.post("/bookings/{booking_id}/confirm", responses=ERRORS)
+@router.post("/bookings/{booking_id}/confirm", response_model=BookingOut, responses=ERRORS)
 async def confirm_booking(booking_id: str, stub: Stub, who: Principal = Depends(can_write)) -> dict:
     done = await stub.ConfirmBooking(
         pb.ConfirmBookingRequest(id=booking_id), metadata=metadata(who)
@@ -538,7 +560,7 @@ async def confirm_booking(booking_id: str, stub: Stub, who: Principal = Depends(
     return booking_json(done)
 
 
-@router.post("/bookings/{booking_id}/cancel", responses=ERRORS)
+@router.post("/bookings/{booking_id}/cancel", response_model=BookingOut, responses=ERRORS)
 async def cancel_booking(
     booking_id: str, stub: Stub, body: ReasonIn | None = None, who: Principal = Depends(can_write)
 ) -> dict:
@@ -549,7 +571,7 @@ async def cancel_booking(
     return booking_json(done)
 
 
-@router.post("/bookings/{booking_id}/complete", responses=ERRORS)
+@router.post("/bookings/{booking_id}/complete", response_model=BookingOut, responses=ERRORS)
 async def complete_booking(
     booking_id: str, stub: Stub, who: Principal = Depends(can_write)
 ) -> dict:
@@ -559,7 +581,7 @@ async def complete_booking(
     return booking_json(done)
 
 
-@router.post("/bookings/{booking_id}/no-show", responses=ERRORS)
+@router.post("/bookings/{booking_id}/no-show", response_model=BookingOut, responses=ERRORS)
 async def no_show_booking(booking_id: str, stub: Stub, who: Principal = Depends(can_write)) -> dict:
     done = await stub.CompleteBooking(
         pb.CompleteBookingRequest(id=booking_id, no_show=True), metadata=metadata(who)
@@ -568,7 +590,7 @@ async def no_show_booking(booking_id: str, stub: Stub, who: Principal = Depends(
 
 
 # ---------------------------------------------------------------------- invoices, quotes
-@router.post("/invoices", status_code=201, responses=ERRORS)
+@router.post("/invoices", status_code=201, response_model=InvoiceOut, responses=ERRORS)
 async def create_invoice(
     body: InvoiceIn, stub: Stub, who: Principal = Depends(can_write)
 ) -> JSONResponse:
@@ -586,7 +608,7 @@ async def create_invoice(
     return _created(invoice_json(created), "/api/v1/invoices")
 
 
-@router.get("/invoices", responses=ERRORS)
+@router.get("/invoices", response_model=BillingPage[InvoiceOut], responses=ERRORS)
 async def list_invoices(q: Listing, stub: Stub, who: Principal = Depends(can_read)) -> JSONResponse:
     found = await stub.ListInvoices(
         pb.ListInvoicesRequest(**q.fields(INVOICE_STATUS)), metadata=metadata(who)
@@ -594,21 +616,21 @@ async def list_invoices(q: Listing, stub: Stub, who: Principal = Depends(can_rea
     return _page([invoice_json(i) for i in found.invoices], found.next_page_token)
 
 
-@router.get("/invoices/{invoice_id}", responses=ERRORS)
+@router.get("/invoices/{invoice_id}", response_model=InvoiceOut, responses=ERRORS)
 async def get_invoice(invoice_id: str, stub: Stub, who: Principal = Depends(can_read)) -> dict:
     return invoice_json(
         await stub.GetInvoice(pb.GetInvoiceRequest(id=invoice_id), metadata=metadata(who))
     )
 
 
-@router.post("/invoices/{invoice_id}/issue", responses=ERRORS)
+@router.post("/invoices/{invoice_id}/issue", response_model=InvoiceOut, responses=ERRORS)
 async def issue_invoice(invoice_id: str, stub: Stub, who: Principal = Depends(can_write)) -> dict:
     return invoice_json(
         await stub.IssueInvoice(pb.IssueInvoiceRequest(id=invoice_id), metadata=metadata(who))
     )
 
 
-@router.post("/invoices/{invoice_id}/void", responses=ERRORS)
+@router.post("/invoices/{invoice_id}/void", response_model=InvoiceOut, responses=ERRORS)
 async def void_invoice(
     invoice_id: str, stub: Stub, body: ReasonIn | None = None, who: Principal = Depends(can_manage)
 ) -> dict:
@@ -619,7 +641,7 @@ async def void_invoice(
     return invoice_json(done)
 
 
-@router.post("/quotes", status_code=201, responses=ERRORS)
+@router.post("/quotes", status_code=201, response_model=QuoteOut, responses=ERRORS)
 async def create_quote(
     body: QuoteIn, stub: Stub, who: Principal = Depends(can_write)
 ) -> JSONResponse:
@@ -635,7 +657,7 @@ async def create_quote(
     return _created(quote_json(created), "/api/v1/quotes")
 
 
-@router.get("/quotes", responses=ERRORS)
+@router.get("/quotes", response_model=BillingPage[QuoteOut], responses=ERRORS)
 async def list_quotes(q: Listing, stub: Stub, who: Principal = Depends(can_read)) -> JSONResponse:
     found = await stub.ListQuotes(
         pb.ListQuotesRequest(**q.fields(QUOTE_STATUS)), metadata=metadata(who)
@@ -643,12 +665,12 @@ async def list_quotes(q: Listing, stub: Stub, who: Principal = Depends(can_read)
     return _page([quote_json(q) for q in found.quotes], found.next_page_token)
 
 
-@router.get("/quotes/{quote_id}", responses=ERRORS)
+@router.get("/quotes/{quote_id}", response_model=QuoteOut, responses=ERRORS)
 async def get_quote(quote_id: str, stub: Stub, who: Principal = Depends(can_read)) -> dict:
     return quote_json(await stub.GetQuote(pb.GetQuoteRequest(id=quote_id), metadata=metadata(who)))
 
 
-@router.post("/quotes/{quote_id}/convert", responses=ERRORS)
+@router.post("/quotes/{quote_id}/convert", response_model=QuoteOut, responses=ERRORS)
 async def convert_quote(
     quote_id: str, stub: Stub, body: ConvertIn | None = None, who: Principal = Depends(can_write)
 ) -> dict:
@@ -659,7 +681,7 @@ async def convert_quote(
     return quote_json(done)
 
 
-@router.post("/quotes/{quote_id}/decline", responses=ERRORS)
+@router.post("/quotes/{quote_id}/decline", response_model=QuoteOut, responses=ERRORS)
 async def decline_quote(quote_id: str, stub: Stub, who: Principal = Depends(can_write)) -> dict:
     return quote_json(
         await stub.DeclineQuote(pb.DeclineQuoteRequest(id=quote_id), metadata=metadata(who))
@@ -676,7 +698,7 @@ IdempotencyKey = Annotated[
 ]
 
 
-@router.post("/payments", status_code=201, responses=ERRORS)
+@router.post("/payments", status_code=201, response_model=PaymentOut, responses=ERRORS)
 async def record_payment(
     body: PaymentIn,
     stub: Stub,
@@ -703,7 +725,7 @@ async def record_payment(
     return _created(payment_json(created), "/api/v1/payments")
 
 
-@router.get("/payments", responses=ERRORS)
+@router.get("/payments", response_model=BillingPage[PaymentOut], responses=ERRORS)
 async def list_payments(q: Listing, stub: Stub, who: Principal = Depends(can_read)) -> JSONResponse:
     found = await stub.ListPayments(
         pb.ListPaymentsRequest(**q.fields(PAYMENT_STATUS)), metadata=metadata(who)
@@ -711,14 +733,14 @@ async def list_payments(q: Listing, stub: Stub, who: Principal = Depends(can_rea
     return _page([payment_json(p) for p in found.payments], found.next_page_token)
 
 
-@router.get("/payments/{payment_id}", responses=ERRORS)
+@router.get("/payments/{payment_id}", response_model=PaymentOut, responses=ERRORS)
 async def get_payment(payment_id: str, stub: Stub, who: Principal = Depends(can_read)) -> dict:
     return payment_json(
         await stub.GetPayment(pb.GetPaymentRequest(id=payment_id), metadata=metadata(who))
     )
 
 
-@router.post("/payments/{payment_id}/refund", responses=ERRORS)
+@router.post("/payments/{payment_id}/refund", response_model=PaymentOut, responses=ERRORS)
 async def refund_payment(
     payment_id: str,
     stub: Stub,
@@ -737,7 +759,7 @@ async def refund_payment(
 
 
 # ---------------------------------------------------------------------- subscriptions
-@router.post("/subscriptions", status_code=201, responses=ERRORS)
+@router.post("/subscriptions", status_code=201, response_model=SubscriptionOut, responses=ERRORS)
 async def create_subscription(
     body: SubscriptionIn, stub: Stub, who: Principal = Depends(can_write)
 ) -> JSONResponse:
@@ -755,7 +777,7 @@ async def create_subscription(
     return _created(subscription_json(created), "/api/v1/subscriptions")
 
 
-@router.get("/subscriptions", responses=ERRORS)
+@router.get("/subscriptions", response_model=BillingPage[SubscriptionOut], responses=ERRORS)
 async def list_subscriptions(
     q: Listing, stub: Stub, who: Principal = Depends(can_read)
 ) -> JSONResponse:
@@ -765,7 +787,7 @@ async def list_subscriptions(
     return _page([subscription_json(s) for s in found.subscriptions], found.next_page_token)
 
 
-@router.get("/subscriptions/{subscription_id}", responses=ERRORS)
+@router.get("/subscriptions/{subscription_id}", response_model=SubscriptionOut, responses=ERRORS)
 async def get_subscription(
     subscription_id: str, stub: Stub, who: Principal = Depends(can_read)
 ) -> dict:
@@ -775,7 +797,9 @@ async def get_subscription(
     return subscription_json(found)
 
 
-@router.post("/subscriptions/{subscription_id}/cancel", responses=ERRORS)
+@router.post(
+    "/subscriptions/{subscription_id}/cancel", response_model=SubscriptionOut, responses=ERRORS
+)
 async def cancel_subscription(
     subscription_id: str,
     stub: Stub,
@@ -794,7 +818,7 @@ async def cancel_subscription(
 
 
 # ---------------------------------------------------------------------- customer value
-@router.get("/customers/{customer_id}/value", responses=ERRORS)
+@router.get("/customers/{customer_id}/value", response_model=CustomerValueOut, responses=ERRORS)
 async def customer_value(customer_id: str, stub: Stub, who: Principal = Depends(can_read)) -> dict:
     """LTV, purchases, AOV, paid, outstanding: computed by billing now (the customer resource
     carries the same figures as of the last billing.customer_value.changed)."""

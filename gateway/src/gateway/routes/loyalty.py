@@ -16,11 +16,12 @@ from moodline.loyalty.v1 import loyalty_pb2_grpc
 from pydantic import BaseModel, Field, field_validator
 
 from gateway.auth import Principal
-from gateway.deps import Upstreams, metadata, upstreams
+from gateway.deps import Upstreams, metadata, principal, upstreams
 from gateway.permissions import Permission, require
 from gateway.problems import renamed_invalid_argument
 from gateway.schemas import Strict
 from gateway.validation import INT64_MAX, BodyId, PathId
+from gateway.visibility import guarded
 
 router = APIRouter(tags=["loyalty"])
 can_read = require(Permission.LOYALTY_READ)
@@ -360,8 +361,12 @@ PROGRAM_FIELDS = {"type": "kind", "earned_expire_after_days": "expire_after_days
 ADJUST_FIELDS = {"delta": "points"}
 
 
-def _stub(request: Request) -> loyalty_pb2_grpc.LoyaltyServiceStub:
-    return request.app.state.upstreams.loyalty
+async def _stub(
+    request: Request, who: Principal = Depends(principal)
+) -> loyalty_pb2_grpc.LoyaltyServiceStub:
+    """Guarded for principals limited to folders or assigned customers (visibility.py)."""
+    up = request.app.state.upstreams
+    return guarded(up.loyalty, up, who)
 
 
 Stub = Annotated[loyalty_pb2_grpc.LoyaltyServiceStub, Depends(_stub)]

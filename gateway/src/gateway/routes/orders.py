@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from moodline.billing.v1 import billing_pb2 as pb
 
 from gateway.auth import Principal
-from gateway.billing_schemas import OrderIn, ReasonIn
+from gateway.billing_schemas import BillingPage, OrderIn, OrderOut, ReasonIn
 from gateway.deps import metadata
 from gateway.presenters import api_time
 from gateway.routes.billing import (
@@ -54,7 +54,7 @@ def order_json(o: pb.Order) -> dict:
     }
 
 
-@router.post("/orders", status_code=201, responses=ERRORS)
+@router.post("/orders", status_code=201, response_model=OrderOut, responses=ERRORS)
 async def create_order(
     body: OrderIn,
     stub: Stub,
@@ -75,7 +75,7 @@ async def create_order(
     return _created(order_json(created), "/api/v1/orders")
 
 
-@router.get("/orders", responses=ERRORS)
+@router.get("/orders", response_model=BillingPage[OrderOut], responses=ERRORS)
 async def list_orders(q: Listing, stub: Stub, who: Principal = Depends(can_read)) -> JSONResponse:
     found = await stub.ListOrders(
         pb.ListOrdersRequest(**q.fields(ORDER_STATUS)), metadata=metadata(who)
@@ -83,12 +83,12 @@ async def list_orders(q: Listing, stub: Stub, who: Principal = Depends(can_read)
     return _page([order_json(o) for o in found.orders], found.next_page_token)
 
 
-@router.get("/orders/{order_id}", responses=ERRORS)
+@router.get("/orders/{order_id}", response_model=OrderOut, responses=ERRORS)
 async def get_order(order_id: str, stub: Stub, who: Principal = Depends(can_read)) -> dict:
     return order_json(await stub.GetOrder(pb.GetOrderRequest(id=order_id), metadata=metadata(who)))
 
 
-@router.post("/orders/{order_id}/cancel", responses=ERRORS)
+@router.post("/orders/{order_id}/cancel", response_model=OrderOut, responses=ERRORS)
 async def cancel_order(
     order_id: str, stub: Stub, body: ReasonIn | None = None, who: Principal = Depends(can_write)
 ) -> dict:

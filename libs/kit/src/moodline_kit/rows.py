@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from typing import Any, TypeVar
 
@@ -19,10 +19,15 @@ def _fields(cls: type) -> tuple[str, ...]:
 
 
 def from_row(cls: type[T], row: Any, /, **convert: Callable[[Any], Any]) -> T:
-    """`cls` (a dataclass) from a row (a SQLAlchemy Row or a mapping): each init field from
-    the column of its name, passed through `convert[name]` when given (None included); a
-    field without a column keeps its default."""
-    mapping = row._mapping if hasattr(row, "_mapping") else row
+    """`cls` (a dataclass) from a row (a SQLAlchemy Row, a mapping or an object's
+    attributes): each init field from the column of its name, passed through `convert[name]`
+    when given (None included); a field without a column keeps its default."""
+    if hasattr(row, "_mapping"):
+        mapping = row._mapping
+    elif isinstance(row, Mapping):
+        mapping = row
+    else:
+        mapping = vars(row)
     values: dict[str, Any] = {}
     for name in _fields(cls):
         if name in mapping:

@@ -240,3 +240,28 @@ async def test_bad_send_requests_name_the_field(services, outbound, tenant):
             metadata=tenant,
         )
     assert missing.value.code() is grpc.StatusCode.NOT_FOUND
+
+
+async def test_many_keyed_sends_on_pooled_connections_all_store(services, outbound, tenant):
+    """60 keyed sends (each pooled connection runs the insert more than five times). The keyed
+    insert's ON CONFLICT names the partial index by a literal predicate: after five
+    executions asyncpg's prepared statement goes to a generic plan, where a bound `<> $1` no
+    longer matches the index (every send after the fifth failed: found by bench/automation)."""
+    conversation, _, _ = outbound
+    ann = await customer(services, tenant)
+    sent = []
+    for i in range(60):
+        reply = await conversation.stub.SendMessage(
+            pb.SendMessageRequest(
+                customer_id=ann.id,
+                channel=pb.CHANNEL_EMAIL,
+                text=f"Update {i}",
+                author=pb.AUTHOR_AUTOMATION,
+                author_id="wf-1",
+                idempotency_key=f"many-{uuid.uuid4()}",
+            ),
+            metadata=tenant,
+        )
+        assert not reply.duplicate
+        sent.append(reply.id)
+    assert len(set(sent)) == 60

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 
-from moodline.customer.v1 import customer_pb2, customer_pb2_grpc
+from moodline.customer.v1 import customer_pb2, customer_pb2_grpc, dataops_pb2, dataops_pb2_grpc
 from moodline_kit import bootstrap
 from moodline_kit.consumer import Consumes
 from moodline_kit.db import session_factory
@@ -16,9 +16,11 @@ from moodline_kit.service import Service, migrations_of
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from customer.adapters.conversation_client import ConversationSearch
+from customer.adapters.job_queue import JobQueue
 from customer.adapters.tables import kit
 from customer.config import CustomerSettings
 from customer.entrypoints import consumers
+from customer.entrypoints.dataops_servicer import DataOpsServicer
 from customer.entrypoints.grpc_servicer import CustomerServicer
 from customer.service_layer.unit_of_work import CustomerUnitOfWork
 
@@ -37,6 +39,7 @@ class Container(bootstrap.Runtime):
     reads_engine: AsyncEngine | None = None
     reads: partial[CustomerUnitOfWork] | None = None
     message_search: ConversationSearch | None = None
+    jobs: JobQueue | None = None
 
 
 async def build(settings: CustomerSettings) -> Container:
@@ -49,14 +52,25 @@ async def build(settings: CustomerSettings) -> Container:
     if settings.conversation_addr:
         timeout = settings.conversation_search_timeout
         search = ConversationSearch(settings.conversation_addr, timeout=timeout)
-    return runtime.into(Container, reads_engine=reads_engine, reads=reads, message_search=search)
+    from customer.entrypoints.celery_app import celery_app
+
+    jobs = JobQueue(celery_app(settings), settings.jobs_queue)
+    return runtime.into(
+        Container, reads_engine=reads_engine, reads=reads, message_search=search, jobs=jobs
+    )
 
 
 def grpc_app(container: Container) -> GrpcApp:
     search = container.message_search
     servicer = CustomerServicer(container.uow, reads=container.reads, message_search=search)
     registration = bootstrap.register(servicer, customer_pb2, customer_pb2_grpc)
-    return bootstrap.grpc_app(container, [registration], closers=[search.close] if search else [])
+    assert container.jobs is not None
+    settings: CustomerSettings = container.settings  # type: ignore[assignment]
+    dataops = DataOpsServicer(
+        container.uow, container.jobs, max_import_bytes=settings.max_import_bytes
+    )
+    registrations = [registration, bootstrap.register(dataops, dataops_pb2, dataops_pb2_grpc)]
+    return bootstrap.grpc_app(container, registrations, closers=[search.close] if search else [])
 
 
 CELERY = "customer.entrypoints.celery_app:create_app"

@@ -196,3 +196,47 @@ async def test_deleted_customer_is_erased(loyalty_service, tenant, infra_urls):
         assert got.notes == "" and got.balance == 0
     finally:
         await nc.close()
+
+
+async def test_an_import_that_names_a_program_enrols_its_customers_once(
+    loyalty_service, tenant, infra_urls
+):
+    stub = loyalty_service.stub
+    program = await stub.CreateProgram(
+        pb.CreateProgramRequest(program=pb.Program(name="Imported", type=pb.PROGRAM_TYPE_POINTS)),
+        metadata=tenant,
+    )
+    created, matched = [str(uuid.uuid4()) for _ in range(3)], str(uuid.uuid4())
+    already = await stub.Enrol(
+        pb.EnrolRequest(program_id=program.id, customer_id=matched, starting_balance=5),
+        metadata=tenant,
+    )
+    chunk = customer_events.CustomersImported(
+        import_id=str(uuid.uuid4()),
+        created_ids=created,
+        updated_ids=[matched],
+        loyalty_program_id=program.id,
+    )
+    nc = await nats.connect(infra_urls.nats_url)
+    try:
+        await publish(nc.jetstream(), tenant[0][1], events.CUSTOMERS_IMPORTED, chunk)
+        # the same chunk again under another event id changes nothing
+        await publish(nc.jetstream(), tenant[0][1], events.CUSTOMERS_IMPORTED, chunk)
+
+        async def enrolled():
+            got = await stub.ListEnrolments(
+                pb.ListEnrolmentsRequest(program_id=program.id), metadata=tenant
+            )
+            return got if len(got.enrolments) >= 4 else None
+
+        got = await eventually(enrolled)
+        await asyncio.sleep(1.0)
+        again = await stub.ListEnrolments(
+            pb.ListEnrolmentsRequest(program_id=program.id), metadata=tenant
+        )
+        assert len(again.enrolments) == 4
+        assert {e.customer_id for e in got.enrolments} == {*created, matched}
+        kept = next(e for e in again.enrolments if e.customer_id == matched)
+        assert kept.id == already.id and kept.balance == 5
+    finally:
+        await nc.close()

@@ -811,6 +811,69 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Export
+         * @description Export every customer the caller may see, those matching `filter`, or the listed `ids`
+         *     (a background job; poll GET /{id} or watch customer.export.progressed on /api/v1/events).
+         *     Values are readable: folder names, tags, stage, sentiment, money in major units.
+         */
+        post: operations["create_export_api_v1_exports_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/{export_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Export
+         * @description Status and, once completed, a signed `download_url` that expires.
+         */
+        get: operations["get_export_api_v1_exports__export_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/{export_id}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Export
+         * @description The export's file, streamed. Needs no credential: the signed token in the URL (made for
+         *     this export, this tenant, until it expires) is one.
+         */
+        get: operations["download_export_api_v1_exports__export_id__download_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/folders": {
         parameters: {
             query?: never;
@@ -854,6 +917,129 @@ export interface paths {
          * @description Rename, reorder (position) or recolour.
          */
         patch: operations["update_folder_api_v1_folders__folder_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload Import
+         * @description Upload a file: answers with its headers, the suggested mapping and a preview of the first
+         *     rows with every cell validated (status `previewed`). Start it with POST /{id}/run.
+         */
+        post: operations["upload_import_api_v1_imports_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Import Template
+         * @description A CSV template with every column an import recognises and an example row.
+         */
+        get: operations["import_template_api_v1_imports_template_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{import_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Import
+         * @description Status, counts, progress and ETA (also on /api/v1/events as customer.import.progressed).
+         */
+        get: operations["get_import_api_v1_imports__import_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{import_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel Import
+         * @description Stop the import after its current chunk (what was committed stays).
+         */
+        post: operations["cancel_import_api_v1_imports__import_id__cancel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{import_id}/errors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Import Errors
+         * @description The rejected rows as a CSV (the file's columns, then `row_number` and `reason`): fix
+         *     them and upload the file again.
+         */
+        get: operations["import_errors_api_v1_imports__import_id__errors_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{import_id}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run Import
+         * @description Start a previewed import with the mapping (default: the suggested one), default
+         *     country and what to do with rows matching a customer by phone or e-mail.
+         */
+        post: operations["run_import_api_v1_imports__import_id__run_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/invoices": {
@@ -2015,6 +2201,62 @@ export interface components {
              */
             status: "accepted" | "duplicate" | "failed";
         };
+        /** BillingPage[BookingOut] */
+        BillingPage_BookingOut_: {
+            /** Items */
+            items: components["schemas"]["BookingOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** BillingPage[InvoiceOut] */
+        BillingPage_InvoiceOut_: {
+            /** Items */
+            items: components["schemas"]["InvoiceOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** BillingPage[OrderOut] */
+        BillingPage_OrderOut_: {
+            /** Items */
+            items: components["schemas"]["OrderOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** BillingPage[PaymentOut] */
+        BillingPage_PaymentOut_: {
+            /** Items */
+            items: components["schemas"]["PaymentOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** BillingPage[QuoteOut] */
+        BillingPage_QuoteOut_: {
+            /** Items */
+            items: components["schemas"]["QuoteOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** BillingPage[ServiceOut] */
+        BillingPage_ServiceOut_: {
+            /** Items */
+            items: components["schemas"]["ServiceOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** BillingPage[StaffOut] */
+        BillingPage_StaffOut_: {
+            /** Items */
+            items: components["schemas"]["StaffOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** BillingPage[SubscriptionOut] */
+        BillingPage_SubscriptionOut_: {
+            /** Items */
+            items: components["schemas"]["SubscriptionOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
         /** BillingSettingsIn */
         BillingSettingsIn: {
             /**
@@ -2022,6 +2264,25 @@ export interface components {
              * @description ISO 4217, the business's currency
              */
             currency: string;
+        };
+        /** BillingSettingsOut */
+        BillingSettingsOut: {
+            /** Currency */
+            currency: string;
+        };
+        /** Body_upload_import_api_v1_imports_post */
+        Body_upload_import_api_v1_imports_post: {
+            /**
+             * Default Country
+             * @description ISO 3166 alpha-2 of numbers without +
+             * @default
+             */
+            default_country: string;
+            /**
+             * File
+             * @description CSV (UTF-8, Windows-1252, Latin-1) or .xlsx
+             */
+            file: string;
         };
         /** BookingIn */
         BookingIn: {
@@ -2068,6 +2329,61 @@ export interface components {
              * Format: date-time
              */
             starts_at: string;
+        };
+        /** BookingOut */
+        BookingOut: {
+            /** Amount Minor */
+            amount_minor: number;
+            /** Cancellation Reason */
+            cancellation_reason: string;
+            /**
+             * Cancelled At
+             * Format: date-time
+             */
+            cancelled_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string | null;
+            /** Currency */
+            currency: string;
+            /** Customer Id */
+            customer_id: string;
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string | null;
+            /** Id */
+            id: string;
+            /** Location */
+            location: string;
+            /** Notes */
+            notes: string;
+            /** Party */
+            party: components["schemas"]["PartyMemberOut"][];
+            /** Service Id */
+            service_id: string | null;
+            /** Service Name */
+            service_name: string;
+            /** Staff Id */
+            staff_id: string | null;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "requested" | "confirmed" | "completed" | "cancelled" | "no_show";
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string | null;
         };
         /** BookingPatch */
         BookingPatch: {
@@ -2657,6 +2973,39 @@ export interface components {
             /** Vip */
             vip: number;
         };
+        /** CustomerValueOut */
+        CustomerValueOut: {
+            /** Average Order Value Minor */
+            average_order_value_minor: number;
+            /** Bookings Count */
+            bookings_count: number;
+            /** Currency */
+            currency: string;
+            /** Customer Id */
+            customer_id: string;
+            /**
+             * First Purchase At
+             * Format: date-time
+             */
+            first_purchase_at: string | null;
+            /**
+             * Last Purchase At
+             * Format: date-time
+             */
+            last_purchase_at: string | null;
+            /** Lifetime Value Minor */
+            lifetime_value_minor: number;
+            /** Outstanding Minor */
+            outstanding_minor: number;
+            /** Overdue Invoices Count */
+            overdue_invoices_count: number;
+            /** Purchases Count */
+            purchases_count: number;
+            /** Recent Failed Payments Count */
+            recent_failed_payments_count: number;
+            /** Total Paid Minor */
+            total_paid_minor: number;
+        };
         /** DrawOut */
         DrawOut: {
             /** Lot Entry Id */
@@ -2894,6 +3243,122 @@ export interface components {
              */
             spans: components["schemas"]["SpanOut"][];
         };
+        /**
+         * ExportFilter
+         * @description The customer list's filters (as GET /api/v1/customers takes them).
+         */
+        ExportFilter: {
+            /**
+             * Channel
+             * @default
+             */
+            channel: string;
+            /** Custom Fields */
+            custom_fields?: {
+                [key: string]: string;
+            };
+            /**
+             * Folder
+             * @default
+             */
+            folder: string;
+            /** Last Contact Within Days */
+            last_contact_within_days?: number | null;
+            /** Min Conversations */
+            min_conversations?: number | null;
+            /** Min Ltv */
+            min_ltv?: number | null;
+            /**
+             * Q
+             * @default
+             */
+            q: string;
+            /**
+             * Segment
+             * @default
+             */
+            segment: string;
+            /**
+             * Sentiment
+             * @default
+             */
+            sentiment: string;
+            /**
+             * Sort
+             * @default
+             */
+            sort: string;
+            /**
+             * Stage
+             * @default
+             */
+            stage: string;
+            /**
+             * Tag
+             * @default
+             */
+            tag: string;
+        };
+        /** ExportIn */
+        ExportIn: {
+            filter?: components["schemas"]["ExportFilter"] | null;
+            /**
+             * Format
+             * @enum {string}
+             */
+            format: "csv" | "xlsx" | "json" | "pdf";
+            /**
+             * Ids
+             * @description exactly these customers
+             */
+            ids?: string[] | null;
+        };
+        /** ExportOut */
+        ExportOut: {
+            /** Content Type */
+            content_type: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Download Url
+             * @description once completed: the file, without a credential, until url_expires_at
+             */
+            download_url: string | null;
+            /** Error */
+            error: string;
+            /**
+             * Expires At
+             * @description when the file is deleted
+             */
+            expires_at: string | null;
+            /** Filename */
+            filename: string;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Format
+             * @enum {string}
+             */
+            format: "csv" | "xlsx" | "json" | "pdf";
+            /** Id */
+            id: string;
+            /** Processed */
+            processed: number;
+            /** Size Bytes */
+            size_bytes: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "completed" | "failed";
+            /** Total */
+            total: number;
+            /** Url Expires At */
+            url_expires_at: string | null;
+        };
         /** FolderIn */
         FolderIn: {
             /**
@@ -2964,6 +3429,130 @@ export interface components {
             /** Start */
             start: number;
         };
+        /** ImportOut */
+        ImportOut: {
+            /** Created */
+            created: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Default Country */
+            default_country: string;
+            /** Delimiter */
+            delimiter: string;
+            /**
+             * Encoding
+             * @description utf-8, utf-8-sig, cp1252 or latin-1 (CSV)
+             */
+            encoding: string;
+            /** Error */
+            error: string;
+            /** Errors Url */
+            errors_url: string;
+            /**
+             * Eta Seconds
+             * @description estimated seconds left while running
+             */
+            eta_seconds: number | null;
+            /** Failed */
+            failed: number;
+            /**
+             * Fields
+             * @description the fields a column may map to (and cf.<key>)
+             */
+            fields: string[];
+            /** Filename */
+            filename: string;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Format
+             * @description csv or xlsx
+             */
+            format: string;
+            /** Headers */
+            headers: string[];
+            /** Id */
+            id: string;
+            /** Loyalty Program Id */
+            loyalty_program_id: string | null;
+            /**
+             * Mapping
+             * @description header -> field, as it runs
+             */
+            mapping: {
+                [key: string]: string;
+            };
+            /**
+             * Mapping Complete
+             * @description the suggested mapping can run as it is
+             */
+            mapping_complete: boolean;
+            /**
+             * On Match
+             * @enum {string}
+             */
+            on_match: "update" | "skip";
+            /** Preview */
+            preview: components["schemas"]["PreviewRowOut"][];
+            /** Processed */
+            processed: number;
+            /**
+             * Progress
+             * @description processed / total, 0..1
+             */
+            progress: number;
+            /** Size Bytes */
+            size_bytes: number;
+            /**
+             * Skipped
+             * @description matched rows left as they were (skip, or no change)
+             */
+            skipped: number;
+            /** Started At */
+            started_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "uploading" | "previewed" | "queued" | "running" | "completed" | "failed" | "cancelled";
+            /** Suggested Mapping */
+            suggested_mapping: {
+                [key: string]: string;
+            };
+            /**
+             * Total
+             * @description data rows in the file (0 until the job has counted)
+             */
+            total: number;
+            /** Updated */
+            updated: number;
+        };
+        /** ImportRun */
+        ImportRun: {
+            /** Default Country */
+            default_country?: string | null;
+            /**
+             * Loyalty Program Id
+             * @description enrol every created or matched customer in this loyalty program
+             */
+            loyalty_program_id?: string | null;
+            /**
+             * Mapping
+             * @description header -> field; omitted: the suggested mapping
+             */
+            mapping?: {
+                [key: string]: string;
+            } | null;
+            /**
+             * On Match
+             * @default update
+             * @enum {string}
+             */
+            on_match: "update" | "skip";
+        };
         /** IngestErrorOut */
         IngestErrorOut: {
             /** Code */
@@ -3017,6 +3606,67 @@ export interface components {
              */
             tax_minor: number;
         };
+        /** InvoiceOut */
+        InvoiceOut: {
+            /** Amount Due Minor */
+            amount_due_minor: number;
+            /** Amount Paid Minor */
+            amount_paid_minor: number;
+            /** Booking Id */
+            booking_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string | null;
+            /** Currency */
+            currency: string;
+            /** Customer Id */
+            customer_id: string;
+            /**
+             * Due At
+             * Format: date-time
+             */
+            due_at: string | null;
+            /** Id */
+            id: string;
+            /**
+             * Issued At
+             * Format: date-time
+             */
+            issued_at: string | null;
+            /** Items */
+            items: components["schemas"]["LineItemOut"][];
+            /** Number */
+            number: string | null;
+            /**
+             * Paid At
+             * Format: date-time
+             */
+            paid_at: string | null;
+            /** Quote Id */
+            quote_id: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "draft" | "open" | "paid" | "overdue" | "void";
+            /** Subscription Id */
+            subscription_id: string | null;
+            /** Subtotal Minor */
+            subtotal_minor: number;
+            /** Tax Minor */
+            tax_minor: number;
+            /** Total Minor */
+            total_minor: number;
+            /** Void Reason */
+            void_reason: string;
+            /**
+             * Voided At
+             * Format: date-time
+             */
+            voided_at: string | null;
+        };
         /** LedgerPage */
         LedgerPage: {
             /** Items */
@@ -3033,6 +3683,17 @@ export interface components {
              * @default 1
              */
             quantity: number;
+            /** Unit Price Minor */
+            unit_price_minor: number;
+        };
+        /** LineItemOut */
+        LineItemOut: {
+            /** Description */
+            description: string;
+            /** Quantity */
+            quantity: number;
+            /** Total Minor */
+            total_minor: number;
             /** Unit Price Minor */
             unit_price_minor: number;
         };
@@ -3256,6 +3917,63 @@ export interface components {
              */
             service_id: string;
         };
+        /** OrderLineOut */
+        OrderLineOut: {
+            /** Description */
+            description: string;
+            /** Quantity */
+            quantity: number;
+            /** Service Id */
+            service_id: string | null;
+            /** Total Minor */
+            total_minor: number;
+            /** Unit Price Minor */
+            unit_price_minor: number;
+        };
+        /** OrderOut */
+        OrderOut: {
+            /** Amount Due Minor */
+            amount_due_minor: number;
+            /** Amount Paid Minor */
+            amount_paid_minor: number;
+            /** Booking Id */
+            booking_id: string | null;
+            /**
+             * Cancelled At
+             * Format: date-time
+             */
+            cancelled_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string | null;
+            /** Currency */
+            currency: string;
+            /** Customer Id */
+            customer_id: string;
+            /** Id */
+            id: string;
+            /** Items */
+            items: components["schemas"]["OrderLineOut"][];
+            /**
+             * Paid At
+             * Format: date-time
+             */
+            paid_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "placed" | "paid" | "cancelled" | "refunded";
+            /** Total Minor */
+            total_minor: number;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string | null;
+        };
         /** OutboundOut */
         OutboundOut: {
             /** Author */
@@ -3334,6 +4052,15 @@ export interface components {
              */
             share_minor: number;
         };
+        /** PartyMemberOut */
+        PartyMemberOut: {
+            /** Customer Id */
+            customer_id: string | null;
+            /** Name */
+            name: string;
+            /** Share Minor */
+            share_minor: number;
+        };
         /** PaymentIn */
         PaymentIn: {
             /** Amount Minor */
@@ -3373,6 +4100,55 @@ export interface components {
              */
             status: "succeeded" | "failed";
         };
+        /** PaymentOut */
+        PaymentOut: {
+            /** Amount Minor */
+            amount_minor: number;
+            /** Booking Id */
+            booking_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string | null;
+            /** Currency */
+            currency: string;
+            /** Customer Id */
+            customer_id: string;
+            /** Failure Code */
+            failure_code: string;
+            /** Failure Message */
+            failure_message: string;
+            /** Id */
+            id: string;
+            /** Invoice Id */
+            invoice_id: string | null;
+            /**
+             * Method
+             * @enum {string}
+             */
+            method: "card" | "cash" | "transfer" | "wallet" | "other";
+            /** Order Id */
+            order_id: string | null;
+            /** Provider */
+            provider: string;
+            /** Provider Payment Id */
+            provider_payment_id: string;
+            /** Refunded Minor */
+            refunded_minor: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "succeeded" | "failed" | "refunded" | "partially_refunded";
+            /** Subscription Id */
+            subscription_id: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string | null;
+        };
         /** PhoneIn */
         PhoneIn: {
             /** Number */
@@ -3400,6 +4176,46 @@ export interface components {
             type: string;
             /** Would Skip */
             would_skip: boolean;
+        };
+        /** PreviewCellOut */
+        PreviewCellOut: {
+            /**
+             * Error
+             * @description why the value is invalid for its field; empty when valid
+             */
+            error: string;
+            /**
+             * Field
+             * @description the field its column maps to; empty when unmapped
+             */
+            field: string;
+            /** Header */
+            header: string;
+            /**
+             * Normalised
+             * @description the value as it would be stored (e.g. E.164)
+             */
+            normalised: string;
+            /**
+             * Value
+             * @description the cell as uploaded
+             */
+            value: string;
+        };
+        /** PreviewRowOut */
+        PreviewRowOut: {
+            /** Cells */
+            cells: components["schemas"]["PreviewCellOut"][];
+            /**
+             * Error
+             * @description why the row would be rejected; empty when it is valid
+             */
+            error: string;
+            /**
+             * Row Number
+             * @description the row in the file (the header is row 1)
+             */
+            row_number: number;
         };
         /**
          * Problem
@@ -3528,6 +4344,42 @@ export interface components {
             tax_minor: number;
             /** Valid Until */
             valid_until?: string | null;
+        };
+        /** QuoteOut */
+        QuoteOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string | null;
+            /** Currency */
+            currency: string;
+            /** Customer Id */
+            customer_id: string;
+            /** Id */
+            id: string;
+            /** Invoice Id */
+            invoice_id: string | null;
+            /** Items */
+            items: components["schemas"]["LineItemOut"][];
+            /** Number */
+            number: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "converted" | "declined";
+            /** Subtotal Minor */
+            subtotal_minor: number;
+            /** Tax Minor */
+            tax_minor: number;
+            /** Total Minor */
+            total_minor: number;
+            /**
+             * Valid Until
+             * Format: date-time
+             */
+            valid_until: string | null;
         };
         /** Readiness */
         Readiness: {
@@ -3704,6 +4556,29 @@ export interface components {
             /** Price Minor */
             price_minor: number;
         };
+        /** ServiceOut */
+        ServiceOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string | null;
+            /** Currency */
+            currency: string;
+            /** Duration Minutes */
+            duration_minutes: number;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Price Minor */
+            price_minor: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "active" | "inactive";
+        };
         /** SettingsIn */
         SettingsIn: {
             /**
@@ -3770,6 +4645,27 @@ export interface components {
              */
             user_id: string;
         };
+        /** StaffOut */
+        StaffOut: {
+            /** Colour */
+            colour: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string | null;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "active" | "inactive";
+            /** User Id */
+            user_id: string | null;
+        };
         /** SubscriptionCancelIn */
         SubscriptionCancelIn: {
             /**
@@ -3809,6 +4705,55 @@ export interface components {
             provider: string;
             /** Start At */
             start_at?: string | null;
+        };
+        /** SubscriptionOut */
+        SubscriptionOut: {
+            /** Cancel At Period End */
+            cancel_at_period_end: boolean;
+            /**
+             * Cancelled At
+             * Format: date-time
+             */
+            cancelled_at: string | null;
+            /** Currency */
+            currency: string;
+            /**
+             * Current Period End
+             * Format: date-time
+             */
+            current_period_end: string | null;
+            /** Customer Id */
+            customer_id: string;
+            /** Failed Charges */
+            failed_charges: number;
+            /** Id */
+            id: string;
+            /**
+             * Interval
+             * @enum {string}
+             */
+            interval: "weekly" | "monthly" | "yearly";
+            /**
+             * Next Charge At
+             * Format: date-time
+             */
+            next_charge_at: string | null;
+            /** Plan Name */
+            plan_name: string;
+            /** Price Minor */
+            price_minor: number;
+            /** Provider */
+            provider: string;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "active" | "past_due" | "cancelled";
         };
         /** TagsChange */
         TagsChange: {
@@ -4045,6 +4990,35 @@ export interface components {
             msg: string;
             /** Error Type */
             type: string;
+        };
+        /** WebhookEndpointOut */
+        WebhookEndpointOut: {
+            /** Headers */
+            headers: string[];
+            /** Id */
+            id: string;
+            /** Provider */
+            provider: string;
+            /** Secret */
+            secret: string;
+            /**
+             * Status
+             * @constant
+             */
+            status: "active";
+            /** Url */
+            url: string;
+        };
+        /** WebhookReceiptOut */
+        WebhookReceiptOut: {
+            /** Event Id */
+            event_id: string;
+            payment: components["schemas"]["PaymentOut"] | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "applied" | "duplicate";
         };
         /** SentimentOut */
         gateway__routes__sentiment__SentimentOut: {
@@ -6366,7 +7340,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["BillingPage_BookingOut_"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -6484,7 +7458,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["BookingOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -6618,9 +7592,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["BookingOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -6740,9 +7712,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["BookingOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -6880,9 +7850,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["BookingOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -7016,9 +7984,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["BookingOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -7134,9 +8100,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["BookingOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -7252,9 +8216,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["BookingOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -11010,9 +11972,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["CustomerValueOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -11129,6 +12089,379 @@ export interface operations {
                 };
                 content: {
                     "text/event-stream": string;
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_export_api_v1_exports_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExportIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportOut"];
+                };
+            };
+            /** @description Bad Request: the body is not valid UTF-8 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large: request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_export_api_v1_exports__export_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a UUID */
+                export_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportOut"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    download_export_api_v1_exports__export_id__download_get: {
+        parameters: {
+            query: {
+                /** @description from download_url */
+                token: string;
+            };
+            header?: never;
+            path: {
+                /** @description a UUID */
+                export_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -11731,6 +13064,773 @@ export interface operations {
             };
         };
     };
+    upload_import_api_v1_imports_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_upload_import_api_v1_imports_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportOut"];
+                };
+            };
+            /** @description Bad Request: the body is not valid UTF-8 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large: request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    import_template_api_v1_imports_template_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a CSV with the columns */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_import_api_v1_imports__import_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a UUID */
+                import_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportOut"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the file is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancel_import_api_v1_imports__import_id__cancel_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a UUID */
+                import_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportOut"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the file is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    import_errors_api_v1_imports__import_id__errors_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a UUID */
+                import_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the rejected rows as uploaded, with `row_number` and `reason` added */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the file is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    run_import_api_v1_imports__import_id__run_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a UUID */
+                import_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ImportRun"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportOut"];
+                };
+            };
+            /** @description Bad Request: the body is not valid UTF-8 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large: request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_invoices_api_v1_invoices_get: {
         parameters: {
             query?: {
@@ -11752,7 +13852,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["BillingPage_InvoiceOut_"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -11870,7 +13970,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["InvoiceOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -12004,9 +14104,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["InvoiceOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -12122,9 +14220,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["InvoiceOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -12244,9 +14340,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["InvoiceOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -13909,7 +16003,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["BillingPage_OrderOut_"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -14030,7 +16124,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["OrderOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -14164,9 +16258,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["OrderOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -14286,9 +16378,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["OrderOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -14426,7 +16516,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["BillingPage_PaymentOut_"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -14547,7 +16637,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["PaymentOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -14681,9 +16771,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PaymentOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -14806,9 +16894,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PaymentOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -14946,7 +17032,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["BillingPage_QuoteOut_"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -15064,7 +17150,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["QuoteOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -15198,9 +17284,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["QuoteOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -15320,9 +17404,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["QuoteOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -15456,9 +17538,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["QuoteOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -16198,7 +18278,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["BillingPage_ServiceOut_"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -16316,7 +18396,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ServiceOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -16450,9 +18530,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ServiceOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -16566,9 +18644,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["BillingSettingsOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -16686,9 +18762,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["BillingSettingsOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -17324,7 +19398,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["BillingPage_StaffOut_"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -17442,7 +19516,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["StaffOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -17576,9 +19650,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["StaffOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -17698,7 +19770,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["BillingPage_SubscriptionOut_"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -17816,7 +19888,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["SubscriptionOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -17950,9 +20022,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["SubscriptionOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -18072,9 +20142,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["SubscriptionOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -19344,9 +21412,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["WebhookReceiptOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -19462,9 +21528,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["WebhookEndpointOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */

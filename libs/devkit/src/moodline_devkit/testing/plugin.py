@@ -58,8 +58,9 @@ async def migrated_database(database_factory: Callable) -> Callable:
 @pytest.fixture
 def tenant() -> tuple[tuple[str, str], ...]:
     """gRPC metadata of a brand-new tenant, so tests never see each other's data: its id and
-    a credential for it signed with the session's key set (docs/trust.md)."""
-    return tenant_metadata(str(uuid.uuid4()))
+    a credential for it signed with the session's key set (docs/trust.md), valid 15 minutes
+    (a test on a loaded machine outlives the 60 s of a production service token)."""
+    return tenant_metadata(str(uuid.uuid4()), ttl=900.0)
 
 
 @contextlib.contextmanager

@@ -52,16 +52,20 @@ class _PropagatingInterceptor(grpc.aio.UnaryUnaryClientInterceptor):
         return await continuation(details, request)
 
 
-def tenant_metadata(tenant_id: str) -> tuple[tuple[str, str], ...]:
+def tenant_metadata(tenant_id: str, *, ttl: float = 60.0) -> tuple[tuple[str, str], ...]:
     """The tenant of an outbound call. Inside a call being served, the channel adds that call's
-    credential; a process with its own signing keys (the gateway CLI, tests) signs one here."""
-    token = auth.process_service_token(tenant_id)
+    credential; a process with its own signing keys (the gateway CLI, tests) signs one here,
+    valid `ttl` seconds."""
+    token = auth.process_service_token(tenant_id, ttl=ttl)
     if token is None:
         return ((tenancy.TENANT_METADATA_KEY, tenant_id),)
     return (
         (tenancy.TENANT_METADATA_KEY, tenant_id),
         (auth.TOKEN_METADATA_KEY, auth.bearer(token)),
     )
+
+
+RECONNECT_BACKOFF_MS = (250, 1000)  # first retry, cap
 
 
 def create_channel(target: str, *, default_timeout: float = DEFAULT_TIMEOUT) -> grpc.aio.Channel:
@@ -72,5 +76,11 @@ def create_channel(target: str, *, default_timeout: float = DEFAULT_TIMEOUT) -> 
         options=[
             ("grpc.keepalive_time_ms", 30_000),
             ("grpc.enable_retries", 1),
+            # gRPC's reconnect backoff grows to 120 s by default: after a service restarts, the
+            # caller's channel would keep failing for seconds after the server is back (the
+            # fault suite measured 9-13 s). Capped, it reconnects within ~1 s of the server.
+            ("grpc.initial_reconnect_backoff_ms", RECONNECT_BACKOFF_MS[0]),
+            ("grpc.min_reconnect_backoff_ms", RECONNECT_BACKOFF_MS[0]),
+            ("grpc.max_reconnect_backoff_ms", RECONNECT_BACKOFF_MS[1]),
         ],
     )

@@ -88,3 +88,47 @@ class CustomerNoteAdded(_message.Message):
     NOTE_FIELD_NUMBER: _ClassVar[int]
     note: _customer_pb2.Note
     def __init__(self, note: _Optional[_Union[_customer_pb2.Note, _Mapping]] = ...) -> None: ...
+
+class ImportProgressed(_message.Message):
+    __slots__ = ("import_id", "status", "total", "processed", "created", "updated", "skipped", "failed")
+    IMPORT_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    PROCESSED_FIELD_NUMBER: _ClassVar[int]
+    CREATED_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_FIELD_NUMBER: _ClassVar[int]
+    SKIPPED_FIELD_NUMBER: _ClassVar[int]
+    FAILED_FIELD_NUMBER: _ClassVar[int]
+    import_id: str
+    status: str
+    total: int
+    processed: int
+    created: int
+    updated: int
+    skipped: int
+    failed: int
+    def __init__(self, import_id: _Optional[str] = ..., status: _Optional[str] = ..., total: _Optional[int] = ..., processed: _Optional[int] = ..., created: _Optional[int] = ..., updated: _Optional[int] = ..., skipped: _Optional[int] = ..., failed: _Optional[int] = ...) -> None: ...
+
+class CustomersImported(_message.Message):
+    __slots__ = ("import_id", "created_ids", "updated_ids", "loyalty_program_id")
+    IMPORT_ID_FIELD_NUMBER: _ClassVar[int]
+    CREATED_IDS_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_IDS_FIELD_NUMBER: _ClassVar[int]
+    LOYALTY_PROGRAM_ID_FIELD_NUMBER: _ClassVar[int]
+    import_id: str
+    created_ids: _containers.RepeatedScalarFieldContainer[str]
+    updated_ids: _containers.RepeatedScalarFieldContainer[str]
+    loyalty_program_id: str
+    def __init__(self, import_id: _Optional[str] = ..., created_ids: _Optional[_Iterable[str]] = ..., updated_ids: _Optional[_Iterable[str]] = ..., loyalty_program_id: _Optional[str] = ...) -> None: ...
+
+class ExportProgressed(_message.Message):
+    __slots__ = ("export_id", "status", "total", "processed")
+    EXPORT_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    PROCESSED_FIELD_NUMBER: _ClassVar[int]
+    export_id: str
+    status: str
+    total: int
+    processed: int
+    def __init__(self, export_id: _Optional[str] = ..., status: _Optional[str] = ..., total: _Optional[int] = ..., processed: _Optional[int] = ...) -> None: ...

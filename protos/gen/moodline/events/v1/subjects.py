@@ -38,7 +38,10 @@ CUSTOMER_CONSENT_CHANGED = "customer.consent.changed"
 CUSTOMER_CUSTOMER_CREATED = "customer.customer.created"
 CUSTOMER_CUSTOMER_DELETED = "customer.customer.deleted"
 CUSTOMER_CUSTOMER_UPDATED = "customer.customer.updated"
+CUSTOMER_CUSTOMERS_IMPORTED = "customer.customers.imported"
+CUSTOMER_EXPORT_PROGRESSED = "customer.export.progressed"
 CUSTOMER_FOLDER_CHANGED = "customer.folder.changed"
+CUSTOMER_IMPORT_PROGRESSED = "customer.import.progressed"
 CUSTOMER_NOTE_ADDED = "customer.note.added"
 CUSTOMER_STAGE_CHANGED = "customer.stage.changed"
 CUSTOMER_STATUS_CHANGED = "customer.status.changed"
@@ -88,7 +91,10 @@ PAYLOADS = {
     "customer.customer.created": "moodline.events.v1.CustomerCreated",
     "customer.customer.deleted": "moodline.events.v1.CustomerDeleted",
     "customer.customer.updated": "moodline.events.v1.CustomerUpdated",
+    "customer.customers.imported": "moodline.events.v1.CustomersImported",
+    "customer.export.progressed": "moodline.events.v1.ExportProgressed",
     "customer.folder.changed": "moodline.events.v1.CustomerFolderChanged",
+    "customer.import.progressed": "moodline.events.v1.ImportProgressed",
     "customer.note.added": "moodline.events.v1.CustomerNoteAdded",
     "customer.stage.changed": "moodline.events.v1.CustomerStageChanged",
     "customer.status.changed": "moodline.events.v1.CustomerStatusChanged",
@@ -146,7 +152,10 @@ BY_SERVICE = {
         "customer.customer.created",
         "customer.customer.deleted",
         "customer.customer.updated",
+        "customer.customers.imported",
+        "customer.export.progressed",
         "customer.folder.changed",
+        "customer.import.progressed",
         "customer.note.added",
         "customer.stage.changed",
         "customer.status.changed",

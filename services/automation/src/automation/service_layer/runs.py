@@ -81,15 +81,23 @@ async def list_runs(
     token: str,
     uow: UowFactory,
 ) -> tuple[list[Run], str]:
+    tenant = current_tenant()
+    workflow = parse_id(workflow_id, "workflow_id") if workflow_id else None
     async with uow() as u:
-        return await u.runs.page(
-            current_tenant(),
-            workflow_id=parse_id(workflow_id, "workflow_id") if workflow_id else None,
+        runs, next_token = await u.runs.page(
+            tenant,
+            workflow_id=workflow,
             customer_id=parse_id(customer_id, "customer_id") if customer_id else None,
             statuses=statuses,
             size=page_size(size),
             token=token,
         )
+        # the runs of a deleted workflow stay readable; an unknown (or another tenant's)
+        # workflow is not found rather than an empty history
+        if workflow is not None and not runs and not token:
+            if await u.workflows.get(tenant, workflow) is None:
+                raise NotFound(f"workflow {workflow_id} not found")
+        return runs, next_token
 
 
 async def retry_run(*, ident: str, uow: UowFactory) -> Run:

@@ -252,3 +252,110 @@ folders = sa.Table(
     ),
     sa.UniqueConstraint("tenant_id", "name", name="uq_folders_tenant_name"),
 )
+
+# --- imports and exports (migration 0009) ------------------------------------------------------
+imports = sa.Table(
+    "imports",
+    metadata,
+    uuid_key(),
+    tenant_column(),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("filename", sa.Text, nullable=False, server_default=""),
+    sa.Column("format", sa.Text, nullable=False, server_default=""),
+    sa.Column("encoding", sa.Text, nullable=False, server_default=""),
+    sa.Column("delimiter", sa.Text, nullable=False, server_default=""),
+    sa.Column("headers", ARRAY(sa.Text), nullable=False, server_default="{}"),
+    sa.Column("mapping", JSONB, nullable=False, server_default="{}"),
+    sa.Column("suggested_mapping", JSONB, nullable=False, server_default="{}"),
+    sa.Column("preview", JSONB, nullable=False, server_default="[]"),
+    sa.Column("default_country", sa.Text, nullable=False, server_default=""),
+    sa.Column("on_match", sa.Text, nullable=False, server_default="update"),
+    sa.Column("loyalty_program_id", sa.Text, nullable=False, server_default=""),
+    # Who started it and what they may see (their folders), for the background job.
+    sa.Column("actor", sa.Text, nullable=False, server_default=""),
+    sa.Column("visibility", JSONB, nullable=False, server_default="{}"),
+    sa.Column("size_bytes", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("total", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("processed", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("created", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("updated", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("skipped", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("failed", sa.BigInteger, nullable=False, server_default="0"),
+    # Data rows up to this number are done (committed with their effects): where a restarted
+    # job resumes.
+    sa.Column("done_through_row", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("cancel_requested", sa.Boolean, nullable=False, server_default="false"),
+    sa.Column("error", sa.Text, nullable=False, server_default=""),
+    timestamp("created_at", now=True),
+    timestamp("started_at", nullable=True),
+    timestamp("finished_at", nullable=True),
+)
+sa.Index("ix_imports_tenant", imports.c.tenant_id, imports.c.created_at.desc())
+sa.Index(
+    "ix_imports_unfinished",
+    imports.c.status,
+    postgresql_where=imports.c.status.in_(("queued", "running")),
+)
+
+import_chunks = sa.Table(
+    "import_chunks",
+    metadata,
+    sa.Column(
+        "import_id",
+        UUID(as_uuid=True),
+        sa.ForeignKey("imports.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("seq", sa.Integer, primary_key=True),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+)
+
+import_errors = sa.Table(
+    "import_errors",
+    metadata,
+    sa.Column(
+        "import_id",
+        UUID(as_uuid=True),
+        sa.ForeignKey("imports.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("row_number", sa.BigInteger, primary_key=True),
+    sa.Column("cells", ARRAY(sa.Text), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+)
+
+exports = sa.Table(
+    "exports",
+    metadata,
+    uuid_key(),
+    tenant_column(),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("format", sa.Text, nullable=False),
+    # The list's filters (ListCustomersRequest as JSON) and/or the selected ids.
+    sa.Column("filter", JSONB, nullable=False, server_default="{}"),
+    sa.Column("ids", ARRAY(sa.Text), nullable=False, server_default="{}"),
+    sa.Column("actor", sa.Text, nullable=False, server_default=""),
+    sa.Column("visibility", JSONB, nullable=False, server_default="{}"),
+    sa.Column("total", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("processed", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("size_bytes", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("chunks", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("error", sa.Text, nullable=False, server_default=""),
+    timestamp("created_at", now=True),
+    timestamp("finished_at", nullable=True),
+    timestamp("expires_at", nullable=True),
+)
+sa.Index("ix_exports_tenant", exports.c.tenant_id, exports.c.created_at.desc())
+
+export_chunks = sa.Table(
+    "export_chunks",
+    metadata,
+    sa.Column(
+        "export_id",
+        UUID(as_uuid=True),
+        sa.ForeignKey("exports.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("seq", sa.Integer, primary_key=True),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+)

@@ -6,10 +6,22 @@ from __future__ import annotations
 import re
 
 import phonenumbers
-from email_validator import EmailNotValidError, validate_email
+from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
 MAX_EMAIL_LENGTH = 254
 _PHONE_CHARS = re.compile(r"^[0-9+().\-\s/]+$")
+# The plain ASCII address most rows hold: dot-separated atoms of letters, digits and _%+-,
+# and a domain of letter/digit labels (inner hyphens, never two in a row) under an alphabetic
+# top-level domain. email-validator accepts every such address (special-use domains aside)
+# and normalises it to itself with the domain lower-cased; checking it here costs ~1 us
+# instead of ~50 us, which matters when an import validates a million rows. Anything else
+# goes through email-validator.
+_PLAIN_EMAIL = re.compile(
+    r"[a-z0-9_%+-]+(?:\.[a-z0-9_%+-]+)*@"
+    r"(?:[a-z0-9](?:[a-z0-9]|-(?!-)){0,61}(?<!-)\.)+[a-z]{2,63}",
+    re.ASCII,
+)
+_SPECIAL_USE = tuple(SPECIAL_USE_DOMAIN_NAMES)
 
 
 class ContactError(ValueError):
@@ -18,6 +30,19 @@ class ContactError(ValueError):
 
 def normalise_phone(raw: str, default_region: str) -> str:
     """E.164 for `raw`, reading numbers without a country code in `default_region`."""
+    return phonenumbers.format_number(
+        _parse_valid(raw, default_region), phonenumbers.PhoneNumberFormat.E164
+    )
+
+
+def phone_with_search_keys(raw: str, default_region: str) -> tuple[str, list[str]]:
+    """`normalise_phone` and `phone_search_keys` of the result, parsing the number once."""
+    number = _parse_valid(raw, default_region)
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return e164, _search_keys(number, e164)
+
+
+def _parse_valid(raw: str, default_region: str) -> phonenumbers.PhoneNumber:
     text = (raw or "").strip()
     if not text:
         raise ContactError("phone number is empty")
@@ -30,13 +55,16 @@ def normalise_phone(raw: str, default_region: str) -> str:
     if not phonenumbers.is_valid_number(number):
         region = phonenumbers.region_code_for_number(number) or default_region.upper()
         raise ContactError(f"not a valid phone number for region {region}")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return number
 
 
 def phone_search_keys(e164: str) -> list[str]:
     """Digit strings under which a phone is found: with country code and national (both with
     and without a national trunk prefix), so '+44 7700', '07700' and '7700' all match."""
-    number = phonenumbers.parse(e164, None)
+    return _search_keys(phonenumbers.parse(e164, None), e164)
+
+
+def _search_keys(number: phonenumbers.PhoneNumber, e164: str) -> list[str]:
     national = str(number.national_number)
     keys = [e164.lstrip("+"), national]
     with_prefix = re.sub(
@@ -63,6 +91,15 @@ def normalise_email(raw: str) -> str:
         raise ContactError("email address is empty")
     if len(text) > MAX_EMAIL_LENGTH:
         raise ContactError("email address is too long")
+    lowered = text.lower()
+    if (
+        _PLAIN_EMAIL.fullmatch(lowered)
+        and lowered.index("@") <= 64
+        and not any(
+            lowered.endswith("." + name) or lowered.endswith("@" + name) for name in _SPECIAL_USE
+        )
+    ):
+        return lowered
     try:
         result = validate_email(text, check_deliverability=False)
     except EmailNotValidError as exc:

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from moodline_kit.uow import UnitOfWork
 
+from customer.adapters.exports_repository import ExportRepository
+from customer.adapters.imports_repository import ImportRepository
 from customer.adapters.repository import CustomerRepository, FolderRepository
 from customer.adapters.tenant_settings import TenantSettingsRepository
 
@@ -10,8 +12,12 @@ class CustomerUnitOfWork(UnitOfWork):
     customers: CustomerRepository
     tenants: TenantSettingsRepository
     folders: FolderRepository
+    imports: ImportRepository
+    exports: ExportRepository
 
     def _start(self) -> None:
         self.customers = CustomerRepository(self.session)
         self.tenants = TenantSettingsRepository(self.session)
         self.folders = FolderRepository(self.session)
+        self.imports = ImportRepository(self.session)
+        self.exports = ExportRepository(self.session)

@@ -13,6 +13,9 @@ from moodline.events.v1.subjects import (
     CUSTOMER_CUSTOMER_DELETED as CUSTOMER_DELETED,
 )
 from moodline.events.v1.subjects import (
+    CUSTOMER_CUSTOMERS_IMPORTED as CUSTOMERS_IMPORTED,
+)
+from moodline.events.v1.subjects import (
     LOYALTY_BALANCE_ADJUSTED as BALANCE_ADJUSTED,
 )
 from moodline.events.v1.subjects import (
@@ -28,6 +31,7 @@ from moodline.events.v1.subjects import (
 __all__ = [
     "BALANCE_ADJUSTED",
     "BOOKING_COMPLETED",
+    "CUSTOMERS_IMPORTED",
     "CUSTOMER_DELETED",
     "ENROLMENT_CREATED",
     "ENROLMENT_EXPIRED",

@@ -1,4 +1,5 @@
-"""Events in: earn on payments and visits, reverse on refunds, erase on customer deletion.
+"""Events in: earn on payments and visits, reverse on refunds, erase on customer deletion,
+enrol the customers of an import that named a program (customer.customers.imported).
 Each runs inside the idempotent consumer's unit of work (its processed-event marker commits
 with the effect), and each ledger entry also carries an idempotency key derived from the
 payment or booking, so the same payment earns once even if billing published it twice under
@@ -17,13 +18,13 @@ from loyalty.domain import events
 from loyalty.domain.enrolment import Status
 from loyalty.domain.ledger import Reason
 from loyalty.domain.program import Trigger
-from loyalty.service_layer.enrolments import end
+from loyalty.service_layer.enrolments import end, enrol_customers
 from loyalty.service_layer.ledger import Clock, locked, record, utc_now
 from loyalty.service_layer.unit_of_work import LoyaltyUnitOfWork
 
 SUBJECTS = {
     "BILLING": (events.PAYMENT_SUCCEEDED, events.PAYMENT_REFUNDED, events.BOOKING_COMPLETED),
-    "CUSTOMER": (events.CUSTOMER_DELETED,),
+    "CUSTOMER": (events.CUSTOMER_DELETED, events.CUSTOMERS_IMPORTED),
 }
 
 
@@ -43,6 +44,9 @@ def make_handler(clock: Clock = utc_now) -> Callable:
         elif envelope.type == events.CUSTOMER_DELETED:
             deleted = unpack(envelope, customer_pb2.CustomerDeleted)
             await erase_customer(uow, tenant, uuid.UUID(deleted.customer_id), now)
+        elif envelope.type == events.CUSTOMERS_IMPORTED:
+            imported = unpack(envelope, customer_pb2.CustomersImported)
+            await enrol_imported(uow, tenant, imported, now)
 
     return on_event
 
@@ -180,3 +184,21 @@ async def erase_customer(
             await end(uow, book, Status.REMOVED, now=now, note="customer deleted")
     await uow.enrolments.erase_notes(tenant, customer_id)
     await uow.ledger.erase_notes(tenant, [e.id for e in enrolments])
+
+
+async def enrol_imported(
+    uow: LoyaltyUnitOfWork, tenant: uuid.UUID, imported: customer_pb2.CustomersImported, now
+) -> None:  # type: ignore[no-untyped-def]
+    """Bulk enrolment of an import's created and matched customers (those already enrolled
+    stay as they are; an unknown or archived program enrols nobody)."""
+    if not imported.loyalty_program_id:
+        return
+    customers = [*imported.created_ids, *imported.updated_ids]
+    await enrol_customers(
+        uow,
+        tenant,
+        imported.loyalty_program_id,
+        customers,
+        actor_id=f"import:{imported.import_id}",
+        now=now,
+    )

@@ -402,3 +402,35 @@ async def end(
             occurred_at=now,
         )
     )
+
+
+async def enrol_customers(
+    work: LoyaltyUnitOfWork,
+    tenant_id: uuid.UUID,
+    program_id: str,
+    customer_ids: list[str],
+    *,
+    actor_id: str,
+    now: datetime,
+) -> int:
+    """Enrol customers with no starting balance inside the caller's unit of work (an import's
+    batch); those already enrolled are left as they are. Returns how many were enrolled; an
+    unknown or archived program enrols nobody."""
+    try:
+        program = await _program_for_enrolment(work, tenant_id, program_id)
+    except InvalidArgument:
+        return 0
+    rows = []
+    for customer in dict.fromkeys(customer_ids):
+        try:
+            rows.append(
+                validate_new(
+                    program, customer_id=customer, starting_balance=0, expires_on="",
+                    notes="", today=now.date(),
+                )
+            )  # fmt: skip
+        except InvalidArgument:
+            continue
+    if not rows:
+        return 0
+    return len(await _insert(work, program, rows, actor_id=actor_id, now=now))
