@@ -19,11 +19,6 @@ MAX_TEXT_BYTES = 16 * 1024
 # separately, so only the whole-text reading is cut to this many characters (sending more only
 # costs serialisation and tokenisation).
 MODEL_TEXT_CHARS = 2000
-# Model inputs per Triton call. A long message is ~15-20 inputs; in calls of at most 64 the
-# inputs of a batch are spread over concurrent requests, so both CPU encoder instances share
-# them and each call stays well inside TRITON_TIMEOUT (256 long inputs on one instance took
-# ~6 s of CPU, more than 10 s on a loaded machine).
-INPUTS_PER_CALL = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +63,7 @@ async def read_texts(scorer: TextScorer, texts: Sequence[str]) -> Read:
         first, *rest = p.texts
         inputs.append(first[:MODEL_TEXT_CHARS])
         inputs += rest
-    scored = await score_texts(scorer, inputs, INPUTS_PER_CALL)
+    scored = await score_texts(scorer, inputs)
     readings, at = [], 0
     for p in plans:
         n = 1 + 2 * len(p.sentences)
@@ -77,17 +72,14 @@ async def read_texts(scorer: TextScorer, texts: Sequence[str]) -> Read:
     return Read(readings, scored.model_version)
 
 
-async def score_texts(
-    scorer: TextScorer, texts: Sequence[str], per_call: int = MAX_BATCH
-) -> Scored:
-    """Any number of texts, one model call per `per_call` of them (run concurrently), scores in
+async def score_texts(scorer: TextScorer, texts: Sequence[str]) -> Scored:
+    """Any number of texts, one model call per MAX_BATCH of them (run concurrently), scores in
     input order. A JetStream fetch can hand over more messages than it asked for (nats-py
     returns every message already queued for the subscription), so a batch of consumed
     events may exceed the model's batch limit."""
-    per_call = min(per_call, MAX_BATCH)
-    if len(texts) <= per_call:
+    if len(texts) <= MAX_BATCH:
         return await scorer.score(texts)
     parts = await asyncio.gather(
-        *(scorer.score(texts[i : i + per_call]) for i in range(0, len(texts), per_call))
+        *(scorer.score(texts[i : i + MAX_BATCH]) for i in range(0, len(texts), MAX_BATCH))
     )
     return Scored([s for part in parts for s in part.scores], parts[0].model_version)
