@@ -189,6 +189,16 @@ def signing_key(p: Plan) -> str:
     return path.read_text().strip()
 
 
+def automation_signing_key(p: Plan) -> str:
+    """The automation worker's own key (kid `automation`): the services verify its tokens, the
+    gateway does not, so it cannot sign a staff access token (docs/trust.md)."""
+    path = p.var / "automation-signing-key"
+    if not path.exists():
+        path.write_text(generate_signing_key("automation"))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def callback_secret(p: Plan) -> str:
     """The secret the provider test double signs its status callbacks with (kept in var/)."""
     path = p.var / "provider-callback-secret"
@@ -213,7 +223,7 @@ def service_env(p: Plan, service: LocalService, index: int) -> dict[str, str]:
         "MOODLINE_TRACE_FILE": str(p.var / "traces.jsonl"),
         "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
         "TRITON_ADDR": p.triton_addr,
-        "AUTH_VERIFY_KEYS": public_keys(key),
+        "AUTH_VERIFY_KEYS": f"{public_keys(key)},{public_keys(automation_signing_key(p))}",
     }
     # Every process can reach every gRPC service (the gateway all of them; conversation calls
     # customer): <NAME>_ADDR.
@@ -225,7 +235,7 @@ def service_env(p: Plan, service: LocalService, index: int) -> dict[str, str]:
         }
     )
     if service.signs_tokens:
-        env["AUTH_SIGNING_KEYS"] = key
+        env["AUTH_SIGNING_KEYS"] = automation_signing_key(p)
     if service.grpc:
         env["GRPC_PORT"] = str(p.grpc_port(index))
         env["GRPC_HOST"] = LOOPBACK

@@ -283,6 +283,14 @@ class EnrolmentRepository:
         rows = await self.session.execute(sa.union(lot_due, whole_due).limit(limit))
         return [(r[0], r[1]) for r in rows]
 
+    async def reassign(self, tenant_id: uuid.UUID, from_id: uuid.UUID, to_id: uuid.UUID) -> None:
+        """A merge: the enrolments (with their ledgers) of `from_id` now belong to `to_id`."""
+        await self.session.execute(
+            enrolments.update()
+            .where(enrolments.c.tenant_id == tenant_id, enrolments.c.customer_id == from_id)
+            .values(customer_id=to_id)
+        )
+
     async def erase_notes(self, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> None:
         await self.session.execute(
             enrolments.update()
