@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
 # A platform starts slowly on a loaded 2-core machine, and a merge waits out a stopped service.
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1800)]
 
 SERVICES = ("customer", "conversation", "sentiment", "billing", "loyalty", "automation", "gateway")
 

@@ -382,7 +382,12 @@ ANSWERS = {
 }
 
 
+ANSWER_SUBJECTS = frozenset(subject for pair in ANSWERS.values() for subject in pair)
+
+
 async def on_answer(envelope: envelope_pb2.EventEnvelope, work: CustomerUnitOfWork) -> None:
+    if envelope.type not in ANSWER_SUBJECTS:
+        return  # a NATS server before 2.10 ignores a consumer's filter_subjects
     service = envelope.type.split(".", 1)[0]
     message_type = customer_data.payload_type(envelope.type)
     answer = unpack(envelope, message_type)
