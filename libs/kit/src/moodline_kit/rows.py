@@ -37,11 +37,16 @@ def from_row(cls: type[T], row: Any, /, **convert: Callable[[Any], Any]) -> T:
     return cls(**values)
 
 
-def values_of(obj: Any, names: Iterable[str]) -> dict[str, Any]:
-    """The columns `names` of a dataclass instance, as `insert().values()` / `update()` take
-    them: enums by their value."""
+def values_of(obj: Any, names: Iterable[str] | None = None, /, **override: Any) -> dict[str, Any]:
+    """Column values of a dataclass instance, as `insert().values()` / `update().values()` take
+    them: the attributes `names` (default: every init field; properties may be named too),
+    enums by their value, then `override` (a column whose value is not the attribute's, e.g. a
+    JSON encoding)."""
     out: dict[str, Any] = {}
-    for name in names:
+    for name in _fields(type(obj)) if names is None else names:
+        if name in override:
+            continue
         value = getattr(obj, name)
         out[name] = value.value if isinstance(value, enum.Enum) else value
+    out.update(override)
     return out

@@ -14,7 +14,7 @@ from moodline_kit.paging import (
     encode_time_key,
     malformed_cursor,
 )
-from moodline_kit.rows import from_row
+from moodline_kit.rows import from_row, values_of
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -50,21 +50,15 @@ def _program(row) -> Program:  # type: ignore[no-untyped-def]
     )
 
 
+# Everything but the id, the tenant and the creation time (written once).
+_PROGRAM_CHANGING = (
+    "name", "description", "kind", "currency", "rounding", "expiry_policy", "expire_after_days",
+    "min_redemption", "allow_negative_balance", "archived_at", "updated_at",
+)  # fmt: skip
+
+
 def _program_values(p: Program) -> dict:
-    return {
-        "name": p.name,
-        "description": p.description,
-        "kind": p.kind.value,
-        "currency": p.currency,
-        "earn_rules": [_rule_to_json(r) for r in p.earn_rules],
-        "rounding": p.rounding.value,
-        "expiry_policy": p.expiry_policy.value,
-        "expire_after_days": p.expire_after_days,
-        "min_redemption": p.min_redemption,
-        "allow_negative_balance": p.allow_negative_balance,
-        "archived_at": p.archived_at,
-        "updated_at": p.updated_at,
-    }
+    return values_of(p, _PROGRAM_CHANGING, earn_rules=[_rule_to_json(r) for r in p.earn_rules])
 
 
 class ProgramRepository:
