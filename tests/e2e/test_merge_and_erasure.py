@@ -252,7 +252,8 @@ def test_merge_moves_everything_to_the_survivor_also_with_a_service_stopped_mid_
     assert len(api.get("/api/v1/conversations", customer_id=a["id"]).json()["items"]) == 2
     for path in ("bookings", "payments"):
         assert len(api.get(f"/api/v1/{path}", customer_id=a["id"]).json()["items"]) == 2, path
-    assert len(api.get("/api/v1/tasks", customer_id=a["id"]).json()["items"]) == 2
+    titles = {t["title"] for t in api.get("/api/v1/tasks", customer_id=a["id"]).json()["items"]}
+    assert {f"Call Mira Stone{mark}", f"Call Myra Stone{mark}"} <= titles  # (+ the demo's)
     enrolments = api.get(f"/api/v1/customers/{a['id']}/loyalty").json()["items"]
     assert len(enrolments) == 1 and enrolments[0]["balance"] == sum(balances)
     notes = api.get(f"/api/v1/customers/{a['id']}/notes").json()["items"]
