@@ -12,7 +12,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 
-.PHONY: help install serving web web-api browser run test lint unit integration e2e deploy-test protos protos-check k8s train-model bench clean
+.PHONY: help install serving web web-api browser run test test-faults lint unit integration e2e deploy-test protos protos-check k8s train-model bench clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -64,7 +64,10 @@ e2e: install web browser ## end-to-end tests: the whole platform as `make run` s
 
 test: lint serving web browser ## lint + unit + integration + e2e (installs what it needs)
 	$(PY) web/toolchain.py test
-	$(VENV)/bin/pytest -q -p no:cacheprovider libs services gateway tests
+	$(VENV)/bin/pytest -q -p no:cacheprovider --ignore=tests/faults libs services gateway tests
+
+test-faults: install serving ## kill -9 every process under load: nothing lost or doubled (FAULT_MESSAGES=2000)
+	$(VENV)/bin/pytest -q -s -p no:cacheprovider tests/faults
 
 k8s: install ## regenerate k8s/ (kustomize base + overlays) from the Helm chart
 	$(PY) deploy/render_k8s.py
@@ -99,3 +102,9 @@ bench-import: install ## benchmark: 1M-row CSV import end to end vs raw COPY, wo
 
 bench-outbox: install ## benchmark: JetStream publishing per event, js.publish gathered vs the kit's batch publisher
 	nice $(PY) bench/outbox/bench_publish.py
+
+bench-load: install serving ## benchmark: load test (Locust, realistic mix) to saturation + 10-min soak at 70% of it
+	nice $(PY) bench/load/run.py --soak-min 10
+
+bench: install serving web browser ## run every benchmark; writes bench/RESULTS.md (machine, date, commit) and bench/results/<date>.md (ONLY=a,b to choose)
+	$(PY) bench/make_results.py $(if $(ONLY),--only $(ONLY))

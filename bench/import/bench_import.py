@@ -113,7 +113,7 @@ async def main(args: argparse.Namespace) -> None:
             customer_db,
             nats_url,
             redis_url=redis_url,
-            celery_queue=f"customer-bench-{tag}",
+            jobs_queue=f"customer-bench-{tag}",
             db_pool_size=4,
         ) as customer:
             settings: CustomerSettings = customer.container.settings

@@ -8,6 +8,8 @@
 #   3. LD_LIBRARY_PATH += <site-packages>/nvidia_pytriton.libs (tritonserver's bundled .so's),
 #   4. PATH = <venv>/bin first: the stub's embedded interpreter resolves `python3` on PATH, finds
 #      the venv's pyvenv.cfg and therefore imports onnxruntime/tokenizers/numpy from the venv.
+# SHM_PREFIX names the Python backend's /dev/shm regions (one prefix per instance: `make run`
+# removes its own after a crash without touching another instance's).
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")/.." && pwd)"
 VENV="${VENV:-$HERE/.venv-serve}"
@@ -27,6 +29,7 @@ exec "$TS/bin/tritonserver" \
   --backend-directory="$TS/backends" \
   --cache-directory="$TS/caches" \
   --backend-config=python,shm-default-byte-size=33554432 \
+  --backend-config=python,shm-region-prefix-name="${SHM_PREFIX:-triton_python_backend_shm_region_}" \
   --http-port="${HTTP_PORT:-8000}" --grpc-port="${GRPC_PORT:-8001}" --metrics-port="${METRICS_PORT:-8002}" \
   --http-address="${BIND_ADDRESS:-0.0.0.0}" --grpc-address="${BIND_ADDRESS:-0.0.0.0}" \
   --metrics-address="${BIND_ADDRESS:-0.0.0.0}" \

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import secrets
 import signal
 import subprocess
 import time
@@ -432,6 +433,103 @@ def test_a_customer_turning_frustrated_gets_tag_task_and_manager_mail_once(platf
     assert tasks[0]["title"] == f"Call {name} back: turned Frustrated"
     [mail] = mails()
     assert mail["To"] == "manager@demo-salon.example"
+
+
+def test_one_request_is_one_trace_over_otlp_from_the_gateway_to_triton(platform, otlp_collector):
+    """The trace context of one ingest call (our traceparent) travels gateway -> gRPC ->
+    outbox/NATS -> sentiment consumer -> Triton, and every process exports its spans over OTLP
+    to the collector."""
+    base, headers = platform["gateway_url"], {"Authorization": f"Bearer {platform['api_key']}"}
+    trace_id = secrets.token_hex(16)
+    phone = f"+1 628 555 {secrets.randbelow(9000) + 1000}"
+    created = httpx.post(
+        f"{base}/api/v1/customers",
+        headers=headers,
+        json={"first_name": "Otto", "phones": [{"number": phone, "primary": True}]},
+    )
+    assert created.status_code == 201, created.text
+    ingested = httpx.post(
+        f"{base}/api/v1/conversations/messages",
+        headers={**headers, "traceparent": f"00-{trace_id}-{secrets.token_hex(8)}-01"},
+        json={
+            "provider_message_id": f"SM{uuid.uuid4().hex}",
+            "channel": "sms",
+            "customer": {"phone": phone},
+            "direction": "inbound",
+            "author": "customer",
+            "text": "Third time my booking was lost. Nobody calls back. I am furious and done.",
+            "sent_at": "2026-11-21T09:00:00Z",
+        },
+    )
+    assert ingested.status_code == 202, ingested.text
+
+    def hops(spans: list) -> dict[str, bool]:
+        return {
+            "gateway": any(s.service == "gateway" and s.kind == "server" for s in spans),
+            "grpc": any(
+                s.service == "conversation" and s.kind == "server" and "IngestMessage" in s.name
+                for s in spans
+            ),
+            "nats consumer": any(
+                s.service == "sentiment" and s.kind == "consumer" and "message.received" in s.name
+                for s in spans
+            ),
+            "triton": any(
+                s.service == "sentiment" and s.kind == "client" and "ModelInfer" in s.name
+                for s in spans
+            ),
+        }
+
+    deadline = time.monotonic() + 120
+    while not all(hops(otlp_collector.trace(trace_id)).values()):
+        if time.monotonic() > deadline:
+            spans = otlp_collector.trace(trace_id)
+            seen = sorted({(s.service, s.kind, s.name) for s in spans})
+            raise AssertionError(f"missing hops {hops(spans)}; the trace has {seen}")
+        time.sleep(0.5)
+    spans = otlp_collector.trace(trace_id)
+    ids = {s.span_id for s in spans}
+    roots = [s for s in spans if s.parent_span_id not in ids]
+    assert len(roots) == 1 and roots[0].service == "gateway"  # one tree, under the gateway span
+
+
+def test_every_process_serves_prometheus_metrics(platform):
+    """RED per service, queue depth (outbox), consumer lag, Celery tasks and Triton latency."""
+    base, headers = platform["gateway_url"], {"Authorization": f"Bearer {platform['api_key']}"}
+    assert httpx.get(f"{base}/api/v1/customers?limit=1", headers=headers).status_code == 200
+    assert (
+        httpx.post(
+            f"{base}/api/v1/sentiment/analyze", headers=headers, json={"texts": ["Lovely, thanks"]}
+        ).status_code
+        == 200
+    )
+
+    def scrape(program: str) -> str:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                r = httpx.get(platform["metrics"][program], timeout=5)
+                if r.status_code == 200:
+                    return r.text
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, f"{program}: no /metrics"
+            time.sleep(0.5)
+
+    def has(text: str, sample: str) -> bool:
+        return any(line.startswith(sample) for line in text.splitlines())
+
+    gateway = scrape("gateway")
+    assert has(gateway, 'moodline_http_server_handling_seconds_count{method="GET",route=')
+    for service in ("customer", "conversation", "sentiment", "billing", "loyalty", "automation"):
+        text = scrape(service)
+        assert has(text, "moodline_grpc_server_handling_seconds_count{"), service
+        assert has(text, "moodline_outbox_pending_events "), service
+    sentiment = scrape("sentiment")
+    assert has(sentiment, 'moodline_triton_infer_seconds_count{outcome="ok"}')
+    assert has(sentiment, "moodline_consumer_pending_messages{")
+    assert has(scrape("automation-worker"), "moodline_celery_task_seconds")
+    assert has(scrape("triton"), "nv_inference_request_duration_us{")
 
 
 def test_ctrl_c_stops_everything_cleanly(platform):

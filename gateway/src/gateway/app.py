@@ -31,6 +31,7 @@ from gateway.routes import (
     automations,
     billing,
     conversations,
+    customer_data,
     customer_records,
     customers,
     events,
@@ -138,6 +139,7 @@ def create_app(settings: GatewaySettings, *, freeze_heap: bool = False) -> FastA
     app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(users.router)
+    app.include_router(customer_data.router)  # before customers: /duplicates is no id
     app.include_router(customers.router)
     app.include_router(folders.router)
     app.include_router(imports.router)

@@ -4,9 +4,9 @@ time ranges are validated by the billing service, whose 422 names the same field
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, Field, StrictInt
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
 
 from gateway.schemas import Strict
 
@@ -145,29 +145,25 @@ class BillingSettingsIn(Strict):
     currency: str = Currency
 
 
-# ---------------------------------------------------------------------- answers
-# What the routes answer (built by routes/billing.py's *_json functions, which stay the source of
-# the JSON: these models document it in the OpenAPI, where the web client's types come from;
-# gateway/tests/unit/test_billing_schemas.py keeps both in step). Timestamps are RFC 3339 text,
-# null when not set.
-Time = str | None
-BookingStatus = Literal["requested", "confirmed", "completed", "cancelled", "no_show"]
-InvoiceStatus = Literal["draft", "open", "paid", "overdue", "void"]
-QuoteStatus = Literal["open", "converted", "declined"]
-PaymentStatus = Literal["succeeded", "failed", "refunded", "partially_refunded"]
-PaymentMethod = Literal["card", "cash", "transfer", "wallet", "other"]
-Interval = Literal["weekly", "monthly", "yearly"]
-SubscriptionStatus = Literal["active", "past_due", "cancelled"]
-Activity = Literal["active", "inactive"]
+# ---------------------------------------------------------------------- responses
+# Times are RFC 3339 UTC strings with microseconds ("2027-05-03T10:00:00.000000Z"), null when
+# unset.
+Time = Annotated[str | None, Field(json_schema_extra={"format": "date-time"})]
 
 
-class BillingSettingsOut(BaseModel):
+class Out(BaseModel):
+    """A response shape: exactly these fields (a test holds every route's answers to it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class BillingSettingsOut(Out):
     currency: str
 
 
-class ServiceOut(BaseModel):
+class ServiceOut(Out):
     id: str
-    status: Activity
+    status: Literal["active", "inactive"]
     name: str
     duration_minutes: int
     price_minor: int
@@ -175,34 +171,24 @@ class ServiceOut(BaseModel):
     created_at: Time
 
 
-class ServicePage(BaseModel):
-    items: list[ServiceOut]
-    next_cursor: str | None
-
-
-class StaffOut(BaseModel):
+class StaffOut(Out):
     id: str
-    status: Activity
+    status: Literal["active", "inactive"]
     name: str
     colour: str
     user_id: str | None
     created_at: Time
 
 
-class StaffPage(BaseModel):
-    items: list[StaffOut]
-    next_cursor: str | None
-
-
-class PartyMemberOut(BaseModel):
+class PartyMemberOut(Out):
     customer_id: str | None
     name: str
     share_minor: int
 
 
-class BookingOut(BaseModel):
+class BookingOut(Out):
     id: str
-    status: BookingStatus
+    status: Literal["requested", "confirmed", "completed", "cancelled", "no_show"]
     customer_id: str
     service_id: str | None
     service_name: str
@@ -220,21 +206,16 @@ class BookingOut(BaseModel):
     updated_at: Time
 
 
-class BookingPage(BaseModel):
-    items: list[BookingOut]
-    next_cursor: str | None
-
-
-class LineItemOut(BaseModel):
+class LineItemOut(Out):
     description: str
     quantity: int
     unit_price_minor: int
     total_minor: int
 
 
-class InvoiceOut(BaseModel):
+class InvoiceOut(Out):
     id: str
-    status: InvoiceStatus
+    status: Literal["draft", "open", "paid", "overdue", "void"]
     number: str | None
     customer_id: str
     booking_id: str | None
@@ -255,14 +236,9 @@ class InvoiceOut(BaseModel):
     created_at: Time
 
 
-class InvoicePage(BaseModel):
-    items: list[InvoiceOut]
-    next_cursor: str | None
-
-
-class QuoteOut(BaseModel):
+class QuoteOut(Out):
     id: str
-    status: QuoteStatus
+    status: Literal["open", "converted", "declined"]
     number: str
     customer_id: str
     items: list[LineItemOut]
@@ -275,68 +251,13 @@ class QuoteOut(BaseModel):
     created_at: Time
 
 
-class QuotePage(BaseModel):
-    items: list[QuoteOut]
-    next_cursor: str | None
-
-
-class PaymentOut(BaseModel):
-    id: str
-    status: PaymentStatus
-    customer_id: str
-    booking_id: str | None
-    invoice_id: str | None
-    order_id: str | None
-    subscription_id: str | None
-    amount_minor: int
-    refunded_minor: int
-    currency: str
-    method: PaymentMethod
-    provider: str
-    provider_payment_id: str
-    failure_code: str
-    failure_message: str
-    created_at: Time
-    updated_at: Time
-
-
-class PaymentPage(BaseModel):
-    items: list[PaymentOut]
-    next_cursor: str | None
-
-
-class SubscriptionOut(BaseModel):
-    id: str
-    status: SubscriptionStatus
-    customer_id: str
-    plan_name: str
-    price_minor: int
-    currency: str
-    interval: Interval
-    started_at: Time
-    current_period_end: Time
-    cancel_at_period_end: bool
-    cancelled_at: Time
-    provider: str
-    failed_charges: int
-    next_charge_at: Time
-
-
-class SubscriptionPage(BaseModel):
-    items: list[SubscriptionOut]
-    next_cursor: str | None
-
-
-OrderStatus = Literal["placed", "paid", "cancelled", "refunded"]
-
-
 class OrderLineOut(LineItemOut):
     service_id: str | None
 
 
-class OrderOut(BaseModel):
+class OrderOut(Out):
     id: str
-    status: OrderStatus
+    status: Literal["placed", "paid", "cancelled", "refunded"]
     customer_id: str
     booking_id: str | None
     items: list[OrderLineOut]
@@ -350,12 +271,44 @@ class OrderOut(BaseModel):
     updated_at: Time
 
 
-class OrderPage(BaseModel):
-    items: list[OrderOut]
-    next_cursor: str | None
+class PaymentOut(Out):
+    id: str
+    status: Literal["succeeded", "failed", "refunded", "partially_refunded"]
+    customer_id: str
+    booking_id: str | None
+    invoice_id: str | None
+    order_id: str | None
+    subscription_id: str | None
+    amount_minor: int
+    refunded_minor: int
+    currency: str
+    method: Literal["card", "cash", "transfer", "wallet", "other"]
+    provider: str
+    provider_payment_id: str
+    failure_code: str
+    failure_message: str
+    created_at: Time
+    updated_at: Time
 
 
-class CustomerValueOut(BaseModel):
+class SubscriptionOut(Out):
+    id: str
+    status: Literal["active", "past_due", "cancelled"]
+    customer_id: str
+    plan_name: str
+    price_minor: int
+    currency: str
+    interval: Literal["weekly", "monthly", "yearly"]
+    started_at: Time
+    current_period_end: Time
+    cancel_at_period_end: bool
+    cancelled_at: Time
+    provider: str
+    failed_charges: int
+    next_charge_at: Time
+
+
+class CustomerValueOut(Out):
     customer_id: str
     lifetime_value_minor: int
     currency: str
@@ -368,3 +321,26 @@ class CustomerValueOut(BaseModel):
     recent_failed_payments_count: int
     first_purchase_at: Time
     last_purchase_at: Time
+
+
+class WebhookEndpointOut(Out):
+    id: str
+    status: Literal["active"]
+    provider: str
+    secret: str
+    url: str
+    headers: list[str]
+
+
+class WebhookReceiptOut(Out):
+    status: Literal["applied", "duplicate"]
+    event_id: str
+    payment: PaymentOut | None
+
+
+T = TypeVar("T")
+
+
+class BillingPage(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None

@@ -22,6 +22,12 @@ class Permission(StrEnum):
     CUSTOMERS_READ = "customers:read"
     CUSTOMERS_WRITE = "customers:write"
     CUSTOMERS_DELETE = "customers:delete"
+    # Merge duplicates (the merged-away profile becomes a tombstone).
+    CUSTOMERS_MERGE = "customers:merge"
+    # GDPR access: everything every service holds about a customer.
+    CUSTOMERS_EXPORT_DATA = "customers:export_data"
+    # GDPR erasure (irreversible): admins only.
+    CUSTOMERS_ERASE = "customers:erase"
     # Bulk: import customers from files; export them to files.
     CUSTOMERS_IMPORT = "customers:import"
     CUSTOMERS_EXPORT = "customers:export"
@@ -79,6 +85,8 @@ _AGENT = _READ | {
 }
 _MANAGER = _AGENT | {
     Permission.CUSTOMERS_DELETE,
+    Permission.CUSTOMERS_MERGE,
+    Permission.CUSTOMERS_EXPORT_DATA,
     Permission.CUSTOMERS_IMPORT,
     Permission.CUSTOMERS_EXPORT,
     Permission.SENTIMENT_OVERRIDE,

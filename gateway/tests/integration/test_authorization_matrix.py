@@ -56,6 +56,25 @@ ROUTES: list[tuple[str, str, Permission, str | None, dict | None]] = [
         None,
     ),
     ("DELETE", "/api/v1/customers/{customer}?confirm=true", P.CUSTOMERS_DELETE, "customer", None),
+    # duplicates, merges, GDPR (a merge or an erasure of one's own acts on fresh customers)
+    ("GET", "/api/v1/customers/duplicates", P.CUSTOMERS_READ, None, None),
+    (
+        "GET",
+        "/api/v1/customers/{customer}/merge-preview?duplicate_id={child}",
+        P.CUSTOMERS_MERGE,
+        "customer",
+        None,
+    ),
+    ("POST", "/api/v1/customers/{customer}/merge", P.CUSTOMERS_MERGE, "customer", "merge"),
+    ("GET", "/api/v1/customers/{customer}/export", P.CUSTOMERS_EXPORT_DATA, "customer", None),
+    (
+        "POST",
+        "/api/v1/customers/{customer}/erase",
+        P.CUSTOMERS_ERASE,
+        "customer",
+        {"confirm": True},
+    ),
+    ("GET", "/api/v1/customers/operations/{operation}", P.CUSTOMERS_READ, "operation", None),
     ("GET", "/api/v1/custom-fields", P.SETTINGS_READ, None, None),
     ("PUT", "/api/v1/custom-fields/visits", P.SETTINGS_WRITE, None, {"type": "number"}),
     ("GET", "/api/v1/settings/customers", P.SETTINGS_READ, None, None),
@@ -372,6 +391,13 @@ async def _target(gw, headers, phone: str, folder: str | None) -> dict[str, str]
         "user": user.json()["id"],
         "key": key.json()["id"],
     }
+    # a GDPR erasure of another customer of the same folder: an operation to read
+    erased = await _created(gw, headers, "/api/v1/customers", {"first_name": "Gone"})
+    if folder:
+        await gw.move_to_folder(headers, erased, folder)
+    ids["operation"] = await _created(
+        gw, headers, f"/api/v1/customers/{erased}/erase", {"confirm": True}
+    )
     return ids | await _service_objects(gw, headers, cid)
 
 
@@ -394,6 +420,7 @@ def _body(kind: str, ids: dict[str, str]) -> dict:
             "actions": [{"type": "add_tag", "tag": "matrix"}],
         },
         "task": {"customer_id": cid, "title": "Call back"},
+        "merge": {"duplicate_id": ids.get("child", "")},
         "service": {
             "name": f"Cut {unique}",
             "duration_minutes": 30,
@@ -551,6 +578,8 @@ async def _call(gw, world: World, role: Role, route, target: str) -> int:
         current = await gw.client.get(f"/api/v1/customers/{ids['customer']}", headers=world.admin)
         headers["If-Match"] = current.headers.get("etag", '"0"')
     verb = "POST" if path.endswith("/archive") else method
+    if path.endswith(("/merge", "/erase")) and target == "own":
+        return await _call_on_fresh(gw, world, role, route)
     if (verb, kind) in FRESH and (
         target == "own" or (kind in TENANT_WIDE and target != "other tenant")
     ):
@@ -567,11 +596,20 @@ async def _call_on_fresh(gw, world: World, role: Role, route) -> int:
     """Deletes of one's own object act on a fresh one, so later cases still have theirs."""
     method, path, _, kind, _ = route
     a = world.ids["own"]["folder"]
+    body = None
     if kind == "customer" and "children" not in path:
-        r = await gw.client.post("/api/v1/customers", headers=world.admin, json={"first_name": "D"})
-        cid = r.json()["id"]
-        await gw.move_to_folder(world.admin, cid, a)
-        url = path.format(customer=cid)
+        fresh = []
+        for _ in range(2 if path.endswith("/merge") else 1):
+            r = await gw.client.post(
+                "/api/v1/customers", headers=world.admin, json={"first_name": "D"}
+            )
+            fresh.append(r.json()["id"])
+            await gw.move_to_folder(world.admin, fresh[-1], a)
+        url = path.format(customer=fresh[0])
+        if path.endswith("/merge"):
+            body = {"duplicate_id": fresh[1]}
+        elif path.endswith("/erase"):
+            body = {"confirm": True}
     elif kind == "customer":
         url = path.format(**world.ids["own"])
     elif kind == "folder":
@@ -607,7 +645,7 @@ async def _call_on_fresh(gw, world: World, role: Role, route) -> int:
             gw, world.admin, where, _body(body_kind, {**own, "program": fresh_program})
         )
         url = path.format(**{kind: fresh})
-    r = await gw.client.request(method, url, headers=world.users[role])
+    r = await gw.client.request(method, url, headers=world.users[role], json=body)
     assert r.status_code < 500, (role, method, url, r.text)
     return r.status_code
 
@@ -682,6 +720,7 @@ async def test_the_matrix_names_every_endpoint(sentiment_gateway) -> None:
             ("{key}", "{key_id}"),
             ("{import}", "{import_id}"),
             ("{export}", "{export_id}"),
+            ("{operation}", "{operation_id}"),
             ("/visits", "/{key}"),
             ("/manual/", "/{provider}/"),
         ):

@@ -3,12 +3,14 @@ billing service on real PostgreSQL and NATS."""
 
 import asyncio
 import json
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import httpx
+import jsonschema
 import pytest
 import pytest_asyncio
 from billing.domain.webhooks import sign
@@ -516,3 +518,141 @@ async def test_order_routes_follow_the_permission_matrix_and_isolate_tenants(api
     assert (
         await api.client.post(f"/api/v1/orders/{order['id']}/cancel", headers=stranger)
     ).status_code == 404
+
+
+def _operation(doc: dict, method: str, path: str) -> tuple[str, dict]:
+    """The OpenAPI operation serving `method path`: (its path template, the operation)."""
+    for template, operations in doc["paths"].items():
+        pattern = "^" + re.sub(r"\{[^/]+\}", "[^/]+", template) + "$"
+        if re.match(pattern, path) and method.lower() in operations:
+            return template, operations[method.lower()]
+    raise AssertionError(f"{method} {path} is not in the OpenAPI document")
+
+
+async def test_every_billing_response_matches_its_declared_model(api):
+    """Each billing route declares its response model (one schema style for the gateway), and
+    what it answers validates against it (the models forbid fields they do not declare)."""
+    doc = api.app.openapi()
+    h = await api.headers()
+    customer = str(uuid.uuid4())
+    seen: set[tuple[str, str]] = set()
+
+    async def call(method: str, path: str, **kw):  # type: ignore[no-untyped-def]
+        response = await api.client.request(method, path, headers=h, **kw)
+        assert response.status_code < 300, (method, path, response.text)
+        template, operation = _operation(doc, method, path.split("?")[0])
+        declared = operation["responses"][str(response.status_code)]["content"]
+        schema = declared["application/json"]["schema"]
+        assert schema, f"{method} {template} declares no response model"
+        # the models forbid fields they do not declare (additionalProperties: false)
+        jsonschema.validate(response.json(), {**schema, "components": doc["components"]})
+        seen.add((method.lower(), template))
+        return response.json()
+
+    await call("GET", "/api/v1/settings/billing")
+    await call("PUT", "/api/v1/settings/billing", json={"currency": "USD"})
+    service = await call(
+        "POST",
+        "/api/v1/services",
+        json={"name": "Colour", "duration_minutes": 90, "price_minor": 12_000, "currency": "USD"},
+    )
+    await call("GET", "/api/v1/services")
+    await call("GET", f"/api/v1/services/{service['id']}")
+    staff = await call("POST", "/api/v1/staff", json={"name": "Noor"})
+    await call("GET", "/api/v1/staff")
+    await call("GET", f"/api/v1/staff/{staff['id']}")
+    slot = {"starts_at": "2027-06-01T10:00:00Z", "ends_at": "2027-06-01T11:00:00Z"}
+    party = [{"name": "Guest", "share_minor": 1_000}]
+    booking = await call(
+        "POST",
+        "/api/v1/bookings",
+        json={"customer_id": customer, "staff_id": staff["id"], "service_id": service["id"],
+              **slot, "currency": "USD", "party": party},
+    )  # fmt: skip
+    await call("GET", "/api/v1/bookings")
+    await call("GET", f"/api/v1/bookings/{booking['id']}")
+    await call("PATCH", f"/api/v1/bookings/{booking['id']}", json={"notes": "n"})
+    await call("POST", f"/api/v1/bookings/{booking['id']}/confirm")
+    await call("POST", f"/api/v1/bookings/{booking['id']}/complete")
+    for end in ("cancel", "no-show"):
+        other = await call(
+            "POST",
+            "/api/v1/bookings",
+            json={"customer_id": customer, "amount_minor": 500, "currency": "USD", **slot},
+        )
+        if end == "no-show":
+            await call("POST", f"/api/v1/bookings/{other['id']}/confirm")
+        await call("POST", f"/api/v1/bookings/{other['id']}/{end}")
+    items = [{"description": "Parts", "quantity": 2, "unit_price_minor": 2_500}]
+    invoice = await call(
+        "POST",
+        "/api/v1/invoices",
+        json={"customer_id": customer, "items": items, "currency": "USD", "draft": True},
+    )
+    await call("POST", f"/api/v1/invoices/{invoice['id']}/issue")
+    await call("GET", "/api/v1/invoices")
+    await call("GET", f"/api/v1/invoices/{invoice['id']}")
+    payment = await call(
+        "POST",
+        "/api/v1/payments",
+        json={"customer_id": customer, "invoice_id": invoice["id"], "amount_minor": 5_000,
+              "currency": "USD", "method": "card"},
+    )  # fmt: skip
+    await call("GET", "/api/v1/payments")
+    await call("GET", f"/api/v1/payments/{payment['id']}")
+    await call("POST", f"/api/v1/payments/{payment['id']}/refund", json={"amount_minor": 100})
+    draft = await call(
+        "POST",
+        "/api/v1/invoices",
+        json={"customer_id": customer, "items": items, "currency": "USD"},
+    )
+    await call("POST", f"/api/v1/invoices/{draft['id']}/void")
+    quote = await call(
+        "POST", "/api/v1/quotes", json={"customer_id": customer, "items": items, "currency": "USD"}
+    )
+    await call("GET", "/api/v1/quotes")
+    await call("GET", f"/api/v1/quotes/{quote['id']}")
+    await call("POST", f"/api/v1/quotes/{quote['id']}/convert")
+    declined = await call(
+        "POST", "/api/v1/quotes", json={"customer_id": customer, "items": items, "currency": "USD"}
+    )
+    await call("POST", f"/api/v1/quotes/{declined['id']}/decline")
+    order = await call(
+        "POST",
+        "/api/v1/orders",
+        json={"customer_id": customer, "items": [{"service_id": service["id"]}]},
+    )
+    await call("GET", "/api/v1/orders")
+    await call("GET", f"/api/v1/orders/{order['id']}")
+    await call("POST", f"/api/v1/orders/{order['id']}/cancel")
+    sub = await call(
+        "POST",
+        "/api/v1/subscriptions",
+        json={"customer_id": customer, "plan_name": "Plan", "price_minor": 900,
+              "currency": "USD", "interval": "monthly"},
+    )  # fmt: skip
+    await call("GET", "/api/v1/subscriptions")
+    await call("GET", f"/api/v1/subscriptions/{sub['id']}")
+    await call("POST", f"/api/v1/subscriptions/{sub['id']}/cancel")
+    await call("GET", f"/api/v1/customers/{customer}/value")
+    endpoint = await call("POST", "/api/v1/webhooks/payments/manual/endpoint")
+    body = json.dumps(
+        {"id": f"evt-{uuid.uuid4()}", "type": "payment.succeeded",
+         "data": {"payment_id": f"p-{uuid.uuid4()}", "customer_id": customer,
+                  "amount_minor": 300, "currency": "USD"}}
+    ).encode()  # fmt: skip
+    stamp = str(int(time.time()))
+    h = {
+        "Moodline-Webhook-Endpoint": endpoint["id"],
+        "Moodline-Webhook-Timestamp": stamp,
+        "Moodline-Webhook-Signature": "v1=" + sign(endpoint["secret"], stamp, body),
+    }
+    await call("POST", "/api/v1/webhooks/payments/manual", content=body)
+    # every billing route (tags billing, webhooks) was called and checked
+    declared = {
+        (method, template)
+        for template, operations in doc["paths"].items()
+        for method, operation in operations.items()
+        if {"billing", "webhooks"} & set(operation.get("tags", ()))
+    }
+    assert declared <= seen, declared - seen

@@ -92,7 +92,7 @@ async def stack(database_factory, infra_urls, tmp_path_factory) -> AsyncIterator
             customer_db,
             nats_url,
             redis_url=infra_urls.redis_url,
-            celery_queue=f"customer-test-{uuid.uuid4().hex[:10]}",
+            jobs_queue=f"customer-test-{uuid.uuid4().hex[:10]}",
             import_batch_size=50,
             db_pool_size=3,
         ) as customer:
@@ -502,3 +502,58 @@ async def test_progress_and_the_imported_customers_are_published(stack, worker) 
     assert progress[0] == ("queued", 0) and progress[-1] == ("completed", 120), progress
     assert [p for _, p in progress if _ == "running"] == [50, 100, 120]
     assert len(created) == len(set(created)) == 120
+
+
+async def test_a_manager_limited_to_a_folder_imports_and_exports_only_within_it(
+    stack, worker
+) -> None:
+    tenant = await stack.tenant()
+    a = await stack.client.post("/api/v1/folders", headers=tenant.headers, json={"name": "A"})
+    b = await stack.client.post("/api/v1/folders", headers=tenant.headers, json={"name": "B"})
+    folder_a, folder_b = a.json()["id"], b.json()["id"]
+    hidden = await stack.client.post(
+        "/api/v1/customers",
+        headers=tenant.headers,
+        json={"first_name": "Hidden", "phones": [{"number": "(415) 555-0161"}]},
+    )
+    etag = hidden.headers["etag"]
+    await stack.client.patch(
+        f"/api/v1/customers/{hidden.json()['id']}",
+        headers={**tenant.headers, "If-Match": etag},
+        json={"folder": folder_b},
+    )
+    email = f"mgr-{uuid.uuid4().hex[:8]}@example.com"
+    r = await stack.client.post(
+        "/api/v1/users",
+        headers=tenant.headers,
+        json={"email": email, "password": "correct horse battery", "name": "M",
+              "role": "manager", "folders": [folder_a], "unfoldered": False},
+    )  # fmt: skip
+    assert r.status_code == 201, r.text
+    login = await stack.client.post(
+        "/api/v1/auth/login", json={"email": email, "password": "correct horse battery"}
+    )
+    manager = Tenant(tenant.id, login.json()["access_token"])
+    body = rows_csv([["First Name", "Phone", "Folder"],
+                     ["Ann", "(415) 555-0162", "A"],
+                     ["Bob", "(415) 555-0163", "B"],
+                     ["Cy", "(415) 555-0164", ""],
+                     ["Dee", "(415) 555-0161", "A"]])  # fmt: skip
+    uploaded = await stack.upload(manager, "m.csv", body.encode())
+    url = f"/api/v1/imports/{uploaded['id']}"
+    await stack.client.post(f"{url}/run", headers=manager.headers)
+    done = await stack.wait(manager, url)
+    assert (done["created"], done["failed"]) == (1, 3), done
+    report = await stack.client.get(f"{url}/errors", headers=manager.headers)
+    reasons = {line[0]: line[-1] for line in list(csv.reader(io.StringIO(report.text)))[1:]}
+    assert "not a folder you may use" in reasons["Bob"]
+    assert "only import into your folders" in reasons["Cy"]
+    assert "outside the folders you may see" in reasons["Dee"]
+    hidden_now = await stack.client.get(
+        f"/api/v1/customers/{hidden.json()['id']}", headers=tenant.headers
+    )
+    assert hidden_now.json()["first_name"] == "Hidden"
+    r = await stack.client.post("/api/v1/exports", headers=manager.headers, json={"format": "json"})
+    done = await stack.wait(manager, f"/api/v1/exports/{r.json()['id']}")
+    got = await stack.client.get(done["download_url"])
+    assert [c["first_name"] for c in json.loads(got.content)] == ["Ann"]

@@ -18,37 +18,31 @@ from moodline.billing.v1 import billing_pb2_grpc
 
 from gateway.auth import Principal
 from gateway.billing_schemas import (
+    BillingPage,
     BillingSettingsIn,
     BillingSettingsOut,
     BookingIn,
     BookingOut,
-    BookingPage,
     BookingPatch,
     ConvertIn,
     CustomerValueOut,
     InvoiceIn,
     InvoiceOut,
-    InvoicePage,
     LineItemIn,
     PartyMemberIn,
     PaymentIn,
     PaymentOut,
-    PaymentPage,
     QuoteIn,
     QuoteOut,
-    QuotePage,
     ReasonIn,
     RefundIn,
     ServiceIn,
     ServiceOut,
-    ServicePage,
     StaffIn,
     StaffOut,
-    StaffPage,
     SubscriptionCancelIn,
     SubscriptionIn,
     SubscriptionOut,
-    SubscriptionPage,
 )
 from gateway.deps import metadata, principal
 from gateway.permissions import Permission, require
@@ -420,7 +414,7 @@ async def create_service(
     return _created(service_json(created), "/api/v1/services")
 
 
-@router.get("/services", response_model=ServicePage, responses=ERRORS)
+@router.get("/services", response_model=BillingPage[ServiceOut], responses=ERRORS)
 async def list_services(stub: Stub, who: Principal = Depends(can_read)) -> JSONResponse:
     found = await stub.ListCatalogServices(pb.ListCatalogServicesRequest(), metadata=metadata(who))
     return _page([service_json(s) for s in found.services], "")
@@ -445,7 +439,7 @@ async def create_staff(
     return _created(staff_json(created), "/api/v1/staff")
 
 
-@router.get("/staff", response_model=StaffPage, responses=ERRORS)
+@router.get("/staff", response_model=BillingPage[StaffOut], responses=ERRORS)
 async def list_staff(stub: Stub, who: Principal = Depends(can_read)) -> JSONResponse:
     found = await stub.ListStaffMembers(pb.ListStaffMembersRequest(), metadata=metadata(who))
     return _page([staff_json(s) for s in found.staff], "")
@@ -480,7 +474,7 @@ async def create_booking(
     return _created(booking_json(created), "/api/v1/bookings")
 
 
-@router.get("/bookings", response_model=BookingPage, responses=ERRORS)
+@router.get("/bookings", response_model=BillingPage[BookingOut], responses=ERRORS)
 async def list_bookings(
     stub: Stub,
     customer_id: Annotated[str, Query(max_length=64)] = "",
@@ -614,7 +608,7 @@ async def create_invoice(
     return _created(invoice_json(created), "/api/v1/invoices")
 
 
-@router.get("/invoices", response_model=InvoicePage, responses=ERRORS)
+@router.get("/invoices", response_model=BillingPage[InvoiceOut], responses=ERRORS)
 async def list_invoices(q: Listing, stub: Stub, who: Principal = Depends(can_read)) -> JSONResponse:
     found = await stub.ListInvoices(
         pb.ListInvoicesRequest(**q.fields(INVOICE_STATUS)), metadata=metadata(who)
@@ -663,7 +657,7 @@ async def create_quote(
     return _created(quote_json(created), "/api/v1/quotes")
 
 
-@router.get("/quotes", response_model=QuotePage, responses=ERRORS)
+@router.get("/quotes", response_model=BillingPage[QuoteOut], responses=ERRORS)
 async def list_quotes(q: Listing, stub: Stub, who: Principal = Depends(can_read)) -> JSONResponse:
     found = await stub.ListQuotes(
         pb.ListQuotesRequest(**q.fields(QUOTE_STATUS)), metadata=metadata(who)
@@ -731,7 +725,7 @@ async def record_payment(
     return _created(payment_json(created), "/api/v1/payments")
 
 
-@router.get("/payments", response_model=PaymentPage, responses=ERRORS)
+@router.get("/payments", response_model=BillingPage[PaymentOut], responses=ERRORS)
 async def list_payments(q: Listing, stub: Stub, who: Principal = Depends(can_read)) -> JSONResponse:
     found = await stub.ListPayments(
         pb.ListPaymentsRequest(**q.fields(PAYMENT_STATUS)), metadata=metadata(who)
@@ -783,7 +777,7 @@ async def create_subscription(
     return _created(subscription_json(created), "/api/v1/subscriptions")
 
 
-@router.get("/subscriptions", response_model=SubscriptionPage, responses=ERRORS)
+@router.get("/subscriptions", response_model=BillingPage[SubscriptionOut], responses=ERRORS)
 async def list_subscriptions(
     q: Listing, stub: Stub, who: Principal = Depends(can_read)
 ) -> JSONResponse:

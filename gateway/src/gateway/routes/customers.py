@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
+import grpc
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from google.protobuf import struct_pb2
@@ -12,11 +13,13 @@ from moodline.customer.v1 import customer_pb2
 
 from gateway.auth import Principal
 from gateway.deps import Upstreams, metadata, upstreams
+from gateway.merge_schemas import CustomerCreatedOut
 from gateway.permissions import Permission, require
 from gateway.presenters import (
     ERRORS,
     WRITE_ERRORS,
     customer_json,
+    etag,
     parse_if_match,
     with_etag,
 )
@@ -43,12 +46,14 @@ MIN_QUERY_LENGTH = 3
 _CF_PARAM = re.compile(r"^cf\.([a-z][a-z0-9_]{0,39})$")
 
 
-@router.post("", status_code=201, response_model=CustomerOut, responses=ERRORS)
+@router.post("", status_code=201, response_model=CustomerCreatedOut, responses=ERRORS)
 async def create_customer(
     body: CustomerCreate,
     who: Principal = Depends(can_write),
     up: Upstreams = Depends(upstreams),
 ) -> JSONResponse:
+    """Creates the customer; `likely_duplicates` lists existing customers that look like it
+    (same phone, same e-mail, similar name + company) so the caller can merge them."""
     created = await up.customers.CreateCustomer(
         customer_pb2.CreateCustomerRequest(
             first_name=body.first_name,
@@ -59,9 +64,31 @@ async def create_customer(
         ),
         metadata=metadata(who),
     )
-    response = with_etag(created, 201)
-    response.headers["Location"] = f"{router.prefix}/{created.id}"
-    return response
+    likely = await up.customers.FindLikelyDuplicates(
+        customer_pb2.FindLikelyDuplicatesRequest(
+            first_name=created.first_name,
+            last_name=created.last_name,
+            company=created.company,
+            phones=[p.number for p in created.phones],
+            emails=[e.address for e in created.emails],
+            exclude_id=created.id,
+        ),
+        metadata=metadata(who),
+    )
+    out = customer_json(created)
+    out["likely_duplicates"] = [
+        {
+            "customer": customer_json(m.customer),
+            "score": m.score,
+            "reasons": [{"kind": r.kind, "detail": r.detail} for r in m.reasons],
+        }
+        for m in likely.matches
+    ]
+    return FastJSONResponse(
+        out,
+        status_code=201,
+        headers={"ETag": etag(created.version), "Location": f"{router.prefix}/{created.id}"},
+    )
 
 
 Segment = Annotated[
@@ -173,13 +200,31 @@ async def customer_stats(
     )
 
 
-@router.get("/{customer_id}", response_model=CustomerOut, responses=ERRORS)
+@router.get(
+    "/{customer_id}",
+    response_model=CustomerOut,
+    responses={**ERRORS, 308: {"description": "merged into the customer in `Location`"}},
+)
 async def get_customer(
     customer_id: PathId, who: Principal = Depends(can_read), up: Upstreams = Depends(upstreams)
-) -> JSONResponse:
-    found = await up.customers.GetCustomer(
-        customer_pb2.GetCustomerRequest(id=customer_id), metadata=metadata(who)
-    )
+) -> Response:
+    """A customer merged into another answers 308 with the survivor's URL in `Location`."""
+    try:
+        found = await up.customers.GetCustomer(
+            customer_pb2.GetCustomerRequest(id=customer_id), metadata=metadata(who)
+        )
+    except grpc.aio.AioRpcError as exc:
+        if exc.code() != grpc.StatusCode.NOT_FOUND:
+            raise
+        try:
+            stone = await up.customers.GetTombstone(
+                customer_pb2.GetTombstoneRequest(id=customer_id), metadata=metadata(who)
+            )
+        except grpc.aio.AioRpcError:
+            raise exc from None
+        return Response(
+            status_code=308, headers={"Location": f"{router.prefix}/{stone.merged_into_id}"}
+        )
     return with_etag(found)
 
 

@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from moodline.billing.v1 import billing_pb2 as pb
 
 from gateway.auth import Principal
-from gateway.billing_schemas import OrderIn, OrderOut, OrderPage, ReasonIn
+from gateway.billing_schemas import BillingPage, OrderIn, OrderOut, ReasonIn
 from gateway.deps import metadata
 from gateway.presenters import api_time
 from gateway.routes.billing import (
@@ -75,7 +75,7 @@ async def create_order(
     return _created(order_json(created), "/api/v1/orders")
 
 
-@router.get("/orders", response_model=OrderPage, responses=ERRORS)
+@router.get("/orders", response_model=BillingPage[OrderOut], responses=ERRORS)
 async def list_orders(q: Listing, stub: Stub, who: Principal = Depends(can_read)) -> JSONResponse:
     found = await stub.ListOrders(
         pb.ListOrdersRequest(**q.fields(ORDER_STATUS)), metadata=metadata(who)

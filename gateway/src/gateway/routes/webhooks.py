@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Request
 from moodline.billing.v1 import billing_pb2 as pb
 
 from gateway.auth import Principal
+from gateway.billing_schemas import WebhookEndpointOut, WebhookReceiptOut
 from gateway.deps import metadata
 from gateway.permissions import Permission, require
 from gateway.routes.billing import ERRORS, RawStub, Stub, payment_json
@@ -21,7 +22,9 @@ TIMESTAMP_HEADER = "Moodline-Webhook-Timestamp"
 SIGNATURE_HEADER = "Moodline-Webhook-Signature"
 
 
-@router.post("/{provider}/endpoint", status_code=201, responses=ERRORS)
+@router.post(
+    "/{provider}/endpoint", status_code=201, response_model=WebhookEndpointOut, responses=ERRORS
+)
 async def create_endpoint(
     provider: str, stub: Stub, who: Principal = Depends(require(Permission.BILLING_MANAGE))
 ) -> dict:
@@ -40,7 +43,7 @@ async def create_endpoint(
     }
 
 
-@router.post("/{provider}", responses=ERRORS)
+@router.post("/{provider}", response_model=WebhookReceiptOut, responses=ERRORS)
 async def receive(
     provider: str,
     request: Request,

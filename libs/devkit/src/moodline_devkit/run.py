@@ -39,6 +39,12 @@ ML = REPO / "ml-serving"
 # Services and Triton listen on the loopback interface only: they trust the gateway's calls,
 # and no one else on the network should reach them (docs/security.md).
 LOOPBACK = "127.0.0.1"
+# Servers run under the reaper: when one dies (even by SIGKILL) what it started dies with it and
+# its shared memory is removed before supervisord starts it again (moodline_devkit/reaper.py).
+REAPER = f"{sys.executable} -m moodline_devkit.reaper"
+# A program that dies while a dependency is down (PostgreSQL restarting) is started again and
+# again rather than given up on (supervisord's default is 3 tries).
+START_RETRIES = 100
 
 
 def _port(name: str, default: int) -> int:
@@ -62,6 +68,7 @@ class Plan:
     # The local SMTP inbox (var/mail) and the messaging-provider test double.
     smtp_port: int = 1025
     provider_port: int = 1026
+    metrics_base: int = 19100
 
     def db_name(self, service: str) -> str:
         return f"{self.db_prefix}_{service}"
@@ -79,6 +86,21 @@ class Plan:
     @property
     def gateway_url(self) -> str:
         return f"http://127.0.0.1:{self.gateway_port}"
+
+    def metrics_ports(self) -> dict[str, int]:
+        """Prometheus /metrics port of every service, its Celery worker and the gateway."""
+        names = [
+            name
+            for service in (*SERVICES, GATEWAY)
+            for name in (service.name, *service.extra_programs)
+            if not name.endswith(("-beat", "-inbox", "-double"))
+        ]
+        return {name: self.metrics_base + i for i, name in enumerate(names)}
+
+    @property
+    def triton_shm_prefix(self) -> str:
+        """The /dev/shm name prefix of this instance's Triton Python-backend regions."""
+        return f"moodline_triton_{self.triton_ports[1]}_"
 
     @property
     def triton_addr(self) -> str:
@@ -121,6 +143,7 @@ def plan(var: Path) -> Plan:
         ).resolve(),
         _port("MOODLINE_SMTP_PORT", 1025),
         _port("MOODLINE_PROVIDER_PORT", 1026),
+        _port("MOODLINE_METRICS_PORT_BASE", 19100),
     )
 
 
@@ -166,6 +189,16 @@ def signing_key(p: Plan) -> str:
     return path.read_text().strip()
 
 
+def automation_signing_key(p: Plan) -> str:
+    """The automation worker's own key (kid `automation`): the services verify its tokens, the
+    gateway does not, so it cannot sign a staff access token (docs/trust.md)."""
+    path = p.var / "automation-signing-key"
+    if not path.exists():
+        path.write_text(generate_signing_key("automation"))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def callback_secret(p: Plan) -> str:
     """The secret the provider test double signs its status callbacks with (kept in var/)."""
     path = p.var / "provider-callback-secret"
@@ -190,7 +223,7 @@ def service_env(p: Plan, service: LocalService, index: int) -> dict[str, str]:
         "MOODLINE_TRACE_FILE": str(p.var / "traces.jsonl"),
         "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
         "TRITON_ADDR": p.triton_addr,
-        "AUTH_VERIFY_KEYS": public_keys(key),
+        "AUTH_VERIFY_KEYS": f"{public_keys(key)},{public_keys(automation_signing_key(p))}",
     }
     # Every process can reach every gRPC service (the gateway all of them; conversation calls
     # customer): <NAME>_ADDR.
@@ -202,7 +235,7 @@ def service_env(p: Plan, service: LocalService, index: int) -> dict[str, str]:
         }
     )
     if service.signs_tokens:
-        env["AUTH_SIGNING_KEYS"] = key
+        env["AUTH_SIGNING_KEYS"] = automation_signing_key(p)
     if service.grpc:
         env["GRPC_PORT"] = str(p.grpc_port(index))
         env["GRPC_HOST"] = LOOPBACK
@@ -241,19 +274,19 @@ def supervisor_config(p: Plan) -> str:
     for server in p.infra_programs:
         lines += [
             f"[program:{server.name}]",
-            f"command={' '.join(server.argv)}",
+            f"command={REAPER}{f' --user {server.user}' if server.user else ''} -- "
+            f"{' '.join(server.argv)}",
             "autostart=true",
             "autorestart=true",
             "priority=10",
             "startsecs=1",
+            f"startretries={START_RETRIES}",
             # postgres: SIGINT is its "fast shutdown"; others stop on TERM.
             f"stopsignal={'INT' if server.name == 'postgres' else 'TERM'}",
             "stopwaitsecs=30",
             f"stdout_logfile={logs}/{server.name}.log",
             "redirect_stderr=true",
         ]
-        if server.user:
-            lines.append(f"user={server.user}")
         lines.append("")
     http, grpc, metrics = p.triton_ports
     triton_env = {
@@ -263,15 +296,19 @@ def supervisor_config(p: Plan) -> str:
         "GRPC_PORT": grpc,
         "METRICS_PORT": metrics,
         "BIND_ADDRESS": LOOPBACK,  # nothing of the local platform listens beyond this machine
+        "SHM_PREFIX": p.triton_shm_prefix,
     }
     lines += [
         "[program:triton]",
-        f"command={ML / 'scripts' / 'run_triton_cpu.sh'}",
+        # exit timeout below stopwaitsecs: Triton stops (and the reaper cleans) before a SIGKILL
+        f"command={REAPER} --shm {p.triton_shm_prefix} -- {ML / 'scripts' / 'run_triton_cpu.sh'} "
+        "--exit-timeout-secs=15",
         f"environment={_env({k: str(v) for k, v in triton_env.items()})}",
         "autostart=true",
         "autorestart=true",
         "priority=20",
         "startsecs=5",
+        f"startretries={START_RETRIES}",
         "stopsignal=TERM",
         "stopwaitsecs=30",
         "stopasgroup=true",  # tritonserver and its Python-backend stubs
@@ -293,13 +330,15 @@ def supervisor_config(p: Plan) -> str:
             {name: f"{BIN}/{argv.format(**slots)}" for name, argv in service.extra_programs.items()}
         )
         for name, command in programs.items():
+            port = p.metrics_ports().get(name)
             lines += [
                 f"[program:{name}]",
                 f"command={command}",
-                f"environment={_env(env)}",
+                f"environment={_env(env | ({'METRICS_PORT': str(port)} if port else {}))}",
                 "autostart=false",
                 "autorestart=true",
                 "startsecs=2",
+                f"startretries={START_RETRIES}",
                 "stopsignal=TERM",
                 "stopwaitsecs=20",
                 "stopasgroup=true",
@@ -456,6 +495,10 @@ def _local_urls(p: Plan) -> dict[str, str]:
         "gateway_url": p.gateway_url,
         "nats_url": p.nats_url,
         "mail_inbox": str(p.var / "mail"),
+        "metrics": {
+            **{name: f"http://127.0.0.1:{n}/metrics" for name, n in p.metrics_ports().items()},
+            "triton": f"http://127.0.0.1:{p.triton_ports[2]}/metrics",
+        },
         "provider_requests": str(p.var / "provider.jsonl"),
     }
 

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from functools import partial
 from typing import Any, TypeVar
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import task_postrun, task_prerun, worker_process_init
 
 from moodline_kit.bootstrap import engine_for_task
 from moodline_kit.config import KitSettings
 from moodline_kit.db import KitTables, session_factory
+from moodline_kit.metrics import CELERY_TASKS, serve_metrics
 from moodline_kit.outbox import purge_published
 from moodline_kit.uow import UnitOfWork
 
@@ -38,14 +40,33 @@ def create_celery_app(name: str, settings: KitSettings) -> Celery:
         result_expires=3600,
     )
 
+    # Producers too (a service enqueueing with send_task): the task message carries the trace
+    # context, so the worker's `run/<task>` span joins the trace of the event that caused it.
+    from opentelemetry.instrumentation.celery import CeleryInstrumentor
+
+    if not CeleryInstrumentor().is_instrumented_by_opentelemetry:
+        CeleryInstrumentor().instrument()
+
     @worker_process_init.connect(weak=False)
     def _init_tracing(**_: object) -> None:
-        from opentelemetry.instrumentation.celery import CeleryInstrumentor
-
         from moodline_kit.telemetry import configure_tracing
 
         configure_tracing(settings)
-        CeleryInstrumentor().instrument()
+        if not CeleryInstrumentor().is_instrumented_by_opentelemetry:
+            CeleryInstrumentor().instrument()
+        serve_metrics(settings.metrics_port)
+
+    started: dict[str, float] = {}
+
+    @task_prerun.connect(weak=False)
+    def _task_started(task_id: str, **_: object) -> None:
+        started[task_id] = time.monotonic()
+
+    @task_postrun.connect(weak=False)
+    def _task_done(task_id: str, task: Any, state: str | None = None, **_: object) -> None:
+        begun = started.pop(task_id, None)
+        if begun is not None:
+            CELERY_TASKS.labels(task.name, state or "UNKNOWN").observe(time.monotonic() - begun)
 
     return app
 

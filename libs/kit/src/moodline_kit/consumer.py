@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from moodline_kit import tenancy
 from moodline_kit.db import KitTables
-from moodline_kit.metrics import EVENTS_CONSUMED
+from moodline_kit.metrics import CONSUMER_PENDING, EVENTS_CONSUMED
 from moodline_kit.telemetry import extract_context
 from moodline_kit.uow import UnitOfWork
 
@@ -135,7 +135,9 @@ class IdempotentConsumer(_DurableConsumer):
             try:
                 msgs = await psub.fetch(self._batch_size, timeout=self._fetch_timeout)
             except (FetchTimeoutError, TimeoutError):
+                CONSUMER_PENDING.labels(self._sub.durable).set(0)
                 continue
+            record_lag(self._sub.durable, msgs)
             for msg in msgs:
                 await self.handle(msg)
 
@@ -186,6 +188,16 @@ class IdempotentConsumer(_DurableConsumer):
             await self._sub.handler(envelope, uow)
             await uow.commit()
             return True
+
+
+def record_lag(durable: str, msgs: Sequence[Msg]) -> None:
+    """Consumer lag from the metadata JetStream sends with every message (no extra request)."""
+    if msgs:
+        try:
+            pending = msgs[-1].metadata.num_pending
+        except Exception:  # not a JetStream message (a test double)
+            return
+        CONSUMER_PENDING.labels(durable).set(pending or 0)
 
 
 async def run_all(consumers: Sequence[IdempotentConsumer]) -> None:
@@ -276,6 +288,7 @@ class BatchIdempotentConsumer(_DurableConsumer):
                 msgs = await psub.fetch(self._batch_size, timeout=self._fetch_timeout)
             except (FetchTimeoutError, TimeoutError):
                 _raise_if_cancelling()
+                CONSUMER_PENDING.labels(self._sub.durable).set(0)
                 continue
             except Exception as exc:
                 _raise_if_cancelling()
@@ -289,6 +302,7 @@ class BatchIdempotentConsumer(_DurableConsumer):
                 await asyncio.sleep(min(0.1 * 2**errors, 5.0))
                 continue
             errors = 0
+            record_lag(self._sub.durable, msgs)
             try:
                 await self.handle_batch(msgs)
             except Exception as exc:  # e.g. an ack lost to a disconnect: redelivered, deduped

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram, start_http_server
+import logging
+
+from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
 GRPC_HANDLED = Histogram(
     "moodline_grpc_server_handling_seconds",
@@ -29,11 +31,33 @@ EVENTS_CONSUMED = Counter(
     ["consumer", "outcome"],
 )
 
+CONSUMER_PENDING = Gauge(
+    "moodline_consumer_pending_messages",
+    "Consumer lag: messages on the stream not yet delivered to this durable consumer (as "
+    "JetStream reported with the last fetched message; 0 after an empty fetch).",
+    ["consumer"],
+)
+OUTBOX_PENDING = Gauge(
+    "moodline_outbox_pending_events",
+    "Queue depth of the outbox: committed events not yet published to JetStream.",
+)
+CELERY_TASKS = Histogram(
+    "moodline_celery_task_seconds",
+    "Time to run a Celery task, by task name and final state.",
+    ["task", "state"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+)
+
 _started: set[int] = set()
+log = logging.getLogger(__name__)
 
 
 def serve_metrics(port: int) -> None:
     """Start the /metrics endpoint once per process (no-op for port 0)."""
     if port and port not in _started:
-        start_http_server(port)
+        try:
+            start_http_server(port)
+        except OSError as exc:  # a port taken must not take the service down with it
+            log.warning("metrics not served", extra={"port": port, "error": repr(exc)})
+            return
         _started.add(port)

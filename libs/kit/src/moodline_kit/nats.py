@@ -20,6 +20,9 @@ from nats.js.errors import APIError, BadRequestError, NotFoundError
 log = logging.getLogger(__name__)
 
 DUPLICATE_WINDOW_S = 120.0
+# Events age out after 30 days (the chart's jetstream.streamDefaults.maxAgeSeconds): also the
+# longest an event about an erased customer outlives the erasure (docs/gdpr.md).
+MAX_AGE_S = 30 * 24 * 3600.0
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,7 @@ async def ensure_stream(js: JetStreamContext, spec: StreamSpec) -> None:
         storage=StorageType.FILE,
         num_replicas=spec.replicas,
         duplicate_window=DUPLICATE_WINDOW_S,
+        max_age=MAX_AGE_S,
     )
     try:
         await js.add_stream(config)

@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from moodline_kit.db import KitTables
-from moodline_kit.metrics import OUTBOX_FAILURES, OUTBOX_PUBLISHED
+from moodline_kit.metrics import OUTBOX_FAILURES, OUTBOX_PENDING, OUTBOX_PUBLISHED
 from moodline_kit.nats import JetStreamBatchPublisher, Outgoing
 
 log = logging.getLogger(__name__)
@@ -78,6 +78,7 @@ class OutboxRelay:
                 )
             ).all()
             if not rows:
+                OUTBOX_PENDING.set(0)
                 return 0
             # = ANY(array): one statement text whatever the number of rows (an IN list is a new
             # statement, so a new server-side prepare, for every batch size)
@@ -107,9 +108,21 @@ class OutboxRelay:
                 )
         if failed is not None:
             OUTBOX_FAILURES.inc()
+            OUTBOX_PENDING.set(await self._pending())
             raise failed
         OUTBOX_PUBLISHED.inc(len(rows))
+        # A full batch means more may wait: count them (only then, so an idle relay costs
+        # nothing more than its poll).
+        OUTBOX_PENDING.set(await self._pending() if len(rows) == self._batch_size else 0)
         return len(rows)
+
+    async def _pending(self) -> int:
+        o = self._outbox
+        async with self._engine.connect() as conn:
+            count = await conn.scalar(
+                sa.select(sa.func.count()).select_from(o).where(o.c.published_at.is_(None))
+            )
+        return int(count or 0)
 
 
 async def purge_published(engine: AsyncEngine, tables: KitTables, *, older_than: timedelta) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from typing import Any, TypeVar
 
@@ -19,10 +19,15 @@ def _fields(cls: type) -> tuple[str, ...]:
 
 
 def from_row(cls: type[T], row: Any, /, **convert: Callable[[Any], Any]) -> T:
-    """`cls` (a dataclass) from a row (a SQLAlchemy Row or a mapping): each init field from
-    the column of its name, passed through `convert[name]` when given (None included); a
-    field without a column keeps its default."""
-    mapping = row._mapping if hasattr(row, "_mapping") else row
+    """`cls` (a dataclass) from a row (a SQLAlchemy Row, a mapping or an object's
+    attributes): each init field from the column of its name, passed through `convert[name]`
+    when given (None included); a field without a column keeps its default."""
+    if hasattr(row, "_mapping"):
+        mapping = row._mapping
+    elif isinstance(row, Mapping):
+        mapping = row
+    else:
+        mapping = vars(row)
     values: dict[str, Any] = {}
     for name in _fields(cls):
         if name in mapping:
@@ -32,11 +37,16 @@ def from_row(cls: type[T], row: Any, /, **convert: Callable[[Any], Any]) -> T:
     return cls(**values)
 
 
-def values_of(obj: Any, names: Iterable[str]) -> dict[str, Any]:
-    """The columns `names` of a dataclass instance, as `insert().values()` / `update()` take
-    them: enums by their value."""
+def values_of(obj: Any, names: Iterable[str] | None = None, /, **override: Any) -> dict[str, Any]:
+    """Column values of a dataclass instance, as `insert().values()` / `update().values()` take
+    them: the attributes `names` (default: every init field; properties may be named too),
+    enums by their value, then `override` (a column whose value is not the attribute's, e.g. a
+    JSON encoding)."""
     out: dict[str, Any] = {}
-    for name in names:
+    for name in _fields(type(obj)) if names is None else names:
+        if name in override:
+            continue
         value = getattr(obj, name)
         out[name] = value.value if isinstance(value, enum.Enum) else value
+    out.update(override)
     return out

@@ -50,6 +50,11 @@ class UnitOfWork:
         self._start()
         return self
 
+    @property
+    def tables(self) -> KitTables:
+        """The kit tables (outbox, processed events) of this service's schema."""
+        return self._tables
+
     def _start(self) -> None:
         """Hook: create repositories bound to self.session."""
 

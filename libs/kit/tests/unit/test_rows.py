@@ -47,3 +47,10 @@ def test_values_of_gives_columns_with_enum_values():
         "note": "n",
         "seen_at": None,
     }
+    assert values_of(thing, tags="[]") == {
+        "id": thing.id,
+        "colour": "red",
+        "tags": "[]",
+        "note": "n",
+        "seen_at": None,
+    }

@@ -12,7 +12,7 @@ from functools import partial
 import grpc
 import httpx
 from moodline.automation.v1 import automation_pb2, automation_pb2_grpc
-from moodline_kit import bootstrap
+from moodline_kit import bootstrap, customer_data
 from moodline_kit.consumer import Consumes
 from moodline_kit.db import create_engine, session_factory
 from moodline_kit.grpc.client import create_channel
@@ -28,6 +28,7 @@ from automation.adapters.tables import kit
 from automation.config import AutomationSettings
 from automation.domain.run import Budget
 from automation.entrypoints.grpc_servicer import AutomationServicer
+from automation.service_layer import customer_data as participation
 from automation.service_layer import triggers
 from automation.service_layer.runner import Runner
 from automation.service_layer.unit_of_work import AutomationUnitOfWork
@@ -37,6 +38,7 @@ NAME = "automation"
 TRIGGERS = tuple(
     Consumes(stream, "automation-triggers", subjects) for stream, subjects in STREAMS.items()
 )
+CUSTOMER_DATA = customer_data.consumes(NAME)
 
 
 @dataclass
@@ -73,13 +75,16 @@ class Container(bootstrap.Runtime):
 
 
 async def build(settings: AutomationSettings) -> Container:
-    runtime = await bootstrap.start(settings, NAME, kit, AutomationUnitOfWork, TRIGGERS)
+    runtime = await bootstrap.start(
+        settings, NAME, kit, AutomationUnitOfWork, (*TRIGGERS, CUSTOMER_DATA)
+    )
     queue = CeleryRunQueue(celery_app(settings))
     # Runs created in a transaction are queued on Celery after its commit.
     runtime.uow = partial(runtime.uow, enqueue=queue.enqueue)
     handler = partial(triggers.on_event, budget=budget(settings))
     for consumes in TRIGGERS:
         runtime.consume(consumes, handler)  # type: ignore[arg-type]
+    runtime.consume(CUSTOMER_DATA, customer_data.handler(participation.CUSTOMER_DATA))
     return runtime.into(Container, outside=build_outside(settings), queue=queue)
 
 
@@ -140,5 +145,5 @@ SERVICE = Service(
     grpc_app=grpc_app,
     migrations=migrations_of(__file__),
     celery="automation.entrypoints.celery_app:create_app",
-    consumes=TRIGGERS,
+    consumes=(*TRIGGERS, CUSTOMER_DATA),
 )

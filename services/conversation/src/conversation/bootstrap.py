@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import grpc
 import httpx
 from moodline.conversation.v1 import conversation_pb2, conversation_pb2_grpc
-from moodline_kit import bootstrap
+from moodline_kit import bootstrap, customer_data
 from moodline_kit.consumer import Consumes
 from moodline_kit.grpc.client import create_channel
 from moodline_kit.grpc.server import GrpcApp
@@ -22,11 +22,13 @@ from conversation.config import ConversationSettings
 from conversation.domain.model import Channel
 from conversation.entrypoints import consumers
 from conversation.entrypoints.grpc_servicer import ConversationServicer
+from conversation.service_layer import customer_data as participation
 from conversation.service_layer.outbound import Dispatcher
 from conversation.service_layer.unit_of_work import ConversationUnitOfWork
 
 NAME = "conversation"
 CONTACTS = Consumes("CUSTOMER", "conversation-contacts", tuple(consumers.SUBJECTS))
+CUSTOMER_DATA = customer_data.consumes(NAME)
 
 
 @dataclass
@@ -38,9 +40,12 @@ class Container(bootstrap.Runtime):
 
 
 async def build(settings: ConversationSettings) -> Container:
-    runtime = await bootstrap.start(settings, NAME, kit, ConversationUnitOfWork, [CONTACTS])
+    runtime = await bootstrap.start(
+        settings, NAME, kit, ConversationUnitOfWork, [CONTACTS, CUSTOMER_DATA]
+    )
     handler = consumers.on_customer_event
     runtime.consume(CONTACTS, handler, durable=settings.contacts_consumer)  # type: ignore[arg-type]
+    runtime.consume(CUSTOMER_DATA, customer_data.handler(participation.CUSTOMER_DATA))
     channel = create_channel(settings.customer_addr, default_timeout=settings.customer_timeout)
     directory = GrpcCustomerDirectory(channel, settings_ttl=settings.tenant_settings_ttl)
     http = httpx.AsyncClient(timeout=settings.provider_timeout)
@@ -95,5 +100,10 @@ def grpc_app(container: Container) -> GrpcApp:
 
 
 SERVICE = Service(
-    NAME, ConversationSettings, build, grpc_app, migrations_of(__file__), consumes=(CONTACTS,)
+    NAME,
+    ConversationSettings,
+    build,
+    grpc_app,
+    migrations_of(__file__),
+    consumes=(CONTACTS, CUSTOMER_DATA),
 )

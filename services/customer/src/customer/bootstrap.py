@@ -22,14 +22,20 @@ from customer.config import CustomerSettings
 from customer.entrypoints import consumers
 from customer.entrypoints.dataops_servicer import DataOpsServicer
 from customer.entrypoints.grpc_servicer import CustomerServicer
+from customer.service_layer import merges
 from customer.service_layer.unit_of_work import CustomerUnitOfWork
 
 NAME = "customer"
 # One read-model durable per upstream stream (the chart declares each).
-CONSUMES = tuple(
+READ_MODEL = tuple(
     Consumes(stream, "customer-read-model", tuple(subjects))
     for stream, subjects in consumers.SUBJECTS.items()
 )
+# Each participant's answers to merges and erasures complete the operation's steps.
+OPERATIONS = tuple(
+    Consumes(stream, "customer-operations", answers) for stream, answers in merges.ANSWERS.items()
+)
+CONSUMES = READ_MODEL + OPERATIONS
 
 
 @dataclass
@@ -44,8 +50,10 @@ class Container(bootstrap.Runtime):
 
 async def build(settings: CustomerSettings) -> Container:
     runtime = await bootstrap.start(settings, NAME, kit, CustomerUnitOfWork, CONSUMES)
-    for consumes in CONSUMES:
+    for consumes in READ_MODEL:
         runtime.consume(consumes, consumers.on_event, durable=settings.read_model_consumer)  # type: ignore[arg-type]
+    for consumes in OPERATIONS:
+        runtime.consume(consumes, merges.on_answer)  # type: ignore[arg-type]
     reads_engine = runtime.engine_for_reads()
     reads = partial(CustomerUnitOfWork, session_factory(reads_engine), kit, source=NAME)
     search = None
@@ -54,7 +62,7 @@ async def build(settings: CustomerSettings) -> Container:
         search = ConversationSearch(settings.conversation_addr, timeout=timeout)
     from customer.entrypoints.celery_app import celery_app
 
-    jobs = JobQueue(celery_app(settings), settings.celery_queue)
+    jobs = JobQueue(celery_app(settings), settings.jobs_queue)
     return runtime.into(
         Container, reads_engine=reads_engine, reads=reads, message_search=search, jobs=jobs
     )

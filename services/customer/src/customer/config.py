@@ -14,8 +14,10 @@ class CustomerSettings(GrpcServiceSettings):
     conversation_search_timeout: float = 0.5
     # Durable name of the read-model consumer on each upstream stream (declared by the chart).
     read_model_consumer: str = "customer-read-model"
-    # The Celery queue of import and export jobs (tests give each worker a queue of its own).
-    celery_queue: str = "customer"
+    # The Celery queue of import and export jobs and of beat's jobs (tests give each worker a
+    # queue of its own). Not CELERY_QUEUE: a local platform passes one environment to every
+    # process, and that one names the automation worker's queue.
+    jobs_queue: str = "customer"
     # Largest file an import accepts (bytes).
     max_import_bytes: int = 512 * 1024 * 1024
     # Rows an import writes per transaction (one COPY per table, one event per chunk).

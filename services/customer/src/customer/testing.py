@@ -33,7 +33,7 @@ def worker_env(settings: CustomerSettings, **extra: str) -> dict[str, str]:
         "DATABASE_URL": settings.database_url,
         "NATS_URL": settings.nats_url,
         "REDIS_URL": settings.redis_url,
-        "CELERY_QUEUE": settings.celery_queue,
+        "JOBS_QUEUE": settings.jobs_queue,
         "IMPORT_BATCH_SIZE": str(settings.import_batch_size),
         "IMPORT_PAUSE_SECONDS": str(settings.import_pause_seconds),
         "IMPORT_SWEEP_SECONDS": str(settings.import_sweep_seconds),
@@ -58,7 +58,7 @@ def celery_worker(
         "--without-mingle",
         "--without-heartbeat",
         "--pool=solo",
-        f"--queues={settings.celery_queue}",
+        f"--queues={settings.jobs_queue}",
         f"--hostname=customer-{uuid.uuid4().hex[:8]}@%h",
     ]
     if beat:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from moodline.loyalty.v1 import loyalty_pb2, loyalty_pb2_grpc
-from moodline_kit import bootstrap
+from moodline_kit import bootstrap, customer_data
 from moodline_kit.consumer import Consumes
 from moodline_kit.grpc.server import GrpcApp
 from moodline_kit.service import Service, migrations_of
@@ -14,15 +14,18 @@ from moodline_kit.service import Service, migrations_of
 from loyalty.adapters.tables import kit
 from loyalty.config import LoyaltySettings
 from loyalty.entrypoints.grpc_servicer import LoyaltyServicer
+from loyalty.service_layer import customer_data as participation
 from loyalty.service_layer import earning
 from loyalty.service_layer.ledger import Clock, utc_now
 from loyalty.service_layer.unit_of_work import LoyaltyUnitOfWork
 
 NAME = "loyalty"
 DURABLES = {"BILLING": "loyalty-earn", "CUSTOMER": "loyalty-customers"}
-CONSUMES = tuple(
+EARNING = tuple(
     Consumes(stream, DURABLES[stream], subjects) for stream, subjects in earning.SUBJECTS.items()
 )
+CUSTOMER_DATA = customer_data.consumes(NAME)
+CONSUMES = (*EARNING, CUSTOMER_DATA)
 
 
 @dataclass
@@ -35,8 +38,9 @@ async def build(settings: LoyaltySettings, *, clock: Clock = utc_now) -> Contain
     runtime = await bootstrap.start(settings, NAME, kit, LoyaltyUnitOfWork, CONSUMES)
     durable = {"BILLING": settings.earn_consumer, "CUSTOMER": settings.customer_consumer}
     handler = earning.make_handler(clock)
-    for consumes in CONSUMES:
+    for consumes in EARNING:
         runtime.consume(consumes, handler, durable=durable[consumes.stream])
+    runtime.consume(CUSTOMER_DATA, customer_data.handler(participation.CUSTOMER_DATA))
     return runtime.into(Container, clock=clock)
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from moodline.events.v1 import subjects
 from moodline.sentiment.v1 import sentiment_pb2, sentiment_pb2_grpc
-from moodline_kit import bootstrap
+from moodline_kit import bootstrap, customer_data
 from moodline_kit.consumer import BatchIdempotentConsumer, Consumes, IdempotentConsumer
 from moodline_kit.grpc.server import GrpcApp
 from moodline_kit.service import Service, migrations_of
@@ -18,6 +18,7 @@ from sentiment.adapters.triton import Scorer, TritonClient
 from sentiment.config import SentimentSettings
 from sentiment.entrypoints import consumers
 from sentiment.entrypoints.grpc_servicer import SentimentServicer
+from sentiment.service_layer import customer_data as participation
 from sentiment.service_layer.unit_of_work import SentimentUnitOfWork
 
 NAME = "sentiment"
@@ -31,6 +32,7 @@ OUTCOME_SUBJECTS = [
 ]
 SCORING = Consumes("CONVERSATION", "sentiment-scoring", tuple(SCORING_SUBJECTS))
 OUTCOMES = Consumes("CONVERSATION", "sentiment-outcomes", tuple(OUTCOME_SUBJECTS))
+CUSTOMER_DATA = customer_data.consumes(NAME)
 
 
 @dataclass
@@ -54,7 +56,10 @@ def triton_lane(settings: SentimentSettings) -> Scorer:
 
 
 async def build(settings: SentimentSettings) -> Container:
-    runtime = await bootstrap.start(settings, NAME, kit, SentimentUnitOfWork, [SCORING, OUTCOMES])
+    runtime = await bootstrap.start(
+        settings, NAME, kit, SentimentUnitOfWork, [SCORING, OUTCOMES, CUSTOMER_DATA]
+    )
+    runtime.consume(CUSTOMER_DATA, customer_data.handler(participation.CUSTOMER_DATA))
     # Two lanes to the model, each with its own channel and circuit breaker: message scoring
     # (background) and synchronous analyze (behind the fair share), so that a burst of analyze
     # calls neither queues ahead of message scoring nor opens its circuit.
@@ -100,5 +105,10 @@ def grpc_app(container: Container) -> GrpcApp:
 
 
 SERVICE = Service(
-    NAME, SentimentSettings, build, grpc_app, migrations_of(__file__), consumes=(SCORING, OUTCOMES)
+    NAME,
+    SentimentSettings,
+    build,
+    grpc_app,
+    migrations_of(__file__),
+    consumes=(SCORING, OUTCOMES, CUSTOMER_DATA),
 )

@@ -565,8 +565,52 @@ export interface paths {
          */
         get: operations["list_customers_api_v1_customers_get"];
         put?: never;
-        /** Create Customer */
+        /**
+         * Create Customer
+         * @description Creates the customer; `likely_duplicates` lists existing customers that look like it
+         *     (same phone, same e-mail, similar name + company) so the caller can merge them.
+         */
         post: operations["create_customer_api_v1_customers_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/duplicates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Duplicates
+         * @description Suggested duplicate pairs, best first: same phone, same e-mail, similar name + company.
+         */
+        get: operations["list_duplicates_api_v1_customers_duplicates_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/operations/{operation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Operation
+         * @description A merge or an erasure: `completed` once every service has done its part.
+         */
+        get: operations["get_operation_api_v1_customers_operations__operation_id__get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -597,7 +641,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Customer */
+        /**
+         * Get Customer
+         * @description A customer merged into another answers 308 with the survivor's URL in `Location`.
+         */
         get: operations["get_customer_api_v1_customers__customer_id__get"];
         put?: never;
         post?: never;
@@ -673,6 +720,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/customers/{customer_id}/erase": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Erase
+         * @description GDPR erasure: personal data is removed in every service (aggregates stay); irreversible.
+         *     Audited (who, when, which customer id).
+         */
+        post: operations["erase_api_v1_customers__customer_id__erase_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{customer_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Data
+         * @description GDPR access: the profile, notes, consents and timeline, conversations with their
+         *     messages, sentiment, bookings, invoices, payments, subscriptions, loyalty enrolments with
+         *     their ledgers, automation runs and tasks. Audited.
+         */
+        get: operations["export_data_api_v1_customers__customer_id__export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/customers/{customer_id}/loyalty": {
         parameters: {
             query?: never;
@@ -688,6 +778,46 @@ export interface paths {
         put?: never;
         /** Enrol */
         post: operations["enrol_api_v1_customers__customer_id__loyalty_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{customer_id}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merge
+         * @description Merges `duplicate_id` into this customer (the survivor). The profile merges at once; the
+         *     other services move their data in the background (the operation's steps; poll
+         *     `Location`). Merging a customer into itself is 422; the same merge again answers the same
+         *     operation; the duplicate's URL answers 308 to the survivor afterwards.
+         */
+        post: operations["merge_api_v1_customers__customer_id__merge_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{customer_id}/merge-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Merge Preview */
+        get: operations["merge_preview_api_v1_customers__customer_id__merge_preview_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2201,6 +2331,62 @@ export interface components {
              */
             status: "accepted" | "duplicate" | "failed";
         };
+        /** BillingPage[BookingOut] */
+        BillingPage_BookingOut_: {
+            /** Items */
+            items: components["schemas"]["BookingOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** BillingPage[InvoiceOut] */
+        BillingPage_InvoiceOut_: {
+            /** Items */
+            items: components["schemas"]["InvoiceOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** BillingPage[OrderOut] */
+        BillingPage_OrderOut_: {
+            /** Items */
+            items: components["schemas"]["OrderOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** BillingPage[PaymentOut] */
+        BillingPage_PaymentOut_: {
+            /** Items */
+            items: components["schemas"]["PaymentOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** BillingPage[QuoteOut] */
+        BillingPage_QuoteOut_: {
+            /** Items */
+            items: components["schemas"]["QuoteOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** BillingPage[ServiceOut] */
+        BillingPage_ServiceOut_: {
+            /** Items */
+            items: components["schemas"]["ServiceOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** BillingPage[StaffOut] */
+        BillingPage_StaffOut_: {
+            /** Items */
+            items: components["schemas"]["StaffOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** BillingPage[SubscriptionOut] */
+        BillingPage_SubscriptionOut_: {
+            /** Items */
+            items: components["schemas"]["SubscriptionOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
         /** BillingSettingsIn */
         BillingSettingsIn: {
             /**
@@ -2280,15 +2466,24 @@ export interface components {
             amount_minor: number;
             /** Cancellation Reason */
             cancellation_reason: string;
-            /** Cancelled At */
+            /**
+             * Cancelled At
+             * Format: date-time
+             */
             cancelled_at: string | null;
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string | null;
             /** Currency */
             currency: string;
             /** Customer Id */
             customer_id: string;
-            /** Ends At */
+            /**
+             * Ends At
+             * Format: date-time
+             */
             ends_at: string | null;
             /** Id */
             id: string;
@@ -2304,22 +2499,21 @@ export interface components {
             service_name: string;
             /** Staff Id */
             staff_id: string | null;
-            /** Starts At */
+            /**
+             * Starts At
+             * Format: date-time
+             */
             starts_at: string | null;
             /**
              * Status
              * @enum {string}
              */
             status: "requested" | "confirmed" | "completed" | "cancelled" | "no_show";
-            /** Updated At */
+            /**
+             * Updated At
+             * Format: date-time
+             */
             updated_at: string | null;
-        };
-        /** BookingPage */
-        BookingPage: {
-            /** Items */
-            items: components["schemas"]["BookingOut"][];
-            /** Next Cursor */
-            next_cursor: string | null;
         };
         /** BookingPatch */
         BookingPatch: {
@@ -2636,6 +2830,201 @@ export interface components {
             /** Phones */
             phones?: components["schemas"]["PhoneIn"][];
         };
+        /** CustomerCreatedOut */
+        CustomerCreatedOut: {
+            /**
+             * Addresses
+             * @default []
+             */
+            addresses: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Avatar Color
+             * @default
+             */
+            avatar_color: string;
+            /**
+             * Average Order Value Minor
+             * @default 0
+             */
+            average_order_value_minor: number;
+            /**
+             * Bookings Count
+             * @default 0
+             */
+            bookings_count: number;
+            /**
+             * Call Status
+             * @default
+             */
+            call_status: string;
+            /** Company */
+            company: string;
+            /**
+             * Consents
+             * @default []
+             */
+            consents: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Currency
+             * @default
+             */
+            currency: string;
+            /**
+             * Custom Fields
+             * @default {}
+             */
+            custom_fields: {
+                [key: string]: unknown;
+            };
+            /** Emails */
+            emails: components["schemas"]["EmailOut"][];
+            /** First Name */
+            first_name: string;
+            /**
+             * Folder
+             * @default
+             */
+            folder: string;
+            /** Id */
+            id: string;
+            /**
+             * Interactions Count
+             * @default 0
+             */
+            interactions_count: number;
+            /**
+             * Language
+             * @default
+             */
+            language: string;
+            /** Last Activity At */
+            last_activity_at?: string | null;
+            /** Last Contact At */
+            last_contact_at?: string | null;
+            /** Last Name */
+            last_name: string;
+            /** Lifecycle Stage */
+            lifecycle_stage: string;
+            /**
+             * Lifetime Value Minor
+             * @default 0
+             */
+            lifetime_value_minor: number;
+            /**
+             * Likely Duplicates
+             * @description existing customers that look like this one (merge them if they are)
+             */
+            likely_duplicates?: components["schemas"]["LikelyDuplicateOut"][];
+            /**
+             * Most Common Channel
+             * @default
+             */
+            most_common_channel: string;
+            /** Phones */
+            phones: components["schemas"]["PhoneOut"][];
+            /**
+             * Preferred Channel
+             * @default
+             */
+            preferred_channel: string;
+            /**
+             * Preferred Contact Time
+             * @default
+             */
+            preferred_contact_time: string;
+            /**
+             * Purchases Count
+             * @default 0
+             */
+            purchases_count: number;
+            /**
+             * Relations
+             * @default []
+             */
+            relations: {
+                [key: string]: unknown;
+            }[];
+            sentiment?: components["schemas"]["gateway__schemas__SentimentOut"] | null;
+            /**
+             * Stage History
+             * @default []
+             */
+            stage_history: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Tags
+             * @default []
+             */
+            tags: string[];
+            /**
+             * Timezone
+             * @default
+             */
+            timezone: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * Version
+             * @default 0
+             */
+            version: number;
+            /**
+             * Vip
+             * @default false
+             */
+            vip: boolean;
+            /**
+             * Vip Manual
+             * @default false
+             */
+            vip_manual: boolean;
+            /**
+             * Workers
+             * @default []
+             */
+            workers: string[];
+        };
+        /** CustomerOperationOut */
+        CustomerOperationOut: {
+            /** Completed At */
+            completed_at: string | null;
+            /** Created At */
+            created_at: string | null;
+            /**
+             * Customer Id
+             * @description the survivor (merge) or the erased customer
+             */
+            customer_id: string;
+            /** Duplicate Id */
+            duplicate_id: string | null;
+            /** Id */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "merge" | "erasure";
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "running" | "completed";
+            /** Steps */
+            steps: components["schemas"]["OperationStepOut"][];
+        };
         /** CustomerOut */
         CustomerOut: {
             /**
@@ -2919,9 +3308,15 @@ export interface components {
             currency: string;
             /** Customer Id */
             customer_id: string;
-            /** First Purchase At */
+            /**
+             * First Purchase At
+             * Format: date-time
+             */
             first_purchase_at: string | null;
-            /** Last Purchase At */
+            /**
+             * Last Purchase At
+             * Format: date-time
+             */
             last_purchase_at: string | null;
             /** Lifetime Value Minor */
             lifetime_value_minor: number;
@@ -2968,6 +3363,33 @@ export interface components {
             conditions_hold: boolean;
             /** Steps */
             steps: components["schemas"]["PlannedStepOut"][];
+        };
+        /** DuplicatePage */
+        DuplicatePage: {
+            /** Items */
+            items: components["schemas"]["DuplicatePairOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** DuplicatePairOut */
+        DuplicatePairOut: {
+            /** @description the suggested survivor (the older profile) */
+            customer: components["schemas"]["CustomerOut"];
+            duplicate: components["schemas"]["CustomerOut"];
+            /** Reasons */
+            reasons: components["schemas"]["DuplicateReasonOut"][];
+            /** Score */
+            score: number;
+        };
+        /** DuplicateReasonOut */
+        DuplicateReasonOut: {
+            /** Detail */
+            detail: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "phone" | "email" | "name";
         };
         /** EarnRuleIn */
         EarnRuleIn: {
@@ -3159,6 +3581,14 @@ export interface components {
             sequence: number;
             /** Source Ref */
             source_ref: string;
+        };
+        /** EraseIn */
+        EraseIn: {
+            /**
+             * Confirm
+             * @description must be true: erasure is irreversible
+             */
+            confirm: boolean;
         };
         /** ExplanationOut */
         ExplanationOut: {
@@ -3544,23 +3974,35 @@ export interface components {
             amount_paid_minor: number;
             /** Booking Id */
             booking_id: string | null;
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string | null;
             /** Currency */
             currency: string;
             /** Customer Id */
             customer_id: string;
-            /** Due At */
+            /**
+             * Due At
+             * Format: date-time
+             */
             due_at: string | null;
             /** Id */
             id: string;
-            /** Issued At */
+            /**
+             * Issued At
+             * Format: date-time
+             */
             issued_at: string | null;
             /** Items */
             items: components["schemas"]["LineItemOut"][];
             /** Number */
             number: string | null;
-            /** Paid At */
+            /**
+             * Paid At
+             * Format: date-time
+             */
             paid_at: string | null;
             /** Quote Id */
             quote_id: string | null;
@@ -3579,15 +4021,11 @@ export interface components {
             total_minor: number;
             /** Void Reason */
             void_reason: string;
-            /** Voided At */
+            /**
+             * Voided At
+             * Format: date-time
+             */
             voided_at: string | null;
-        };
-        /** InvoicePage */
-        InvoicePage: {
-            /** Items */
-            items: components["schemas"]["InvoiceOut"][];
-            /** Next Cursor */
-            next_cursor: string | null;
         };
         /** LedgerPage */
         LedgerPage: {
@@ -3595,6 +4033,14 @@ export interface components {
             items: components["schemas"]["EntryOut"][];
             /** Next Cursor */
             next_cursor: string | null;
+        };
+        /** LikelyDuplicateOut */
+        LikelyDuplicateOut: {
+            customer: components["schemas"]["CustomerOut"];
+            /** Reasons */
+            reasons: components["schemas"]["DuplicateReasonOut"][];
+            /** Score */
+            score: number;
         };
         /** LineItemIn */
         LineItemIn: {
@@ -3649,6 +4095,32 @@ export interface components {
             unfoldered: boolean;
             /** @description null when the caller is an API key */
             user: components["schemas"]["UserRef"] | null;
+        };
+        /** MergeIn */
+        MergeIn: {
+            /**
+             * Duplicate Id
+             * @description a UUID
+             */
+            duplicate_id: string;
+            /**
+             * Fields
+             * @description whose value a single-valued field keeps (default: the survivor's, the duplicate's where the survivor's is empty); contacts, addresses, tags are united
+             */
+            fields?: {
+                [key: string]: "survivor" | "duplicate";
+            };
+        };
+        /** MergePreviewOut */
+        MergePreviewOut: {
+            duplicate: components["schemas"]["CustomerOut"];
+            /** @description the survivor after the merge */
+            result: components["schemas"]["CustomerOut"];
+            /** Sources */
+            sources: {
+                [key: string]: "survivor" | "duplicate";
+            };
+            survivor: components["schemas"]["CustomerOut"];
         };
         /** MessageBatchIn */
         MessageBatchIn: {
@@ -3817,6 +4289,18 @@ export interface components {
             /** Text */
             text: string;
         };
+        /** OperationStepOut */
+        OperationStepOut: {
+            /** Completed At */
+            completed_at: string | null;
+            /** Service */
+            service: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "completed";
+        };
         /** OrderIn */
         OrderIn: {
             /** Booking Id */
@@ -3860,9 +4344,15 @@ export interface components {
             amount_paid_minor: number;
             /** Booking Id */
             booking_id: string | null;
-            /** Cancelled At */
+            /**
+             * Cancelled At
+             * Format: date-time
+             */
             cancelled_at: string | null;
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string | null;
             /** Currency */
             currency: string;
@@ -3872,7 +4362,10 @@ export interface components {
             id: string;
             /** Items */
             items: components["schemas"]["OrderLineOut"][];
-            /** Paid At */
+            /**
+             * Paid At
+             * Format: date-time
+             */
             paid_at: string | null;
             /**
              * Status
@@ -3881,15 +4374,11 @@ export interface components {
             status: "placed" | "paid" | "cancelled" | "refunded";
             /** Total Minor */
             total_minor: number;
-            /** Updated At */
+            /**
+             * Updated At
+             * Format: date-time
+             */
             updated_at: string | null;
-        };
-        /** OrderPage */
-        OrderPage: {
-            /** Items */
-            items: components["schemas"]["OrderOut"][];
-            /** Next Cursor */
-            next_cursor: string | null;
         };
         /** OutboundOut */
         OutboundOut: {
@@ -4023,7 +4512,10 @@ export interface components {
             amount_minor: number;
             /** Booking Id */
             booking_id: string | null;
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string | null;
             /** Currency */
             currency: string;
@@ -4057,15 +4549,11 @@ export interface components {
             status: "succeeded" | "failed" | "refunded" | "partially_refunded";
             /** Subscription Id */
             subscription_id: string | null;
-            /** Updated At */
+            /**
+             * Updated At
+             * Format: date-time
+             */
             updated_at: string | null;
-        };
-        /** PaymentPage */
-        PaymentPage: {
-            /** Items */
-            items: components["schemas"]["PaymentOut"][];
-            /** Next Cursor */
-            next_cursor: string | null;
         };
         /** PhoneIn */
         PhoneIn: {
@@ -4265,7 +4753,10 @@ export interface components {
         };
         /** QuoteOut */
         QuoteOut: {
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string | null;
             /** Currency */
             currency: string;
@@ -4290,15 +4781,11 @@ export interface components {
             tax_minor: number;
             /** Total Minor */
             total_minor: number;
-            /** Valid Until */
+            /**
+             * Valid Until
+             * Format: date-time
+             */
             valid_until: string | null;
-        };
-        /** QuotePage */
-        QuotePage: {
-            /** Items */
-            items: components["schemas"]["QuoteOut"][];
-            /** Next Cursor */
-            next_cursor: string | null;
         };
         /** Readiness */
         Readiness: {
@@ -4477,7 +4964,10 @@ export interface components {
         };
         /** ServiceOut */
         ServiceOut: {
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string | null;
             /** Currency */
             currency: string;
@@ -4494,13 +4984,6 @@ export interface components {
              * @enum {string}
              */
             status: "active" | "inactive";
-        };
-        /** ServicePage */
-        ServicePage: {
-            /** Items */
-            items: components["schemas"]["ServiceOut"][];
-            /** Next Cursor */
-            next_cursor: string | null;
         };
         /** SettingsIn */
         SettingsIn: {
@@ -4572,7 +5055,10 @@ export interface components {
         StaffOut: {
             /** Colour */
             colour: string;
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string | null;
             /** Id */
             id: string;
@@ -4585,13 +5071,6 @@ export interface components {
             status: "active" | "inactive";
             /** User Id */
             user_id: string | null;
-        };
-        /** StaffPage */
-        StaffPage: {
-            /** Items */
-            items: components["schemas"]["StaffOut"][];
-            /** Next Cursor */
-            next_cursor: string | null;
         };
         /** SubscriptionCancelIn */
         SubscriptionCancelIn: {
@@ -4637,11 +5116,17 @@ export interface components {
         SubscriptionOut: {
             /** Cancel At Period End */
             cancel_at_period_end: boolean;
-            /** Cancelled At */
+            /**
+             * Cancelled At
+             * Format: date-time
+             */
             cancelled_at: string | null;
             /** Currency */
             currency: string;
-            /** Current Period End */
+            /**
+             * Current Period End
+             * Format: date-time
+             */
             current_period_end: string | null;
             /** Customer Id */
             customer_id: string;
@@ -4654,7 +5139,10 @@ export interface components {
              * @enum {string}
              */
             interval: "weekly" | "monthly" | "yearly";
-            /** Next Charge At */
+            /**
+             * Next Charge At
+             * Format: date-time
+             */
             next_charge_at: string | null;
             /** Plan Name */
             plan_name: string;
@@ -4662,20 +5150,16 @@ export interface components {
             price_minor: number;
             /** Provider */
             provider: string;
-            /** Started At */
+            /**
+             * Started At
+             * Format: date-time
+             */
             started_at: string | null;
             /**
              * Status
              * @enum {string}
              */
             status: "active" | "past_due" | "cancelled";
-        };
-        /** SubscriptionPage */
-        SubscriptionPage: {
-            /** Items */
-            items: components["schemas"]["SubscriptionOut"][];
-            /** Next Cursor */
-            next_cursor: string | null;
         };
         /** TagsChange */
         TagsChange: {
@@ -4912,6 +5396,35 @@ export interface components {
             msg: string;
             /** Error Type */
             type: string;
+        };
+        /** WebhookEndpointOut */
+        WebhookEndpointOut: {
+            /** Headers */
+            headers: string[];
+            /** Id */
+            id: string;
+            /** Provider */
+            provider: string;
+            /** Secret */
+            secret: string;
+            /**
+             * Status
+             * @constant
+             */
+            status: "active";
+            /** Url */
+            url: string;
+        };
+        /** WebhookReceiptOut */
+        WebhookReceiptOut: {
+            /** Event Id */
+            event_id: string;
+            payment: components["schemas"]["PaymentOut"] | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "applied" | "duplicate";
         };
         /** SentimentOut */
         gateway__routes__sentiment__SentimentOut: {
@@ -7233,7 +7746,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["BookingPage"];
+                    "application/json": components["schemas"]["BillingPage_BookingOut_"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -9669,7 +10182,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CustomerOut"];
+                    "application/json": components["schemas"]["CustomerCreatedOut"];
                 };
             };
             /** @description Bad Request: the body is not valid UTF-8 JSON */
@@ -9728,6 +10241,242 @@ export interface operations {
             };
             /** @description Content Too Large: request body too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_duplicates_api_v1_customers_duplicates_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                /** @description default 60 */
+                min_score?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DuplicatePage"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_operation_api_v1_customers_operations__operation_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a UUID */
+                operation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerOperationOut"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9920,6 +10669,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["CustomerOut"];
                 };
+            };
+            /** @description merged into the customer in `Location` */
+            308: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
             401: {
@@ -10934,6 +11690,265 @@ export interface operations {
             };
         };
     };
+    erase_api_v1_customers__customer_id__erase_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a UUID */
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EraseIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerOperationOut"];
+                };
+            };
+            /** @description Bad Request: the body is not valid UTF-8 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large: request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_data_api_v1_customers__customer_id__export_get: {
+        parameters: {
+            query?: {
+                format?: "json" | "pdf";
+            };
+            header?: never;
+            path: {
+                /** @description a UUID */
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description everything every service holds about the customer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "application/pdf": unknown;
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     customer_programs_api_v1_customers__customer_id__loyalty_get: {
         parameters: {
             query?: {
@@ -11137,6 +12152,265 @@ export interface operations {
             };
             /** @description Content Too Large: request body too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    merge_api_v1_customers__customer_id__merge_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a UUID */
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MergeIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerOperationOut"];
+                };
+            };
+            /** @description Bad Request: the body is not valid UTF-8 JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large: request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    merge_preview_api_v1_customers__customer_id__merge_preview_get: {
+        parameters: {
+            query?: {
+                /** @description a UUID */
+                duplicate_id?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description a UUID */
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MergePreviewOut"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13745,7 +15019,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["InvoicePage"];
+                    "application/json": components["schemas"]["BillingPage_InvoiceOut_"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -15896,7 +17170,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OrderPage"];
+                    "application/json": components["schemas"]["BillingPage_OrderOut_"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -16409,7 +17683,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PaymentPage"];
+                    "application/json": components["schemas"]["BillingPage_PaymentOut_"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -16925,7 +18199,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["QuotePage"];
+                    "application/json": components["schemas"]["BillingPage_QuoteOut_"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -18171,7 +19445,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ServicePage"];
+                    "application/json": components["schemas"]["BillingPage_ServiceOut_"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -19291,7 +20565,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["StaffPage"];
+                    "application/json": components["schemas"]["BillingPage_StaffOut_"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -19663,7 +20937,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SubscriptionPage"];
+                    "application/json": components["schemas"]["BillingPage_SubscriptionOut_"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -21305,9 +22579,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["WebhookReceiptOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
@@ -21423,9 +22695,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["WebhookEndpointOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */

@@ -65,6 +65,9 @@ def tenant_metadata(tenant_id: str, *, ttl: float = 60.0) -> tuple[tuple[str, st
     )
 
 
+RECONNECT_BACKOFF_MS = (250, 1000)  # first retry, cap
+
+
 def create_channel(target: str, *, default_timeout: float = DEFAULT_TIMEOUT) -> grpc.aio.Channel:
     """An insecure in-cluster channel (mTLS is the mesh's job) with propagation interceptors."""
     return grpc.aio.insecure_channel(
@@ -73,5 +76,11 @@ def create_channel(target: str, *, default_timeout: float = DEFAULT_TIMEOUT) -> 
         options=[
             ("grpc.keepalive_time_ms", 30_000),
             ("grpc.enable_retries", 1),
+            # gRPC's reconnect backoff grows to 120 s by default: after a service restarts, the
+            # caller's channel would keep failing for seconds after the server is back (the
+            # fault suite measured 9-13 s). Capped, it reconnects within ~1 s of the server.
+            ("grpc.initial_reconnect_backoff_ms", RECONNECT_BACKOFF_MS[0]),
+            ("grpc.min_reconnect_backoff_ms", RECONNECT_BACKOFF_MS[0]),
+            ("grpc.max_reconnect_backoff_ms", RECONNECT_BACKOFF_MS[1]),
         ],
     )

@@ -18,13 +18,20 @@ Read = Callable[[Any], Any]
 
 
 def rpc(
-    use_case: Callable[..., Awaitable[Any]], respond: Callable[[Any], Any], /, **reads: Read
+    use_case: Callable[..., Awaitable[Any]],
+    respond: Callable[[Any], Any],
+    /,
+    *,
+    servicer: tuple[str, ...] = (),
+    **reads: Read,
 ) -> Callable[..., Awaitable[Any]]:
     """The method `await use_case(tenant_id=..., uow=self._uow, <name>=read(request)...)`,
-    answered with `respond(result)`."""
+    answered with `respond(result)`; each name in `servicer` is passed too, from the
+    servicer's `_<name>` (e.g. `servicer=("clock",)`: `clock=self._clock`)."""
 
     async def method(self: Any, request: Any, context: Any) -> Any:
         arguments = {name: read(request) for name, read in reads.items()}
+        arguments.update({name: getattr(self, f"_{name}") for name in servicer})
         result = await use_case(tenant_id=current_tenant(), uow=self._uow, **arguments)
         return respond(result)
 
@@ -45,6 +52,11 @@ def read_id(name: str = "id", *, what: str = "") -> Read:
 def read(name: str) -> Read:
     """The request's field `name`, as is."""
     return lambda request: getattr(request, name)
+
+
+def reads(*names: str) -> dict[str, Read]:
+    """Request fields passed to the use case under their own names: `rpc(f, r, **reads(...))`."""
+    return {name: read(name) for name in names}
 
 
 def paged(response: type, items: str, to_proto: Callable[[Any], Any]) -> Callable[[Any], Any]:

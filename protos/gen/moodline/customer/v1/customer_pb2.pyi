@@ -10,6 +10,194 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class DuplicateReason(_message.Message):
+    __slots__ = ("kind", "detail")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    detail: str
+    def __init__(self, kind: _Optional[str] = ..., detail: _Optional[str] = ...) -> None: ...
+
+class DuplicatePair(_message.Message):
+    __slots__ = ("customer", "duplicate", "score", "reasons")
+    CUSTOMER_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATE_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    customer: Customer
+    duplicate: Customer
+    score: int
+    reasons: _containers.RepeatedCompositeFieldContainer[DuplicateReason]
+    def __init__(self, customer: _Optional[_Union[Customer, _Mapping]] = ..., duplicate: _Optional[_Union[Customer, _Mapping]] = ..., score: _Optional[int] = ..., reasons: _Optional[_Iterable[_Union[DuplicateReason, _Mapping]]] = ...) -> None: ...
+
+class ListDuplicatesRequest(_message.Message):
+    __slots__ = ("page_size", "page_token", "min_score")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    MIN_SCORE_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    min_score: int
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., min_score: _Optional[int] = ...) -> None: ...
+
+class ListDuplicatesResponse(_message.Message):
+    __slots__ = ("pairs", "next_page_token")
+    PAIRS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    pairs: _containers.RepeatedCompositeFieldContainer[DuplicatePair]
+    next_page_token: str
+    def __init__(self, pairs: _Optional[_Iterable[_Union[DuplicatePair, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class FindLikelyDuplicatesRequest(_message.Message):
+    __slots__ = ("first_name", "last_name", "company", "phones", "emails", "exclude_id", "limit")
+    FIRST_NAME_FIELD_NUMBER: _ClassVar[int]
+    LAST_NAME_FIELD_NUMBER: _ClassVar[int]
+    COMPANY_FIELD_NUMBER: _ClassVar[int]
+    PHONES_FIELD_NUMBER: _ClassVar[int]
+    EMAILS_FIELD_NUMBER: _ClassVar[int]
+    EXCLUDE_ID_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    first_name: str
+    last_name: str
+    company: str
+    phones: _containers.RepeatedScalarFieldContainer[str]
+    emails: _containers.RepeatedScalarFieldContainer[str]
+    exclude_id: str
+    limit: int
+    def __init__(self, first_name: _Optional[str] = ..., last_name: _Optional[str] = ..., company: _Optional[str] = ..., phones: _Optional[_Iterable[str]] = ..., emails: _Optional[_Iterable[str]] = ..., exclude_id: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class LikelyDuplicate(_message.Message):
+    __slots__ = ("customer", "score", "reasons")
+    CUSTOMER_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    customer: Customer
+    score: int
+    reasons: _containers.RepeatedCompositeFieldContainer[DuplicateReason]
+    def __init__(self, customer: _Optional[_Union[Customer, _Mapping]] = ..., score: _Optional[int] = ..., reasons: _Optional[_Iterable[_Union[DuplicateReason, _Mapping]]] = ...) -> None: ...
+
+class FindLikelyDuplicatesResponse(_message.Message):
+    __slots__ = ("matches",)
+    MATCHES_FIELD_NUMBER: _ClassVar[int]
+    matches: _containers.RepeatedCompositeFieldContainer[LikelyDuplicate]
+    def __init__(self, matches: _Optional[_Iterable[_Union[LikelyDuplicate, _Mapping]]] = ...) -> None: ...
+
+class MergeCustomersRequest(_message.Message):
+    __slots__ = ("customer_id", "duplicate_id", "fields")
+    class FieldsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATE_ID_FIELD_NUMBER: _ClassVar[int]
+    FIELDS_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    duplicate_id: str
+    fields: _containers.ScalarMap[str, str]
+    def __init__(self, customer_id: _Optional[str] = ..., duplicate_id: _Optional[str] = ..., fields: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
+class MergePreview(_message.Message):
+    __slots__ = ("survivor", "duplicate", "result", "sources")
+    class SourcesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    SURVIVOR_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATE_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    SOURCES_FIELD_NUMBER: _ClassVar[int]
+    survivor: Customer
+    duplicate: Customer
+    result: Customer
+    sources: _containers.ScalarMap[str, str]
+    def __init__(self, survivor: _Optional[_Union[Customer, _Mapping]] = ..., duplicate: _Optional[_Union[Customer, _Mapping]] = ..., result: _Optional[_Union[Customer, _Mapping]] = ..., sources: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
+class OperationStep(_message.Message):
+    __slots__ = ("service", "status", "completed_at")
+    SERVICE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_AT_FIELD_NUMBER: _ClassVar[int]
+    service: str
+    status: str
+    completed_at: _timestamp_pb2.Timestamp
+    def __init__(self, service: _Optional[str] = ..., status: _Optional[str] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CustomerOperation(_message.Message):
+    __slots__ = ("id", "kind", "customer_id", "duplicate_id", "status", "steps", "created_at", "completed_at")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATE_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    STEPS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_AT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    kind: str
+    customer_id: str
+    duplicate_id: str
+    status: str
+    steps: _containers.RepeatedCompositeFieldContainer[OperationStep]
+    created_at: _timestamp_pb2.Timestamp
+    completed_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., kind: _Optional[str] = ..., customer_id: _Optional[str] = ..., duplicate_id: _Optional[str] = ..., status: _Optional[str] = ..., steps: _Optional[_Iterable[_Union[OperationStep, _Mapping]]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class GetCustomerOperationRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class GetTombstoneRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class Tombstone(_message.Message):
+    __slots__ = ("customer_id", "merged_into_id", "operation_id", "merged_at")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    MERGED_INTO_ID_FIELD_NUMBER: _ClassVar[int]
+    OPERATION_ID_FIELD_NUMBER: _ClassVar[int]
+    MERGED_AT_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    merged_into_id: str
+    operation_id: str
+    merged_at: _timestamp_pb2.Timestamp
+    def __init__(self, customer_id: _Optional[str] = ..., merged_into_id: _Optional[str] = ..., operation_id: _Optional[str] = ..., merged_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class EraseCustomerRequest(_message.Message):
+    __slots__ = ("id", "confirm")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    CONFIRM_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    confirm: bool
+    def __init__(self, id: _Optional[str] = ..., confirm: _Optional[bool] = ...) -> None: ...
+
+class ExportCustomerDataRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class CustomerDataExport(_message.Message):
+    __slots__ = ("customer", "notes", "consent_history", "timeline")
+    CUSTOMER_FIELD_NUMBER: _ClassVar[int]
+    NOTES_FIELD_NUMBER: _ClassVar[int]
+    CONSENT_HISTORY_FIELD_NUMBER: _ClassVar[int]
+    TIMELINE_FIELD_NUMBER: _ClassVar[int]
+    customer: Customer
+    notes: _containers.RepeatedCompositeFieldContainer[Note]
+    consent_history: _containers.RepeatedCompositeFieldContainer[Consent]
+    timeline: _containers.RepeatedCompositeFieldContainer[TimelineEntry]
+    def __init__(self, customer: _Optional[_Union[Customer, _Mapping]] = ..., notes: _Optional[_Iterable[_Union[Note, _Mapping]]] = ..., consent_history: _Optional[_Iterable[_Union[Consent, _Mapping]]] = ..., timeline: _Optional[_Iterable[_Union[TimelineEntry, _Mapping]]] = ...) -> None: ...
+
 class Folder(_message.Message):
     __slots__ = ("id", "name", "position", "colour", "customer_count")
     ID_FIELD_NUMBER: _ClassVar[int]

@@ -160,6 +160,46 @@ class CustomerServiceStub:
                 request_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.FilterVisibleCustomersRequest.SerializeToString,
                 response_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.FilterVisibleCustomersResponse.FromString,
                 _registered_method=True)
+        self.ListDuplicates = channel.unary_unary(
+                '/moodline.customer.v1.CustomerService/ListDuplicates',
+                request_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.ListDuplicatesRequest.SerializeToString,
+                response_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.ListDuplicatesResponse.FromString,
+                _registered_method=True)
+        self.FindLikelyDuplicates = channel.unary_unary(
+                '/moodline.customer.v1.CustomerService/FindLikelyDuplicates',
+                request_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.FindLikelyDuplicatesRequest.SerializeToString,
+                response_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.FindLikelyDuplicatesResponse.FromString,
+                _registered_method=True)
+        self.PreviewMerge = channel.unary_unary(
+                '/moodline.customer.v1.CustomerService/PreviewMerge',
+                request_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.MergeCustomersRequest.SerializeToString,
+                response_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.MergePreview.FromString,
+                _registered_method=True)
+        self.MergeCustomers = channel.unary_unary(
+                '/moodline.customer.v1.CustomerService/MergeCustomers',
+                request_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.MergeCustomersRequest.SerializeToString,
+                response_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.CustomerOperation.FromString,
+                _registered_method=True)
+        self.GetCustomerOperation = channel.unary_unary(
+                '/moodline.customer.v1.CustomerService/GetCustomerOperation',
+                request_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.GetCustomerOperationRequest.SerializeToString,
+                response_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.CustomerOperation.FromString,
+                _registered_method=True)
+        self.GetTombstone = channel.unary_unary(
+                '/moodline.customer.v1.CustomerService/GetTombstone',
+                request_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.GetTombstoneRequest.SerializeToString,
+                response_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.Tombstone.FromString,
+                _registered_method=True)
+        self.EraseCustomer = channel.unary_unary(
+                '/moodline.customer.v1.CustomerService/EraseCustomer',
+                request_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.EraseCustomerRequest.SerializeToString,
+                response_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.CustomerOperation.FromString,
+                _registered_method=True)
+        self.ExportCustomerData = channel.unary_unary(
+                '/moodline.customer.v1.CustomerService/ExportCustomerData',
+                request_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.ExportCustomerDataRequest.SerializeToString,
+                response_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.CustomerDataExport.FromString,
+                _registered_method=True)
 
 
 class CustomerServiceServicer:
@@ -335,6 +375,67 @@ class CustomerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListDuplicates(self, request, context):
+        """Suggested duplicate pairs of the tenant, best score first: same phone, same e-mail,
+        similar name + company (rapidfuzz), each with its reasons.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FindLikelyDuplicates(self, request, context):
+        """Existing customers that look like the given contact details (create and import warn).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PreviewMerge(self, request, context):
+        """What MergeCustomers would keep, without changing anything.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def MergeCustomers(self, request, context):
+        """Merges duplicate_id into customer_id (the survivor): the profile is merged here, the
+        duplicate becomes a tombstone, and customer.customer.merged asks every other service to
+        move its data (the returned operation lists each service's step). Self-merge is
+        INVALID_ARGUMENT; merging again the same pair returns the same operation.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCustomerOperation(self, request, context):
+        """A merge or an erasure and the progress of each service's step.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTombstone(self, request, context):
+        """The tombstone of a merged-away customer (NOT_FOUND when the id never was merged).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EraseCustomer(self, request, context):
+        """GDPR erasure: removes the customer's personal data here and asks every other service to
+        (customer.customer.erased); irreversible; needs confirm = true.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportCustomerData(self, request, context):
+        """GDPR access: everything this service holds about the customer.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CustomerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -457,6 +558,46 @@ def add_CustomerServiceServicer_to_server(servicer, server):
                     servicer.FilterVisibleCustomers,
                     request_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.FilterVisibleCustomersRequest.FromString,
                     response_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.FilterVisibleCustomersResponse.SerializeToString,
+            ),
+            'ListDuplicates': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDuplicates,
+                    request_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.ListDuplicatesRequest.FromString,
+                    response_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.ListDuplicatesResponse.SerializeToString,
+            ),
+            'FindLikelyDuplicates': grpc.unary_unary_rpc_method_handler(
+                    servicer.FindLikelyDuplicates,
+                    request_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.FindLikelyDuplicatesRequest.FromString,
+                    response_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.FindLikelyDuplicatesResponse.SerializeToString,
+            ),
+            'PreviewMerge': grpc.unary_unary_rpc_method_handler(
+                    servicer.PreviewMerge,
+                    request_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.MergeCustomersRequest.FromString,
+                    response_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.MergePreview.SerializeToString,
+            ),
+            'MergeCustomers': grpc.unary_unary_rpc_method_handler(
+                    servicer.MergeCustomers,
+                    request_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.MergeCustomersRequest.FromString,
+                    response_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.CustomerOperation.SerializeToString,
+            ),
+            'GetCustomerOperation': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCustomerOperation,
+                    request_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.GetCustomerOperationRequest.FromString,
+                    response_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.CustomerOperation.SerializeToString,
+            ),
+            'GetTombstone': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTombstone,
+                    request_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.GetTombstoneRequest.FromString,
+                    response_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.Tombstone.SerializeToString,
+            ),
+            'EraseCustomer': grpc.unary_unary_rpc_method_handler(
+                    servicer.EraseCustomer,
+                    request_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.EraseCustomerRequest.FromString,
+                    response_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.CustomerOperation.SerializeToString,
+            ),
+            'ExportCustomerData': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportCustomerData,
+                    request_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.ExportCustomerDataRequest.FromString,
+                    response_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.CustomerDataExport.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1113,6 +1254,222 @@ class CustomerService:
             '/moodline.customer.v1.CustomerService/FilterVisibleCustomers',
             moodline_dot_customer_dot_v1_dot_customer__pb2.FilterVisibleCustomersRequest.SerializeToString,
             moodline_dot_customer_dot_v1_dot_customer__pb2.FilterVisibleCustomersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDuplicates(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.customer.v1.CustomerService/ListDuplicates',
+            moodline_dot_customer_dot_v1_dot_customer__pb2.ListDuplicatesRequest.SerializeToString,
+            moodline_dot_customer_dot_v1_dot_customer__pb2.ListDuplicatesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FindLikelyDuplicates(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.customer.v1.CustomerService/FindLikelyDuplicates',
+            moodline_dot_customer_dot_v1_dot_customer__pb2.FindLikelyDuplicatesRequest.SerializeToString,
+            moodline_dot_customer_dot_v1_dot_customer__pb2.FindLikelyDuplicatesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PreviewMerge(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.customer.v1.CustomerService/PreviewMerge',
+            moodline_dot_customer_dot_v1_dot_customer__pb2.MergeCustomersRequest.SerializeToString,
+            moodline_dot_customer_dot_v1_dot_customer__pb2.MergePreview.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MergeCustomers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.customer.v1.CustomerService/MergeCustomers',
+            moodline_dot_customer_dot_v1_dot_customer__pb2.MergeCustomersRequest.SerializeToString,
+            moodline_dot_customer_dot_v1_dot_customer__pb2.CustomerOperation.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCustomerOperation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.customer.v1.CustomerService/GetCustomerOperation',
+            moodline_dot_customer_dot_v1_dot_customer__pb2.GetCustomerOperationRequest.SerializeToString,
+            moodline_dot_customer_dot_v1_dot_customer__pb2.CustomerOperation.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTombstone(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.customer.v1.CustomerService/GetTombstone',
+            moodline_dot_customer_dot_v1_dot_customer__pb2.GetTombstoneRequest.SerializeToString,
+            moodline_dot_customer_dot_v1_dot_customer__pb2.Tombstone.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EraseCustomer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.customer.v1.CustomerService/EraseCustomer',
+            moodline_dot_customer_dot_v1_dot_customer__pb2.EraseCustomerRequest.SerializeToString,
+            moodline_dot_customer_dot_v1_dot_customer__pb2.CustomerOperation.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportCustomerData(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.customer.v1.CustomerService/ExportCustomerData',
+            moodline_dot_customer_dot_v1_dot_customer__pb2.ExportCustomerDataRequest.SerializeToString,
+            moodline_dot_customer_dot_v1_dot_customer__pb2.CustomerDataExport.FromString,
             options,
             channel_credentials,
             insecure,

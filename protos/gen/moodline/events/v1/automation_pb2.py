@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from moodline.automation.v1 import automation_pb2 as moodline_dot_automation_dot_v1_dot_automation__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#moodline/events/v1/automation.proto\x12\x12moodline.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\'moodline/automation/v1/automation.proto\"\xa2\x02\n\x16\x41utomationRunCompleted\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12\x13\n\x0bworkflow_id\x18\x02 \x01(\t\x12\x15\n\rworkflow_name\x18\x03 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x04 \x01(\t\x12\x31\n\x06status\x18\x05 \x01(\x0e\x32!.moodline.automation.v1.RunStatus\x12\x14\n\x0ctrigger_type\x18\x06 \x01(\t\x12\r\n\x05\x65rror\x18\x07 \x01(\t\x12.\n\nstarted_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x66inished_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"N\n\x0bTaskCreated\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12*\n\x04task\x18\x02 \x01(\x0b\x32\x1c.moodline.automation.v1.Task\"P\n\rTaskCompleted\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12*\n\x04task\x18\x02 \x01(\x0b\x32\x1c.moodline.automation.v1.Taskb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#moodline/events/v1/automation.proto\x12\x12moodline.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\'moodline/automation/v1/automation.proto\"\xa2\x02\n\x16\x41utomationRunCompleted\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12\x13\n\x0bworkflow_id\x18\x02 \x01(\t\x12\x15\n\rworkflow_name\x18\x03 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x04 \x01(\t\x12\x31\n\x06status\x18\x05 \x01(\x0e\x32!.moodline.automation.v1.RunStatus\x12\x14\n\x0ctrigger_type\x18\x06 \x01(\t\x12\r\n\x05\x65rror\x18\x07 \x01(\t\x12.\n\nstarted_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x66inished_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"N\n\x0bTaskCreated\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12*\n\x04task\x18\x02 \x01(\x0b\x32\x1c.moodline.automation.v1.Task\"P\n\rTaskCompleted\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12*\n\x04task\x18\x02 \x01(\x0b\x32\x1c.moodline.automation.v1.Task\"f\n\x1c\x41utomationCustomerReassigned\x12\x14\n\x0coperation_id\x18\x01 \x01(\t\x12\x18\n\x10\x66rom_customer_id\x18\x02 \x01(\t\x12\x16\n\x0eto_customer_id\x18\x03 \x01(\t\"E\n\x18\x41utomationCustomerErased\x12\x14\n\x0coperation_id\x18\x01 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x02 \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -39,4 +39,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_TASKCREATED']._serialized_end=504
   _globals['_TASKCOMPLETED']._serialized_start=506
   _globals['_TASKCOMPLETED']._serialized_end=586
+  _globals['_AUTOMATIONCUSTOMERREASSIGNED']._serialized_start=588
+  _globals['_AUTOMATIONCUSTOMERREASSIGNED']._serialized_end=690
+  _globals['_AUTOMATIONCUSTOMERERASED']._serialized_start=692
+  _globals['_AUTOMATIONCUSTOMERERASED']._serialized_end=761
 # @@protoc_insertion_point(module_scope)

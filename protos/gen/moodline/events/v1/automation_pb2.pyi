@@ -46,3 +46,21 @@ class TaskCompleted(_message.Message):
     customer_id: str
     task: _automation_pb2.Task
     def __init__(self, customer_id: _Optional[str] = ..., task: _Optional[_Union[_automation_pb2.Task, _Mapping]] = ...) -> None: ...
+
+class AutomationCustomerReassigned(_message.Message):
+    __slots__ = ("operation_id", "from_customer_id", "to_customer_id")
+    OPERATION_ID_FIELD_NUMBER: _ClassVar[int]
+    FROM_CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    TO_CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    operation_id: str
+    from_customer_id: str
+    to_customer_id: str
+    def __init__(self, operation_id: _Optional[str] = ..., from_customer_id: _Optional[str] = ..., to_customer_id: _Optional[str] = ...) -> None: ...
+
+class AutomationCustomerErased(_message.Message):
+    __slots__ = ("operation_id", "customer_id")
+    OPERATION_ID_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    operation_id: str
+    customer_id: str
+    def __init__(self, operation_id: _Optional[str] = ..., customer_id: _Optional[str] = ...) -> None: ...

@@ -118,3 +118,21 @@ class OutboundMessageChanged(_message.Message):
     message: _conversation_pb2.OutboundMessage
     previous_status: _conversation_pb2.DeliveryStatus
     def __init__(self, message: _Optional[_Union[_conversation_pb2.OutboundMessage, _Mapping]] = ..., previous_status: _Optional[_Union[_conversation_pb2.DeliveryStatus, str]] = ...) -> None: ...
+
+class ConversationCustomerReassigned(_message.Message):
+    __slots__ = ("operation_id", "from_customer_id", "to_customer_id")
+    OPERATION_ID_FIELD_NUMBER: _ClassVar[int]
+    FROM_CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    TO_CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    operation_id: str
+    from_customer_id: str
+    to_customer_id: str
+    def __init__(self, operation_id: _Optional[str] = ..., from_customer_id: _Optional[str] = ..., to_customer_id: _Optional[str] = ...) -> None: ...
+
+class ConversationCustomerErased(_message.Message):
+    __slots__ = ("operation_id", "customer_id")
+    OPERATION_ID_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    operation_id: str
+    customer_id: str
+    def __init__(self, operation_id: _Optional[str] = ..., customer_id: _Optional[str] = ...) -> None: ...

@@ -89,6 +89,24 @@ class CustomerNoteAdded(_message.Message):
     note: _customer_pb2.Note
     def __init__(self, note: _Optional[_Union[_customer_pb2.Note, _Mapping]] = ...) -> None: ...
 
+class CustomerMerged(_message.Message):
+    __slots__ = ("operation_id", "customer_id", "duplicate_id")
+    OPERATION_ID_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATE_ID_FIELD_NUMBER: _ClassVar[int]
+    operation_id: str
+    customer_id: str
+    duplicate_id: str
+    def __init__(self, operation_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., duplicate_id: _Optional[str] = ...) -> None: ...
+
+class CustomerErased(_message.Message):
+    __slots__ = ("operation_id", "customer_id")
+    OPERATION_ID_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    operation_id: str
+    customer_id: str
+    def __init__(self, operation_id: _Optional[str] = ..., customer_id: _Optional[str] = ...) -> None: ...
+
 class ImportProgressed(_message.Message):
     __slots__ = ("import_id", "status", "total", "processed", "created", "updated", "skipped", "failed")
     IMPORT_ID_FIELD_NUMBER: _ClassVar[int]

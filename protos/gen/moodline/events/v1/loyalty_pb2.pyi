@@ -68,3 +68,21 @@ class LoyaltyBalanceAdjusted(_message.Message):
     reason: _loyalty_pb2.LedgerReason
     source_ref: str
     def __init__(self, enrolment_id: _Optional[str] = ..., program_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., ledger_entry_id: _Optional[str] = ..., sequence: _Optional[int] = ..., delta: _Optional[int] = ..., balance_after: _Optional[int] = ..., reason: _Optional[_Union[_loyalty_pb2.LedgerReason, str]] = ..., source_ref: _Optional[str] = ...) -> None: ...
+
+class LoyaltyCustomerReassigned(_message.Message):
+    __slots__ = ("operation_id", "from_customer_id", "to_customer_id")
+    OPERATION_ID_FIELD_NUMBER: _ClassVar[int]
+    FROM_CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    TO_CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    operation_id: str
+    from_customer_id: str
+    to_customer_id: str
+    def __init__(self, operation_id: _Optional[str] = ..., from_customer_id: _Optional[str] = ..., to_customer_id: _Optional[str] = ...) -> None: ...
+
+class LoyaltyCustomerErased(_message.Message):
+    __slots__ = ("operation_id", "customer_id")
+    OPERATION_ID_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    operation_id: str
+    customer_id: str
+    def __init__(self, operation_id: _Optional[str] = ..., customer_id: _Optional[str] = ...) -> None: ...

@@ -51,3 +51,21 @@ class CustomerSentimentChanged(_message.Message):
     source: _sentiment_pb2.SentimentSource
     explanation: str
     def __init__(self, customer_id: _Optional[str] = ..., sentiment: _Optional[_Union[_sentiment_pb2.Sentiment, _Mapping]] = ..., previous_label: _Optional[_Union[_sentiment_pb2.SentimentLabel, str]] = ..., source: _Optional[_Union[_sentiment_pb2.SentimentSource, str]] = ..., explanation: _Optional[str] = ...) -> None: ...
+
+class SentimentCustomerReassigned(_message.Message):
+    __slots__ = ("operation_id", "from_customer_id", "to_customer_id")
+    OPERATION_ID_FIELD_NUMBER: _ClassVar[int]
+    FROM_CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    TO_CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    operation_id: str
+    from_customer_id: str
+    to_customer_id: str
+    def __init__(self, operation_id: _Optional[str] = ..., from_customer_id: _Optional[str] = ..., to_customer_id: _Optional[str] = ...) -> None: ...
+
+class SentimentCustomerErased(_message.Message):
+    __slots__ = ("operation_id", "customer_id")
+    OPERATION_ID_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    operation_id: str
+    customer_id: str
+    def __init__(self, operation_id: _Optional[str] = ..., customer_id: _Optional[str] = ...) -> None: ...

@@ -4,6 +4,8 @@
 of moodline/events/v1, named after its subject. The single source: producers, consumers
 and the Helm chart's stream and consumer lists use these."""
 
+AUTOMATION_CUSTOMER_ERASED = "automation.customer.erased"
+AUTOMATION_CUSTOMER_REASSIGNED = "automation.customer.reassigned"
 AUTOMATION_RUN_COMPLETED = "automation.run.completed"
 AUTOMATION_TASK_COMPLETED = "automation.task.completed"
 AUTOMATION_TASK_CREATED = "automation.task.created"
@@ -13,6 +15,8 @@ BILLING_BOOKING_CONFIRMED = "billing.booking.confirmed"
 BILLING_BOOKING_CREATED = "billing.booking.created"
 BILLING_BOOKING_NO_SHOWED = "billing.booking.no_showed"
 BILLING_BOOKING_RESCHEDULED = "billing.booking.rescheduled"
+BILLING_CUSTOMER_ERASED = "billing.customer.erased"
+BILLING_CUSTOMER_REASSIGNED = "billing.customer.reassigned"
 BILLING_CUSTOMER_VALUE_CHANGED = "billing.customer_value.changed"
 BILLING_INVOICE_ISSUED = "billing.invoice.issued"
 BILLING_INVOICE_OVERDUE = "billing.invoice.overdue"
@@ -32,11 +36,15 @@ CONVERSATION_CONVERSATION_ESCALATED = "conversation.conversation.escalated"
 CONVERSATION_CONVERSATION_OPENED = "conversation.conversation.opened"
 CONVERSATION_CONVERSATION_RATED = "conversation.conversation.rated"
 CONVERSATION_CONVERSATION_REOPENED = "conversation.conversation.reopened"
+CONVERSATION_CUSTOMER_ERASED = "conversation.customer.erased"
+CONVERSATION_CUSTOMER_REASSIGNED = "conversation.customer.reassigned"
 CONVERSATION_MESSAGE_RECEIVED = "conversation.message.received"
 CONVERSATION_OUTBOUND_CHANGED = "conversation.outbound.changed"
 CUSTOMER_CONSENT_CHANGED = "customer.consent.changed"
 CUSTOMER_CUSTOMER_CREATED = "customer.customer.created"
 CUSTOMER_CUSTOMER_DELETED = "customer.customer.deleted"
+CUSTOMER_CUSTOMER_ERASED = "customer.customer.erased"
+CUSTOMER_CUSTOMER_MERGED = "customer.customer.merged"
 CUSTOMER_CUSTOMER_UPDATED = "customer.customer.updated"
 CUSTOMER_CUSTOMERS_IMPORTED = "customer.customers.imported"
 CUSTOMER_EXPORT_PROGRESSED = "customer.export.progressed"
@@ -48,15 +56,21 @@ CUSTOMER_STATUS_CHANGED = "customer.status.changed"
 CUSTOMER_TAG_ADDED = "customer.tag.added"
 CUSTOMER_TAG_REMOVED = "customer.tag.removed"
 LOYALTY_BALANCE_ADJUSTED = "loyalty.balance.adjusted"
+LOYALTY_CUSTOMER_ERASED = "loyalty.customer.erased"
+LOYALTY_CUSTOMER_REASSIGNED = "loyalty.customer.reassigned"
 LOYALTY_ENROLMENT_CREATED = "loyalty.enrolment.created"
 LOYALTY_ENROLMENT_EXPIRED = "loyalty.enrolment.expired"
 LOYALTY_ENROLMENT_REMOVED = "loyalty.enrolment.removed"
 SENTIMENT_CONVERSATION_CHANGED = "sentiment.conversation.changed"
 SENTIMENT_CUSTOMER_CHANGED = "sentiment.customer.changed"
+SENTIMENT_CUSTOMER_ERASED = "sentiment.customer.erased"
+SENTIMENT_CUSTOMER_REASSIGNED = "sentiment.customer.reassigned"
 SENTIMENT_MESSAGE_SCORED = "sentiment.message.scored"
 
 # subject -> full name of its payload message
 PAYLOADS = {
+    "automation.customer.erased": "moodline.events.v1.AutomationCustomerErased",
+    "automation.customer.reassigned": "moodline.events.v1.AutomationCustomerReassigned",
     "automation.run.completed": "moodline.events.v1.AutomationRunCompleted",
     "automation.task.completed": "moodline.events.v1.TaskCompleted",
     "automation.task.created": "moodline.events.v1.TaskCreated",
@@ -66,6 +80,8 @@ PAYLOADS = {
     "billing.booking.created": "moodline.events.v1.BookingCreated",
     "billing.booking.no_showed": "moodline.events.v1.BookingNoShowed",
     "billing.booking.rescheduled": "moodline.events.v1.BookingRescheduled",
+    "billing.customer.erased": "moodline.events.v1.BillingCustomerErased",
+    "billing.customer.reassigned": "moodline.events.v1.BillingCustomerReassigned",
     "billing.customer_value.changed": "moodline.events.v1.CustomerValueChanged",
     "billing.invoice.issued": "moodline.events.v1.InvoiceIssued",
     "billing.invoice.overdue": "moodline.events.v1.InvoiceOverdue",
@@ -85,11 +101,15 @@ PAYLOADS = {
     "conversation.conversation.opened": "moodline.events.v1.ConversationOpened",
     "conversation.conversation.rated": "moodline.events.v1.ConversationRated",
     "conversation.conversation.reopened": "moodline.events.v1.ConversationReopened",
+    "conversation.customer.erased": "moodline.events.v1.ConversationCustomerErased",
+    "conversation.customer.reassigned": "moodline.events.v1.ConversationCustomerReassigned",
     "conversation.message.received": "moodline.events.v1.MessageReceived",
     "conversation.outbound.changed": "moodline.events.v1.OutboundMessageChanged",
     "customer.consent.changed": "moodline.events.v1.CustomerConsentChanged",
     "customer.customer.created": "moodline.events.v1.CustomerCreated",
     "customer.customer.deleted": "moodline.events.v1.CustomerDeleted",
+    "customer.customer.erased": "moodline.events.v1.CustomerErased",
+    "customer.customer.merged": "moodline.events.v1.CustomerMerged",
     "customer.customer.updated": "moodline.events.v1.CustomerUpdated",
     "customer.customers.imported": "moodline.events.v1.CustomersImported",
     "customer.export.progressed": "moodline.events.v1.ExportProgressed",
@@ -101,17 +121,23 @@ PAYLOADS = {
     "customer.tag.added": "moodline.events.v1.CustomerTagAdded",
     "customer.tag.removed": "moodline.events.v1.CustomerTagRemoved",
     "loyalty.balance.adjusted": "moodline.events.v1.LoyaltyBalanceAdjusted",
+    "loyalty.customer.erased": "moodline.events.v1.LoyaltyCustomerErased",
+    "loyalty.customer.reassigned": "moodline.events.v1.LoyaltyCustomerReassigned",
     "loyalty.enrolment.created": "moodline.events.v1.LoyaltyEnrolmentCreated",
     "loyalty.enrolment.expired": "moodline.events.v1.LoyaltyEnrolmentExpired",
     "loyalty.enrolment.removed": "moodline.events.v1.LoyaltyEnrolmentRemoved",
     "sentiment.conversation.changed": "moodline.events.v1.ConversationSentimentChanged",
     "sentiment.customer.changed": "moodline.events.v1.CustomerSentimentChanged",
+    "sentiment.customer.erased": "moodline.events.v1.SentimentCustomerErased",
+    "sentiment.customer.reassigned": "moodline.events.v1.SentimentCustomerReassigned",
     "sentiment.message.scored": "moodline.events.v1.MessageScored",
 }
 
 # producing service -> its subjects (its stream is <SERVICE>)
 BY_SERVICE = {
     "automation": (
+        "automation.customer.erased",
+        "automation.customer.reassigned",
         "automation.run.completed",
         "automation.task.completed",
         "automation.task.created",
@@ -123,6 +149,8 @@ BY_SERVICE = {
         "billing.booking.created",
         "billing.booking.no_showed",
         "billing.booking.rescheduled",
+        "billing.customer.erased",
+        "billing.customer.reassigned",
         "billing.customer_value.changed",
         "billing.invoice.issued",
         "billing.invoice.overdue",
@@ -144,6 +172,8 @@ BY_SERVICE = {
         "conversation.conversation.opened",
         "conversation.conversation.rated",
         "conversation.conversation.reopened",
+        "conversation.customer.erased",
+        "conversation.customer.reassigned",
         "conversation.message.received",
         "conversation.outbound.changed",
     ),
@@ -151,6 +181,8 @@ BY_SERVICE = {
         "customer.consent.changed",
         "customer.customer.created",
         "customer.customer.deleted",
+        "customer.customer.erased",
+        "customer.customer.merged",
         "customer.customer.updated",
         "customer.customers.imported",
         "customer.export.progressed",
@@ -164,6 +196,8 @@ BY_SERVICE = {
     ),
     "loyalty": (
         "loyalty.balance.adjusted",
+        "loyalty.customer.erased",
+        "loyalty.customer.reassigned",
         "loyalty.enrolment.created",
         "loyalty.enrolment.expired",
         "loyalty.enrolment.removed",
@@ -171,6 +205,8 @@ BY_SERVICE = {
     "sentiment": (
         "sentiment.conversation.changed",
         "sentiment.customer.changed",
+        "sentiment.customer.erased",
+        "sentiment.customer.reassigned",
         "sentiment.message.scored",
     ),
 }

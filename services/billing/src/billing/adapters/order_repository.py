@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from moodline_kit.paging import Page
 from moodline_kit.queries import newest_first, one_of_tenant
-from moodline_kit.rows import from_row
+from moodline_kit.rows import from_row, values_of
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,15 +44,9 @@ def _order(r: Any) -> Order:
     return from_row(Order, r, items=_lines, status=OrderStatus)
 
 
-def _changing(o: Order) -> dict[str, Any]:
-    return {
-        "status": o.status.value,
-        "amount_paid_minor": o.amount_paid_minor,
-        "paid_at": o.paid_at,
-        "cancelled_at": o.cancelled_at,
-        "cancellation_reason": o.cancellation_reason,
-        "updated_at": o.updated_at,
-    }
+_CHANGING = (
+    "status", "amount_paid_minor", "paid_at", "cancelled_at", "cancellation_reason", "updated_at"
+)  # fmt: skip
 
 
 class OrderRepository:
@@ -63,18 +57,7 @@ class OrderRepository:
         """False (nothing written) when the tenant already has an order with this request_id."""
         stmt = (
             insert(orders)
-            .values(
-                id=o.id,
-                tenant_id=o.tenant_id,
-                customer_id=o.customer_id,
-                booking_id=o.booking_id,
-                request_id=o.request_id,
-                items=_lines_json(o.items),
-                total_minor=o.total_minor,
-                currency=o.currency,
-                created_at=o.created_at,
-                **_changing(o),
-            )
+            .values(**values_of(o, items=_lines_json(o.items), total_minor=o.total_minor))
             .on_conflict_do_nothing(constraint="uq_orders_tenant_request")
             .returning(orders.c.id)
         )
@@ -84,7 +67,7 @@ class OrderRepository:
         await self.session.execute(
             sa.update(orders)
             .where(orders.c.tenant_id == o.tenant_id, orders.c.id == o.id)
-            .values(**_changing(o))
+            .values(**values_of(o, _CHANGING))
         )
 
     async def get(

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from moodline_kit.errors import Conflict
 from moodline_kit.paging import Page, decode_time_key
 from moodline_kit.queries import newest_first, one_of_tenant, page_of
-from moodline_kit.rows import from_row
+from moodline_kit.rows import from_row, values_of
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -89,18 +89,7 @@ class CatalogRepository:
         self.session = session
 
     async def add_service(self, s: CatalogService) -> None:
-        await self.session.execute(
-            sa.insert(catalog_services).values(
-                id=s.id,
-                tenant_id=s.tenant_id,
-                name=s.name,
-                duration_minutes=s.duration_minutes,
-                price_minor=s.price_minor,
-                currency=s.currency,
-                active=s.active,
-                created_at=s.created_at,
-            )
-        )
+        await self.session.execute(sa.insert(catalog_services).values(**values_of(s)))
 
     async def get_service(
         self, tenant_id: uuid.UUID, service_id: uuid.UUID
@@ -121,17 +110,7 @@ class CatalogRepository:
         return [_service(r) for r in rows]
 
     async def add_staff(self, s: StaffMember) -> None:
-        await self.session.execute(
-            sa.insert(staff_members).values(
-                id=s.id,
-                tenant_id=s.tenant_id,
-                name=s.name,
-                colour=s.colour,
-                active=s.active,
-                user_id=s.user_id,
-                created_at=s.created_at,
-            )
-        )
+        await self.session.execute(sa.insert(staff_members).values(**values_of(s)))
 
     async def get_staff(self, tenant_id: uuid.UUID, staff_id: uuid.UUID) -> StaffMember | None:
         return await one_of_tenant(self.session, staff_members, _staff, tenant_id, staff_id)
@@ -187,25 +166,15 @@ def _booking(r: Any) -> Booking:
     return from_row(Booking, r, status=BookingStatus, party=_party)
 
 
+_BOOKING_CHANGING = (
+    "customer_id", "service_id", "service_name", "staff_id", "starts_at", "ends_at", "status",
+    "price_minor", "currency", "location", "notes", "cancellation_reason", "cancelled_at",
+    "confirmed_at", "updated_at",
+)  # fmt: skip
+
+
 def _booking_values(b: Booking) -> dict[str, Any]:
-    return {
-        "customer_id": b.customer_id,
-        "service_id": b.service_id,
-        "service_name": b.service_name,
-        "staff_id": b.staff_id,
-        "starts_at": b.starts_at,
-        "ends_at": b.ends_at,
-        "status": b.status.value,
-        "price_minor": b.price_minor,
-        "currency": b.currency,
-        "party": _party_json(b.party),
-        "location": b.location,
-        "notes": b.notes,
-        "cancellation_reason": b.cancellation_reason,
-        "cancelled_at": b.cancelled_at,
-        "confirmed_at": b.confirmed_at,
-        "updated_at": b.updated_at,
-    }
+    return values_of(b, _BOOKING_CHANGING, party=_party_json(b.party))
 
 
 SLOT_TAKEN = "the staff member already has a booking overlapping this time"
@@ -323,22 +292,19 @@ def _invoice(r: Any) -> Invoice:
     return from_row(Invoice, r, items=_items, status=InvoiceStatus, number=lambda n: n or "")
 
 
+# Written once (insert) / on every change of an invoice.
+_INVOICE_FIXED = (
+    "id", "tenant_id", "customer_id", "booking_id", "quote_id", "subscription_id",
+    "period_start", "currency", "created_at",
+)  # fmt: skip
+_INVOICE_CHANGING = (
+    "subtotal_minor", "tax_minor", "total_minor", "amount_paid_minor", "status", "issued_at",
+    "due_at", "paid_at", "voided_at", "void_reason", "updated_at",
+)  # fmt: skip
+
+
 def _invoice_values(i: Invoice) -> dict[str, Any]:
-    return {
-        "number": i.number or None,
-        "items": _items_json(i.items),
-        "subtotal_minor": i.subtotal_minor,
-        "tax_minor": i.tax_minor,
-        "total_minor": i.total_minor,
-        "amount_paid_minor": i.amount_paid_minor,
-        "status": i.status.value,
-        "issued_at": i.issued_at,
-        "due_at": i.due_at,
-        "paid_at": i.paid_at,
-        "voided_at": i.voided_at,
-        "void_reason": i.void_reason,
-        "updated_at": i.updated_at,
-    }
+    return values_of(i, _INVOICE_CHANGING, number=i.number or None, items=_items_json(i.items))
 
 
 class InvoiceRepository:
@@ -349,18 +315,7 @@ class InvoiceRepository:
         """False when the subscription period already has its invoice (nothing written)."""
         stmt = (
             insert(invoices)
-            .values(
-                id=i.id,
-                tenant_id=i.tenant_id,
-                customer_id=i.customer_id,
-                booking_id=i.booking_id,
-                quote_id=i.quote_id,
-                subscription_id=i.subscription_id,
-                period_start=i.period_start,
-                currency=i.currency,
-                created_at=i.created_at,
-                **_invoice_values(i),
-            )
+            .values(**values_of(i, _INVOICE_FIXED), **_invoice_values(i))
             .on_conflict_do_nothing(constraint="uq_invoices_subscription_period")
             .returning(invoices.c.id)
         )
@@ -444,19 +399,7 @@ class QuoteRepository:
 
     async def add(self, q: Quote) -> None:
         await self.session.execute(
-            sa.insert(quotes).values(
-                id=q.id,
-                tenant_id=q.tenant_id,
-                number=q.number,
-                customer_id=q.customer_id,
-                items=_items_json(q.items),
-                tax_minor=q.tax_minor,
-                currency=q.currency,
-                status=q.status.value,
-                valid_until=q.valid_until,
-                invoice_id=q.invoice_id,
-                created_at=q.created_at,
-            )
+            sa.insert(quotes).values(**values_of(q, items=_items_json(q.items)))
         )
 
     async def update(self, q: Quote) -> None:
@@ -507,26 +450,7 @@ class PaymentRepository:
         """False (nothing written) when (provider, provider_payment_id) is already recorded."""
         stmt = (
             insert(payments)
-            .values(
-                id=p.id,
-                tenant_id=p.tenant_id,
-                customer_id=p.customer_id,
-                invoice_id=p.invoice_id,
-                order_id=p.order_id,
-                booking_id=p.booking_id,
-                subscription_id=p.subscription_id,
-                amount_minor=p.amount_minor,
-                currency=p.currency,
-                status=p.status.value,
-                method=p.method.value,
-                provider=p.provider,
-                provider_payment_id=p.provider_payment_id,
-                failure_code=p.failure_code,
-                failure_message=p.failure_message,
-                refunded_minor=p.refunded_minor,
-                created_at=p.created_at,
-                updated_at=p.updated_at,
-            )
+            .values(**values_of(p))
             .on_conflict_do_nothing(constraint="uq_payments_provider_id")
             .returning(payments.c.id)
         )
@@ -656,17 +580,11 @@ def _subscription(r: Any) -> Subscription:
     return from_row(Subscription, r, interval=Interval, status=SubscriptionStatus)
 
 
-def _subscription_values(s: Subscription) -> dict[str, Any]:
-    return {
-        "status": s.status.value,
-        "current_period_start": s.current_period_start,
-        "current_period_end": s.current_period_end,
-        "cancel_at_period_end": s.cancel_at_period_end,
-        "cancelled_at": s.cancelled_at,
-        "charge_invoice_id": s.charge_invoice_id,
-        "failed_charges": s.failed_charges,
-        "next_charge_at": s.next_charge_at,
-    }
+# What a renewal, a cancellation or a charge changes.
+_SUBSCRIPTION_CHANGING = (
+    "status", "current_period_start", "current_period_end", "cancel_at_period_end",
+    "cancelled_at", "charge_invoice_id", "failed_charges", "next_charge_at",
+)  # fmt: skip
 
 
 class SubscriptionRepository:
@@ -674,27 +592,13 @@ class SubscriptionRepository:
         self.session = session
 
     async def add(self, s: Subscription, now: datetime) -> None:
-        await self.session.execute(
-            sa.insert(subscriptions).values(
-                id=s.id,
-                tenant_id=s.tenant_id,
-                customer_id=s.customer_id,
-                plan_name=s.plan_name,
-                price_minor=s.price_minor,
-                currency=s.currency,
-                interval=s.interval.value,
-                started_at=s.started_at,
-                provider=s.provider,
-                created_at=now,
-                **_subscription_values(s),
-            )
-        )
+        await self.session.execute(sa.insert(subscriptions).values(**values_of(s, created_at=now)))
 
     async def update(self, s: Subscription) -> None:
         await self.session.execute(
             sa.update(subscriptions)
             .where(subscriptions.c.tenant_id == s.tenant_id, subscriptions.c.id == s.id)
-            .values(**_subscription_values(s))
+            .values(**values_of(s, _SUBSCRIPTION_CHANGING))
         )
 
     async def get(

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 import sqlalchemy as sa
+from moodline_kit.rows import from_row
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,27 +20,7 @@ o_ = outbound_messages.c
 
 
 def _outbound(row: sa.Row) -> OutboundMessage:
-    return OutboundMessage(
-        id=row.id,
-        tenant_id=row.tenant_id,
-        customer_id=row.customer_id,
-        channel=Channel(row.channel),
-        recipient=row.recipient,
-        to_staff=row.to_staff,
-        subject=row.subject,
-        text=row.text,
-        status=DeliveryStatus(row.status),
-        error=row.error,
-        message_id=row.message_id,
-        conversation_id=row.conversation_id,
-        provider_message_id=row.provider_message_id,
-        author=Author(row.author),
-        author_id=row.author_id,
-        idempotency_key=row.idempotency_key,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        attempts=row.attempts,
-    )
+    return from_row(OutboundMessage, row, channel=Channel, status=DeliveryStatus, author=Author)
 
 
 class OutboundRepository:

@@ -10,6 +10,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from moodline_kit.errors import PreconditionFailed
 from moodline_kit.paging import decode_time_key, encode_time_key
+from moodline_kit.rows import from_row
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,45 +36,16 @@ HEADLINE_OPTIONS = (
 )
 
 
+def _agents(raw: list[dict]) -> list[AgentAssignment]:
+    return [AgentAssignment.from_json(a) for a in raw]
+
+
 def _conversation(row: sa.Row) -> Conversation:
-    return Conversation(
-        id=row.id,
-        tenant_id=row.tenant_id,
-        customer_id=row.customer_id,
-        channel=Channel(row.channel),
-        status=Status(row.status),
-        started_at=row.started_at,
-        ended_at=row.ended_at,
-        csat=row.csat,
-        topic=row.topic,
-        summary=row.summary,
-        escalated=row.escalated,
-        message_count=row.message_count,
-        last_message_at=row.last_message_at,
-        agents=[AgentAssignment.from_json(a) for a in row.agents],
-        version=row.version,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
+    return from_row(Conversation, row, channel=Channel, status=Status, agents=_agents)
 
 
 def _message(row: sa.Row) -> Message:
-    return Message(
-        id=row.id,
-        tenant_id=row.tenant_id,
-        conversation_id=row.conversation_id,
-        customer_id=row.customer_id,
-        channel=Channel(row.channel),
-        direction=Direction(row.direction),
-        author=Author(row.author),
-        author_id=row.author_id,
-        text=row.text,
-        sent_at=row.sent_at,
-        provider_message_id=row.provider_message_id,
-        created_at=row.created_at,
-        delivery_status=row.delivery_status,
-        delivery_error=row.delivery_error,
-    )
+    return from_row(Message, row, channel=Channel, direction=Direction, author=Author)
 
 
 MESSAGE_COLUMNS = [c for c in messages.c if c.name != "tsv"]

@@ -253,6 +253,62 @@ folders = sa.Table(
     sa.UniqueConstraint("tenant_id", "name", name="uq_folders_tenant_name"),
 )
 
+# --- merges and erasures (migration 0010, issue #23) -------------------------------------------
+customers.append_column(timestamp("erased_at", nullable=True))
+
+# A customer merged into another: its id keeps resolving to the survivor (GET answers 308).
+customer_tombstones = sa.Table(
+    "customer_tombstones",
+    metadata,
+    uuid_key(),
+    tenant_column(),
+    uuid_column("merged_into_id"),
+    uuid_column("operation_id"),
+    timestamp("merged_at"),
+)
+sa.Index(
+    "ix_customer_tombstones_into",
+    customer_tombstones.c.tenant_id,
+    customer_tombstones.c.merged_into_id,
+)
+
+# A merge or an erasure (a saga): one step per service, completed when the service answers.
+customer_operations = sa.Table(
+    "customer_operations",
+    metadata,
+    uuid_key(),
+    tenant_column(),
+    sa.Column("kind", sa.Text, nullable=False),
+    uuid_column("customer_id"),
+    uuid_column("duplicate_id", nullable=True),
+    sa.Column("status", sa.Text, nullable=False),
+    timestamp("created_at"),
+    timestamp("completed_at", nullable=True),
+)
+sa.Index(
+    "uq_customer_operations_pair",
+    customer_operations.c.tenant_id,
+    customer_operations.c.kind,
+    customer_operations.c.customer_id,
+    sa.func.coalesce(
+        customer_operations.c.duplicate_id, sa.text("'00000000-0000-0000-0000-000000000000'::uuid")
+    ),
+    unique=True,
+)
+
+customer_operation_steps = sa.Table(
+    "customer_operation_steps",
+    metadata,
+    uuid_column(
+        "operation_id",
+        sa.ForeignKey("customer_operations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("service", sa.Text, primary_key=True),
+    sa.Column("status", sa.Text, nullable=False),
+    timestamp("completed_at", nullable=True),
+)
+
 # --- imports and exports (migration 0009) ------------------------------------------------------
 imports = sa.Table(
     "imports",

@@ -48,7 +48,7 @@ BEAT_SCHEDULE = {
 def celery_app(settings: CustomerSettings) -> Celery:
     """The app (also what the gRPC service sends jobs with): this service's queue."""
     app = create_celery_app("customer", settings)
-    app.conf.update(task_default_queue=settings.celery_queue, task_ignore_result=True)
+    app.conf.update(task_default_queue=settings.jobs_queue, task_ignore_result=True)
     return app
 
 
@@ -97,7 +97,7 @@ def create_app(settings: CustomerSettings) -> Celery:
     add_outbox_purge(app, "customer", settings, kit)
     process = _Process(settings)
     worker_process_shutdown.connect(process.close, weak=False)
-    queue = JobQueue(app, settings.celery_queue)
+    queue = JobQueue(app, settings.jobs_queue)
 
     @app.task(name="customer.lifecycle_inactivity")
     def lifecycle_inactivity(batch_size: int = 500) -> int:
@@ -150,7 +150,7 @@ def create_app(settings: CustomerSettings) -> Celery:
 
     @worker_ready.connect(weak=False)
     def _resume_on_start(**_: object) -> None:
-        app.send_task(RESUME_IMPORTS, queue=settings.celery_queue)
+        app.send_task(RESUME_IMPORTS, queue=settings.jobs_queue)
 
     return app
 

@@ -14,6 +14,7 @@ from customer.adapters.proto import customer_to_proto, list_row_to_proto, note_t
 from customer.adapters.repository import FolderRow
 from customer.domain.listing import parse_list_query
 from customer.domain.profile import UPDATABLE, ProfileChanges
+from customer.entrypoints.merge_servicer import MergeMethods
 from customer.service_layer import (
     consents,
     custom_fields,
@@ -52,7 +53,7 @@ def _changes(request: customer_pb2.UpdateCustomerRequest) -> ProfileChanges:
     return ProfileChanges(values)
 
 
-class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
+class CustomerServicer(MergeMethods, customer_pb2_grpc.CustomerServiceServicer):
     def __init__(
         self,
         uow: UowFactory,

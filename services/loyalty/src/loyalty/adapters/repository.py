@@ -14,6 +14,7 @@ from moodline_kit.paging import (
     encode_time_key,
     malformed_cursor,
 )
+from moodline_kit.rows import from_row, values_of
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,50 +35,30 @@ def _rule_to_json(rule: EarnRule) -> dict:
     }
 
 
-class _Fields:
-    """Attribute access over a dict, for rows read under another name (a join's labels)."""
-
-    def __init__(self, values: dict) -> None:
-        self.__dict__.update(values)
+def _earn_rules(raw: list[dict]) -> tuple[EarnRule, ...]:
+    return tuple(EarnRule(**{**r, "trigger": Trigger(r["trigger"])}) for r in raw)
 
 
 def _program(row) -> Program:  # type: ignore[no-untyped-def]
-    return Program(
-        id=row.id,
-        tenant_id=row.tenant_id,
-        name=row.name,
-        description=row.description,
-        kind=Kind(row.kind),
-        currency=row.currency,
-        earn_rules=tuple(
-            EarnRule(**{**r, "trigger": Trigger(r["trigger"])}) for r in row.earn_rules
-        ),
-        rounding=Rounding(row.rounding),
-        expiry_policy=ExpiryPolicy(row.expiry_policy),
-        expire_after_days=row.expire_after_days,
-        min_redemption=row.min_redemption,
-        allow_negative_balance=row.allow_negative_balance,
-        archived_at=row.archived_at,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
+    return from_row(
+        Program,
+        row,
+        kind=Kind,
+        earn_rules=_earn_rules,
+        rounding=Rounding,
+        expiry_policy=ExpiryPolicy,
     )
 
 
+# Everything but the id, the tenant and the creation time (written once).
+_PROGRAM_CHANGING = (
+    "name", "description", "kind", "currency", "rounding", "expiry_policy", "expire_after_days",
+    "min_redemption", "allow_negative_balance", "archived_at", "updated_at",
+)  # fmt: skip
+
+
 def _program_values(p: Program) -> dict:
-    return {
-        "name": p.name,
-        "description": p.description,
-        "kind": p.kind.value,
-        "currency": p.currency,
-        "earn_rules": [_rule_to_json(r) for r in p.earn_rules],
-        "rounding": p.rounding.value,
-        "expiry_policy": p.expiry_policy.value,
-        "expire_after_days": p.expire_after_days,
-        "min_redemption": p.min_redemption,
-        "allow_negative_balance": p.allow_negative_balance,
-        "archived_at": p.archived_at,
-        "updated_at": p.updated_at,
-    }
+    return values_of(p, _PROGRAM_CHANGING, earn_rules=[_rule_to_json(r) for r in p.earn_rules])
 
 
 class ProgramRepository:
@@ -146,22 +127,7 @@ class ProgramRepository:
 
 
 def _enrolment(row: sa.Row) -> Enrolment:
-    return Enrolment(
-        id=row.id,
-        tenant_id=row.tenant_id,
-        program_id=row.program_id,
-        customer_id=row.customer_id,
-        status=Status(row.status),
-        balance=row.balance,
-        debt=row.debt,
-        lifetime_earned=row.lifetime_earned,
-        sequence=row.sequence,
-        expires_on=row.expires_on,
-        notes=row.notes,
-        enrolled_at=row.enrolled_at,
-        last_activity_at=row.last_activity_at,
-        removed_at=row.removed_at,
-    )
+    return from_row(Enrolment, row, status=Status)
 
 
 class EnrolmentRepository:
@@ -229,7 +195,7 @@ class EnrolmentRepository:
             return None
         mapping = row._mapping
         fields = {c.name: mapping[f"p_{c.name}"] for c in p.c}
-        return _enrolment(row), _program(_Fields(fields))
+        return _enrolment(row), _program(fields)
 
     async def of_customer(
         self, tenant_id: uuid.UUID, customer_id: uuid.UUID, *, active_only: bool = True
@@ -310,6 +276,14 @@ class EnrolmentRepository:
         )
         rows = await self.session.execute(sa.union(lot_due, whole_due).limit(limit))
         return [(r[0], r[1]) for r in rows]
+
+    async def reassign(self, tenant_id: uuid.UUID, from_id: uuid.UUID, to_id: uuid.UUID) -> None:
+        """A merge: the enrolments (with their ledgers) of `from_id` now belong to `to_id`."""
+        await self.session.execute(
+            enrolments.update()
+            .where(enrolments.c.tenant_id == tenant_id, enrolments.c.customer_id == from_id)
+            .values(customer_id=to_id)
+        )
 
     async def erase_notes(self, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> None:
         await self.session.execute(

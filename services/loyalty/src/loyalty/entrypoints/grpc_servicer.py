@@ -5,6 +5,7 @@ from __future__ import annotations
 import grpc
 from moodline.loyalty.v1 import loyalty_pb2 as pb
 from moodline.loyalty.v1 import loyalty_pb2_grpc
+from moodline_kit.grpc.methods import read, reads, rpc
 from moodline_kit.tenancy import current_tenant
 
 from loyalty.adapters.proto import (
@@ -38,20 +39,38 @@ class LoyaltyServicer(loyalty_pb2_grpc.LoyaltyServiceServicer):
         self._clock = clock
         self._queue = KeyedQueue()
 
-    async def CreateProgram(self, request: pb.CreateProgramRequest, context: Ctx) -> pb.Program:
-        program = await programs.create_program(
-            tenant_id=current_tenant(),
-            fields=program_fields(request.program),
-            uow=self._uow,
-            clock=self._clock,
-        )
-        return program_to_proto(program)
-
-    async def GetProgram(self, request: pb.GetProgramRequest, context: Ctx) -> pb.Program:
-        program = await programs.get_program(
-            tenant_id=current_tenant(), program_id=request.id, uow=self._uow
-        )
-        return program_to_proto(program)
+    # translation only
+    CreateProgram = rpc(
+        programs.create_program,
+        program_to_proto,
+        servicer=("clock",),
+        fields=lambda r: program_fields(r.program),
+    )
+    GetProgram = rpc(programs.get_program, program_to_proto, program_id=read("id"))
+    UpdateProgram = rpc(
+        programs.update_program,
+        program_to_proto,
+        servicer=("clock",),
+        program_id=lambda r: r.program.id,
+        fields=lambda r: program_fields(r.program, list(r.update_mask.paths)),
+    )
+    ArchiveProgram = rpc(
+        programs.archive_program, program_to_proto, servicer=("clock",), program_id=read("id")
+    )
+    Enrol = rpc(
+        enrolments.enrol,
+        _view,
+        servicer=("clock",),
+        **reads("program_id", "customer_id", "starting_balance", "expires_on", "notes", "actor_id"),
+    )
+    GetEnrolment = rpc(enrolments.get_enrolment, _view, enrolment_id=read("id"))
+    RemoveEnrolment = rpc(
+        enrolments.remove_enrolment,
+        _view,
+        servicer=("clock",),
+        enrolment_id=read("id"),
+        **reads("reason", "confirm", "actor_id"),
+    )
 
     async def ListPrograms(
         self, request: pb.ListProgramsRequest, context: Ctx
@@ -66,36 +85,6 @@ class LoyaltyServicer(loyalty_pb2_grpc.LoyaltyServiceServicer):
         return pb.ListProgramsResponse(
             programs=[program_to_proto(p) for p in found], next_page_token=token
         )
-
-    async def UpdateProgram(self, request: pb.UpdateProgramRequest, context: Ctx) -> pb.Program:
-        program = await programs.update_program(
-            tenant_id=current_tenant(),
-            program_id=request.program.id,
-            fields=program_fields(request.program, list(request.update_mask.paths)),
-            uow=self._uow,
-            clock=self._clock,
-        )
-        return program_to_proto(program)
-
-    async def ArchiveProgram(self, request: pb.ArchiveProgramRequest, context: Ctx) -> pb.Program:
-        program = await programs.archive_program(
-            tenant_id=current_tenant(), program_id=request.id, uow=self._uow, clock=self._clock
-        )
-        return program_to_proto(program)
-
-    async def Enrol(self, request: pb.EnrolRequest, context: Ctx) -> pb.Enrolment:
-        view = await enrolments.enrol(
-            tenant_id=current_tenant(),
-            program_id=request.program_id,
-            customer_id=request.customer_id,
-            starting_balance=request.starting_balance,
-            expires_on=request.expires_on,
-            notes=request.notes,
-            actor_id=request.actor_id,
-            uow=self._uow,
-            clock=self._clock,
-        )
-        return _view(view)
 
     async def BulkEnrol(self, request: pb.BulkEnrolRequest, context: Ctx) -> pb.BulkEnrolResponse:
         rows = await enrolments.bulk_enrol(
@@ -131,12 +120,6 @@ class LoyaltyServicer(loyalty_pb2_grpc.LoyaltyServiceServicer):
         out.failed_count = sum(r.outcome == "failed" for r in rows)
         return out
 
-    async def GetEnrolment(self, request: pb.GetEnrolmentRequest, context: Ctx) -> pb.Enrolment:
-        view = await enrolments.get_enrolment(
-            tenant_id=current_tenant(), enrolment_id=request.id, uow=self._uow
-        )
-        return _view(view)
-
     async def ListEnrolments(
         self, request: pb.ListEnrolmentsRequest, context: Ctx
     ) -> pb.ListEnrolmentsResponse:
@@ -164,20 +147,6 @@ class LoyaltyServicer(loyalty_pb2_grpc.LoyaltyServiceServicer):
             tenant_id=current_tenant(),
             enrolment_id=request.id,
             fields=fields,
-            uow=self._uow,
-            clock=self._clock,
-        )
-        return _view(view)
-
-    async def RemoveEnrolment(
-        self, request: pb.RemoveEnrolmentRequest, context: Ctx
-    ) -> pb.Enrolment:
-        view = await enrolments.remove_enrolment(
-            tenant_id=current_tenant(),
-            enrolment_id=request.id,
-            reason=request.reason,
-            confirm=request.confirm,
-            actor_id=request.actor_id,
             uow=self._uow,
             clock=self._clock,
         )

@@ -19,6 +19,7 @@ from typing import Protocol
 
 import numpy as np
 from moodline_kit.errors import Unavailable
+from prometheus_client import Histogram
 from purgatory import AsyncCircuitBreakerFactory
 from purgatory.domain.model import OpenedState
 from tenacity import (
@@ -37,6 +38,12 @@ MODEL = "sentiment"
 MAX_BATCH = 256
 CIRCUIT = "triton"
 RECONNECT_BACKOFF_MS = (200, 1000)
+TRITON_INFER = Histogram(
+    "moodline_triton_infer_seconds",
+    "Triton inference latency seen by the sentiment service (one model call), by outcome.",
+    ["outcome"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
 
 
 class ScoringUnavailable(Unavailable):
@@ -96,9 +103,14 @@ class TritonClient:
         data = np.array([t.encode() for t in texts], dtype=np.object_).reshape(-1, 1)
         text = self._g.InferInput("TEXT", list(data.shape), "BYTES")
         text.set_data_from_numpy(data)
-        result = await self._client.infer(
-            self._model, [text], outputs=self._outputs, client_timeout=deadline_s
-        )
+        started, outcome = time.monotonic(), "error"
+        try:
+            result = await self._client.infer(
+                self._model, [text], outputs=self._outputs, client_timeout=deadline_s
+            )
+            outcome = "ok"
+        finally:
+            TRITON_INFER.labels(outcome).observe(time.monotonic() - started)
         return (
             result.as_numpy("SENTIMENT_PROBS").tolist(),
             result.as_numpy("EMOTION_PROBS").tolist(),

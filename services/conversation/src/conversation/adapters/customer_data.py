@@ -1,0 +1,73 @@
+"""SQL of merges and erasures (service_layer/customer_data.py)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from conversation.adapters.tables import conversations, messages, outbound_messages
+
+ERASED_TEXT = "[erased]"
+
+
+async def reassign(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    from_id: uuid.UUID,
+    to_id: uuid.UUID,
+    now: datetime,
+) -> None:
+    c = conversations.c
+    survivor_open = sa.select(c.channel).where(
+        c.tenant_id == tenant_id, c.customer_id == to_id, c.status == "open"
+    )
+    await session.execute(
+        conversations.update()
+        .where(
+            c.tenant_id == tenant_id,
+            c.customer_id == from_id,
+            c.status == "open",
+            c.channel.in_(survivor_open.scalar_subquery()),
+        )
+        .values(
+            status="resolved", ended_at=sa.func.coalesce(c.last_message_at, now), updated_at=now
+        )
+    )
+    for table in (conversations, messages, outbound_messages):
+        await session.execute(
+            table.update()
+            .where(table.c.tenant_id == tenant_id, table.c.customer_id == from_id)
+            .values(customer_id=to_id)
+        )
+
+
+async def erase(session: AsyncSession, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> None:
+    m, c, o = messages.c, conversations.c, outbound_messages.c
+    await session.execute(
+        messages.update()
+        .where(m.tenant_id == tenant_id, m.customer_id == customer_id)
+        .values(
+            text=ERASED_TEXT,
+            provider_message_id=sa.func.concat("erased:", sa.cast(m.id, sa.Text)),
+            delivery_error="",
+        )
+    )
+    await session.execute(
+        conversations.update()
+        .where(c.tenant_id == tenant_id, c.customer_id == customer_id)
+        .values(topic="", summary="")
+    )
+    await session.execute(
+        outbound_messages.update()
+        .where(o.tenant_id == tenant_id, o.customer_id == customer_id)
+        .values(
+            recipient="",
+            subject="",
+            text=ERASED_TEXT,
+            error="",
+            provider_message_id="",
+        )
+    )

@@ -1,0 +1,50 @@
+"""SQL of merges and erasures (service_layer/customer_data.py)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sentiment.adapters.tables import conversation_sentiment, customer_sentiment, message_scores
+
+
+async def reassign(session: AsyncSession, tenant_id: uuid.UUID, from_id: str, to_id: str) -> None:
+    for table in (message_scores, conversation_sentiment):
+        await session.execute(
+            table.update()
+            .where(table.c.tenant_id == tenant_id, table.c.customer_id == from_id)
+            .values(customer_id=to_id)
+        )
+    c = customer_sentiment.c
+    await session.execute(
+        customer_sentiment.delete().where(c.tenant_id == tenant_id, c.customer_id == from_id)
+    )
+
+
+async def scores_of(session: AsyncSession, tenant_id: uuid.UUID, customer_id: str) -> Sequence[Any]:
+    m = message_scores.c
+    rows = await session.execute(
+        sa.select(
+            m.label, m.score, m.confidence, m.frustration, m.satisfaction, m.confusion, m.urgency
+        )
+        .where(m.tenant_id == tenant_id, m.customer_id == customer_id)
+        .order_by(m.sent_at.asc().nulls_first(), m.scored_at, m.message_id)
+    )
+    return rows.all()
+
+
+async def erase(session: AsyncSession, tenant_id: uuid.UUID, customer_id: str) -> None:
+    c = customer_sentiment.c
+    await session.execute(
+        customer_sentiment.update()
+        .where(c.tenant_id == tenant_id, c.customer_id == customer_id, c.override.is_not(None))
+        .values(
+            override=sa.func.jsonb_set(
+                c.override, sa.literal_column("'{reason}'"), sa.literal_column("'\"\"'::jsonb")
+            )
+        )
+    )

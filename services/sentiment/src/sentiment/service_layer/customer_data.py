@@ -1,0 +1,54 @@
+"""This service's part in customer merges and GDPR erasures (moodline_kit.customer_data): runs
+in the `sentiment-customer-data` consumer's transaction, which also answers the customer
+service.
+
+Merge: message scores and conversation aggregates move to the survivor, whose customer
+aggregate is rebuilt from every scored message of both, oldest first (a staff override of the
+survivor stays), and published (`sentiment.customer.changed`: the customer read model follows).
+Outcome signals (CSAT, escalation, late replies) live in the conversation aggregates and are not
+replayed into the rebuilt customer aggregate.
+Erasure: scores hold no personal data (ids, labels, probabilities) and are kept: they are the
+tenant's sentiment tallies; the reason given with a staff override is blanked.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from moodline_kit.customer_data import CustomerData
+
+from sentiment.adapters import customer_data as tables_of
+from sentiment.domain.aggregate import Aggregate, Observation
+from sentiment.domain.customer import CustomerSentiment
+from sentiment.domain.scoring import Emotions, Label, Score
+from sentiment.service_layer.aggregation import save_customers
+from sentiment.service_layer.unit_of_work import SentimentUnitOfWork
+
+
+async def reassign(
+    uow: SentimentUnitOfWork, tenant_id: uuid.UUID, from_id: uuid.UUID, to_id: uuid.UUID
+) -> None:
+    survivor = str(to_id)
+    await tables_of.reassign(uow.session, tenant_id, str(from_id), survivor)
+    locked = await uow.sentiment.lock_customers([(tenant_id, survivor)])
+    current, _ = locked[(tenant_id, survivor)]
+    aggregate = Aggregate()
+    for row in await tables_of.scores_of(uow.session, tenant_id, survivor):
+        emotions = Emotions(row.frustration, row.satisfaction, row.confusion, row.urgency)
+        score = Score(Label(row.label), row.score, row.confidence, emotions)
+        aggregate = aggregate.observe(Observation.of_message(score))
+    rebuilt = CustomerSentiment(
+        aggregate=aggregate,
+        override=current.override,
+        published_label=current.published_label,
+        published_score=current.published_score,
+        published_trend=current.published_trend,
+    )
+    await save_customers(uow, {(tenant_id, survivor): rebuilt}, force=True)
+
+
+async def erase(uow: SentimentUnitOfWork, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> None:
+    await tables_of.erase(uow.session, tenant_id, str(customer_id))
+
+
+CUSTOMER_DATA = CustomerData("sentiment", reassign, erase)  # type: ignore[arg-type]
