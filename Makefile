@@ -54,10 +54,10 @@ lint: install ## uv.lock in sync + ruff lint + format check
 
 unit: install ## unit tests (no I/O), the web client's included (Vitest)
 	$(PY) web/toolchain.py test
-	$(VENV)/bin/pytest -q -m "not integration and not e2e" libs services gateway tests
+	$(VENV)/bin/pytest -q -m "not integration and not e2e and not faults" libs services gateway tests
 
 integration: install ## integration tests on real PostgreSQL, NATS, Redis
-	$(VENV)/bin/pytest -q -m "integration" libs services gateway tests
+	$(VENV)/bin/pytest -q -m "integration and not faults" libs services gateway tests
 
 e2e: install web browser ## end-to-end tests: the whole platform as `make run` starts it, the UI in Chromium
 	$(VENV)/bin/pytest -q -m "e2e" tests
