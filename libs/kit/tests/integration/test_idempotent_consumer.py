@@ -15,6 +15,7 @@ from moodline_kit.consumer import IdempotentConsumer, Subscription
 from moodline_kit.db import kit_tables, new_metadata, session_factory
 from moodline_kit.events import Event, to_envelope, unpack
 from moodline_kit.uow import UnitOfWork
+from nats.js.errors import NotFoundError
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -84,7 +85,11 @@ async def test_each_event_is_applied_once_despite_redelivery_and_failures(
         for _ in range(150):
             async with engine.connect() as conn:
                 count = await conn.scalar(sa.select(sa.func.count()).select_from(applied))
-            info = await js.consumer_info(service.upper(), f"{service}-test")
+            try:
+                info = await js.consumer_info(service.upper(), f"{service}-test")
+            except NotFoundError:  # consumer.run() has not created its consumer yet
+                await asyncio.sleep(0.2)
+                continue
             if count == 5 and info.num_pending == 0 and info.num_ack_pending == 0:
                 break
             await asyncio.sleep(0.2)
