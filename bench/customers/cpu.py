@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 
 import httpx
+from moodline_kit.auth import ensure_local_keys
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import HERE, VENV_BIN, Stack
@@ -131,6 +132,7 @@ def main() -> None:
     parser.add_argument("--baseline", default=None, help="another checkout to run side by side")
     parser.add_argument("--spy", default=None, help="directory for py-spy samples")
     args = parser.parse_args()
+    ensure_local_keys()  # the services started here verify what the gateway signs
     state = json.loads((HERE / ".state.json").read_text())
     stacks: list[tuple[str, Stack]] = [("this", Stack(state))]
     if args.baseline:

@@ -155,6 +155,9 @@ class Stack:
                 "CUSTOMER_ADDR": f"127.0.0.1:{grpc_port}",
                 "HTTP_HOST": "127.0.0.1",
                 "HTTP_PORT": str(self.http_port),
+                # a benchmark measures the path, not the per-key rate limit
+                "RATE_LIMIT_PER_MINUTE": "100000000",
+                "RATE_LIMIT_BURST": "1000000",
             },
         )
         wait_for_port(self.http_port)
