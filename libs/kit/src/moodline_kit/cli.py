@@ -9,7 +9,8 @@ beat     the service's Celery beat (arguments after it go to Celery)
 from __future__ import annotations
 
 import argparse
-import asyncio
+
+import uvloop
 
 from moodline_kit import bootstrap, migrations
 from moodline_kit.grpc import server
@@ -36,7 +37,7 @@ def main(service: Service, argv: list[str] | None = None) -> None:
     if args.command == "migrate":
         migrations.upgrade(service.migrations, settings.database_url)
     elif args.command == "serve":
-        asyncio.run(serve(service, settings))
+        uvloop.run(serve(service, settings))
     else:
         service.celery_app(settings).start([args.command, *rest])
 
