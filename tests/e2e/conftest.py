@@ -12,6 +12,7 @@ import time
 import uuid
 from pathlib import Path
 
+import httpx
 import pytest
 import redis
 from moodline_devkit.infra import free_port
@@ -184,3 +185,85 @@ def _delete_consumers(*durables: tuple[str, str]) -> None:
             await nc.close()
 
     asyncio.run(delete())
+
+
+@pytest.fixture
+def customer_with_history(platform):
+    """Makes a customer with a conversation (one SMS), a confirmed booking paid in full and,
+    given a loyalty program, an enrolment, a task and a note. Returns the created customer."""
+    base = platform["gateway_url"]
+    headers = {"Authorization": f"Bearer {platform['api_key']}"}
+
+    def post(path: str, body: dict, expect: int) -> dict:
+        r = httpx.post(f"{base}{path}", headers=headers, json=body, timeout=30)
+        assert r.status_code == expect, r.text
+        return r.json()
+
+    def make(
+        *,
+        first: str,
+        last: str,
+        phone: str,
+        email: str,
+        text: str,
+        amount: int,
+        program_id: str | None = None,
+    ) -> dict:
+        created = post(
+            "/api/v1/customers",
+            {
+                "first_name": first,
+                "last_name": last,
+                "phones": [{"number": phone}],
+                "emails": [{"address": email}],
+            },
+            201,
+        )
+        cid = created["id"]
+        message = {
+            "provider_message_id": f"SM{uuid.uuid4().hex}",
+            "channel": "sms",
+            "customer": {"phone": phone},
+            "direction": "inbound",
+            "author": "customer",
+            "text": text,
+            "sent_at": "2026-11-20T10:00:00Z",
+        }
+        ingested = post("/api/v1/conversations/messages", message, 202)
+        assert ingested["customer_id"] == cid and not ingested["customer_created"]
+        if program_id:
+            post(
+                f"/api/v1/customers/{cid}/loyalty",
+                {"program_id": program_id, "starting_balance": 10, "notes": f"enrolled {first}"},
+                201,
+            )
+        booking = post(
+            "/api/v1/bookings",
+            {
+                "customer_id": cid,
+                "starts_at": "2027-06-01T10:00:00Z",
+                "ends_at": "2027-06-01T11:00:00Z",
+                "amount_minor": amount,
+                "currency": "USD",
+                "confirm": True,
+                "notes": f"{first} likes tea",
+            },
+            201,
+        )
+        post(
+            "/api/v1/payments",
+            {
+                "customer_id": cid,
+                "amount_minor": amount,
+                "currency": "USD",
+                "method": "card",
+                "booking_id": booking["id"],
+            },
+            201,
+        )
+        if program_id:
+            post("/api/v1/tasks", {"customer_id": cid, "title": f"Call {first} {last}"}, 201)
+            post(f"/api/v1/customers/{cid}/notes", {"text": f"{first} prefers mornings"}, 201)
+        return created
+
+    return make

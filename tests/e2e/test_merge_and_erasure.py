@@ -53,75 +53,6 @@ def _phone() -> str:
     return f"+1415555{uuid.uuid4().int % 9000 + 1000}"
 
 
-def _customer_with_history(
-    api: Api,
-    program_id: str,
-    *,
-    first: str,
-    last: str,
-    phone: str,
-    email: str,
-    text: str,
-    amount: int,
-) -> dict:
-    """A customer with a conversation, a confirmed booking paid in full, a loyalty enrolment,
-    a task and a note."""
-    created = api.post(
-        "/api/v1/customers",
-        {
-            "first_name": first,
-            "last_name": last,
-            "phones": [{"number": phone}],
-            "emails": [{"address": email}],
-        },
-        201,
-    )
-    cid = created["id"]
-    message = {
-        "provider_message_id": f"SM{uuid.uuid4().hex}",
-        "channel": "sms",
-        "customer": {"phone": phone},
-        "direction": "inbound",
-        "author": "customer",
-        "text": text,
-        "sent_at": "2026-11-20T10:00:00Z",
-    }
-    ingested = api.post("/api/v1/conversations/messages", message, 202)
-    assert ingested["customer_id"] == cid and not ingested["customer_created"]
-    api.post(
-        f"/api/v1/customers/{cid}/loyalty",
-        {"program_id": program_id, "starting_balance": 10, "notes": f"enrolled {first}"},
-        201,
-    )
-    booking = api.post(
-        "/api/v1/bookings",
-        {
-            "customer_id": cid,
-            "starts_at": "2027-06-01T10:00:00Z",
-            "ends_at": "2027-06-01T11:00:00Z",
-            "amount_minor": amount,
-            "currency": "USD",
-            "confirm": True,
-            "notes": f"{first} likes tea",
-        },
-        201,
-    )
-    api.post(
-        "/api/v1/payments",
-        {
-            "customer_id": cid,
-            "amount_minor": amount,
-            "currency": "USD",
-            "method": "card",
-            "booking_id": booking["id"],
-        },
-        201,
-    )
-    api.post("/api/v1/tasks", {"customer_id": cid, "title": f"Call {first} {last}"}, 201)
-    api.post(f"/api/v1/customers/{cid}/notes", {"text": f"{first} prefers mornings"}, 201)
-    return created
-
-
 def _settled(api: Api, cid: str, ltv: int) -> dict:
     """The customer once its LTV, its conversation and its sentiment reached the read model."""
     return _poll(
@@ -157,13 +88,14 @@ def _supervisor(platform: dict, *args: str) -> None:
     subprocess.run([*platform["supervisorctl"], *args], check=True, capture_output=True)
 
 
-def test_merge_moves_everything_to_the_survivor_also_with_a_service_stopped_mid_merge(platform):
+def test_merge_moves_everything_to_the_survivor_also_with_a_service_stopped_mid_merge(
+    platform, customer_with_history
+):
     api = Api(platform)
     (program,) = api.get("/api/v1/loyalty/programs").json()["items"]
     mark = uuid.uuid4().hex[:6]
-    a = _customer_with_history(
-        api,
-        program["id"],
+    a = customer_with_history(
+        program_id=program["id"],
         first="Mira",
         last=f"Stone{mark}",
         phone=_phone(),
@@ -172,9 +104,8 @@ def test_merge_moves_everything_to_the_survivor_also_with_a_service_stopped_mid_
         amount=12_000,
     )
     b_phone = _phone()
-    b = _customer_with_history(
-        api,
-        program["id"],
+    b = customer_with_history(
+        program_id=program["id"],
         first="Myra",
         last=f"Stone{mark}",
         phone=b_phone,
@@ -311,15 +242,16 @@ async def _scan(platform: dict, needles: list[str]) -> dict[str, int]:
     return hits
 
 
-def test_erasure_leaves_no_personal_data_in_any_database_and_keeps_the_statistics(platform):
+def test_erasure_leaves_no_personal_data_in_any_database_and_keeps_the_statistics(
+    platform, customer_with_history
+):
     api = Api(platform)
     (program,) = api.get("/api/v1/loyalty/programs").json()["items"]
     mark = uuid.uuid4().hex[:8]
     first, last = f"Zelda{mark}", f"Quist{mark}"
     phone, email = _phone(), f"zelda{mark}@example.com"
-    person = _customer_with_history(
-        api,
-        program["id"],
+    person = customer_with_history(
+        program_id=program["id"],
         first=first,
         last=last,
         phone=phone,

@@ -1,13 +1,13 @@
 """The web UI in Debian's Chromium against the whole platform as `make run` starts it: sign in,
 search by a partial phone number, open a profile, a bad phone's field error, a concurrent edit,
-a frustrated message flipping the sentiment badge live, an override, booking and paying (the
-LTV cards change), enrolling and adjusting loyalty (balance and ledger), a folder from the
-picker, a workflow created in the editor and run from the profile (its run history, the demo
-workflow's run, the task it made), the tasks and bookings screens, importing a CSV with one bad
-row (preview, progress, error report), exporting the customers shown. axe-core checks every main
-screen for serious and critical violations; the screens are saved under docs/screenshots/.
-
-The tests run in order on one page, as a receptionist would work through them."""
+a frustrated message flipping the sentiment badge live, an override, booking at another price
+and paying (the LTV cards change), refunding part of it (they go down), enrolling and adjusting
+loyalty (balance and ledger), a folder from the picker, a workflow created in the editor and
+run from the profile (its run history, the demo workflow's run, the task it made), the tasks
+and bookings screens, importing a CSV with one bad row (preview, progress, error report),
+exporting the customers shown, merging two duplicates (the survivor holds both's conversations
+and LTV) and "Merge with…" from a profile. axe-core checks every main screen for serious and
+critical violations; the screens are saved under docs/screenshots/."""
 
 from __future__ import annotations
 
@@ -242,7 +242,7 @@ def _olivia(api: httpx.Client) -> dict:
     return api.get("/api/v1/customers", params={"q": "555-26"}).json()["items"][0]
 
 
-def test_book_and_pay_changes_the_ltv_card(page: Page, api: httpx.Client):
+def test_book_pay_and_refund_change_the_ltv_card(page: Page, api: httpx.Client):
     olivia = _olivia(api)
     value = f"/api/v1/customers/{olivia['id']}/value"
     before = api.get(value).json()
@@ -254,12 +254,18 @@ def test_book_and_pay_changes_the_ltv_card(page: Page, api: httpx.Client):
     service = next(
         s for s in api.get("/api/v1/services").json()["items"] if s["name"] == "Haircut & style"
     )
+    # Booked at another price than the service's (a 10.00 discount).
+    price = service["price_minor"] - 1000
 
     bookings = page.get_by_role("region", name="Bookings")
     bookings.get_by_role("button", name="Book a service").click()
     dialog = page.get_by_role("dialog", name="Book a service")
     dialog.get_by_role("combobox", name="Service").click()
     page.get_by_role("option", name=f"Haircut & style · {service['duration_minutes']} min").click()
+    amount = dialog.get_by_role("textbox", name="Price (USD)")
+    expect(amount).to_have_value(f"{service['price_minor'] / 100:.2f}")
+    amount.fill(f"{price / 100:.2f}")
+    expect(dialog).to_contain_text(f"The service's price is {_usd(service['price_minor'])}")
     dialog.get_by_role("combobox", name="Staff member").click()
     page.get_by_role("option", name="Mia Torres").click()
     assert _axe_serious(page) == []
@@ -272,19 +278,16 @@ def test_book_and_pay_changes_the_ltv_card(page: Page, api: httpx.Client):
         .filter(has_text="Confirmed")
     )
     expect(booked.first).to_be_visible()
+    expect(booked.first).to_contain_text(_usd(price))
     # A confirmed booking counts toward LTV: the card shows billing's figure at once, the
     # summary card the customer service's once billing's event reached it (live).
-    after_booking = before["lifetime_value_minor"] + service["price_minor"]
+    after_booking = before["lifetime_value_minor"] + price
     expect(ltv).to_have_text(_usd(after_booking))
-    expect(total_ltv).to_have_text(
-        _usd(total_before + service["price_minor"]), timeout=LIVE_TIMEOUT_MS
-    )
+    expect(total_ltv).to_have_text(_usd(total_before + price), timeout=LIVE_TIMEOUT_MS)
 
     booked.first.get_by_role("button", name="Take payment").click()
     pay = page.get_by_role("dialog", name="Take payment")
-    expect(pay.get_by_role("textbox", name="Amount (USD)")).to_have_value(
-        f"{service['price_minor'] / 100:.2f}"
-    )
+    expect(pay.get_by_role("textbox", name="Amount (USD)")).to_have_value(f"{price / 100:.2f}")
     pay.get_by_role("combobox", name="Method").click()
     page.get_by_role("option", name="Cash").click()
     pay.get_by_role("button", name="Record payment").click()
@@ -292,12 +295,34 @@ def test_book_and_pay_changes_the_ltv_card(page: Page, api: httpx.Client):
     payments = page.get_by_role("region", name="Invoices and payments").get_by_role(
         "list", name="Payments"
     )
-    expect(payments).to_contain_text(f"{_usd(service['price_minor'])} · Cash")
-    expect(page.get_by_test_id("value-Paid")).to_have_text(
-        _usd(before["total_paid_minor"] + service["price_minor"])
-    )
+    expect(payments).to_contain_text(f"{_usd(price)} · Cash")
+    expect(page.get_by_test_id("value-Paid")).to_have_text(_usd(before["total_paid_minor"] + price))
     expect(booked.first.get_by_role("button", name="Take payment")).to_be_hidden()
     assert api.get(value).json()["lifetime_value_minor"] == after_booking
+
+    # A partial refund of that payment: LTV, the summary's total and what was paid go down.
+    refund = 1500
+    payments.get_by_role("button", name=f"Refund {_usd(price)} Cash payment").click()
+    dialog = page.get_by_role("dialog", name="Refund payment")
+    amount = dialog.get_by_role("textbox", name="Refund amount (USD)")
+    expect(amount).to_have_value(f"{price / 100:.2f}")
+    amount.fill(f"{(price + 1) / 100:.2f}")
+    expect(dialog).to_contain_text("More than is left to refund")
+    expect(dialog.get_by_role("button", name="Refund")).to_be_disabled()
+    amount.fill(f"{refund / 100:.2f}")
+    dialog.get_by_role("textbox", name="Reason").fill("Colour touch-up not done")
+    assert _axe_serious(page) == []
+    _shot(page, "refund")
+    dialog.get_by_role("button", name="Refund").click()
+    expect(dialog).to_be_hidden()
+    expect(payments).to_contain_text(f"refunded {_usd(refund)}")
+    expect(payments).to_contain_text("Partially Refunded")
+    expect(ltv).to_have_text(_usd(after_booking - refund))
+    expect(page.get_by_test_id("value-Paid")).to_have_text(
+        _usd(before["total_paid_minor"] + price - refund)
+    )
+    expect(total_ltv).to_have_text(_usd(total_before + price - refund), timeout=LIVE_TIMEOUT_MS)
+    assert api.get(value).json()["lifetime_value_minor"] == after_booking - refund
     page.get_by_role("group", name="Lifetime value").evaluate(
         "e => e.scrollIntoView({block: 'start'})"
     )
@@ -501,6 +526,84 @@ def test_export_the_customers_shown(page: Page):
     assert "Grace" in exported and "Olivia" not in exported, exported
     dialog.get_by_role("button", name="Close", exact=True).last.click()
     page.get_by_role("searchbox", name="Search customers").fill("")
+
+
+def test_merge_two_duplicates(page: Page, api: httpx.Client, customer_with_history):
+    """The duplicates screen suggests the pair; the wizard compares them, takes the first name
+    from the duplicate, previews and merges; the survivor holds both conversations and both
+    bookings' value."""
+    mark = uuid.uuid4().hex[:4]
+    email = f"mira.stone.{mark}@example.com"
+    mira, myra = (
+        customer_with_history(
+            first=first,
+            last=f"Stone{mark}",
+            phone=f"+1415555{uuid.uuid4().int % 9000 + 1000}",
+            email=email,
+            text=text,
+            amount=amount,
+        )
+        for first, text, amount in (
+            ("Mira", "Thank you, the colour was perfect!", 12_000),
+            ("Myra", "Can I move my Friday slot to Saturday?", 8_000),
+        )
+    )
+    page.get_by_role("tab", name="Duplicates").click()
+    screen = page.get_by_role("main", name="Duplicates")
+    pair = screen.get_by_role("listitem", name=f"Mira Stone{mark} and Myra Stone{mark}")
+    expect(pair).to_contain_text(f"Same email {email}")
+    expect(pair).to_contain_text("alike")
+    assert _axe_serious(page) == []
+    _shot(page, "duplicates")
+
+    pair.get_by_role("button", name="Compare and merge").click()
+    wizard = page.get_by_role("dialog", name="Merge customers")
+    stays = wizard.get_by_role("radiogroup", name="Which profile stays")
+    expect(stays.get_by_role("radio", name=f"Keep Mira Stone{mark}")).to_be_checked()
+    first_name = wizard.get_by_role("radiogroup", name="First name")
+    expect(first_name.get_by_role("radio", name="Mira")).to_be_checked()
+    first_name.get_by_role("radio", name="Myra").check()
+    assert _axe_serious(page) == []
+    _shot(page, "merge-compare")
+    wizard.get_by_role("button", name="Preview the merge").click()
+    merged = wizard.get_by_role("table", name="The merged profile")
+    expect(merged.get_by_role("row", name="First name")).to_contain_text("Myra")
+    expect(merged.get_by_role("row", name="Phones")).to_contain_text(myra["phones"][0]["number"])
+    expect(merged.get_by_role("row", name="Phones")).to_contain_text(mira["phones"][0]["number"])
+    assert _axe_serious(page) == []
+    _shot(page, "merge-preview")
+    wizard.get_by_role("button", name=f"Merge Myra Stone{mark} into Mira Stone{mark}").click()
+
+    # Every service moves Myra's data; the wizard then opens the survivor.
+    expect(wizard).to_be_hidden(timeout=LIVE_TIMEOUT_MS)
+    profile = page.get_by_role("main", name="Customer profile")
+    expect(profile.get_by_role("heading", name=f"Myra Stone{mark}")).to_be_visible()
+    assert page.evaluate("() => new URL(location.href).searchParams.get('customer')") == mira["id"]
+    conversations = page.get_by_role("region", name="Conversations")
+    expect(conversations).to_contain_text("the colour was perfect", timeout=LIVE_TIMEOUT_MS)
+    expect(conversations).to_contain_text("move my Friday slot", timeout=LIVE_TIMEOUT_MS)
+    expect(page.get_by_test_id("customer-ltv")).to_have_text(_usd(20_000), timeout=LIVE_TIMEOUT_MS)
+    expect(page.get_by_test_id("value-Bookings")).to_have_text("2")
+    gone = api.get(f"/api/v1/customers/{myra['id']}", follow_redirects=False)
+    assert gone.status_code == 308, gone.text
+    page.get_by_role("group", name="Lifetime value").evaluate(
+        "e => e.scrollIntoView({block: 'start'})"
+    )
+    assert _axe_serious(page) == []
+    _shot(page, "merged")
+
+    # "Merge with…" on a profile finds the other customer and opens the same wizard.
+    page.get_by_role("main", name="Customer profile").evaluate("e => e.scrollTo(0, 0)")
+    page.get_by_role("button", name="Merge with…").click()
+    chooser = page.get_by_role("dialog", name=f"Merge Myra Stone{mark} with…")
+    chooser.get_by_role("searchbox", name="Find the other customer").fill("Olivia")
+    chooser.get_by_role("button", name="Merge with Olivia Martinez").click()
+    wizard = page.get_by_role("dialog", name="Merge customers")
+    stays = wizard.get_by_role("radiogroup", name="Which profile stays")
+    expect(stays.get_by_role("radio", name=f"Keep Myra Stone{mark}")).to_be_checked()
+    expect(stays.get_by_role("radio", name="Keep Olivia Martinez")).not_to_be_checked()
+    wizard.get_by_role("button", name="Close").click()
+    expect(wizard).to_be_hidden()
 
 
 def test_no_console_errors(page: Page):

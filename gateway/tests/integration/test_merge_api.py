@@ -54,6 +54,33 @@ async def test_roles_decide_who_may_merge_export_and_erase(sentiment_gateway):
         f"{base}/merge-preview", params={"duplicate_id": b["id"]}, headers=manager
     )
     assert preview.status_code == 200 and preview.json()["sources"]["first_name"] == "survivor"
+    picked = await gw.client.get(
+        f"{base}/merge-preview",
+        params={"duplicate_id": b["id"], "from_duplicate": ["first_name"]},
+        headers=manager,
+    )
+    assert picked.status_code == 200, picked.text
+    assert picked.json()["sources"]["first_name"] == "duplicate"
+    assert picked.json()["result"]["first_name"] == "Kay"
+    assert picked.json()["survivor"]["first_name"] == "Kai"
+    both = await gw.client.get(
+        f"{base}/merge-preview",
+        params={
+            "duplicate_id": b["id"],
+            "from_duplicate": ["first_name"],
+            "from_survivor": ["first_name", "company"],
+        },
+        headers=manager,
+    )
+    assert both.status_code == 422
+    assert both.headers["content-type"].startswith("application/problem+json")
+    assert [e["field"] for e in both.json()["errors"]] == ["from_survivor"]
+    unknown = await gw.client.get(
+        f"{base}/merge-preview",
+        params={"duplicate_id": b["id"], "from_duplicate": ["phones"]},
+        headers=manager,
+    )
+    assert unknown.status_code == 422
     merged = await gw.client.post(
         f"{base}/merge",
         json={"duplicate_id": b["id"], "fields": {"first_name": "duplicate"}},

@@ -22,6 +22,8 @@ import { SummaryCards } from "@/features/customers/components/SummaryCards";
 import { Conversations, SentimentTrend } from "@/features/conversations/components/Conversations";
 import { useLiveUpdates } from "@/features/live/useLiveUpdates";
 import { Loyalty } from "@/features/loyalty/components/Loyalty";
+import { Duplicates } from "@/features/merge/components/Duplicates";
+import { MergeWith } from "@/features/merge/components/MergeWith";
 import { useCustomer } from "@/features/profile/api/profile";
 import { ContactInfo } from "@/features/profile/components/ContactInfo";
 import { CustomFields } from "@/features/profile/components/CustomFields";
@@ -37,9 +39,9 @@ import { VIEWS, type View } from "./route";
 import { useRoute } from "./useRoute";
 import classes from "./Workspace.module.css";
 
-const VIEW_LABELS: Record<View, string> = { customers: "Customers", bookings: "Bookings", automations: "Automations", tasks: "Tasks" };
+const VIEW_LABELS: Record<View, string> = { customers: "Customers", bookings: "Bookings", automations: "Automations", tasks: "Tasks", duplicates: "Duplicates" };
 
-function Profile({ id, author, onOpen }: { id: string; author: string; onOpen: (id: string) => void }) {
+function Profile({ id, author, canMerge, canRefund, onOpen }: { id: string; author: string; canMerge: boolean; canRefund: boolean; onOpen: (id: string) => void }) {
   const customer = useCustomer(id);
   if (customer.isPending) return <Loading label="Opening profile…" />;
   if (customer.isError) return <ErrorState error={customer.error} onRetry={() => void customer.refetch()} />;
@@ -50,6 +52,7 @@ function Profile({ id, author, onOpen }: { id: string; author: string; onOpen: (
         <Stack gap="sm">
           <ProfileHeader
             value={value}
+            actions={canMerge ? <MergeWith customer={value.customer} onMerged={onOpen} /> : undefined}
             sentiment={
               <Group gap="xs" wrap="nowrap" align="center">
                 <SentimentBadge customerId={id} />
@@ -64,7 +67,7 @@ function Profile({ id, author, onOpen }: { id: string; author: string; onOpen: (
           </Section>
           <ValueCard customerId={id} />
           <Bookings customerId={id} />
-          <InvoicesPayments customerId={id} />
+          <InvoicesPayments customerId={id} canRefund={canRefund} />
           <Loyalty customerId={id} />
           <CustomerTasks customerId={id} />
           <Notes customerId={id} author={author} />
@@ -119,6 +122,9 @@ export function Workspace() {
     [go],
   );
 
+  const permissions = me.data?.permissions ?? [];
+  const canMerge = permissions.includes("customers:merge");
+  const canRefund = permissions.includes("billing:manage");
   const user = me.data?.user?.name || me.data?.user?.email || (me.data?.api_key ? "API key" : "");
   return (
     <AppShell header={{ height: 52 }} padding={0}>
@@ -171,10 +177,10 @@ export function Workspace() {
                   seenVersion={seenVersion}
                   actions={(filter, scope) => (
                     <>
-                      <Button size="compact-sm" variant="default" onClick={importer.open}>
+                      <Button size="xs" variant="default" onClick={importer.open}>
                         Import
                       </Button>
-                      <Button size="compact-sm" variant="default" onClick={() => setExporting({ filter: toExportFilter(filter), scope })}>
+                      <Button size="xs" variant="default" onClick={() => setExporting({ filter: toExportFilter(filter), scope })}>
                         Export
                       </Button>
                     </>
@@ -182,7 +188,7 @@ export function Workspace() {
                 />
               </div>
               {selected ? (
-                <Profile key={selected} id={selected} author={user} onOpen={select} />
+                <Profile key={selected} id={selected} author={user} canMerge={canMerge} canRefund={canRefund} onOpen={select} />
               ) : (
                 <main className={classes.emptyProfile} aria-label="Customer profile">
                   <Text c="dimmed">Choose a customer on the left to open their profile.</Text>
@@ -195,6 +201,7 @@ export function Workspace() {
             {route.view === "bookings" && <Calendar customerName={customerName} onOpenCustomer={select} />}
             {route.view === "automations" && <Automations customerName={customerName} onOpenCustomer={select} />}
             {route.view === "tasks" && <TasksScreen customerName={customerName} onOpenCustomer={select} />}
+            {route.view === "duplicates" && <Duplicates canMerge={canMerge} onMerged={select} />}
           </main>
         )}
       </AppShell.Main>

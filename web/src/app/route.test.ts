@@ -4,6 +4,7 @@ describe("route", () => {
   it("reads the view and the open customer", () => {
     expect(parseRoute("?customer=c1")).toEqual({ view: "customers", customer: "c1" });
     expect(parseRoute("?view=automations")).toEqual({ view: "automations", customer: null });
+    expect(parseRoute("?view=duplicates")).toEqual({ view: "duplicates", customer: null });
     expect(parseRoute("?view=nonsense")).toEqual({ view: "customers", customer: null });
   });
   it("keeps the open customer when the view changes", () => {

@@ -1,6 +1,6 @@
 /** Where the workspace is, in the URL so a reload or a link lands there again:
- * `?view=bookings|automations|tasks` (the customers view has none) and `?customer=<id>`. */
-export const VIEWS = ["customers", "bookings", "automations", "tasks"] as const;
+ * `?view=bookings|automations|tasks|duplicates` (the customers view has none) and `?customer=<id>`. */
+export const VIEWS = ["customers", "bookings", "automations", "tasks", "duplicates"] as const;
 export type View = (typeof VIEWS)[number];
 
 export interface Route {

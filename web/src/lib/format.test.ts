@@ -1,6 +1,13 @@
-import { channelName, formatMoney, minorToInput, relativeTime, sentimentLabel, titleCase, toMinor } from "./format";
+import { INTERACTIONS, channelName, countOf, formatMoney, minorToInput, relativeTime, sentimentLabel, titleCase, toMinor } from "./format";
 
 describe("format", () => {
+  it("puts a count's word in the plural form the locale picks", () => {
+    expect(countOf(1, INTERACTIONS, "en-US")).toBe("1 interaction");
+    expect(countOf(0, INTERACTIONS, "en-US")).toBe("0 interactions");
+    expect(countOf(2, INTERACTIONS, "en-US")).toBe("2 interactions");
+    expect(countOf(1204, INTERACTIONS, "en-US")).toBe("1,204 interactions");
+    expect(countOf(1, { one: "field", other: "fields" }, "en-US")).toBe("1 field");
+  });
   it("formats minor units in the currency's own decimals", () => {
     expect(formatMoney(48000, "USD", "en-US")).toBe("$480.00");
     expect(formatMoney(4800, "JPY", "en-US")).toBe("¥4,800");

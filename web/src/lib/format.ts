@@ -37,6 +37,11 @@ export function formatDateTime(iso: string | null | undefined): string {
   );
 }
 
+export function formatDate(iso: string | null | undefined): string {
+  if (!iso) return "";
+  return new Intl.DateTimeFormat(undefined, { dateStyle: "medium" }).format(new Date(iso));
+}
+
 const CHANNEL_NAMES: Record<string, string> = {
   phone: "Phone",
   sms: "SMS",
@@ -85,3 +90,12 @@ export function minorToInput(minor: number, currency: string): string {
   const digits = currencyDigits(currency);
   return (minor / 10 ** digits).toFixed(digits);
 }
+
+/** "1 interaction", "2 interactions", "1,204 interactions": the count with the word in the
+ * plural form the locale's rules pick (English: one / other). */
+export function countOf(n: number, forms: { one: string; other: string }, locale?: string): string {
+  const form = new Intl.PluralRules(locale).select(n) === "one" ? forms.one : forms.other;
+  return `${n.toLocaleString(locale)} ${form}`;
+}
+
+export const INTERACTIONS = { one: "interaction", other: "interactions" };

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from moodline.customer.v1 import customer_pb2
 
@@ -16,6 +17,7 @@ from gateway.merge_schemas import (
     CustomerOperationOut,
     DuplicatePage,
     EraseIn,
+    MergeField,
     MergeIn,
     MergePreviewOut,
 )
@@ -101,12 +103,34 @@ async def get_operation(
 async def merge_preview(
     customer_id: PathId,
     duplicate_id: QueryId = None,
+    from_duplicate: Annotated[
+        list[MergeField] | None,
+        Query(max_length=10, description="fields that keep the duplicate's value"),
+    ] = None,
+    from_survivor: Annotated[
+        list[MergeField] | None,
+        Query(max_length=10, description="fields that keep the survivor's value, even empty"),
+    ] = None,
     who: Principal = Depends(can_merge),
     up: Upstreams = Depends(upstreams),
 ) -> JSONResponse:
+    """The survivor as the merge with the same field choices would leave it, and where each
+    single-valued field's value comes from."""
+    from_duplicate, from_survivor = from_duplicate or [], from_survivor or []
+    both = sorted(set(from_duplicate) & set(from_survivor))
+    if both:
+        raise RequestValidationError(
+            [
+                {"loc": ("query", "from_survivor"), "msg": f"{name} is also in from_duplicate"}
+                for name in both
+            ]
+        )
+    fields = {name: "survivor" for name in from_survivor} | {
+        name: "duplicate" for name in from_duplicate
+    }
     preview = await up.customers.PreviewMerge(
         customer_pb2.MergeCustomersRequest(
-            customer_id=customer_id, duplicate_id=duplicate_id or ""
+            customer_id=customer_id, duplicate_id=duplicate_id or "", fields=fields
         ),
         metadata=metadata(who),
     )

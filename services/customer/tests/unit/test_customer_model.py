@@ -62,7 +62,7 @@ def test_invalid_phone_numbers_are_refused(raw):
 def test_a_number_valid_elsewhere_is_invalid_for_the_default_country():
     with pytest.raises(InvalidArgument) as exc:
         make(phones=[("07911 123456", False)], default_region="US")
-    assert "region US" in violations(exc)["phones[0].number"]
+    assert "not a valid phone number in US" in violations(exc)["phones[0].number"]
 
 
 def test_two_primaries_and_duplicates_are_refused():

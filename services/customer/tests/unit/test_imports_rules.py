@@ -172,3 +172,20 @@ def test_phones_parsed_once_give_the_same_search_keys() -> None:
     e164, keys = contacts.phone_with_search_keys("07911 123456", "GB")
     assert e164 == "+447911123456" and keys == contacts.phone_search_keys(e164)
     assert codecs.lookup("cp1252")  # the fallback encoding exists
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("12ab", "not a phone number: write it in digits, e.g. (415) 555-0134"),
+        ("+999 123", "not a phone number: unknown country code"),
+        ("123456789012345678901", "not a phone number: too many digits"),
+        ("555", "not a valid phone number in US: check the digits"),
+    ],
+)
+def test_a_bad_phone_is_explained_in_words_staff_read(raw: str, reason: str) -> None:
+    """The preview and the field errors show this text: never the phonenumbers library's."""
+    with pytest.raises(contacts.ContactError) as caught:
+        contacts.normalise_phone(raw, "US")
+    assert str(caught.value).startswith(reason)
+    assert "supplied" not in str(caught.value)

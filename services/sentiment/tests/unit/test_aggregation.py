@@ -71,3 +71,13 @@ def test_state_round_trips_and_explains():
     assert b == a
     assert b.explanation().startswith("3 of the last 4 messages expressed frustration")
     assert math.isclose(sum(b.emotions.as_tuple()), 0.5)
+
+
+def test_the_explanation_reads_as_a_sentence_whatever_the_counts():
+    assert Aggregate().observe(msg(-0.9)).explanation() == "The last message expressed frustration."
+    one = Aggregate().observe_all([msg(0.9), msg(0.0), msg(-0.9)]).explanation()
+    assert one == "1 of the last 3 messages was neutral."
+    two = Aggregate().observe_all([msg(0.0), msg(0.0), msg(0.9)]).explanation()
+    assert two.startswith("2 of the last 3 messages were neutral")
+    signal = Aggregate().observe(Observation.of_csat(5))
+    assert signal.explanation() == "From 1 conversation outcome signal."

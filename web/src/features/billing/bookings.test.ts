@@ -1,5 +1,5 @@
 import type { Booking, Payment } from "./api/billing";
-import { bookingBalance, byDay, defaultStart, fromLocalInput, toLocalInput, week } from "./bookings";
+import { bookingBalance, byDay, defaultStart, fromLocalInput, refundProblem, refundable, toLocalInput, week } from "./bookings";
 
 const booking = (over: Partial<Booking>): Booking => ({
   id: "b1",
@@ -88,5 +88,23 @@ describe("bookingBalance", () => {
   it("asks nothing of requested or cancelled bookings", () => {
     expect(bookingBalance(booking({ status: "requested" }), []).due).toBe(0);
     expect(bookingBalance(booking({ status: "cancelled" }), []).due).toBe(0);
+  });
+});
+
+describe("refunds", () => {
+  it("refund what was collected and not refunded yet", () => {
+    expect(refundable(payment({}))).toBe(4500);
+    expect(refundable(payment({ status: "partially_refunded", refunded_minor: 1500 }))).toBe(3000);
+    expect(refundable(payment({ status: "refunded", refunded_minor: 4500 }))).toBe(0);
+    expect(refundable(payment({ status: "failed" }))).toBe(0);
+  });
+
+  it("refuse nothing, a negative amount and more than is left", () => {
+    expect(refundProblem(1500, 3000)).toBeNull();
+    expect(refundProblem(3000, 3000)).toBeNull();
+    expect(refundProblem(null, 3000)).toMatch(/above zero/);
+    expect(refundProblem(0, 3000)).toMatch(/above zero/);
+    expect(refundProblem(-100, 3000)).toMatch(/above zero/);
+    expect(refundProblem(3001, 3000)).toMatch(/More than is left/);
   });
 });

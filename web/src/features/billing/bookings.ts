@@ -67,3 +67,15 @@ export const BOOKING_STATUS: Record<Booking["status"], { label: string; color: s
   cancelled: { label: "Cancelled", color: TONES.muted },
   no_show: { label: "No-show", color: TONES.bad },
 };
+
+/** What can still be refunded on a payment (nothing on a failed or fully refunded one). */
+export function refundable(payment: Payment): number {
+  return payment.status === "succeeded" || payment.status === "partially_refunded" ? payment.amount_minor - payment.refunded_minor : 0;
+}
+
+/** Why a refund amount typed by staff cannot go (null when it can). */
+export function refundProblem(minor: number | null, left: number): string | null {
+  if (minor === null || minor <= 0) return "Enter an amount above zero";
+  if (minor > left) return "More than is left to refund on this payment";
+  return null;
+}

@@ -1,4 +1,4 @@
-import { initialMapping, mappingProblems, runMapping } from "./mapping";
+import { initialMapping, mappingColumnWidth, mappingProblems, rowProblems, runMapping } from "./mapping";
 
 describe("import mapping", () => {
   it("starts from the suggestion, every header present", () => {
@@ -18,5 +18,22 @@ describe("import mapping", () => {
 
   it("sends only mapped columns", () => {
     expect(runMapping({ A: "phone", B: "" })).toEqual({ A: "phone" });
+  });
+
+  it("widens a column so its longest field name shows whole, within bounds", () => {
+    expect(mappingColumnWidth(["Leave out", "Phone"])).toBe(160);
+    const custom = mappingColumnWidth(["Leave out", "Custom: preferred_stylist"]);
+    expect(custom).toBeGreaterThan(160);
+    expect(custom).toBeGreaterThanOrEqual("Custom: preferred_stylist".length * 7);
+    expect(mappingColumnWidth(["x".repeat(200)])).toBe(320);
+  });
+
+  it("keeps a row's problems that no cell shows, in staff's words", () => {
+    const phone = { header: "Tel", field: "phone", value: "12ab", normalised: "", error: "not a phone number: write it in digits, e.g. (415) 555-0134" };
+    const name = { header: "Name", field: "first_name", value: "", normalised: "", error: "" };
+    expect(rowProblems({ error: `phone: ${phone.error}`, cells: [phone, name] })).toEqual([]);
+    expect(rowProblems({ error: `phone: ${phone.error}; first_name: is required`, cells: [phone, name] })).toEqual(["First name: is required"]);
+    expect(rowProblems({ error: "a phone or an e-mail is required", cells: [name] })).toEqual(["a phone or an e-mail is required"]);
+    expect(rowProblems({ error: "", cells: [] })).toEqual([]);
   });
 });

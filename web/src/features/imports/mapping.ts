@@ -50,3 +50,29 @@ export function mappingProblems(mapping: Record<string, string>): string[] {
 export function runMapping(mapping: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(mapping).filter(([, field]) => field));
 }
+
+/** A mapping column wide enough for its picker to show the longest field name whole (px; the
+ * xs picker's text is ~7 px a character, plus padding and the chevron). */
+export function mappingColumnWidth(labels: string[]): number {
+  const longest = Math.max(0, ...labels.map((l) => l.length));
+  return Math.min(320, Math.max(160, Math.ceil(longest * 7.2) + 64));
+}
+
+type PreviewRow = Import["preview"][number];
+
+/** A preview row's problems that no cell shows (a missing first name, no phone or e-mail at
+ * all), in staff's words: the cells' own reasons are shown in their cells, not twice. */
+export function rowProblems(row: Pick<PreviewRow, "error" | "cells">): string[] {
+  let rest = row.error;
+  for (const cell of row.cells) {
+    if (cell.error && cell.field) rest = rest.replace(`${cell.field}: ${cell.error}`, "");
+  }
+  return rest
+    .split("; ")
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .map((p) => {
+      const [field, ...reason] = p.split(": ");
+      return reason.length && field && /^[a-z_.]+$/.test(field) ? `${fieldLabel(field)}: ${reason.join(": ")}` : p;
+    });
+}

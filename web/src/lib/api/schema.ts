@@ -814,7 +814,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Merge Preview */
+        /**
+         * Merge Preview
+         * @description The survivor as the merge with the same field choices would leave it, and where each
+         *     single-valued field's value comes from.
+         */
         get: operations["merge_preview_api_v1_customers__customer_id__merge_preview_get"];
         put?: never;
         post?: never;
@@ -12354,6 +12358,10 @@ export interface operations {
             query?: {
                 /** @description a UUID */
                 duplicate_id?: string | null;
+                /** @description fields that keep the duplicate's value */
+                from_duplicate?: ("first_name" | "last_name" | "company" | "preferred_channel" | "preferred_contact_time" | "language" | "timezone" | "folder" | "call_status" | "custom_fields")[] | null;
+                /** @description fields that keep the survivor's value, even empty */
+                from_survivor?: ("first_name" | "last_name" | "company" | "preferred_channel" | "preferred_contact_time" | "language" | "timezone" | "folder" | "call_status" | "custom_fields")[] | null;
             };
             header?: never;
             path: {

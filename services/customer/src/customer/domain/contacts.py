@@ -51,11 +51,28 @@ def _parse_valid(raw: str, default_region: str) -> phonenumbers.PhoneNumber:
     try:
         number = phonenumbers.parse(text, default_region.upper() or None)
     except phonenumbers.NumberParseException as exc:
-        raise ContactError(f"not a phone number ({exc.args[0] if exc.args else exc})") from exc
+        raise ContactError(_PARSE_PROBLEMS.get(exc.error_type, _NOT_A_NUMBER)) from exc
     if not phonenumbers.is_valid_number(number):
         region = phonenumbers.region_code_for_number(number) or default_region.upper()
-        raise ContactError(f"not a valid phone number for region {region}")
+        raise ContactError(
+            f"not a valid phone number in {region}: check the digits, or write it with + "
+            "and the country code"
+        )
     return number
+
+
+# What staff read in a field error or an import preview, instead of the library's message.
+_NOT_A_NUMBER = "not a phone number: write it in digits, e.g. (415) 555-0134"
+_PARSE_PROBLEMS = {
+    phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: (
+        "not a phone number: unknown country code (write it with + and a country code, or set "
+        "the default country)"
+    ),
+    phonenumbers.NumberParseException.NOT_A_NUMBER: _NOT_A_NUMBER,
+    phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: "not a phone number: too few digits",
+    phonenumbers.NumberParseException.TOO_SHORT_NSN: "not a phone number: too few digits",
+    phonenumbers.NumberParseException.TOO_LONG: "not a phone number: too many digits",
+}
 
 
 def phone_search_keys(e164: str) -> list[str]:

@@ -192,16 +192,20 @@ class Aggregate:
         if not self.observations:
             return "No customer messages scored yet."
         if not self.recent:
-            return f"From {self.observations} conversation outcome signal(s)."
+            signals = "signal" if self.observations == 1 else "signals"
+            return f"From {self.observations} conversation outcome {signals}."
         counts = {label: self.recent.count(label) for label in set(self.recent)}
         n = len(self.recent)
         dominant = max(counts, key=lambda label: (counts[label], label == self.label.value))
         what = {
             "Happy": "sounded happy",
-            "Neutral": "were neutral",
+            "Neutral": "was neutral" if counts[dominant] == 1 else "were neutral",
             "Frustrated": "expressed frustration",
         }[dominant]
-        text = f"{counts[dominant]} of the last {n} messages {what}"
+        if n == 1:
+            text = f"The last message {what}"
+        else:
+            text = f"{counts[dominant]} of the last {n} messages {what}"
         if self.trend in (Trend.IMPROVING, Trend.DECLINING):
             text += f"; {self.trend.value}"
         return text + "."

@@ -1,7 +1,7 @@
 import { Alert, Badge, Button, Group, Paper, ScrollArea, Stack, Switch, Text, Title, UnstyledButton } from "@mantine/core";
 import { useState } from "react";
 import { Empty, ErrorState, Loading } from "@/components/States";
-import { relativeTime } from "@/lib/format";
+import { countOf, relativeTime } from "@/lib/format";
 import { useAutomations, useSetEnabled, type Automation } from "../api/automations";
 import { triggerLabel } from "../workflow";
 import { RunHistory } from "./RunHistory";
@@ -62,7 +62,7 @@ export function Automations({ customerName, onOpenCustomer }: Props) {
                           {a.name}
                         </Text>
                         <Text size="xs" c="dimmed">
-                          {triggerLabel(a.trigger)} · {a.actions.length} action{a.actions.length === 1 ? "" : "s"}
+                          {triggerLabel(a.trigger)} · {countOf(a.actions.length, { one: "action", other: "actions" })}
                         </Text>
                         <Text size="xs" c="dimmed">
                           Last run {relativeTime(a.last_run_at)}

@@ -1,7 +1,7 @@
 import { Badge, Button, Group, Stack, Table, Text } from "@mantine/core";
 import { Fragment, useState } from "react";
 import { Empty, ErrorState, Loading } from "@/components/States";
-import { formatDateTime, titleCase } from "@/lib/format";
+import { countOf, formatDateTime, titleCase } from "@/lib/format";
 import { useRuns, type Run } from "../api/automations";
 import { TONES } from "@/lib/tones";
 
@@ -58,7 +58,7 @@ export function RunHistory({ automationId, customerName, onOpenCustomer }: { aut
               </Table.Td>
               <Table.Td>
                 <Button size="compact-xs" variant="default" aria-expanded={open === r.id} onClick={() => setOpen(open === r.id ? null : r.id)}>
-                  {r.steps.length} step{r.steps.length === 1 ? "" : "s"}
+                  {countOf(r.steps.length, { one: "step", other: "steps" })}
                 </Button>
               </Table.Td>
             </Table.Tr>

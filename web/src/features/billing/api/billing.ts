@@ -125,3 +125,17 @@ export function useRecordPayment(customerId: string) {
     onSuccess: refresh,
   });
 }
+
+export function useRefundPayment(customerId: string) {
+  const refresh = useRefreshAfterWrite(customerId);
+  return useMutation({
+    mutationFn: ({ id, body, idempotencyKey }: { id: string; body: Schemas["RefundIn"]; idempotencyKey: string }) =>
+      unwrap(
+        api.POST("/api/v1/payments/{payment_id}/refund", {
+          params: { path: { payment_id: id }, header: { "idempotency-key": idempotencyKey } },
+          body,
+        }),
+      ),
+    onSuccess: refresh,
+  });
+}

@@ -5,6 +5,8 @@ import { Section } from "@/components/Section";
 import { formatDateTime, formatMoney, titleCase } from "@/lib/format";
 import { useInvoices, usePayments, type Invoice, type Payment } from "../api/billing";
 import { PaymentModal, type PaymentTarget } from "./PaymentModal";
+import { RefundModal } from "./RefundModal";
+import { refundable } from "../bookings";
 import { TONES } from "@/lib/tones";
 
 const INVOICE_COLOR: Record<Invoice["status"], string> = {
@@ -22,11 +24,13 @@ const PAYMENT_COLOR: Record<Payment["status"], string> = {
 };
 const METHOD: Record<Payment["method"], string> = { card: "Card", cash: "Cash", transfer: "Transfer", wallet: "Wallet", other: "Other" };
 
-/** The customer's invoices (with what is due, and taking a payment on one) and payments. */
-export function InvoicesPayments({ customerId }: { customerId: string }) {
+/** The customer's invoices (with what is due, and taking a payment on one) and payments
+ * (refunding one, for staff who manage billing). */
+export function InvoicesPayments({ customerId, canRefund }: { customerId: string; canRefund: boolean }) {
   const invoices = useInvoices(customerId);
   const payments = usePayments(customerId);
   const [paying, setPaying] = useState<PaymentTarget | null>(null);
+  const [refunding, setRefunding] = useState<Payment | null>(null);
 
   return (
     <Section title="Invoices and payments" id="billing-heading">
@@ -111,6 +115,11 @@ export function InvoicesPayments({ customerId }: { customerId: string }) {
                       <Badge size="sm" variant="filled" color={PAYMENT_COLOR[p.status]}>
                         {titleCase(p.status)}
                       </Badge>
+                      {canRefund && refundable(p) > 0 && (
+                        <Button size="compact-xs" variant="light" onClick={() => setRefunding(p)} aria-label={`Refund ${formatMoney(p.amount_minor, p.currency)} ${METHOD[p.method]} payment`}>
+                          Refund
+                        </Button>
+                      )}
                     </Group>
                   </Group>
                 </li>
@@ -120,6 +129,7 @@ export function InvoicesPayments({ customerId }: { customerId: string }) {
         </div>
       </Stack>
       <PaymentModal customerId={customerId} target={paying} onClose={() => setPaying(null)} />
+      <RefundModal customerId={customerId} payment={refunding} onClose={() => setRefunding(null)} />
     </Section>
   );
 }

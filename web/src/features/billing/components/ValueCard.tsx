@@ -1,6 +1,6 @@
 import { Group, Paper, SimpleGrid, Skeleton, Text } from "@mantine/core";
 import { ErrorState } from "@/components/States";
-import { formatMoney } from "@/lib/format";
+import { countOf, formatMoney } from "@/lib/format";
 import { useCustomerValue } from "../api/billing";
 
 /** The customer's value as billing computes it now: LTV, purchases, paid, outstanding. */
@@ -26,7 +26,7 @@ export function ValueCard({ customerId }: { customerId: string }) {
         </Text>
         {v && v.overdue_invoices_count > 0 && (
           <Text size="xs" c="red.9" fw={600}>
-            {v.overdue_invoices_count} overdue invoice{v.overdue_invoices_count > 1 ? "s" : ""}
+            {countOf(v.overdue_invoices_count, { one: "overdue invoice", other: "overdue invoices" })}
           </Text>
         )}
       </Group>
@@ -49,7 +49,7 @@ export function ValueCard({ customerId }: { customerId: string }) {
           </SimpleGrid>
         </>
       ) : (
-        <Skeleton h={56} aria-label="Loading lifetime value" />
+        <Skeleton h={56} role="status" aria-label="Loading lifetime value" />
       )}
     </Paper>
   );

@@ -1,7 +1,7 @@
 import { Accordion, Badge, Group, Stack, Text } from "@mantine/core";
 import { LineChart } from "@mantine/charts";
 import { Empty, ErrorState, Loading } from "@/components/States";
-import { channelName, formatDateTime, titleCase } from "@/lib/format";
+import { channelName, countOf, formatDateTime, titleCase } from "@/lib/format";
 import { sentimentColor } from "@/lib/sentiment";
 import { useConversationMessages, useCustomerConversations, useMessageSentiments, type MessageSentiment } from "../api/conversations";
 import { trendPoints } from "../trend";
@@ -57,6 +57,7 @@ export function SentimentTrend({ customerId }: { customerId: string }) {
         withDots
         curveType="linear"
         referenceLines={[{ y: 0, color: "gray.5" }]}
+        role="img"
         aria-label={`Sentiment trend over ${points.length} messages, latest ${points.at(-1)!.label}`}
       />
     </figure>
@@ -80,7 +81,7 @@ export function Conversations({ customerId }: { customerId: string }) {
                   {channelName(c.channel)}
                 </Text>
                 <Text size="xs" c="dimmed">
-                  {formatDateTime(c.started_at)} · {c.message_count} messages · {titleCase(c.status)}
+                  {formatDateTime(c.started_at)} · {countOf(c.message_count, { one: "message", other: "messages" })} · {titleCase(c.status)}
                 </Text>
               </Group>
             </Accordion.Control>

@@ -3,7 +3,7 @@ import { useDebouncedValue } from "@mantine/hooks";
 import { useMemo, useState } from "react";
 import { CustomerAvatar } from "@/components/CustomerAvatar";
 import { Empty, ErrorState, Loading } from "@/components/States";
-import { formatMoney, relativeTime, sentimentLabel } from "@/lib/format";
+import { INTERACTIONS, countOf, formatMoney, relativeTime, sentimentLabel } from "@/lib/format";
 import type { Schemas } from "@/lib/api/client";
 import { sentimentColor } from "@/lib/sentiment";
 import { hasNewActivity, loadSeen } from "../activity";
@@ -58,21 +58,16 @@ function Row({ customer, selected, isNew, onSelect }: {
               )}
             </Group>
             <Text size="xs" c="dimmed" truncate>
-              {contact}
+              {contact} · {customer.last_contact_at ? `last contact ${relativeTime(customer.last_contact_at)}` : "no contact yet"}
             </Text>
-            <Group gap={8} wrap="nowrap">
+            <Text size="xs" c="dimmed" truncate>
               {label && (
-                <Text size="xs" fw={600} c={sentimentColor(label)}>
-                  {label}
+                <Text span size="xs" fw={600} c={sentimentColor(label)}>
+                  {label} ·{" "}
                 </Text>
               )}
-              <Text size="xs" c="dimmed">
-                {formatMoney(customer.lifetime_value_minor, customer.currency)}
-              </Text>
-              <Text size="xs" c="dimmed" truncate>
-                · {customer.interactions_count} interactions · {relativeTime(customer.last_contact_at)}
-              </Text>
-            </Group>
+              {formatMoney(customer.lifetime_value_minor, customer.currency)} · {countOf(customer.interactions_count, INTERACTIONS)}
+            </Text>
           </Stack>
         </Group>
       </UnstyledButton>

@@ -4,7 +4,7 @@ import { useState } from "react";
 import { ApiError } from "@/lib/api/problem";
 import { TONES } from "@/lib/tones";
 import { downloadImportErrors, useImport, useRunImport, useUploadImport, type Import } from "../api/dataops";
-import { fieldLabel, initialMapping, mappingProblems, runMapping } from "../mapping";
+import { fieldLabel, initialMapping, mappingColumnWidth, mappingProblems, rowProblems, runMapping } from "../mapping";
 
 /** Import customers: upload a CSV or Excel file, check the mapping against a validated preview,
  * run it, watch its progress, download the rows it rejected. */
@@ -86,6 +86,7 @@ function Mapping({ imp }: { imp: Import }) {
   const run = useRunImport();
   const problems = mappingProblems(mapping);
   const options = [{ value: "", label: "Leave out" }, ...imp.fields.map((f) => ({ value: f, label: fieldLabel(f) }))];
+  const columnWidth = mappingColumnWidth(options.map((o) => o.label));
   const badRows = imp.preview.filter((r) => r.error || r.cells.some((c) => c.error)).length;
 
   return (
@@ -95,17 +96,19 @@ function Mapping({ imp }: { imp: Import }) {
         {badRows ? ` (${badRows} with problems: they will be skipped and listed in the error report)` : ""}.
       </Text>
       <ScrollArea type="auto" offsetScrollbars>
-        <Table fz="xs" withTableBorder withColumnBorders aria-label="Mapping and preview" style={{ minWidth: 160 * imp.headers.length }}>
+        <Table fz="xs" withTableBorder withColumnBorders aria-label="Mapping and preview" style={{ minWidth: 48 + columnWidth * imp.headers.length }}>
           <Table.Thead>
             <Table.Tr>
               <Table.Th>Row</Table.Th>
               {imp.headers.map((h) => (
-                <Table.Th key={h}>
+                <Table.Th key={h} miw={columnWidth}>
                   <Text size="xs" fw={700} mb={4}>
                     {h}
                   </Text>
                   <Select
                     size="xs"
+                    miw={columnWidth - 20}
+                    comboboxProps={{ width: "max-content", position: "bottom-start" }}
                     aria-label={`Field for ${h}`}
                     allowDeselect={false}
                     data={options}
@@ -121,11 +124,11 @@ function Mapping({ imp }: { imp: Import }) {
               <Table.Tr key={row.row_number}>
                 <Table.Td>
                   {row.row_number}
-                  {row.error && (
-                    <Text size="xs" c="red.9">
-                      {row.error}
+                  {rowProblems(row).map((p) => (
+                    <Text key={p} size="xs" c="red.9">
+                      {p}
                     </Text>
-                  )}
+                  ))}
                 </Table.Td>
                 {imp.headers.map((h) => {
                   const cell = row.cells.find((c) => c.header === h);

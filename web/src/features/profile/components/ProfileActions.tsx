@@ -32,7 +32,7 @@ export function ProfileActions({ value, onOpen }: { value: VersionedCustomer; on
       <Section title="Assigned workers" id="workers-heading">
         <TagsInput
           aria-label="Assigned workers"
-          placeholder="Add a team member and press Enter"
+          placeholder="Type a name, press Enter"
           value={c.workers}
           onChange={(workers) => void saver.save({ workers }, value)}
           error={saver.fieldErrors.workers}
@@ -42,7 +42,7 @@ export function ProfileActions({ value, onOpen }: { value: VersionedCustomer; on
         <FolderForm current={c.folder} error={saver.fieldErrors.folder} onMove={(folder) => void saver.save({ folder }, value)} />
       </Section>
       <Section title="Tags" id="tags-heading">
-        <TagsInput aria-label="Tags" placeholder="Add a tag and press Enter" value={c.tags} onChange={changeTags} error={tags.error?.message} />
+        <TagsInput aria-label="Tags" placeholder="Type a tag, press Enter" value={c.tags} onChange={changeTags} error={tags.error?.message} />
       </Section>
       <Section title="Related customers" id="related-heading">
         {relatedIds.length === 0 ? (

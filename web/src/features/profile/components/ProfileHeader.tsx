@@ -1,7 +1,7 @@
 import { ActionIcon, Alert, Badge, Button, Group, Paper, Select, Stack, Text, TextInput, Title, Tooltip } from "@mantine/core";
 import { useState } from "react";
 import { CustomerAvatar } from "@/components/CustomerAvatar";
-import { channelName, formatDateTime, formatMoney, titleCase } from "@/lib/format";
+import { INTERACTIONS, channelName, countOf, formatDate, formatMoney, titleCase } from "@/lib/format";
 import type { VersionedCustomer } from "../api/profile";
 import { useSaveCustomer } from "../hooks/useSaveCustomer";
 import { rebaseDraft } from "../conflict";
@@ -20,9 +20,11 @@ interface Props {
   value: VersionedCustomer;
   /** The sentiment badge and trend, composed by the app layer. */
   sentiment: React.ReactNode;
+  /** Actions on the whole profile ("Merge with…"), composed by the app layer. */
+  actions?: React.ReactNode;
 }
 
-export function ProfileHeader({ value, sentiment }: Props) {
+export function ProfileHeader({ value, sentiment, actions }: Props) {
   const c = value.customer;
   const name = `${c.first_name} ${c.last_name}`.trim() || "Unnamed customer";
   const [editing, setEditing] = useState(false);
@@ -96,8 +98,8 @@ export function ProfileHeader({ value, sentiment }: Props) {
             </Group>
           )}
           <Text size="sm" c="dimmed">
-            {c.company ? `${c.company} · ` : ""}Customer since {formatDateTime(c.created_at)} · LTV{" "}
-            {formatMoney(c.lifetime_value_minor, c.currency)} · {c.interactions_count} interactions
+            {c.company ? `${c.company} · ` : ""}Customer since {formatDate(c.created_at)} · LTV{" "}
+            {formatMoney(c.lifetime_value_minor, c.currency)} · {countOf(c.interactions_count, INTERACTIONS)}
             {c.most_common_channel ? ` · mostly ${channelName(c.most_common_channel)}` : ""}
           </Text>
           <Group gap="xs" align="flex-end">
@@ -130,6 +132,7 @@ export function ProfileHeader({ value, sentiment }: Props) {
             </Alert>
           )}
         </Stack>
+        {actions}
       </Group>
     </Paper>
   );

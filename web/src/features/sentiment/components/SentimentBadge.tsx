@@ -3,6 +3,7 @@ import { Loading } from "@/components/States";
 import { useCustomerSentiment } from "../api/sentiment";
 import { sentimentColor } from "@/lib/sentiment";
 import { EMOTIONS, strongEmotions, trendWords } from "../labels";
+import { countOf } from "@/lib/format";
 
 export function SentimentBadge({ customerId }: { customerId: string }) {
   const sentiment = useCustomerSentiment(customerId);
@@ -37,7 +38,7 @@ export function SentimentBadge({ customerId }: { customerId: string }) {
               </Text>
             )}
             <Text size="xs" c="dimmed">
-              Based on {s.message_count} message{s.message_count === 1 ? "" : "s"}
+              Based on {countOf(s.message_count, { one: "message", other: "messages" })}
               {trendWords(s.trend) ? `, ${trendWords(s.trend)}` : ""}
               {named.length ? `; ${named.join(", ")}` : ""}.
             </Text>
