@@ -41,3 +41,24 @@ def test_service_definition_matches_its_package(name: str) -> None:
     assert service.name == name
     assert service.migrations == ROOT / "services" / name / "migrations"
     assert (service.migrations / "env.py").exists()
+
+
+CELERY = [name for name in SERVICES if registered()[name].celery]
+
+
+@pytest.mark.parametrize("name", CELERY)
+def test_celery_app_is_built_by_its_factory_only(name: str) -> None:
+    """Importing a service's Celery module builds nothing (the app and its tasks come from the
+    factory the Service names, after any fork); the app it builds has the kit's outbox purge."""
+    import importlib
+
+    service = registered()[name]
+    module = importlib.import_module(service.celery.partition(":")[0])
+    assert "app" not in vars(module)
+    app = service.celery_app()
+    assert f"{name}.purge_published_outbox" in app.tasks
+    assert app.conf.beat_schedule["purge-published-outbox"]["task"] == (
+        f"{name}.purge_published_outbox"
+    )
+    assert app.conf.task_default_queue  # its own queue: workers share one broker
+    assert "app" not in vars(module)

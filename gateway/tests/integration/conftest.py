@@ -279,54 +279,29 @@ async def automation_gateway(
     """The gateway in front of real customer, conversation and automation services (a NATS of
     their own, so the trigger consumers see only these tests' events) and a real Celery worker
     (with the beat sweeper) on a Redis database of its own."""
-    from automation.testing import celery_worker, running_automation_service
-    from automation.testing import migrate as migrate_automation
+    from automation.testing import celery_worker, running_automation_stack
 
     logs = tmp_path_factory.mktemp("gw-automation")
-    customer_db = await database_factory("gwa_customer")
-    conversation_db = await database_factory("gwa_conversation")
-    automation_db = await database_factory("gwa_automation")
     gateway_db = await database_factory("gwa_gateway")
-    await migrate(customer_db)
-    await migrate_conversation(conversation_db)
-    await migrate_automation(automation_db)
     await asyncio.to_thread(migrations.upgrade, MIGRATIONS, gateway_db)
-    redis_url = infra_urls.redis_url  # with a Celery queue of the session's own
-    with own_nats() as nats:
-        nats_url = f"nats://127.0.0.1:{nats.port}"
-        async with (
-            running_customer_service(customer_db, nats_url, db_pool_size=3) as customer,
-            running_conversation_service(
-                conversation_db, nats_url, customer.address, db_pool_size=3
-            ) as conversation,
-        ):
-            async with running_automation_service(
-                automation_db,
-                nats_url,
-                redis_url=redis_url,
-                customer_addr=customer.address,
-                conversation_addr=conversation.address,
-                db_pool_size=3,
-                sweep_interval=1.0,
-                stale_after=5.0,
-                retry_base_seconds=0.2,
-            ) as automation:
-                auto_settings = automation.container.settings
-                settings = GatewaySettings(
-                    database_url=gateway_db,
-                    customer_addr=customer.address,
-                    conversation_addr=conversation.address,
-                    automation_addr=automation.address,
-                    redis_url=infra_urls.redis_url,
-                    upstream_timeout=15.0,
-                )
-                app = create_app(settings)
-                with celery_worker(auto_settings, logs / "worker.log", beat=True):
-                    async with app.router.lifespan_context(app):
-                        transport = httpx.ASGITransport(app=app)
-                        async with httpx.AsyncClient(
-                            transport=transport, base_url="http://gw", timeout=30
-                        ) as client:
-                            yield AutomationGateway(
-                                client, app, worker_settings=auto_settings, logs=logs
-                            )
+    # With a Celery queue of the session's own (running_automation_stack).
+    async with running_automation_stack(
+        database_factory, infra_urls.redis_url, prefix="gwa_", stale_after=5.0
+    ) as stack:
+        auto_settings = stack.automation.container.settings
+        settings = GatewaySettings(
+            database_url=gateway_db,
+            customer_addr=stack.customer.address,
+            conversation_addr=stack.conversation.address,
+            automation_addr=stack.automation.address,
+            redis_url=infra_urls.redis_url,
+            upstream_timeout=15.0,
+        )
+        app = create_app(settings)
+        with celery_worker(auto_settings, logs / "worker.log", beat=True):
+            async with app.router.lifespan_context(app):
+                transport = httpx.ASGITransport(app=app)
+                async with httpx.AsyncClient(
+                    transport=transport, base_url="http://gw", timeout=30
+                ) as client:
+                    yield AutomationGateway(client, app, worker_settings=auto_settings, logs=logs)

@@ -5,30 +5,33 @@ the gateway's and the benchmark."""
 from __future__ import annotations
 
 import contextlib
-import os
 import subprocess
-import sys
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from moodline.automation.v1.automation_pb2_grpc import AutomationServiceStub
 from moodline_devkit.infra import free_port
+from moodline_devkit.testing import workers
 from moodline_devkit.testing.harness import RunningService, running_service
 from moodline_devkit.testing.harness import migrate as _migrate
+from moodline_devkit.testing.workers import settings_env
 
 from automation.bootstrap import SERVICE
 from automation.config import AutomationSettings
 
 __all__ = [
+    "AutomationStack",
     "RunningService",
     "WebhookReceiver",
     "celery_worker",
     "migrate",
     "running_automation_service",
+    "running_automation_stack",
 ]
 
 
@@ -63,61 +66,83 @@ def running_automation_service(  # type: ignore[no-untyped-def]
     )
 
 
+@dataclass
+class AutomationStack:
+    customer: RunningService
+    conversation: RunningService
+    automation: RunningService
+    nats_url: str
+
+
+@contextlib.asynccontextmanager
+async def running_automation_stack(
+    database_factory: Callable[[str], Awaitable[str]],
+    redis_url: str,
+    *,
+    prefix: str,
+    conversation: dict[str, Any] | None = None,
+    **overrides: Any,
+) -> AsyncIterator[AutomationStack]:
+    """Real customer, conversation and automation services, each on a migrated database of
+    its own (`<prefix>customer`, ...), on a NATS of their own (the trigger consumers see only
+    this stack's events), runs on a Celery queue of the stack's own on `redis_url`; sweeps
+    every second and retries soon, as tests want (`overrides`: more automation settings,
+    `conversation`: the conversation service's)."""
+    from conversation.testing import migrate as migrate_conversation
+    from conversation.testing import running_conversation_service
+    from customer.testing import migrate as migrate_customer
+    from customer.testing import running_customer_service
+    from moodline_devkit.testing.plugin import own_nats
+
+    customer_db = await database_factory(f"{prefix}customer")
+    conversation_db = await database_factory(f"{prefix}conversation")
+    automation_db = await database_factory(f"{prefix}automation")
+    await migrate_customer(customer_db)
+    await migrate_conversation(conversation_db)
+    await migrate(automation_db)
+    with own_nats() as nats_server:
+        nats_url = f"nats://127.0.0.1:{nats_server.port}"
+        async with (
+            running_customer_service(customer_db, nats_url, db_pool_size=3) as customer,
+            running_conversation_service(
+                conversation_db, nats_url, customer.address, db_pool_size=3, **conversation or {}
+            ) as conversing,
+            running_automation_service(
+                automation_db,
+                nats_url,
+                redis_url=redis_url,
+                customer_addr=customer.address,
+                conversation_addr=conversing.address,
+                **{"db_pool_size": 3, "sweep_interval": 1.0, "retry_base_seconds": 0.2} | overrides,
+            ) as automation,
+        ):
+            yield AutomationStack(customer, conversing, automation, nats_url)
+
+
+WORKER_SETTINGS = (
+    *("database_url", "nats_url", "redis_url", "customer_addr", "conversation_addr"),
+    *("allow_http_webhooks", "celery_queue", "sweep_interval", "stale_after"),
+    *("retry_base_seconds", "db_pool_size"),
+)
+
+
 def worker_env(settings: AutomationSettings, **extra: str) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": settings.database_url,
-        "NATS_URL": settings.nats_url,
-        "REDIS_URL": settings.redis_url,
-        "CUSTOMER_ADDR": settings.customer_addr,
-        "CONVERSATION_ADDR": settings.conversation_addr,
-        "ALLOW_HTTP_WEBHOOKS": str(settings.allow_http_webhooks).lower(),
-        "CELERY_QUEUE": settings.celery_queue,
-        "SWEEP_INTERVAL": str(settings.sweep_interval),
-        "STALE_AFTER": str(settings.stale_after),
-        "RETRY_BASE_SECONDS": str(settings.retry_base_seconds),
-        "DB_POOL_SIZE": str(settings.db_pool_size),
-        "LOG_LEVEL": "WARNING",
-        "PYTHONUNBUFFERED": "1",
-    }
-    return {**env, **extra}
+    return settings_env(settings, WORKER_SETTINGS, **extra)
 
 
-@contextlib.contextmanager
 def celery_worker(
     settings: AutomationSettings, log: Path, *, beat: bool = False, concurrency: int = 1, **env: str
-) -> Iterator[subprocess.Popen]:
+) -> contextlib.AbstractContextManager[subprocess.Popen]:
     """A real Celery worker process (`moodline-automation worker`: solo for one, else prefork
     with `concurrency` children) on the settings' queue; with `beat`, the sweeper runs in it."""
-    argv = [
-        str(Path(sys.executable).parent / "moodline-automation"),
-        "worker",
-        "--loglevel=WARNING",
-        "--without-gossip",
-        "--without-mingle",
-        "--without-heartbeat",
-        f"--queues={settings.celery_queue}",
-        f"--hostname=automation-{uuid.uuid4().hex[:8]}@%h",
-    ]
-    if concurrency == 1:
-        argv.append("--pool=solo")
-    else:
-        argv += ["--pool=prefork", f"--concurrency={concurrency}"]
-    if beat:
-        argv += ["-B", f"--schedule={log.parent / f'beat-{uuid.uuid4().hex[:6]}'}"]
-    out = open(log, "ab")
-    proc = subprocess.Popen(argv, env=worker_env(settings, **env), stdout=out, stderr=out)
-    try:
-        yield proc
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        out.close()
+    return workers.celery_worker(
+        "automation",
+        settings.celery_queue,
+        worker_env(settings, **env),
+        log,
+        beat=beat,
+        concurrency=concurrency,
+    )
 
 
 class WebhookReceiver:

@@ -12,18 +12,13 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from automation.config import AutomationSettings
-from automation.testing import RunningService, migrate, running_automation_service
+from automation.testing import RunningService, running_automation_stack
 from conversation.testing import RunningService as RunningConversation
-from conversation.testing import migrate as migrate_conversation
-from conversation.testing import running_conversation_service
 from customer.testing import RunningService as RunningCustomer
-from customer.testing import migrate as migrate_customer
-from customer.testing import running_customer_service
 from moodline.automation.v1 import automation_pb2 as pb
 from moodline.customer.v1 import customer_pb2
 from moodline.events.v1 import envelope_pb2
 from moodline_devkit.mail import SmtpInbox
-from moodline_devkit.testing.plugin import own_nats
 
 
 @dataclass
@@ -111,40 +106,16 @@ class Stack:
 async def stack(database_factory, infra_urls, tmp_path_factory) -> AsyncIterator[Stack]:
     logs = tmp_path_factory.mktemp("automation")
     inbox = SmtpInbox(logs / "maildir").start()
-    customer_db = await database_factory("auto_customer")
-    conversation_db = await database_factory("auto_conversation")
-    automation_db = await database_factory("automation")
-    await migrate_customer(customer_db)
-    await migrate_conversation(conversation_db)
-    await migrate(automation_db)
-    # A NATS of its own: the trigger consumers must not see other tests' events.
-    with own_nats() as nats_server:
-        nats_url = f"nats://127.0.0.1:{nats_server.port}"
-        redis_url = infra_urls.redis_url  # the Celery queue is the test session's own
-        async with (
-            running_customer_service(customer_db, nats_url, db_pool_size=3) as customer,
-            running_conversation_service(
-                conversation_db,
-                nats_url,
-                customer.address,
-                smtp_host=inbox.host,
-                smtp_port=inbox.port,
-                db_pool_size=3,
-            ) as conversation,
-        ):
-            async with running_automation_service(
-                automation_db,
-                nats_url,
-                redis_url=redis_url,
-                customer_addr=customer.address,
-                conversation_addr=conversation.address,
-                db_pool_size=3,
-                sweep_interval=1.0,
-                stale_after=3.0,
-                retry_base_seconds=0.2,
-            ) as automation:
-                settings = automation.container.settings
-                yield Stack(customer, conversation, automation, settings, inbox, nats_url, logs)
+    # The Celery queue is the test session's own (running_automation_stack).
+    async with running_automation_stack(
+        database_factory,
+        infra_urls.redis_url,
+        prefix="auto_",
+        conversation={"smtp_host": inbox.host, "smtp_port": inbox.port},
+        stale_after=3.0,
+    ) as s:
+        settings = s.automation.container.settings
+        yield Stack(s.customer, s.conversation, s.automation, settings, inbox, s.nats_url, logs)
     inbox.stop()
 
 

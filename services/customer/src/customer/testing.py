@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import os
 import subprocess
-import sys
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 from moodline.customer.v1.customer_pb2_grpc import CustomerServiceStub
+from moodline_devkit.testing import workers
 from moodline_devkit.testing.harness import RunningService, migrator, runner
+from moodline_devkit.testing.workers import settings_env
 
 from customer.bootstrap import SERVICE
 from customer.config import CustomerSettings
@@ -27,52 +25,22 @@ running_customer_service = runner(
 )
 
 
+WORKER_SETTINGS = (
+    *("database_url", "nats_url", "redis_url", "jobs_queue"),
+    *("import_batch_size", "import_pause_seconds", "import_sweep_seconds"),
+)
+
+
 def worker_env(settings: CustomerSettings, **extra: str) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": settings.database_url,
-        "NATS_URL": settings.nats_url,
-        "REDIS_URL": settings.redis_url,
-        "JOBS_QUEUE": settings.jobs_queue,
-        "IMPORT_BATCH_SIZE": str(settings.import_batch_size),
-        "IMPORT_PAUSE_SECONDS": str(settings.import_pause_seconds),
-        "IMPORT_SWEEP_SECONDS": str(settings.import_sweep_seconds),
-        "LOG_LEVEL": "WARNING",
-        "PYTHONUNBUFFERED": "1",
-    }
-    return {**env, **extra}
+    return settings_env(settings, WORKER_SETTINGS, **extra)
 
 
-@contextlib.contextmanager
 def celery_worker(
     settings: CustomerSettings, log: Path, *, beat: bool = False, **env: str
-) -> Iterator[subprocess.Popen]:
+) -> contextlib.AbstractContextManager[subprocess.Popen]:
     """A real Celery worker process (`moodline-customer worker`, solo pool) on the settings'
     queue (give each test session a queue of its own); with `beat`, the import sweep runs in
     it. `env` overrides settings of the worker only (e.g. IMPORT_PAUSE_SECONDS)."""
-    argv = [
-        str(Path(sys.executable).parent / "moodline-customer"),
-        "worker",
-        "--loglevel=WARNING",
-        "--without-gossip",
-        "--without-mingle",
-        "--without-heartbeat",
-        "--pool=solo",
-        f"--queues={settings.jobs_queue}",
-        f"--hostname=customer-{uuid.uuid4().hex[:8]}@%h",
-    ]
-    if beat:
-        argv += ["-B", f"--schedule={log.parent / f'beat-{uuid.uuid4().hex[:6]}'}"]
-    out = open(log, "ab")
-    proc = subprocess.Popen(argv, env=worker_env(settings, **env), stdout=out, stderr=out)
-    try:
-        yield proc
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        out.close()
+    return workers.celery_worker(
+        "customer", settings.jobs_queue, worker_env(settings, **env), log, beat=beat
+    )

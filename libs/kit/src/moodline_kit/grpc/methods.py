@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from moodline_kit.ids import existing_id
+from moodline_kit.paging import Page
 from moodline_kit.tenancy import current_tenant
 
 Read = Callable[[Any], Any]
@@ -23,17 +24,20 @@ def rpc(
     /,
     *,
     servicer: tuple[str, ...] = (),
+    tenant: bool = True,
     **reads: Read,
 ) -> Callable[..., Awaitable[Any]]:
     """The method `await use_case(tenant_id=..., uow=self._uow, <name>=read(request)...)`,
     answered with `respond(result)`; each name in `servicer` is passed too, from the
-    servicer's `_<name>` (e.g. `servicer=("clock",)`: `clock=self._clock`)."""
+    servicer's `_<name>` (e.g. `servicer=("clock",)`: `clock=self._clock`). `tenant=False`:
+    a use case that reads the tenant itself is not passed `tenant_id`."""
 
     async def method(self: Any, request: Any, context: Any) -> Any:
         arguments = {name: read(request) for name, read in reads.items()}
         arguments.update({name: getattr(self, f"_{name}") for name in servicer})
-        result = await use_case(tenant_id=current_tenant(), uow=self._uow, **arguments)
-        return respond(result)
+        if tenant:
+            arguments["tenant_id"] = current_tenant()
+        return respond(await use_case(uow=self._uow, **arguments))
 
     method.__doc__ = use_case.__doc__
     return method
@@ -60,7 +64,15 @@ def reads(*names: str) -> dict[str, Read]:
 
 
 def paged(response: type, items: str, to_proto: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """A List*Response from a kit Page (`items`, `next_cursor`)."""
-    return lambda page: response(
-        **{items: [to_proto(i) for i in page.items]}, next_page_token=page.next_cursor
-    )
+    """A List*Response from a kit Page (`items`, `next_cursor`) or an `(items, token)` pair."""
+
+    def respond(result: Page[Any] | tuple[Any, str]) -> Any:
+        found, token = (result.items, result.next_cursor) if isinstance(result, Page) else result
+        return response(**{items: [to_proto(i) for i in found]}, next_page_token=token)
+
+    return respond
+
+
+def emptied(response: type) -> Callable[[Any], Any]:
+    """An empty response, whatever the use case returned (a Delete*)."""
+    return lambda _: response()

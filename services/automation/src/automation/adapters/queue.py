@@ -29,10 +29,6 @@ def celery_app(settings: AutomationSettings) -> Celery:
     )
     app.conf.beat_schedule = {
         "sweep-runs": {"task": SWEEP, "schedule": timedelta(seconds=settings.sweep_interval)},
-        "purge-published-outbox": {
-            "task": "automation.purge_published_outbox",
-            "schedule": timedelta(hours=1),
-        },
     }
     return app
 

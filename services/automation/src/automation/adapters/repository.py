@@ -3,15 +3,21 @@ scan for unfinished runs, which serves every tenant (like the outbox relay)."""
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
 from collections.abc import Sequence
+from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from moodline_kit.errors import InvalidArgument
+from moodline_kit.paging import (
+    decode_cursor,
+    decode_time_key,
+    encode_cursor,
+    encode_time_key,
+    malformed_cursor,
+)
+from moodline_kit.rows import from_row, values_of
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,117 +29,54 @@ from automation.domain.workflow import Workflow
 w_, r_, s_, t_ = workflows.c, runs.c, run_steps.c, tasks.c
 
 
-def encode_cursor(values: list[Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, size: int) -> list[Any]:
-    try:
-        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if not isinstance(values, list) or len(values) != size:
-            raise ValueError("bad cursor")
-        return values
-    except Exception as exc:
-        raise InvalidArgument.of("page_token", "malformed cursor") from exc
+def _key(token: str, size: int) -> list[Any]:
+    """A page token this repository wrote: a list of `size` values."""
+    values = decode_cursor(token)
+    if not isinstance(values, list) or len(values) != size:
+        raise malformed_cursor()
+    return values
 
 
 def _workflow(row: sa.Row) -> Workflow:
-    return Workflow(
-        id=row.id,
-        tenant_id=row.tenant_id,
-        name=row.name,
-        description=row.description,
-        enabled=row.enabled,
-        trigger=row.trigger,
-        conditions=row.conditions,
-        actions=row.actions,
-        cooldown_seconds=row.cooldown_seconds,
-        version=row.version,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        last_run_at=row.last_run_at,
-    )
+    return from_row(Workflow, row)
 
 
 def _step(row: sa.Row) -> Step:
-    return Step(
-        index=row.step_index,
-        action_id=row.action_id,
-        type=row.type,
-        status=StepStatus(row.status),
-        attempts=row.attempts,
-        detail=row.detail,
-        started_at=row.started_at,
-        finished_at=row.finished_at,
-    )
+    return from_row(Step, {**row._mapping, "index": row.step_index}, status=StepStatus)
 
 
 def _run(row: sa.Row, steps: Sequence[Step] = ()) -> Run:
-    return Run(
-        id=row.id,
-        tenant_id=row.tenant_id,
-        workflow_id=row.workflow_id,
-        workflow_name=row.workflow_name,
-        workflow_version=row.workflow_version,
-        conditions=row.conditions,
-        actions=row.actions,
-        customer_id=row.customer_id,
-        trigger_type=row.trigger_type,
-        trigger_event_id=row.trigger_event_id,
-        event=row.event,
-        started_by=row.started_by,
-        status=RunStatus(row.status),
-        error=row.error,
-        created_at=row.created_at,
-        started_at=row.started_at,
-        finished_at=row.finished_at,
-        resume_at=row.resume_at,
-        idempotency_key=row.idempotency_key,
-        steps=sorted(steps, key=lambda s: s.index),
-    )
+    ordered = sorted(steps, key=lambda s: s.index)
+    return from_row(Run, {**row._mapping, "steps": ordered}, status=RunStatus)
 
 
 def _task(row: sa.Row) -> Task:
-    return Task(
-        id=row.id,
-        tenant_id=row.tenant_id,
-        customer_id=row.customer_id,
-        title=row.title,
-        description=row.description,
-        owner_id=row.owner_id,
-        due_at=row.due_at,
-        status=TaskStatus(row.status),
-        priority=row.priority,
-        created_by=row.created_by,
-        run_id=row.run_id,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        completed_at=row.completed_at,
-    )
+    return from_row(Task, row, status=TaskStatus)
+
+
+# What an insert writes of a run (its steps are rows of their own; it is not yet started).
+_NEW_RUN = [f.name for f in fields(Run) if f.name not in {"steps", "started_at", "resume_at"}]
+_WORKFLOW_CHANGES = [
+    *("name", "description", "enabled", "trigger_type", "trigger", "conditions", "actions"),
+    *("cooldown_seconds", "version", "updated_at"),
+]
+_TASK_CHANGES = [
+    *("title", "description", "owner_id", "due_at", "status", "priority", "updated_at"),
+    "completed_at",
+]
 
 
 class WorkflowRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    def _values(self, w: Workflow) -> dict[str, Any]:
-        return {
-            "name": w.name,
-            "description": w.description,
-            "enabled": w.enabled,
-            "trigger_type": w.trigger_type,
-            "trigger": w.trigger,
-            "conditions": w.conditions,
-            "actions": w.actions,
-            "cooldown_seconds": w.cooldown_seconds,
-            "version": w.version,
-            "updated_at": w.updated_at,
-        }
-
     async def add(self, w: Workflow) -> None:
         await self._session.execute(
             sa.insert(workflows).values(
-                id=w.id, tenant_id=w.tenant_id, created_at=w.created_at, **self._values(w)
+                id=w.id,
+                tenant_id=w.tenant_id,
+                created_at=w.created_at,
+                **values_of(w, _WORKFLOW_CHANGES),
             )
         )
 
@@ -150,7 +93,7 @@ class WorkflowRepository:
         await self._session.execute(
             sa.update(workflows)
             .where(w_.tenant_id == w.tenant_id, w_.id == w.id)
-            .values(**self._values(w))
+            .values(**values_of(w, _WORKFLOW_CHANGES))
         )
 
     async def delete(self, tenant_id: uuid.UUID, ident: uuid.UUID) -> bool:
@@ -196,7 +139,7 @@ class WorkflowRepository:
         if enabled_only:
             stmt = stmt.where(w_.enabled)
         if token:
-            name, ident = decode_cursor(token, 2)
+            name, ident = _key(token, 2)
             stmt = stmt.where(sa.tuple_(w_.name, w_.id) > sa.tuple_(name, uuid.UUID(ident)))
         rows = list(await self._session.execute(stmt.order_by(w_.name, w_.id).limit(size + 1)))
         found = [_workflow(r) for r in rows[:size]]
@@ -212,26 +155,7 @@ class RunRepository:
         """False when the workflow already has a run for this trigger event or key."""
         stmt = (
             insert(runs)
-            .values(
-                id=run.id,
-                tenant_id=run.tenant_id,
-                workflow_id=run.workflow_id,
-                workflow_name=run.workflow_name,
-                workflow_version=run.workflow_version,
-                conditions=run.conditions,
-                actions=run.actions,
-                customer_id=run.customer_id,
-                trigger_type=run.trigger_type,
-                trigger_event_id=run.trigger_event_id,
-                event=run.event,
-                started_by=run.started_by,
-                idempotency_key=run.idempotency_key,
-                status=run.status.value,
-                error=run.error,
-                created_at=run.created_at,
-                updated_at=run.created_at,
-                finished_at=run.finished_at,
-            )
+            .values(**values_of(run, _NEW_RUN, updated_at=run.created_at))
             .on_conflict_do_nothing()
             .returning(r_.id)
         )
@@ -397,11 +321,8 @@ class RunRepository:
         if statuses:
             stmt = stmt.where(r_.status.in_([s.value for s in statuses]))
         if token:
-            created, ident = decode_cursor(token, 2)
-            stmt = stmt.where(
-                sa.tuple_(r_.created_at, r_.id)
-                < sa.tuple_(datetime.fromisoformat(created), uuid.UUID(ident))
-            )
+            created, ident = decode_time_key(token)
+            stmt = stmt.where(sa.tuple_(r_.created_at, r_.id) < sa.tuple_(created, ident))
         rows = list(
             await self._session.execute(
                 stmt.order_by(r_.created_at.desc(), r_.id.desc()).limit(size + 1)
@@ -416,10 +337,7 @@ class RunRepository:
                 steps[s.run_id].append(_step(s))
         found = [_run(r, steps[r.id]) for r in page]
         more = len(rows) > size
-        token_out = (
-            encode_cursor([found[-1].created_at.isoformat(), str(found[-1].id)]) if more else ""
-        )
-        return found, token_out
+        return found, encode_time_key(found[-1].created_at, found[-1].id) if more else ""
 
 
 class TaskRepository:
@@ -431,22 +349,7 @@ class TaskRepository:
         (and False)."""
         stmt = (
             insert(tasks)
-            .values(
-                id=task.id,
-                tenant_id=task.tenant_id,
-                customer_id=task.customer_id,
-                title=task.title,
-                description=task.description,
-                owner_id=task.owner_id,
-                due_at=task.due_at,
-                status=task.status.value,
-                priority=task.priority,
-                created_by=task.created_by,
-                run_id=task.run_id,
-                run_step=run_step,
-                created_at=task.created_at,
-                updated_at=task.updated_at,
-            )
+            .values(**values_of(task, run_step=run_step))
             .on_conflict_do_nothing()
             .returning(tasks)
         )
@@ -477,16 +380,7 @@ class TaskRepository:
         await self._session.execute(
             sa.update(tasks)
             .where(t_.tenant_id == task.tenant_id, t_.id == task.id)
-            .values(
-                title=task.title,
-                description=task.description,
-                owner_id=task.owner_id,
-                due_at=task.due_at,
-                status=task.status.value,
-                priority=task.priority,
-                updated_at=task.updated_at,
-                completed_at=task.completed_at,
-            )
+            .values(**values_of(task, _TASK_CHANGES))
         )
 
     async def delete(self, tenant_id: uuid.UUID, ident: uuid.UUID) -> bool:
@@ -519,7 +413,7 @@ class TaskRepository:
         if due_before is not None:
             stmt = stmt.where(t_.due_at < due_before)
         if token:
-            at, ident = decode_cursor(token, 2)
+            at, ident = _key(token, 2)
             stmt = stmt.where(
                 sa.tuple_(due, t_.id) > sa.tuple_(datetime.fromisoformat(at), uuid.UUID(ident))
             )

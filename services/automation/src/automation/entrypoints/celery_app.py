@@ -13,12 +13,11 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import timedelta
-from typing import Any
 
 from celery import Celery
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import worker_process_shutdown
-from moodline_kit.outbox import purge_published
+from moodline_kit.celery import add_outbox_purge, app_on_first_use
 
 from automation import bootstrap
 from automation.adapters.queue import EXECUTE_RUN, SWEEP, CeleryRunQueue, celery_app
@@ -98,18 +97,8 @@ def create_app(settings: AutomationSettings) -> Celery:
         stale = timedelta(seconds=settings.stale_after)
         return process.run(runs.sweep(uow=worker.uow, enqueue=queue.enqueue, stale=stale))
 
-    @app.task(name="automation.purge_published_outbox")
-    def purge_published_outbox(older_than_hours: int = 24) -> int:
-        older_than = timedelta(hours=older_than_hours)
-        return process.run(purge_published(process.get().engine, kit, older_than=older_than))
-
+    add_outbox_purge(app, "automation", settings, kit)
     return app
 
 
-def __getattr__(name: str) -> Any:
-    """`celery -A automation.entrypoints.celery_app:app`: the app, built when Celery asks."""
-    if name == "app":
-        global app
-        app = create_app(AutomationSettings())
-        return app
-    raise AttributeError(name)
+__getattr__ = app_on_first_use(__name__, create_app, AutomationSettings)

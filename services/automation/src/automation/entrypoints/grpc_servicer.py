@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import grpc
 from moodline.automation.v1 import automation_pb2 as pb
 from moodline.automation.v1 import automation_pb2_grpc
 from moodline_kit.errors import InvalidArgument
+from moodline_kit.grpc.methods import emptied, paged, read, reads, rpc
+from moodline_kit.timestamps import field_time
 
 from automation.adapters.effects import Effects
 from automation.adapters.proto import (
@@ -48,11 +51,22 @@ def _task_draft(t: pb.Task, created_by: str = "") -> TaskDraft:
         title=t.title,
         description=t.description,
         owner_id=t.owner_id,
-        due_at=t.due_at.ToDatetime(tzinfo=UTC) if t.HasField("due_at") else None,
+        due_at=field_time(t, "due_at"),
         status=TASK_STATUS_OF.get(t.status),
         priority=PRIORITY_OF.get(t.priority, "normal"),
         created_by=created_by or t.created_by,
     )
+
+
+def _statuses(known: Mapping[int, Any], what: str) -> Callable[[Any], list[Any]]:
+    """A list request's `statuses`, each one this service knows."""
+
+    def read(request: Any) -> list[Any]:
+        if any(s not in known for s in request.statuses):
+            raise InvalidArgument.of("statuses", f"unknown {what} status")
+        return [known[s] for s in request.statuses]
+
+    return read
 
 
 class AutomationServicer(automation_pb2_grpc.AutomationServiceServicer):
@@ -69,6 +83,58 @@ class AutomationServicer(automation_pb2_grpc.AutomationServiceServicer):
         self._budget = budget
         self._allow_http = allow_http_webhooks
 
+    GetWorkflow = rpc(workflows.get_workflow, workflow_to_proto, tenant=False, ident=read("id"))
+    ListWorkflows = rpc(
+        workflows.list_workflows,
+        paged(pb.ListWorkflowsResponse, "workflows", workflow_to_proto),
+        tenant=False,
+        **reads("trigger_type", "enabled_only"),
+        size=read("page_size"),
+        token=read("page_token"),
+    )
+    DeleteWorkflow = rpc(
+        workflows.delete_workflow,
+        emptied(pb.DeleteWorkflowResponse),
+        tenant=False,
+        ident=read("id"),
+    )
+    RunAutomation = rpc(
+        runs.run_automation,
+        run_to_proto,
+        servicer=("budget",),
+        tenant=False,
+        **reads("workflow_id", "customer_id", "started_by"),
+        key=read("idempotency_key"),
+    )
+    GetRun = rpc(runs.get_run, run_to_proto, tenant=False, ident=read("id"))
+    RetryRun = rpc(runs.retry_run, run_to_proto, tenant=False, ident=read("id"))
+    CreateTask = rpc(
+        tasks.create_task, task_to_proto, tenant=False, draft=lambda r: _task_draft(r.task)
+    )
+    ListRuns = rpc(
+        runs.list_runs,
+        paged(pb.ListRunsResponse, "runs", run_to_proto),
+        tenant=False,
+        **reads("workflow_id", "customer_id"),
+        statuses=_statuses(RUN_STATUS_OF, "run"),
+        size=read("page_size"),
+        token=read("page_token"),
+    )
+    ListTasks = rpc(
+        tasks.list_tasks,
+        paged(pb.ListTasksResponse, "tasks", task_to_proto),
+        tenant=False,
+        **reads("customer_id", "owner_id"),
+        statuses=_statuses(TASK_STATUS_OF, "task"),
+        due_before=lambda r: field_time(r, "due_before"),
+        size=read("page_size"),
+        token=read("page_token"),
+    )
+    GetTask = rpc(tasks.get_task, task_to_proto, tenant=False, ident=read("id"))
+    DeleteTask = rpc(
+        tasks.delete_task, emptied(pb.DeleteTaskResponse), tenant=False, ident=read("id")
+    )
+
     async def CreateWorkflow(
         self, request: pb.CreateWorkflowRequest, context: grpc.aio.ServicerContext
     ) -> pb.Workflow:
@@ -78,25 +144,6 @@ class AutomationServicer(automation_pb2_grpc.AutomationServiceServicer):
             allow_http_webhooks=self._allow_http,
         )
         return workflow_to_proto(created)
-
-    async def GetWorkflow(
-        self, request: pb.GetWorkflowRequest, context: grpc.aio.ServicerContext
-    ) -> pb.Workflow:
-        return workflow_to_proto(await workflows.get_workflow(ident=request.id, uow=self._uow))
-
-    async def ListWorkflows(
-        self, request: pb.ListWorkflowsRequest, context: grpc.aio.ServicerContext
-    ) -> pb.ListWorkflowsResponse:
-        found, token = await workflows.list_workflows(
-            trigger_type=request.trigger_type,
-            enabled_only=request.enabled_only,
-            size=request.page_size,
-            token=request.page_token,
-            uow=self._uow,
-        )
-        return pb.ListWorkflowsResponse(
-            workflows=[workflow_to_proto(w) for w in found], next_page_token=token
-        )
 
     async def UpdateWorkflow(
         self, request: pb.UpdateWorkflowRequest, context: grpc.aio.ServicerContext
@@ -110,12 +157,6 @@ class AutomationServicer(automation_pb2_grpc.AutomationServiceServicer):
             allow_http_webhooks=self._allow_http,
         )
         return workflow_to_proto(updated)
-
-    async def DeleteWorkflow(
-        self, request: pb.DeleteWorkflowRequest, context: grpc.aio.ServicerContext
-    ) -> pb.DeleteWorkflowResponse:
-        await workflows.delete_workflow(ident=request.id, uow=self._uow)
-        return pb.DeleteWorkflowResponse()
 
     async def DryRunWorkflow(
         self, request: pb.DryRunWorkflowRequest, context: grpc.aio.ServicerContext
@@ -140,79 +181,6 @@ class AutomationServicer(automation_pb2_grpc.AutomationServiceServicer):
             ],
         )
 
-    async def RunAutomation(
-        self, request: pb.RunAutomationRequest, context: grpc.aio.ServicerContext
-    ) -> pb.Run:
-        run = await runs.run_automation(
-            workflow_id=request.workflow_id,
-            customer_id=request.customer_id,
-            key=request.idempotency_key,
-            started_by=request.started_by,
-            uow=self._uow,
-            budget=self._budget,
-        )
-        return run_to_proto(run)
-
-    async def GetRun(self, request: pb.GetRunRequest, context: grpc.aio.ServicerContext) -> pb.Run:
-        return run_to_proto(await runs.get_run(ident=request.id, uow=self._uow))
-
-    async def ListRuns(
-        self, request: pb.ListRunsRequest, context: grpc.aio.ServicerContext
-    ) -> pb.ListRunsResponse:
-        statuses = []
-        for s in request.statuses:
-            if s not in RUN_STATUS_OF:
-                raise InvalidArgument.of("statuses", "unknown run status")
-            statuses.append(RUN_STATUS_OF[s])
-        found, token = await runs.list_runs(
-            workflow_id=request.workflow_id,
-            customer_id=request.customer_id,
-            statuses=statuses,
-            size=request.page_size,
-            token=request.page_token,
-            uow=self._uow,
-        )
-        return pb.ListRunsResponse(runs=[run_to_proto(r) for r in found], next_page_token=token)
-
-    async def RetryRun(
-        self, request: pb.RetryRunRequest, context: grpc.aio.ServicerContext
-    ) -> pb.Run:
-        return run_to_proto(await runs.retry_run(ident=request.id, uow=self._uow))
-
-    async def CreateTask(
-        self, request: pb.CreateTaskRequest, context: grpc.aio.ServicerContext
-    ) -> pb.Task:
-        created = await tasks.create_task(draft=_task_draft(request.task), uow=self._uow)
-        return task_to_proto(created)
-
-    async def GetTask(
-        self, request: pb.GetTaskRequest, context: grpc.aio.ServicerContext
-    ) -> pb.Task:
-        return task_to_proto(await tasks.get_task(ident=request.id, uow=self._uow))
-
-    async def ListTasks(
-        self, request: pb.ListTasksRequest, context: grpc.aio.ServicerContext
-    ) -> pb.ListTasksResponse:
-        statuses = []
-        for s in request.statuses:
-            if s not in TASK_STATUS_OF:
-                raise InvalidArgument.of("statuses", "unknown task status")
-            statuses.append(TASK_STATUS_OF[s])
-        found, token = await tasks.list_tasks(
-            customer_id=request.customer_id,
-            owner_id=request.owner_id,
-            statuses=statuses,
-            due_before=(
-                request.due_before.ToDatetime(tzinfo=UTC)
-                if request.HasField("due_before")
-                else None
-            ),
-            size=request.page_size,
-            token=request.page_token,
-            uow=self._uow,
-        )
-        return pb.ListTasksResponse(tasks=[task_to_proto(t) for t in found], next_page_token=token)
-
     async def UpdateTask(
         self, request: pb.UpdateTaskRequest, context: grpc.aio.ServicerContext
     ) -> pb.Task:
@@ -223,9 +191,3 @@ class AutomationServicer(automation_pb2_grpc.AutomationServiceServicer):
             uow=self._uow,
         )
         return task_to_proto(updated)
-
-    async def DeleteTask(
-        self, request: pb.DeleteTaskRequest, context: grpc.aio.ServicerContext
-    ) -> pb.DeleteTaskResponse:
-        await tasks.delete_task(ident=request.id, uow=self._uow)
-        return pb.DeleteTaskResponse()

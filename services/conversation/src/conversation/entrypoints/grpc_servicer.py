@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import grpc
 from moodline.conversation.v1 import conversation_pb2 as pb
 from moodline.conversation.v1 import conversation_pb2_grpc
 from moodline_kit.errors import DomainError, InvalidArgument
+from moodline_kit.grpc.methods import read, reads, rpc
 from moodline_kit.grpc.status import status_code_for
 from moodline_kit.tenancy import current_tenant
 from moodline_kit.timestamps import field_time
@@ -72,6 +74,38 @@ def ingest_response(outcome: ingestion.Ingested) -> pb.IngestMessageResponse:
     )
 
 
+def ingest_results(outcomes: list[ingestion.Ingested | DomainError]) -> pb.IngestMessagesResponse:
+    results = []
+    for index, outcome in enumerate(outcomes):
+        if isinstance(outcome, DomainError):
+            results.append(pb.IngestMessageResult(index=index, failed=failure(outcome)))
+        else:
+            results.append(pb.IngestMessageResult(index=index, ingested=ingest_response(outcome)))
+    return pb.IngestMessagesResponse(results=results)
+
+
+def conversation_filter(request: pb.ListConversationsRequest) -> ConversationFilter:
+    if request.status and request.status not in STATUS_OF:
+        raise InvalidArgument.of("status", "unknown status")
+    return ConversationFilter(
+        customer_id=handlers.optional_customer_id(request.customer_id),
+        started_after=field_time(request, "started_after"),
+        started_before=field_time(request, "started_before"),
+        channels=_channels(request.channels, "channels"),
+        status=STATUS_OF.get(request.status),
+        agent_id=request.agent_id,
+    )
+
+
+def conversation_with_messages(found: tuple[Any, Any]) -> pb.GetConversationResponse:
+    conversation, page = found
+    return pb.GetConversationResponse(
+        conversation=conversation_to_proto(conversation),
+        messages=[message_to_proto(m) for m in page.messages],
+        next_message_page_token=page.next_cursor,
+    )
+
+
 def failure(error: DomainError) -> pb.IngestFailure:
     violations = getattr(error, "violations", None) or []
     return pb.IngestFailure(
@@ -98,8 +132,44 @@ class ConversationServicer(conversation_pb2_grpc.ConversationServiceServicer):
         self._uow = uow
         self._customers = customers
         self._resolve_concurrency = resolve_concurrency
-        self._callback_secret = callback_secret
+        self._secret = callback_secret
         self._on_queued = on_queued
+
+    GetOutboundMessage = rpc(
+        outbound.get_outbound, outbound_to_proto, tenant=False, ident=read("id")
+    )
+    RecordDeliveryStatus = rpc(
+        outbound.record_delivery_status,
+        outbound_to_proto,
+        servicer=("secret",),
+        tenant=False,
+        **reads("body", "signature"),
+    )
+    IngestMessage = rpc(
+        ingestion.ingest_message, ingest_response, servicer=("customers",), message=incoming
+    )
+    IngestMessages = rpc(
+        ingestion.ingest_messages,
+        ingest_results,
+        servicer=("customers", "resolve_concurrency"),
+        messages=lambda r: [incoming(m) for m in r.messages],
+    )
+    ListConversations = rpc(
+        handlers.list_conversations,
+        lambda page: pb.ListConversationsResponse(
+            conversations=[conversation_to_proto(c) for c in page.conversations],
+            next_page_token=page.next_cursor,
+        ),
+        where=conversation_filter,
+        page_size_=read("page_size"),
+        page_token=read("page_token"),
+    )
+    GetConversation = rpc(
+        handlers.get_conversation,
+        conversation_with_messages,
+        ident=read("id"),
+        **reads("message_page_size", "message_page_token"),
+    )
 
     async def SendMessage(
         self, request: pb.SendMessageRequest, context: grpc.aio.ServicerContext
@@ -129,94 +199,6 @@ class ConversationServicer(conversation_pb2_grpc.ConversationServiceServicer):
         if not sent.duplicate and self._on_queued is not None:
             self._on_queued()
         return outbound_to_proto(sent)
-
-    async def GetOutboundMessage(
-        self, request: pb.GetOutboundMessageRequest, context: grpc.aio.ServicerContext
-    ) -> pb.OutboundMessage:
-        return outbound_to_proto(await outbound.get_outbound(ident=request.id, uow=self._uow))
-
-    async def RecordDeliveryStatus(
-        self, request: pb.RecordDeliveryStatusRequest, context: grpc.aio.ServicerContext
-    ) -> pb.OutboundMessage:
-        recorded = await outbound.record_delivery_status(
-            body=request.body,
-            signature=request.signature,
-            secret=self._callback_secret,
-            uow=self._uow,
-        )
-        return outbound_to_proto(recorded)
-
-    async def IngestMessage(
-        self, request: pb.IngestMessageRequest, context: grpc.aio.ServicerContext
-    ) -> pb.IngestMessageResponse:
-        outcome = await ingestion.ingest_message(
-            tenant_id=current_tenant(),
-            message=incoming(request),
-            uow=self._uow,
-            customers=self._customers,
-        )
-        return ingest_response(outcome)
-
-    async def IngestMessages(
-        self, request: pb.IngestMessagesRequest, context: grpc.aio.ServicerContext
-    ) -> pb.IngestMessagesResponse:
-        outcomes = await ingestion.ingest_messages(
-            tenant_id=current_tenant(),
-            messages=[incoming(m) for m in request.messages],
-            uow=self._uow,
-            customers=self._customers,
-            resolve_concurrency=self._resolve_concurrency,
-        )
-        results = []
-        for index, outcome in enumerate(outcomes):
-            if isinstance(outcome, DomainError):
-                results.append(pb.IngestMessageResult(index=index, failed=failure(outcome)))
-            else:
-                results.append(
-                    pb.IngestMessageResult(index=index, ingested=ingest_response(outcome))
-                )
-        return pb.IngestMessagesResponse(results=results)
-
-    async def ListConversations(
-        self, request: pb.ListConversationsRequest, context: grpc.aio.ServicerContext
-    ) -> pb.ListConversationsResponse:
-        if request.status and request.status not in STATUS_OF:
-            raise InvalidArgument.of("status", "unknown status")
-        where = ConversationFilter(
-            customer_id=handlers.optional_customer_id(request.customer_id),
-            started_after=field_time(request, "started_after"),
-            started_before=field_time(request, "started_before"),
-            channels=_channels(request.channels, "channels"),
-            status=STATUS_OF.get(request.status),
-            agent_id=request.agent_id,
-        )
-        page = await handlers.list_conversations(
-            tenant_id=current_tenant(),
-            where=where,
-            page_size_=request.page_size,
-            page_token=request.page_token,
-            uow=self._uow,
-        )
-        return pb.ListConversationsResponse(
-            conversations=[conversation_to_proto(c) for c in page.conversations],
-            next_page_token=page.next_cursor,
-        )
-
-    async def GetConversation(
-        self, request: pb.GetConversationRequest, context: grpc.aio.ServicerContext
-    ) -> pb.GetConversationResponse:
-        found, page = await handlers.get_conversation(
-            tenant_id=current_tenant(),
-            ident=request.id,
-            message_page_size=request.message_page_size,
-            message_page_token=request.message_page_token,
-            uow=self._uow,
-        )
-        return pb.GetConversationResponse(
-            conversation=conversation_to_proto(found),
-            messages=[message_to_proto(m) for m in page.messages],
-            next_message_page_token=page.next_cursor,
-        )
 
     async def UpdateConversation(
         self, request: pb.UpdateConversationRequest, context: grpc.aio.ServicerContext

@@ -7,13 +7,16 @@ from google.protobuf.json_format import MessageToDict
 from moodline.customer.v1 import customer_pb2, customer_pb2_grpc
 from moodline_kit.db import retry_if_disconnected
 from moodline_kit.errors import InvalidArgument
+from moodline_kit.grpc.methods import emptied, read, reads, rpc
 from moodline_kit.tenancy import current_tenant
 from moodline_kit.timestamps import to_proto
 
 from customer.adapters.proto import customer_to_proto, list_row_to_proto, note_to_proto, struct
 from customer.adapters.repository import FolderRow
-from customer.domain.listing import parse_list_query
+from customer.domain.custom_fields import Definition
+from customer.domain.listing import Thresholds, parse_list_query
 from customer.domain.profile import UPDATABLE, ProfileChanges
+from customer.domain.records import ConsentRecord, TimelineEntry
 from customer.entrypoints.merge_servicer import MergeMethods
 from customer.service_layer import (
     consents,
@@ -53,6 +56,68 @@ def _changes(request: customer_pb2.UpdateCustomerRequest) -> ProfileChanges:
     return ProfileChanges(values)
 
 
+def _folder(row: FolderRow) -> customer_pb2.Folder:
+    return customer_pb2.Folder(
+        id=str(row.id),
+        name=row.name,
+        position=row.position,
+        colour=row.colour,
+        customer_count=row.customer_count,
+    )
+
+
+def _folder_changes(request: customer_pb2.UpdateFolderRequest) -> dict[str, object]:
+    unknown = [f for f in request.update_mask if f not in ("name", "position", "colour")]
+    if unknown:
+        raise InvalidArgument.of("update_mask", f"unknown fields: {', '.join(unknown)}")
+    return {f: getattr(request, f) for f in dict.fromkeys(request.update_mask)}
+
+
+def _definition(d: Definition) -> customer_pb2.CustomFieldDefinition:
+    return customer_pb2.CustomFieldDefinition(
+        key=d.key, label=d.label, type=d.type.value, options=d.options
+    )
+
+
+def _consents(records: list[ConsentRecord]) -> customer_pb2.ListConsentHistoryResponse:
+    return customer_pb2.ListConsentHistoryResponse(
+        records=[
+            customer_pb2.Consent(
+                kind=r.kind, granted=r.granted, source=r.source, changed_at=to_proto(r.changed_at)
+            )
+            for r in records
+        ]
+    )
+
+
+def _timeline(page: tuple[list[TimelineEntry], str]) -> customer_pb2.GetTimelineResponse:
+    entries, cursor = page
+    return customer_pb2.GetTimelineResponse(
+        entries=[
+            customer_pb2.TimelineEntry(
+                id=str(e.id),
+                kind=e.kind,
+                type=e.type,
+                summary=e.summary,
+                data=struct(e.data),
+                occurred_at=to_proto(e.occurred_at),
+            )
+            for e in entries
+        ],
+        next_page_token=cursor,
+    )
+
+
+def _tenant_settings(found: tuple[str, Thresholds]) -> customer_pb2.TenantSettings:
+    country, t = found
+    return customer_pb2.TenantSettings(
+        default_country=country,
+        high_value_ltv_minor=t.high_value_ltv_minor,
+        recent_days=t.recent_days,
+        inactive_days=t.inactive_days,
+    )
+
+
 class CustomerServicer(MergeMethods, customer_pb2_grpc.CustomerServiceServicer):
     def __init__(
         self,
@@ -66,6 +131,79 @@ class CustomerServicer(MergeMethods, customer_pb2_grpc.CustomerServiceServicer):
         self._reads = reads or uow
         self._search = message_search
 
+    GetCustomer = rpc(handlers.get_customer, customer_to_proto, customer_id=read("id"))
+    DeleteCustomer = rpc(
+        profile.delete_customer,
+        emptied(customer_pb2.DeleteCustomerResponse),
+        customer_id=read("id"),
+        expected_version=lambda r: r.expected_version or None,
+        confirm=read("confirm"),
+    )
+    ModifyTags = rpc(
+        profile.modify_tags,
+        customer_to_proto,
+        customer_id=read("id"),
+        add=lambda r: list(r.add),
+        remove=lambda r: list(r.remove),
+    )
+    RecordConsent = rpc(
+        consents.record_consent,
+        customer_to_proto,
+        customer_id=read("id"),
+        **reads("kind", "granted", "source"),
+    )
+    ListConsentHistory = rpc(consents.consent_history, _consents, customer_id=read("id"))
+    AddNote = rpc(notes.add_note, note_to_proto, customer_id=read("id"), **reads("text", "author"))
+    ListNotes = rpc(
+        notes.list_notes,
+        lambda found: customer_pb2.ListNotesResponse(notes=[note_to_proto(n) for n in found]),
+        customer_id=read("id"),
+    )
+    SetRelation = rpc(
+        relations.set_relation, customer_to_proto, **reads("parent_id", "child_id", "label")
+    )
+    RemoveRelation = rpc(
+        relations.remove_relation, customer_to_proto, **reads("parent_id", "child_id")
+    )
+    ListCustomFieldDefinitions = rpc(
+        custom_fields.list_definitions,
+        lambda found: customer_pb2.ListCustomFieldDefinitionsResponse(
+            definitions=[_definition(d) for d in found]
+        ),
+    )
+    UpsertCustomFieldDefinition = rpc(
+        custom_fields.upsert_definition,
+        _definition,
+        **reads("key", "label"),
+        type_=read("type"),
+        options=lambda r: list(r.options),
+    )
+    GetTimeline = rpc(
+        listing.timeline,
+        _timeline,
+        customer_id=read("id"),
+        **reads("page_size", "page_token"),
+    )
+    GetTenantSettings = rpc(handlers.get_settings, _tenant_settings)
+    UpdateTenantSettings = rpc(
+        handlers.update_settings,
+        _tenant_settings,
+        country=read("default_country"),
+        **reads("high_value_ltv_minor", "recent_days", "inactive_days"),
+    )
+    CreateFolder = rpc(
+        folders.create_folder,
+        _folder,
+        **reads("name", "colour"),
+        position=lambda r: r.position if r.HasField("position") else None,
+    )
+    UpdateFolder = rpc(folders.update_folder, _folder, folder_id=read("id"), values=_folder_changes)
+    DeleteFolder = rpc(
+        folders.delete_folder,
+        emptied(customer_pb2.DeleteFolderResponse),
+        folder_id=read("id"),
+    )
+
     async def CreateCustomer(
         self, request: customer_pb2.CreateCustomerRequest, context: Ctx
     ) -> customer_pb2.Customer:
@@ -78,14 +216,6 @@ class CustomerServicer(MergeMethods, customer_pb2_grpc.CustomerServiceServicer):
             emails=tuple((e.address, e.primary) for e in request.emails),
         )
         customer = await handlers.create_customer_handler(command=command, uow=self._uow)
-        return customer_to_proto(customer)
-
-    async def GetCustomer(
-        self, request: customer_pb2.GetCustomerRequest, context: Ctx
-    ) -> customer_pb2.Customer:
-        customer = await handlers.get_customer(
-            tenant_id=current_tenant(), customer_id=request.id, uow=self._uow
-        )
         return customer_to_proto(customer)
 
     async def ListCustomers(
@@ -157,134 +287,6 @@ class CustomerServicer(MergeMethods, customer_pb2_grpc.CustomerServiceServicer):
         )
         return customer_to_proto(customer)
 
-    async def DeleteCustomer(
-        self, request: customer_pb2.DeleteCustomerRequest, context: Ctx
-    ) -> customer_pb2.DeleteCustomerResponse:
-        await profile.delete_customer(
-            tenant_id=current_tenant(),
-            customer_id=request.id,
-            expected_version=request.expected_version or None,
-            confirm=request.confirm,
-            uow=self._uow,
-        )
-        return customer_pb2.DeleteCustomerResponse()
-
-    async def ModifyTags(
-        self, request: customer_pb2.ModifyTagsRequest, context: Ctx
-    ) -> customer_pb2.Customer:
-        customer = await profile.modify_tags(
-            tenant_id=current_tenant(),
-            customer_id=request.id,
-            add=list(request.add),
-            remove=list(request.remove),
-            uow=self._uow,
-        )
-        return customer_to_proto(customer)
-
-    async def RecordConsent(
-        self, request: customer_pb2.RecordConsentRequest, context: Ctx
-    ) -> customer_pb2.Customer:
-        customer = await consents.record_consent(
-            tenant_id=current_tenant(),
-            customer_id=request.id,
-            kind=request.kind,
-            granted=request.granted,
-            source=request.source,
-            uow=self._uow,
-        )
-        return customer_to_proto(customer)
-
-    async def ListConsentHistory(
-        self, request: customer_pb2.ListConsentHistoryRequest, context: Ctx
-    ) -> customer_pb2.ListConsentHistoryResponse:
-        records = await consents.consent_history(
-            tenant_id=current_tenant(), customer_id=request.id, uow=self._uow
-        )
-        return customer_pb2.ListConsentHistoryResponse(
-            records=[
-                customer_pb2.Consent(
-                    kind=r.kind,
-                    granted=r.granted,
-                    source=r.source,
-                    changed_at=to_proto(r.changed_at),
-                )
-                for r in records
-            ]
-        )
-
-    async def AddNote(
-        self, request: customer_pb2.AddNoteRequest, context: Ctx
-    ) -> customer_pb2.Note:
-        note = await notes.add_note(
-            tenant_id=current_tenant(),
-            customer_id=request.id,
-            text=request.text,
-            author=request.author,
-            uow=self._uow,
-        )
-        return note_to_proto(note)
-
-    async def ListNotes(
-        self, request: customer_pb2.ListNotesRequest, context: Ctx
-    ) -> customer_pb2.ListNotesResponse:
-        found = await notes.list_notes(
-            tenant_id=current_tenant(), customer_id=request.id, uow=self._uow
-        )
-        return customer_pb2.ListNotesResponse(notes=[note_to_proto(n) for n in found])
-
-    async def SetRelation(
-        self, request: customer_pb2.SetRelationRequest, context: Ctx
-    ) -> customer_pb2.Customer:
-        customer = await relations.set_relation(
-            tenant_id=current_tenant(),
-            parent_id=request.parent_id,
-            child_id=request.child_id,
-            label=request.label,
-            uow=self._uow,
-        )
-        return customer_to_proto(customer)
-
-    async def RemoveRelation(
-        self, request: customer_pb2.RemoveRelationRequest, context: Ctx
-    ) -> customer_pb2.Customer:
-        customer = await relations.remove_relation(
-            tenant_id=current_tenant(),
-            parent_id=request.parent_id,
-            child_id=request.child_id,
-            uow=self._uow,
-        )
-        return customer_to_proto(customer)
-
-    async def ListCustomFieldDefinitions(
-        self, request: customer_pb2.ListCustomFieldDefinitionsRequest, context: Ctx
-    ) -> customer_pb2.ListCustomFieldDefinitionsResponse:
-        definitions = await custom_fields.list_definitions(
-            tenant_id=current_tenant(), uow=self._uow
-        )
-        return customer_pb2.ListCustomFieldDefinitionsResponse(
-            definitions=[
-                customer_pb2.CustomFieldDefinition(
-                    key=d.key, label=d.label, type=d.type.value, options=d.options
-                )
-                for d in definitions
-            ]
-        )
-
-    async def UpsertCustomFieldDefinition(
-        self, request: customer_pb2.CustomFieldDefinition, context: Ctx
-    ) -> customer_pb2.CustomFieldDefinition:
-        d = await custom_fields.upsert_definition(
-            tenant_id=current_tenant(),
-            key=request.key,
-            label=request.label,
-            type_=request.type,
-            options=list(request.options),
-            uow=self._uow,
-        )
-        return customer_pb2.CustomFieldDefinition(
-            key=d.key, label=d.label, type=d.type.value, options=d.options
-        )
-
     async def GetCustomerStats(
         self, request: customer_pb2.GetCustomerStatsRequest, context: Ctx
     ) -> customer_pb2.CustomerStats:
@@ -299,95 +301,11 @@ class CustomerServicer(MergeMethods, customer_pb2_grpc.CustomerServiceServicer):
             average_ltv_minor=s.total_ltv_minor // s.total if s.total else 0,
         )
 
-    async def GetTimeline(
-        self, request: customer_pb2.GetTimelineRequest, context: Ctx
-    ) -> customer_pb2.GetTimelineResponse:
-        entries, cursor = await listing.timeline(
-            tenant_id=current_tenant(),
-            customer_id=request.id,
-            page_size=request.page_size,
-            page_token=request.page_token,
-            uow=self._uow,
-        )
-        return customer_pb2.GetTimelineResponse(
-            entries=[
-                customer_pb2.TimelineEntry(
-                    id=str(e.id),
-                    kind=e.kind,
-                    type=e.type,
-                    summary=e.summary,
-                    data=struct(e.data),
-                    occurred_at=to_proto(e.occurred_at),
-                )
-                for e in entries
-            ],
-            next_page_token=cursor,
-        )
-
-    async def GetTenantSettings(
-        self, request: customer_pb2.GetTenantSettingsRequest, context: Ctx
-    ) -> customer_pb2.TenantSettings:
-        country, t = await handlers.get_settings(tenant_id=current_tenant(), uow=self._uow)
-        return customer_pb2.TenantSettings(
-            default_country=country,
-            high_value_ltv_minor=t.high_value_ltv_minor,
-            recent_days=t.recent_days,
-            inactive_days=t.inactive_days,
-        )
-
-    async def UpdateTenantSettings(
-        self, request: customer_pb2.TenantSettings, context: Ctx
-    ) -> customer_pb2.TenantSettings:
-        country, t = await handlers.update_settings(
-            tenant_id=current_tenant(),
-            country=request.default_country,
-            high_value_ltv_minor=request.high_value_ltv_minor,
-            recent_days=request.recent_days,
-            inactive_days=request.inactive_days,
-            uow=self._uow,
-        )
-        return customer_pb2.TenantSettings(
-            default_country=country,
-            high_value_ltv_minor=t.high_value_ltv_minor,
-            recent_days=t.recent_days,
-            inactive_days=t.inactive_days,
-        )
-
     async def ListFolders(
         self, request: customer_pb2.ListFoldersRequest, context: Ctx
     ) -> customer_pb2.ListFoldersResponse:
         rows = await folders.list_folders(tenant_id=current_tenant(), uow=self._reads)
         return customer_pb2.ListFoldersResponse(folders=[_folder(r) for r in rows])
-
-    async def CreateFolder(
-        self, request: customer_pb2.CreateFolderRequest, context: Ctx
-    ) -> customer_pb2.Folder:
-        row = await folders.create_folder(
-            tenant_id=current_tenant(),
-            name=request.name,
-            colour=request.colour,
-            position=request.position if request.HasField("position") else None,
-            uow=self._uow,
-        )
-        return _folder(row)
-
-    async def UpdateFolder(
-        self, request: customer_pb2.UpdateFolderRequest, context: Ctx
-    ) -> customer_pb2.Folder:
-        unknown = [f for f in request.update_mask if f not in ("name", "position", "colour")]
-        if unknown:
-            raise InvalidArgument.of("update_mask", f"unknown fields: {', '.join(unknown)}")
-        values = {f: getattr(request, f) for f in dict.fromkeys(request.update_mask)}
-        row = await folders.update_folder(
-            tenant_id=current_tenant(), folder_id=request.id, values=values, uow=self._uow
-        )
-        return _folder(row)
-
-    async def DeleteFolder(
-        self, request: customer_pb2.DeleteFolderRequest, context: Ctx
-    ) -> customer_pb2.DeleteFolderResponse:
-        await folders.delete_folder(tenant_id=current_tenant(), folder_id=request.id, uow=self._uow)
-        return customer_pb2.DeleteFolderResponse()
 
     async def FilterVisibleCustomers(
         self, request: customer_pb2.FilterVisibleCustomersRequest, context: Ctx
@@ -396,13 +314,3 @@ class CustomerServicer(MergeMethods, customer_pb2_grpc.CustomerServiceServicer):
             tenant_id=current_tenant(), ids=list(request.ids), uow=self._reads
         )
         return customer_pb2.FilterVisibleCustomersResponse(ids=ids)
-
-
-def _folder(row: FolderRow) -> customer_pb2.Folder:
-    return customer_pb2.Folder(
-        id=str(row.id),
-        name=row.name,
-        position=row.position,
-        colour=row.colour,
-        customer_count=row.customer_count,
-    )

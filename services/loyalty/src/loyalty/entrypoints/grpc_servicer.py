@@ -5,7 +5,7 @@ from __future__ import annotations
 import grpc
 from moodline.loyalty.v1 import loyalty_pb2 as pb
 from moodline.loyalty.v1 import loyalty_pb2_grpc
-from moodline_kit.grpc.methods import read, reads, rpc
+from moodline_kit.grpc.methods import paged, read, reads, rpc
 from moodline_kit.tenancy import current_tenant
 
 from loyalty.adapters.proto import (
@@ -31,6 +31,15 @@ OUTCOMES = {
 
 def _view(v: EnrolmentView) -> pb.Enrolment:
     return enrolment_to_proto(v.enrolment, v.program, v.next_expiry_at, v.next_expiry_amount)
+
+
+def _enrolment_changes(request: pb.UpdateEnrolmentRequest) -> dict[str, str]:
+    """The masked fields (only the expiry and the notes can change: others are named, empty,
+    for the use case to refuse)."""
+    return {
+        name: getattr(request, name) if name in ("expires_on", "notes") else ""
+        for name in request.update_mask.paths
+    }
 
 
 class LoyaltyServicer(loyalty_pb2_grpc.LoyaltyServiceServicer):
@@ -71,20 +80,24 @@ class LoyaltyServicer(loyalty_pb2_grpc.LoyaltyServiceServicer):
         enrolment_id=read("id"),
         **reads("reason", "confirm", "actor_id"),
     )
-
-    async def ListPrograms(
-        self, request: pb.ListProgramsRequest, context: Ctx
-    ) -> pb.ListProgramsResponse:
-        found, token = await programs.list_programs(
-            tenant_id=current_tenant(),
-            include_archived=request.include_archived,
-            page_size=request.page_size,
-            page_token=request.page_token,
-            uow=self._uow,
-        )
-        return pb.ListProgramsResponse(
-            programs=[program_to_proto(p) for p in found], next_page_token=token
-        )
+    ListPrograms = rpc(
+        programs.list_programs,
+        paged(pb.ListProgramsResponse, "programs", program_to_proto),
+        **reads("include_archived", "page_size", "page_token"),
+    )
+    ListEnrolments = rpc(
+        enrolments.list_enrolments,
+        paged(pb.ListEnrolmentsResponse, "enrolments", _view),
+        **reads("program_id", "customer_id", "page_size", "page_token"),
+        status=lambda r: STATUS_NAMES.get(r.status, "?"),
+    )
+    UpdateEnrolment = rpc(
+        enrolments.update_enrolment,
+        _view,
+        servicer=("clock",),
+        enrolment_id=read("id"),
+        fields=_enrolment_changes,
+    )
 
     async def BulkEnrol(self, request: pb.BulkEnrolRequest, context: Ctx) -> pb.BulkEnrolResponse:
         rows = await enrolments.bulk_enrol(
@@ -119,38 +132,6 @@ class LoyaltyServicer(loyalty_pb2_grpc.LoyaltyServiceServicer):
         out.already_enrolled_count = sum(r.outcome == "already_enrolled" for r in rows)
         out.failed_count = sum(r.outcome == "failed" for r in rows)
         return out
-
-    async def ListEnrolments(
-        self, request: pb.ListEnrolmentsRequest, context: Ctx
-    ) -> pb.ListEnrolmentsResponse:
-        found, token = await enrolments.list_enrolments(
-            tenant_id=current_tenant(),
-            program_id=request.program_id,
-            customer_id=request.customer_id,
-            status=STATUS_NAMES.get(request.status, "?"),
-            page_size=request.page_size,
-            page_token=request.page_token,
-            uow=self._uow,
-        )
-        return pb.ListEnrolmentsResponse(
-            enrolments=[_view(v) for v in found], next_page_token=token
-        )
-
-    async def UpdateEnrolment(
-        self, request: pb.UpdateEnrolmentRequest, context: Ctx
-    ) -> pb.Enrolment:
-        fields = {
-            name: getattr(request, name) if name in ("expires_on", "notes") else ""
-            for name in request.update_mask.paths
-        }
-        view = await enrolments.update_enrolment(
-            tenant_id=current_tenant(),
-            enrolment_id=request.id,
-            fields=fields,
-            uow=self._uow,
-            clock=self._clock,
-        )
-        return _view(view)
 
     async def AdjustBalance(
         self, request: pb.AdjustBalanceRequest, context: Ctx
