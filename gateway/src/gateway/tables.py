@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from moodline_kit.columns import tenant_column, timestamp, uuid_column, uuid_key
+from moodline_kit.columns import tenant_column, tenant_table, timestamp, uuid_column, uuid_key
 from moodline_kit.db import new_metadata
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
@@ -62,11 +62,9 @@ users = sa.Table(
 
 # One sign-in: the family of its rotating refresh tokens. Revoked on sign-out, on re-use of a
 # spent refresh token, on disabling the user or resetting the password.
-sessions = sa.Table(
+sessions = tenant_table(
     "sessions",
     metadata,
-    uuid_key(),
-    tenant_column(),
     uuid_column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE")),
     timestamp("created_at", now=True),
     timestamp("expires_at"),

@@ -30,3 +30,25 @@ def timestamp(name: str, *, nullable: bool = False, now: bool = False) -> sa.Col
     """A timezone-aware timestamp; `now`: the database's now() by default."""
     default = {"server_default": sa.func.now()} if now else {}
     return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable, **default)
+
+
+def tenant_table(name: str, metadata: sa.MetaData, *items: Any, **options: Any) -> sa.Table:
+    """A table of tenant-owned rows: `id` (UUID primary key) and `tenant_id`, then `items`."""
+    return sa.Table(name, metadata, uuid_key(), tenant_column(), *items, **options)
+
+
+def tenant_index(name: str, table: sa.Table, *columns: Any, **options: Any) -> sa.Index:
+    """An index whose first column is `tenant_id` (every query filters on it), then `columns`
+    (names or column expressions such as `table.c.created_at.desc()`)."""
+    named = [table.c[c] if isinstance(c, str) else c for c in columns]
+    return sa.Index(name, table.c.tenant_id, *named, **options)
+
+
+def counters(*names: str) -> list[sa.Column]:
+    """Counts that start at 0 (BIGINT NOT NULL DEFAULT 0), in this order."""
+    return [sa.Column(n, sa.BigInteger, nullable=False, server_default="0") for n in names]
+
+
+def texts(*names: str) -> list[sa.Column]:
+    """Free text that may be left empty (TEXT NOT NULL DEFAULT ''), in this order."""
+    return [sa.Column(n, sa.Text, nullable=False, server_default="") for n in names]

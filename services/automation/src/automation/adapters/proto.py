@@ -12,39 +12,18 @@ from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 from moodline.automation.v1 import automation_pb2 as pb
 from moodline.events.v1 import automation_pb2 as events_pb
+from moodline_kit.grpc.enums import inverse, proto_values
 
 from automation.domain.run import Run, RunStatus, StepStatus
 from automation.domain.tasks import Task, TaskStatus
 
-RUN_STATUSES = {
-    RunStatus.PENDING: pb.RUN_STATUS_PENDING,
-    RunStatus.RUNNING: pb.RUN_STATUS_RUNNING,
-    RunStatus.WAITING: pb.RUN_STATUS_WAITING,
-    RunStatus.SUCCEEDED: pb.RUN_STATUS_SUCCEEDED,
-    RunStatus.FAILED: pb.RUN_STATUS_FAILED,
-    RunStatus.SKIPPED: pb.RUN_STATUS_SKIPPED,
-    RunStatus.CANCELLED: pb.RUN_STATUS_CANCELLED,
-}
-RUN_STATUS_OF = {v: k for k, v in RUN_STATUSES.items()}
-STEP_STATUSES = {
-    StepStatus.RUNNING: pb.STEP_STATUS_RUNNING,
-    StepStatus.SUCCEEDED: pb.STEP_STATUS_SUCCEEDED,
-    StepStatus.FAILED: pb.STEP_STATUS_FAILED,
-    StepStatus.SKIPPED: pb.STEP_STATUS_SKIPPED,
-    StepStatus.WAITING: pb.STEP_STATUS_WAITING,
-}
-TASK_STATUSES = {
-    TaskStatus.OPEN: pb.TASK_STATUS_OPEN,
-    TaskStatus.DONE: pb.TASK_STATUS_DONE,
-    TaskStatus.CANCELLED: pb.TASK_STATUS_CANCELLED,
-}
-TASK_STATUS_OF = {v: k for k, v in TASK_STATUSES.items()}
-PRIORITIES = {
-    "low": pb.TASK_PRIORITY_LOW,
-    "normal": pb.TASK_PRIORITY_NORMAL,
-    "high": pb.TASK_PRIORITY_HIGH,
-}
-PRIORITY_OF = {v: k for k, v in PRIORITIES.items()}
+RUN_STATUSES = proto_values(RunStatus, pb, "RUN_STATUS")
+RUN_STATUS_OF = inverse(RUN_STATUSES)
+STEP_STATUSES = proto_values(StepStatus, pb, "STEP_STATUS")
+TASK_STATUSES = proto_values(TaskStatus, pb, "TASK_STATUS")
+TASK_STATUS_OF = inverse(TASK_STATUSES)
+PRIORITIES = proto_values(("low", "normal", "high"), pb, "TASK_PRIORITY")
+PRIORITY_OF = inverse(PRIORITIES)
 
 
 def ts(value: datetime) -> timestamp_pb2.Timestamp:

@@ -56,6 +56,7 @@ def _task(row: sa.Row) -> Task:
 
 # What an insert writes of a run (its steps are rows of their own; it is not yet started).
 _NEW_RUN = [f.name for f in fields(Run) if f.name not in {"steps", "started_at", "resume_at"}]
+_RUN_PROGRESS = ["status", "error", "started_at", "finished_at", "resume_at"]
 _WORKFLOW_CHANGES = [
     *("name", "description", "enabled", "trigger_type", "trigger", "conditions", "actions"),
     *("cooldown_seconds", "version", "updated_at"),
@@ -187,14 +188,7 @@ class RunRepository:
         await self._session.execute(
             sa.update(runs)
             .where(r_.tenant_id == run.tenant_id, r_.id == run.id)
-            .values(
-                status=run.status.value,
-                error=run.error,
-                started_at=run.started_at,
-                finished_at=run.finished_at,
-                resume_at=run.resume_at,
-                updated_at=now,
-            )
+            .values(**values_of(run, _RUN_PROGRESS, updated_at=now))
         )
 
     async def save_step(self, run: Run, step: Step) -> None:

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from moodline_kit.columns import tenant_index, tenant_table
 from moodline_kit.db import kit_tables, new_metadata
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 metadata = new_metadata()
 kit = kit_tables(metadata)
 
-workflows = sa.Table(
+workflows = tenant_table(
     "workflows",
     metadata,
-    sa.Column("id", UUID(as_uuid=True), primary_key=True),
-    sa.Column("tenant_id", UUID(as_uuid=True), nullable=False),
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("description", sa.Text, nullable=False, server_default=""),
     sa.Column("enabled", sa.Boolean, nullable=False),
@@ -29,18 +28,13 @@ workflows = sa.Table(
 )
 sa.Index("ix_workflows_name", workflows.c.tenant_id, workflows.c.name, workflows.c.id)
 # The trigger lookup of every consumed event.
-sa.Index(
-    "ix_workflows_trigger",
-    workflows.c.tenant_id,
-    workflows.c.trigger_type,
-    postgresql_where=workflows.c.enabled,
+tenant_index(
+    "ix_workflows_trigger", workflows, "trigger_type", postgresql_where=workflows.c.enabled
 )
 
-runs = sa.Table(
+runs = tenant_table(
     "runs",
     metadata,
-    sa.Column("id", UUID(as_uuid=True), primary_key=True),
-    sa.Column("tenant_id", UUID(as_uuid=True), nullable=False),
     sa.Column("workflow_id", UUID(as_uuid=True), nullable=False),
     sa.Column("workflow_name", sa.Text, nullable=False),
     sa.Column("workflow_version", sa.BigInteger, nullable=False),
@@ -61,18 +55,18 @@ runs = sa.Table(
     sa.Column("resume_at", sa.DateTime(timezone=True)),
 )
 # One run per workflow and triggering event (a redelivered event starts nothing new).
-sa.Index(
+tenant_index(
     "uq_runs_trigger_event",
-    runs.c.tenant_id,
-    runs.c.workflow_id,
-    runs.c.trigger_event_id,
+    runs,
+    "workflow_id",
+    "trigger_event_id",
     unique=True,
     postgresql_where=runs.c.trigger_event_id != "",
 )
-sa.Index(
+tenant_index(
     "uq_runs_idempotency",
-    runs.c.tenant_id,
-    runs.c.idempotency_key,
+    runs,
+    "idempotency_key",
     unique=True,
     postgresql_where=runs.c.idempotency_key != "",
 )
@@ -112,11 +106,9 @@ cooldowns = sa.Table(
     sa.Column("fired_at", sa.DateTime(timezone=True), nullable=False),
 )
 
-tasks = sa.Table(
+tasks = tenant_table(
     "tasks",
     metadata,
-    sa.Column("id", UUID(as_uuid=True), primary_key=True),
-    sa.Column("tenant_id", UUID(as_uuid=True), nullable=False),
     sa.Column("customer_id", UUID(as_uuid=True)),
     sa.Column("title", sa.Text, nullable=False),
     sa.Column("description", sa.Text, nullable=False, server_default=""),

@@ -4,7 +4,14 @@ Money columns are BIGINT minor units next to a 3-letter ISO 4217 `currency`."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from moodline_kit.columns import tenant_column, timestamp, uuid_column, uuid_key
+from moodline_kit.columns import (
+    tenant_column,
+    tenant_table,
+    texts,
+    timestamp,
+    uuid_column,
+    uuid_key,
+)
 from moodline_kit.db import kit_tables, new_metadata
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -23,11 +30,9 @@ tenant_settings = sa.Table(
     sa.Column("quote_seq", sa.BigInteger, nullable=False, server_default="0"),
 )
 
-catalog_services = sa.Table(
+catalog_services = tenant_table(
     "catalog_services",
     metadata,
-    uuid_key(),
-    tenant_column(),
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("duration_minutes", sa.Integer, nullable=False),
     sa.Column("price_minor", sa.BigInteger, nullable=False),
@@ -38,11 +43,9 @@ catalog_services = sa.Table(
 )
 sa.Index("ix_catalog_services_tenant", catalog_services.c.tenant_id, catalog_services.c.name)
 
-staff_members = sa.Table(
+staff_members = tenant_table(
     "staff_members",
     metadata,
-    uuid_key(),
-    tenant_column(),
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("colour", sa.Text, nullable=False),
     sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
@@ -51,11 +54,9 @@ staff_members = sa.Table(
 )
 sa.Index("ix_staff_members_tenant", staff_members.c.tenant_id, staff_members.c.name)
 
-bookings = sa.Table(
+bookings = tenant_table(
     "bookings",
     metadata,
-    uuid_key(),
-    tenant_column(),
     uuid_column("customer_id"),
     uuid_column("service_id", nullable=True),
     sa.Column("service_name", sa.Text, nullable=False, server_default=""),
@@ -68,9 +69,7 @@ bookings = sa.Table(
     # [{"customer_id": uuid|null, "name": str, "share_minor": int}]; members who are customers
     # are also rows of booking_party (the "bookings of a customer" lookup).
     sa.Column("party", JSONB, nullable=False, server_default="[]"),
-    sa.Column("location", sa.Text, nullable=False, server_default=""),
-    sa.Column("notes", sa.Text, nullable=False, server_default=""),
-    sa.Column("cancellation_reason", sa.Text, nullable=False, server_default=""),
+    *texts("location", "notes", "cancellation_reason"),
     timestamp("cancelled_at", nullable=True),
     timestamp("confirmed_at", nullable=True),
     timestamp("created_at"),
@@ -103,11 +102,9 @@ booking_party = sa.Table(
 )
 sa.Index("ix_booking_party_customer", booking_party.c.tenant_id, booking_party.c.customer_id)
 
-invoices = sa.Table(
+invoices = tenant_table(
     "invoices",
     metadata,
-    uuid_key(),
-    tenant_column(),
     sa.Column("number", sa.Text),
     uuid_column("customer_id"),
     uuid_column("booking_id", nullable=True),
@@ -141,11 +138,9 @@ sa.Index(
     postgresql_where=invoices.c.status == "open",
 )
 
-quotes = sa.Table(
+quotes = tenant_table(
     "quotes",
     metadata,
-    uuid_key(),
-    tenant_column(),
     sa.Column("number", sa.Text, nullable=False),
     uuid_column("customer_id"),
     sa.Column("items", JSONB, nullable=False),
@@ -159,11 +154,9 @@ quotes = sa.Table(
 )
 sa.Index("ix_quotes_tenant_created", quotes.c.tenant_id, quotes.c.created_at, quotes.c.id)
 
-orders = sa.Table(
+orders = tenant_table(
     "orders",
     metadata,
-    uuid_key(),
-    tenant_column(),
     uuid_column("customer_id"),
     uuid_column("booking_id", nullable=True),
     # The caller's idempotency key (a repeat of it returns this order).
@@ -185,11 +178,9 @@ orders = sa.Table(
 sa.Index("ix_orders_customer", orders.c.tenant_id, orders.c.customer_id)
 sa.Index("ix_orders_tenant_created", orders.c.tenant_id, orders.c.created_at, orders.c.id)
 
-payments = sa.Table(
+payments = tenant_table(
     "payments",
     metadata,
-    uuid_key(),
-    tenant_column(),
     uuid_column("customer_id"),
     uuid_column("invoice_id", nullable=True),
     uuid_column("order_id", nullable=True),
@@ -217,11 +208,9 @@ payments = sa.Table(
 sa.Index("ix_payments_customer", payments.c.tenant_id, payments.c.customer_id)
 sa.Index("ix_payments_tenant_created", payments.c.tenant_id, payments.c.created_at, payments.c.id)
 
-refunds = sa.Table(
+refunds = tenant_table(
     "refunds",
     metadata,
-    uuid_key(),
-    tenant_column(),
     uuid_column("payment_id", sa.ForeignKey("payments.id")),
     sa.Column("amount_minor", sa.BigInteger, nullable=False),
     sa.Column("reason", sa.Text, nullable=False, server_default=""),
@@ -230,11 +219,9 @@ refunds = sa.Table(
     sa.UniqueConstraint("payment_id", "idempotency_key", name="uq_refunds_payment_key"),
 )
 
-subscriptions = sa.Table(
+subscriptions = tenant_table(
     "subscriptions",
     metadata,
-    uuid_key(),
-    tenant_column(),
     uuid_column("customer_id"),
     sa.Column("plan_name", sa.Text, nullable=False),
     sa.Column("price_minor", sa.BigInteger, nullable=False),
@@ -266,11 +253,9 @@ sa.Index(
     postgresql_where=subscriptions.c.next_charge_at.is_not(None),
 )
 
-webhook_endpoints = sa.Table(
+webhook_endpoints = tenant_table(
     "webhook_endpoints",
     metadata,
-    uuid_key(),
-    tenant_column(),
     sa.Column("provider", sa.Text, nullable=False),
     sa.Column("secret", sa.Text, nullable=False),
     timestamp("created_at"),

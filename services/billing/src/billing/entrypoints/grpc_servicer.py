@@ -9,7 +9,7 @@ import grpc
 from moodline.billing.v1 import billing_pb2 as pb
 from moodline.billing.v1 import billing_pb2_grpc
 from moodline_kit.errors import InvalidArgument
-from moodline_kit.grpc.methods import Read, paged, read, read_id, rpc
+from moodline_kit.grpc.methods import Read, paged, read, read_id, reads, rpc
 from moodline_kit.paging import page_size
 from moodline_kit.tenancy import current_tenant
 
@@ -112,6 +112,10 @@ def _items(items) -> tuple[tuple[LineItem, ...], str]:  # type: ignore[no-untype
     )
 
 
+def _settings(currency: str) -> pb.BillingSettings:
+    return pb.BillingSettings(currency=currency)
+
+
 class BillingServicer(billing_pb2_grpc.BillingServiceServicer):
     def __init__(self, uow: UowFactory, *, webhook_tolerance: int = 300) -> None:
         self._uow = uow
@@ -170,56 +174,38 @@ class BillingServicer(billing_pb2_grpc.BillingServiceServicer):
     )
 
     # ------------------------------------------------------------------ settings, catalogue
-    async def GetBillingSettings(
-        self, request: pb.GetBillingSettingsRequest, context: Ctx
-    ) -> pb.BillingSettings:
-        currency = await catalog.get_currency(tenant_id=current_tenant(), uow=self._uow)
-        return pb.BillingSettings(currency=currency)
-
-    async def UpdateBillingSettings(
-        self, request: pb.UpdateBillingSettingsRequest, context: Ctx
-    ) -> pb.BillingSettings:
-        currency = await catalog.set_currency(
-            tenant_id=current_tenant(), currency=request.currency, uow=self._uow
-        )
-        return pb.BillingSettings(currency=currency)
-
-    async def CreateCatalogService(
-        self, request: pb.CreateCatalogServiceRequest, context: Ctx
-    ) -> pb.CatalogService:
-        service = await catalog.create_service(
-            tenant_id=current_tenant(),
-            name=request.name,
-            duration_minutes=request.duration_minutes,
-            price_minor=request.price.amount_minor,
-            currency=request.price.currency,
-            uow=self._uow,
-        )
-        return proto.service_to_proto(service)
-
-    async def ListCatalogServices(
-        self, request: pb.ListCatalogServicesRequest, context: Ctx
-    ) -> pb.ListCatalogServicesResponse:
-        found = await catalog.list_services(tenant_id=current_tenant(), uow=self._uow)
-        return pb.ListCatalogServicesResponse(services=[proto.service_to_proto(s) for s in found])
-
-    async def CreateStaffMember(
-        self, request: pb.CreateStaffMemberRequest, context: Ctx
-    ) -> pb.StaffMember:
-        member = await catalog.create_staff_member(
-            tenant_id=current_tenant(),
-            name=request.name,
-            colour=request.colour,
-            user_id=request.user_id,
-            uow=self._uow,
-        )
-        return proto.staff_to_proto(member)
-
-    async def ListStaffMembers(
-        self, request: pb.ListStaffMembersRequest, context: Ctx
-    ) -> pb.ListStaffMembersResponse:
-        found = await catalog.list_staff(tenant_id=current_tenant(), uow=self._uow)
-        return pb.ListStaffMembersResponse(staff=[proto.staff_to_proto(s) for s in found])
+    GetBillingSettings = rpc(catalog.get_currency, _settings)
+    UpdateBillingSettings = rpc(catalog.set_currency, _settings, currency=read("currency"))
+    CreateCatalogService = rpc(
+        catalog.create_service,
+        proto.service_to_proto,
+        **reads("name", "duration_minutes"),
+        price_minor=lambda r: r.price.amount_minor,
+        currency=lambda r: r.price.currency,
+    )
+    ListCatalogServices = rpc(
+        catalog.list_services,
+        lambda found: pb.ListCatalogServicesResponse(
+            services=[proto.service_to_proto(s) for s in found]
+        ),
+    )
+    CreateStaffMember = rpc(
+        catalog.create_staff_member, proto.staff_to_proto, **reads("name", "colour", "user_id")
+    )
+    ListStaffMembers = rpc(
+        catalog.list_staff,
+        lambda found: pb.ListStaffMembersResponse(staff=[proto.staff_to_proto(s) for s in found]),
+    )
+    GetCustomerValue = rpc(
+        value.get_customer_value,
+        proto.value_to_proto,
+        customer_id=lambda r: _id(r.customer_id, "customer_id"),
+    )
+    CreateWebhookEndpoint = rpc(
+        webhooks.create_endpoint,
+        lambda e: pb.WebhookEndpoint(id=str(e.id), provider=e.provider, secret=e.secret),
+        provider_name=read("provider"),
+    )
 
     # ------------------------------------------------------------------ bookings
     async def CreateBooking(self, request: pb.CreateBookingRequest, context: Ctx) -> pb.Booking:
@@ -446,26 +432,6 @@ class BillingServicer(billing_pb2_grpc.BillingServiceServicer):
         return proto.subscription_to_proto(sub)
 
     # ------------------------------------------------------------------ value, webhooks
-    async def GetCustomerValue(
-        self, request: pb.GetCustomerValueRequest, context: Ctx
-    ) -> pb.CustomerValue:
-        found = await value.get_customer_value(
-            tenant_id=current_tenant(),
-            customer_id=_id(request.customer_id, "customer_id"),
-            uow=self._uow,
-        )
-        return proto.value_to_proto(found)
-
-    async def CreateWebhookEndpoint(
-        self, request: pb.CreateWebhookEndpointRequest, context: Ctx
-    ) -> pb.WebhookEndpoint:
-        endpoint = await webhooks.create_endpoint(
-            tenant_id=current_tenant(), provider_name=request.provider, uow=self._uow
-        )
-        return pb.WebhookEndpoint(
-            id=str(endpoint.id), provider=endpoint.provider, secret=endpoint.secret
-        )
-
     async def IngestProviderEvent(
         self, request: pb.IngestProviderEventRequest, context: Ctx
     ) -> pb.IngestProviderEventResponse:

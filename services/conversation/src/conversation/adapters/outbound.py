@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import fields
 from datetime import datetime
 
 import sqlalchemy as sa
-from moodline_kit.rows import from_row
+from moodline_kit.rows import from_row, values_of
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +18,12 @@ from conversation.domain.model import Author, Channel
 from conversation.domain.outbound import CLAIM_LEASE, DeliveryStatus, OutboundMessage
 
 o_ = outbound_messages.c
+# What an insert writes: the provider's id, the attempts and the claim come later.
+_INSERTED = [
+    f.name
+    for f in fields(OutboundMessage)
+    if f.name not in {"provider_message_id", "attempts", "duplicate"}
+]
 
 
 def _outbound(row: sa.Row) -> OutboundMessage:
@@ -51,25 +58,7 @@ class OutboundRepository:
         """False when a message with the same idempotency key is already stored."""
         stmt = (
             insert(outbound_messages)
-            .values(
-                id=message.id,
-                tenant_id=message.tenant_id,
-                customer_id=message.customer_id,
-                channel=message.channel.value,
-                recipient=message.recipient,
-                to_staff=message.to_staff,
-                subject=message.subject,
-                text=message.text,
-                status=message.status.value,
-                error=message.error,
-                message_id=message.message_id,
-                conversation_id=message.conversation_id,
-                author=message.author.value,
-                author_id=message.author_id,
-                idempotency_key=message.idempotency_key,
-                created_at=message.created_at,
-                updated_at=message.updated_at,
-            )
+            .values(**values_of(message, _INSERTED))
             .on_conflict_do_nothing(
                 index_elements=[o_.tenant_id, o_.idempotency_key],
                 index_where=sa.text("idempotency_key <> ''"),  # a literal: a bound parameter

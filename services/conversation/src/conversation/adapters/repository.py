@@ -10,7 +10,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from moodline_kit.errors import PreconditionFailed
 from moodline_kit.paging import decode_time_key, encode_time_key
-from moodline_kit.rows import from_row
+from moodline_kit.rows import from_row, values_of
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,6 +34,13 @@ HEADLINE_OPTIONS = (
     f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=25, MinWords=10, "
     "ShortWord=2, MaxFragments=1"
 )
+
+
+# What saving a conversation writes (its agents as JSON, its version one higher).
+_SAVED = [
+    *("status", "started_at", "ended_at", "csat", "topic", "summary", "escalated"),
+    *("agent_ids", "updated_at"),
+]
 
 
 def _agents(raw: list[dict]) -> list[AgentAssignment]:
@@ -211,17 +218,12 @@ class ConversationRepository:
                     sa.update(conversations)
                     .where(c.tenant_id == conversation.tenant_id, c.id == conversation.id)
                     .values(
-                        status=conversation.status.value,
-                        started_at=conversation.started_at,
-                        ended_at=conversation.ended_at,
-                        csat=conversation.csat,
-                        topic=conversation.topic,
-                        summary=conversation.summary,
-                        escalated=conversation.escalated,
-                        agents=[a.to_json() for a in conversation.agents],
-                        agent_ids=conversation.agent_ids,
-                        updated_at=conversation.updated_at,
-                        version=c.version + 1,
+                        **values_of(
+                            conversation,
+                            _SAVED,
+                            agents=[a.to_json() for a in conversation.agents],
+                            version=c.version + 1,
+                        )
                     )
                     .returning(conversations)
                 )

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from moodline_kit.columns import tenant_column, tenant_key, timestamp, uuid_column, uuid_key
+from moodline_kit.columns import (
+    tenant_index,
+    tenant_key,
+    tenant_table,
+    timestamp,
+    uuid_column,
+    uuid_key,
+)
 from moodline_kit.db import kit_tables, new_metadata
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 
@@ -14,11 +21,9 @@ kit = kit_tables(metadata)
 # amounts) are kept whole, so "order #12345" finds exactly order 12345.
 SEARCH_CONFIG = "english"
 
-conversations = sa.Table(
+conversations = tenant_table(
     "conversations",
     metadata,
-    uuid_key(),
-    tenant_column(),
     uuid_column("customer_id"),
     sa.Column("channel", sa.Text, nullable=False),
     sa.Column("status", sa.Text, nullable=False),
@@ -39,34 +44,32 @@ conversations = sa.Table(
     timestamp("updated_at"),
 )
 # At most one open conversation per customer and channel: ingestion upserts against it.
-sa.Index(
+tenant_index(
     "uq_conversations_open",
-    conversations.c.tenant_id,
-    conversations.c.customer_id,
-    conversations.c.channel,
+    conversations,
+    "customer_id",
+    "channel",
     unique=True,
     postgresql_where=conversations.c.status == "open",
 )
-sa.Index(
+tenant_index(
     "ix_conversations_customer_recent",
-    conversations.c.tenant_id,
-    conversations.c.customer_id,
+    conversations,
+    "customer_id",
     conversations.c.started_at.desc(),
     conversations.c.id.desc(),
 )
-sa.Index(
+tenant_index(
     "ix_conversations_tenant_recent",
-    conversations.c.tenant_id,
+    conversations,
     conversations.c.started_at.desc(),
     conversations.c.id.desc(),
 )
 sa.Index("ix_conversations_agent_ids", conversations.c.agent_ids, postgresql_using="gin")
 
-messages = sa.Table(
+messages = tenant_table(
     "messages",
     metadata,
-    uuid_key(),
-    tenant_column(),
     uuid_column("conversation_id", sa.ForeignKey("conversations.id", ondelete="CASCADE")),
     uuid_column("customer_id"),
     sa.Column("channel", sa.Text, nullable=False),
@@ -88,13 +91,7 @@ messages = sa.Table(
     ),
 )
 # The idempotency key of ingestion.
-sa.Index(
-    "uq_messages_provider_id",
-    messages.c.tenant_id,
-    messages.c.channel,
-    messages.c.provider_message_id,
-    unique=True,
-)
+tenant_index("uq_messages_provider_id", messages, "channel", "provider_message_id", unique=True)
 sa.Index(
     "ix_messages_conversation",
     messages.c.conversation_id,
@@ -136,11 +133,9 @@ customer_changes = sa.Table(
 # Every message sent through Moodline (SendMessage): to a customer (then also a row of
 # `messages`) or a staff e-mail. The dispatcher claims queued rows and hands them to the
 # channel adapters; `status` follows domain.outbound.TRANSITIONS.
-outbound_messages = sa.Table(
+outbound_messages = tenant_table(
     "outbound_messages",
     metadata,
-    uuid_key(),
-    tenant_column(),
     uuid_column("customer_id"),
     sa.Column("channel", sa.Text, nullable=False),
     sa.Column("recipient", sa.Text, nullable=False),
@@ -163,10 +158,10 @@ outbound_messages = sa.Table(
     timestamp("created_at"),
     timestamp("updated_at"),
 )
-sa.Index(
+tenant_index(
     "uq_outbound_idempotency",
-    outbound_messages.c.tenant_id,
-    outbound_messages.c.idempotency_key,
+    outbound_messages,
+    "idempotency_key",
     unique=True,
     postgresql_where=outbound_messages.c.idempotency_key != "",
 )

@@ -11,7 +11,7 @@ from moodline.customer.v1 import customer_pb2
 from moodline_kit.timestamps import seconds_nanos, to_proto
 
 from customer.domain.model import Customer, avatar_color_for
-from customer.domain.records import Note
+from customer.domain.records import ConsentRecord, Note, TimelineEntry
 
 
 def struct(values: dict) -> struct_pb2.Struct:
@@ -262,3 +262,20 @@ def note_to_proto(note: Note) -> customer_pb2.Note:
     seconds, nanos = seconds_nanos(note.created_at)
     out.created_at.seconds, out.created_at.nanos = seconds, nanos
     return out
+
+
+def consent_to_proto(r: ConsentRecord) -> customer_pb2.Consent:
+    return customer_pb2.Consent(
+        kind=r.kind, granted=r.granted, source=r.source, changed_at=to_proto(r.changed_at)
+    )
+
+
+def timeline_entry_to_proto(e: TimelineEntry) -> customer_pb2.TimelineEntry:
+    return customer_pb2.TimelineEntry(
+        id=str(e.id),
+        kind=e.kind,
+        type=e.type,
+        summary=e.summary,
+        data=struct(e.data),
+        occurred_at=to_proto(e.occurred_at),
+    )

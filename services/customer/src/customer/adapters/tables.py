@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 import sqlalchemy.dialects.postgresql
-from moodline_kit.columns import tenant_column, tenant_key, timestamp, uuid_column, uuid_key
+from moodline_kit.columns import (
+    counters,
+    tenant_column,
+    tenant_index,
+    tenant_key,
+    tenant_table,
+    texts,
+    timestamp,
+    uuid_column,
+)
 from moodline_kit.db import kit_tables, new_metadata
 from sqlalchemy.dialects.postgresql import UUID
 
 metadata = new_metadata()
 kit = kit_tables(metadata)
 
-customers = sa.Table(
+customers = tenant_table(
     "customers",
     metadata,
-    uuid_key(),
-    tenant_column(),
     sa.Column("first_name", sa.Text, nullable=False),
     sa.Column("last_name", sa.Text, nullable=False, server_default=""),
     sa.Column("company", sa.Text, nullable=False, server_default=""),
@@ -27,11 +34,8 @@ customers = sa.Table(
     timestamp("created_at"),
     timestamp("updated_at"),
 )
-sa.Index(
-    "ix_customers_tenant_recent",
-    customers.c.tenant_id,
-    customers.c.created_at.desc(),
-    customers.c.id.desc(),
+tenant_index(
+    "ix_customers_tenant_recent", customers, customers.c.created_at.desc(), customers.c.id.desc()
 )
 sa.Index(
     "ix_customers_search_doc",
@@ -88,10 +92,7 @@ _profile_columns = [
     sa.Column("phones", JSONB, nullable=False, server_default="[]"),
     sa.Column("emails", JSONB, nullable=False, server_default="[]"),
     sa.Column("addresses", JSONB, nullable=False, server_default="[]"),
-    sa.Column("preferred_channel", sa.Text, nullable=False, server_default=""),
-    sa.Column("preferred_contact_time", sa.Text, nullable=False, server_default=""),
-    sa.Column("language", sa.Text, nullable=False, server_default=""),
-    sa.Column("timezone", sa.Text, nullable=False, server_default=""),
+    *texts("preferred_channel", "preferred_contact_time", "language", "timezone"),
     sa.Column("tags", ARRAY(sa.Text), nullable=False, server_default="{}"),
     sa.Column("folder", sa.Text, nullable=False, server_default=""),
     sa.Column("custom_fields", JSONB, nullable=False, server_default="{}"),
@@ -144,11 +145,7 @@ customer_stats = sa.Table(
     # Counters are spread over 16 shards per tenant (hash of the customer id) so concurrent
     # writers of one tenant don't queue on a single row; readers sum the shards.
     sa.Column("shard", sa.SmallInteger, primary_key=True, server_default="0"),
-    sa.Column("total", sa.BigInteger, nullable=False, server_default="0"),
-    sa.Column("vip", sa.BigInteger, nullable=False, server_default="0"),
-    sa.Column("happy", sa.BigInteger, nullable=False, server_default="0"),
-    sa.Column("problem", sa.BigInteger, nullable=False, server_default="0"),
-    sa.Column("total_ltv_minor", sa.BigInteger, nullable=False, server_default="0"),
+    *counters("total", "vip", "happy", "problem", "total_ltv_minor"),
 )
 
 custom_field_definitions = sa.Table(
@@ -181,11 +178,9 @@ customer_relations = sa.Table(
 )
 sa.Index("ix_customer_relations_child", customer_relations.c.child_id)
 
-customer_notes = sa.Table(
+customer_notes = tenant_table(
     "customer_notes",
     metadata,
-    uuid_key(),
-    tenant_column(),
     uuid_column("customer_id", sa.ForeignKey("customers.id", ondelete="CASCADE")),
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("author", sa.Text, nullable=False, server_default=""),
@@ -239,11 +234,9 @@ sa.Index(
 )
 
 # Folders customers are sorted into (e.g. New Leads); `customers.folder` holds a folder id.
-folders = sa.Table(
+folders = tenant_table(
     "folders",
     metadata,
-    sa.Column("id", UUID(as_uuid=True), primary_key=True),
-    sa.Column("tenant_id", UUID(as_uuid=True), nullable=False),
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("position", sa.Integer, nullable=False, server_default="0"),
     sa.Column("colour", sa.Text, nullable=False, server_default=""),
@@ -257,27 +250,19 @@ folders = sa.Table(
 customers.append_column(timestamp("erased_at", nullable=True))
 
 # A customer merged into another: its id keeps resolving to the survivor (GET answers 308).
-customer_tombstones = sa.Table(
+customer_tombstones = tenant_table(
     "customer_tombstones",
     metadata,
-    uuid_key(),
-    tenant_column(),
     uuid_column("merged_into_id"),
     uuid_column("operation_id"),
     timestamp("merged_at"),
 )
-sa.Index(
-    "ix_customer_tombstones_into",
-    customer_tombstones.c.tenant_id,
-    customer_tombstones.c.merged_into_id,
-)
+tenant_index("ix_customer_tombstones_into", customer_tombstones, "merged_into_id")
 
 # A merge or an erasure (a saga): one step per service, completed when the service answers.
-customer_operations = sa.Table(
+customer_operations = tenant_table(
     "customer_operations",
     metadata,
-    uuid_key(),
-    tenant_column(),
     sa.Column("kind", sa.Text, nullable=False),
     uuid_column("customer_id"),
     uuid_column("duplicate_id", nullable=True),
@@ -285,11 +270,11 @@ customer_operations = sa.Table(
     timestamp("created_at"),
     timestamp("completed_at", nullable=True),
 )
-sa.Index(
+tenant_index(
     "uq_customer_operations_pair",
-    customer_operations.c.tenant_id,
-    customer_operations.c.kind,
-    customer_operations.c.customer_id,
+    customer_operations,
+    "kind",
+    "customer_id",
     sa.func.coalesce(
         customer_operations.c.duplicate_id, sa.text("'00000000-0000-0000-0000-000000000000'::uuid")
     ),
@@ -310,16 +295,11 @@ customer_operation_steps = sa.Table(
 )
 
 # --- imports and exports (migration 0009) ------------------------------------------------------
-imports = sa.Table(
+imports = tenant_table(
     "imports",
     metadata,
-    uuid_key(),
-    tenant_column(),
     sa.Column("status", sa.Text, nullable=False),
-    sa.Column("filename", sa.Text, nullable=False, server_default=""),
-    sa.Column("format", sa.Text, nullable=False, server_default=""),
-    sa.Column("encoding", sa.Text, nullable=False, server_default=""),
-    sa.Column("delimiter", sa.Text, nullable=False, server_default=""),
+    *texts("filename", "format", "encoding", "delimiter"),
     sa.Column("headers", ARRAY(sa.Text), nullable=False, server_default="{}"),
     sa.Column("mapping", JSONB, nullable=False, server_default="{}"),
     sa.Column("suggested_mapping", JSONB, nullable=False, server_default="{}"),
@@ -330,13 +310,7 @@ imports = sa.Table(
     # Who started it and what they may see (their folders), for the background job.
     sa.Column("actor", sa.Text, nullable=False, server_default=""),
     sa.Column("visibility", JSONB, nullable=False, server_default="{}"),
-    sa.Column("size_bytes", sa.BigInteger, nullable=False, server_default="0"),
-    sa.Column("total", sa.BigInteger, nullable=False, server_default="0"),
-    sa.Column("processed", sa.BigInteger, nullable=False, server_default="0"),
-    sa.Column("created", sa.BigInteger, nullable=False, server_default="0"),
-    sa.Column("updated", sa.BigInteger, nullable=False, server_default="0"),
-    sa.Column("skipped", sa.BigInteger, nullable=False, server_default="0"),
-    sa.Column("failed", sa.BigInteger, nullable=False, server_default="0"),
+    *counters("size_bytes", "total", "processed", "created", "updated", "skipped", "failed"),
     # Data rows up to this number are done (committed with their effects): where a restarted
     # job resumes.
     sa.Column("done_through_row", sa.BigInteger, nullable=False, server_default="0"),
@@ -380,11 +354,9 @@ import_errors = sa.Table(
     sa.Column("reason", sa.Text, nullable=False),
 )
 
-exports = sa.Table(
+exports = tenant_table(
     "exports",
     metadata,
-    uuid_key(),
-    tenant_column(),
     sa.Column("status", sa.Text, nullable=False),
     sa.Column("format", sa.Text, nullable=False),
     # The list's filters (ListCustomersRequest as JSON) and/or the selected ids.
@@ -392,9 +364,7 @@ exports = sa.Table(
     sa.Column("ids", ARRAY(sa.Text), nullable=False, server_default="{}"),
     sa.Column("actor", sa.Text, nullable=False, server_default=""),
     sa.Column("visibility", JSONB, nullable=False, server_default="{}"),
-    sa.Column("total", sa.BigInteger, nullable=False, server_default="0"),
-    sa.Column("processed", sa.BigInteger, nullable=False, server_default="0"),
-    sa.Column("size_bytes", sa.BigInteger, nullable=False, server_default="0"),
+    *counters("total", "processed", "size_bytes"),
     sa.Column("chunks", sa.Integer, nullable=False, server_default="0"),
     sa.Column("error", sa.Text, nullable=False, server_default=""),
     timestamp("created_at", now=True),

@@ -3,11 +3,14 @@ into messages; jobs are queued once the use case has committed."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import grpc
 from google.protobuf.json_format import MessageToDict
 from moodline.customer.v1 import dataops_pb2, dataops_pb2_grpc
 from moodline_kit import auth
 from moodline_kit.errors import Unauthenticated
+from moodline_kit.grpc.methods import read, reads, rpc
 from moodline_kit.tenancy import current_tenant
 from moodline_kit.timestamps import to_proto
 
@@ -91,44 +94,48 @@ def export_to_proto(record: ExportRecord) -> dataops_pb2.Export:
     return message
 
 
+def _import_errors(found: tuple[Any, Any, int]) -> dataops_pb2.ListImportErrorsResponse:
+    headers, errors, following = found
+    return dataops_pb2.ListImportErrorsResponse(
+        headers=headers,
+        errors=[
+            dataops_pb2.ImportError(row_number=n, cells=cells, reason=reason)
+            for n, cells, reason in errors
+        ],
+        next_after_row=following,
+    )
+
+
 class DataOpsServicer(dataops_pb2_grpc.DataOpsServiceServicer):
     def __init__(self, uow: UowFactory, queue: JobQueue, *, max_import_bytes: int) -> None:
         self._uow = uow
         self._queue = queue
-        self._max_import_bytes = max_import_bytes
+        self._max_bytes = max_import_bytes
 
-    async def CreateImport(
-        self, request: dataops_pb2.CreateImportRequest, context: Ctx
-    ) -> dataops_pb2.Import:
-        record = await imports.create_import(
-            tenant_id=current_tenant(),
-            filename=request.filename,
-            default_country=request.default_country,
-            actor=_actor(),
-            uow=self._uow,
-        )
-        return import_to_proto(record)
-
-    async def AppendImportChunk(
-        self, request: dataops_pb2.AppendImportChunkRequest, context: Ctx
-    ) -> dataops_pb2.AppendImportChunkResponse:
-        size = await imports.append_chunk(
-            tenant_id=current_tenant(),
-            import_id=request.import_id,
-            seq=request.seq,
-            data=request.data,
-            max_bytes=self._max_import_bytes,
-            uow=self._uow,
-        )
-        return dataops_pb2.AppendImportChunkResponse(size_bytes=size)
-
-    async def FinishImportUpload(
-        self, request: dataops_pb2.FinishImportUploadRequest, context: Ctx
-    ) -> dataops_pb2.Import:
-        record = await imports.finish_upload(
-            tenant_id=current_tenant(), import_id=request.import_id, uow=self._uow
-        )
-        return import_to_proto(record)
+    CreateImport = rpc(
+        imports.create_import,
+        import_to_proto,
+        **reads("filename", "default_country"),
+        actor=lambda _: _actor(),
+    )
+    AppendImportChunk = rpc(
+        imports.append_chunk,
+        lambda size: dataops_pb2.AppendImportChunkResponse(size_bytes=size),
+        servicer=("max_bytes",),
+        **reads("import_id", "seq", "data"),
+    )
+    FinishImportUpload = rpc(imports.finish_upload, import_to_proto, import_id=read("import_id"))
+    GetImport = rpc(imports.get_import, import_to_proto, import_id=read("id"))
+    CancelImport = rpc(imports.cancel_import, import_to_proto, import_id=read("id"))
+    ListImportErrors = rpc(
+        imports.list_errors, _import_errors, **reads("import_id", "after_row", "page_size")
+    )
+    GetExport = rpc(exports.get_export, export_to_proto, export_id=read("id"))
+    ReadExportChunk = rpc(
+        exports.read_chunk,
+        lambda found: dataops_pb2.ExportChunk(data=found[0], last=found[1]),
+        **reads("export_id", "seq"),
+    )
 
     async def RunImport(
         self, request: dataops_pb2.RunImportRequest, context: Ctx
@@ -144,41 +151,6 @@ class DataOpsServicer(dataops_pb2_grpc.DataOpsServiceServicer):
         )
         await self._queue.enqueue(RUN_IMPORT, record.tenant_id, record.id)
         return import_to_proto(record)
-
-    async def GetImport(
-        self, request: dataops_pb2.GetImportRequest, context: Ctx
-    ) -> dataops_pb2.Import:
-        record = await imports.get_import(
-            tenant_id=current_tenant(), import_id=request.id, uow=self._uow
-        )
-        return import_to_proto(record)
-
-    async def CancelImport(
-        self, request: dataops_pb2.CancelImportRequest, context: Ctx
-    ) -> dataops_pb2.Import:
-        record = await imports.cancel_import(
-            tenant_id=current_tenant(), import_id=request.id, uow=self._uow
-        )
-        return import_to_proto(record)
-
-    async def ListImportErrors(
-        self, request: dataops_pb2.ListImportErrorsRequest, context: Ctx
-    ) -> dataops_pb2.ListImportErrorsResponse:
-        headers, errors, following = await imports.list_errors(
-            tenant_id=current_tenant(),
-            import_id=request.import_id,
-            after_row=request.after_row,
-            page_size=request.page_size,
-            uow=self._uow,
-        )
-        return dataops_pb2.ListImportErrorsResponse(
-            headers=headers,
-            errors=[
-                dataops_pb2.ImportError(row_number=n, cells=cells, reason=reason)
-                for n, cells, reason in errors
-            ],
-            next_after_row=following,
-        )
 
     async def CreateExport(
         self, request: dataops_pb2.CreateExportRequest, context: Ctx
@@ -201,19 +173,3 @@ class DataOpsServicer(dataops_pb2_grpc.DataOpsServiceServicer):
         )
         await self._queue.enqueue(RUN_EXPORT, record.tenant_id, record.id)
         return export_to_proto(record)
-
-    async def GetExport(
-        self, request: dataops_pb2.GetExportRequest, context: Ctx
-    ) -> dataops_pb2.Export:
-        record = await exports.get_export(
-            tenant_id=current_tenant(), export_id=request.id, uow=self._uow
-        )
-        return export_to_proto(record)
-
-    async def ReadExportChunk(
-        self, request: dataops_pb2.ReadExportChunkRequest, context: Ctx
-    ) -> dataops_pb2.ExportChunk:
-        data, last = await exports.read_chunk(
-            tenant_id=current_tenant(), export_id=request.export_id, seq=request.seq, uow=self._uow
-        )
-        return dataops_pb2.ExportChunk(data=data, last=last)

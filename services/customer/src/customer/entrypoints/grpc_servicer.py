@@ -9,9 +9,14 @@ from moodline_kit.db import retry_if_disconnected
 from moodline_kit.errors import InvalidArgument
 from moodline_kit.grpc.methods import emptied, read, reads, rpc
 from moodline_kit.tenancy import current_tenant
-from moodline_kit.timestamps import to_proto
 
-from customer.adapters.proto import customer_to_proto, list_row_to_proto, note_to_proto, struct
+from customer.adapters.proto import (
+    consent_to_proto,
+    customer_to_proto,
+    list_row_to_proto,
+    note_to_proto,
+    timeline_entry_to_proto,
+)
 from customer.adapters.repository import FolderRow
 from customer.domain.custom_fields import Definition
 from customer.domain.listing import Thresholds, parse_list_query
@@ -80,31 +85,13 @@ def _definition(d: Definition) -> customer_pb2.CustomFieldDefinition:
 
 
 def _consents(records: list[ConsentRecord]) -> customer_pb2.ListConsentHistoryResponse:
-    return customer_pb2.ListConsentHistoryResponse(
-        records=[
-            customer_pb2.Consent(
-                kind=r.kind, granted=r.granted, source=r.source, changed_at=to_proto(r.changed_at)
-            )
-            for r in records
-        ]
-    )
+    return customer_pb2.ListConsentHistoryResponse(records=[consent_to_proto(r) for r in records])
 
 
 def _timeline(page: tuple[list[TimelineEntry], str]) -> customer_pb2.GetTimelineResponse:
     entries, cursor = page
     return customer_pb2.GetTimelineResponse(
-        entries=[
-            customer_pb2.TimelineEntry(
-                id=str(e.id),
-                kind=e.kind,
-                type=e.type,
-                summary=e.summary,
-                data=struct(e.data),
-                occurred_at=to_proto(e.occurred_at),
-            )
-            for e in entries
-        ],
-        next_page_token=cursor,
+        entries=[timeline_entry_to_proto(e) for e in entries], next_page_token=cursor
     )
 
 

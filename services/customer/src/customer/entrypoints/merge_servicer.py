@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import grpc
 from moodline.customer.v1 import customer_pb2
+from moodline_kit.grpc.methods import read, reads, rpc
 from moodline_kit.tenancy import current_tenant
 from moodline_kit.timestamps import to_proto
 
 from customer.adapters.operations import Operation
-from customer.adapters.proto import customer_to_proto, note_to_proto, struct
+from customer.adapters.proto import (
+    consent_to_proto,
+    customer_to_proto,
+    note_to_proto,
+    timeline_entry_to_proto,
+)
 from customer.domain.duplicates import Score
 from customer.service_layer import merges
 from customer.service_layer.handlers import UowFactory
@@ -51,135 +59,87 @@ def _merge_command(request: customer_pb2.MergeCustomersRequest) -> merges.MergeC
     )
 
 
+def _duplicates(found: tuple[list[Any], str]) -> customer_pb2.ListDuplicatesResponse:
+    pairs, token = found
+    return customer_pb2.ListDuplicatesResponse(
+        pairs=[
+            customer_pb2.DuplicatePair(
+                customer=customer_to_proto(p.customer),
+                duplicate=customer_to_proto(p.duplicate),
+                score=p.score.value,
+                reasons=_reasons(p.score),
+            )
+            for p in pairs
+        ],
+        next_page_token=token,
+    )
+
+
+def _candidate(request: customer_pb2.FindLikelyDuplicatesRequest) -> merges.Candidate:
+    return merges.Candidate(
+        first_name=request.first_name,
+        last_name=request.last_name,
+        company=request.company,
+        phones=tuple(request.phones),
+        emails=tuple(request.emails),
+        exclude_id=request.exclude_id,
+        limit=request.limit,
+    )
+
+
+def _likely(found: list[tuple[Any, Score]]) -> customer_pb2.FindLikelyDuplicatesResponse:
+    return customer_pb2.FindLikelyDuplicatesResponse(
+        matches=[
+            customer_pb2.LikelyDuplicate(
+                customer=customer_to_proto(c), score=s.value, reasons=_reasons(s)
+            )
+            for c, s in found
+        ]
+    )
+
+
+def _preview(found: tuple[Any, Any, Any, Any]) -> customer_pb2.MergePreview:
+    survivor, duplicate, result, sources = found
+    return customer_pb2.MergePreview(
+        survivor=customer_to_proto(survivor),
+        duplicate=customer_to_proto(duplicate),
+        result=customer_to_proto(result),
+        sources=sources,
+    )
+
+
+def _tombstone(stone: Any) -> customer_pb2.Tombstone:
+    return customer_pb2.Tombstone(
+        customer_id=str(stone.customer_id),
+        merged_into_id=str(stone.merged_into_id),
+        operation_id=str(stone.operation_id),
+        merged_at=to_proto(stone.merged_at),
+    )
+
+
+def _export(data: Any) -> customer_pb2.CustomerDataExport:
+    return customer_pb2.CustomerDataExport(
+        customer=customer_to_proto(data.customer),
+        notes=[note_to_proto(n) for n in data.notes],
+        consent_history=[consent_to_proto(r) for r in data.consents],
+        timeline=[timeline_entry_to_proto(e) for e in data.timeline],
+    )
+
+
 class MergeMethods:
     _uow: UowFactory
 
-    async def ListDuplicates(
-        self, request: customer_pb2.ListDuplicatesRequest, context: Ctx
-    ) -> customer_pb2.ListDuplicatesResponse:
-        pairs, token = await merges.list_duplicates(
-            tenant_id=current_tenant(),
-            page_size=request.page_size,
-            page_token=request.page_token,
-            min_score=request.min_score,
-            uow=self._uow,
-        )
-        return customer_pb2.ListDuplicatesResponse(
-            pairs=[
-                customer_pb2.DuplicatePair(
-                    customer=customer_to_proto(p.customer),
-                    duplicate=customer_to_proto(p.duplicate),
-                    score=p.score.value,
-                    reasons=_reasons(p.score),
-                )
-                for p in pairs
-            ],
-            next_page_token=token,
-        )
-
-    async def FindLikelyDuplicates(
-        self, request: customer_pb2.FindLikelyDuplicatesRequest, context: Ctx
-    ) -> customer_pb2.FindLikelyDuplicatesResponse:
-        found = await merges.find_likely_duplicates(
-            tenant_id=current_tenant(),
-            candidate=merges.Candidate(
-                first_name=request.first_name,
-                last_name=request.last_name,
-                company=request.company,
-                phones=tuple(request.phones),
-                emails=tuple(request.emails),
-                exclude_id=request.exclude_id,
-                limit=request.limit,
-            ),
-            uow=self._uow,
-        )
-        return customer_pb2.FindLikelyDuplicatesResponse(
-            matches=[
-                customer_pb2.LikelyDuplicate(
-                    customer=customer_to_proto(c), score=s.value, reasons=_reasons(s)
-                )
-                for c, s in found
-            ]
-        )
-
-    async def PreviewMerge(
-        self, request: customer_pb2.MergeCustomersRequest, context: Ctx
-    ) -> customer_pb2.MergePreview:
-        survivor, duplicate, result, sources = await merges.preview_merge(
-            command=_merge_command(request), uow=self._uow
-        )
-        return customer_pb2.MergePreview(
-            survivor=customer_to_proto(survivor),
-            duplicate=customer_to_proto(duplicate),
-            result=customer_to_proto(result),
-            sources=sources,
-        )
-
-    async def MergeCustomers(
-        self, request: customer_pb2.MergeCustomersRequest, context: Ctx
-    ) -> customer_pb2.CustomerOperation:
-        op = await merges.merge_customers(command=_merge_command(request), uow=self._uow)
-        return operation_to_proto(op)
-
-    async def GetCustomerOperation(
-        self, request: customer_pb2.GetCustomerOperationRequest, context: Ctx
-    ) -> customer_pb2.CustomerOperation:
-        op = await merges.get_operation(
-            tenant_id=current_tenant(), operation_id=request.id, uow=self._uow
-        )
-        return operation_to_proto(op)
-
-    async def GetTombstone(
-        self, request: customer_pb2.GetTombstoneRequest, context: Ctx
-    ) -> customer_pb2.Tombstone:
-        stone = await merges.get_tombstone(
-            tenant_id=current_tenant(), customer_id=request.id, uow=self._uow
-        )
-        return customer_pb2.Tombstone(
-            customer_id=str(stone.customer_id),
-            merged_into_id=str(stone.merged_into_id),
-            operation_id=str(stone.operation_id),
-            merged_at=to_proto(stone.merged_at),
-        )
-
-    async def EraseCustomer(
-        self, request: customer_pb2.EraseCustomerRequest, context: Ctx
-    ) -> customer_pb2.CustomerOperation:
-        op = await merges.erase_customer(
-            tenant_id=current_tenant(),
-            customer_id=request.id,
-            confirm=request.confirm,
-            uow=self._uow,
-        )
-        return operation_to_proto(op)
-
-    async def ExportCustomerData(
-        self, request: customer_pb2.ExportCustomerDataRequest, context: Ctx
-    ) -> customer_pb2.CustomerDataExport:
-        data = await merges.export_customer_data(
-            tenant_id=current_tenant(), customer_id=request.id, uow=self._uow
-        )
-        return customer_pb2.CustomerDataExport(
-            customer=customer_to_proto(data.customer),
-            notes=[note_to_proto(n) for n in data.notes],
-            consent_history=[
-                customer_pb2.Consent(
-                    kind=r.kind,
-                    granted=r.granted,
-                    source=r.source,
-                    changed_at=to_proto(r.changed_at),
-                )
-                for r in data.consents
-            ],
-            timeline=[
-                customer_pb2.TimelineEntry(
-                    id=str(e.id),
-                    kind=e.kind,
-                    type=e.type,
-                    summary=e.summary,
-                    data=struct(e.data),
-                    occurred_at=to_proto(e.occurred_at),
-                )
-                for e in data.timeline
-            ],
-        )
+    ListDuplicates = rpc(
+        merges.list_duplicates, _duplicates, **reads("page_size", "page_token", "min_score")
+    )
+    FindLikelyDuplicates = rpc(merges.find_likely_duplicates, _likely, candidate=_candidate)
+    PreviewMerge = rpc(merges.preview_merge, _preview, tenant=False, command=_merge_command)
+    MergeCustomers = rpc(
+        merges.merge_customers, operation_to_proto, tenant=False, command=_merge_command
+    )
+    GetCustomerOperation = rpc(merges.get_operation, operation_to_proto, operation_id=read("id"))
+    GetTombstone = rpc(merges.get_tombstone, _tombstone, customer_id=read("id"))
+    EraseCustomer = rpc(
+        merges.erase_customer, operation_to_proto, customer_id=read("id"), confirm=read("confirm")
+    )
+    ExportCustomerData = rpc(merges.export_customer_data, _export, customer_id=read("id"))

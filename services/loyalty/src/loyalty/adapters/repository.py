@@ -294,23 +294,7 @@ class EnrolmentRepository:
 
 
 def _entry(row: sa.Row, draws: tuple[Draw, ...] = (), remaining: int = 0) -> Entry:
-    return Entry(
-        id=row.id,
-        enrolment_id=row.enrolment_id,
-        sequence=row.sequence,
-        delta=row.delta,
-        balance_after=row.balance_after,
-        reason=Reason(row.reason),
-        created_at=row.created_at,
-        note=row.note,
-        idempotency_key=row.idempotency_key,
-        fingerprint=row.fingerprint,
-        source_ref=row.source_ref,
-        actor_id=row.actor_id,
-        expires_at=row.expires_at,
-        draws=draws,
-        remaining=remaining,
-    )
+    return from_row(Entry, {**row._mapping, "draws": draws, "remaining": remaining}, reason=Reason)
 
 
 # Data-modifying CTEs all run, whether referenced or not; foreign keys are checked at the end of

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from moodline_kit.columns import counters, tenant_index, tenant_table, texts
 from moodline_kit.db import kit_tables, new_metadata
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
@@ -14,11 +15,9 @@ def _ts(name: str, **kw) -> sa.Column:  # type: ignore[no-untyped-def]
     return sa.Column(name, sa.DateTime(timezone=True), **kw)
 
 
-programs = sa.Table(
+programs = tenant_table(
     "programs",
     metadata,
-    sa.Column("id", UUID(as_uuid=True), primary_key=True),
-    sa.Column("tenant_id", UUID(as_uuid=True), nullable=False),
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("description", sa.Text, nullable=False, server_default=""),
     sa.Column("kind", sa.Text, nullable=False),
@@ -35,20 +34,16 @@ programs = sa.Table(
 )
 sa.Index("ix_programs_tenant_created", programs.c.tenant_id, programs.c.created_at, programs.c.id)
 
-enrolments = sa.Table(
+enrolments = tenant_table(
     "enrolments",
     metadata,
-    sa.Column("id", UUID(as_uuid=True), primary_key=True),
-    sa.Column("tenant_id", UUID(as_uuid=True), nullable=False),
     sa.Column("program_id", UUID(as_uuid=True), sa.ForeignKey("programs.id"), nullable=False),
     sa.Column("customer_id", UUID(as_uuid=True), nullable=False),
     sa.Column("status", sa.Text, nullable=False),
     # Denormalised from the ledger in the same transaction as each entry (the row lock on it
     # is what serialises adjustments): balance = sum(deltas) = sum(lots.remaining) - debt.
     sa.Column("balance", sa.BigInteger, nullable=False),
-    sa.Column("debt", sa.BigInteger, nullable=False, server_default="0"),
-    sa.Column("lifetime_earned", sa.BigInteger, nullable=False, server_default="0"),
-    sa.Column("sequence", sa.BigInteger, nullable=False, server_default="0"),
+    *counters("debt", "lifetime_earned", "sequence"),
     sa.Column("expires_on", sa.Date),
     sa.Column("notes", sa.Text, nullable=False, server_default=""),
     _ts("enrolled_at", nullable=False),
@@ -56,26 +51,16 @@ enrolments = sa.Table(
     _ts("removed_at"),
 )
 # One active enrolment per customer and program: what makes bulk enrolment idempotent.
-sa.Index(
+tenant_index(
     "uq_enrolments_active",
-    enrolments.c.tenant_id,
-    enrolments.c.program_id,
-    enrolments.c.customer_id,
+    enrolments,
+    "program_id",
+    "customer_id",
     unique=True,
     postgresql_where=enrolments.c.status == "active",
 )
-sa.Index(
-    "ix_enrolments_customer",
-    enrolments.c.tenant_id,
-    enrolments.c.customer_id,
-    enrolments.c.enrolled_at,
-)
-sa.Index(
-    "ix_enrolments_program",
-    enrolments.c.tenant_id,
-    enrolments.c.program_id,
-    enrolments.c.enrolled_at,
-)
+tenant_index("ix_enrolments_customer", enrolments, "customer_id", "enrolled_at")
+tenant_index("ix_enrolments_program", enrolments, "program_id", "enrolled_at")
 sa.Index(
     "ix_enrolments_expiring",
     enrolments.c.expires_on,
@@ -83,11 +68,9 @@ sa.Index(
 )
 
 # Append-only (a trigger refuses DELETE and any UPDATE but the erasure of note/actor).
-ledger_entries = sa.Table(
+ledger_entries = tenant_table(
     "ledger_entries",
     metadata,
-    sa.Column("id", UUID(as_uuid=True), primary_key=True),
-    sa.Column("tenant_id", UUID(as_uuid=True), nullable=False),
     sa.Column("enrolment_id", UUID(as_uuid=True), sa.ForeignKey("enrolments.id"), nullable=False),
     sa.Column("sequence", sa.BigInteger, nullable=False),
     sa.Column("delta", sa.BigInteger, nullable=False),
@@ -95,9 +78,7 @@ ledger_entries = sa.Table(
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("note", sa.Text, nullable=False, server_default=""),
     sa.Column("idempotency_key", sa.Text),
-    sa.Column("fingerprint", sa.Text, nullable=False, server_default=""),
-    sa.Column("source_ref", sa.Text, nullable=False, server_default=""),
-    sa.Column("actor_id", sa.Text, nullable=False, server_default=""),
+    *texts("fingerprint", "source_ref", "actor_id"),
     _ts("expires_at"),
     _ts("created_at", nullable=False),
     sa.UniqueConstraint("enrolment_id", "sequence", name="uq_ledger_entries_sequence"),

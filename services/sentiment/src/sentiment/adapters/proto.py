@@ -7,6 +7,7 @@ from typing import Any
 
 from moodline.conversation.v1 import conversation_pb2
 from moodline.sentiment.v1 import sentiment_pb2 as pb
+from moodline_kit.grpc.enums import inverse, proto_values
 from moodline_kit.timestamps import to_proto
 
 from sentiment.domain.aggregate import Trend
@@ -15,18 +16,9 @@ from sentiment.domain.reading import Reading
 from sentiment.domain.response import Channel
 from sentiment.domain.scoring import Emotions, Label
 
-LABELS = {
-    Label.HAPPY: pb.SENTIMENT_LABEL_HAPPY,
-    Label.NEUTRAL: pb.SENTIMENT_LABEL_NEUTRAL,
-    Label.FRUSTRATED: pb.SENTIMENT_LABEL_FRUSTRATED,
-}
-LABELS_BACK = {v: k for k, v in LABELS.items()}
-TRENDS = {
-    Trend.UNSPECIFIED: pb.SENTIMENT_TREND_UNSPECIFIED,
-    Trend.IMPROVING: pb.SENTIMENT_TREND_IMPROVING,
-    Trend.STABLE: pb.SENTIMENT_TREND_STABLE,
-    Trend.DECLINING: pb.SENTIMENT_TREND_DECLINING,
-}
+LABELS = proto_values(Label, pb, "SENTIMENT_LABEL")
+LABELS_BACK = inverse(LABELS)
+TRENDS = proto_values(Trend, pb, "SENTIMENT_TREND")
 CHANNELS = {
     conversation_pb2.CHANNEL_PHONE: Channel.PHONE,
     conversation_pb2.CHANNEL_SMS: Channel.SMS,
