@@ -8,10 +8,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
 from google.protobuf import field_mask_pb2
-from google.protobuf.json_format import MessageToDict
 from google.protobuf.timestamp_pb2 import Timestamp
 from moodline.automation.v1 import automation_pb2 as pb
 from moodline.automation.v1 import automation_pb2_grpc
+from moodline_kit.grpc.structs import from_struct
 
 from gateway.auth import Principal
 from gateway.automation_schemas import (
@@ -84,30 +84,15 @@ def _time(ts: Any, present: bool = True) -> datetime | None:
     return ts.ToDatetime(UTC) if present else None
 
 
-def _plain(value: Any) -> Any:
-    """Struct numbers are doubles: whole numbers go out as integers."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _struct(value: Any) -> dict:
-    return _plain(MessageToDict(value))
-
-
 def automation_out(w: pb.Workflow) -> dict:
     return AutomationOut(
         id=w.id,
         name=w.name,
         description=w.description,
         enabled=w.enabled,
-        trigger=_struct(w.trigger),
-        conditions=[_struct(c) for c in w.conditions],
-        actions=[_struct(a) for a in w.actions],
+        trigger=from_struct(w.trigger),
+        conditions=[from_struct(c) for c in w.conditions],
+        actions=[from_struct(a) for a in w.actions],
         cooldown_seconds=w.cooldown_seconds,
         version=w.version,
         created_at=w.created_at.ToDatetime(UTC),
@@ -320,7 +305,7 @@ async def dry_run(
     return {
         "conditions_hold": plan.conditions_hold,
         "conditions": [
-            {"condition": _struct(c.condition), "holds": c.holds, "actual": c.actual}
+            {"condition": from_struct(c.condition), "holds": c.holds, "actual": c.actual}
             for c in plan.conditions
         ],
         "steps": [

@@ -13,6 +13,7 @@ from google.protobuf.field_mask_pb2 import FieldMask
 from moodline.customer.v1 import customer_pb2
 from moodline.loyalty.v1 import loyalty_pb2 as pb
 from moodline.loyalty.v1 import loyalty_pb2_grpc
+from moodline_kit.grpc.structs import fields_of
 from pydantic import BaseModel, Field, field_validator
 
 from gateway.auth import Principal
@@ -264,14 +265,7 @@ def program_json(p: pb.Program) -> dict:
         "kind": _key(KINDS, p.type),
         "currency": p.currency,
         "earn_rules": [
-            {
-                "trigger": _key(TRIGGERS, r.trigger),
-                "amount_per_unit": r.amount_per_unit,
-                "spend_unit_minor": r.spend_unit_minor,
-                "fixed_amount": r.fixed_amount,
-                "currency": r.currency,
-                "multiplier_percent": r.multiplier_percent,
-            }
+            {"trigger": _key(TRIGGERS, r.trigger), **fields_of(r, but=("trigger",))}
             for r in p.earn_rules
         ],
         "rounding": _key(ROUNDINGS, p.rounding),

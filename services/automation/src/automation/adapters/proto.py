@@ -4,15 +4,15 @@ events -> the plain mappings conditions read."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Any
 
-from google.protobuf import json_format, struct_pb2, timestamp_pb2
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 from moodline.automation.v1 import automation_pb2 as pb
 from moodline.events.v1 import automation_pb2 as events_pb
 from moodline_kit.grpc.enums import inverse, proto_values
+from moodline_kit.grpc.structs import from_struct, struct
+from moodline_kit.timestamps import to_proto
 
 from automation.domain.run import Run, RunStatus, StepStatus
 from automation.domain.tasks import Task, TaskStatus
@@ -26,33 +26,6 @@ PRIORITIES = proto_values(("low", "normal", "high"), pb, "TASK_PRIORITY")
 PRIORITY_OF = inverse(PRIORITIES)
 
 
-def ts(value: datetime) -> timestamp_pb2.Timestamp:
-    out = timestamp_pb2.Timestamp()
-    out.FromDatetime(value)
-    return out
-
-
-def struct(value: dict[str, Any]) -> struct_pb2.Struct:
-    out = struct_pb2.Struct()
-    out.update(value)
-    return out
-
-
-def _plain(value: Any) -> Any:
-    """Struct numbers are doubles: whole numbers come back as int."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
-def from_struct(value: struct_pb2.Struct) -> dict[str, Any]:
-    return _plain(json_format.MessageToDict(value))
-
-
 def workflow_to_proto(w: Any) -> pb.Workflow:
     out = pb.Workflow(
         id=str(w.id),
@@ -64,11 +37,11 @@ def workflow_to_proto(w: Any) -> pb.Workflow:
         actions=[struct(a) for a in w.actions],
         cooldown_seconds=w.cooldown_seconds,
         version=w.version,
-        created_at=ts(w.created_at),
-        updated_at=ts(w.updated_at),
+        created_at=to_proto(w.created_at),
+        updated_at=to_proto(w.updated_at),
     )
     if w.last_run_at is not None:
-        out.last_run_at.CopyFrom(ts(w.last_run_at))
+        out.last_run_at.CopyFrom(to_proto(w.last_run_at))
     return out
 
 
@@ -84,12 +57,12 @@ def run_to_proto(r: Run) -> pb.Run:
         started_by=r.started_by,
         status=RUN_STATUSES[r.status],
         error=r.error,
-        created_at=ts(r.created_at),
+        created_at=to_proto(r.created_at),
     )
     for name in ("started_at", "finished_at", "resume_at"):
         value = getattr(r, name)
         if value is not None:
-            getattr(out, name).CopyFrom(ts(value))
+            getattr(out, name).CopyFrom(to_proto(value))
     for s in r.steps:
         step = out.steps.add(
             index=s.index,
@@ -100,9 +73,9 @@ def run_to_proto(r: Run) -> pb.Run:
             detail=s.detail,
         )
         if s.started_at is not None:
-            step.started_at.CopyFrom(ts(s.started_at))
+            step.started_at.CopyFrom(to_proto(s.started_at))
         if s.finished_at is not None:
-            step.finished_at.CopyFrom(ts(s.finished_at))
+            step.finished_at.CopyFrom(to_proto(s.finished_at))
     return out
 
 
@@ -117,13 +90,13 @@ def task_to_proto(t: Task) -> pb.Task:
         priority=PRIORITIES.get(t.priority, pb.TASK_PRIORITY_NORMAL),
         created_by=t.created_by,
         run_id=str(t.run_id) if t.run_id else "",
-        created_at=ts(t.created_at),
-        updated_at=ts(t.updated_at),
+        created_at=to_proto(t.created_at),
+        updated_at=to_proto(t.updated_at),
     )
     if t.due_at is not None:
-        out.due_at.CopyFrom(ts(t.due_at))
+        out.due_at.CopyFrom(to_proto(t.due_at))
     if t.completed_at is not None:
-        out.completed_at.CopyFrom(ts(t.completed_at))
+        out.completed_at.CopyFrom(to_proto(t.completed_at))
     return out
 
 
@@ -138,9 +111,9 @@ def run_completed(r: Run) -> events_pb.AutomationRunCompleted:
         error=r.error,
     )
     if r.started_at is not None:
-        out.started_at.CopyFrom(ts(r.started_at))
+        out.started_at.CopyFrom(to_proto(r.started_at))
     if r.finished_at is not None:
-        out.finished_at.CopyFrom(ts(r.finished_at))
+        out.finished_at.CopyFrom(to_proto(r.finished_at))
     return out
 
 

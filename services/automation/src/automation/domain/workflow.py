@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 from moodline_kit.errors import FieldViolation, InvalidArgument
 from moodline_kit.templating import placeholders
 
+from automation.domain.run import Run, RunStatus
+
 TRIGGERS = (
     "customer.created",
     "customer.stage_changed",
@@ -122,6 +124,26 @@ class Workflow:
     @property
     def trigger_type(self) -> str:
         return str(self.trigger.get("type", ""))
+
+    def new_run(
+        self, customer_id: uuid.UUID, *, now: datetime, trigger_type: str, **more: Any
+    ) -> Run:
+        """A pending run of this workflow as it is now (its definition copied into the run);
+        `more`: the trigger's event, who started it, a status other than pending..."""
+        fresh: dict[str, Any] = {"trigger_event_id": "", "event": {}, "started_by": ""}
+        return Run(
+            id=uuid.uuid4(),
+            tenant_id=self.tenant_id,
+            workflow_id=self.id,
+            workflow_name=self.name,
+            workflow_version=self.version,
+            conditions=self.conditions,
+            actions=self.actions,
+            customer_id=customer_id,
+            trigger_type=trigger_type,
+            created_at=now,
+            **{**fresh, "status": RunStatus.PENDING, "error": "", **more},
+        )
 
 
 @dataclass

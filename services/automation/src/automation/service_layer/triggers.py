@@ -76,15 +76,9 @@ async def start_run(
         return None
     recent = await uow.runs.recent_count(workflow.tenant_id, customer_id, now - budget.window)
     over = recent >= budget.max_runs
-    run = Run(
-        id=uuid.uuid4(),
-        tenant_id=workflow.tenant_id,
-        workflow_id=workflow.id,
-        workflow_name=workflow.name,
-        workflow_version=workflow.version,
-        conditions=workflow.conditions,
-        actions=workflow.actions,
-        customer_id=customer_id,
+    run = workflow.new_run(
+        customer_id,
+        now=now,
         trigger_type=trigger_type,
         trigger_event_id=event_id,
         event=event,
@@ -97,7 +91,6 @@ async def start_run(
             if over
             else ""
         ),
-        created_at=now,
         finished_at=now if over else None,
     )
     if not await uow.runs.add(run):

@@ -14,7 +14,7 @@ from moodline_kit.tenancy import current_tenant
 from automation.adapters import proto
 from automation.adapters.effects import Effects
 from automation.domain.conditions import Outcome, evaluate, facts
-from automation.domain.run import Run, RunStatus, idempotency_key
+from automation.domain.run import Run, idempotency_key
 from automation.domain.workflow import (
     DEFAULT_COOLDOWN,
     Workflow,
@@ -199,23 +199,7 @@ async def dry_run(*, ident: str, customer_id: str, uow: UowFactory, effects: Eff
     steps: list[PlannedStep] = []
     if holds:
         now = datetime.now(UTC)
-        probe = Run(
-            id=uuid.uuid4(),
-            tenant_id=w.tenant_id,
-            workflow_id=w.id,
-            workflow_name=w.name,
-            workflow_version=w.version,
-            conditions=w.conditions,
-            actions=w.actions,
-            customer_id=uuid.UUID(customer_id),
-            trigger_type="manual",
-            trigger_event_id="",
-            event={},
-            started_by="",
-            status=RunStatus.PENDING,
-            error="",
-            created_at=now,
-        )
+        probe = w.new_run(uuid.UUID(customer_id), now=now, trigger_type="manual")
         for index, action in enumerate(w.actions):
             steps.append(await _plan(probe, index, action, customer, effects, now))
     return DryRun(holds, outcomes, steps)

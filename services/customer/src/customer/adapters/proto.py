@@ -6,18 +6,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from google.protobuf import struct_pb2, timestamp_pb2
+from google.protobuf import timestamp_pb2
 from moodline.customer.v1 import customer_pb2
+from moodline_kit.grpc.structs import struct
 from moodline_kit.timestamps import seconds_nanos, to_proto
 
 from customer.domain.model import Customer, avatar_color_for
 from customer.domain.records import ConsentRecord, Note, TimelineEntry
-
-
-def struct(values: dict) -> struct_pb2.Struct:
-    out = struct_pb2.Struct()
-    out.update(values)
-    return out
 
 
 def _consents(consents: dict[str, dict]) -> list[customer_pb2.Consent]:

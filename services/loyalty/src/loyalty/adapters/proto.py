@@ -6,6 +6,7 @@ from datetime import datetime
 
 from google.protobuf import timestamp_pb2
 from moodline.loyalty.v1 import loyalty_pb2 as pb
+from moodline_kit.grpc.structs import fields_of
 
 from loyalty.domain.enrolment import Enrolment, Status
 from loyalty.domain.ledger import Entry, Reason
@@ -100,14 +101,7 @@ PROGRAM_FIELDS = {
 def program_fields(p: pb.Program, mask: list[str] | None = None) -> ProgramFields:
     """The fields of `p` (all, on create; those in `mask`, on update)."""
     rules = tuple(
-        {
-            "trigger": TRIGGER_NAMES.get(r.trigger, ""),
-            "amount_per_unit": r.amount_per_unit,
-            "spend_unit_minor": r.spend_unit_minor,
-            "fixed_amount": r.fixed_amount,
-            "currency": r.currency,
-            "multiplier_percent": r.multiplier_percent,
-        }
+        {"trigger": TRIGGER_NAMES.get(r.trigger, ""), **fields_of(r, but=("trigger",))}
         for r in p.earn_rules
     )
     values = {
