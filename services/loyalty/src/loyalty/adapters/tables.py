@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from moodline_kit.columns import counters, tenant_index, tenant_table, texts
+from moodline_kit.columns import counters, tenant_index, tenant_table, texts, timestamp
 from moodline_kit.db import kit_tables, new_metadata
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 metadata = new_metadata()
 kit = kit_tables(metadata)
-
-
-def _ts(name: str, **kw) -> sa.Column:  # type: ignore[no-untyped-def]
-    return sa.Column(name, sa.DateTime(timezone=True), **kw)
 
 
 programs = tenant_table(
@@ -28,9 +24,9 @@ programs = tenant_table(
     sa.Column("expire_after_days", sa.Integer, nullable=False, server_default="0"),
     sa.Column("min_redemption", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("allow_negative_balance", sa.Boolean, nullable=False, server_default="false"),
-    _ts("archived_at"),
-    _ts("created_at", nullable=False),
-    _ts("updated_at", nullable=False),
+    timestamp("archived_at", nullable=True),
+    timestamp("created_at"),
+    timestamp("updated_at"),
 )
 sa.Index("ix_programs_tenant_created", programs.c.tenant_id, programs.c.created_at, programs.c.id)
 
@@ -46,9 +42,9 @@ enrolments = tenant_table(
     *counters("debt", "lifetime_earned", "sequence"),
     sa.Column("expires_on", sa.Date),
     sa.Column("notes", sa.Text, nullable=False, server_default=""),
-    _ts("enrolled_at", nullable=False),
-    _ts("last_activity_at", nullable=False),
-    _ts("removed_at"),
+    timestamp("enrolled_at"),
+    timestamp("last_activity_at"),
+    timestamp("removed_at", nullable=True),
 )
 # One active enrolment per customer and program: what makes bulk enrolment idempotent.
 tenant_index(
@@ -79,8 +75,8 @@ ledger_entries = tenant_table(
     sa.Column("note", sa.Text, nullable=False, server_default=""),
     sa.Column("idempotency_key", sa.Text),
     *texts("fingerprint", "source_ref", "actor_id"),
-    _ts("expires_at"),
-    _ts("created_at", nullable=False),
+    timestamp("expires_at", nullable=True),
+    timestamp("created_at"),
     sa.UniqueConstraint("enrolment_id", "sequence", name="uq_ledger_entries_sequence"),
     sa.UniqueConstraint("enrolment_id", "idempotency_key", name="uq_ledger_entries_key"),
 )
@@ -96,7 +92,7 @@ lots = sa.Table(
     sa.Column("sequence", sa.BigInteger, nullable=False),
     sa.Column("amount", sa.BigInteger, nullable=False),
     sa.Column("remaining", sa.BigInteger, nullable=False),
-    _ts("expires_at"),
+    timestamp("expires_at", nullable=True),
     sa.CheckConstraint("remaining >= 0 AND remaining <= amount", name="remaining_in_range"),
 )
 sa.Index(
