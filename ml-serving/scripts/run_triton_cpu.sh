@@ -15,12 +15,20 @@ HERE="$(cd "$(dirname "$0")/.." && pwd)"
 VENV="${VENV:-$HERE/.venv-serve}"
 REPO="${MODEL_REPOSITORY:-$HERE/build/model_repository_cpu}"
 TS="${TRITON_DIR:-$HERE/build/tritonserver}"
-SITE="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
-PYVER="$("$VENV/bin/python" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')"
-if [ ! -x "$TS/bin/tritonserver" ] || [ ! -e "$TS/backends/python/triton_python_backend_stub" ]; then
-  rm -rf "$TS"; mkdir -p "$TS"
-  cp -r "$SITE/pytriton/tritonserver/bin" "$SITE/pytriton/tritonserver/backends" "$SITE/pytriton/tritonserver/caches" "$TS/"
-  cp "$SITE/pytriton/tritonserver/python_backend_stubs/$PYVER/triton_python_backend_stub" "$TS/backends/python/"
+# The venv's site-packages, read once and kept with the prepared server: a restart (after a
+# crash) then starts no Python interpreter before tritonserver.
+PATHS="$TS/.venv-paths"
+if [ -f "$PATHS" ] && [ "$(head -n1 "$PATHS")" = "$VENV" ]; then
+  SITE="$(sed -n 2p "$PATHS")"
+else
+  SITE="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+  PYVER="$("$VENV/bin/python" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')"
+  if [ ! -x "$TS/bin/tritonserver" ] || [ ! -e "$TS/backends/python/triton_python_backend_stub" ]; then
+    rm -rf "$TS"; mkdir -p "$TS"
+    cp -r "$SITE/pytriton/tritonserver/bin" "$SITE/pytriton/tritonserver/backends" "$SITE/pytriton/tritonserver/caches" "$TS/"
+    cp "$SITE/pytriton/tritonserver/python_backend_stubs/$PYVER/triton_python_backend_stub" "$TS/backends/python/"
+  fi
+  printf '%s\n%s\n' "$VENV" "$SITE" > "$PATHS.$$" && mv -f "$PATHS.$$" "$PATHS"
 fi
 export LD_LIBRARY_PATH="$SITE/nvidia_pytriton.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export PATH="$VENV/bin:$PATH"

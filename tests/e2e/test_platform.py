@@ -435,10 +435,13 @@ def test_a_customer_turning_frustrated_gets_tag_task_and_manager_mail_once(platf
     assert mail["To"] == "manager@demo-salon.example"
 
 
-def test_one_request_is_one_trace_over_otlp_from_the_gateway_to_triton(platform, otlp_collector):
+def test_one_request_is_one_trace_over_otlp_from_the_gateway_to_triton_and_celery(
+    platform, otlp_collector
+):
     """The trace context of one ingest call (our traceparent) travels gateway -> gRPC ->
-    outbox/NATS -> sentiment consumer -> Triton, and every process exports its spans over OTLP
-    to the collector."""
+    outbox/NATS -> sentiment consumer -> Triton, and on through the frustrated message's
+    sentiment event -> the automation consumer -> the Celery task that executes the demo
+    automation's run; every process exports its spans over OTLP to the collector."""
     base, headers = platform["gateway_url"], {"Authorization": f"Bearer {platform['api_key']}"}
     trace_id = secrets.token_hex(16)
     phone = f"+1 628 555 {secrets.randbelow(9000) + 1000}"
@@ -478,6 +481,18 @@ def test_one_request_is_one_trace_over_otlp_from_the_gateway_to_triton(platform,
             ),
             "triton": any(
                 s.service == "sentiment" and s.kind == "client" and "ModelInfer" in s.name
+                for s in spans
+            ),
+            # the automation service enqueues the run (a producer span) and its Celery worker
+            # executes it: the worker's span continues the trace the task message carries
+            "celery": any(
+                s.service == "automation" and s.kind == "producer" and "execute_run" in s.name
+                for s in spans
+            )
+            and any(
+                s.service == "automation"
+                and s.kind == "consumer"
+                and s.name == "run/automation.execute_run"
                 for s in spans
             ),
         }

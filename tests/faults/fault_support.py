@@ -7,10 +7,9 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
+import xmlrpc.client
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,8 +18,9 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+import nats
+from supervisor.xmlrpc import SupervisorTransport
 
-BIN = Path(sys.executable).parent
 RETRYABLE = {429, 500, 502, 503, 504}
 TRANSIENT = {"UNAVAILABLE", "DEADLINE_EXCEEDED", "INTERNAL", "ABORTED", "RESOURCE_EXHAUSTED"}
 TEXTS = (
@@ -35,32 +35,37 @@ TEXTS = (
 # ------------------------------------------------------------------ processes
 @dataclass
 class Supervisor:
+    """supervisord's view of its programs, over its XML-RPC socket (in-process: polling it
+    does not start a supervisorctl interpreter on a loaded machine)."""
+
     var: Path
 
-    def _ctl(self, *args: str) -> str:
-        conf = self.var / "supervisord.conf"
-        out = subprocess.run(
-            [str(BIN / "supervisorctl"), "-c", str(conf), *args],
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-        return out.stdout.strip()
+    def _rpc(self) -> xmlrpc.client.ServerProxy:
+        transport = SupervisorTransport(None, None, f"unix://{self.var / 'supervisor.sock'}")
+        return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport)
 
     def pid(self, program: str) -> int:
-        """The supervised process (for a server under the reaper: the reaper)."""
-        value = self._ctl("pid", program)
-        return int(value) if value.isdigit() else 0
+        """The supervised process (for a server under the reaper: the reaper); 0 when none."""
+        try:
+            return int(self._rpc().supervisor.getProcessInfo(program)["pid"])
+        except (OSError, xmlrpc.client.Error):
+            return 0
 
     def server_pid(self, program: str) -> int:
-        """The real process: a reaper's one child, else the supervised process itself."""
+        """The real process: a reaper's one child, else the supervised process itself; 0 while
+        a new reaper has not started its server yet."""
         pid = self.pid(program)
+        if not is_reaper(pid):
+            return pid
         children = children_of(pid)
-        return children[0] if is_reaper(pid) and children else pid
+        return children[0] if children else 0
 
-    def state(self, program: str) -> str:
-        parts = self._ctl("status", program).split()
-        return parts[1] if len(parts) > 1 else ""
+    def replaced(self, program: str, killed: int) -> bool:
+        """The killed process is gone (reaped, or a zombie) and a new one runs in its place."""
+        if alive(killed):
+            return False
+        now = self.server_pid(program)
+        return now not in (0, killed) and alive(now)
 
 
 def _read(path: str) -> str:
@@ -103,6 +108,23 @@ def processes_matching(text: str) -> list[int]:
 
 def kill9(pid: int) -> None:
     os.kill(pid, signal.SIGKILL)
+
+
+def jetstream_answers(url: str) -> bool:
+    """A fresh connection to NATS gets JetStream's account info (the server serves streams)."""
+
+    async def check() -> bool:
+        nc = await nats.connect(url, connect_timeout=1, allow_reconnect=False)
+        try:
+            await nc.jetstream().account_info()
+            return True
+        finally:
+            await nc.close()
+
+    try:
+        return asyncio.run(asyncio.wait_for(check(), 3))
+    except Exception:
+        return False
 
 
 # ------------------------------------------------------------------ HTTP client with retries

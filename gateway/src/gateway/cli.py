@@ -10,7 +10,6 @@ from pathlib import Path
 
 import uvicorn
 from moodline.customer.v1 import customer_pb2, customer_pb2_grpc
-from moodline_kit import migrations
 from moodline_kit.db import create_engine
 from moodline_kit.grpc.client import create_channel, tenant_metadata
 from moodline_kit.logging import configure_logging
@@ -79,6 +78,8 @@ def main(argv: list[str] | None = None) -> None:
     settings = GatewaySettings()
     configure_logging(settings.service_name, settings.log_level)
     if args.command == "migrate":
+        from moodline_kit import migrations  # Alembic only here, not in every `serve` start
+
         migrations.upgrade(MIGRATIONS, settings.database_url)
     elif args.command == "create-tenant":
         print(json.dumps(asyncio.run(_create_tenant(settings, args.name, args.country))))

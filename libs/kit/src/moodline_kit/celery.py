@@ -1,28 +1,32 @@
 """Celery app factory: Redis broker, JSON only, late acks (a crashed worker's task is redone),
-and OpenTelemetry instrumentation in each worker process after fork."""
+and OpenTelemetry instrumentation in each worker process after fork; `send_task`, which
+enqueues a task by name with the caller's trace context."""
 
 from __future__ import annotations
 
 import asyncio
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from functools import partial
 from typing import Any, TypeVar
 
 from celery import Celery
 from celery.signals import task_postrun, task_prerun, worker_process_init
+from opentelemetry import trace
 
 from moodline_kit.bootstrap import engine_for_task
 from moodline_kit.config import KitSettings
 from moodline_kit.db import KitTables, session_factory
 from moodline_kit.metrics import CELERY_TASKS, serve_metrics
 from moodline_kit.outbox import purge_published
+from moodline_kit.telemetry import inject_context
 from moodline_kit.uow import UnitOfWork
 
 T = TypeVar("T")
 HOUR = timedelta(hours=1)
+tracer = trace.get_tracer(__name__)
 
 
 def create_celery_app(name: str, settings: KitSettings) -> Celery:
@@ -40,12 +44,11 @@ def create_celery_app(name: str, settings: KitSettings) -> Celery:
         result_expires=3600,
     )
 
-    # Producers too (a service enqueueing with send_task): the task message carries the trace
-    # context, so the worker's `run/<task>` span joins the trace of the event that caused it.
+    # Workers only: the worker's `run/<task>` span continues the trace its message carries.
+    # Producers enqueue with `send_task` below: the instrumentation's publish hook starts a
+    # span it never ends for a task the producing process does not define (a service's
+    # send_task by name), and the worker's span then hangs off a span no one exports.
     from opentelemetry.instrumentation.celery import CeleryInstrumentor
-
-    if not CeleryInstrumentor().is_instrumented_by_opentelemetry:
-        CeleryInstrumentor().instrument()
 
     @worker_process_init.connect(weak=False)
     def _init_tracing(**_: object) -> None:
@@ -69,6 +72,27 @@ def create_celery_app(name: str, settings: KitSettings) -> Celery:
             CELERY_TASKS.labels(task.name, state or "UNKNOWN").observe(time.monotonic() - begun)
 
     return app
+
+
+def send_task(
+    app: Celery,
+    name: str,
+    *,
+    args: Sequence[object] = (),
+    queue: str | None = None,
+    countdown: float | None = None,
+) -> None:
+    """Enqueue task `name` (defined by the worker, not necessarily here) in a producer span
+    whose W3C context the message carries: the worker's `run/<name>` span joins the caller's
+    trace (an event consumer's, a gRPC call's)."""
+    with tracer.start_as_current_span(
+        f"send {name}",
+        kind=trace.SpanKind.PRODUCER,
+        attributes={"messaging.system": "celery", "messaging.destination.name": queue or ""},
+    ):
+        app.send_task(
+            name, args=list(args), queue=queue, countdown=countdown, headers=inject_context()
+        )
 
 
 def run_in_unit_of_work(

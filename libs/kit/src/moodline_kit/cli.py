@@ -12,7 +12,7 @@ import argparse
 
 import uvloop
 
-from moodline_kit import bootstrap, migrations
+from moodline_kit import bootstrap
 from moodline_kit.grpc import server
 from moodline_kit.service import Service
 
@@ -35,6 +35,9 @@ def main(service: Service, argv: list[str] | None = None) -> None:
     settings = service.settings()
     bootstrap.configure_process(settings)
     if args.command == "migrate":
+        # Alembic (and Mako) only here: every `serve`, worker and beat start skips importing it.
+        from moodline_kit import migrations
+
         migrations.upgrade(service.migrations, settings.database_url)
     elif args.command == "serve":
         uvloop.run(serve(service, settings))

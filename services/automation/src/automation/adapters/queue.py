@@ -8,7 +8,7 @@ import uuid
 from datetime import timedelta
 
 from celery import Celery
-from moodline_kit.celery import create_celery_app
+from moodline_kit.celery import create_celery_app, send_task
 
 from automation.config import AutomationSettings
 
@@ -39,7 +39,8 @@ class CeleryRunQueue:
         self._queue = app.conf.task_default_queue
 
     def enqueue_now(self, tenant_id: uuid.UUID, run_id: uuid.UUID, *, countdown: float = 0) -> None:
-        self._app.send_task(
+        send_task(
+            self._app,
             EXECUTE_RUN,
             args=[str(tenant_id), str(run_id)],
             queue=self._queue,

@@ -9,6 +9,7 @@ import asyncio
 import uuid
 
 from celery import Celery
+from moodline_kit.celery import send_task
 
 RUN_IMPORT = "customer.run_import"
 RUN_EXPORT = "customer.run_export"
@@ -20,7 +21,7 @@ class JobQueue:
         self._queue = queue
 
     def send(self, task: str, tenant_id: uuid.UUID, job_id: uuid.UUID) -> None:
-        self._app.send_task(task, args=[str(tenant_id), str(job_id)], queue=self._queue)
+        send_task(self._app, task, args=[str(tenant_id), str(job_id)], queue=self._queue)
 
     async def enqueue(self, task: str, tenant_id: uuid.UUID, job_id: uuid.UUID) -> None:
         # send_task is blocking Redis I/O: off the event loop.
