@@ -22,7 +22,10 @@ $(UV):
 	$(TOOLS)/bin/pip install -q --disable-pip-version-check uv==$(UV_VERSION)
 
 $(VENV)/.synced: $(UV) uv.lock pyproject.toml $(wildcard */pyproject.toml services/*/pyproject.toml libs/*/pyproject.toml)
-	$(UV) sync --frozen --all-packages --python $(PYTHON)
+	$(UV) sync --frozen --all-packages --compile-bytecode --python $(PYTHON)
+	@# Bytecode for the workspace's own (editable) packages too: with PYTHONDONTWRITEBYTECODE
+	@# set, every process start (a service restarted after a crash) would compile them again.
+	$(PY) -m compileall -q -j 0 libs/*/src services/*/src gateway/src protos/gen >/dev/null
 	@touch $@
 
 install: $(VENV)/.synced ## create .venv and install every workspace package (pinned by uv.lock)

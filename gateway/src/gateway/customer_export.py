@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import grpc
-from fpdf import FPDF
 from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
 from moodline.automation.v1 import automation_pb2
@@ -206,6 +205,10 @@ def _lines(value: Any, indent: int = 0) -> list[tuple[int, str]]:
 
 
 def to_pdf(data: dict) -> bytes:
+    # fpdf2 (and fontTools, Pillow, numpy under it) is imported on the first PDF export, not by
+    # every gateway start.
+    from fpdf import FPDF
+
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()

@@ -91,6 +91,10 @@ def postgres(data_dir: Path, port: int) -> ServerCommand:
         "-c",
         "fsync=on",
     ]
+    if sys.platform.startswith("linux"):
+        # After a crash PostgreSQL syncs its data directory before recovery: one syncfs() call
+        # instead of an fsync of every file (~8 s of a 12 s restart on a busy shared disk).
+        argv += ["-c", "recovery_init_sync_method=syncfs"]
     return ServerCommand("postgres", argv, port, user)
 
 

@@ -13,9 +13,10 @@ class SentimentSettings(GrpcServiceSettings):
     # Deadline of one inference call; attempts per batch (exponential backoff between them).
     triton_timeout: float = 10.0
     triton_attempts: int = 3
-    # Consecutive failed attempts that open the circuit, and how long it stays open.
+    # Consecutive failed attempts that open the circuit, and how long it stays open (then one
+    # trial call; short: a restarted Triton serves again within a TTL of being back).
     breaker_threshold: int = 5
-    breaker_ttl: float = 5.0
+    breaker_ttl: float = 2.0
     # Messages fetched (and scored with one model call) per batch, at most 256.
     score_batch_size: int = 256
     # Scoring loops fetching batches concurrently from the one durable consumer: while one

@@ -136,7 +136,7 @@ class Scorer:
         backoff_initial: float = 0.2,
         backoff_max: float = 2.0,
         breaker_threshold: int = 5,
-        breaker_ttl: float = 5.0,
+        breaker_ttl: float = 2.0,
     ) -> None:
         self._client = client
         self._timeout = timeout
