@@ -2,7 +2,7 @@
 (domain/aggregate.py), without a model: scores are given per model input."""
 
 from sentiment.domain.aggregate import Aggregate, Observation
-from sentiment.domain.reading import SPLIT_WORDS, plan, read
+from sentiment.domain.reading import COEF, FEATURES, SPLIT_WORDS, columns, fold_long, plan, read
 from sentiment.domain.scoring import Label, score_from_probs
 
 HAPPY = score_from_probs([0.97, 0.02, 0.01], [0.01, 0.95, 0.01, 0.01])
@@ -81,3 +81,13 @@ def test_a_customer_s_drivers_are_the_messages_that_pulled_the_score_to_its_labe
     assert abs(sum(c.contribution for c in agg.contributors()) - agg.score) < 1e-9
     # the state survives storage
     assert Aggregate.from_state(agg.to_state()).drivers() == drivers
+
+
+def test_the_aggregator_s_features_are_columns_of_every_long_reading():
+    text = " ".join(SENTENCES)
+    p = plan(text, _offsets(text))
+    x = columns(HAPPY, [HAPPY, NEUTRAL, FRUSTRATED, HAPPY, HAPPY], [HAPPY] * 5)
+    assert set(FEATURES) <= set(x) and len(COEF[0]) == len(FEATURES)
+    assert x["alone max F"] == FRUSTRATED.probs[2] and x["alone place of max F"] == 0.5
+    assert x["alone mean H after max F"] == HAPPY.probs[0]
+    assert read(p, [HAPPY] * 11).score.probs == fold_long(columns(HAPPY, [HAPPY] * 5, [HAPPY] * 5))

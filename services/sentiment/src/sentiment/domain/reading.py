@@ -11,11 +11,14 @@ A message of more than `SPLIT_WORDS` words with at least two sentences is now re
   lost our bags" followed by how the hotel helped is a problem story, not a complaint).
 
 `fold_long` turns those into the message's (Happy, Neutral, Frustrated) probabilities with a
-multinomial logistic regression over 19 features (`FEATURES`). Its weights (`COEF`,
-`INTERCEPT`) were fitted on training messages only: the 150 long messages (≥ 60 words) of
-`ml-serving/data/not_adopted/round4_extra*.tsv`, which the served model was not trained on, so
-their scores look like those of unseen messages (5-fold cross-validated macro-F1 0.876 on them,
-against 0.652 for head + tail; fitted once, then frozen before any held-out set was scored).
+multinomial logistic regression over 23 named features (`FEATURES`, among those `columns`
+computes). The features, the L2 strength and the weights (`COEF`, `INTERCEPT`) were chosen and
+fitted on training messages only (`ml-serving/moodline_ml/fit_reading.py`): the 266 long messages
+(> 60 words) of `ml-serving/data/not_adopted/` and `ml-serving/data/reading/`, which the served
+model was not trained on, so their scores look like those of unseen messages (repeated 5-fold
+cross-validated macro-F1 0.906 on them; the session-9 features refitted 0.901; head + tail
+0.77). Frozen before any held-out set was scored with them (the adoption rule:
+`ml-serving/data/README.md`).
 A message of up to `SPLIT_WORDS` words keeps the single reading it always had.
 
 Emotions of a long message: frustration is P(Frustrated) (the annotation guide: a Frustrated
@@ -27,7 +30,7 @@ makes the message so).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sentiment.domain.scoring import EMOTION_NAMES, SENTIMENT_ORDER, Emotions, Score
@@ -43,24 +46,25 @@ DRIVER_AT = 0.8
 EMOTION_AT = 0.5
 
 FEATURES = (
-    "whole P(Happy)", "whole P(Neutral)", "whole P(Frustrated)",
-    "sentences: max P(F)", "mean P(F)", "mean P(H)", "max P(H)", "share P(F) > 0.9",
-    "count P(F) > 0.9 / 5", "mean P(N)", "second-highest P(F)",
-    "in context: max P(F)", "mean P(F)", "mean P(H)", "max P(H)", "share P(F) > 0.9",
-    "count P(F) > 0.9 / 5", "mean P(N)", "second-highest P(F)",
+    "whole H", "whole N", "whole F", "alone max F", "alone mean F", "alone mean H",
+    "alone max H", "alone share F>0.9", "alone count F>0.9 /5", "alone mean N",
+    "alone second F", "context max F", "context mean F", "context mean H", "context max H",
+    "context share F>0.9", "context count F>0.9 /5", "context mean N", "context second F",
+    "alone max frustration", "alone mean satisfaction", "context max frustration",
+    "context mean satisfaction",
 )  # fmt: skip
 COEF = (
-    (1.169861, -0.975597, -0.204462, -0.03948, 0.781993, 0.253061, 0.029078, 0.201428,
-     0.517649, -1.045252, 1.477236, -0.60115, -0.371549, 2.285932, 0.235312, -1.143715,
-     -1.355514, -1.92458, 0.945216),
-    (-0.884055, 0.708299, 0.209367, 0.017302, -0.562387, -0.810221, 0.425708, -0.241958,
-     -0.530953, 1.40622, -0.028428, 0.008327, -1.09652, -2.006883, 0.122346, -0.307511,
-     -0.532038, 3.137016, -0.081459),
-    (-0.285806, 0.267297, -0.004905, 0.022178, -0.219606, 0.55716, -0.454786, 0.04053,
-     0.013304, -0.360969, -1.448808, 0.592823, 1.468069, -0.279048, -0.357659, 1.451225,
-     1.887552, -1.212435, -0.863757),
+    (1.70065, -1.182451, -0.50304, 0.076562, 1.062853, -0.022748, 0.066298, 0.349075,
+     0.670269, -1.024946, 1.715776, 0.14195, -0.319262, 1.975992, 0.362301, -0.978971,
+     -1.434939, -1.64157, 1.606238, -1.104396, -0.281842, -0.709646, 2.32979),
+    (-1.227739, 1.049996, 0.170437, 0.116746, -0.652063, -0.527151, 0.577782, -0.515196,
+     -1.115867, 1.171908, -0.492456, -0.083208, -0.73071, -1.807724, -0.065877, 0.142084,
+     -0.408866, 2.531127, -0.096665, -0.271669, -0.612221, -0.197323, -1.699362),
+    (-0.472911, 0.132455, 0.332603, -0.193308, -0.410789, 0.549898, -0.64408, 0.166121,
+     0.445597, -0.146962, -1.22332, -0.058742, 1.049972, -0.168268, -0.296424, 0.836886,
+     1.843805, -0.889557, -1.509574, 1.376065, 0.894062, 0.906969, -0.630428),
 )  # fmt: skip
-INTERCEPT = (-1.449505, -0.07504, 1.524544)
+INTERCEPT = (-2.398081, 1.705041, 0.69304)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +121,7 @@ def read(p: Plan, scores: Sequence[Score]) -> Reading:
         return Reading(whole, (Span(0, len(p.text), p.text, whole, _drives(whole)),), 0)
     n = len(p.sentences)
     alone, context = scores[1 : 1 + n], scores[1 + n : 1 + 2 * n]
-    probs = fold_long(whole.probs, [s.probs for s in alone], [s.probs for s in context])
+    probs = fold_long(columns(whole, alone, context))
     emotions = Emotions(
         frustration=probs[2],
         satisfaction=sum(s.emotions.satisfaction for s in context) / n,
@@ -135,39 +139,62 @@ def read(p: Plan, scores: Sequence[Score]) -> Reading:
     return Reading(score, _spans(p, score, alone), n)
 
 
-def fold_long(
-    whole: Sequence[float],
-    alone: Sequence[Sequence[float]],
-    context: Sequence[Sequence[float]],
-) -> tuple[float, float, float]:
-    """(Happy, Neutral, Frustrated) of a long message from the (H, N, F) probabilities of the
-    whole text, of its sentences alone and of its sentences in context."""
-    x = [*whole, *_features(alone), *_features(context)]
+def fold_long(x: Mapping[str, float]) -> tuple[float, float, float]:
+    """(Happy, Neutral, Frustrated) of a long message from its feature columns (`columns`)."""
+    v = [x[name] for name in FEATURES]
     logits = [
-        b + sum(w * v for w, v in zip(row, x, strict=True))
+        b + sum(w * f for w, f in zip(row, v, strict=True))
         for row, b in zip(COEF, INTERCEPT, strict=True)
     ]
     top = max(logits)
-    exp = [math.exp(v - top) for v in logits]
+    exp = [math.exp(z - top) for z in logits]
     total = sum(exp)
     h, n, f = (e / total for e in exp)
     return (h, n, f)
 
 
-def _features(probs: Sequence[Sequence[float]]) -> list[float]:
-    f = sorted((p[2] for p in probs), reverse=True)
-    k = len(probs)
+def columns(whole: Score, alone: Sequence[Score], context: Sequence[Score]) -> dict[str, float]:
+    """Every feature the aggregator may use, by name, from the model's scores of a long
+    message's whole text, its sentences alone and its sentences in context (`FEATURES` names
+    the ones it uses; `ml-serving/moodline_ml/fit_reading.py` compares sets of them)."""
+    out = dict(zip(("whole H", "whole N", "whole F"), whole.probs, strict=True))
+    for name, scores in (("alone", alone), ("context", context)):
+        out |= {f"{name} {k}": v for k, v in _columns(scores).items()}
+    return out
+
+
+def _columns(scores: Sequence[Score]) -> dict[str, float]:
+    k = len(scores)
+    h = [s.probs[0] for s in scores]
+    n = [s.probs[1] for s in scores]
+    f = [s.probs[2] for s in scores]
+    top = sorted(f, reverse=True)
     strong = sum(1 for v in f if v > 0.9)
-    return [
-        f[0],
-        sum(f) / k,
-        sum(p[0] for p in probs) / k,
-        max(p[0] for p in probs),
-        strong / k,
-        strong / 5,
-        sum(p[1] for p in probs) / k,
-        f[1] if k > 1 else f[0],
-    ]
+    some = sum(1 for v in f if v > 0.5)
+    at = max(range(k), key=f.__getitem__)
+    after = h[at + 1 :]
+    return {
+        "max F": top[0],
+        "mean F": sum(f) / k,
+        "mean H": sum(h) / k,
+        "max H": max(h),
+        "share F>0.9": strong / k,
+        "count F>0.9 /5": strong / 5,
+        "mean N": sum(n) / k,
+        "second F": top[1] if k > 1 else top[0],
+        "min H": min(h),
+        "share F>0.5": some / k,
+        "count F>0.5 /5": some / 5,
+        "first F": f[0],
+        "first H": h[0],
+        "last F": f[-1],
+        "last H": h[-1],
+        "place of max F": at / (k - 1) if k > 1 else 0.0,
+        "mean H after max F": sum(after) / len(after) if after else 0.0,
+        "max frustration": max(s.emotions.frustration for s in scores),
+        "mean satisfaction": sum(s.emotions.satisfaction for s in scores) / k,
+        "sentences /10": k / 10,
+    }
 
 
 def _drives(s: Score) -> tuple[str, ...]:
