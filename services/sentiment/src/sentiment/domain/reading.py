@@ -11,13 +11,15 @@ A message of more than `SPLIT_WORDS` words with at least two sentences is now re
   lost our bags" followed by how the hotel helped is a problem story, not a complaint).
 
 `fold_long` turns those into the message's (Happy, Neutral, Frustrated) probabilities with a
-multinomial logistic regression over 23 named features (`FEATURES`, among those `columns`
-computes). The features, the L2 strength and the weights (`COEF`, `INTERCEPT`) were chosen and
-fitted on training messages only (`ml-serving/moodline_ml/fit_reading.py`): the 266 long messages
-(> 60 words) of `ml-serving/data/not_adopted/` and `ml-serving/data/reading/`, which the served
-model was not trained on, so their scores look like those of unseen messages (repeated 5-fold
-cross-validated macro-F1 0.906 on them; the session-9 features refitted 0.901; head + tail
-0.77). Frozen before any held-out set was scored with them (the adoption rule:
+multinomial logistic regression over 43 named features (`FEATURES`: every column `columns`
+computes, among them where the most Frustrated sentence sits and how happy what follows it is,
+and the sentences' frustration and satisfaction). The features, the L2 strength and the weights
+(`COEF`, `INTERCEPT`) were chosen and fitted on training messages only
+(`ml-serving/moodline_ml/fit_reading.py`): the 320 long messages (> 60 words, two sentences or
+more) of `ml-serving/data/not_adopted/` and `ml-serving/data/reading/`, which the served model
+was not trained on, so their scores look like those of unseen messages (repeated 5-fold
+cross-validated macro-F1 0.904 on them; session 9's 19 features refitted 0.896; head + tail
+0.79). Frozen before any held-out set was scored with them (the adoption rule:
 `ml-serving/data/README.md`).
 A message of up to `SPLIT_WORDS` words keeps the single reading it always had.
 
@@ -48,23 +50,37 @@ EMOTION_AT = 0.5
 FEATURES = (
     "whole H", "whole N", "whole F", "alone max F", "alone mean F", "alone mean H",
     "alone max H", "alone share F>0.9", "alone count F>0.9 /5", "alone mean N",
-    "alone second F", "context max F", "context mean F", "context mean H", "context max H",
+    "alone second F", "alone min H", "alone share F>0.5", "alone count F>0.5 /5",
+    "alone first F", "alone first H", "alone last F", "alone last H", "alone place of max F",
+    "alone mean H after max F", "alone max frustration", "alone mean satisfaction",
+    "alone sentences /10", "context max F", "context mean F", "context mean H", "context max H",
     "context share F>0.9", "context count F>0.9 /5", "context mean N", "context second F",
-    "alone max frustration", "alone mean satisfaction", "context max frustration",
-    "context mean satisfaction",
+    "context min H", "context share F>0.5", "context count F>0.5 /5", "context first F",
+    "context first H", "context last F", "context last H", "context place of max F",
+    "context mean H after max F", "context max frustration", "context mean satisfaction",
+    "context sentences /10",
 )  # fmt: skip
 COEF = (
-    (1.70065, -1.182451, -0.50304, 0.076562, 1.062853, -0.022748, 0.066298, 0.349075,
-     0.670269, -1.024946, 1.715776, 0.14195, -0.319262, 1.975992, 0.362301, -0.978971,
-     -1.434939, -1.64157, 1.606238, -1.104396, -0.281842, -0.709646, 2.32979),
-    (-1.227739, 1.049996, 0.170437, 0.116746, -0.652063, -0.527151, 0.577782, -0.515196,
-     -1.115867, 1.171908, -0.492456, -0.083208, -0.73071, -1.807724, -0.065877, 0.142084,
-     -0.408866, 2.531127, -0.096665, -0.271669, -0.612221, -0.197323, -1.699362),
-    (-0.472911, 0.132455, 0.332603, -0.193308, -0.410789, 0.549898, -0.64408, 0.166121,
-     0.445597, -0.146962, -1.22332, -0.058742, 1.049972, -0.168268, -0.296424, 0.836886,
-     1.843805, -0.889557, -1.509574, 1.376065, 0.894062, 0.906969, -0.630428),
+    (1.953061, -1.335325, -0.631237, -0.098531, 0.593991, 0.234339, 0.324622, 0.110051,
+     0.382143, -0.841831, 1.890623, 0.248412, -0.195615, -0.076905, 1.080499, -0.151948,
+     -0.185274, -0.727057, -0.384075, 0.261105, -0.842777, -0.015632, -0.122265, 0.378394,
+     -0.49211, 2.030332, 0.860854, -0.931244, -1.119698, -1.551723, 1.226697, -0.146704,
+     -0.415742, -0.090861, 0.501539, 0.463855, 1.435254, -0.320313, 1.223266, -0.172883,
+     -0.377105, 2.230347, -0.122265),
+    (-1.368348, 0.846607, 0.477305, -0.236179, -0.730431, -0.396462, -0.155942, -0.498549,
+     -0.711224, 1.082456, -0.388566, -0.03226, -0.33392, -0.114873, -0.96048, -0.12911,
+     0.192226, 1.250665, -0.385535, 0.490458, -0.265236, -0.63104, 0.156964, -0.395816,
+     -0.781756, -1.311456, -0.126287, -0.111086, -0.005782, 2.048775, 0.260225, -0.158937,
+     -0.598593, -0.492005, 0.196596, -1.409329, 0.60272, 0.502125, -1.183769, -0.3392,
+     -0.548304, -1.301675, 0.156964),
+    (-0.584713, 0.488718, 0.153933, 0.334711, 0.13644, 0.162123, -0.16868, 0.388498,
+     0.329081, -0.240625, -1.502058, -0.216153, 0.529535, 0.191777, -0.120019, 0.281059,
+     -0.006953, -0.523608, 0.76961, -0.751563, 1.108013, 0.646672, -0.034699, 0.017422,
+     1.273865, -0.718876, -0.734567, 1.04233, 1.12548, -0.497051, -1.486922, 0.305641,
+     1.014335, 0.582867, -0.698135, 0.945474, -2.037974, -0.181812, -0.039497, 0.512083,
+     0.925409, -0.928673, -0.034699),
 )  # fmt: skip
-INTERCEPT = (-2.398081, 1.705041, 0.69304)
+INTERCEPT = (-3.515869, 3.09557, 0.4203)
 
 
 @dataclass(frozen=True, slots=True)
