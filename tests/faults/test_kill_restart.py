@@ -124,7 +124,12 @@ def _kill_and_recover(
     recovered = _wait(back, RECOVERY_BUDGET_S)
     went = f"{gone[0]:.2f}s" if gone else "-"
     back_in = "-" if recovered is None else f"{recovered:.1f}s"
-    print(f"\n{program}: killed process gone after {went}; serving after {back_in}", flush=True)
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(
+        f"\n{program}: killed process gone after {went}; serving after {back_in} "
+        f"(load average {load})",
+        flush=True,
+    )
     return recovered
 
 
