@@ -1,6 +1,7 @@
 """Decayed aggregation, labels, trend, emotions and the explanation (domain/aggregate.py)."""
 
 import math
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sentiment.domain.aggregate import (
@@ -9,6 +10,7 @@ from sentiment.domain.aggregate import (
     Observation,
     Trend,
     label_of,
+    replay,
 )
 from sentiment.domain.scoring import Emotions, Label, Score, score_from_probs
 
@@ -81,3 +83,19 @@ def test_the_explanation_reads_as_a_sentence_whatever_the_counts():
     assert two.startswith("2 of the last 3 messages were neutral")
     signal = Aggregate().observe(Observation.of_csat(5))
     assert signal.explanation() == "From 1 conversation outcome signal."
+
+
+def test_replay_puts_outcome_signals_between_the_messages_by_time():
+    """A merge's rebuild: messages in their order (an untimed one first), a CSAT and an
+    escalation where they happened; a signal at a message's instant comes after it."""
+    t0 = datetime(2026, 12, 1, tzinfo=UTC)
+    happy, sad = msg(0.8), msg(-0.7)
+    csat, escalation = Observation.of_csat(1), Observation.of_escalation()
+    rebuilt = replay(
+        [(None, happy), (t0, happy), (t0 + timedelta(hours=2), sad)],
+        [(t0 + timedelta(hours=3), csat), (t0, escalation)],
+    )
+    expected = Aggregate().observe_all([happy, happy, escalation, sad, csat])
+    assert rebuilt == expected
+    assert rebuilt.observations == 5 and rebuilt.messages == 3
+    assert rebuilt != Aggregate().observe_all([happy, happy, sad])  # the signals count

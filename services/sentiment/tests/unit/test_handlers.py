@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -65,14 +66,22 @@ async def test_a_late_reply_counts_against_the_conversation(uow):
 
 async def test_a_rating_counts_once_per_conversation(uow):
     await score(uow, message("thanks"))
-    rated = outcomes.Outcome(TENANT, "c1", "u1", csat=1)
-    for _ in range(2):
+    at = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    rated = outcomes.Outcome(TENANT, "c1", "u1", csat=1, at=at)
+    for n in range(2):
         async with uow() as work:
-            await outcomes.record_outcome(rated, work)
+            await outcomes.record_outcome(replace(rated, csat=1 + 3 * n), work)
             await work.commit()
     row = await uow.sentiment.get_conversation(TENANT, "c1")
     assert row.csat_counted is True
     assert row.state["n"] == 2  # observations: the message and one CSAT
+    # the counted rating and its time are kept (a merge replays them), the later one is not
+    assert (row.csat, row.csat_at, row.escalated_at) == (1, at, None)
+    async with uow() as work:
+        await outcomes.record_outcome(outcomes.Outcome(TENANT, "c1", "u1", escalated=True), work)
+        await work.commit()
+    row = await uow.sentiment.get_conversation(TENANT, "c1")
+    assert row.escalation_counted is True and row.escalated_at is not None
 
 
 async def test_an_override_wins_until_cleared(uow):

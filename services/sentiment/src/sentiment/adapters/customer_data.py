@@ -29,10 +29,33 @@ async def scores_of(session: AsyncSession, tenant_id: uuid.UUID, customer_id: st
     m = message_scores.c
     rows = await session.execute(
         sa.select(
-            m.label, m.score, m.confidence, m.frustration, m.satisfaction, m.confusion, m.urgency
+            m.message_id,
+            m.sent_at,
+            m.label,
+            m.score,
+            m.confidence,
+            m.frustration,
+            m.satisfaction,
+            m.confusion,
+            m.urgency,
         )
         .where(m.tenant_id == tenant_id, m.customer_id == customer_id)
         .order_by(m.sent_at.asc().nulls_first(), m.scored_at, m.message_id)
+    )
+    return rows.all()
+
+
+async def outcomes_of(
+    session: AsyncSession, tenant_id: uuid.UUID, customer_id: str
+) -> Sequence[Any]:
+    """The counted outcome signals of the customer's conversations."""
+    t = conversation_sentiment.c
+    rows = await session.execute(
+        sa.select(t.csat, t.csat_at, t.escalated_at, t.updated_at).where(
+            t.tenant_id == tenant_id,
+            t.customer_id == customer_id,
+            sa.or_(t.csat_counted, t.escalation_counted),
+        )
     )
     return rows.all()
 

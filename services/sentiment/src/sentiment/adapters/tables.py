@@ -48,6 +48,10 @@ conversation_sentiment = sa.Table(
     # whether it arrives as .rated/.escalated or only on .closed).
     sa.Column("csat_counted", sa.Boolean, nullable=False, server_default="false"),
     sa.Column("escalation_counted", sa.Boolean, nullable=False, server_default="false"),
+    # The counted signals themselves (the rating, and when each came), replayed by a merge.
+    sa.Column("csat", sa.Integer, nullable=True),
+    timestamp("csat_at", nullable=True),
+    timestamp("escalated_at", nullable=True),
     timestamp("updated_at", now=True),
     # Response timing (domain/response.py ReplyClock).
     timestamp("awaiting_reply_since", nullable=True),

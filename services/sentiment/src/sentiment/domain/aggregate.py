@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from sentiment.domain.scoring import Emotions, Label, Score
@@ -270,3 +271,19 @@ class Aggregate:
                 key=lambda c: -sign * c.contribution,
             )
         return ranked[:TOP_CONTRIBUTORS]
+
+
+_BEFORE_ALL = datetime.min.replace(tzinfo=UTC)
+
+
+def replay(
+    messages: Iterable[tuple[datetime | None, Observation]],
+    signals: Iterable[tuple[datetime, Observation]],
+) -> Aggregate:
+    """An aggregate rebuilt from scratch (a merge's survivor): the scored messages in the order
+    given (one without a time first) and the outcome signals (CSAT, escalation) each in its
+    place by time, after a message of the same instant."""
+    timeline = [(at or _BEFORE_ALL, 0, o) for at, o in messages]
+    timeline += [(at, 1, o) for at, o in signals]
+    timeline.sort(key=lambda entry: (entry[0], entry[1]))  # stable: messages keep their order
+    return Aggregate().observe_all(o for _, _, o in timeline)

@@ -3,6 +3,7 @@ here beyond which messages count as the customer's and which as a reply)."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Sequence
 
@@ -87,4 +88,5 @@ async def on_outcome(envelope: envelope_pb2.EventEnvelope, uow: SentimentUnitOfW
         )
     else:
         return
+    outcome = dataclasses.replace(outcome, at=field_time(envelope, "occurred_at"))
     await outcomes.record_outcome(outcome, uow)

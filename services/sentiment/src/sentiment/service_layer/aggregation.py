@@ -87,7 +87,7 @@ async def _late_replies(
 async def fold(
     uow: SentimentUnitOfWork,
     observations: Sequence[tuple[uuid.UUID, str, str, Observation]],
-    conversation_flags: dict[tuple[uuid.UUID, str], dict[str, bool]] | None = None,
+    conversation_flags: dict[tuple[uuid.UUID, str], dict[str, Any]] | None = None,
     *,
     timings: Sequence[Timing] = (),
 ) -> None:
@@ -132,6 +132,9 @@ async def fold(
             "trend": agg.trend.value,
             "csat_counted": found.csat_counted,
             "escalation_counted": found.escalation_counted,
+            "csat": found.csat,
+            "csat_at": found.csat_at,
+            "escalated_at": found.escalated_at,
             "updated_at": datetime.now(UTC),
             "awaiting_reply_since": clock.awaiting_since,
             "last_reply_at": clock.last_reply_at,

@@ -3,10 +3,10 @@ in the `sentiment-customer-data` consumer's transaction, which also answers the 
 service.
 
 Merge: message scores and conversation aggregates move to the survivor, whose customer
-aggregate is rebuilt from every scored message of both, oldest first (a staff override of the
-survivor stays), and published (`sentiment.customer.changed`: the customer read model follows).
-Outcome signals (CSAT, escalation, late replies) live in the conversation aggregates and are not
-replayed into the rebuilt customer aggregate.
+aggregate is rebuilt from every scored message of both, oldest first, with the CSAT ratings and
+escalations of both customers' conversations replayed in their places by time (a staff override
+of the survivor stays), and published (`sentiment.customer.changed`: the customer read model
+follows). Late-reply signals are not kept one by one, so they are not replayed.
 Erasure: scores hold no personal data (ids, labels, probabilities) and are kept: they are the
 tenant's sentiment tallies; the reason given with a staff override is blanked.
 """
@@ -18,7 +18,7 @@ import uuid
 from moodline_kit.customer_data import CustomerData
 
 from sentiment.adapters import customer_data as tables_of
-from sentiment.domain.aggregate import Aggregate, Observation
+from sentiment.domain.aggregate import Observation, replay
 from sentiment.domain.customer import CustomerSentiment
 from sentiment.domain.scoring import Emotions, Label, Score
 from sentiment.service_layer.aggregation import save_customers
@@ -32,11 +32,18 @@ async def reassign(
     await tables_of.reassign(uow.session, tenant_id, str(from_id), survivor)
     locked = await uow.sentiment.lock_customers([(tenant_id, survivor)])
     current, _ = locked[(tenant_id, survivor)]
-    aggregate = Aggregate()
+    messages = []
     for row in await tables_of.scores_of(uow.session, tenant_id, survivor):
         emotions = Emotions(row.frustration, row.satisfaction, row.confusion, row.urgency)
         score = Score(Label(row.label), row.score, row.confidence, emotions)
-        aggregate = aggregate.observe(Observation.of_message(score))
+        messages.append((row.sent_at, Observation.of_message(score, row.message_id)))
+    signals = []
+    for row in await tables_of.outcomes_of(uow.session, tenant_id, survivor):
+        if row.csat is not None:
+            signals.append((row.csat_at or row.updated_at, Observation.of_csat(row.csat)))
+        if row.escalated_at is not None:
+            signals.append((row.escalated_at, Observation.of_escalation()))
+    aggregate = replay(messages, signals)
     rebuilt = CustomerSentiment(
         aggregate=aggregate,
         override=current.override,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sentiment.domain.aggregate import Observation
 from sentiment.service_layer.aggregation import fold
@@ -19,25 +20,28 @@ class Outcome:
     customer_id: str
     csat: int | None = None
     escalated: bool = False
+    # When it happened (the event's time): a merge replays the signal in its place.
+    at: datetime | None = None
 
 
 async def record_outcome(o: Outcome, uow: SentimentUnitOfWork) -> None:
     """A CSAT and an escalation each count once per conversation (a later change of the
-    rating is not counted again)."""
+    rating is not counted again). The rating and the times are kept for a merge's replay."""
     csat, escalated = o.csat, o.escalated
+    at = o.at or datetime.now(UTC)
     key = (o.tenant_id, o.conversation_id)
     found = (await uow.sentiment.lock_conversations({key: o.customer_id}))[key]
     observations = []
-    flags = {}
+    flags: dict[str, object] = {}
     if csat is not None and 1 <= csat <= 5 and not found.csat_counted:
         observations.append(
             (o.tenant_id, o.conversation_id, o.customer_id, Observation.of_csat(csat))
         )
-        flags["csat_counted"] = True
+        flags.update(csat_counted=True, csat=csat, csat_at=at)
     if escalated and not found.escalation_counted:
         observations.append(
             (o.tenant_id, o.conversation_id, o.customer_id, Observation.of_escalation())
         )
-        flags["escalation_counted"] = True
+        flags.update(escalation_counted=True, escalated_at=at)
     if observations:
         await fold(uow, observations, {key: flags})
