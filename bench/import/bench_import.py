@@ -11,8 +11,12 @@ fresh worker, timed, its peak RSS read, and the download streamed through the si
     nice .venv/bin/python bench/import/bench_import.py --sizes 100000 1000000
 
 Creates throw-away databases (dropped at the end unless --keep). Rows: first, last name,
-company, a US phone in national format, an e-mail, city and two tags; every 50th row has a bad
-phone and no e-mail (2% rejected, reported).
+company, a US phone in national format (distinct, as in a real list), an e-mail, city and two
+tags; every 50th row has a bad phone and no e-mail (2% rejected, reported); every 200th repeats
+the name and company of a person 102 rows earlier with other contacts (0.5%: reported as
+possible duplicates). `--floor-upto N` also times (for sizes up to N) the customers the import
+wrote, copied set-based into a copy of the customers table with all its indexes (no Python, no
+side tables): what PostgreSQL alone needs for the main table's writes, beside the raw COPY.
 """
 
 from __future__ import annotations
@@ -52,7 +56,8 @@ def write_csv(path: Path, rows: int) -> int:
             if i % 50 == 49:
                 writer.writerow([f"Bad{i}", "Row", "", "12", "", "", ""])
                 continue
-            writer.writerow([f"First{i}", f"Last{i % 997}", f"Company {i % 5000}",
+            person = i - 102 if i % 200 == 150 else i
+            writer.writerow([f"First{person}", f"Last{person % 997}", f"Company {person % 5000}",
                              f"({area}) {exchange}-{line:04d}", f"person{i}@example{i % 97}.com",
                              "Springfield", "imported; bench"])  # fmt: skip
     return path.stat().st_size
@@ -85,9 +90,58 @@ async def raw_copy(database_url: str, path: Path) -> float:
         await conn.close()
 
 
-async def wait(client, headers, url: str, within: float = 7200) -> dict:  # type: ignore[no-untyped-def]
+async def floor_copy(database_url: str, tenant: str) -> tuple[int, float]:
+    """The tenant's customers written again, set-based, into a copy of the table with every
+    index (the floor of the main table's writes)."""
+    conn = await asyncpg.connect(plain_dsn(database_url))
+    try:
+        await conn.execute("CREATE TABLE floor_customers (LIKE customers INCLUDING ALL)")
+        started = time.perf_counter()
+        done = await conn.execute(
+            "INSERT INTO floor_customers SELECT * FROM customers WHERE tenant_id = $1",
+            uuid.UUID(tenant),
+        )
+        elapsed = time.perf_counter() - started
+        await conn.execute("DROP TABLE floor_customers")
+        return int(done.split()[-1]), elapsed
+    finally:
+        await conn.close()
+
+
+def load() -> str:
+    return "load average " + " / ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+class ChildRss:
+    """The largest resident set seen of the worker's child processes (the import's validation
+    process lives only while its job runs: sampled while waiting)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.peak_mib = 0.0
+
+    def sample(self) -> None:
+        try:
+            children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
+        except OSError:
+            return
+        for child in children:
+            try:
+                status = Path(f"/proc/{child}/status").read_text()
+            except OSError:
+                continue
+            for line in status.splitlines():
+                if line.startswith("VmRSS:"):
+                    self.peak_mib = max(self.peak_mib, int(line.split()[1]) / 1024)
+
+
+async def wait(
+    client, headers, url: str, within: float = 7200, rss: ChildRss | None = None
+) -> dict:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
+        if rss is not None:
+            rss.sample()
         state = (await client.get(url, headers=headers)).json()
         if state["status"] in ("completed", "failed", "cancelled"):
             return state
@@ -134,13 +188,14 @@ async def main(args: argparse.Namespace) -> None:
                     transport=transport, base_url="http://gw", timeout=3600
                 ) as client:
                     for size in args.sizes:
-                        _, key = await create_tenant(
+                        tenant, key = await create_tenant(
                             app.state.engine, name=f"bench {size}", default_country="US"
                         )
                         headers = {"Authorization": f"Bearer {key}"}
                         path = work / f"customers-{size}.csv"
                         nbytes = await asyncio.to_thread(write_csv, path, size)
                         copy_s = await raw_copy(customer_db, path)
+                        load_before = load()
                         started = time.perf_counter()
                         with path.open("rb") as handle:
                             uploaded = (
@@ -156,24 +211,40 @@ async def main(args: argparse.Namespace) -> None:
                         with celery_worker(settings, log) as worker:
                             await asyncio.sleep(3)  # the worker's start-up is not the import's
                             run_started = time.perf_counter()
+                            children = ChildRss(worker.pid)
                             await client.post(f"{url}/run", headers=headers, json={})
-                            done = await wait(client, headers, url)
+                            done = await wait(client, headers, url, rss=children)
                             run_s = time.perf_counter() - run_started
                             rss = peak_rss_mib(worker.pid)
                         total_s = upload_s + run_s
                         line = (
                             f"import {size:,} rows ({nbytes / 2**20:.0f} MiB): status "
                             f"{done['status']}, created {done['created']:,}, failed "
-                            f"{done['failed']:,}; upload {upload_s:.1f} s, job {run_s:.1f} s, "
+                            f"{done['failed']:,}, possible duplicates "
+                            f"{done.get('possible_duplicates', 0):,}; upload {upload_s:.1f} s, job "
+                            f"{run_s:.1f} s, "
                             f"end to end {total_s:.1f} s = {size / total_s:,.0f} rows/s "
                             f"(job alone {size / run_s:,.0f} rows/s); raw COPY of the same "
                             f"file {copy_s:.2f} s = {size / copy_s:,.0f} rows/s; ratio "
                             f"{copy_s / total_s:.3f}x COPY (job alone {copy_s / run_s:.3f}x); "
-                            f"worker peak RSS {rss:.0f} MiB"
+                            f"worker peak RSS {rss:.0f} MiB (its validation process "
+                            f"{children.peak_mib:.0f} MiB, sampled); {load_before} before, "
+                            f"{load()} after"
                         )
                         print(line, flush=True)
                         results.append(line)
                         path.unlink()
+                        if size <= args.floor_upto:
+                            rows, floor_s = await floor_copy(customer_db, str(tenant))
+                            share = copy_s / floor_s * rows / size
+                            line = (
+                                f"floor: its {rows:,} customers copied set-based into a copy of "
+                                f"the customers table with every index: {floor_s:.1f} s = "
+                                f"{rows / floor_s:,.0f} rows/s ({share:.3f}x "
+                                f"the raw COPY per row); {load()}"
+                            )
+                            print(line, flush=True)
+                            results.append(line)
                         if args.skip_export:
                             continue
                         log = work / f"worker-export-{size}.log"
@@ -197,7 +268,7 @@ async def main(args: argparse.Namespace) -> None:
                         line = (
                             f"export {done['total']:,} customers to CSV: {export_s:.1f} s = "
                             f"{done['total'] / export_s:,.0f} rows/s, {got / 2**20:.0f} MiB, "
-                            f"download {download_s:.1f} s; worker peak RSS {rss:.0f} MiB"
+                            f"download {download_s:.1f} s; worker peak RSS {rss:.0f} MiB; {load()}"
                         )
                         print(line, flush=True)
                         results.append(line)
@@ -213,4 +284,5 @@ if __name__ == "__main__":
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--skip-export", action="store_true")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--floor-upto", type=int, default=0, help="sizes to measure the floor at")
     asyncio.run(main(parser.parse_args()))

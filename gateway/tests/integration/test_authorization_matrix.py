@@ -132,6 +132,7 @@ ROUTES: list[tuple[str, str, Permission, str | None, dict | None]] = [
     ("POST", "/api/v1/imports", P.CUSTOMERS_IMPORT, None, "upload"),
     ("GET", "/api/v1/imports/{import}", P.CUSTOMERS_IMPORT, "import", None),
     ("GET", "/api/v1/imports/{import}/errors", P.CUSTOMERS_IMPORT, "import", None),
+    ("GET", "/api/v1/imports/{import}/duplicates", P.CUSTOMERS_IMPORT, "import", None),
     ("POST", "/api/v1/imports/{import}/run", P.CUSTOMERS_IMPORT, "import", {}),
     ("POST", "/api/v1/imports/{import}/cancel", P.CUSTOMERS_IMPORT, "import", None),
     ("POST", "/api/v1/exports", P.CUSTOMERS_EXPORT, None, {"format": "csv"}),

@@ -257,6 +257,61 @@ async def test_a_matching_row_updates_the_customer_or_is_skipped(stack, worker) 
     assert names == [("Ann", "Lee"), ("Cy", "Two")]
 
 
+async def test_rows_like_an_existing_customer_are_created_and_reported_as_possible_duplicates(
+    stack, worker
+) -> None:
+    """Same name and a similar company, but other contacts (not a phone/e-mail match): created,
+    counted and listed, whether the look-alike was there before, came in an earlier chunk of
+    the file (chunks of 50 here) or earlier in the same chunk. A shared name alone, or at
+    another company, is no warning; re-importing the file creates nothing, so warns of nothing."""
+    tenant = await stack.tenant()
+    r = await stack.client.post(
+        "/api/v1/customers",
+        headers=tenant.headers,
+        json={"first_name": "Ada", "last_name": "Lovelace", "company": "Analytical Engines Ltd",
+              "emails": [{"address": "ada@example.com"}]},
+    )  # fmt: skip
+    ada = r.json()["id"]
+    rows = [["First Name", "Last Name", "Mobile", "E-mail", "Company"]]
+    rows.append(["Ada", "Lovelace", "(415) 555-0101", "ada2@example.com", "Analytical Engines"])
+    rows.append(["Ada", "Lovelace", "(415) 555-0102", "", "Bakery"])  # another company
+    rows.append(["Alan", "Turing", "(415) 555-0103", "", "Bletchley Park"])
+    rows.append(["alan", "turing", "(415) 555-0104", "", "BLETCHLEY PARK"])  # same chunk
+    rows.append(["Grace", "Hopper", "(415) 555-0105", "", "Navy Labs"])
+    rows.append(["Solo", "Name", "(415) 555-0106", "", ""])
+    rows += people(60, start=200)[1:]
+    rows.append(["Grace", "Hopper", "(415) 555-0107", "", "Navy Labs"])  # a later chunk
+    rows.append(["Solo", "Name", "(415) 555-0108", "", ""])  # no company: no warning
+    body = rows_csv(rows).encode()
+    uploaded = await stack.upload(tenant, "dupes.csv", body)
+    url = f"/api/v1/imports/{uploaded['id']}"
+    await stack.client.post(f"{url}/run", headers=tenant.headers, json={})
+    done = await stack.wait(tenant, url)
+    assert (done["status"], done["created"], done["failed"]) == ("completed", 68, 0), done
+    assert done["possible_duplicates"] == 3
+    listed = await stack.client.get(done["duplicates_url"], headers=tenant.headers)
+    assert listed.status_code == 200, listed.text
+    found = listed.json()["duplicates"]
+    assert [d["row_number"] for d in found] == [2, 5, 68]
+    everyone = await stack.customers(tenant)
+    by_phone = {c["phones"][0]["number"]: c["id"] for c in everyone if c["phones"]}
+    assert [(d["customer_id"], d["duplicate_id"]) for d in found] == [
+        (by_phone["+14155550101"], ada),
+        (by_phone["+14155550104"], by_phone["+14155550103"]),
+        (by_phone["+14155550107"], by_phone["+14155550105"]),
+    ]
+    assert all(60 <= d["score"] <= 100 and d["reason"] for d in found), found
+    assert "analytical engines" in found[0]["reason"].lower()
+    page = await stack.client.get(f"{done['duplicates_url']}?page_size=2", headers=tenant.headers)
+    assert [d["row_number"] for d in page.json()["duplicates"]] == [2, 5]
+    assert page.json()["next_after_row"] == 5
+    again = await stack.upload(tenant, "dupes.csv", body)
+    url = f"/api/v1/imports/{again['id']}"
+    await stack.client.post(f"{url}/run", headers=tenant.headers, json={})
+    done = await stack.wait(tenant, url)
+    assert (done["created"], done["possible_duplicates"]) == (0, 0), done
+
+
 async def test_encodings_delimiters_and_excel(stack, worker) -> None:
     tenant = await stack.tenant()
     text = rows_csv(

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response, StreamingResponse
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -94,6 +94,10 @@ class ImportOut(BaseModel):
     updated: int
     skipped: int = Field(description="matched rows left as they were (skip, or no change)")
     failed: int
+    possible_duplicates: int = Field(
+        description="created rows that look like a customer already there (same name, similar "
+        "company): listed at duplicates_url"
+    )
     progress: float = Field(description="processed / total, 0..1")
     eta_seconds: float | None = Field(description="estimated seconds left while running")
     error: str
@@ -102,6 +106,20 @@ class ImportOut(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
     errors_url: str
+    duplicates_url: str
+
+
+class ImportDuplicateOut(BaseModel):
+    row_number: int = Field(description="the row in the file (the header is row 1)")
+    customer_id: str = Field(description="the customer the row created")
+    duplicate_id: str = Field(description="the customer it looks like")
+    score: int = Field(description="0..100, as /api/v1/customers/duplicates scores it")
+    reason: str
+
+
+class ImportDuplicatesOut(BaseModel):
+    duplicates: list[ImportDuplicateOut]
+    next_after_row: int = Field(description="pass as after_row for the next page; 0: no more")
 
 
 class ImportRun(Strict):
@@ -153,6 +171,7 @@ def import_out(m: dataops_pb2.Import) -> ImportOut:
         updated=m.updated,
         skipped=m.skipped,
         failed=m.failed,
+        possible_duplicates=m.possible_duplicates,
         progress=round(progress, 4),
         eta_seconds=eta,
         error=m.error,
@@ -177,6 +196,7 @@ def import_out(m: dataops_pb2.Import) -> ImportOut:
         started_at=_time(m.started_at, m.HasField("started_at")),
         finished_at=_time(m.finished_at, m.HasField("finished_at")),
         errors_url=f"/api/v1/imports/{m.id}/errors",
+        duplicates_url=f"/api/v1/imports/{m.id}/duplicates",
     )
 
 
@@ -326,4 +346,35 @@ async def import_errors(
         rows(),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="import-{import_id}-errors.csv"'},
+    )
+
+
+@router.get("/{import_id}/duplicates", response_model=ImportDuplicatesOut, responses=ERRORS)
+async def import_duplicates(
+    import_id: PathId,
+    after_row: Annotated[int, Query(ge=0)] = 0,
+    page_size: Annotated[int, Query(ge=1, le=5000)] = 1000,
+    who: Principal = Depends(can_import),
+    up: Upstreams = Depends(upstreams),
+) -> ImportDuplicatesOut:
+    """The customers the import created that look like one already there (the import warns;
+    merge them with POST /api/v1/customers/{id}/merge, or keep both), in file order."""
+    page = await up.dataops.ListImportDuplicates(
+        dataops_pb2.ListImportDuplicatesRequest(
+            import_id=import_id, after_row=after_row, page_size=page_size
+        ),
+        metadata=metadata(who),
+    )
+    return ImportDuplicatesOut(
+        duplicates=[
+            ImportDuplicateOut(
+                row_number=d.row_number,
+                customer_id=d.customer_id,
+                duplicate_id=d.duplicate_id,
+                score=d.score,
+                reason=d.reason,
+            )
+            for d in page.duplicates
+        ],
+        next_after_row=page.next_after_row,
     )

@@ -22,6 +22,10 @@ class CustomerSettings(GrpcServiceSettings):
     max_import_bytes: int = 512 * 1024 * 1024
     # Rows an import writes per transaction (one COPY per table, one event per chunk).
     import_batch_size: int = 5000
+    # Imports of at least this many rows validate their chunks in a child process (phone
+    # numbers are most of the CPU), beside the job writing the chunk before; smaller ones in a
+    # thread (no process start). 0: never a process.
+    import_validation_process_rows: int = 20_000
     # Seconds an import job waits after each committed chunk (tests: to stop a worker mid-way).
     import_pause_seconds: float = 0.0
     # How long an export's file is kept (seconds).

@@ -14,6 +14,7 @@ import pytest
 from customer.adapters import import_files
 from customer.domain import contacts
 from customer.domain import imports as rules
+from customer.service_layer.imports import _validation
 from email_validator import EmailNotValidError, validate_email
 from moodline_kit.errors import InvalidArgument
 
@@ -189,3 +190,23 @@ def test_a_bad_phone_is_explained_in_words_staff_read(raw: str, reason: str) -> 
         contacts.normalise_phone(raw, "US")
     assert str(caught.value).startswith(reason)
     assert "supplied" not in str(caught.value)
+
+
+async def test_a_large_import_validates_in_a_child_process_exactly_as_in_a_thread(caplog):
+    validator = rules.RowValidator(
+        headers=["First Name", "Phone", "Email"],
+        mapping={"First Name": "first_name", "Phone": "phone", "Email": "email"},
+        default_region="US",
+        folders={},
+    )
+    batch = [(n, [f"P{n}", f"(415) 555-{n:04d}", f"p{n}@example.com"]) for n in range(2, 40)]
+    batch += [(40, ["", "12", ""]), (41, ["Q", "", "not an address"])]
+    results = []
+    for in_process in (False, True):
+        async with _validation(validator, in_process) as validate:
+            results.append(await validate(batch))
+    in_thread, in_child = results
+    assert "stays in a thread" not in caplog.text  # the child process did start
+    assert in_child == in_thread
+    assert len(in_child.valid) == 38 and [e[0] for e in in_child.errors] == [40, 41]
+    assert in_child.valid[0].phones == ["+14155550002"]

@@ -1134,6 +1134,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/imports/{import_id}/duplicates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Import Duplicates
+         * @description The customers the import created that look like one already there (the import warns;
+         *     merge them with POST /api/v1/customers/{id}/merge, or keep both), in file order.
+         */
+        get: operations["import_duplicates_api_v1_imports__import_id__duplicates_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/imports/{import_id}/errors": {
         parameters: {
             query?: never;
@@ -3793,6 +3814,41 @@ export interface components {
             /** Start */
             start: number;
         };
+        /** ImportDuplicateOut */
+        ImportDuplicateOut: {
+            /**
+             * Customer Id
+             * @description the customer the row created
+             */
+            customer_id: string;
+            /**
+             * Duplicate Id
+             * @description the customer it looks like
+             */
+            duplicate_id: string;
+            /** Reason */
+            reason: string;
+            /**
+             * Row Number
+             * @description the row in the file (the header is row 1)
+             */
+            row_number: number;
+            /**
+             * Score
+             * @description 0..100, as /api/v1/customers/duplicates scores it
+             */
+            score: number;
+        };
+        /** ImportDuplicatesOut */
+        ImportDuplicatesOut: {
+            /** Duplicates */
+            duplicates: components["schemas"]["ImportDuplicateOut"][];
+            /**
+             * Next After Row
+             * @description pass as after_row for the next page; 0: no more
+             */
+            next_after_row: number;
+        };
         /** ImportOut */
         ImportOut: {
             /** Created */
@@ -3806,6 +3862,8 @@ export interface components {
             default_country: string;
             /** Delimiter */
             delimiter: string;
+            /** Duplicates Url */
+            duplicates_url: string;
             /**
              * Encoding
              * @description utf-8, utf-8-sig, cp1252 or latin-1 (CSV)
@@ -3859,6 +3917,11 @@ export interface components {
              * @enum {string}
              */
             on_match: "update" | "skip";
+            /**
+             * Possible Duplicates
+             * @description created rows that look like a customer already there (same name, similar company): listed at duplicates_url
+             */
+            possible_duplicates: number;
             /** Preview */
             preview: components["schemas"]["PreviewRowOut"][];
             /** Processed */
@@ -14634,6 +14697,135 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ImportOut"];
+                };
+            };
+            /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the caller's role lacks the permission (docs/permissions.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: not found (or another tenant's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: precondition failed (stale If-Match, state that forbids the change) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the file is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content: invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: rate limit of the key or user, or the tenant's share of a service, used up; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: the upstream service of this route is unavailable; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: the upstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    import_duplicates_api_v1_imports__import_id__duplicates_get: {
+        parameters: {
+            query?: {
+                after_row?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                /** @description a UUID */
+                import_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportDuplicatesOut"];
                 };
             };
             /** @description Unauthorized: missing, invalid, expired or revoked credential (API key or access token) */

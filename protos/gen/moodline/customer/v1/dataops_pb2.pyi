@@ -11,7 +11,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Import(_message.Message):
-    __slots__ = ("id", "status", "filename", "format", "encoding", "delimiter", "headers", "mapping", "suggested_mapping", "default_country", "on_match", "total", "processed", "created", "updated", "skipped", "failed", "created_at", "started_at", "finished_at", "error", "preview", "size_bytes", "loyalty_program_id", "mapping_complete")
+    __slots__ = ("id", "status", "filename", "format", "encoding", "delimiter", "headers", "mapping", "suggested_mapping", "default_country", "on_match", "total", "processed", "created", "updated", "skipped", "failed", "created_at", "started_at", "finished_at", "error", "preview", "size_bytes", "loyalty_program_id", "mapping_complete", "possible_duplicates")
     class MappingEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -51,6 +51,7 @@ class Import(_message.Message):
     SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
     LOYALTY_PROGRAM_ID_FIELD_NUMBER: _ClassVar[int]
     MAPPING_COMPLETE_FIELD_NUMBER: _ClassVar[int]
+    POSSIBLE_DUPLICATES_FIELD_NUMBER: _ClassVar[int]
     id: str
     status: str
     filename: str
@@ -76,7 +77,8 @@ class Import(_message.Message):
     size_bytes: int
     loyalty_program_id: str
     mapping_complete: bool
-    def __init__(self, id: _Optional[str] = ..., status: _Optional[str] = ..., filename: _Optional[str] = ..., format: _Optional[str] = ..., encoding: _Optional[str] = ..., delimiter: _Optional[str] = ..., headers: _Optional[_Iterable[str]] = ..., mapping: _Optional[_Mapping[str, str]] = ..., suggested_mapping: _Optional[_Mapping[str, str]] = ..., default_country: _Optional[str] = ..., on_match: _Optional[str] = ..., total: _Optional[int] = ..., processed: _Optional[int] = ..., created: _Optional[int] = ..., updated: _Optional[int] = ..., skipped: _Optional[int] = ..., failed: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error: _Optional[str] = ..., preview: _Optional[_Iterable[_Union[PreviewRow, _Mapping]]] = ..., size_bytes: _Optional[int] = ..., loyalty_program_id: _Optional[str] = ..., mapping_complete: _Optional[bool] = ...) -> None: ...
+    possible_duplicates: int
+    def __init__(self, id: _Optional[str] = ..., status: _Optional[str] = ..., filename: _Optional[str] = ..., format: _Optional[str] = ..., encoding: _Optional[str] = ..., delimiter: _Optional[str] = ..., headers: _Optional[_Iterable[str]] = ..., mapping: _Optional[_Mapping[str, str]] = ..., suggested_mapping: _Optional[_Mapping[str, str]] = ..., default_country: _Optional[str] = ..., on_match: _Optional[str] = ..., total: _Optional[int] = ..., processed: _Optional[int] = ..., created: _Optional[int] = ..., updated: _Optional[int] = ..., skipped: _Optional[int] = ..., failed: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error: _Optional[str] = ..., preview: _Optional[_Iterable[_Union[PreviewRow, _Mapping]]] = ..., size_bytes: _Optional[int] = ..., loyalty_program_id: _Optional[str] = ..., mapping_complete: _Optional[bool] = ..., possible_duplicates: _Optional[int] = ...) -> None: ...
 
 class PreviewRow(_message.Message):
     __slots__ = ("row_number", "cells", "error")
@@ -194,6 +196,38 @@ class ListImportErrorsResponse(_message.Message):
     errors: _containers.RepeatedCompositeFieldContainer[ImportError]
     next_after_row: int
     def __init__(self, headers: _Optional[_Iterable[str]] = ..., errors: _Optional[_Iterable[_Union[ImportError, _Mapping]]] = ..., next_after_row: _Optional[int] = ...) -> None: ...
+
+class ListImportDuplicatesRequest(_message.Message):
+    __slots__ = ("import_id", "after_row", "page_size")
+    IMPORT_ID_FIELD_NUMBER: _ClassVar[int]
+    AFTER_ROW_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    import_id: str
+    after_row: int
+    page_size: int
+    def __init__(self, import_id: _Optional[str] = ..., after_row: _Optional[int] = ..., page_size: _Optional[int] = ...) -> None: ...
+
+class ImportDuplicate(_message.Message):
+    __slots__ = ("row_number", "customer_id", "duplicate_id", "score", "reason")
+    ROW_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATE_ID_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    row_number: int
+    customer_id: str
+    duplicate_id: str
+    score: int
+    reason: str
+    def __init__(self, row_number: _Optional[int] = ..., customer_id: _Optional[str] = ..., duplicate_id: _Optional[str] = ..., score: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class ListImportDuplicatesResponse(_message.Message):
+    __slots__ = ("duplicates", "next_after_row")
+    DUPLICATES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_AFTER_ROW_FIELD_NUMBER: _ClassVar[int]
+    duplicates: _containers.RepeatedCompositeFieldContainer[ImportDuplicate]
+    next_after_row: int
+    def __init__(self, duplicates: _Optional[_Iterable[_Union[ImportDuplicate, _Mapping]]] = ..., next_after_row: _Optional[int] = ...) -> None: ...
 
 class Export(_message.Message):
     __slots__ = ("id", "status", "format", "total", "processed", "size_bytes", "filename", "content_type", "created_at", "finished_at", "expires_at", "error", "chunks")

@@ -75,6 +75,11 @@ class DataOpsServiceStub:
                 request_serializer=moodline_dot_customer_dot_v1_dot_dataops__pb2.ListImportErrorsRequest.SerializeToString,
                 response_deserializer=moodline_dot_customer_dot_v1_dot_dataops__pb2.ListImportErrorsResponse.FromString,
                 _registered_method=True)
+        self.ListImportDuplicates = channel.unary_unary(
+                '/moodline.customer.v1.DataOpsService/ListImportDuplicates',
+                request_serializer=moodline_dot_customer_dot_v1_dot_dataops__pb2.ListImportDuplicatesRequest.SerializeToString,
+                response_deserializer=moodline_dot_customer_dot_v1_dot_dataops__pb2.ListImportDuplicatesResponse.FromString,
+                _registered_method=True)
         self.CreateExport = channel.unary_unary(
                 '/moodline.customer.v1.DataOpsService/CreateExport',
                 request_serializer=moodline_dot_customer_dot_v1_dot_dataops__pb2.CreateExportRequest.SerializeToString,
@@ -158,6 +163,14 @@ class DataOpsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListImportDuplicates(self, request, context):
+        """The possible duplicates the import created, in file order: each row's new customer and the
+        most alike customer it may see, with the score and reason of the duplicates list.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def CreateExport(self, request, context):
         """Queues an export of every visible customer, those matching `filter`, or the listed `ids`.
         INVALID_ARGUMENT naming `format`, `filter.<name>` or `ids[i]`. Emits customer.export.progressed.
@@ -217,6 +230,11 @@ def add_DataOpsServiceServicer_to_server(servicer, server):
                     servicer.ListImportErrors,
                     request_deserializer=moodline_dot_customer_dot_v1_dot_dataops__pb2.ListImportErrorsRequest.FromString,
                     response_serializer=moodline_dot_customer_dot_v1_dot_dataops__pb2.ListImportErrorsResponse.SerializeToString,
+            ),
+            'ListImportDuplicates': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListImportDuplicates,
+                    request_deserializer=moodline_dot_customer_dot_v1_dot_dataops__pb2.ListImportDuplicatesRequest.FromString,
+                    response_serializer=moodline_dot_customer_dot_v1_dot_dataops__pb2.ListImportDuplicatesResponse.SerializeToString,
             ),
             'CreateExport': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateExport,
@@ -429,6 +447,33 @@ class DataOpsService:
             '/moodline.customer.v1.DataOpsService/ListImportErrors',
             moodline_dot_customer_dot_v1_dot_dataops__pb2.ListImportErrorsRequest.SerializeToString,
             moodline_dot_customer_dot_v1_dot_dataops__pb2.ListImportErrorsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListImportDuplicates(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.customer.v1.DataOpsService/ListImportDuplicates',
+            moodline_dot_customer_dot_v1_dot_dataops__pb2.ListImportDuplicatesRequest.SerializeToString,
+            moodline_dot_customer_dot_v1_dot_dataops__pb2.ListImportDuplicatesResponse.FromString,
             options,
             channel_credentials,
             insecure,

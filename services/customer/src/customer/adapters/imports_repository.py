@@ -23,15 +23,15 @@ from customer.adapters.tables import (
     customer_phones,
     customers,
     import_chunks,
+    import_duplicates,
     import_errors,
     imports,
 )
-from customer.domain.imports import ImportedRow
+from customer.domain.imports import ImportedRow, sort_name
 from customer.domain.model import avatar_color_for
 
 i = imports.c
 c = customers.c
-STATS_SHARDS = 16
 
 # Columns a new customer is written with (the rest take their defaults).
 NEW_CUSTOMER_COLUMNS = (
@@ -72,6 +72,7 @@ class ImportRecord:
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    possible_duplicates: int = 0
 
 
 @dataclass
@@ -203,6 +204,49 @@ class ImportRepository:
         )
         return [(n, list(cells), reason) for n, cells, reason in rows]
 
+    # --- possible duplicates -----------------------------------------------------------------
+    async def same_names(self, tenant_id: uuid.UUID, sort_names: Sequence[str]) -> list[Any]:
+        """Customers whose name (`sort_name`, lower-case "first last") is one of these, with
+        a company (the name index)."""
+        if not sort_names:
+            return []
+        rows = await self._session.execute(
+            sa.select(
+                c.id, c.sort_name, c.first_name, c.last_name, c.company, c.folder, c.workers
+            ).where(
+                c.tenant_id == tenant_id,
+                c.sort_name == sa.func.any(sa.cast(list(sort_names), sa.ARRAY(sa.Text))),
+                c.company != "",
+                c.erased_at.is_(None),
+            )
+        )
+        return list(rows)
+
+    async def add_duplicates(
+        self, import_id: uuid.UUID, found: Sequence[tuple[int, uuid.UUID, uuid.UUID, int, str]]
+    ) -> None:
+        """(row number, created customer, the customer it looks like, score, reason) rows."""
+        if found:
+            driver = await self._driver()
+            await driver.copy_records_to_table(
+                "import_duplicates",
+                records=[(import_id, *f) for f in found],
+                columns=("import_id", "row_number", "customer_id", "duplicate_of", "score",
+                         "reason"),
+            )  # fmt: skip
+
+    async def duplicates(
+        self, import_id: uuid.UUID, *, after_row: int, limit: int
+    ) -> list[tuple[int, uuid.UUID, uuid.UUID, int, str]]:
+        d = import_duplicates.c
+        rows = await self._session.execute(
+            sa.select(d.row_number, d.customer_id, d.duplicate_of, d.score, d.reason)
+            .where(d.import_id == import_id, d.row_number > after_row)
+            .order_by(d.row_number)
+            .limit(limit)
+        )
+        return [tuple(r) for r in rows]  # type: ignore[misc]
+
     # --- matching and bulk writes ------------------------------------------------------------
     async def match(
         self, tenant_id: uuid.UUID, phones: Sequence[str], emails: Sequence[str]
@@ -248,12 +292,11 @@ class ImportRepository:
         rows: Sequence[tuple[uuid.UUID, ImportedRow]],
         now: datetime,
     ) -> None:
-        """New customers, their contact lookup rows, first stage and timeline entry, and their
-        count in the stats shards — each one COPY or one statement for the whole chunk."""
+        """New customers, their contact lookup rows, first stage and timeline entry — each one
+        COPY for the whole chunk (the stats shards count them once per statement: 0011)."""
         if not rows:
             return
         driver = await self._driver()
-        await self._session.execute(sa.text("SET LOCAL moodline.stats = 'deferred'"))
         records = []
         phones = []
         emails = []
@@ -261,7 +304,7 @@ class ImportRepository:
             records.append((
                 ident, tenant_id, row.first_name, row.last_name, row.company, "prospect",
                 row.search_document, 1, now, now,
-                f"{row.first_name} {row.last_name}".strip().lower(),
+                sort_name(row),
                 json_dumps([{"number": p, "primary": n == 0} for n, p in enumerate(row.phones)]),
                 json_dumps([{"address": e, "primary": n == 0} for n, e in enumerate(row.emails)]),
                 json_dumps([row.address] if row.address else []),
@@ -300,16 +343,6 @@ class ImportRepository:
             records=[(tenant_id, ident, "", "prospect", "imported", now) for ident in ids],
             columns=("tenant_id", "customer_id", "from_stage", "to_stage", "reason", "changed_at"),
         )
-        await self._session.execute(
-            sa.text(
-                "INSERT INTO customer_stats AS s (tenant_id, shard, total) "
-                "SELECT :tenant, hashtext(id::text) & :mask, count(*) "
-                "FROM unnest(CAST(:ids AS UUID[])) AS id GROUP BY 2 "
-                "ON CONFLICT (tenant_id, shard) DO UPDATE SET total = s.total + excluded.total"
-            ),
-            {"tenant": tenant_id, "mask": STATS_SHARDS - 1, "ids": ids},
-        )
-        await self._session.execute(sa.text("SET LOCAL moodline.stats = ''"))
 
     async def apply_updates(
         self,

@@ -319,6 +319,8 @@ imports = tenant_table(
     timestamp("created_at", now=True),
     timestamp("started_at", nullable=True),
     timestamp("finished_at", nullable=True),
+    # Created rows that look like a customer already there (import_duplicates; 0011).
+    *counters("possible_duplicates"),
 )
 sa.Index("ix_imports_tenant", imports.c.tenant_id, imports.c.created_at.desc())
 sa.Index(
@@ -351,6 +353,25 @@ import_errors = sa.Table(
     ),
     sa.Column("row_number", sa.BigInteger, primary_key=True),
     sa.Column("cells", ARRAY(sa.Text), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+)
+
+# A row an import created (customer_id) that looks like another customer (duplicate_of: the
+# most alike): same name and a similar company; `score` and `reason` as the duplicates list
+# gives them.
+import_duplicates = sa.Table(
+    "import_duplicates",
+    metadata,
+    sa.Column(
+        "import_id",
+        UUID(as_uuid=True),
+        sa.ForeignKey("imports.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("row_number", sa.BigInteger, primary_key=True),
+    sa.Column("customer_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("duplicate_of", UUID(as_uuid=True), nullable=False),
+    sa.Column("score", sa.Integer, nullable=False),
     sa.Column("reason", sa.Text, nullable=False),
 )
 

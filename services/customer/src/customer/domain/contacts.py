@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import phonenumbers
@@ -36,10 +37,23 @@ def normalise_phone(raw: str, default_region: str) -> str:
 
 
 def phone_with_search_keys(raw: str, default_region: str) -> tuple[str, list[str]]:
-    """`normalise_phone` and `phone_search_keys` of the result, parsing the number once."""
-    number = _parse_valid(raw, default_region)
+    """`normalise_phone` and `phone_search_keys` of the result, parsing the number once. The
+    answer for each distinct (text, region) is remembered (bounded): files repeat numbers."""
+    answer = _phone_and_keys(raw, default_region)
+    if isinstance(answer, str):
+        raise ContactError(answer)
+    e164, keys = answer
+    return e164, list(keys)
+
+
+@functools.lru_cache(maxsize=16384)
+def _phone_and_keys(raw: str, default_region: str) -> tuple[str, tuple[str, ...]] | str:
+    try:
+        number = _parse_valid(raw, default_region)
+    except ContactError as exc:
+        return str(exc)
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return e164, _search_keys(number, e164)
+    return e164, tuple(_search_keys(number, e164))
 
 
 def _parse_valid(raw: str, default_region: str) -> phonenumbers.PhoneNumber:
@@ -84,14 +98,46 @@ def phone_search_keys(e164: str) -> list[str]:
 def _search_keys(number: phonenumbers.PhoneNumber, e164: str) -> list[str]:
     national = str(number.national_number)
     keys = [e164.lstrip("+"), national]
-    with_prefix = re.sub(
-        r"\D",
-        "",
-        phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL),
-    )
+    if _national_format_is_plain(number.country_code):
+        # The national format's digits are the national significant number: no formatting
+        # pattern of the country adds a trunk prefix or other digits (e.g. the US, Canada).
+        with_prefix = phonenumbers.national_significant_number(number)
+    else:
+        with_prefix = re.sub(
+            r"\D",
+            "",
+            phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL),
+        )
     if with_prefix and with_prefix not in keys:
         keys.append(with_prefix)
     return keys
+
+
+_GROUP_REFERENCE = re.compile(r"\\(\d)")
+
+
+@functools.cache
+def _national_format_is_plain(country_code: int) -> bool:
+    """Whether every national formatting pattern of the country writes exactly the digits of
+    the national significant number (each group once, no literal digits, no national prefix
+    rule adding any): then the national format need not be rendered (~7 us a number)."""
+    region = phonenumbers.region_code_for_country_code(country_code)
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
+    if metadata is None:
+        return False
+    for pattern in metadata.number_format:
+        groups = re.compile(pattern.pattern).groups
+        rule = pattern.format or ""
+        if sorted(int(g) for g in _GROUP_REFERENCE.findall(rule)) != list(range(1, groups + 1)):
+            return False
+        if any(ch.isdigit() for ch in _GROUP_REFERENCE.sub("", rule)):
+            return False
+        prefix_rule = pattern.national_prefix_formatting_rule or ""
+        if any(ch.isdigit() for ch in _GROUP_REFERENCE.sub("", prefix_rule)):
+            return False
+        if prefix_rule and _GROUP_REFERENCE.findall(prefix_rule) != ["1"]:
+            return False
+    return True
 
 
 def looks_like_phone(query: str) -> bool:

@@ -70,3 +70,18 @@ def score(a: Person, b: Person) -> Score:
     else:
         value = round(names)
     return Score(min(100, value), tuple(reasons))
+
+
+# An imported row is reported as a possible duplicate when its company is at least this alike.
+COMPANY_ALIKE = 80
+
+
+def same_person_at_company(a: Person, b: Person) -> Score | None:
+    """An import's warning: `b` has `a`'s name (compared by the caller) and both name a company
+    at least COMPANY_ALIKE alike (a shared name alone is too common to warn about)."""
+    if not a.company.strip() or not b.company.strip():
+        return None
+    if fuzz.token_sort_ratio(a.company.lower(), b.company.lower()) < COMPANY_ALIKE:
+        return None
+    found = score(a, b)
+    return found if found.value >= DEFAULT_MIN_SCORE else None

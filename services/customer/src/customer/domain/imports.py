@@ -380,6 +380,11 @@ class RowValidator:
         )
 
 
+def sort_name(row: ImportedRow) -> str:
+    """The name a customer is sorted (and looked up for duplicates) by."""
+    return f"{row.first_name} {row.last_name}".strip().lower()
+
+
 def customer_id_for(import_id: uuid.UUID, row_number: int) -> uuid.UUID:
     """The id a row's new customer gets: the same on every attempt, so a chunk replayed after a
     crash can never create a second customer."""

@@ -123,6 +123,7 @@ def create_app(settings: CustomerSettings) -> Celery:
                 job_lock=job_lock(process.engine()),
                 batch_size=settings.import_batch_size,
                 pause_between_chunks=settings.import_pause_seconds,
+                process_from_rows=settings.import_validation_process_rows,
             )
         )
 

@@ -50,6 +50,7 @@ def import_to_proto(record: ImportRecord) -> dataops_pb2.Import:
         updated=record.updated,
         skipped=record.skipped,
         failed=record.failed,
+        possible_duplicates=record.possible_duplicates,
         created_at=to_proto(record.created_at),
         error=record.error,
         size_bytes=record.size_bytes,
@@ -106,6 +107,23 @@ def _import_errors(found: tuple[Any, Any, int]) -> dataops_pb2.ListImportErrorsR
     )
 
 
+def _import_duplicates(found: tuple[Any, int]) -> dataops_pb2.ListImportDuplicatesResponse:
+    duplicates, following = found
+    return dataops_pb2.ListImportDuplicatesResponse(
+        duplicates=[
+            dataops_pb2.ImportDuplicate(
+                row_number=n,
+                customer_id=str(customer_id),
+                duplicate_id=str(duplicate_id),
+                score=score,
+                reason=reason,
+            )
+            for n, customer_id, duplicate_id, score, reason in duplicates
+        ],
+        next_after_row=following,
+    )
+
+
 class DataOpsServicer(dataops_pb2_grpc.DataOpsServiceServicer):
     def __init__(self, uow: UowFactory, queue: JobQueue, *, max_import_bytes: int) -> None:
         self._uow = uow
@@ -129,6 +147,11 @@ class DataOpsServicer(dataops_pb2_grpc.DataOpsServiceServicer):
     CancelImport = rpc(imports.cancel_import, import_to_proto, import_id=read("id"))
     ListImportErrors = rpc(
         imports.list_errors, _import_errors, **reads("import_id", "after_row", "page_size")
+    )
+    ListImportDuplicates = rpc(
+        imports.list_duplicates,
+        _import_duplicates,
+        **reads("import_id", "after_row", "page_size"),
     )
     GetExport = rpc(exports.get_export, export_to_proto, export_id=read("id"))
     ReadExportChunk = rpc(

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
 import uuid
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -26,6 +28,7 @@ from customer.adapters import import_files
 from customer.adapters.imports_repository import ImportRecord
 from customer.adapters.visibility import current_visibility
 from customer.domain import contacts
+from customer.domain import duplicates as likeness
 from customer.domain import imports as rules
 from customer.domain.imports import ImportedRow, ImportStatus, OnMatch, RowError
 from customer.domain.visibility import Visibility
@@ -319,17 +322,32 @@ async def cancel_import(*, tenant_id: uuid.UUID, import_id: str, uow: UowFactory
     return record
 
 
+def _page_limit(page_size: int) -> int:
+    if not 0 <= page_size <= 5000:
+        raise InvalidArgument.of("page_size", "must be between 1 and 5000")
+    return page_size or 1000
+
+
 async def list_errors(
     *, tenant_id: uuid.UUID, import_id: str, after_row: int, page_size: int, uow: UowFactory
 ) -> tuple[list[str], list[tuple[int, list[str], str]], int]:
-    if not 0 <= page_size <= 5000:
-        raise InvalidArgument.of("page_size", "must be between 1 and 5000")
-    limit = page_size or 1000
+    limit = _page_limit(page_size)
     async with uow() as work:
         record = await _get(work, tenant_id, import_id)
         errors = await work.imports.errors(record.id, after_row=max(0, after_row), limit=limit)
     following = errors[-1][0] if len(errors) == limit else 0
     return record.headers, errors, following
+
+
+async def list_duplicates(
+    *, tenant_id: uuid.UUID, import_id: str, after_row: int, page_size: int, uow: UowFactory
+) -> tuple[list[tuple[int, uuid.UUID, uuid.UUID, int, str]], int]:
+    limit = _page_limit(page_size)
+    async with uow() as work:
+        record = await _get(work, tenant_id, import_id)
+        found = await work.imports.duplicates(record.id, after_row=max(0, after_row), limit=limit)
+    following = found[-1][0] if len(found) == limit else 0
+    return found, following
 
 
 # --- the job -----------------------------------------------------------------------------------
@@ -341,6 +359,8 @@ class ChunkOutcome:
     updated: list[uuid.UUID] = field(default_factory=list)
     skipped: int = 0
     errors: list[tuple[int, list[str], str]] = field(default_factory=list)
+    # (row number, created customer, the customer it looks like, score, reason)
+    duplicates: list[tuple[int, uuid.UUID, uuid.UUID, int, str]] = field(default_factory=list)
 
 
 async def _chunks(uow: UowFactory, import_id: uuid.UUID) -> AsyncIterator[bytes]:
@@ -479,26 +499,130 @@ async def _write_chunk(
         await work.imports.insert_new(record.tenant_id, record.id, creates, now)
         await work.imports.apply_updates(record.tenant_id, record.id, updates, now)
         outcome.created += [ident for ident, _ in creates]
+        outcome.duplicates += await _possible_duplicates(work, record, creates, visibility)
 
 
-async def _commit_chunk(
-    uow: UowFactory,
+def _person(first_name: str, last_name: str, company: str) -> likeness.Person:
+    return likeness.Person(first_name, last_name, company, frozenset(), frozenset())
+
+
+async def _possible_duplicates(
+    work,  # type: ignore[no-untyped-def]
     record: ImportRecord,
-    validator: rules.RowValidator,
-    batch: list[tuple[int, list[str]]],
-) -> ImportRecord | None:
-    """Validate and write one chunk of rows with the import's progress; None when the import
-    was cancelled (nothing of this chunk is written)."""
-    outcome = ChunkOutcome()
-    valid: list[ImportedRow] = []
-    cells_of: dict[int, list[str]] = {}
+    creates: list[tuple[uuid.UUID, ImportedRow]],
+    visibility: Visibility | None,
+) -> list[tuple[int, uuid.UUID, uuid.UUID, int, str]]:
+    """Created rows that look like another customer (already there, or made by an earlier row
+    of the file): the same name and a similar company. One indexed look-up of the chunk's names
+    (after its rows are written), then rapidfuzz on those few candidates; each row reports its
+    most alike customer it may see."""
+    wanted = {ident: row for ident, row in creates if row.company}
+    if not wanted:
+        return []
+    names = {ident: rules.sort_name(row) for ident, row in wanted.items()}
+    found = await work.imports.same_names(record.tenant_id, sorted(set(names.values())))
+    by_name: dict[str, list] = {}
+    for other in found:
+        by_name.setdefault(other.sort_name, []).append(other)
+    row_of = {ident: row.row_number for ident, row in creates}
+    out = []
+    for ident, row in wanted.items():
+        best: tuple[int, uuid.UUID, str] | None = None
+        for other in by_name.get(names[ident], ()):
+            # Itself, or a later row of this chunk (that row reports this one).
+            if other.id == ident or row_of.get(other.id, 0) > row.row_number:
+                continue
+            if visibility is not None and not visibility.allows(other.folder, other.workers):
+                continue
+            alike = likeness.same_person_at_company(
+                _person(row.first_name, row.last_name, row.company),
+                _person(other.first_name, other.last_name, other.company),
+            )
+            if alike is not None and (best is None or alike.value > best[0]):
+                reason = "; ".join(r.detail for r in alike.reasons) or "same name and company"
+                best = (alike.value, other.id, reason)
+        if best is not None:
+            out.append((row.row_number, ident, best[1], best[0], best[2]))
+    return sorted(out)
+
+
+@dataclass
+class Validated:
+    """One chunk of rows, validated (off the event loop, while the chunk before is written)."""
+
+    batch: list[tuple[int, list[str]]]
+    valid: list[ImportedRow]
+    cells_of: dict[int, list[str]]
+    errors: list[tuple[int, list[str], str]]
+
+
+def _validate(validator: rules.RowValidator, batch: list[tuple[int, list[str]]]) -> Validated:
+    done = Validated(batch, [], {}, [])
     for number, cells in batch:
         verdict = validator.validate(number, cells)
         if isinstance(verdict, RowError):
-            outcome.errors.append((number, cells, verdict.reason))
+            done.errors.append((number, cells, verdict.reason))
         else:
-            valid.append(verdict)
-            cells_of[number] = cells
+            done.valid.append(verdict)
+            done.cells_of[number] = cells
+    return done
+
+
+_child_validator: rules.RowValidator | None = None
+
+
+def _start_child(validator: rules.RowValidator) -> None:
+    global _child_validator
+    _child_validator = validator
+
+
+def _validate_in_child(batch: list[tuple[int, list[str]]]) -> Validated:
+    assert _child_validator is not None
+    return _validate(_child_validator, batch)
+
+
+Validate = Callable[[list[tuple[int, list[str]]]], "asyncio.Future[Validated]"]
+
+
+@asynccontextmanager
+async def _validation(validator: rules.RowValidator, in_process: bool) -> AsyncIterator[Validate]:
+    """Where chunks are validated off the event loop: a thread, or (a large file) one child
+    process, started for the job (spawned: nothing of the worker's connections is inherited)
+    and stopped after it. A process uses the machine's second core: the job's own process is
+    left with reading the file and writing the rows."""
+    loop = asyncio.get_running_loop()
+
+    def in_thread(batch: list[tuple[int, list[str]]]) -> asyncio.Future[Validated]:
+        return asyncio.ensure_future(asyncio.to_thread(_validate, validator, batch))
+
+    if not in_process:
+        yield in_thread
+        return
+    pool = ProcessPoolExecutor(
+        1,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_child,
+        initargs=(validator,),
+    )
+    try:
+        try:
+            await asyncio.wrap_future(pool.submit(int), loop=loop)
+        except Exception:  # e.g. a daemonic (prefork) worker may not start processes
+            log.warning("import validation stays in a thread", exc_info=True)
+            yield in_thread
+            return
+        yield lambda batch: asyncio.wrap_future(pool.submit(_validate_in_child, batch), loop=loop)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+async def _commit_chunk(
+    uow: UowFactory, record: ImportRecord, chunk: Validated
+) -> ImportRecord | None:
+    """Write one validated chunk of rows with the import's progress; None when the import was
+    cancelled (nothing of this chunk is written)."""
+    batch, valid, cells_of = chunk.batch, chunk.valid, chunk.cells_of
+    outcome = ChunkOutcome(errors=list(chunk.errors))
     now = datetime.now(UTC)
     async with uow() as work:
         await work.imports.lock_tenant_imports(record.tenant_id)
@@ -515,11 +639,13 @@ async def _commit_chunk(
         await _write_chunk(work, current, valid, outcome, cells_of, now)
         outcome.errors.sort(key=lambda e: e[0])
         await work.imports.add_errors(record.id, outcome.errors)
+        await work.imports.add_duplicates(record.id, outcome.duplicates)
         current.processed += len(batch)
         current.created += len(outcome.created)
         current.updated += len(outcome.updated)
         current.skipped += outcome.skipped
         current.failed += len(outcome.errors)
+        current.possible_duplicates += len(outcome.duplicates)
         current.done_through_row = batch[-1][0]
         await work.imports.update(
             record.id,
@@ -528,6 +654,7 @@ async def _commit_chunk(
             updated=current.updated,
             skipped=current.skipped,
             failed=current.failed,
+            possible_duplicates=current.possible_duplicates,
             done_through_row=current.done_through_row,
         )
         work.emit(progressed(current))
@@ -557,6 +684,7 @@ async def execute_import(
     job_lock: JobLock,
     batch_size: int = 5000,
     pause_between_chunks: float = 0.0,
+    process_from_rows: int = 0,
 ) -> str:
     """Run (or resume) an import to its end; returns its final status, or "busy" when another
     worker is running it. `pause_between_chunks`: seconds to wait after each committed chunk
@@ -564,7 +692,9 @@ async def execute_import(
     async with job_lock(import_id) as acquired:
         if not acquired:
             return "busy"
-        return await _execute(tenant_id, import_id, uow, batch_size, pause_between_chunks)
+        return await _execute(
+            tenant_id, import_id, uow, batch_size, pause_between_chunks, process_from_rows
+        )
 
 
 async def _execute(
@@ -573,6 +703,7 @@ async def _execute(
     uow: UowFactory,
     batch_size: int,
     pause: float,
+    process_from_rows: int,
 ) -> str:
     async with uow() as work:
         record = await work.imports.get(tenant_id, import_id, for_update=True)
@@ -600,34 +731,62 @@ async def _execute(
                 await work.imports.update(import_id, total=total)
                 await work.commit()
             record.total = total
-        row_number = 0
-        batch: list[tuple[int, list[str]]] = []
-        header_seen = False
-        async for records in _records(uow, record):
-            for cells in records:
-                if not header_seen:
-                    if any(c.strip() for c in cells):
-                        header_seen = True
-                    row_number += 1
-                    continue
-                row_number += 1
-                if row_number <= record.done_through_row or not any(c.strip() for c in cells):
-                    continue
-                batch.append((row_number, cells))
-                if len(batch) >= batch_size:
-                    done = await _commit_chunk(uow, record, validator, batch)
-                    if done is None:
-                        return ImportStatus.CANCELLED.value
-                    batch = []
-                    if pause:
-                        await asyncio.sleep(pause)
-        if batch and await _commit_chunk(uow, record, validator, batch) is None:
-            return ImportStatus.CANCELLED.value
+        left = record.total - record.processed
+        in_process = bool(process_from_rows) and left >= process_from_rows
+        async with _validation(validator, in_process) as validate:
+            if not await _run_rows(uow, record, validate, batch_size, pause):
+                return ImportStatus.CANCELLED.value
     except Exception as exc:
         log.exception("import failed", extra={"import_id": str(import_id)})
         await _finish(uow, tenant_id, import_id, ImportStatus.FAILED, error=repr(exc)[:500])
         return ImportStatus.FAILED.value
     return await _finish(uow, tenant_id, import_id, ImportStatus.COMPLETED)
+
+
+async def _run_rows(
+    uow: UowFactory, record: ImportRecord, validate: Validate, batch_size: int, pause: float
+) -> bool:
+    """Every row after the last committed chunk, a chunk at a time; False when cancelled.
+    A chunk is validated (off the event loop) while the chunk before it is written (the event
+    loop then waits on PostgreSQL): the two overlap."""
+    row_number = 0
+    batch: list[tuple[int, list[str]]] = []
+    header_seen = False
+    writing: Validated | None = None
+    async for records in _records(uow, record):
+        for cells in records:
+            if not header_seen:
+                if any(c.strip() for c in cells):
+                    header_seen = True
+                row_number += 1
+                continue
+            row_number += 1
+            if row_number <= record.done_through_row or not any(c.strip() for c in cells):
+                continue
+            batch.append((row_number, cells))
+            if len(batch) >= batch_size:
+                validating = validate(batch)
+                batch = []
+                if writing is not None and not await _write(uow, record, writing, pause):
+                    validating.cancel()
+                    return False
+                writing = await validating
+    if batch:
+        validating = validate(batch)
+        if writing is not None and not await _write(uow, record, writing, pause):
+            validating.cancel()
+            return False
+        writing = await validating
+    return writing is None or await _commit_chunk(uow, record, writing) is not None
+
+
+async def _write(uow: UowFactory, record: ImportRecord, chunk: Validated, pause: float) -> bool:
+    """Commit a chunk (then wait `pause`); False when the import was cancelled."""
+    if await _commit_chunk(uow, record, chunk) is None:
+        return False
+    if pause:
+        await asyncio.sleep(pause)
+    return True
 
 
 async def _finish(

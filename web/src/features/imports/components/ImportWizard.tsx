@@ -215,6 +215,11 @@ function Running({ imp, onClose }: { imp: Import; onClose: () => void }) {
           {imp.error}
         </Alert>
       )}
+      {imp.possible_duplicates > 0 && (
+        <Alert color="yellow" p="xs" title="Possible duplicates">
+          {imp.possible_duplicates.toLocaleString()} imported {imp.possible_duplicates === 1 ? "customer looks" : "customers look"} like one already there (same name, similar company). They were created all the same: check them and merge any that are the same person.
+        </Alert>
+      )}
       {downloadError && (
         <Alert color="red" role="alert" p="xs">
           {downloadError}
