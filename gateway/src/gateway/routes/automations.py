@@ -8,10 +8,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
 from google.protobuf import field_mask_pb2
-from google.protobuf.timestamp_pb2 import Timestamp
 from moodline.automation.v1 import automation_pb2 as pb
 from moodline.automation.v1 import automation_pb2_grpc
 from moodline_kit.grpc.structs import from_struct
+from moodline_kit.timestamps import to_proto
 
 from gateway.auth import Principal
 from gateway.automation_schemas import (
@@ -390,12 +390,6 @@ async def run_automation(
 # ---- tasks ---------------------------------------------------------------------------------
 
 
-def _ts(value: datetime) -> Timestamp:
-    out = Timestamp()
-    out.FromDatetime(value)
-    return out
-
-
 @tasks_router.post("", status_code=201, response_model=TaskOut, responses=ERRORS)
 async def create_task(
     body: TaskIn, request: Request, who: Principal = Depends(can_write_tasks)
@@ -409,7 +403,7 @@ async def create_task(
         created_by=str(who.actor),
     )
     if body.due_at is not None:
-        task.due_at.CopyFrom(_ts(body.due_at))
+        task.due_at.CopyFrom(to_proto(body.due_at))
     created = await _stub(request, who).CreateTask(
         pb.CreateTaskRequest(task=task), metadata=metadata(who)
     )
@@ -441,7 +435,7 @@ async def list_tasks(
         page_token=cursor,
     )
     if due_before is not None:
-        query.due_before.CopyFrom(_ts(due_before))
+        query.due_before.CopyFrom(to_proto(due_before))
     page = await _stub(request, who).ListTasks(query, metadata=metadata(who))
     return {"items": [task_out(t) for t in page.tasks], "next_cursor": page.next_page_token or None}
 
@@ -467,7 +461,7 @@ async def update_task(
         value = getattr(body, name)
         if name == "due_at":
             if value is not None:
-                task.due_at.CopyFrom(_ts(value))
+                task.due_at.CopyFrom(to_proto(value))
         elif name == "status":
             task.status = TASK_STATUS_OF[value] if value else pb.TASK_STATUS_UNSPECIFIED
         elif name == "priority":

@@ -12,9 +12,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from google.protobuf import field_mask_pb2
-from google.protobuf.timestamp_pb2 import Timestamp
 from moodline.billing.v1 import billing_pb2 as pb
 from moodline.billing.v1 import billing_pb2_grpc
+from moodline_kit.timestamps import to_proto
 
 from gateway.auth import Principal
 from gateway.billing_schemas import (
@@ -162,14 +162,6 @@ def list_query(
 
 
 Listing = Annotated[ListQuery, Depends(list_query)]
-
-
-def _ts(value: datetime | None) -> Timestamp | None:
-    if value is None:
-        return None
-    out = Timestamp()
-    out.FromDatetime(value)
-    return out
 
 
 def _statuses(value: str, mapping: dict[int, str]) -> list[int]:
@@ -460,8 +452,8 @@ async def create_booking(
         customer_id=body.customer_id,
         service_id=body.service_id or "",
         staff_id=body.staff_id or "",
-        start_time=_ts(body.starts_at),
-        end_time=_ts(body.ends_at),
+        start_time=to_proto(body.starts_at),
+        end_time=to_proto(body.ends_at),
         party_members=_party(body.party, body.currency),
         notes=body.notes,
         location=body.location,
@@ -491,8 +483,8 @@ async def list_bookings(
             customer_id=customer_id,
             staff_id=staff_id,
             statuses=_statuses(status, BOOKING_STATUS),
-            start_after=_ts(from_),
-            start_before=_ts(to),
+            start_after=to_proto(from_),
+            start_before=to_proto(to),
             page_size=limit,
             page_token=cursor,
         ),
@@ -536,7 +528,7 @@ async def update_booking(
         if name in ("starts_at", "ends_at"):
             if value is None:
                 raise HTTPException(422, f"{name}: must not be null")
-            getattr(booking, path).CopyFrom(_ts(value))
+            getattr(booking, path).CopyFrom(to_proto(value))
         elif name == "amount_minor":
             if value is None:
                 raise HTTPException(422, "amount_minor: must not be null")
@@ -599,7 +591,7 @@ async def create_invoice(
             customer_id=body.customer_id,
             items=_items(body.items, body.currency),
             tax=_money(body.tax_minor, body.currency),
-            due_at=_ts(body.due_at),
+            due_at=to_proto(body.due_at),
             booking_id=body.booking_id or "",
             draft=body.draft,
         ),
@@ -650,7 +642,7 @@ async def create_quote(
             customer_id=body.customer_id,
             items=_items(body.items, body.currency),
             tax=_money(body.tax_minor, body.currency),
-            valid_until=_ts(body.valid_until),
+            valid_until=to_proto(body.valid_until),
         ),
         metadata=metadata(who),
     )
@@ -675,7 +667,7 @@ async def convert_quote(
     quote_id: str, stub: Stub, body: ConvertIn | None = None, who: Principal = Depends(can_write)
 ) -> dict:
     done = await stub.ConvertQuote(
-        pb.ConvertQuoteRequest(id=quote_id, due_at=_ts(body.due_at) if body else None),
+        pb.ConvertQuoteRequest(id=quote_id, due_at=to_proto(body.due_at) if body else None),
         metadata=metadata(who),
     )
     return quote_json(done)
@@ -769,7 +761,7 @@ async def create_subscription(
             plan_name=body.plan_name,
             price=_money(body.price_minor, body.currency),
             interval=_inverse(INTERVAL)[body.interval],
-            start_at=_ts(body.start_at),
+            start_at=to_proto(body.start_at),
             provider=body.provider,
         ),
         metadata=metadata(who),

@@ -64,6 +64,12 @@ def kit_tables(metadata: sa.MetaData) -> KitTables:
     return KitTables(outbox=outbox, processed_events=processed)
 
 
+def service_metadata() -> tuple[sa.MetaData, KitTables]:
+    """A service's MetaData (the kit's naming convention) with the kit's tables in it."""
+    metadata = new_metadata()
+    return metadata, kit_tables(metadata)
+
+
 _JSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
 
 

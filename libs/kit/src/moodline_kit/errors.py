@@ -4,6 +4,9 @@ google.rpc details; the gateway maps those to RFC 9457 problem responses."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,12 @@ class InvalidArgument(DomainError):
 
 
 class NotFound(DomainError):
-    pass
+    @classmethod
+    def unless(cls, found: T | None, message: str) -> T:
+        """`found`, or this error (with `message`) when there is none: a lookup's last line."""
+        if found is None:
+            raise cls(message)
+        return found
 
 
 class AlreadyExists(DomainError):

@@ -7,11 +7,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from google.protobuf import timestamp_pb2
 from moodline.billing.v1 import billing_pb2 as pb
 from moodline.billing.v1.billing_pb2_grpc import BillingServiceStub
 from moodline_devkit.testing.harness import RunningService, running_service
 from moodline_devkit.testing.harness import migrate as _migrate
+from moodline_kit.timestamps import to_proto
 
 from billing.bootstrap import SERVICE
 
@@ -35,10 +35,7 @@ def running_billing_service(database_url: str, nats_url: str, **overrides: Any):
 BASE = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 
 
-def ts(value: datetime) -> timestamp_pb2.Timestamp:
-    out = timestamp_pb2.Timestamp()
-    out.FromDatetime(value)
-    return out
+ts = to_proto  # what the tests write timestamps with
 
 
 def usd(amount_minor: int, currency: str = "USD") -> pb.Money:

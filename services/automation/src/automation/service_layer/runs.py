@@ -67,9 +67,7 @@ async def run_automation(
 async def get_run(*, ident: str, uow: UowFactory) -> Run:
     async with uow() as u:
         found = await u.runs.get(current_tenant(), parse_id(ident))
-    if found is None:
-        raise NotFound(f"run {ident} not found")
-    return found
+    return NotFound.unless(found, f"run {ident} not found")
 
 
 async def list_runs(

@@ -70,9 +70,7 @@ async def create_task(*, draft: TaskDraft, uow: UowFactory) -> Task:
 async def get_task(*, ident: str, uow: UowFactory) -> Task:
     async with uow() as u:
         found = await u.tasks.get(current_tenant(), parse_id(ident))
-    if found is None:
-        raise NotFound(f"task {ident} not found")
-    return found
+    return NotFound.unless(found, f"task {ident} not found")
 
 
 async def list_tasks(

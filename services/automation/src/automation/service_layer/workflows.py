@@ -112,9 +112,7 @@ async def create_workflow(
 async def get_workflow(*, ident: str, uow: UowFactory) -> Workflow:
     async with uow() as u:
         found = await u.workflows.get(current_tenant(), parse_id(ident))
-    if found is None:
-        raise NotFound(f"workflow {ident} not found")
-    return found
+    return NotFound.unless(found, f"workflow {ident} not found")
 
 
 async def list_workflows(

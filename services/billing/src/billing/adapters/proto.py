@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from google.protobuf import timestamp_pb2
 from moodline.billing.v1 import billing_pb2 as pb
+from moodline_kit.timestamps import to_proto
 
 from billing.domain.bookings import Booking, BookingStatus
 from billing.domain.catalog import CatalogService, StaffMember
@@ -70,14 +69,6 @@ def inverse(mapping: dict[Any, int]) -> dict[int, Any]:
     return {v: k for k, v in mapping.items()}
 
 
-def ts(value: datetime | None) -> timestamp_pb2.Timestamp | None:
-    if value is None:
-        return None
-    out = timestamp_pb2.Timestamp()
-    out.FromDatetime(value)
-    return out
-
-
 def money(amount_minor: int, currency: str) -> pb.Money:
     return pb.Money(amount_minor=amount_minor, currency=currency)
 
@@ -93,7 +84,7 @@ def service_to_proto(s: CatalogService) -> pb.CatalogService:
         duration_minutes=s.duration_minutes,
         price=money(s.price_minor, s.currency),
         active=s.active,
-        created_at=ts(s.created_at),
+        created_at=to_proto(s.created_at),
     )
 
 
@@ -104,7 +95,7 @@ def staff_to_proto(s: StaffMember) -> pb.StaffMember:
         colour=s.colour,
         active=s.active,
         user_id=s.user_id,
-        created_at=ts(s.created_at),
+        created_at=to_proto(s.created_at),
     )
 
 
@@ -115,8 +106,8 @@ def booking_to_proto(b: Booking) -> pb.Booking:
         service_id=_id(b.service_id),
         service_name=b.service_name,
         staff_id=_id(b.staff_id),
-        start_time=ts(b.starts_at),
-        end_time=ts(b.ends_at),
+        start_time=to_proto(b.starts_at),
+        end_time=to_proto(b.ends_at),
         status=BOOKING_STATUS[b.status],
         party_members=[
             pb.PartyMember(
@@ -130,9 +121,9 @@ def booking_to_proto(b: Booking) -> pb.Booking:
         location=b.location,
         notes=b.notes,
         cancellation_reason=b.cancellation_reason,
-        cancelled_at=ts(b.cancelled_at),
-        created_at=ts(b.created_at),
-        updated_at=ts(b.updated_at),
+        cancelled_at=to_proto(b.cancelled_at),
+        created_at=to_proto(b.created_at),
+        updated_at=to_proto(b.updated_at),
     )
 
 
@@ -164,12 +155,12 @@ def invoice_to_proto(i: Invoice) -> pb.Invoice:
         amount_paid=money(i.amount_paid_minor, i.currency),
         amount_due=money(i.amount_due_minor, i.currency),
         status=INVOICE_STATUS[i.status],
-        issued_at=ts(i.issued_at),
-        due_at=ts(i.due_at),
-        paid_at=ts(i.paid_at),
-        voided_at=ts(i.voided_at),
+        issued_at=to_proto(i.issued_at),
+        due_at=to_proto(i.due_at),
+        paid_at=to_proto(i.paid_at),
+        voided_at=to_proto(i.voided_at),
         void_reason=i.void_reason,
-        created_at=ts(i.created_at),
+        created_at=to_proto(i.created_at),
     )
 
 
@@ -181,12 +172,12 @@ def order_to_proto(o: Order) -> pb.Order:
         total=money(o.total_minor, o.currency),
         status=ORDER_STATUS[o.status],
         booking_id=_id(o.booking_id),
-        created_at=ts(o.created_at),
-        updated_at=ts(o.updated_at),
+        created_at=to_proto(o.created_at),
+        updated_at=to_proto(o.updated_at),
         amount_paid=money(o.amount_paid_minor, o.currency),
         amount_due=money(o.amount_due_minor, o.currency),
-        paid_at=ts(o.paid_at),
-        cancelled_at=ts(o.cancelled_at),
+        paid_at=to_proto(o.paid_at),
+        cancelled_at=to_proto(o.cancelled_at),
     )
 
 
@@ -200,9 +191,9 @@ def quote_to_proto(q: Quote) -> pb.Quote:
         tax=money(q.tax_minor, q.currency),
         total=money(q.total_minor, q.currency),
         status=QUOTE_STATUS[q.status],
-        valid_until=ts(q.valid_until),
+        valid_until=to_proto(q.valid_until),
         invoice_id=_id(q.invoice_id),
-        created_at=ts(q.created_at),
+        created_at=to_proto(q.created_at),
     )
 
 
@@ -222,8 +213,8 @@ def payment_to_proto(p: Payment) -> pb.Payment:
         failure_code=p.failure_code,
         failure_message=p.failure_message,
         refunded_amount=money(p.refunded_minor, p.currency),
-        created_at=ts(p.created_at),
-        updated_at=ts(p.updated_at),
+        created_at=to_proto(p.created_at),
+        updated_at=to_proto(p.updated_at),
     )
 
 
@@ -235,13 +226,13 @@ def subscription_to_proto(s: Subscription) -> pb.Subscription:
         price=money(s.price_minor, s.currency),
         interval=INTERVAL[s.interval],
         status=SUBSCRIPTION_STATUS[s.status],
-        started_at=ts(s.started_at),
-        current_period_end=ts(s.current_period_end),
+        started_at=to_proto(s.started_at),
+        current_period_end=to_proto(s.current_period_end),
         cancel_at_period_end=s.cancel_at_period_end,
-        cancelled_at=ts(s.cancelled_at),
+        cancelled_at=to_proto(s.cancelled_at),
         provider=s.provider,
         failed_charges=s.failed_charges,
-        next_charge_at=ts(s.next_charge_at),
+        next_charge_at=to_proto(s.next_charge_at),
     )
 
 
@@ -256,6 +247,6 @@ def value_to_proto(v: CustomerValue) -> pb.CustomerValue:
         outstanding=money(v.outstanding_minor, v.currency),
         overdue_invoices_count=v.overdue_invoices_count,
         recent_failed_payments_count=v.recent_failed_payments_count,
-        first_purchase_at=ts(v.first_purchase_at),
-        last_purchase_at=ts(v.last_purchase_at),
+        first_purchase_at=to_proto(v.first_purchase_at),
+        last_purchase_at=to_proto(v.last_purchase_at),
     )

@@ -12,11 +12,10 @@ from moodline_kit.columns import (
     uuid_column,
     uuid_key,
 )
-from moodline_kit.db import kit_tables, new_metadata
+from moodline_kit.db import service_metadata
 from sqlalchemy.dialects.postgresql import JSONB
 
-metadata = new_metadata()
-kit = kit_tables(metadata)
+metadata, kit = service_metadata()
 
 
 tenant_settings = sa.Table(

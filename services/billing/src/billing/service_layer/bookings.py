@@ -10,8 +10,9 @@ from moodline.events.v1 import billing_pb2 as billing_events
 from moodline.events.v1 import subjects
 from moodline_kit.errors import InvalidArgument, NotFound
 from moodline_kit.events import Event
+from moodline_kit.timestamps import to_proto
 
-from billing.adapters.proto import booking_to_proto, ts
+from billing.adapters.proto import booking_to_proto
 from billing.adapters.repository import BookingFilter, Page
 from billing.domain import bookings as rules
 from billing.domain.bookings import Booking, BookingStatus, PartyMember
@@ -122,17 +123,13 @@ async def create_booking(*, command: CreateBooking, uow: UowFactory) -> Booking:
 
 async def _get(work: BillingUnitOfWork, tenant_id: uuid.UUID, booking_id: uuid.UUID) -> Booking:
     booking = await work.bookings.get(tenant_id, booking_id, for_update=True)
-    if booking is None:
-        raise NotFound(f"booking {booking_id} not found")
-    return booking
+    return NotFound.unless(booking, f"booking {booking_id} not found")
 
 
 async def get_booking(*, tenant_id: uuid.UUID, booking_id: uuid.UUID, uow: UowFactory) -> Booking:
     async with uow() as work:
         booking = await work.bookings.get(tenant_id, booking_id)
-    if booking is None:
-        raise NotFound(f"booking {booking_id} not found")
-    return booking
+    return NotFound.unless(booking, f"booking {booking_id} not found")
 
 
 async def list_bookings(
@@ -172,7 +169,7 @@ async def update_booking(*, command: UpdateBooking, uow: UowFactory) -> Booking:
                     subjects.BILLING_BOOKING_RESCHEDULED,
                     after,
                     billing_events.BookingRescheduled,
-                    previous_start_time=ts(before.starts_at),
+                    previous_start_time=to_proto(before.starts_at),
                 )
             )
         if after.counted and (

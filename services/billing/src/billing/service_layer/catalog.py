@@ -60,9 +60,7 @@ async def get_service(
 ) -> CatalogService:
     async with uow() as work:
         found = await work.catalog.get_service(tenant_id, service_id)
-    if found is None:
-        raise NotFound(f"service {service_id} not found")
-    return found
+    return NotFound.unless(found, f"service {service_id} not found")
 
 
 async def list_services(*, tenant_id: uuid.UUID, uow: UowFactory) -> list[CatalogService]:
@@ -92,9 +90,7 @@ async def get_staff_member(
 ) -> StaffMember:
     async with uow() as work:
         found = await work.catalog.get_staff(tenant_id, staff_id)
-    if found is None:
-        raise NotFound(f"staff member {staff_id} not found")
-    return found
+    return NotFound.unless(found, f"staff member {staff_id} not found")
 
 
 async def list_staff(*, tenant_id: uuid.UUID, uow: UowFactory) -> list[StaffMember]:

@@ -93,9 +93,7 @@ async def create_invoice(*, command: CreateInvoice, uow: UowFactory) -> Invoice:
 
 async def _locked(work: BillingUnitOfWork, tenant_id: uuid.UUID, invoice_id: uuid.UUID) -> Invoice:
     invoice = await work.invoices.get(tenant_id, invoice_id, for_update=True)
-    if invoice is None:
-        raise NotFound(f"invoice {invoice_id} not found")
-    return invoice
+    return NotFound.unless(invoice, f"invoice {invoice_id} not found")
 
 
 async def issue_invoice(*, tenant_id: uuid.UUID, invoice_id: uuid.UUID, uow: UowFactory) -> Invoice:
@@ -128,9 +126,7 @@ async def void_invoice(
 async def get_invoice(*, tenant_id: uuid.UUID, invoice_id: uuid.UUID, uow: UowFactory) -> Invoice:
     async with uow() as work:
         invoice = await work.invoices.get(tenant_id, invoice_id)
-    if invoice is None:
-        raise NotFound(f"invoice {invoice_id} not found")
-    return invoice
+    return NotFound.unless(invoice, f"invoice {invoice_id} not found")
 
 
 async def list_invoices(
@@ -216,9 +212,7 @@ async def create_quote(*, command: CreateQuote, uow: UowFactory) -> Quote:
 
 async def _quote(work: BillingUnitOfWork, tenant_id: uuid.UUID, quote_id: uuid.UUID) -> Quote:
     quote = await work.quotes.get(tenant_id, quote_id, for_update=True)
-    if quote is None:
-        raise NotFound(f"quote {quote_id} not found")
-    return quote
+    return NotFound.unless(quote, f"quote {quote_id} not found")
 
 
 async def convert_quote(
@@ -264,9 +258,7 @@ async def decline_quote(*, tenant_id: uuid.UUID, quote_id: uuid.UUID, uow: UowFa
 async def get_quote(*, tenant_id: uuid.UUID, quote_id: uuid.UUID, uow: UowFactory) -> Quote:
     async with uow() as work:
         quote = await work.quotes.get(tenant_id, quote_id)
-    if quote is None:
-        raise NotFound(f"quote {quote_id} not found")
-    return quote
+    return NotFound.unless(quote, f"quote {quote_id} not found")
 
 
 async def list_quotes(

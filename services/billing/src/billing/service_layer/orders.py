@@ -82,9 +82,7 @@ async def place_order(*, command: PlaceOrder, uow: UowFactory) -> Order:
 
 async def _locked(work: BillingUnitOfWork, tenant_id: uuid.UUID, order_id: uuid.UUID) -> Order:
     order = await work.orders.get(tenant_id, order_id, for_update=True)
-    if order is None:
-        raise NotFound(f"order {order_id} not found")
-    return order
+    return NotFound.unless(order, f"order {order_id} not found")
 
 
 async def cancel_order(
@@ -110,9 +108,7 @@ async def cancel_order(
 async def get_order(*, tenant_id: uuid.UUID, order_id: uuid.UUID, uow: UowFactory) -> Order:
     async with uow() as work:
         order = await work.orders.get(tenant_id, order_id)
-    if order is None:
-        raise NotFound(f"order {order_id} not found")
-    return order
+    return NotFound.unless(order, f"order {order_id} not found")
 
 
 async def list_orders(

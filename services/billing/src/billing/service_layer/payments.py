@@ -254,9 +254,7 @@ async def refund_payment(*, command: RefundPayment, uow: UowFactory) -> tuple[Pa
 async def get_payment(*, tenant_id: uuid.UUID, payment_id: uuid.UUID, uow: UowFactory) -> Payment:
     async with uow() as work:
         payment = await work.payments.get(tenant_id, payment_id)
-    if payment is None:
-        raise NotFound(f"payment {payment_id} not found")
-    return payment
+    return NotFound.unless(payment, f"payment {payment_id} not found")
 
 
 async def list_payments(

@@ -293,9 +293,7 @@ async def get_subscription(
 ) -> Subscription:
     async with uow() as work:
         sub = await work.subscriptions.get(tenant_id, subscription_id)
-    if sub is None:
-        raise NotFound(f"subscription {subscription_id} not found")
-    return sub
+    return NotFound.unless(sub, f"subscription {subscription_id} not found")
 
 
 async def list_subscriptions(

@@ -11,11 +11,10 @@ from moodline_kit.columns import (
     uuid_column,
     uuid_key,
 )
-from moodline_kit.db import kit_tables, new_metadata
+from moodline_kit.db import service_metadata
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 
-metadata = new_metadata()
-kit = kit_tables(metadata)
+metadata, kit = service_metadata()
 
 # The text search configuration of message content: English stemming; numbers (order ids,
 # amounts) are kept whole, so "order #12345" finds exactly order 12345.

@@ -182,9 +182,7 @@ async def get_outbound(*, ident: str, uow: UowFactory) -> OutboundMessage:
         raise InvalidArgument.of("id", "is not a message id") from exc
     async with uow() as u:
         found = await u.outbound.get(current_tenant(), key)
-    if found is None:
-        raise NotFound(f"outbound message {ident} not found")
-    return found
+    return NotFound.unless(found, f"outbound message {ident} not found")
 
 
 async def record_delivery_status(

@@ -14,11 +14,10 @@ from moodline_kit.columns import (
     timestamp,
     uuid_column,
 )
-from moodline_kit.db import kit_tables, new_metadata
+from moodline_kit.db import service_metadata
 from sqlalchemy.dialects.postgresql import UUID
 
-metadata = new_metadata()
-kit = kit_tables(metadata)
+metadata, kit = service_metadata()
 
 customers = tenant_table(
     "customers",

@@ -124,9 +124,7 @@ async def create_export(
 async def get_export(*, tenant_id: uuid.UUID, export_id: str, uow: UowFactory) -> ExportRecord:
     async with uow() as work:
         record = await work.exports.get(tenant_id, existing_id(export_id, what="export"))
-    if record is None:
-        raise NotFound(f"export {export_id} not found")
-    return record
+    return NotFound.unless(record, f"export {export_id} not found")
 
 
 async def read_chunk(

@@ -129,9 +129,7 @@ async def get_customer(*, tenant_id: uuid.UUID, customer_id: str, uow: UowFactor
     ident = parse_customer_id(customer_id)
     async with uow() as work:
         customer = await work.customers.get(tenant_id, ident)
-    if customer is None:
-        raise NotFound(f"customer {customer_id} not found")
-    return customer
+    return NotFound.unless(customer, f"customer {customer_id} not found")
 
 
 async def get_settings(*, tenant_id: uuid.UUID, uow: UowFactory) -> tuple[str, Thresholds]:

@@ -99,9 +99,7 @@ async def create_import(
 
 async def _get(work, tenant_id: uuid.UUID, import_id: str, *, for_update: bool = False):  # type: ignore[no-untyped-def]
     record = await work.imports.get(tenant_id, parse_import_id(import_id), for_update=for_update)
-    if record is None:
-        raise NotFound(f"import {import_id} not found")
-    return record
+    return NotFound.unless(record, f"import {import_id} not found")
 
 
 async def append_chunk(

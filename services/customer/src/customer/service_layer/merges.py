@@ -280,18 +280,14 @@ async def get_operation(*, tenant_id: uuid.UUID, operation_id: str, uow: UowFact
         # the caller sees an operation when it sees its customer (the survivor, or the erased)
         if found is not None and not await work.customers.exists(tenant_id, found.customer_id):
             found = None
-    if found is None:
-        raise NotFound(f"operation {operation_id} not found")
-    return found
+    return NotFound.unless(found, f"operation {operation_id} not found")
 
 
 async def get_tombstone(*, tenant_id: uuid.UUID, customer_id: str, uow: UowFactory) -> Tombstone:
     ident = parse_customer_id(customer_id)
     async with uow() as work:
         found = await work.operations.tombstone(tenant_id, ident)
-    if found is None:
-        raise NotFound(f"customer {customer_id} was never merged")
-    return found
+    return NotFound.unless(found, f"customer {customer_id} was never merged")
 
 
 # --- GDPR --------------------------------------------------------------------------------------

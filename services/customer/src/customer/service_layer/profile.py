@@ -44,9 +44,7 @@ async def load_for_update(
     customer = await work.customers.get(
         tenant_id, parse_customer_id(customer_id), for_update=True, full=full
     )
-    if customer is None:
-        raise NotFound(f"customer {customer_id} not found")
-    return customer
+    return NotFound.unless(customer, f"customer {customer_id} not found")
 
 
 async def store(

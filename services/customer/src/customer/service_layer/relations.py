@@ -51,6 +51,4 @@ async def remove_relation(
             raise NotFound(f"no relation {parent_id} -> {child_id}")
         await work.commit()
         customer = await work.customers.get(tenant_id, parent)
-    if customer is None:
-        raise NotFound(f"customer {parent_id} not found")
-    return customer
+    return NotFound.unless(customer, f"customer {parent_id} not found")

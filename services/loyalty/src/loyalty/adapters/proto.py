@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from google.protobuf import timestamp_pb2
 from moodline.loyalty.v1 import loyalty_pb2 as pb
 from moodline_kit.grpc.structs import fields_of
+from moodline_kit.timestamps import to_proto
 
 from loyalty.domain.enrolment import Enrolment, Status
 from loyalty.domain.ledger import Entry, Reason
@@ -49,14 +49,6 @@ STATUSES = {
 STATUS_NAMES = {v: k.value for k, v in STATUSES.items()} | {pb.ENROLMENT_STATUS_UNSPECIFIED: ""}
 
 
-def ts(value: datetime | None) -> timestamp_pb2.Timestamp | None:
-    if value is None:
-        return None
-    out = timestamp_pb2.Timestamp()
-    out.FromDatetime(value)
-    return out
-
-
 def program_to_proto(p: Program) -> pb.Program:
     return pb.Program(
         id=str(p.id),
@@ -77,8 +69,8 @@ def program_to_proto(p: Program) -> pb.Program:
         ],
         earned_expire_after_days=p.expire_after_days,
         archived=p.archived,
-        created_at=ts(p.created_at),
-        updated_at=ts(p.updated_at),
+        created_at=to_proto(p.created_at),
+        updated_at=to_proto(p.updated_at),
         rounding=ROUNDINGS[p.rounding],
         expiry_policy=POLICIES[p.expiry_policy],
         min_redemption=p.min_redemption,
@@ -139,8 +131,8 @@ def entry_to_proto(e: Entry, program_id: str, customer_id: str) -> pb.LedgerEntr
         idempotency_key=e.idempotency_key or "",
         source_ref=e.source_ref,
         actor_id=e.actor_id,
-        expires_at=ts(e.expires_at),
-        created_at=ts(e.created_at),
+        expires_at=to_proto(e.expires_at),
+        created_at=to_proto(e.created_at),
         draws=[
             pb.LotDraw(
                 lot_entry_id=str(d.lot_entry_id), lot_sequence=d.lot_sequence, amount=d.amount
@@ -166,12 +158,12 @@ def enrolment_to_proto(
         lifetime_earned=e.lifetime_earned,
         expires_on=e.expires_on.isoformat() if e.expires_on else "",
         notes=e.notes,
-        enrolled_at=ts(e.enrolled_at),
-        removed_at=ts(e.removed_at),
+        enrolled_at=to_proto(e.enrolled_at),
+        removed_at=to_proto(e.removed_at),
         ledger_sequence=e.sequence,
         program_name=program.name if program else "",
         program_type=KINDS[program.kind] if program else pb.PROGRAM_TYPE_UNSPECIFIED,
-        next_expiry_at=ts(next_expiry_at),
+        next_expiry_at=to_proto(next_expiry_at),
         next_expiry_amount=next_expiry_amount,
-        last_activity_at=ts(e.last_activity_at),
+        last_activity_at=to_proto(e.last_activity_at),
     )

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from moodline_kit.columns import counters, tenant_index, tenant_table, texts, timestamp
-from moodline_kit.db import kit_tables, new_metadata
+from moodline_kit.db import service_metadata
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
-metadata = new_metadata()
-kit = kit_tables(metadata)
+metadata, kit = service_metadata()
 
 
 programs = tenant_table(

@@ -33,9 +33,7 @@ async def create_program(
 async def get_program(*, tenant_id: uuid.UUID, program_id: str, uow: UowFactory) -> Program:
     async with uow() as work:
         program = await work.programs.get(tenant_id, parse_id(program_id, "id"))
-    if program is None:
-        raise NotFound(f"program {program_id} not found")
-    return program
+    return NotFound.unless(program, f"program {program_id} not found")
 
 
 async def list_programs(

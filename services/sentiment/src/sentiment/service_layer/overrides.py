@@ -104,9 +104,7 @@ async def get_message(*, tenant_id: uuid.UUID, message_id: str, uow: UowFactory)
     """The stored score (a row of message_scores)."""
     async with uow() as u:
         row = await u.sentiment.get_score(tenant_id, message_id)
-    if row is None:
-        raise NotFound(f"message {message_id} has not been scored")
-    return row
+    return NotFound.unless(row, f"message {message_id} has not been scored")
 
 
 async def get_conversation(
