@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from moodline.billing.v1 import billing_pb2 as pb
 from moodline_kit.timestamps import to_proto
 
@@ -63,10 +61,6 @@ SUBSCRIPTION_STATUS = {
     SubscriptionStatus.PAST_DUE: pb.SUBSCRIPTION_STATUS_PAST_DUE,
     SubscriptionStatus.CANCELLED: pb.SUBSCRIPTION_STATUS_CANCELLED,
 }
-
-
-def inverse(mapping: dict[Any, int]) -> dict[int, Any]:
-    return {v: k for k, v in mapping.items()}
 
 
 def money(amount_minor: int, currency: str) -> pb.Money:

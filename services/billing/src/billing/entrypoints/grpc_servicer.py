@@ -9,6 +9,7 @@ import grpc
 from moodline.billing.v1 import billing_pb2 as pb
 from moodline.billing.v1 import billing_pb2_grpc
 from moodline_kit.errors import InvalidArgument
+from moodline_kit.grpc.enums import inverse
 from moodline_kit.grpc.methods import Read, paged, read, read_id, reads, rpc
 from moodline_kit.paging import page_size
 from moodline_kit.tenancy import current_tenant
@@ -34,14 +35,14 @@ Ctx = grpc.aio.ServicerContext
 MAX_PAGE_SIZE = 200
 DEFAULT_PAGE_SIZE = 50
 
-_BOOKING_STATUS = proto.inverse(proto.BOOKING_STATUS)
-_INVOICE_STATUS = proto.inverse(proto.INVOICE_STATUS)
-_QUOTE_STATUS = proto.inverse(proto.QUOTE_STATUS)
-_ORDER_STATUS = proto.inverse(proto.ORDER_STATUS)
-_PAYMENT_STATUS = proto.inverse(proto.PAYMENT_STATUS)
-_PAYMENT_METHOD = proto.inverse(proto.PAYMENT_METHOD)
-_INTERVAL = proto.inverse(proto.INTERVAL)
-_SUBSCRIPTION_STATUS = proto.inverse(proto.SUBSCRIPTION_STATUS)
+_BOOKING_STATUS = inverse(proto.BOOKING_STATUS)
+_INVOICE_STATUS = inverse(proto.INVOICE_STATUS)
+_QUOTE_STATUS = inverse(proto.QUOTE_STATUS)
+_ORDER_STATUS = inverse(proto.ORDER_STATUS)
+_PAYMENT_STATUS = inverse(proto.PAYMENT_STATUS)
+_PAYMENT_METHOD = inverse(proto.PAYMENT_METHOD)
+_INTERVAL = inverse(proto.INTERVAL)
+_SUBSCRIPTION_STATUS = inverse(proto.SUBSCRIPTION_STATUS)
 
 
 def _uuid(value: str, field: str, *, required: bool = True) -> uuid.UUID | None:

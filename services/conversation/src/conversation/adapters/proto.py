@@ -7,6 +7,7 @@ from datetime import timedelta
 from google.protobuf import duration_pb2
 from moodline.conversation.v1 import conversation_pb2 as pb
 from moodline.events.v1 import conversation_pb2 as events_pb
+from moodline_kit.grpc.enums import inverse
 from moodline_kit.timestamps import to_proto
 
 from conversation.domain.model import (
@@ -49,15 +50,11 @@ DELIVERY_STATUSES = {
 AGENT_KINDS = {AgentKind.HUMAN: pb.AGENT_KIND_HUMAN, AgentKind.AI: pb.AGENT_KIND_AI}
 
 
-def _reverse(mapping: dict) -> dict:
-    return {v: k for k, v in mapping.items()}
-
-
-CHANNEL_OF = _reverse(CHANNELS)
-STATUS_OF = _reverse(STATUSES)
-DIRECTION_OF = _reverse(DIRECTIONS)
-AUTHOR_OF = _reverse(AUTHORS)
-AGENT_KIND_OF = _reverse(AGENT_KINDS)
+CHANNEL_OF = inverse(CHANNELS)
+STATUS_OF = inverse(STATUSES)
+DIRECTION_OF = inverse(DIRECTIONS)
+AUTHOR_OF = inverse(AUTHORS)
+AGENT_KIND_OF = inverse(AGENT_KINDS)
 
 
 def duration(value: timedelta) -> duration_pb2.Duration:
