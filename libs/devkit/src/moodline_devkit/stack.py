@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# One worker process per service: no neighbours to sync with at start (mingle waits a second for
+# their replies) or to gossip with.
+WORKER = "worker --pool=solo --without-mingle --without-gossip --loglevel=INFO"
+
 
 @dataclass(frozen=True)
 class LocalService:
@@ -19,7 +23,7 @@ SERVICES: tuple[LocalService, ...] = (
         "customer",
         "moodline-customer",
         extra_programs={
-            "customer-worker": "moodline-customer worker --pool=solo --loglevel=INFO",
+            "customer-worker": f"moodline-customer {WORKER}",
             "customer-beat": "moodline-customer beat --loglevel=INFO "
             "--schedule {var}/celerybeat-schedule",
         },
@@ -40,7 +44,7 @@ SERVICES: tuple[LocalService, ...] = (
         "billing",
         "moodline-billing",
         extra_programs={
-            "billing-worker": "moodline-billing worker --pool=solo --loglevel=INFO",
+            "billing-worker": f"moodline-billing {WORKER}",
             "billing-beat": "moodline-billing beat --loglevel=INFO "
             "--schedule {var}/billing-celerybeat-schedule",
         },
@@ -49,7 +53,7 @@ SERVICES: tuple[LocalService, ...] = (
         "loyalty",
         "moodline-loyalty",
         extra_programs={
-            "loyalty-worker": "moodline-loyalty worker --pool=solo --loglevel=INFO",
+            "loyalty-worker": f"moodline-loyalty {WORKER}",
             "loyalty-beat": "moodline-loyalty beat --loglevel=INFO "
             "--schedule {var}/loyalty-celerybeat-schedule",
         },
@@ -58,7 +62,7 @@ SERVICES: tuple[LocalService, ...] = (
         "automation",
         "moodline-automation",
         extra_programs={
-            "automation-worker": "moodline-automation worker --pool=solo --loglevel=INFO",
+            "automation-worker": f"moodline-automation {WORKER}",
             "automation-beat": "moodline-automation beat --loglevel=INFO "
             "--schedule {var}/automation-beat-schedule",
         },
