@@ -97,6 +97,8 @@ def build(
         cpu_cfg.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(TEMPLATES / "encoder_cpu" / "config.pbtxt", cpu_cfg)
         shutil.copy(TEMPLATES / "encoder_cpu" / "1" / "model.py", enc / "model.py")
+        # the length grouping the CPU encoder imports (no copy in the templates)
+        shutil.copy(Path(__file__).with_name("length_groups.py"), enc / "length_groups.py")
         shutil.copy(_int8(fp16, derived), enc / "model_int8.onnx")
     if variant in ("gpu", "image"):
         (out / "encoder" / "config.pbtxt").write_text(_encoder_gpu_config(accelerator))

@@ -124,6 +124,14 @@ def test_tokenizer_has_its_files(repo: Path) -> None:
     ).read_bytes()
 
 
+def test_cpu_encoder_has_its_files(repo: Path) -> None:
+    version = repo / "encoder" / "1"
+    assert (version / "model.py").is_file() and (version / "model_int8.onnx").is_file()
+    assert (version / "length_groups.py").read_bytes() == (
+        ML / "moodline_ml" / "length_groups.py"
+    ).read_bytes()
+
+
 @needs_serve_venv
 def test_gpu_accelerator_reaches_the_default_configuration_only(tmp_path: Path) -> None:
     repo = build(tmp_path / "models", "--gpu-accelerator", "tensorrt")

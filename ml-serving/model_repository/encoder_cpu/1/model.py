@@ -1,8 +1,10 @@
 """Triton Python-backend encoder for CPU: ONNX Runtime over the int8 MiniLM graph.
 
-All requests of a dynamic batch are concatenated, the common right-padding is trimmed to the
-longest real sequence (the tokenizer pads to a fixed 64), ONNX Runtime runs once, and the
-results are split back per request.
+All requests of a dynamic batch are concatenated and grouped by length (`length_groups.py`
+beside this file, a copy of `moodline_ml/length_groups.py`): ONNX Runtime runs once per group,
+trimmed to the group's longest row (the tokenizer pads to a fixed 64), so a sentence is not
+computed at the length of the long texts batched with it; the results are put back in row
+order and split per request.
 """
 
 import json
@@ -12,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 import triton_python_backend_utils as pb_utils
+from length_groups import length_groups
 
 
 class TritonPythonModel:
@@ -46,15 +49,21 @@ class TritonPythonModel:
             am.append(m)
             sizes.append(len(i))
         ids, am = np.concatenate(ids), np.concatenate(am)
-        L = max(1, int(am.sum(1).max())) if len(am) else 1
-        s, e = self.sess.run(None, {"input_ids": ids[:, :L], "attention_mask": am[:, :L]})
+        lengths = am.sum(1)
+        s = np.empty((len(ids), 3), dtype=np.float32)
+        e = np.empty((len(ids), 4), dtype=np.float32)
+        for rows in length_groups(lengths):
+            L = max(1, int(lengths[rows].max()))
+            s[rows], e[rows] = self.sess.run(
+                None, {"input_ids": ids[rows, :L], "attention_mask": am[rows, :L]}
+            )
         out, start = [], 0
         for n in sizes:
             out.append(
                 pb_utils.InferenceResponse(
                     output_tensors=[
-                        pb_utils.Tensor("sentiment_probs", s[start : start + n].astype(np.float32)),
-                        pb_utils.Tensor("emotion_probs", e[start : start + n].astype(np.float32)),
+                        pb_utils.Tensor("sentiment_probs", s[start : start + n]),
+                        pb_utils.Tensor("emotion_probs", e[start : start + n]),
                     ]
                 )
             )

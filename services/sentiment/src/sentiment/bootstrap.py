@@ -69,6 +69,7 @@ async def build(settings: SentimentSettings) -> Container:
         lanes=settings.analyze_lanes,
         chunk=settings.analyze_chunk,
         max_pending=settings.analyze_max_pending,
+        max_queued=settings.analyze_max_queued,
         retry_after=settings.analyze_retry_after,
     )
 

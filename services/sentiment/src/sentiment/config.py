@@ -26,15 +26,19 @@ class SentimentSettings(GrpcServiceSettings):
     # fixed order, markers keep each message once.
     scoring_concurrency: int = 3
     fetch_timeout: float = 0.05
-    # Synchronous analyze shares the model fairly (adapters/fair_share.py): per tenant at most
-    # `analyze_max_pending` calls admitted (more: 429 with Retry-After `analyze_retry_after`),
-    # split into chunks of `analyze_chunk` texts that `analyze_lanes` workers send round-robin
-    # across tenants. Lanes stay below Triton's encoder instances, so message scoring (its own
-    # Triton channel and circuit breaker) always finds one free. 4 long texts take ~0.3 s on
-    # the CPU model: another tenant's wait behind a flood; a GPU deployment can raise the chunk.
-    analyze_lanes: int = 1
+    # Synchronous analyze shares the model fairly (adapters/fair_share.py): a call is admitted
+    # before it is read, while its tenant has fewer than `analyze_max_pending` calls admitted
+    # and fewer than `analyze_max_queued` model inputs waiting (a long text is ~20 inputs);
+    # else 429, Retry-After = when the tenant's admitted work ends (at least
+    # `analyze_retry_after`). Its inputs go to the model in chunks of `analyze_chunk`, sent by
+    # `analyze_lanes` workers round-robin across tenants, one tenant at most lanes - 1 chunks at
+    # a time: with 2 lanes (= the CPU encoder's 2 instances) a flooder holds one and the other
+    # tenants find the other free. 4 inputs take ~40 ms of one core on the CPU int8 model; a
+    # GPU deployment can raise the chunk.
+    analyze_lanes: int = 2
     analyze_chunk: int = 4
     analyze_max_pending: int = 4
+    analyze_max_queued: int = 1024
     analyze_retry_after: float = 1.0
     # Durable consumers of the CONVERSATION stream (names declared by the Helm chart); where a
     # durable starts when first created is the kit's `consumer_start`.

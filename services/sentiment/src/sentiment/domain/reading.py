@@ -122,10 +122,16 @@ class Plan:
         return [t, *alone, *context]
 
 
+def is_long(text: str) -> bool:
+    """Read in sentences (when it has two or more); else read whole."""
+    return len(text.split()) > SPLIT_WORDS
+
+
 def plan(text: str, sentences: Sequence[tuple[int, int]]) -> Plan:
-    """`sentences`: a splitter's sentence offsets in `text`. Short texts are read whole."""
+    """`sentences`: a splitter's sentence offsets in `text` (none needed for a text that is
+    not long). Short texts are read whole."""
     kept = tuple((a, b) for a, b in sentences if text[a:b].strip())[:MAX_SENTENCES]
-    if len(text.split()) <= SPLIT_WORDS or len(kept) < 2:
+    if not is_long(text) or len(kept) < 2:
         return Plan(text, ())
     return Plan(text, kept)
 
