@@ -108,3 +108,22 @@ async def test_more_texts_than_one_model_call_takes_are_split_and_kept_in_order(
         Label.HAPPY if i % 3 else Label.FRUSTRATED for i in range(len(texts))
     ]
     assert scored.model_version == "1"
+
+
+class SlowClient(FakeClient):
+    """Answers like Triton when the call's deadline passes (an error, not a TimeoutError)."""
+
+    async def infer(self, texts, deadline_s):
+        self.calls += 1
+        await asyncio.sleep(deadline_s)
+        raise RuntimeError("StatusCode.DEADLINE_EXCEEDED")
+
+
+async def test_a_call_cut_short_by_its_callers_deadline_is_a_timeout_and_keeps_the_circuit():
+    client = SlowClient()
+    s = scorer(client, threshold=2)
+    for _ in range(4):
+        with pytest.raises(TimeoutError):
+            await s.score(["a"], budget_s=0.02)
+    assert client.calls == 4  # not retried past the deadline
+    assert await s.state() == "closed"  # the model did not fail: no tenant is locked out

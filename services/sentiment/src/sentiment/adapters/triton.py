@@ -143,8 +143,11 @@ class Scorer:
         self._attempts = attempts
         self._backoff = (backoff_initial, backoff_max)
         self._ttl = breaker_ttl
+        # A call cut short by its caller's deadline says nothing about the model: it does
+        # not count towards opening the circuit (a flood of expiring analyze calls would
+        # otherwise open it for every tenant).
         self._breakers = AsyncCircuitBreakerFactory(
-            default_threshold=breaker_threshold, default_ttl=breaker_ttl
+            default_threshold=breaker_threshold, default_ttl=breaker_ttl, exclude=[TimeoutError]
         )
 
     async def _breaker(self):  # type: ignore[no-untyped-def]
@@ -185,7 +188,13 @@ class Scorer:
                         if left <= 0:
                             raise TimeoutError("the caller's deadline passed")
                     async with breaker:
-                        sentiment, emotions, version = await self._client.infer(texts, left)
+                        try:
+                            sentiment, emotions, version = await self._client.infer(texts, left)
+                        except Exception as exc:
+                            if deadline is not None and time.monotonic() >= deadline:
+                                # Triton answered DEADLINE_EXCEEDED to the caller's deadline
+                                raise TimeoutError("the caller's deadline passed") from exc
+                            raise
         except TimeoutError:
             raise  # the caller's deadline: DEADLINE_EXCEEDED, not the model's fault
         except OpenedState as exc:
