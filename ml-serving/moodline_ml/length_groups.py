@@ -16,6 +16,8 @@ it (`build_repository` puts it next to that model's `model.py`).
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 
 STEP = 16
@@ -36,4 +38,4 @@ def length_groups(lengths: np.ndarray) -> list[np.ndarray]:
         if padding >= RUN_TOKENS:
             bounds.append(int(cut))
     bounds.append(len(order))
-    return [order[a:b] for a, b in zip(bounds, bounds[1:]) if b > a]
+    return [order[a:b] for a, b in pairwise(bounds) if b > a]
