@@ -1,7 +1,8 @@
 """Seed the customer benchmark database with server-side SQL (generate_series, INSERT ... SELECT).
 
 Creates `bench_customer` (migrated with the service's own Alembic migrations) and
-`bench_gateway` (gateway migrations + one tenant and API key), then loads one big tenant
+`bench_gateway` (gateway migrations + one tenant and API key; `BENCH_DB_PREFIX` replaces
+`bench`), then loads one big tenant
 (1,000,000 customers by default) plus two tenants of 100,000 each. Every column the service
 derives is computed the way the service computes it (search_doc, sort_name, phones/emails JSON
 and the contact lookup tables, avatar colour, VIP flag, lifecycle stage, stats counters);
@@ -28,8 +29,10 @@ import asyncpg
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = ROOT / ".venv" / "bin"
 SERVER = os.environ.get("BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
-CUSTOMER_DB = "bench_customer"
-GATEWAY_DB = "bench_gateway"
+# BENCH_DB_PREFIX=x seeds x_customer / x_gateway: a dataset of one's own on a shared server.
+DB_PREFIX = os.environ.get("BENCH_DB_PREFIX", "bench")
+CUSTOMER_DB = f"{DB_PREFIX}_customer"
+GATEWAY_DB = f"{DB_PREFIX}_gateway"
 STATE = Path(__file__).resolve().parent / ".state.json"
 
 FIRST = (

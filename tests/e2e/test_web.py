@@ -317,6 +317,9 @@ def test_book_pay_and_refund_change_the_ltv_card(page: Page, api: httpx.Client):
     expect(dialog).to_be_hidden()
     expect(payments).to_contain_text(f"refunded {_usd(refund)}")
     expect(payments).to_contain_text("Partially Refunded")
+    # Money given back: the booking does not ask for it again.
+    expect(booked.first).to_contain_text(f"paid {_usd(price - refund)} · refunded {_usd(refund)}")
+    expect(booked.first.get_by_role("button", name="Take payment")).to_be_hidden()
     expect(ltv).to_have_text(_usd(after_booking - refund))
     expect(page.get_by_test_id("value-Paid")).to_have_text(
         _usd(before["total_paid_minor"] + price - refund)

@@ -76,12 +76,14 @@ describe("booking dates", () => {
 });
 
 describe("bookingBalance", () => {
-  it("counts successful payments net of refunds", () => {
+  it("counts successful payments net of refunds, and asks no refund back", () => {
     const b = booking({});
-    expect(bookingBalance(b, [])).toEqual({ paid: 0, due: 4500 });
-    expect(bookingBalance(b, [payment({ amount_minor: 2000 })])).toEqual({ paid: 2000, due: 2500 });
-    expect(bookingBalance(b, [payment({ status: "failed" })])).toEqual({ paid: 0, due: 4500 });
-    expect(bookingBalance(b, [payment({ status: "partially_refunded", refunded_minor: 500 })])).toEqual({ paid: 4000, due: 500 });
+    expect(bookingBalance(b, [])).toEqual({ paid: 0, refunded: 0, due: 4500 });
+    expect(bookingBalance(b, [payment({ amount_minor: 2000 })])).toEqual({ paid: 2000, refunded: 0, due: 2500 });
+    expect(bookingBalance(b, [payment({ status: "failed" })])).toEqual({ paid: 0, refunded: 0, due: 4500 });
+    // a refund is money given back, not a part of the price to pay again
+    expect(bookingBalance(b, [payment({ status: "partially_refunded", refunded_minor: 500 })])).toEqual({ paid: 4000, refunded: 500, due: 0 });
+    expect(bookingBalance(b, [payment({ amount_minor: 2000, status: "refunded", refunded_minor: 2000 })])).toEqual({ paid: 0, refunded: 2000, due: 2500 });
     expect(bookingBalance(b, [payment({ booking_id: "other" })]).due).toBe(4500);
   });
 

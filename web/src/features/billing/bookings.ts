@@ -51,13 +51,15 @@ export function byDay(bookings: Booking[], days: Date[]): Booking[][] {
   return out;
 }
 
-/** What was collected against a booking (successful payments net of refunds) and what is left. */
-export function bookingBalance(booking: Booking, payments: Payment[]): { paid: number; due: number } {
-  const paid = payments
-    .filter((p) => p.booking_id === booking.id && p.status !== "failed")
-    .reduce((sum, p) => sum + p.amount_minor - p.refunded_minor, 0);
+/** What was kept of the payments on a booking (net of refunds), what was refunded, and what is
+ * left to pay. A refund gives money back (a goodwill gesture, a service not done): it lowers what
+ * the booking is worth to the business, it does not ask the customer to pay that part again. */
+export function bookingBalance(booking: Booking, payments: Payment[]): { paid: number; refunded: number; due: number } {
+  const taken = payments.filter((p) => p.booking_id === booking.id && p.status !== "failed");
+  const collected = taken.reduce((sum, p) => sum + p.amount_minor, 0);
+  const refunded = taken.reduce((sum, p) => sum + p.refunded_minor, 0);
   const owes = booking.status === "confirmed" || booking.status === "completed";
-  return { paid, due: owes ? Math.max(0, booking.amount_minor - paid) : 0 };
+  return { paid: collected - refunded, refunded, due: owes ? Math.max(0, booking.amount_minor - collected) : 0 };
 }
 
 export const BOOKING_STATUS: Record<Booking["status"], { label: string; color: string }> = {

@@ -128,17 +128,19 @@ function ActionRow({ index, action, errors, onChange, onRemove }: {
         <Stack gap={4} style={{ flex: 1 }}>
           <Select aria-label={`Action ${n} type`} allowDeselect={false} data={Object.entries(ACTIONS).map(([value, s]) => ({ value, label: s.label }))} value={action.type}
             onChange={(v) => v && onChange({ type: v, values: {}, rest: {} })} error={errors[`actions.${index}`] ?? errors[`actions.${index}.type`]} />
-          <Group gap={6} grow align="flex-start">
+          <Group gap={6} align="flex-start">
             {spec?.fields.map((f) => {
               const label = `${f.label}`;
               const value = action.values[f.name] ?? "";
               const error = errors[`actions.${index}.${f.name}`];
               const change = (v: string) => onChange({ ...action, values: { ...action.values, [f.name]: v } });
+              // Text gets the room (a task title, a message); numbers and choices stay narrow.
+              const style = { flex: f.kind === "number" || f.kind === "choice" ? "1 1 110px" : "3 1 220px" };
               if (f.kind === "choice")
-                return <Select key={f.name} label={label} size="xs" clearable data={(f.choices ?? []).map((c) => ({ value: c, label: titleCase(c) }))} value={value || null} onChange={(v) => change(v ?? "")} error={error} />;
+                return <Select key={f.name} label={label} size="xs" style={style} clearable placeholder="Default" data={(f.choices ?? []).map((c) => ({ value: c, label: titleCase(c) }))} value={value || null} onChange={(v) => change(v ?? "")} error={error} />;
               if (f.kind === "long")
-                return <Textarea key={f.name} label={label} size="xs" autosize minRows={1} value={value} onChange={(e) => change(e.currentTarget.value)} error={error} />;
-              return <TextInput key={f.name} label={label} size="xs" inputMode={f.kind === "number" ? "numeric" : undefined} value={value} onChange={(e) => change(e.currentTarget.value)} error={error} />;
+                return <Textarea key={f.name} label={label} size="xs" style={style} autosize minRows={1} value={value} onChange={(e) => change(e.currentTarget.value)} error={error} />;
+              return <TextInput key={f.name} label={label} size="xs" style={style} inputMode={f.kind === "number" ? "numeric" : undefined} value={value} onChange={(e) => change(e.currentTarget.value)} error={error} />;
             })}
           </Group>
         </Stack>

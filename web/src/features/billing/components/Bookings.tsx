@@ -60,7 +60,7 @@ export function Bookings({ customerId }: { customerId: string }) {
         <Stack gap={6} component="ul" style={{ listStyle: "none", padding: 0, margin: 0 }} aria-label="Bookings">
           {items.map((b) => {
             const status = BOOKING_STATUS[b.status];
-            const { paid, due } = bookingBalance(b, payments.data?.items ?? []);
+            const { paid, refunded, due } = bookingBalance(b, payments.data?.items ?? []);
             const who = staffName(b.staff_id);
             return (
               <li key={b.id} aria-label={`${b.service_name || "Booking"} ${formatDateTime(b.starts_at)}`}>
@@ -73,6 +73,7 @@ export function Bookings({ customerId }: { customerId: string }) {
                       {formatDateTime(b.starts_at)}
                       {who ? ` · with ${who}` : ""}
                       {paid > 0 ? ` · paid ${formatMoney(paid, b.currency)}` : ""}
+                      {refunded > 0 ? ` · refunded ${formatMoney(refunded, b.currency)}` : ""}
                     </Text>
                   </div>
                   <Group gap={6} wrap="nowrap">
