@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT / "bench" / "customers"), str(ROOT / "web")]
 
 import toolchain  # noqa: E402
+from moodline_kit.auth import ensure_local_keys  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 from run import VENV_BIN, Stack  # noqa: E402
 from seed import STATE  # noqa: E402
@@ -85,6 +86,7 @@ def main() -> None:
     toolchain.build()
     email, password = _admin(state)
     os.environ["WEB_DIR"] = str(ROOT / "web" / "dist")
+    ensure_local_keys()  # the customer service started here verifies what the gateway signs
     stack = Stack(state)
     try:
         base = stack.start()
