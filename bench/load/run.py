@@ -37,28 +37,15 @@ BIN = Path(sys.executable).parent
 SHARED = ("DATABASE_URL", "NATS_URL", "REDIS_URL")
 
 
-def free_port() -> int:
-    from moodline_devkit.infra import free_port as port
+def platform_ports() -> dict[str, str]:
+    from moodline_devkit.infra import platform_ports as ports
 
-    return port()
+    return ports()
 
 
 def start_platform(var: Path) -> tuple[subprocess.Popen, dict]:
     env = {k: v for k, v in os.environ.items() if k not in SHARED}
-    for name in (
-        "GATEWAY_PORT",
-        "GRPC_PORT_BASE",
-        "PG_PORT",
-        "NATS_PORT",
-        "REDIS_PORT",
-        "TRITON_HTTP_PORT",
-        "TRITON_GRPC_PORT",
-        "TRITON_METRICS_PORT",
-        "SMTP_PORT",
-        "PROVIDER_PORT",
-        "METRICS_PORT_BASE",
-    ):
-        env[f"MOODLINE_{name}"] = str(free_port())
+    env |= platform_ports()
     env |= {"MOODLINE_VAR": str(var), "MOODLINE_READY_TIMEOUT": "900", "PYTHONUNBUFFERED": "1"}
     # The gateway's per-key rate limit (600/min) would otherwise be the saturation point: the
     # load test measures the platform, so the limiter is set out of reach for its one key.

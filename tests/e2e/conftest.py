@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 import redis
-from moodline_devkit.infra import free_port
+from moodline_devkit.infra import platform_ports
 from moodline_devkit.stack import SERVICES
 from moodline_devkit.testing.otlp import OtlpCollector
 
@@ -51,18 +51,8 @@ def platform(tmp_path_factory, otlp_collector):
     env = {
         **os.environ,
         "MOODLINE_VAR": str(var),
-        "MOODLINE_GATEWAY_PORT": str(free_port()),
-        "MOODLINE_GRPC_PORT_BASE": str(free_port()),
-        "MOODLINE_PG_PORT": str(free_port()),
-        "MOODLINE_NATS_PORT": str(free_port()),
-        "MOODLINE_REDIS_PORT": str(free_port()),
+        **platform_ports(),
         "MOODLINE_DB_PREFIX": f"e2e_{uuid.uuid4().hex[:8]}",
-        "MOODLINE_TRITON_HTTP_PORT": str(free_port()),
-        "MOODLINE_TRITON_GRPC_PORT": str(free_port()),
-        "MOODLINE_TRITON_METRICS_PORT": str(free_port()),
-        "MOODLINE_SMTP_PORT": str(free_port()),
-        "MOODLINE_PROVIDER_PORT": str(free_port()),
-        "MOODLINE_METRICS_PORT_BASE": str(free_port()),
         "OTEL_EXPORTER_OTLP_ENDPOINT": otlp_collector.endpoint,
         "OTEL_BSP_SCHEDULE_DELAY": "200",  # export spans within ~0.2 s (default 5 s)
         "PYTHONUNBUFFERED": "1",

@@ -19,7 +19,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from moodline_devkit.infra import free_port
+from moodline_devkit.infra import platform_ports
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # fault_support, under importlib mode
@@ -34,22 +34,7 @@ def platform(request):
     var = Path(tempfile.mkdtemp(prefix="moodline-faults-"))
     os.chmod(var, 0o755)
     env = {k: v for k, v in os.environ.items() if k not in SHARED_INFRA}
-    ports = {
-        name: str(free_port())
-        for name in (
-            "MOODLINE_GATEWAY_PORT",
-            "MOODLINE_GRPC_PORT_BASE",
-            "MOODLINE_PG_PORT",
-            "MOODLINE_NATS_PORT",
-            "MOODLINE_REDIS_PORT",
-            "MOODLINE_TRITON_HTTP_PORT",
-            "MOODLINE_TRITON_GRPC_PORT",
-            "MOODLINE_TRITON_METRICS_PORT",
-            "MOODLINE_SMTP_PORT",
-            "MOODLINE_PROVIDER_PORT",
-            "MOODLINE_METRICS_PORT_BASE",
-        )
-    }
+    ports = platform_ports()
     env |= ports | {
         "MOODLINE_VAR": str(var),
         "MOODLINE_DB_PREFIX": f"faults_{uuid.uuid4().hex[:8]}",

@@ -9,6 +9,7 @@ caller decides who supervises it.
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import socket
 import sys
@@ -146,6 +147,61 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def _ephemeral_low() -> int:
+    """The first port the kernel hands to outgoing connections (Linux: 32768)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def free_port_block(size: int) -> int:
+    """The first of `size` consecutive ports that are free now and lie below the kernel's
+    ephemeral range. A base from `free_port()` plus offsets can land on a port that an outgoing
+    connection (a database or NATS client) holds by the time its server binds; below the
+    ephemeral range no outgoing connection is given one."""
+    top = _ephemeral_low() - size
+    for _ in range(500):
+        base = random.randrange(20000, top)
+        if all(_bindable(p) for p in range(base, base + size)):
+            return base
+    raise RuntimeError(f"no {size} consecutive free ports between 20000 and {top + size}")
+
+
+# The ports of one local platform (`moodline_devkit.run`): single ports, then room for up to 16
+# gRPC services and 32 /metrics endpoints (`MOODLINE_*_PORT_BASE` + i).
+_SINGLE_PORTS = (
+    "MOODLINE_GATEWAY_PORT",
+    "MOODLINE_PG_PORT",
+    "MOODLINE_NATS_PORT",
+    "MOODLINE_REDIS_PORT",
+    "MOODLINE_TRITON_HTTP_PORT",
+    "MOODLINE_TRITON_GRPC_PORT",
+    "MOODLINE_TRITON_METRICS_PORT",
+    "MOODLINE_SMTP_PORT",
+    "MOODLINE_PROVIDER_PORT",
+)
+
+
+def platform_ports() -> dict[str, str]:
+    """Every `MOODLINE_*_PORT` / `*_PORT_BASE` of a local platform, from one block of free
+    ports (`free_port_block`), so that no two of them and no client socket collide."""
+    base = free_port_block(16 + 16 + 32)
+    ports = {name: str(base + i) for i, name in enumerate(_SINGLE_PORTS)}
+    ports["MOODLINE_GRPC_PORT_BASE"] = str(base + 16)
+    ports["MOODLINE_METRICS_PORT_BASE"] = str(base + 32)
+    return ports
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:
