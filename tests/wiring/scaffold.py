@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import tomllib
+
 FILES = {
     "services/hello/pyproject.toml": """\
 [project]
@@ -155,3 +157,32 @@ REGISTRY_LINES = [
         "spec: {cluster: {name: moodline-pg}, name: hello, owner: hello}}\n---",
     ),
 ]
+
+
+def lock_member(lock: str, pyproject: str, path: str) -> str:
+    """`lock` (uv.lock's text) with the workspace member `path` added, as `uv lock` writes it
+    for a member that depends on workspace packages only: the lock is then checked by
+    `uv lock --check`, which needs no package index and no cache (a fresh `uv lock` needs
+    one of them to re-resolve every registry package)."""
+    project = tomllib.loads(pyproject)["project"]
+    name, deps = project["name"], sorted(project.get("dependencies", []))
+    sources = {p["name"]: p["source"] for p in tomllib.loads(lock)["package"]}
+    assert all("editable" in sources.get(d, {}) for d in deps), "workspace dependencies only"
+    members_start = lock.index("members = [\n") + len("members = [\n")
+    members_end = lock.index("]\n", members_start)
+    members = sorted([*lock[members_start:members_end].split("\n")[:-1], f'    "{name}",'])
+    lock = lock[:members_start] + "\n".join(members) + "\n" + lock[members_end:]
+    entry = (
+        f'[[package]]\nname = "{name}"\nversion = "{project["version"]}"\n'
+        f'source = {{ editable = "{path}" }}\ndependencies = [\n'
+        + "".join(f'    {{ name = "{d}" }},\n' for d in deps)
+        + "]\n\n[package.metadata]\nrequires-dist = [\n"
+        + "".join(f'    {{ name = "{d}", editable = "{sources[d]["editable"]}" }},\n' for d in deps)
+        + "]\n\n"
+    )
+    blocks = lock.split("[[package]]\n")
+    after = next(
+        (i for i, b in enumerate(blocks[1:], 1) if tomllib.loads(b)["name"] > name), len(blocks)
+    )
+    blocks.insert(after, entry.removeprefix("[[package]]\n"))
+    return "[[package]]\n".join(blocks)

@@ -5,6 +5,7 @@ migrations apply and the kit serves it (health SERVING) with nothing else writte
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import subprocess
 import sys
@@ -51,7 +52,16 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         text = path.read_text()
         assert text.count(anchor + "\n") == 1, f"{rel}: anchor {anchor!r} is not unique"
         path.write_text(text.replace(anchor + "\n", f"{anchor}\n{line}\n"))
-    subprocess.run([uv(), "lock", "--offline", "--quiet"], cwd=root, check=True, timeout=120)
+    member = "services/hello"
+    lock = scaffold.lock_member(
+        (root / "uv.lock").read_text(), scaffold.FILES[f"{member}/pyproject.toml"], member
+    )
+    (root / "uv.lock").write_text(lock)
+    # What `make lint` checks, with an empty cache: the lock must match the workspace as it is
+    # (the member's requirements included) without any package index or cached metadata.
+    cache = tmp_path_factory.mktemp("uv-cache")
+    env = {**os.environ, "UV_CACHE_DIR": str(cache), "UV_OFFLINE": "1"}
+    subprocess.run([uv(), "lock", "--check", "--quiet"], cwd=root, env=env, check=True, timeout=120)
     return root
 
 
