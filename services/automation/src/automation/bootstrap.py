@@ -21,22 +21,22 @@ from moodline_kit.service import Service, migrations_of
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from automation.adapters.effects import ServiceEffects
-from automation.adapters.events import STREAMS
 from automation.adapters.locks import PgRunLocks
 from automation.adapters.queue import CeleryRunQueue, celery_app
 from automation.adapters.tables import kit
 from automation.config import AutomationSettings
 from automation.domain.run import Budget
+from automation.entrypoints import consumers
 from automation.entrypoints.grpc_servicer import AutomationServicer
 from automation.service_layer import customer_data as participation
-from automation.service_layer import triggers
 from automation.service_layer.runner import Runner
 from automation.service_layer.unit_of_work import AutomationUnitOfWork
 
 NAME = "automation"
 # One durable consumer, this name, on each stream a trigger comes from.
 TRIGGERS = tuple(
-    Consumes(stream, "automation-triggers", subjects) for stream, subjects in STREAMS.items()
+    Consumes(stream, "automation-triggers", subjects)
+    for stream, subjects in consumers.STREAMS.items()
 )
 CUSTOMER_DATA = customer_data.consumes(NAME)
 
@@ -81,7 +81,7 @@ async def build(settings: AutomationSettings) -> Container:
     queue = CeleryRunQueue(celery_app(settings))
     # Runs created in a transaction are queued on Celery after its commit.
     runtime.uow = partial(runtime.uow, enqueue=queue.enqueue)
-    handler = partial(triggers.on_event, budget=budget(settings))
+    handler = partial(consumers.on_event, budget=budget(settings))
     for consumes in TRIGGERS:
         runtime.consume(consumes, handler)  # type: ignore[arg-type]
     runtime.consume(CUSTOMER_DATA, customer_data.handler(participation.CUSTOMER_DATA))

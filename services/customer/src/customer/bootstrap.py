@@ -22,7 +22,6 @@ from customer.config import CustomerSettings
 from customer.entrypoints import consumers
 from customer.entrypoints.dataops_servicer import DataOpsServicer
 from customer.entrypoints.grpc_servicer import CustomerServicer
-from customer.service_layer import merges
 from customer.service_layer.unit_of_work import CustomerUnitOfWork
 
 NAME = "customer"
@@ -33,7 +32,8 @@ READ_MODEL = tuple(
 )
 # Each participant's answers to merges and erasures complete the operation's steps.
 OPERATIONS = tuple(
-    Consumes(stream, "customer-operations", answers) for stream, answers in merges.ANSWERS.items()
+    Consumes(stream, "customer-operations", answers)
+    for stream, answers in consumers.ANSWERS.items()
 )
 CONSUMES = READ_MODEL + OPERATIONS
 
@@ -53,7 +53,7 @@ async def build(settings: CustomerSettings) -> Container:
     for consumes in READ_MODEL:
         runtime.consume(consumes, consumers.on_event, durable=settings.read_model_consumer)  # type: ignore[arg-type]
     for consumes in OPERATIONS:
-        runtime.consume(consumes, merges.on_answer)  # type: ignore[arg-type]
+        runtime.consume(consumes, consumers.on_answer)  # type: ignore[arg-type]
     reads_engine = runtime.engine_for_reads()
     reads = partial(CustomerUnitOfWork, session_factory(reads_engine), kit, source=NAME)
     search = None

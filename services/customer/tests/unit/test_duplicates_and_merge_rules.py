@@ -87,10 +87,10 @@ def test_chosen_fields_come_from_the_duplicate_and_bad_choices_are_named():
 
 async def test_the_operations_consumer_ignores_events_that_are_no_answer():
     """A NATS server before 2.10 ignores filter_subjects: the consumer sees the whole stream."""
-    from customer.service_layer import merges
+    from customer.entrypoints import consumers
     from moodline.events.v1 import envelope_pb2
 
     other = envelope_pb2.EventEnvelope(
         type="loyalty.enrolment.created", tenant_id=str(uuid.UUID(int=1))
     )
-    assert await merges.on_answer(other, work=None) is None  # type: ignore[arg-type]
+    assert await consumers.on_answer(other, work=None) is None  # type: ignore[arg-type]

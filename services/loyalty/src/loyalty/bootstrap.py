@@ -13,16 +13,16 @@ from moodline_kit.service import Service, migrations_of
 
 from loyalty.adapters.tables import kit
 from loyalty.config import LoyaltySettings
+from loyalty.entrypoints import consumers
 from loyalty.entrypoints.grpc_servicer import LoyaltyServicer
 from loyalty.service_layer import customer_data as participation
-from loyalty.service_layer import earning
 from loyalty.service_layer.ledger import Clock, utc_now
 from loyalty.service_layer.unit_of_work import LoyaltyUnitOfWork
 
 NAME = "loyalty"
 DURABLES = {"BILLING": "loyalty-earn", "CUSTOMER": "loyalty-customers"}
 EARNING = tuple(
-    Consumes(stream, DURABLES[stream], subjects) for stream, subjects in earning.SUBJECTS.items()
+    Consumes(stream, DURABLES[stream], subjects) for stream, subjects in consumers.SUBJECTS.items()
 )
 CUSTOMER_DATA = customer_data.consumes(NAME)
 CONSUMES = (*EARNING, CUSTOMER_DATA)
@@ -37,7 +37,7 @@ async def build(settings: LoyaltySettings, *, clock: Clock = utc_now) -> Contain
     """`clock`: what "now" is for expiry dates and entries (tests pass a frozen one)."""
     runtime = await bootstrap.start(settings, NAME, kit, LoyaltyUnitOfWork, CONSUMES)
     durable = {"BILLING": settings.earn_consumer, "CUSTOMER": settings.customer_consumer}
-    handler = earning.make_handler(clock)
+    handler = consumers.make_handler(clock)
     for consumes in EARNING:
         runtime.consume(consumes, handler, durable=durable[consumes.stream])
     runtime.consume(CUSTOMER_DATA, customer_data.handler(participation.CUSTOMER_DATA))

@@ -3,6 +3,7 @@ as lower-case names: `frustrated`, `inbound`, `sms`). No I/O."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,16 @@ SIMPLE: dict[str, tuple[str, str]] = {
 SENTIMENT_CHANGED = subjects.SENTIMENT_CUSTOMER_CHANGED
 MESSAGE_RECEIVED = subjects.CONVERSATION_MESSAGE_RECEIVED
 SUBJECTS = (*SIMPLE, SENTIMENT_CHANGED, MESSAGE_RECEIVED)
+
+
+@dataclass(frozen=True)
+class FireTriggers:
+    """An event a workflow may trigger on (entrypoints/consumers.py reads it off NATS)."""
+
+    tenant_id: uuid.UUID
+    event_id: str
+    subject: str
+    payload: dict[str, Any]
 
 
 @dataclass(frozen=True)

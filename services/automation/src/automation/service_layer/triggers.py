@@ -1,4 +1,5 @@
-"""Events -> runs. For every enabled workflow an event fires: the per-customer cool-down and
+"""Events -> runs (entrypoints/consumers.py turns each event into `FireTriggers`). For every
+enabled workflow an event fires: the per-customer cool-down and
 the loop budget are checked, and a pending run is stored (one per workflow and event, in the
 same transaction as the consumer's processed-event marker) and queued after commit."""
 
@@ -6,31 +7,23 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from moodline.events.v1 import envelope_pb2
-
-from automation.adapters.events import payload_facts
 from automation.domain.run import Budget, Run, RunStatus
-from automation.domain.triggers import fired_by, matches
+from automation.domain.triggers import FireTriggers, fired_by, matches
 from automation.service_layer.unit_of_work import AutomationUnitOfWork
 
 log = logging.getLogger(__name__)
 
 
-async def on_event(
-    envelope: envelope_pb2.EventEnvelope, uow: AutomationUnitOfWork, *, budget: Budget
+async def fire_triggers(
+    uow: AutomationUnitOfWork, event: FireTriggers, *, budget: Budget, now: datetime
 ) -> None:
-    payload = payload_facts(envelope)
-    if payload is None:
-        return
-    fired = fired_by(envelope.type, payload)
+    fired = fired_by(event.subject, event.payload)
     if not fired:
         return
-    tenant = uuid.UUID(envelope.tenant_id)
-    candidates = await uow.workflows.enabled(tenant, sorted({f.trigger for f in fired}))
-    now = datetime.now(UTC)
+    candidates = await uow.workflows.enabled(event.tenant_id, sorted({f.trigger for f in fired}))
     for workflow in candidates:
         for f in fired:
             if not matches(workflow.trigger, f):
@@ -40,8 +33,8 @@ async def on_event(
                 workflow=workflow,
                 customer_id=uuid.UUID(f.customer_id),
                 trigger_type=f.trigger,
-                event_id=envelope.event_id,
-                event=payload,
+                event_id=event.event_id,
+                event=event.payload,
                 budget=budget,
                 now=now,
             )

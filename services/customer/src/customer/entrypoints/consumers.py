@@ -1,11 +1,13 @@
 """NATS consumers: translate CONVERSATION, BILLING and SENTIMENT events into the read model's
-calls (service_layer/read_model.py). No rule here beyond reading the envelope."""
+calls (service_layer/read_model.py), and the merge participants' answers into the operation's
+steps (service_layer/merges.py). No rule here beyond reading the envelope."""
 
 from __future__ import annotations
 
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 
 from google.protobuf.json_format import MessageToDict
 from moodline.billing.v1 import billing_pb2
@@ -15,10 +17,11 @@ from moodline.events.v1 import conversation_pb2 as conversation_events
 from moodline.events.v1 import envelope_pb2, subjects
 from moodline.events.v1 import sentiment_pb2 as sentiment_events
 from moodline.sentiment.v1 import sentiment_pb2
+from moodline_kit import customer_data
 from moodline_kit.events import unpack
 from moodline_kit.timestamps import from_proto, or_else
 
-from customer.service_layer import read_model
+from customer.service_layer import merges, read_model
 from customer.service_layer.read_model import Fact, Sentiment, Value
 from customer.service_layer.unit_of_work import CustomerUnitOfWork
 
@@ -190,3 +193,27 @@ SUBJECTS = {
     "BILLING": [subjects.BILLING_CUSTOMER_VALUE_CHANGED, *BILLING_TYPES],
     "SENTIMENT": [subjects.SENTIMENT_CUSTOMER_CHANGED],
 }
+
+
+# --- the merge and erasure saga: each participant's answer (service_layer/merges.step_done) ---
+ANSWERS = {
+    stream.upper(): customer_data.answer_subjects(stream) for stream in customer_data.PARTICIPANTS
+}
+ANSWER_SUBJECTS = frozenset(subject for pair in ANSWERS.values() for subject in pair)
+
+
+async def on_answer(envelope: Envelope, work: CustomerUnitOfWork) -> None:
+    if envelope.type not in ANSWER_SUBJECTS:
+        return  # a NATS server before 2.10 ignores a consumer's filter_subjects
+    answer = unpack(envelope, customer_data.payload_type(envelope.type))
+    try:
+        operation_id = uuid.UUID(answer.operation_id)  # type: ignore[attr-defined]
+    except ValueError:
+        return
+    await merges.step_done(
+        work,
+        tenant_id=uuid.UUID(envelope.tenant_id),
+        operation_id=operation_id,
+        service=envelope.type.split(".", 1)[0],
+        now=datetime.now(UTC),
+    )

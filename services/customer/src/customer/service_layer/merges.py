@@ -2,8 +2,9 @@
 
 A merge or an erasure commits here with its event (`customer.customer.merged` / `.erased`) and
 an operation whose steps are the participating services (moodline_kit.customer_data); each
-service answers with `<service>.customer.reassigned` / `.erased` (read by `on_answer`), and the
-operation is completed when every step is.
+service answers with `<service>.customer.reassigned` / `.erased` (read by
+`entrypoints/consumers.on_answer`, which calls `step_done`), and the operation is completed when
+every step is.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from moodline.events.v1 import customer_pb2 as customer_events
-from moodline.events.v1 import envelope_pb2, subjects
+from moodline.events.v1 import subjects
 from moodline_kit import customer_data
 from moodline_kit.errors import Conflict, InvalidArgument, NotFound
-from moodline_kit.events import Event, unpack
+from moodline_kit.events import Event
 
 from customer.adapters.operations import (
     COMPLETED,
@@ -373,26 +374,16 @@ async def export_customer_data(
 
 
 # --- the saga: each service's answer ---------------------------------------------------------
-ANSWERS = {
-    stream.upper(): customer_data.answer_subjects(stream) for stream in customer_data.PARTICIPANTS
-}
-
-
-ANSWER_SUBJECTS = frozenset(subject for pair in ANSWERS.values() for subject in pair)
-
-
-async def on_answer(envelope: envelope_pb2.EventEnvelope, work: CustomerUnitOfWork) -> None:
-    if envelope.type not in ANSWER_SUBJECTS:
-        return  # a NATS server before 2.10 ignores a consumer's filter_subjects
-    service = envelope.type.split(".", 1)[0]
-    message_type = customer_data.payload_type(envelope.type)
-    answer = unpack(envelope, message_type)
-    try:
-        operation_id = uuid.UUID(answer.operation_id)  # type: ignore[attr-defined]
-    except ValueError:
-        return
-    tenant_id = uuid.UUID(envelope.tenant_id)
-    if not await work.operations.complete_step(tenant_id, operation_id, service, datetime.now(UTC)):
+async def step_done(
+    work: CustomerUnitOfWork,
+    *,
+    tenant_id: uuid.UUID,
+    operation_id: uuid.UUID,
+    service: str,
+    now: datetime,
+) -> None:
+    """`service` has done its part of the operation (its answer event arrived)."""
+    if not await work.operations.complete_step(tenant_id, operation_id, service, now):
         return
     op = await work.operations.get(tenant_id, operation_id)
     if op is not None and op.kind == ERASURE:
