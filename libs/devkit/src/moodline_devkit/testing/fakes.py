@@ -9,12 +9,16 @@ A service's fake subclasses it and binds its in-memory repositories to `self.sto
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from moodline_kit.events import Event
+from moodline_kit.paging import decode_time_key, encode_time_key
+
+T = TypeVar("T")
 
 
 class FakeUnitOfWork:
@@ -79,3 +83,27 @@ class FakeClock:
 
     def monotonic(self) -> float:
         return self.now.timestamp()
+
+
+def time_keyed_page(
+    items: Iterable[T],
+    when: Callable[[T], datetime],
+    *,
+    limit: int,
+    cursor: str,
+    descending: bool = False,
+) -> tuple[list[T], str]:
+    """A list ordered by (time, id) and paged with the kit's time-key tokens, as the
+    repositories page it (`items` have an `id`)."""
+
+    def key(item: Any) -> tuple[datetime, str]:
+        return when(item), str(item.id)
+
+    ordered = sorted(items, key=key, reverse=descending)
+    if cursor:
+        at, ident = decode_time_key(cursor)
+        last = (at, str(ident))
+        ordered = [i for i in ordered if (key(i) < last if descending else key(i) > last)]
+    found = ordered[:limit]
+    more = len(ordered) > limit
+    return found, encode_time_key(*key(found[-1])) if found and more else ""
