@@ -3,10 +3,10 @@
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from automation.adapters.effects import ActionFailed, Sent, Transient
+from automation.adapters.effects import ActionFailed, Transient
 from automation.domain.run import Run, RunStatus, Step, StepStatus
 from automation.service_layer.runner import NoLocks, RetryLater, Runner
-from moodline.customer.v1 import customer_pb2
+from automation_fakes import FakeEffects
 
 TENANT = uuid.uuid4()
 
@@ -74,39 +74,6 @@ class FakeUow:
 
     async def commit(self) -> None:
         self.repos.events += self._pending
-
-
-class FakeEffects:
-    def __init__(self, *, opted_out: bool = False, fail_tag: Exception | None = None) -> None:
-        self.calls: list[tuple] = []
-        self.keys: set[str] = set()
-        self.opted_out = opted_out
-        self.fail_tag = fail_tag
-        self.customer_pb = customer_pb2.Customer(
-            id=str(uuid.uuid4()), first_name="Ann", last_name="Lee", workers=["staff-1"]
-        )
-
-    async def customer(self, customer_id):  # type: ignore[no-untyped-def]
-        return self.customer_pb
-
-    async def send_message(self, *, customer_id, action, author_id, key, dry_run=False):  # type: ignore[no-untyped-def]
-        if self.opted_out:
-            return Sent(False, "customer opted out of marketing")
-        if key not in self.keys:  # the conversation service dedups on the key
-            self.keys.add(key)
-            self.calls.append(("mail", key))
-        return Sent(True, "e-mail to ann@example.com")
-
-    async def modify_tags(self, customer_id, *, add, remove):  # type: ignore[no-untyped-def]
-        if self.fail_tag is not None:
-            raise self.fail_tag
-        self.calls.append(("tag", tuple(add)))
-
-    async def update_customer(self, customer_id, field, value):  # type: ignore[no-untyped-def]
-        self.calls.append(("update", field, value))
-
-    async def webhook(self, **kw):  # type: ignore[no-untyped-def]
-        return 200
 
 
 def make(actions, *, steps=(), conditions=()):  # type: ignore[no-untyped-def]
