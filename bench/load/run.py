@@ -174,13 +174,17 @@ def platform_processes(var: Path) -> dict[str, psutil.Process]:
     return found
 
 
-def rss(procs: dict[str, psutil.Process]) -> dict[str, int]:
+def memory(procs: dict[str, psutil.Process]) -> dict[str, tuple[int, int]]:
+    """Each process's resident set and its private part (USS: pages no other process maps).
+    A PostgreSQL backend's RSS grows as it touches shared buffers (shared memory, counted once
+    for the server), so growth is judged on the private part."""
     out = {}
     for name, p in procs.items():
         try:
-            out[name] = p.memory_info().rss
+            info = p.memory_full_info()
         except psutil.Error:
-            pass
+            continue
+        out[name] = (info.rss, info.uss)
     return out
 
 
@@ -250,12 +254,16 @@ def main() -> int:
             t = threading.Thread(target=run)
             t.start()
             time.sleep(args.warmup_s)
-            warm = rss(procs)
+            warm = memory(procs)
             t.join()
-            end = rss(procs)
+            end = memory(procs)
             s = summary(env_rows)
-            growth = {n: (end[n] - warm[n]) / warm[n] for n in warm if n in end and warm[n] > 0}
-            worst = sorted(growth.items(), key=lambda kv: -kv[1])[:5]
+            growth = {
+                n: (end[n][1] - warm[n][1]) / warm[n][1]
+                for n in warm
+                if n in end and warm[n][1] > 0
+            }
+            worst = sorted(growth.items(), key=lambda kv: -kv[1])[:8]
             report += [
                 "",
                 f"## Soak: {args.soak_min:g} min at 70% of saturation ({0.7 * best[1]['rps']:.1f} "
@@ -264,13 +272,15 @@ def main() -> int:
                 f"{s['requests']} requests, {s['rps']:.1f} req/s, p50/p95/p99 {s['p50']:.0f}/"
                 f"{s['p95']:.0f}/{s['p99']:.0f} ms, **{s['errors']} errors**.",
                 "",
-                f"Resident memory after a {args.warmup_s} s warm-up vs the end, largest growth "
-                f"first ({len(growth)} processes; > 10% flagged):",
+                f"Memory after a {args.warmup_s} s warm-up vs the end, largest growth of the "
+                f"private part (USS) first ({len(growth)} processes; > 10% flagged). RSS also "
+                "counts the shared memory a process has touched (PostgreSQL's shared buffers):",
                 "",
-                "| process | after warm-up MB | end MB | growth |",
+                "| process | RSS warm-up → end MB | private warm-up → end MB | private growth |",
                 "| --- | ---: | ---: | ---: |",
                 *(
-                    f"| {n} | {warm[n] / 2**20:.0f} | {end[n] / 2**20:.0f} | {100 * g:+.1f}%"
+                    f"| {n} | {warm[n][0] / 2**20:.0f} → {end[n][0] / 2**20:.0f} | "
+                    f"{warm[n][1] / 2**20:.0f} → {end[n][1] / 2**20:.0f} | {100 * g:+.1f}%"
                     f"{' **> 10%**' if g > 0.10 else ''} |"
                     for n, g in worst
                 ),
