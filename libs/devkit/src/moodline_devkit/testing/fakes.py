@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 from moodline_kit.events import Event
-from moodline_kit.paging import decode_time_key, encode_time_key
+from moodline_kit.paging import Page, decode_time_key, encode_time_key
 
 T = TypeVar("T")
 
@@ -107,3 +107,55 @@ def time_keyed_page(
     found = ordered[:limit]
     more = len(ordered) > limit
     return found, encode_time_key(*key(found[-1])) if found and more else ""
+
+
+class InMemoryRows(Generic[T]):
+    """One table of a fake store (`store.<name>`: id -> row), read as the kit's queries
+    (moodline_kit.queries) read it: a row of the tenant by id, newest-first pages of one
+    customer in some statuses. Rows go in and come out as copies, as from a database. A
+    service's in-memory repository subclasses it and adds what its own queries answer."""
+
+    def __init__(
+        self, store: Any, name: str, created: Callable[[T], datetime] | None = None
+    ) -> None:
+        self._store = store
+        self._name = name
+        self._created = created or (lambda row: row.created_at)  # type: ignore[attr-defined]
+
+    @property
+    def rows(self) -> dict[Any, T]:
+        return getattr(self._store, self._name)
+
+    async def add(self, row: T) -> bool:
+        self.rows[row.id] = copy.deepcopy(row)  # type: ignore[attr-defined]
+        return True
+
+    async def update(self, row: T) -> None:
+        self.rows[row.id] = copy.deepcopy(row)  # type: ignore[attr-defined]
+
+    async def get(self, tenant_id: Any, ident: Any, *, for_update: bool = False) -> T | None:
+        found = self.rows.get(ident)
+        mine = found is not None and found.tenant_id == tenant_id  # type: ignore[attr-defined]
+        return copy.deepcopy(found) if mine else None
+
+    def where(self, tenant_id: Any, **equal: Any) -> list[T]:
+        """Copies of the tenant's rows whose attributes equal `equal`."""
+        return [
+            copy.deepcopy(row)
+            for row in self.rows.values()
+            if row.tenant_id == tenant_id  # type: ignore[attr-defined]
+            and all(getattr(row, name) == value for name, value in equal.items())
+        ]
+
+    async def list(
+        self, tenant_id: Any, *, customer_id: Any, statuses: Any, limit: int, cursor: str
+    ) -> Page[T]:
+        found = [
+            row
+            for row in self.where(tenant_id)
+            if customer_id in (None, row.customer_id)  # type: ignore[attr-defined]
+            and (not statuses or row.status in statuses)  # type: ignore[attr-defined]
+        ]
+        return Page(
+            *time_keyed_page(found, self._created, limit=limit, cursor=cursor, descending=True)
+        )
