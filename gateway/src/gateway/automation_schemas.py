@@ -7,12 +7,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
+from moodline.automation.v1 import automation_pb2 as pb
 from pydantic import BaseModel, Field
 
+from gateway.proto_models import proto_model
 from gateway.schemas import Strict
 
 RunStatus = Literal["pending", "running", "waiting", "succeeded", "failed", "skipped", "cancelled"]
-StepStatus = Literal["running", "succeeded", "failed", "skipped", "waiting"]
 TaskStatus = Literal["open", "done", "cancelled"]
 Priority = Literal["low", "normal", "high"]
 
@@ -42,19 +43,10 @@ class AutomationPatch(Strict):
     cooldown_seconds: int | None = None
 
 
-class AutomationOut(BaseModel):
-    id: str
-    name: str
-    description: str
-    enabled: bool
-    trigger: dict[str, Any]
-    conditions: list[dict[str, Any]]
-    actions: list[dict[str, Any]]
-    cooldown_seconds: int
-    version: int
-    created_at: datetime
-    updated_at: datetime
-    last_run_at: datetime | None
+# The service always sets cooldown_seconds (its default when a request leaves it out).
+AutomationOut = proto_model(
+    "AutomationOut", pb.Workflow.DESCRIPTOR, nullable=("last_run_at",), cooldown_seconds=int
+)
 
 
 class AutomationPage(BaseModel):
@@ -85,15 +77,9 @@ class DryRunOut(BaseModel):
     steps: list[PlannedStepOut]
 
 
-class RunStepOut(BaseModel):
-    index: int
-    action_id: str
-    type: str
-    status: StepStatus
-    attempts: int
-    detail: str
-    started_at: datetime | None
-    finished_at: datetime | None
+RunStepOut = proto_model(
+    "RunStepOut", pb.RunStep.DESCRIPTOR, nullable=("started_at", "finished_at")
+)
 
 
 class RunOut(BaseModel):

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
+from moodline.conversation.v1 import conversation_pb2 as pb
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from gateway.proto_models import proto_model
 from gateway.validation import Instant
 
 Channel = Literal["phone", "sms", "whatsapp", "email", "webchat"]
@@ -116,18 +118,11 @@ class ConversationOut(BaseModel):
     updated_at: datetime
 
 
-class MessageOut(BaseModel):
-    id: str
-    conversation_id: str
-    customer_id: str
-    channel: Channel
-    direction: Direction
-    author: Author
-    author_id: str
-    text: str
-    sent_at: datetime
-    provider_message_id: str
-    created_at: datetime
+# A message as a conversation lists it; its delivery (outbound only) is what the send endpoint
+# answers (OutboundOut), not part of this shape.
+MessageOut = proto_model(
+    "MessageOut", pb.Message.DESCRIPTOR, but=("delivery_status", "delivery_error")
+)
 
 
 class ConversationPage(BaseModel):

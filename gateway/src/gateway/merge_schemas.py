@@ -4,24 +4,14 @@ from __future__ import annotations
 
 from typing import Literal
 
+from moodline import enums
 from pydantic import BaseModel, Field
 
 from gateway.schemas import CustomerOut, Strict
 from gateway.validation import BodyId
 
 MergeSide = Literal["survivor", "duplicate"]
-MergeField = Literal[
-    "first_name",
-    "last_name",
-    "company",
-    "preferred_channel",
-    "preferred_contact_time",
-    "language",
-    "timezone",
-    "folder",
-    "call_status",
-    "custom_fields",
-]
+MergeField = Literal[tuple(f.value for f in enums.MergeField)]  # type: ignore[valid-type]
 
 
 class DuplicateReasonOut(BaseModel):

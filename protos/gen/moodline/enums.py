@@ -14,3 +14,18 @@ class Channel(StrEnum):
     WHATSAPP = "whatsapp"
     EMAIL = "email"
     WEBCHAT = "webchat"
+
+
+class MergeField(StrEnum):
+    """moodline.customer.v1.MergeField"""
+
+    FIRST_NAME = "first_name"
+    LAST_NAME = "last_name"
+    COMPANY = "company"
+    PREFERRED_CHANNEL = "preferred_channel"
+    PREFERRED_CONTACT_TIME = "preferred_contact_time"
+    LANGUAGE = "language"
+    TIMEZONE = "timezone"
+    FOLDER = "folder"
+    CALL_STATUS = "call_status"
+    CUSTOM_FIELDS = "custom_fields"

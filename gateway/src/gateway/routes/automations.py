@@ -23,6 +23,7 @@ from gateway.automation_schemas import (
     DryRunOut,
     RunOut,
     RunPage,
+    RunStepOut,
     TaskIn,
     TaskOut,
     TaskPage,
@@ -30,6 +31,7 @@ from gateway.automation_schemas import (
 )
 from gateway.deps import metadata
 from gateway.permissions import Permission, require
+from gateway.proto_models import present
 from gateway.visibility import guarded
 
 router = APIRouter(tags=["automations"])
@@ -52,13 +54,6 @@ RUN_STATUS = {
     pb.RUN_STATUS_SKIPPED: "skipped",
     pb.RUN_STATUS_CANCELLED: "cancelled",
 }
-STEP_STATUS = {
-    pb.STEP_STATUS_RUNNING: "running",
-    pb.STEP_STATUS_SUCCEEDED: "succeeded",
-    pb.STEP_STATUS_FAILED: "failed",
-    pb.STEP_STATUS_SKIPPED: "skipped",
-    pb.STEP_STATUS_WAITING: "waiting",
-}
 TASK_STATUS = {
     pb.TASK_STATUS_OPEN: "open",
     pb.TASK_STATUS_DONE: "done",
@@ -80,25 +75,12 @@ def _stub(request: Request, who: Principal) -> automation_pb2_grpc.AutomationSer
     return guarded(up.automation, up, who)
 
 
-def _time(ts: Any, present: bool = True) -> datetime | None:
-    return ts.ToDatetime(UTC) if present else None
+def _time(ts: Any, is_set: bool = True) -> datetime | None:
+    return ts.ToDatetime(UTC) if is_set else None
 
 
 def automation_out(w: pb.Workflow) -> dict:
-    return AutomationOut(
-        id=w.id,
-        name=w.name,
-        description=w.description,
-        enabled=w.enabled,
-        trigger=from_struct(w.trigger),
-        conditions=[from_struct(c) for c in w.conditions],
-        actions=[from_struct(a) for a in w.actions],
-        cooldown_seconds=w.cooldown_seconds,
-        version=w.version,
-        created_at=w.created_at.ToDatetime(UTC),
-        updated_at=w.updated_at.ToDatetime(UTC),
-        last_run_at=_time(w.last_run_at, w.HasField("last_run_at")),
-    ).model_dump(mode="json")
+    return AutomationOut(**present(AutomationOut, w)).model_dump(mode="json")
 
 
 def run_out(r: pb.Run) -> dict:
@@ -113,19 +95,7 @@ def run_out(r: pb.Run) -> dict:
         started_by=r.started_by or None,
         status=RUN_STATUS.get(r.status, "pending"),  # type: ignore[arg-type]
         error=r.error,
-        steps=[
-            {
-                "index": s.index,
-                "action_id": s.action_id,
-                "type": s.type,
-                "status": STEP_STATUS.get(s.status, "running"),
-                "attempts": s.attempts,
-                "detail": s.detail,
-                "started_at": _time(s.started_at, s.HasField("started_at")),
-                "finished_at": _time(s.finished_at, s.HasField("finished_at")),
-            }
-            for s in r.steps
-        ],
+        steps=[present(RunStepOut, s) for s in r.steps],
         created_at=r.created_at.ToDatetime(UTC),
         started_at=_time(r.started_at, r.HasField("started_at")),
         finished_at=_time(r.finished_at, r.HasField("finished_at")),

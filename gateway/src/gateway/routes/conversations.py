@@ -24,12 +24,14 @@ from gateway.conversation_schemas import (
     IngestedOut,
     MessageBatchIn,
     MessageIn,
+    MessageOut,
     SearchPage,
     Status,
 )
 from gateway.deps import Upstreams, metadata, upstreams
 from gateway.permissions import Permission, require
 from gateway.problems import GRPC_TO_HTTP, problem
+from gateway.proto_models import present
 from gateway.validation import PathId, QueryId, QueryInstant
 from gateway.visibility import ensure_visible, restricted, visible
 
@@ -127,19 +129,7 @@ def conversation_json(c: pb.Conversation) -> dict:
 
 
 def message_json(m: pb.Message) -> dict:
-    return {
-        "id": m.id,
-        "conversation_id": m.conversation_id,
-        "customer_id": m.customer_id,
-        "channel": _name(CHANNELS, m.channel),
-        "direction": _name(DIRECTIONS, m.direction),
-        "author": _name(AUTHORS, m.author),
-        "author_id": m.author_id,
-        "text": m.text,
-        "sent_at": m.sent_at.ToDatetime(UTC),
-        "provider_message_id": m.provider_message_id,
-        "created_at": m.created_at.ToDatetime(UTC),
-    }
+    return present(MessageOut, m)
 
 
 def ingest_request(body: MessageIn) -> pb.IngestMessageRequest:

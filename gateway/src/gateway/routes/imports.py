@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response, StreamingResponse
 from google.protobuf.timestamp_pb2 import Timestamp
 from moodline.customer.v1 import dataops_pb2
+from moodline_kit.grpc.structs import fields_of
 from pydantic import BaseModel, Field
 
 from gateway.auth import Principal
@@ -179,16 +180,7 @@ def import_out(m: dataops_pb2.Import) -> ImportOut:
             PreviewRowOut(
                 row_number=r.row_number,
                 error=r.error,
-                cells=[
-                    PreviewCellOut(
-                        header=c.header,
-                        value=c.value,
-                        field=c.field,
-                        error=c.error,
-                        normalised=c.normalised,
-                    )
-                    for c in r.cells
-                ],
+                cells=[PreviewCellOut(**fields_of(c)) for c in r.cells],
             )
             for r in m.preview
         ],
@@ -366,15 +358,6 @@ async def import_duplicates(
         metadata=metadata(who),
     )
     return ImportDuplicatesOut(
-        duplicates=[
-            ImportDuplicateOut(
-                row_number=d.row_number,
-                customer_id=d.customer_id,
-                duplicate_id=d.duplicate_id,
-                score=d.score,
-                reason=d.reason,
-            )
-            for d in page.duplicates
-        ],
+        duplicates=[ImportDuplicateOut(**fields_of(d)) for d in page.duplicates],
         next_after_row=page.next_after_row,
     )

@@ -338,14 +338,8 @@ def _program_message(body: ProgramPatch, program_id: str = "") -> pb.Program:
         p.earned_expire_after_days = body.expire_after_days
     for rule in body.earn_rules or ():
         p.earn_rules.append(
-            pb.EarnRule(
-                trigger=TRIGGERS[rule.trigger],
-                amount_per_unit=rule.amount_per_unit,
-                spend_unit_minor=rule.spend_unit_minor,
-                fixed_amount=rule.fixed_amount,
-                currency=rule.currency,
-                multiplier_percent=rule.multiplier_percent,
-            )
+            # The body's fields are the contract's, by name; only the trigger is translated.
+            pb.EarnRule(**{**rule.model_dump(), "trigger": TRIGGERS[rule.trigger]})
         )
     return p
 

@@ -75,15 +75,11 @@ async def send_message(
     try:
         sent = await up.conversations.SendMessage(
             pb.SendMessageRequest(
+                # The body's fields are the request's, by name; the channel is translated.
+                **{**body.model_dump(), "channel": CHANNELS[body.channel]},
                 customer_id=customer_id,
-                channel=CHANNELS[body.channel],
-                text=body.text,
-                template=body.template,
-                subject=body.subject,
                 author=pb.AUTHOR_AGENT,
                 author_id=str(who.actor),
-                marketing=body.marketing,
-                idempotency_key=body.idempotency_key,
             ),
             metadata=metadata(who),
         )

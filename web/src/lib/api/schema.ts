@@ -4242,7 +4242,7 @@ export interface components {
              * Author
              * @enum {string}
              */
-            author: "customer" | "agent" | "ai";
+            author: "customer" | "agent" | "ai" | "automation";
             /** Author Id */
             author_id: string;
             /**

@@ -3,12 +3,38 @@ import datetime
 from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class MergeField(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    MERGE_FIELD_UNSPECIFIED: _ClassVar[MergeField]
+    MERGE_FIELD_FIRST_NAME: _ClassVar[MergeField]
+    MERGE_FIELD_LAST_NAME: _ClassVar[MergeField]
+    MERGE_FIELD_COMPANY: _ClassVar[MergeField]
+    MERGE_FIELD_PREFERRED_CHANNEL: _ClassVar[MergeField]
+    MERGE_FIELD_PREFERRED_CONTACT_TIME: _ClassVar[MergeField]
+    MERGE_FIELD_LANGUAGE: _ClassVar[MergeField]
+    MERGE_FIELD_TIMEZONE: _ClassVar[MergeField]
+    MERGE_FIELD_FOLDER: _ClassVar[MergeField]
+    MERGE_FIELD_CALL_STATUS: _ClassVar[MergeField]
+    MERGE_FIELD_CUSTOM_FIELDS: _ClassVar[MergeField]
+MERGE_FIELD_UNSPECIFIED: MergeField
+MERGE_FIELD_FIRST_NAME: MergeField
+MERGE_FIELD_LAST_NAME: MergeField
+MERGE_FIELD_COMPANY: MergeField
+MERGE_FIELD_PREFERRED_CHANNEL: MergeField
+MERGE_FIELD_PREFERRED_CONTACT_TIME: MergeField
+MERGE_FIELD_LANGUAGE: MergeField
+MERGE_FIELD_TIMEZONE: MergeField
+MERGE_FIELD_FOLDER: MergeField
+MERGE_FIELD_CALL_STATUS: MergeField
+MERGE_FIELD_CUSTOM_FIELDS: MergeField
 
 class DuplicateReason(_message.Message):
     __slots__ = ("kind", "detail")

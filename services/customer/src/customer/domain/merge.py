@@ -13,24 +13,14 @@ import copy
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from moodline.enums import MergeField
 from moodline_kit.errors import FieldViolation, InvalidArgument
 
 from customer.domain.model import MAX_CONTACTS, Customer, Email, Phone
 
 SURVIVOR = "survivor"
 DUPLICATE = "duplicate"
-CHOOSABLE = (
-    "first_name",
-    "last_name",
-    "company",
-    "preferred_channel",
-    "preferred_contact_time",
-    "language",
-    "timezone",
-    "folder",
-    "call_status",
-    "custom_fields",
-)
+CHOOSABLE = tuple(f.value for f in MergeField)  # the contract lists them
 
 
 def validate_choices(fields: dict[str, str]) -> None:
