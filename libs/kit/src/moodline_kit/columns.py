@@ -52,3 +52,14 @@ def counters(*names: str) -> list[sa.Column]:
 def texts(*names: str) -> list[sa.Column]:
     """Free text that may be left empty (TEXT NOT NULL DEFAULT ''), in this order."""
     return [sa.Column(n, sa.Text, nullable=False, server_default="") for n in names]
+
+
+def required(kind: Any, *names: str, **options: Any) -> list[sa.Column]:
+    """Columns of one type that every row fills (NOT NULL), in this order; `options` (a
+    server_default...) apply to each."""
+    return [sa.Column(n, kind, nullable=False, **options) for n in names]
+
+
+def timestamps(*names: str, nullable: bool = False) -> list[sa.Column]:
+    """Timezone-aware timestamps, in this order (see `timestamp`)."""
+    return [timestamp(n, nullable=nullable) for n in names]

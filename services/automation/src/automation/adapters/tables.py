@@ -3,58 +3,50 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from moodline_kit.columns import tenant_index, tenant_table
+from moodline_kit import columns as col
 from moodline_kit.db import service_metadata
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import JSONB
 
 metadata, kit = service_metadata()
 
-workflows = tenant_table(
+workflows = col.tenant_table(
     "workflows",
     metadata,
-    sa.Column("name", sa.Text, nullable=False),
-    sa.Column("description", sa.Text, nullable=False, server_default=""),
-    sa.Column("enabled", sa.Boolean, nullable=False),
-    sa.Column("trigger_type", sa.Text, nullable=False),
-    sa.Column("trigger", JSONB, nullable=False),
-    sa.Column("conditions", JSONB, nullable=False),
-    sa.Column("actions", JSONB, nullable=False),
-    sa.Column("cooldown_seconds", sa.Integer, nullable=False),
-    sa.Column("version", sa.BigInteger, nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("last_run_at", sa.DateTime(timezone=True)),
+    *col.required(sa.Text, "name"),
+    *col.texts("description"),
+    *col.required(sa.Boolean, "enabled"),
+    *col.required(sa.Text, "trigger_type"),
+    *col.required(JSONB, "trigger", "conditions", "actions"),
+    *col.required(sa.Integer, "cooldown_seconds"),
+    *col.required(sa.BigInteger, "version"),
+    *col.timestamps("created_at", "updated_at"),
+    col.timestamp("last_run_at", nullable=True),
 )
 sa.Index("ix_workflows_name", workflows.c.tenant_id, workflows.c.name, workflows.c.id)
 # The trigger lookup of every consumed event.
-tenant_index(
+col.tenant_index(
     "ix_workflows_trigger", workflows, "trigger_type", postgresql_where=workflows.c.enabled
 )
 
-runs = tenant_table(
+runs = col.tenant_table(
     "runs",
     metadata,
-    sa.Column("workflow_id", UUID(as_uuid=True), nullable=False),
-    sa.Column("workflow_name", sa.Text, nullable=False),
-    sa.Column("workflow_version", sa.BigInteger, nullable=False),
-    sa.Column("conditions", JSONB, nullable=False),
-    sa.Column("actions", JSONB, nullable=False),
-    sa.Column("customer_id", UUID(as_uuid=True), nullable=False),
-    sa.Column("trigger_type", sa.Text, nullable=False),
-    sa.Column("trigger_event_id", sa.Text, nullable=False, server_default=""),
+    col.uuid_column("workflow_id"),
+    *col.required(sa.Text, "workflow_name"),
+    *col.required(sa.BigInteger, "workflow_version"),
+    *col.required(JSONB, "conditions", "actions"),
+    col.uuid_column("customer_id"),
+    *col.required(sa.Text, "trigger_type"),
+    *col.texts("trigger_event_id"),
     sa.Column("event", JSONB, nullable=False, server_default="{}"),
-    sa.Column("started_by", sa.Text, nullable=False, server_default=""),
-    sa.Column("idempotency_key", sa.Text, nullable=False, server_default=""),
-    sa.Column("status", sa.Text, nullable=False),
-    sa.Column("error", sa.Text, nullable=False, server_default=""),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("started_at", sa.DateTime(timezone=True)),
-    sa.Column("finished_at", sa.DateTime(timezone=True)),
-    sa.Column("resume_at", sa.DateTime(timezone=True)),
+    *col.texts("started_by", "idempotency_key"),
+    *col.required(sa.Text, "status"),
+    *col.texts("error"),
+    *col.timestamps("created_at", "updated_at"),
+    *col.timestamps("started_at", "finished_at", "resume_at", nullable=True),
 )
 # One run per workflow and triggering event (a redelivered event starts nothing new).
-tenant_index(
+col.tenant_index(
     "uq_runs_trigger_event",
     runs,
     "workflow_id",
@@ -62,7 +54,7 @@ tenant_index(
     unique=True,
     postgresql_where=runs.c.trigger_event_id != "",
 )
-tenant_index(
+col.tenant_index(
     "uq_runs_idempotency",
     runs,
     "idempotency_key",
@@ -83,44 +75,38 @@ sa.Index(
 run_steps = sa.Table(
     "run_steps",
     metadata,
-    sa.Column("run_id", UUID(as_uuid=True), primary_key=True),
+    col.uuid_key("run_id"),
     sa.Column("step_index", sa.Integer, primary_key=True),
-    sa.Column("tenant_id", UUID(as_uuid=True), nullable=False),
-    sa.Column("action_id", sa.Text, nullable=False),
-    sa.Column("type", sa.Text, nullable=False),
-    sa.Column("status", sa.Text, nullable=False),
+    col.tenant_column(),
+    *col.required(sa.Text, "action_id", "type", "status"),
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("detail", sa.Text, nullable=False, server_default=""),
-    sa.Column("started_at", sa.DateTime(timezone=True)),
-    sa.Column("finished_at", sa.DateTime(timezone=True)),
+    *col.texts("detail"),
+    *col.timestamps("started_at", "finished_at", nullable=True),
 )
 
 # Per-customer cool-down of each workflow: when it last fired for the customer.
 cooldowns = sa.Table(
     "cooldowns",
     metadata,
-    sa.Column("tenant_id", UUID(as_uuid=True), primary_key=True),
-    sa.Column("workflow_id", UUID(as_uuid=True), primary_key=True),
-    sa.Column("customer_id", UUID(as_uuid=True), primary_key=True),
-    sa.Column("fired_at", sa.DateTime(timezone=True), nullable=False),
+    col.tenant_key(),
+    col.uuid_key("workflow_id"),
+    col.uuid_key("customer_id"),
+    col.timestamp("fired_at"),
 )
 
-tasks = tenant_table(
+tasks = col.tenant_table(
     "tasks",
     metadata,
-    sa.Column("customer_id", UUID(as_uuid=True)),
-    sa.Column("title", sa.Text, nullable=False),
-    sa.Column("description", sa.Text, nullable=False, server_default=""),
-    sa.Column("owner_id", sa.Text, nullable=False, server_default=""),
-    sa.Column("due_at", sa.DateTime(timezone=True)),
-    sa.Column("status", sa.Text, nullable=False),
-    sa.Column("priority", sa.Text, nullable=False),
-    sa.Column("created_by", sa.Text, nullable=False, server_default=""),
-    sa.Column("run_id", UUID(as_uuid=True)),
+    col.uuid_column("customer_id", nullable=True),
+    *col.required(sa.Text, "title"),
+    *col.texts("description", "owner_id"),
+    col.timestamp("due_at", nullable=True),
+    *col.required(sa.Text, "status", "priority"),
+    *col.texts("created_by"),
+    col.uuid_column("run_id", nullable=True),
     sa.Column("run_step", sa.Integer),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("completed_at", sa.DateTime(timezone=True)),
+    *col.timestamps("created_at", "updated_at"),
+    col.timestamp("completed_at", nullable=True),
 )
 # A run's step creates its task once, even when the step is repeated after a crash.
 sa.Index("uq_tasks_run_step", tasks.c.run_id, tasks.c.run_step, unique=True)

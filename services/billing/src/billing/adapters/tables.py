@@ -4,14 +4,7 @@ Money columns are BIGINT minor units next to a 3-letter ISO 4217 `currency`."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from moodline_kit.columns import (
-    tenant_column,
-    tenant_table,
-    texts,
-    timestamp,
-    uuid_column,
-    uuid_key,
-)
+from moodline_kit import columns as col
 from moodline_kit.db import service_metadata
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -21,7 +14,7 @@ metadata, kit = service_metadata()
 tenant_settings = sa.Table(
     "tenant_settings",
     metadata,
-    uuid_key("tenant_id"),
+    col.uuid_key("tenant_id"),
     sa.Column("currency", sa.String(3), nullable=False, server_default="USD"),
     # Last number given to an issued invoice / a quote (numbers without gaps: taken in the
     # transaction that issues, under this row's lock).
@@ -29,7 +22,7 @@ tenant_settings = sa.Table(
     sa.Column("quote_seq", sa.BigInteger, nullable=False, server_default="0"),
 )
 
-catalog_services = tenant_table(
+catalog_services = col.tenant_table(
     "catalog_services",
     metadata,
     sa.Column("name", sa.Text, nullable=False),
@@ -37,42 +30,38 @@ catalog_services = tenant_table(
     sa.Column("price_minor", sa.BigInteger, nullable=False),
     sa.Column("currency", sa.String(3), nullable=False),
     sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
-    timestamp("created_at"),
+    col.timestamp("created_at"),
     sa.CheckConstraint("price_minor >= 0", name="price_not_negative"),
 )
 sa.Index("ix_catalog_services_tenant", catalog_services.c.tenant_id, catalog_services.c.name)
 
-staff_members = tenant_table(
+staff_members = col.tenant_table(
     "staff_members",
     metadata,
-    sa.Column("name", sa.Text, nullable=False),
-    sa.Column("colour", sa.Text, nullable=False),
+    *col.required(sa.Text, "name", "colour"),
     sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("user_id", sa.Text, nullable=False, server_default=""),
-    timestamp("created_at"),
+    col.timestamp("created_at"),
 )
 sa.Index("ix_staff_members_tenant", staff_members.c.tenant_id, staff_members.c.name)
 
-bookings = tenant_table(
+bookings = col.tenant_table(
     "bookings",
     metadata,
-    uuid_column("customer_id"),
-    uuid_column("service_id", nullable=True),
+    col.uuid_column("customer_id"),
+    col.uuid_column("service_id", nullable=True),
     sa.Column("service_name", sa.Text, nullable=False, server_default=""),
-    uuid_column("staff_id", nullable=True),
-    timestamp("starts_at"),
-    timestamp("ends_at"),
+    col.uuid_column("staff_id", nullable=True),
+    *col.timestamps("starts_at", "ends_at"),
     sa.Column("status", sa.Text, nullable=False),
     sa.Column("price_minor", sa.BigInteger, nullable=False),
     sa.Column("currency", sa.String(3), nullable=False),
     # [{"customer_id": uuid|null, "name": str, "share_minor": int}]; members who are customers
     # are also rows of booking_party (the "bookings of a customer" lookup).
     sa.Column("party", JSONB, nullable=False, server_default="[]"),
-    *texts("location", "notes", "cancellation_reason"),
-    timestamp("cancelled_at", nullable=True),
-    timestamp("confirmed_at", nullable=True),
-    timestamp("created_at"),
-    timestamp("updated_at"),
+    *col.texts("location", "notes", "cancellation_reason"),
+    *col.timestamps("cancelled_at", "confirmed_at", nullable=True),
+    *col.timestamps("created_at", "updated_at"),
     sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
     sa.CheckConstraint("price_minor >= 0", name="price_not_negative"),
 )
@@ -95,36 +84,34 @@ bookings.append_constraint(
 booking_party = sa.Table(
     "booking_party",
     metadata,
-    uuid_column("booking_id", sa.ForeignKey("bookings.id", ondelete="CASCADE"), primary_key=True),
-    uuid_key("customer_id"),
-    tenant_column(),
+    col.uuid_column(
+        "booking_id", sa.ForeignKey("bookings.id", ondelete="CASCADE"), primary_key=True
+    ),
+    col.uuid_key("customer_id"),
+    col.tenant_column(),
 )
 sa.Index("ix_booking_party_customer", booking_party.c.tenant_id, booking_party.c.customer_id)
 
-invoices = tenant_table(
+invoices = col.tenant_table(
     "invoices",
     metadata,
     sa.Column("number", sa.Text),
-    uuid_column("customer_id"),
-    uuid_column("booking_id", nullable=True),
-    uuid_column("quote_id", nullable=True),
-    uuid_column("subscription_id", nullable=True),
-    timestamp("period_start", nullable=True),
+    col.uuid_column("customer_id"),
+    col.uuid_column("booking_id", nullable=True),
+    col.uuid_column("quote_id", nullable=True),
+    col.uuid_column("subscription_id", nullable=True),
+    col.timestamp("period_start", nullable=True),
     # [{"description": str, "quantity": int, "unit_price_minor": int}]
     sa.Column("items", JSONB, nullable=False),
-    sa.Column("subtotal_minor", sa.BigInteger, nullable=False),
-    sa.Column("tax_minor", sa.BigInteger, nullable=False),
-    sa.Column("total_minor", sa.BigInteger, nullable=False),
+    *col.required(sa.BigInteger, "subtotal_minor", "tax_minor", "total_minor"),
     sa.Column("amount_paid_minor", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("currency", sa.String(3), nullable=False),
     sa.Column("status", sa.Text, nullable=False),
-    timestamp("issued_at", nullable=True),
-    timestamp("due_at"),
-    timestamp("paid_at", nullable=True),
-    timestamp("voided_at", nullable=True),
+    col.timestamp("issued_at", nullable=True),
+    col.timestamp("due_at"),
+    *col.timestamps("paid_at", "voided_at", nullable=True),
     sa.Column("void_reason", sa.Text, nullable=False, server_default=""),
-    timestamp("created_at"),
-    timestamp("updated_at"),
+    *col.timestamps("created_at", "updated_at"),
     sa.UniqueConstraint("tenant_id", "number", name="uq_invoices_tenant_number"),
     # One invoice per subscription period: the renewal job runs exactly once per period.
     sa.UniqueConstraint("subscription_id", "period_start", name="uq_invoices_subscription_period"),
@@ -137,27 +124,27 @@ sa.Index(
     postgresql_where=invoices.c.status == "open",
 )
 
-quotes = tenant_table(
+quotes = col.tenant_table(
     "quotes",
     metadata,
     sa.Column("number", sa.Text, nullable=False),
-    uuid_column("customer_id"),
+    col.uuid_column("customer_id"),
     sa.Column("items", JSONB, nullable=False),
     sa.Column("tax_minor", sa.BigInteger, nullable=False),
     sa.Column("currency", sa.String(3), nullable=False),
     sa.Column("status", sa.Text, nullable=False),
-    timestamp("valid_until", nullable=True),
-    uuid_column("invoice_id", nullable=True),
-    timestamp("created_at"),
+    col.timestamp("valid_until", nullable=True),
+    col.uuid_column("invoice_id", nullable=True),
+    col.timestamp("created_at"),
     sa.UniqueConstraint("tenant_id", "number", name="uq_quotes_tenant_number"),
 )
 sa.Index("ix_quotes_tenant_created", quotes.c.tenant_id, quotes.c.created_at, quotes.c.id)
 
-orders = tenant_table(
+orders = col.tenant_table(
     "orders",
     metadata,
-    uuid_column("customer_id"),
-    uuid_column("booking_id", nullable=True),
+    col.uuid_column("customer_id"),
+    col.uuid_column("booking_id", nullable=True),
     # The caller's idempotency key (a repeat of it returns this order).
     sa.Column("request_id", sa.Text, nullable=True),
     # [{"service_id": uuid, "description": str, "quantity": int, "unit_price_minor": int}]
@@ -166,36 +153,29 @@ orders = tenant_table(
     sa.Column("amount_paid_minor", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("currency", sa.String(3), nullable=False),
     sa.Column("status", sa.Text, nullable=False),
-    timestamp("paid_at", nullable=True),
-    timestamp("cancelled_at", nullable=True),
+    *col.timestamps("paid_at", "cancelled_at", nullable=True),
     sa.Column("cancellation_reason", sa.Text, nullable=False, server_default=""),
-    timestamp("created_at"),
-    timestamp("updated_at"),
+    *col.timestamps("created_at", "updated_at"),
     sa.UniqueConstraint("tenant_id", "request_id", name="uq_orders_tenant_request"),
     sa.CheckConstraint("total_minor >= 0", name="total_not_negative"),
 )
 sa.Index("ix_orders_customer", orders.c.tenant_id, orders.c.customer_id)
 sa.Index("ix_orders_tenant_created", orders.c.tenant_id, orders.c.created_at, orders.c.id)
 
-payments = tenant_table(
+payments = col.tenant_table(
     "payments",
     metadata,
-    uuid_column("customer_id"),
-    uuid_column("invoice_id", nullable=True),
-    uuid_column("order_id", nullable=True),
-    uuid_column("booking_id", nullable=True),
-    uuid_column("subscription_id", nullable=True),
+    col.uuid_column("customer_id"),
+    col.uuid_column("invoice_id", nullable=True),
+    col.uuid_column("order_id", nullable=True),
+    col.uuid_column("booking_id", nullable=True),
+    col.uuid_column("subscription_id", nullable=True),
     sa.Column("amount_minor", sa.BigInteger, nullable=False),
     sa.Column("currency", sa.String(3), nullable=False),
-    sa.Column("status", sa.Text, nullable=False),
-    sa.Column("method", sa.Text, nullable=False),
-    sa.Column("provider", sa.Text, nullable=False),
-    sa.Column("provider_payment_id", sa.Text, nullable=False),
-    sa.Column("failure_code", sa.Text, nullable=False, server_default=""),
-    sa.Column("failure_message", sa.Text, nullable=False, server_default=""),
+    *col.required(sa.Text, "status", "method", "provider", "provider_payment_id"),
+    *col.texts("failure_code", "failure_message"),
     sa.Column("refunded_minor", sa.BigInteger, nullable=False, server_default="0"),
-    timestamp("created_at"),
-    timestamp("updated_at"),
+    *col.timestamps("created_at", "updated_at"),
     sa.UniqueConstraint(
         "tenant_id", "provider", "provider_payment_id", name="uq_payments_provider_id"
     ),
@@ -207,38 +187,35 @@ payments = tenant_table(
 sa.Index("ix_payments_customer", payments.c.tenant_id, payments.c.customer_id)
 sa.Index("ix_payments_tenant_created", payments.c.tenant_id, payments.c.created_at, payments.c.id)
 
-refunds = tenant_table(
+refunds = col.tenant_table(
     "refunds",
     metadata,
-    uuid_column("payment_id", sa.ForeignKey("payments.id")),
+    col.uuid_column("payment_id", sa.ForeignKey("payments.id")),
     sa.Column("amount_minor", sa.BigInteger, nullable=False),
     sa.Column("reason", sa.Text, nullable=False, server_default=""),
     sa.Column("idempotency_key", sa.Text, nullable=False),
-    timestamp("created_at"),
+    col.timestamp("created_at"),
     sa.UniqueConstraint("payment_id", "idempotency_key", name="uq_refunds_payment_key"),
 )
 
-subscriptions = tenant_table(
+subscriptions = col.tenant_table(
     "subscriptions",
     metadata,
-    uuid_column("customer_id"),
+    col.uuid_column("customer_id"),
     sa.Column("plan_name", sa.Text, nullable=False),
     sa.Column("price_minor", sa.BigInteger, nullable=False),
     sa.Column("currency", sa.String(3), nullable=False),
-    sa.Column("interval", sa.Text, nullable=False),
-    sa.Column("status", sa.Text, nullable=False),
-    timestamp("started_at"),
-    timestamp("current_period_start"),
-    timestamp("current_period_end"),
+    *col.required(sa.Text, "interval", "status"),
+    *col.timestamps("started_at", "current_period_start", "current_period_end"),
     sa.Column("cancel_at_period_end", sa.Boolean, nullable=False, server_default=sa.false()),
-    timestamp("cancelled_at", nullable=True),
-    timestamp("created_at"),
+    col.timestamp("cancelled_at", nullable=True),
+    col.timestamp("created_at"),
     # Renewals are charged through this payment provider ("manual": staff collect them).
     sa.Column("provider", sa.Text, nullable=False, server_default="manual"),
     # Dunning: the renewal invoice being charged, failed charges in a row, next try.
-    uuid_column("charge_invoice_id", nullable=True),
+    col.uuid_column("charge_invoice_id", nullable=True),
     sa.Column("failed_charges", sa.Integer, nullable=False, server_default="0"),
-    timestamp("next_charge_at", nullable=True),
+    col.timestamp("next_charge_at", nullable=True),
 )
 sa.Index("ix_subscriptions_customer", subscriptions.c.tenant_id, subscriptions.c.customer_id)
 sa.Index(
@@ -252,12 +229,11 @@ sa.Index(
     postgresql_where=subscriptions.c.next_charge_at.is_not(None),
 )
 
-webhook_endpoints = tenant_table(
+webhook_endpoints = col.tenant_table(
     "webhook_endpoints",
     metadata,
-    sa.Column("provider", sa.Text, nullable=False),
-    sa.Column("secret", sa.Text, nullable=False),
-    timestamp("created_at"),
+    *col.required(sa.Text, "provider", "secret"),
+    col.timestamp("created_at"),
     sa.UniqueConstraint("tenant_id", "provider", name="uq_webhook_endpoints_tenant_provider"),
 )
 
@@ -266,8 +242,8 @@ webhook_endpoints = tenant_table(
 webhook_events = sa.Table(
     "webhook_events",
     metadata,
-    uuid_key("endpoint_id"),
+    col.uuid_key("endpoint_id"),
     sa.Column("event_id", sa.Text, primary_key=True),
     sa.Column("body_sha256", sa.Text, nullable=False),
-    timestamp("received_at"),
+    col.timestamp("received_at"),
 )

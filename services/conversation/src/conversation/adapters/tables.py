@@ -3,14 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from moodline_kit.columns import (
-    tenant_index,
-    tenant_key,
-    tenant_table,
-    timestamp,
-    uuid_column,
-    uuid_key,
-)
+from moodline_kit import columns as col
 from moodline_kit.db import service_metadata
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 
@@ -20,30 +13,27 @@ metadata, kit = service_metadata()
 # amounts) are kept whole, so "order #12345" finds exactly order 12345.
 SEARCH_CONFIG = "english"
 
-conversations = tenant_table(
+conversations = col.tenant_table(
     "conversations",
     metadata,
-    uuid_column("customer_id"),
-    sa.Column("channel", sa.Text, nullable=False),
-    sa.Column("status", sa.Text, nullable=False),
-    timestamp("started_at"),
-    timestamp("ended_at", nullable=True),
+    col.uuid_column("customer_id"),
+    *col.required(sa.Text, "channel", "status"),
+    col.timestamp("started_at"),
+    col.timestamp("ended_at", nullable=True),
     sa.Column("csat", sa.SmallInteger),
-    sa.Column("topic", sa.Text, nullable=False, server_default=""),
-    sa.Column("summary", sa.Text, nullable=False, server_default=""),
+    *col.texts("topic", "summary"),
     sa.Column("escalated", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("message_count", sa.Integer, nullable=False, server_default="0"),
-    timestamp("last_message_at", nullable=True),
+    col.timestamp("last_message_at", nullable=True),
     # Assignments in order (AgentAssignment.to_json); agent_ids is their set, GIN-indexed for
     # the "handled by agent" filter.
     sa.Column("agents", JSONB, nullable=False, server_default="[]"),
     sa.Column("agent_ids", ARRAY(sa.Text), nullable=False, server_default="{}"),
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
-    timestamp("created_at"),
-    timestamp("updated_at"),
+    *col.timestamps("created_at", "updated_at"),
 )
 # At most one open conversation per customer and channel: ingestion upserts against it.
-tenant_index(
+col.tenant_index(
     "uq_conversations_open",
     conversations,
     "customer_id",
@@ -51,14 +41,14 @@ tenant_index(
     unique=True,
     postgresql_where=conversations.c.status == "open",
 )
-tenant_index(
+col.tenant_index(
     "ix_conversations_customer_recent",
     conversations,
     "customer_id",
     conversations.c.started_at.desc(),
     conversations.c.id.desc(),
 )
-tenant_index(
+col.tenant_index(
     "ix_conversations_tenant_recent",
     conversations,
     conversations.c.started_at.desc(),
@@ -66,19 +56,17 @@ tenant_index(
 )
 sa.Index("ix_conversations_agent_ids", conversations.c.agent_ids, postgresql_using="gin")
 
-messages = tenant_table(
+messages = col.tenant_table(
     "messages",
     metadata,
-    uuid_column("conversation_id", sa.ForeignKey("conversations.id", ondelete="CASCADE")),
-    uuid_column("customer_id"),
-    sa.Column("channel", sa.Text, nullable=False),
-    sa.Column("direction", sa.Text, nullable=False),
-    sa.Column("author", sa.Text, nullable=False),
+    col.uuid_column("conversation_id", sa.ForeignKey("conversations.id", ondelete="CASCADE")),
+    col.uuid_column("customer_id"),
+    *col.required(sa.Text, "channel", "direction", "author"),
     sa.Column("author_id", sa.Text, nullable=False, server_default=""),
     sa.Column("text", sa.Text, nullable=False),
-    timestamp("sent_at"),
+    col.timestamp("sent_at"),
     sa.Column("provider_message_id", sa.Text, nullable=False),
-    timestamp("created_at"),
+    col.timestamp("created_at"),
     # Outbound messages sent through Moodline (SendMessage): mirrors outbound_messages.status.
     sa.Column("delivery_status", sa.Text),
     sa.Column("delivery_error", sa.Text, nullable=False, server_default=""),
@@ -90,7 +78,7 @@ messages = tenant_table(
     ),
 )
 # The idempotency key of ingestion.
-tenant_index("uq_messages_provider_id", messages, "channel", "provider_message_id", unique=True)
+col.tenant_index("uq_messages_provider_id", messages, "channel", "provider_message_id", unique=True)
 sa.Index(
     "ix_messages_conversation",
     messages.c.conversation_id,
@@ -107,13 +95,13 @@ sa.Index("ix_messages_search", messages.c.tenant_id, messages.c.tsv, postgresql_
 contacts = sa.Table(
     "contacts",
     metadata,
-    tenant_key(),
+    col.tenant_key(),
     sa.Column("kind", sa.Text, primary_key=True),  # phone | email
     sa.Column("value", sa.Text, primary_key=True),
-    uuid_column("customer_id"),
+    col.uuid_column("customer_id"),
     # Customer.version of the answer the mapping came from.
     sa.Column("customer_version", sa.BigInteger, nullable=False, server_default="0"),
-    timestamp("created_at"),
+    col.timestamp("created_at"),
 )
 sa.Index("ix_contacts_customer", contacts.c.tenant_id, contacts.c.customer_id)
 
@@ -122,42 +110,39 @@ sa.Index("ix_contacts_customer", contacts.c.tenant_id, contacts.c.customer_id)
 customer_changes = sa.Table(
     "customer_changes",
     metadata,
-    tenant_key(),
-    uuid_key("customer_id"),
+    col.tenant_key(),
+    col.uuid_key("customer_id"),
     sa.Column("version", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("deleted", sa.Boolean, nullable=False, server_default=sa.false()),
-    timestamp("updated_at"),
+    col.timestamp("updated_at"),
 )
 
 # Every message sent through Moodline (SendMessage): to a customer (then also a row of
 # `messages`) or a staff e-mail. The dispatcher claims queued rows and hands them to the
 # channel adapters; `status` follows domain.outbound.TRANSITIONS.
-outbound_messages = tenant_table(
+outbound_messages = col.tenant_table(
     "outbound_messages",
     metadata,
-    uuid_column("customer_id"),
-    sa.Column("channel", sa.Text, nullable=False),
-    sa.Column("recipient", sa.Text, nullable=False),
+    col.uuid_column("customer_id"),
+    *col.required(sa.Text, "channel", "recipient"),
     sa.Column("to_staff", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("subject", sa.Text, nullable=False, server_default=""),
-    sa.Column("text", sa.Text, nullable=False),
-    sa.Column("status", sa.Text, nullable=False),
+    *col.required(sa.Text, "text", "status"),
     sa.Column("error", sa.Text, nullable=False, server_default=""),
-    uuid_column("message_id", nullable=True),
-    uuid_column("conversation_id", nullable=True),
+    col.uuid_column("message_id", nullable=True),
+    col.uuid_column("conversation_id", nullable=True),
     sa.Column("provider_message_id", sa.Text, nullable=False, server_default=""),
     sa.Column("author", sa.Text, nullable=False),
     sa.Column("author_id", sa.Text, nullable=False, server_default=""),
     # Empty = none; else unique per tenant (a repeated SendMessage returns the first).
     sa.Column("idempotency_key", sa.Text, nullable=False, server_default=""),
-    timestamp("claimed_at", nullable=True),
+    col.timestamp("claimed_at", nullable=True),
     # Hand-overs tried; a transient failure (channel unreachable) retries after next_attempt_at.
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
-    timestamp("next_attempt_at", nullable=True),
-    timestamp("created_at"),
-    timestamp("updated_at"),
+    col.timestamp("next_attempt_at", nullable=True),
+    *col.timestamps("created_at", "updated_at"),
 )
-tenant_index(
+col.tenant_index(
     "uq_outbound_idempotency",
     outbound_messages,
     "idempotency_key",

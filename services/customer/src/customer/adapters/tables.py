@@ -4,36 +4,25 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 import sqlalchemy.dialects.postgresql
-from moodline_kit.columns import (
-    counters,
-    tenant_column,
-    tenant_index,
-    tenant_key,
-    tenant_table,
-    texts,
-    timestamp,
-    uuid_column,
-)
+from moodline_kit import columns as col
 from moodline_kit.db import service_metadata
 from sqlalchemy.dialects.postgresql import UUID
 
 metadata, kit = service_metadata()
 
-customers = tenant_table(
+customers = col.tenant_table(
     "customers",
     metadata,
     sa.Column("first_name", sa.Text, nullable=False),
-    sa.Column("last_name", sa.Text, nullable=False, server_default=""),
-    sa.Column("company", sa.Text, nullable=False, server_default=""),
+    *col.texts("last_name", "company"),
     sa.Column("lifecycle_stage", sa.Text, nullable=False, server_default="prospect"),
     # Lower-case names, company, emails and phone digits: what the list's `q` searches
     # (trigram index, so partial matches anywhere are index scans).
     sa.Column("search_doc", sa.Text, nullable=False, server_default=""),
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
-    timestamp("created_at"),
-    timestamp("updated_at"),
+    *col.timestamps("created_at", "updated_at"),
 )
-tenant_index(
+col.tenant_index(
     "ix_customers_tenant_recent", customers, customers.c.created_at.desc(), customers.c.id.desc()
 )
 sa.Index(
@@ -53,7 +42,7 @@ customer_phones = sa.Table(
         primary_key=True,
     ),
     sa.Column("position", sa.SmallInteger, primary_key=True),
-    tenant_column(),
+    col.tenant_column(),
     sa.Column("e164", sa.Text, nullable=False),
     sa.Column("is_primary", sa.Boolean, nullable=False),
 )
@@ -69,7 +58,7 @@ customer_emails = sa.Table(
         primary_key=True,
     ),
     sa.Column("position", sa.SmallInteger, primary_key=True),
-    tenant_column(),
+    col.tenant_column(),
     sa.Column("address", sa.Text, nullable=False),
     sa.Column("is_primary", sa.Boolean, nullable=False),
 )
@@ -78,9 +67,9 @@ sa.Index("ix_customer_emails_lookup", customer_emails.c.tenant_id, customer_emai
 tenant_settings = sa.Table(
     "tenant_settings",
     metadata,
-    tenant_key(),
+    col.tenant_key(),
     sa.Column("default_country", sa.Text, nullable=False, server_default="US"),
-    timestamp("updated_at", now=True),
+    col.timestamp("updated_at", now=True),
 )
 
 # --- 360° profile, read model, lifecycle, timeline (migration 0002) -------------------------
@@ -91,7 +80,7 @@ _profile_columns = [
     sa.Column("phones", JSONB, nullable=False, server_default="[]"),
     sa.Column("emails", JSONB, nullable=False, server_default="[]"),
     sa.Column("addresses", JSONB, nullable=False, server_default="[]"),
-    *texts("preferred_channel", "preferred_contact_time", "language", "timezone"),
+    *col.texts("preferred_channel", "preferred_contact_time", "language", "timezone"),
     sa.Column("tags", ARRAY(sa.Text), nullable=False, server_default="{}"),
     sa.Column("folder", sa.Text, nullable=False, server_default=""),
     sa.Column("custom_fields", JSONB, nullable=False, server_default="{}"),
@@ -110,19 +99,16 @@ _profile_columns = [
     sa.Column("interactions_count", sa.Integer, nullable=False, server_default="0"),
     sa.Column("channel_counts", JSONB, nullable=False, server_default="{}"),
     sa.Column("most_common_channel", sa.Text, nullable=False, server_default=""),
-    timestamp("last_contact_at", nullable=True),
-    timestamp("last_purchase_at", nullable=True),
-    timestamp("last_activity_at"),
+    *col.timestamps("last_contact_at", "last_purchase_at", nullable=True),
+    col.timestamp("last_activity_at"),
     sa.Column("sentiment_label", sa.Text, nullable=False, server_default=""),
     sa.Column("sentiment_score", sa.Float, nullable=False, server_default="0"),
     sa.Column("sentiment_emotions", JSONB, nullable=False, server_default="{}"),
     sa.Column("sentiment_trend", sa.Text, nullable=False, server_default=""),
-    timestamp("stage_changed_at", nullable=True),
+    col.timestamp("stage_changed_at", nullable=True),
     # migration 0003: an unresolved payment failure (At Risk), the last successful payment, and
     # the occurred_at of the value figures on the row (out-of-order guard).
-    timestamp("payment_failed_at", nullable=True),
-    timestamp("payment_succeeded_at", nullable=True),
-    timestamp("value_as_of", nullable=True),
+    *col.timestamps("payment_failed_at", "payment_succeeded_at", "value_as_of", nullable=True),
 ]
 for _column in _profile_columns:
     customers.append_column(_column)
@@ -140,27 +126,26 @@ tenant_settings.append_column(
 customer_stats = sa.Table(
     "customer_stats",
     metadata,
-    tenant_key(),
+    col.tenant_key(),
     # Counters are spread over 16 shards per tenant (hash of the customer id) so concurrent
     # writers of one tenant don't queue on a single row; readers sum the shards.
     sa.Column("shard", sa.SmallInteger, primary_key=True, server_default="0"),
-    *counters("total", "vip", "happy", "problem", "total_ltv_minor"),
+    *col.counters("total", "vip", "happy", "problem", "total_ltv_minor"),
 )
 
 custom_field_definitions = sa.Table(
     "custom_field_definitions",
     metadata,
-    tenant_key(),
+    col.tenant_key(),
     sa.Column("key", sa.Text, primary_key=True),
-    sa.Column("label", sa.Text, nullable=False),
-    sa.Column("type", sa.Text, nullable=False),
+    *col.required(sa.Text, "label", "type"),
     sa.Column("options", ARRAY(sa.Text), nullable=False, server_default="{}"),
 )
 
 customer_relations = sa.Table(
     "customer_relations",
     metadata,
-    tenant_column(),
+    col.tenant_column(),
     sa.Column(
         "parent_id",
         UUID(as_uuid=True),
@@ -177,13 +162,13 @@ customer_relations = sa.Table(
 )
 sa.Index("ix_customer_relations_child", customer_relations.c.child_id)
 
-customer_notes = tenant_table(
+customer_notes = col.tenant_table(
     "customer_notes",
     metadata,
-    uuid_column("customer_id", sa.ForeignKey("customers.id", ondelete="CASCADE")),
+    col.uuid_column("customer_id", sa.ForeignKey("customers.id", ondelete="CASCADE")),
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("author", sa.Text, nullable=False, server_default=""),
-    timestamp("created_at"),
+    col.timestamp("created_at"),
 )
 sa.Index("ix_customer_notes_customer", customer_notes.c.customer_id, customer_notes.c.created_at)
 
@@ -191,12 +176,12 @@ customer_consents = sa.Table(
     "customer_consents",
     metadata,
     sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
-    tenant_column(),
-    uuid_column("customer_id", sa.ForeignKey("customers.id", ondelete="CASCADE")),
+    col.tenant_column(),
+    col.uuid_column("customer_id", sa.ForeignKey("customers.id", ondelete="CASCADE")),
     sa.Column("kind", sa.Text, nullable=False),
     sa.Column("granted", sa.Boolean, nullable=False),
     sa.Column("source", sa.Text, nullable=False, server_default=""),
-    timestamp("changed_at"),
+    col.timestamp("changed_at"),
 )
 sa.Index("ix_customer_consents_customer", customer_consents.c.customer_id, customer_consents.c.id)
 
@@ -204,12 +189,10 @@ customer_stage_history = sa.Table(
     "customer_stage_history",
     metadata,
     sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
-    tenant_column(),
-    uuid_column("customer_id", sa.ForeignKey("customers.id", ondelete="CASCADE")),
-    sa.Column("from_stage", sa.Text, nullable=False),
-    sa.Column("to_stage", sa.Text, nullable=False),
-    sa.Column("reason", sa.Text, nullable=False),
-    timestamp("changed_at"),
+    col.tenant_column(),
+    col.uuid_column("customer_id", sa.ForeignKey("customers.id", ondelete="CASCADE")),
+    *col.required(sa.Text, "from_stage", "to_stage", "reason"),
+    col.timestamp("changed_at"),
 )
 sa.Index("ix_customer_stage_history_customer", customer_stage_history.c.customer_id)
 
@@ -217,13 +200,12 @@ customer_timeline = sa.Table(
     "customer_timeline",
     metadata,
     sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
-    tenant_column(),
-    uuid_column("customer_id", sa.ForeignKey("customers.id", ondelete="CASCADE")),
-    sa.Column("kind", sa.Text, nullable=False),
-    sa.Column("type", sa.Text, nullable=False),
+    col.tenant_column(),
+    col.uuid_column("customer_id", sa.ForeignKey("customers.id", ondelete="CASCADE")),
+    *col.required(sa.Text, "kind", "type"),
     sa.Column("summary", sa.Text, nullable=False, server_default=""),
     sa.Column("data", JSONB, nullable=False, server_default="{}"),
-    timestamp("occurred_at"),
+    col.timestamp("occurred_at"),
 )
 sa.Index(
     "ix_customer_timeline_feed",
@@ -233,7 +215,7 @@ sa.Index(
 )
 
 # Folders customers are sorted into (e.g. New Leads); `customers.folder` holds a folder id.
-folders = tenant_table(
+folders = col.tenant_table(
     "folders",
     metadata,
     sa.Column("name", sa.Text, nullable=False),
@@ -246,30 +228,30 @@ folders = tenant_table(
 )
 
 # --- merges and erasures (migration 0010, issue #23) -------------------------------------------
-customers.append_column(timestamp("erased_at", nullable=True))
+customers.append_column(col.timestamp("erased_at", nullable=True))
 
 # A customer merged into another: its id keeps resolving to the survivor (GET answers 308).
-customer_tombstones = tenant_table(
+customer_tombstones = col.tenant_table(
     "customer_tombstones",
     metadata,
-    uuid_column("merged_into_id"),
-    uuid_column("operation_id"),
-    timestamp("merged_at"),
+    col.uuid_column("merged_into_id"),
+    col.uuid_column("operation_id"),
+    col.timestamp("merged_at"),
 )
-tenant_index("ix_customer_tombstones_into", customer_tombstones, "merged_into_id")
+col.tenant_index("ix_customer_tombstones_into", customer_tombstones, "merged_into_id")
 
 # A merge or an erasure (a saga): one step per service, completed when the service answers.
-customer_operations = tenant_table(
+customer_operations = col.tenant_table(
     "customer_operations",
     metadata,
     sa.Column("kind", sa.Text, nullable=False),
-    uuid_column("customer_id"),
-    uuid_column("duplicate_id", nullable=True),
+    col.uuid_column("customer_id"),
+    col.uuid_column("duplicate_id", nullable=True),
     sa.Column("status", sa.Text, nullable=False),
-    timestamp("created_at"),
-    timestamp("completed_at", nullable=True),
+    col.timestamp("created_at"),
+    col.timestamp("completed_at", nullable=True),
 )
-tenant_index(
+col.tenant_index(
     "uq_customer_operations_pair",
     customer_operations,
     "kind",
@@ -283,22 +265,22 @@ tenant_index(
 customer_operation_steps = sa.Table(
     "customer_operation_steps",
     metadata,
-    uuid_column(
+    col.uuid_column(
         "operation_id",
         sa.ForeignKey("customer_operations.id", ondelete="CASCADE"),
         primary_key=True,
     ),
     sa.Column("service", sa.Text, primary_key=True),
     sa.Column("status", sa.Text, nullable=False),
-    timestamp("completed_at", nullable=True),
+    col.timestamp("completed_at", nullable=True),
 )
 
 # --- imports and exports (migration 0009) ------------------------------------------------------
-imports = tenant_table(
+imports = col.tenant_table(
     "imports",
     metadata,
     sa.Column("status", sa.Text, nullable=False),
-    *texts("filename", "format", "encoding", "delimiter"),
+    *col.texts("filename", "format", "encoding", "delimiter"),
     sa.Column("headers", ARRAY(sa.Text), nullable=False, server_default="{}"),
     sa.Column("mapping", JSONB, nullable=False, server_default="{}"),
     sa.Column("suggested_mapping", JSONB, nullable=False, server_default="{}"),
@@ -309,17 +291,16 @@ imports = tenant_table(
     # Who started it and what they may see (their folders), for the background job.
     sa.Column("actor", sa.Text, nullable=False, server_default=""),
     sa.Column("visibility", JSONB, nullable=False, server_default="{}"),
-    *counters("size_bytes", "total", "processed", "created", "updated", "skipped", "failed"),
+    *col.counters("size_bytes", "total", "processed", "created", "updated", "skipped", "failed"),
     # Data rows up to this number are done (committed with their effects): where a restarted
     # job resumes.
     sa.Column("done_through_row", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("cancel_requested", sa.Boolean, nullable=False, server_default="false"),
     sa.Column("error", sa.Text, nullable=False, server_default=""),
-    timestamp("created_at", now=True),
-    timestamp("started_at", nullable=True),
-    timestamp("finished_at", nullable=True),
+    col.timestamp("created_at", now=True),
+    *col.timestamps("started_at", "finished_at", nullable=True),
     # Created rows that look like a customer already there (import_duplicates; 0011).
-    *counters("possible_duplicates"),
+    *col.counters("possible_duplicates"),
 )
 sa.Index("ix_imports_tenant", imports.c.tenant_id, imports.c.created_at.desc())
 sa.Index(
@@ -374,22 +355,20 @@ import_duplicates = sa.Table(
     sa.Column("reason", sa.Text, nullable=False),
 )
 
-exports = tenant_table(
+exports = col.tenant_table(
     "exports",
     metadata,
-    sa.Column("status", sa.Text, nullable=False),
-    sa.Column("format", sa.Text, nullable=False),
+    *col.required(sa.Text, "status", "format"),
     # The list's filters (ListCustomersRequest as JSON) and/or the selected ids.
     sa.Column("filter", JSONB, nullable=False, server_default="{}"),
     sa.Column("ids", ARRAY(sa.Text), nullable=False, server_default="{}"),
     sa.Column("actor", sa.Text, nullable=False, server_default=""),
     sa.Column("visibility", JSONB, nullable=False, server_default="{}"),
-    *counters("total", "processed", "size_bytes"),
+    *col.counters("total", "processed", "size_bytes"),
     sa.Column("chunks", sa.Integer, nullable=False, server_default="0"),
     sa.Column("error", sa.Text, nullable=False, server_default=""),
-    timestamp("created_at", now=True),
-    timestamp("finished_at", nullable=True),
-    timestamp("expires_at", nullable=True),
+    col.timestamp("created_at", now=True),
+    *col.timestamps("finished_at", "expires_at", nullable=True),
 )
 sa.Index("ix_exports_tenant", exports.c.tenant_id, exports.c.created_at.desc())
 
