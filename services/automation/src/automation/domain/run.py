@@ -22,6 +22,7 @@ class RunStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+MAX_KEY = 128  # a manual run's idempotency key
 FINAL = (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.SKIPPED, RunStatus.CANCELLED)
 
 

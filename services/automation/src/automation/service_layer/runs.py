@@ -9,13 +9,12 @@ from datetime import UTC, datetime, timedelta
 from moodline_kit.errors import InvalidArgument, NotFound, PreconditionFailed
 from moodline_kit.tenancy import current_tenant
 
-from automation.domain.run import Budget, Run, RunStatus, StepStatus
+from automation.domain.run import MAX_KEY, Budget, Run, RunStatus, StepStatus
 from automation.service_layer.triggers import start_run
 from automation.service_layer.unit_of_work import AutomationUnitOfWork
 from automation.service_layer.workflows import page_size, parse_id
 
 UowFactory = Callable[[], AutomationUnitOfWork]
-MAX_KEY = 128
 
 
 async def run_automation(

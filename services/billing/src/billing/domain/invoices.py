@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from moodline_kit.errors import Conflict, FieldViolation, InvalidArgument
@@ -12,6 +12,9 @@ from moodline_kit.errors import Conflict, FieldViolation, InvalidArgument
 from billing.domain.money import MAX_AMOUNT_MINOR, check_amount
 
 MAX_ITEMS = 100
+INVOICE_PREFIX = "INV"
+QUOTE_PREFIX = "Q"
+DEFAULT_TERMS = timedelta(days=14)  # an invoice without a due date is due after
 MAX_QUANTITY = 10_000
 
 

@@ -26,6 +26,7 @@ class PaymentMethod(StrEnum):
 
 
 # Money was taken (some of it may have been refunded since).
+MAX_KEY = 200  # a provider's payment id, a refund's idempotency key
 COLLECTED = frozenset(
     {PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED}
 )

@@ -17,6 +17,7 @@ class Interval(StrEnum):
     YEARLY = "yearly"
 
 
+MAX_PLAN = 200  # a plan name's characters
 STEP = {
     Interval.WEEKLY: relativedelta(weeks=1),
     Interval.MONTHLY: relativedelta(months=1),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from moodline.events.v1 import billing_pb2 as billing_events
 from moodline.events.v1 import subjects
@@ -15,6 +15,9 @@ from moodline_kit.paging import Page
 
 from billing.adapters.proto import invoice_to_proto
 from billing.domain.invoices import (
+    DEFAULT_TERMS,
+    INVOICE_PREFIX,
+    QUOTE_PREFIX,
     Invoice,
     InvoiceStatus,
     LineItem,
@@ -25,10 +28,6 @@ from billing.domain.invoices import (
 )
 from billing.service_layer.unit_of_work import BillingUnitOfWork
 from billing.service_layer.value import UowFactory, publish_values
-
-INVOICE_PREFIX = "INV"
-QUOTE_PREFIX = "Q"
-DEFAULT_TERMS = timedelta(days=14)
 
 
 def _invoice_event(subject: str, invoice: Invoice, message_type: type) -> Event:

@@ -16,14 +16,12 @@ from moodline_kit.paging import Page
 from billing.adapters.proto import invoice_to_proto, money, payment_to_proto
 from billing.domain.bookings import BookingStatus
 from billing.domain.money import check_amount
-from billing.domain.payments import Payment, PaymentMethod, PaymentStatus
+from billing.domain.payments import MAX_KEY, Payment, PaymentMethod, PaymentStatus
 from billing.domain.subscriptions import Subscription
 from billing.service_layer.orders import order_event
 from billing.service_layer.providers import provider
 from billing.service_layer.unit_of_work import BillingUnitOfWork
 from billing.service_layer.value import UowFactory, publish_values
-
-MAX_KEY = 200
 
 
 @dataclass(frozen=True)

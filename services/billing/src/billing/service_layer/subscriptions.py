@@ -15,12 +15,12 @@ from moodline_kit.events import Event
 from moodline_kit.paging import Page
 
 from billing.adapters.proto import invoice_to_proto, subscription_to_proto
-from billing.domain.invoices import Invoice, LineItem
+from billing.domain.invoices import DEFAULT_TERMS, Invoice, LineItem
 from billing.domain.money import check_amount
 from billing.domain.payments import PaymentStatus
-from billing.domain.subscriptions import Interval, Subscription, SubscriptionStatus
+from billing.domain.subscriptions import MAX_PLAN, Interval, Subscription, SubscriptionStatus
 from billing.service_layer import payments
-from billing.service_layer.invoices import DEFAULT_TERMS, issue
+from billing.service_layer.invoices import issue
 from billing.service_layer.providers import (
     PROVIDERS,
     Charge,
@@ -30,7 +30,6 @@ from billing.service_layer.providers import (
 from billing.service_layer.unit_of_work import BillingUnitOfWork
 from billing.service_layer.value import UowFactory, publish_values
 
-MAX_PLAN = 200
 log = logging.getLogger(__name__)
 
 

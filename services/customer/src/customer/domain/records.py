@@ -9,6 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from moodline_kit.errors import InvalidArgument
+
+MAX_NOTE_LENGTH = 10_000
+MAX_NOTE_AUTHOR = 100
+
 
 @dataclass(frozen=True)
 class Page:
@@ -47,6 +52,18 @@ class Note:
     text: str
     author: str
     created_at: datetime
+
+
+def note_text(text: str, author: str) -> str:
+    """A note's text as stored (stripped), or InvalidArgument naming the field."""
+    text = text.strip()
+    if not text:
+        raise InvalidArgument.of("text", "is required")
+    if len(text) > MAX_NOTE_LENGTH:
+        raise InvalidArgument.of("text", f"must be at most {MAX_NOTE_LENGTH} characters")
+    if len(author) > MAX_NOTE_AUTHOR:
+        raise InvalidArgument.of("author", f"must be at most {MAX_NOTE_AUTHOR} characters")
+    return text
 
 
 @dataclass(frozen=True)

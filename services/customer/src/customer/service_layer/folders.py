@@ -2,34 +2,17 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import replace
 
 from moodline.events.v1 import subjects
-from moodline_kit.errors import AlreadyExists, FieldViolation, InvalidArgument, NotFound
+from moodline_kit.errors import AlreadyExists, NotFound
 
 from customer.adapters.repository import FolderRow
 from customer.adapters.visibility import current_visibility
+from customer.domain.folders import validate_folder
 from customer.service_layer.handlers import UowFactory, parse_customer_id
 from customer.service_layer.profile import emit_changes
-
-_COLOUR = re.compile(r"^(#[0-9A-Fa-f]{6})?$")
-MAX_NAME = 100
-
-
-def _validate(name: str | None, colour: str | None, position: int | None) -> None:
-    violations = []
-    if name is not None and not (0 < len(name.strip()) <= MAX_NAME):
-        violations.append(FieldViolation("name", f"1 to {MAX_NAME} characters"))
-    if name is not None and "\x00" in name:
-        violations.append(FieldViolation("name", "must not contain NUL characters"))
-    if colour is not None and not _COLOUR.match(colour):
-        violations.append(FieldViolation("colour", "#RRGGBB or empty"))
-    if position is not None and not (0 <= position <= 1_000_000):
-        violations.append(FieldViolation("position", "0 to 1000000"))
-    if violations:
-        raise InvalidArgument.of_all(violations)
 
 
 def _folder_id(value: str) -> uuid.UUID:
@@ -47,7 +30,7 @@ async def list_folders(*, tenant_id: uuid.UUID, uow: UowFactory) -> list[FolderR
 async def create_folder(
     *, tenant_id: uuid.UUID, name: str, colour: str, position: int | None, uow: UowFactory
 ) -> FolderRow:
-    _validate(name, colour, position)
+    validate_folder(name, colour, position)
     name = name.strip()
     async with uow() as work:
         if await work.folders.name_taken(tenant_id, name):
@@ -76,7 +59,7 @@ async def _get_visible(work, tenant_id: uuid.UUID, ident: uuid.UUID, folder_id: 
 async def update_folder(
     *, tenant_id: uuid.UUID, folder_id: str, values: dict, uow: UowFactory
 ) -> FolderRow:
-    _validate(values.get("name"), values.get("colour"), values.get("position"))
+    validate_folder(values.get("name"), values.get("colour"), values.get("position"))
     if "name" in values:
         values["name"] = values["name"].strip()
     ident = _folder_id(folder_id)

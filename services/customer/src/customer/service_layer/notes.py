@@ -8,28 +8,19 @@ from datetime import UTC, datetime
 from moodline.events.v1 import customer_pb2 as customer_events
 from moodline.events.v1 import subjects
 from moodline_kit.errors import (
-    InvalidArgument,
     NotFound,
 )
 from moodline_kit.events import Event
 
 from customer.adapters.proto import note_to_proto
-from customer.domain.records import Note
+from customer.domain.records import Note, note_text
 from customer.service_layer.handlers import UowFactory, parse_customer_id
-
-MAX_NOTE_LENGTH = 10_000
 
 
 async def add_note(
     *, tenant_id: uuid.UUID, customer_id: str, text: str, author: str, uow: UowFactory
 ) -> Note:
-    text = text.strip()
-    if not text:
-        raise InvalidArgument.of("text", "is required")
-    if len(text) > MAX_NOTE_LENGTH:
-        raise InvalidArgument.of("text", f"must be at most {MAX_NOTE_LENGTH} characters")
-    if len(author) > 100:
-        raise InvalidArgument.of("author", "must be at most 100 characters")
+    text = note_text(text, author)
     ident = parse_customer_id(customer_id)
     async with uow() as work:
         if not await work.customers.exists(tenant_id, ident):

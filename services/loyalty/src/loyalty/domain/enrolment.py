@@ -14,6 +14,7 @@ from loyalty.domain.program import MAX_AMOUNT, Program
 
 MAX_NOTES = 2000
 MAX_BULK = 5000
+MAX_REASON = 500  # why an enrolment was removed
 
 
 class Status(StrEnum):

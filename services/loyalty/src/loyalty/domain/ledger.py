@@ -30,6 +30,8 @@ class Reason(StrEnum):
 
 # What a caller may write; the others are the service's own.
 CALLER_REASONS = (Reason.EARNED, Reason.REDEEMED, Reason.MANUAL_ADJUSTMENT, Reason.REVERSAL)
+# Credits that count toward lifetime_earned.
+EARNING = (Reason.EARNED, Reason.MANUAL_ADJUSTMENT)
 MAX_NOTE = 500
 MAX_KEY = 128
 

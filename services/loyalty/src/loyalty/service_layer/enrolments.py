@@ -16,6 +16,7 @@ from loyalty.domain import events
 from loyalty.domain.enrolment import (
     MAX_BULK,
     MAX_NOTES,
+    MAX_REASON,
     Enrolment,
     NewEnrolment,
     Status,
@@ -348,8 +349,8 @@ async def remove_enrolment(
     """Irreversible: what is left of the balance is written off by a REMOVED entry."""
     if not confirm:
         raise InvalidArgument.of("confirm", "must be true: removal cannot be undone")
-    if len(reason) > 500:
-        raise InvalidArgument.of("reason", "at most 500 characters")
+    if len(reason) > MAX_REASON:
+        raise InvalidArgument.of("reason", f"at most {MAX_REASON} characters")
     async with uow() as work:
         book = await locked(work, tenant_id, parse_id(enrolment_id, "id"))
         if book.enrolment.status is Status.ACTIVE:

@@ -19,15 +19,12 @@ from moodline_kit.events import Event
 from loyalty.adapters.proto import REASONS
 from loyalty.domain import events
 from loyalty.domain.enrolment import Enrolment, Status
-from loyalty.domain.ledger import Adjustment, Entry, Lot, Position, Posting, Reason
+from loyalty.domain.ledger import EARNING, Adjustment, Entry, Lot, Position, Posting, Reason
 from loyalty.domain.program import Program
 from loyalty.service_layer.unit_of_work import LoyaltyUnitOfWork
 
 Clock = Callable[[], datetime]
 UowFactory = Callable[[], LoyaltyUnitOfWork]
-
-# Credits that count toward lifetime_earned.
-EARNING = (Reason.EARNED, Reason.MANUAL_ADJUSTMENT)
 
 
 def utc_now() -> datetime:
