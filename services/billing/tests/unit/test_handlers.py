@@ -315,3 +315,60 @@ async def test_a_signed_webhook_is_applied_once_and_a_bad_signature_stores_nothi
     replay = await webhooks.ingest(delivery=good, uow=uow, tolerance=300)
     assert first.applied and first.payment is not None and not replay.applied
     assert len(uow.store.payments) == 1 and uow.store.webhook_events == {(endpoint.id, "evt_1")}
+    refund = json.dumps(
+        {"id": "evt_2", "type": "payment.refunded", "data": {"payment_id": "pay_1",
+                                                             "amount_minor": 200}}
+    ).encode()  # fmt: skip
+    signed = webhooks.Delivery("manual", str(endpoint.id), now, sign(again.secret, now, refund),
+                               refund)  # fmt: skip
+    for _ in range(2):
+        await webhooks.ingest(delivery=signed, uow=uow, tolerance=300)
+    [payment] = uow.store.payments.values()
+    assert (payment.refunded_minor, payment.status) == (200, PaymentStatus.PARTIALLY_REFUNDED)
+
+
+async def test_a_reschedule_keeps_the_staff_slot_rule_and_says_when_it_moved(uow):
+    cut, sam = await service(uow), await staff(uow)
+    first = await book(uow, uuid.uuid4(), service_id=cut.id, staff_id=sam.id)
+    second = await book(uow, uuid.uuid4(), at=first.ends_at, service_id=cut.id, staff_id=sam.id)
+
+    async def move(booking, **changes):  # type: ignore[no-untyped-def]
+        command = bookings.UpdateBooking(TENANT, booking.id, changes)
+        return await bookings.update_booking(command=command, uow=uow)
+
+    with pytest.raises(Conflict, match="overlapping"):
+        await move(second, starts_at=first.starts_at, ends_at=first.ends_at)
+    moved = await move(second, starts_at=second.starts_at + timedelta(hours=2),
+                       ends_at=second.ends_at + timedelta(hours=2))  # fmt: skip
+    assert moved.starts_at == first.ends_at + timedelta(hours=2)
+    assert uow.subjects()[-1] == subjects.BILLING_BOOKING_RESCHEDULED
+    with pytest.raises(InvalidArgument, match="cannot be changed"):
+        await move(first, status="confirmed")
+    await bookings.transition_booking(
+        tenant_id=TENANT, booking_id=first.id, action="cancel", reason="ill", uow=uow
+    )
+    with pytest.raises(Conflict, match="no longer change"):
+        await move(first, notes="too late")
+
+
+async def test_an_order_is_cancelled_only_while_nothing_is_paid_on_it(uow):
+    cut = await service(uow, price=2_500)
+    ann = uuid.uuid4()
+    unpaid, paid = [
+        await orders.place_order(command=orders.PlaceOrder(TENANT, ann, (OrderLine(cut.id, 1),)),
+                                 uow=uow)
+        for _ in range(2)
+    ]  # fmt: skip
+    await record_payment(command=pay(ann, 1_000, "p1", order_id=paid.id), uow=uow)
+    with pytest.raises(Conflict, match="refund them"):
+        await orders.cancel_order(tenant_id=TENANT, order_id=paid.id, reason="", uow=uow)
+    cancelled = await orders.cancel_order(
+        tenant_id=TENANT, order_id=unpaid.id, reason="changed mind", uow=uow
+    )
+    assert cancelled.status is OrderStatus.CANCELLED and cancelled.cancellation_reason
+    assert uow.subjects()[-1] == subjects.BILLING_ORDER_CANCELLED
+    listed = await orders.list_orders(
+        tenant_id=TENANT, customer_id=ann, statuses=(OrderStatus.CANCELLED,), limit=5, cursor="",
+        uow=uow,
+    )  # fmt: skip
+    assert [o.id for o in listed.items] == [unpaid.id]

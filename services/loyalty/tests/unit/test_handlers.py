@@ -293,3 +293,42 @@ async def test_a_merge_combines_balances_into_the_survivors_enrolment(uow, clock
     assert merged.status is Status.REMOVED and merged.customer_id == kept
     reasons = [x.reason for x in uow.store.entries.values() if x.enrolment_id == mine.id]
     assert reasons == [Reason.STARTING_BALANCE, Reason.MERGED]
+
+
+async def test_enrolments_are_listed_by_program_or_customer_and_updated_while_active(uow, clock):
+    stars = await program(uow, clock)
+    made = []
+    for _ in range(3):
+        made.append((await enrol(uow, clock, stars.id)).enrolment)
+        clock.advance(minutes=1)
+
+    async def listed(token="", **kw):  # type: ignore[no-untyped-def]
+        return await enrolments.list_enrolments(
+            tenant_id=TENANT, program_id=kw.get("program_id", str(stars.id)),
+            customer_id=kw.get("customer_id", ""), status=kw.get("status", ""), page_size=2,
+            page_token=token, uow=uow,
+        )  # fmt: skip
+
+    first, token = await listed()
+    rest, end = await listed(token)
+    assert [v.enrolment.id for v in first + rest] == [e.id for e in reversed(made)] and not end
+    with pytest.raises(InvalidArgument) as bad:
+        await listed(program_id="", status="paused")
+    assert {v.field for v in bad.value.violations} == {"customer_id", "status"}
+    tomorrow = (clock.now + timedelta(days=1)).date().isoformat()
+    changed = await enrolments.update_enrolment(
+        tenant_id=TENANT, enrolment_id=str(made[0].id),
+        fields={"expires_on": tomorrow, "notes": "gold"}, uow=uow, clock=clock,
+    )  # fmt: skip
+    assert (changed.enrolment.expires_on.isoformat(), changed.enrolment.notes) == (tomorrow, "gold")
+    with pytest.raises(InvalidArgument, match="today"):
+        await enrolments.update_enrolment(
+            tenant_id=TENANT, enrolment_id=str(made[0].id), fields={"expires_on": "2020-01-01"},
+            uow=uow, clock=clock,
+        )  # fmt: skip
+    with pytest.raises(InvalidArgument, match="update_mask"):
+        await enrolments.update_enrolment(
+            tenant_id=TENANT, enrolment_id=str(made[0].id), fields={}, uow=uow, clock=clock
+        )
+    mine, _ = await listed(program_id="", customer_id=str(made[1].customer_id))
+    assert [v.enrolment.id for v in mine] == [made[1].id]
