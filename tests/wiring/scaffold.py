@@ -33,8 +33,8 @@ packages = ["src/hello"]
 from moodline_kit.config import GrpcServiceSettings
 
 
-class HelloSettings(GrpcServiceSettings):
-    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/moodline_hello"
+class HelloSettings(GrpcServiceSettings, service="hello"):
+    pass  # named hello, database moodline_hello by default; no settings of its own
 """,
     "services/hello/src/hello/domain/__init__.py": "",
     "services/hello/src/hello/domain/greeting.py": """\
@@ -131,7 +131,7 @@ REGISTRY_LINES = [
     ),
     (
         "gateway/src/gateway/config.py",
-        "class GatewaySettings(KitSettings):",
+        'class GatewaySettings(KitSettings, service="gateway"):',
         '    hello_addr: str = ""',
     ),
     (

@@ -1,12 +1,9 @@
 from __future__ import annotations
 
 from moodline_kit.config import KitSettings
-from pydantic import Field
 
 
-class GatewaySettings(KitSettings):
-    service_name: str = Field(default="gateway", validation_alias="OTEL_SERVICE_NAME")
-    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/moodline_gateway"
+class GatewaySettings(KitSettings, service="gateway"):
     http_host: str = "0.0.0.0"
     http_port: int = 8080
     customer_addr: str = "127.0.0.1:50051"

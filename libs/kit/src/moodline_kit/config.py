@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import copy
+from typing import Any, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,6 +26,28 @@ class KitSettings(BaseSettings):
     # Prometheus metrics port; 0 disables the metrics endpoint.
     metrics_port: int = 0
     db_pool_size: int = 10
+
+    def __init_subclass__(cls, *, service: str = "", **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)  # `service` is applied once pydantic built the class
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, *, service: str = "", **kwargs: Any) -> None:
+        """`class CustomerSettings(GrpcServiceSettings, service="customer")`: by default the
+        process is named after its service (OTEL_SERVICE_NAME) and uses its local database,
+        moodline_<service>; the environment overrides both, as any setting."""
+        super().__pydantic_init_subclass__(**kwargs)
+        if not service:
+            return
+        defaults = {"service_name": service, "database_url": local_database(service)}
+        for name, default in defaults.items():
+            field = copy.copy(cls.__pydantic_fields__[name])  # the parent's stays as it is
+            field.default = default
+            cls.__pydantic_fields__[name] = field
+        cls.model_rebuild(force=True)
+
+
+def local_database(service: str) -> str:
+    return f"postgresql+asyncpg://postgres@127.0.0.1:5432/moodline_{service}"
 
 
 class GrpcServiceSettings(KitSettings):

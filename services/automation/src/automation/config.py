@@ -3,12 +3,9 @@ from __future__ import annotations
 from typing import Literal
 
 from moodline_kit.config import GrpcServiceSettings
-from pydantic import Field
 
 
-class AutomationSettings(GrpcServiceSettings):
-    service_name: str = Field(default="automation", validation_alias="OTEL_SERVICE_NAME")
-    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/moodline_automation"
+class AutomationSettings(GrpcServiceSettings, service="automation"):
     # Actions call these (profile, tags, stage/status/folder; outbound messages).
     customer_addr: str = "127.0.0.1:50051"
     conversation_addr: str = "127.0.0.1:50052"

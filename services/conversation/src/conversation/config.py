@@ -1,12 +1,9 @@
 from __future__ import annotations
 
 from moodline_kit.config import GrpcServiceSettings
-from pydantic import Field
 
 
-class ConversationSettings(GrpcServiceSettings):
-    service_name: str = Field(default="conversation", validation_alias="OTEL_SERVICE_NAME")
-    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/moodline_conversation"
+class ConversationSettings(GrpcServiceSettings, service="conversation"):
     # The customer service (ResolveCustomer: find or create the Prospect behind a contact).
     customer_addr: str = "127.0.0.1:50051"
     customer_timeout: float = 5.0

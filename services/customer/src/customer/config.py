@@ -1,12 +1,9 @@
 from __future__ import annotations
 
 from moodline_kit.config import GrpcServiceSettings
-from pydantic import Field
 
 
-class CustomerSettings(GrpcServiceSettings):
-    service_name: str = Field(default="customer", validation_alias="OTEL_SERVICE_NAME")
-    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/moodline_customer"
+class CustomerSettings(GrpcServiceSettings, service="customer"):
     # host:port of the conversation service; when set, the list's `q` also matches customers by
     # what they wrote (SearchMessages). Empty: profile fields only.
     conversation_addr: str = ""

@@ -1,12 +1,9 @@
 from __future__ import annotations
 
 from moodline_kit.config import GrpcServiceSettings
-from pydantic import Field
 
 
-class SentimentSettings(GrpcServiceSettings):
-    service_name: str = Field(default="sentiment", validation_alias="OTEL_SERVICE_NAME")
-    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/moodline_sentiment"
+class SentimentSettings(GrpcServiceSettings, service="sentiment"):
     # Triton gRPC endpoint (KServe v2) and the ensemble's name.
     triton_addr: str = "127.0.0.1:8001"
     triton_model: str = "sentiment"
