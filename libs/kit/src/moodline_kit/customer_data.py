@@ -15,7 +15,7 @@ A service provides its `CustomerData`: two functions that run inside the consume
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +28,7 @@ from moodline.events.v1 import customer_pb2 as customer_events
 from moodline.events.v1 import envelope_pb2, subjects
 from moodline.events.v1 import loyalty_pb2 as loyalty_events
 from moodline.events.v1 import sentiment_pb2 as sentiment_events
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from moodline_kit.consumer import Consumes, Handler
 from moodline_kit.events import Event, unpack
@@ -118,3 +119,20 @@ async def forget_published_events(uow: UnitOfWork, customer_id: uuid.UUID) -> in
         sa.delete(outbox).where(outbox.c.published_at.is_not(None), mentions)
     )
     return result.rowcount or 0
+
+
+async def move_rows(
+    session: AsyncSession,
+    tables: Iterable[sa.Table],
+    tenant_id: uuid.UUID,
+    from_id: Any,
+    to_id: Any,
+) -> None:
+    """A merge's plain part: the rows of `tables` (each with tenant_id and customer_id) that
+    were the duplicate's are the survivor's."""
+    for table in tables:
+        await session.execute(
+            table.update()
+            .where(table.c.tenant_id == tenant_id, table.c.customer_id == from_id)
+            .values(customer_id=to_id)
+        )

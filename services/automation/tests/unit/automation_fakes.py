@@ -8,10 +8,11 @@ from __future__ import annotations
 import copy
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from automation.adapters.customer_data import ERASED
 from automation.adapters.effects import Sent
 from automation.domain.run import Run, RunStatus, Step
 from automation.domain.tasks import Task
@@ -257,12 +258,43 @@ class InMemoryTasks:
         return listed[:size], encode_cursor([last[0].isoformat(), last[1]]) if last else ""
 
 
+class InMemoryCustomerData:
+    """A merge moves runs and tasks to the survivor and keeps the later cool-down of the two;
+    an erasure blanks the triggering events, step details, errors and task texts."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def _of(self, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> list[Any]:
+        rows = [*self._store.runs.values(), *self._store.tasks.values()]
+        return [r for r in rows if (r.tenant_id, r.customer_id) == (tenant_id, customer_id)]
+
+    async def reassign(self, tenant_id: uuid.UUID, from_id: uuid.UUID, to_id: uuid.UUID) -> None:
+        for row in self._of(tenant_id, from_id):
+            row.customer_id = to_id
+        cooldowns = self._store.cooldowns
+        for (tenant, workflow, customer), fired in list(cooldowns.items()):
+            if (tenant, customer) == (tenant_id, from_id):
+                survivor = (tenant, workflow, to_id)
+                cooldowns[survivor] = max(fired, cooldowns.get(survivor, fired))
+                del cooldowns[(tenant, workflow, customer)]
+
+    async def erase(self, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> None:
+        for row in self._of(tenant_id, customer_id):
+            if isinstance(row, Run):
+                row.event, row.error = {}, ""
+                row.steps = [replace(s, detail="") for s in row.steps]
+            else:
+                row.title, row.description = ERASED, ""
+
+
 class FakeAutomationUnitOfWork(FakeUnitOfWork):
     """`queued`: the (tenant, run) pairs handed to the run queue, after each commit."""
 
     workflows: InMemoryWorkflows
     runs: InMemoryRuns
     tasks: InMemoryTasks
+    customer_data: InMemoryCustomerData
 
     def __init__(self) -> None:
         super().__init__(Store())
@@ -273,6 +305,7 @@ class FakeAutomationUnitOfWork(FakeUnitOfWork):
         self.workflows = InMemoryWorkflows(self.store)
         self.runs = InMemoryRuns(self.store)
         self.tasks = InMemoryTasks(self.store)
+        self.customer_data = InMemoryCustomerData(self.store)
         self._dispatched = []
 
     def dispatch(self, tenant_id: uuid.UUID, run_id: uuid.UUID) -> None:

@@ -251,3 +251,31 @@ async def test_a_triggered_run_executes_to_the_end_on_the_fakes(uow):
     assert task.title == "Call Ann" and task.run_id == run_id
     assert uow.subjects()[-2:] == [subjects.TASK_CREATED, subjects.RUN_COMPLETED]
     assert uow.store.workflows[uow.store.runs[run_id].workflow_id].last_run_at is not None
+
+
+async def test_a_merge_keeps_the_later_cool_down_and_an_erasure_blanks_what_quotes_the_person(
+    uow,
+):
+    from automation.service_layer import customer_data
+
+    w = await workflow(uow, cooldown=600)
+    gone, kept = uuid.uuid4(), uuid.uuid4()
+    await tag_added(uow, kept)
+    await tag_added(uow, gone)  # the later of the two cool-downs
+    await tasks.create_task(
+        draft=tasks.TaskDraft(customer_id=str(gone), title="Call Gone about the leak"), uow=uow
+    )
+    later = uow.store.cooldowns[(TENANT, w.id, gone)]
+    async with uow() as work:
+        await customer_data.CUSTOMER_DATA.reassign(work, TENANT, gone, kept)
+        await work.commit()
+    assert uow.store.cooldowns == {(TENANT, w.id, kept): later}
+    assert {r.customer_id for r in uow.store.runs.values()} == {kept}
+    await tag_added(uow, kept)
+    assert len(uow.store.runs) == 2  # still cooling down after the merge
+    async with uow() as work:
+        await customer_data.CUSTOMER_DATA.erase(work, TENANT, kept)
+        await work.commit()
+    assert all(r.event == {} for r in uow.store.runs.values())
+    [task] = uow.store.tasks.values()
+    assert (task.title, task.customer_id) == ("(erased)", kept)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import copy
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -273,6 +273,46 @@ class InMemoryWebhooks:
         return True
 
 
+class InMemoryCustomerData:
+    """A merge moves what the duplicate holds to the survivor (party memberships included);
+    an erasure blanks the free text that may describe the person and the provider ids."""
+
+    OWNED = ("bookings", "invoices", "quotes", "payments", "subscriptions")
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def _rows(self, tenant_id: uuid.UUID) -> list[Any]:
+        return [
+            row
+            for name in self.OWNED
+            for row in getattr(self._store, name).values()
+            if row.tenant_id == tenant_id
+        ]
+
+    async def reassign(self, tenant_id: uuid.UUID, from_id: uuid.UUID, to_id: uuid.UUID) -> None:
+        for row in self._rows(tenant_id):
+            if row.customer_id == from_id:
+                row.customer_id = to_id
+            for i, member in enumerate(getattr(row, "party", [])):
+                if member.customer_id == from_id:
+                    row.party[i] = replace(member, customer_id=to_id)
+
+    async def erase(self, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> None:
+        for row in self._rows(tenant_id):
+            mine = row.customer_id == customer_id
+            if isinstance(row, Booking):
+                if mine:
+                    row.notes = row.location = row.cancellation_reason = ""
+                row.party = [
+                    replace(m, name="") if m.customer_id == customer_id else m for m in row.party
+                ]
+            elif isinstance(row, Payment) and mine:
+                row.failure_message, row.provider_payment_id = "", f"erased:{row.id}"
+            elif isinstance(row, Invoice) and mine:
+                row.void_reason = ""
+
+
 class FakeBillingUnitOfWork(FakeUnitOfWork):
     settings: InMemorySettings
     catalog: InMemoryCatalog
@@ -283,6 +323,7 @@ class FakeBillingUnitOfWork(FakeUnitOfWork):
     payments: InMemoryPayments
     subscriptions: InMemorySubscriptions
     webhooks: InMemoryWebhooks
+    customer_data: InMemoryCustomerData
 
     def __init__(self) -> None:
         super().__init__(Store())
@@ -298,6 +339,7 @@ class FakeBillingUnitOfWork(FakeUnitOfWork):
         self.payments = InMemoryPayments(self.store)
         self.subscriptions = InMemorySubscriptions(self.store)
         self.webhooks = InMemoryWebhooks(self.store)
+        self.customer_data = InMemoryCustomerData(self.store)
 
     def before_commit(self, hook: Any) -> None:
         self._hooks.append(hook)

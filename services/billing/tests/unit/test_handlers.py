@@ -19,7 +19,15 @@ from billing.domain.orders import OrderLine, OrderStatus
 from billing.domain.payments import PaymentMethod, PaymentStatus
 from billing.domain.subscriptions import Interval, SubscriptionStatus
 from billing.domain.webhooks import sign
-from billing.service_layer import bookings, catalog, invoices, orders, subscriptions, webhooks
+from billing.service_layer import (
+    bookings,
+    catalog,
+    customer_data,
+    invoices,
+    orders,
+    subscriptions,
+    webhooks,
+)
 from billing.service_layer.payments import (
     RecordPayment,
     RefundPayment,
@@ -372,3 +380,30 @@ async def test_an_order_is_cancelled_only_while_nothing_is_paid_on_it(uow):
         uow=uow,
     )  # fmt: skip
     assert [o.id for o in listed.items] == [unpaid.id]
+
+
+async def test_a_merge_moves_everything_to_the_survivor_and_an_erasure_blanks_free_text(uow):
+    gone, kept, friend = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    own = await book(uow, gone, ends_at=NOW + timedelta(days=1, hours=1), price_minor=3_000,
+                     confirm=True, notes="allergic to nuts", location="home")  # fmt: skip
+    guest = await book(uow, friend, ends_at=NOW + timedelta(days=2, hours=1), price_minor=2_000,
+                       at=NOW + timedelta(days=2), party=(PartyMember(gone, "Gone", 500),),
+                       confirm=True)  # fmt: skip
+    await record_payment(command=pay(gone, 3_000, "p1", booking_id=own.id), uow=uow)
+    await invoice(uow, gone, amount=700)
+    async with uow() as work:
+        await customer_data.CUSTOMER_DATA.reassign(work, TENANT, gone, kept)
+        await work.commit()
+    assert {r.customer_id for r in uow.store.payments.values()} == {kept}
+    assert {i.customer_id for i in uow.store.invoices.values()} == {kept}
+    assert uow.store.bookings[own.id].customer_id == kept
+    assert [m.customer_id for m in uow.store.bookings[guest.id].party] == [kept]
+    assert values(uow)[-1] == (str(kept), 3_500)  # the survivor's figures, republished
+    async with uow() as work:
+        await customer_data.CUSTOMER_DATA.erase(work, TENANT, kept)
+        await work.commit()
+    erased = uow.store.bookings[own.id]
+    assert (erased.notes, erased.location, erased.price_minor) == ("", "", 3_000)
+    assert [m.name for m in uow.store.bookings[guest.id].party] == [""]
+    [payment] = uow.store.payments.values()
+    assert payment.provider_payment_id == f"erased:{payment.id}" and payment.amount_minor == 3_000

@@ -14,18 +14,17 @@ import uuid
 
 from moodline_kit.customer_data import CustomerData
 
-from automation.adapters import customer_data as tables_of
 from automation.service_layer.unit_of_work import AutomationUnitOfWork
 
 
 async def reassign(
     uow: AutomationUnitOfWork, tenant_id: uuid.UUID, from_id: uuid.UUID, to_id: uuid.UUID
 ) -> None:
-    await tables_of.reassign(uow.session, tenant_id, from_id, to_id)
+    await uow.customer_data.reassign(tenant_id, from_id, to_id)
 
 
 async def erase(uow: AutomationUnitOfWork, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> None:
-    await tables_of.erase(uow.session, tenant_id, customer_id)
+    await uow.customer_data.erase(tenant_id, customer_id)
 
 
 CUSTOMER_DATA = CustomerData("automation", reassign, erase)  # type: ignore[arg-type]

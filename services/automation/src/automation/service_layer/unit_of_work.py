@@ -7,6 +7,7 @@ from typing import Any
 
 from moodline_kit.uow import UnitOfWork
 
+from automation.adapters.customer_data import CustomerDataRepository
 from automation.adapters.repository import RunRepository, TaskRepository, WorkflowRepository
 
 log = logging.getLogger(__name__)
@@ -21,6 +22,7 @@ class AutomationUnitOfWork(UnitOfWork):
     workflows: WorkflowRepository
     runs: RunRepository
     tasks: TaskRepository
+    customer_data: CustomerDataRepository
 
     def __init__(self, *args: Any, enqueue: Enqueue | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -31,6 +33,7 @@ class AutomationUnitOfWork(UnitOfWork):
         self.workflows = WorkflowRepository(self.session)
         self.runs = RunRepository(self.session)
         self.tasks = TaskRepository(self.session)
+        self.customer_data = CustomerDataRepository(self.session)
         self._to_enqueue = []
 
     def dispatch(self, tenant_id: uuid.UUID, run_id: uuid.UUID) -> None:

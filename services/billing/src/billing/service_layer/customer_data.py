@@ -15,7 +15,6 @@ import uuid
 
 from moodline_kit.customer_data import CustomerData
 
-from billing.adapters import customer_data as tables_of
 from billing.service_layer.unit_of_work import BillingUnitOfWork
 from billing.service_layer.value import publish_values
 
@@ -25,12 +24,12 @@ async def reassign(
 ) -> None:
     for customer_id in sorted((from_id, to_id)):
         await uow.lock_customer(tenant_id, customer_id)
-    await tables_of.reassign(uow.session, tenant_id, from_id, to_id)
+    await uow.customer_data.reassign(tenant_id, from_id, to_id)
     await publish_values(uow, tenant_id, [to_id])
 
 
 async def erase(uow: BillingUnitOfWork, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> None:
-    await tables_of.erase(uow.session, tenant_id, customer_id)
+    await uow.customer_data.erase(tenant_id, customer_id)
 
 
 CUSTOMER_DATA = CustomerData("billing", reassign, erase)  # type: ignore[arg-type]

@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from moodline_kit.uow import UnitOfWork
 
+from billing.adapters.customer_data import CustomerDataRepository
 from billing.adapters.order_repository import OrderRepository
 from billing.adapters.repository import (
     BookingRepository,
@@ -30,6 +31,7 @@ class BillingUnitOfWork(UnitOfWork):
     payments: PaymentRepository
     subscriptions: SubscriptionRepository
     webhooks: WebhookRepository
+    customer_data: CustomerDataRepository
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -54,6 +56,7 @@ class BillingUnitOfWork(UnitOfWork):
         self.payments = PaymentRepository(self.session)
         self.subscriptions = SubscriptionRepository(self.session)
         self.webhooks = WebhookRepository(self.session)
+        self.customer_data = CustomerDataRepository(self.session)
 
     async def lock_customer(self, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> None:
         """Serialise value computations of one customer until the transaction ends, so the

@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
+from moodline_kit.customer_data import move_rows
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversation.adapters.tables import conversations, messages, outbound_messages
@@ -36,12 +37,9 @@ async def reassign(
             status="resolved", ended_at=sa.func.coalesce(c.last_message_at, now), updated_at=now
         )
     )
-    for table in (conversations, messages, outbound_messages):
-        await session.execute(
-            table.update()
-            .where(table.c.tenant_id == tenant_id, table.c.customer_id == from_id)
-            .values(customer_id=to_id)
-        )
+    await move_rows(
+        session, (conversations, messages, outbound_messages), tenant_id, from_id, to_id
+    )
 
 
 async def erase(session: AsyncSession, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> None:

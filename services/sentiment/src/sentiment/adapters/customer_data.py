@@ -7,18 +7,14 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from moodline_kit.customer_data import move_rows
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sentiment.adapters.tables import conversation_sentiment, customer_sentiment, message_scores
 
 
 async def reassign(session: AsyncSession, tenant_id: uuid.UUID, from_id: str, to_id: str) -> None:
-    for table in (message_scores, conversation_sentiment):
-        await session.execute(
-            table.update()
-            .where(table.c.tenant_id == tenant_id, table.c.customer_id == from_id)
-            .values(customer_id=to_id)
-        )
+    await move_rows(session, (message_scores, conversation_sentiment), tenant_id, from_id, to_id)
     c = customer_sentiment.c
     await session.execute(
         customer_sentiment.delete().where(c.tenant_id == tenant_id, c.customer_id == from_id)
