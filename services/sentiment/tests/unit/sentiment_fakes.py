@@ -25,6 +25,10 @@ class Store:
     scores: dict[Key, SimpleNamespace] = field(default_factory=dict)
     conversations: dict[Key, SimpleNamespace] = field(default_factory=dict)
     customers: dict[Key, SimpleNamespace] = field(default_factory=dict)
+    # (tenant, conversation, replied_at) -> row
+    late_replies: dict[tuple[uuid.UUID, str, datetime], SimpleNamespace] = field(
+        default_factory=dict
+    )
     reply_minutes: dict[uuid.UUID, dict[str, int]] = field(default_factory=dict)
 
 
@@ -70,6 +74,11 @@ class InMemorySentiment:
             self._s.conversations[(row["tenant_id"], row["conversation_id"])] = SimpleNamespace(
                 **row
             )
+
+    async def add_late_replies(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        for row in rows:
+            key = (row["tenant_id"], row["conversation_id"], row["replied_at"])
+            self._s.late_replies.setdefault(key, SimpleNamespace(**row))
 
     async def get_conversation(self, tenant_id: uuid.UUID, conversation_id: str) -> Any:
         return self._s.conversations.get((tenant_id, conversation_id))

@@ -64,6 +64,29 @@ async def test_a_late_reply_counts_against_the_conversation(uow):
     assert conversation.sentiment.computed.score < 0  # the slow reply weighs on it
 
 
+async def test_each_late_reply_is_kept_once_with_its_time_for_a_merge(uow):
+    def wait(wrote: timedelta, replied: timedelta) -> list[Timing]:
+        return [
+            Timing(TENANT, "c1", "u1", T0 + wrote, False, Channel.SMS),
+            Timing(TENANT, "c1", "u1", T0 + replied, True, Channel.SMS),
+        ]
+
+    hour = timedelta(hours=1)
+    # SMS target 1 h: late after 2 h, very late after 5 h (> 4 h), on time after 30 min
+    timings = [*wait(0 * hour, 2 * hour), *wait(3 * hour, 8 * hour), *wait(9 * hour, 9.5 * hour)]
+    await score(uow, message("hello"), timings=timings)
+    kept = [
+        (r.conversation_id, r.customer_id, r.replied_at, r.very_late)
+        for r in uow.store.late_replies.values()
+    ]
+    assert kept == [("c1", "u1", T0 + 2 * hour, False), ("c1", "u1", T0 + 8 * hour, True)]
+    observed = (await uow.sentiment.get_conversation(TENANT, "c1")).state["n"]
+    assert observed == 3  # the message and the two late replies
+    await score(uow, timings=timings)  # the same replies applied again end no wait
+    assert len(uow.store.late_replies) == 2
+    assert (await uow.sentiment.get_conversation(TENANT, "c1")).state["n"] == observed
+
+
 async def test_a_rating_counts_once_per_conversation(uow):
     await score(uow, message("thanks"))
     at = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)

@@ -10,11 +10,18 @@ import sqlalchemy as sa
 from moodline_kit.customer_data import move_rows
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sentiment.adapters.tables import conversation_sentiment, customer_sentiment, message_scores
+from sentiment.adapters.tables import (
+    conversation_sentiment,
+    customer_sentiment,
+    late_replies,
+    message_scores,
+)
 
 
 async def reassign(session: AsyncSession, tenant_id: uuid.UUID, from_id: str, to_id: str) -> None:
-    await move_rows(session, (message_scores, conversation_sentiment), tenant_id, from_id, to_id)
+    await move_rows(
+        session, (message_scores, conversation_sentiment, late_replies), tenant_id, from_id, to_id
+    )
     c = customer_sentiment.c
     await session.execute(
         customer_sentiment.delete().where(c.tenant_id == tenant_id, c.customer_id == from_id)
@@ -51,6 +58,18 @@ async def outcomes_of(
             t.tenant_id == tenant_id,
             t.customer_id == customer_id,
             sa.or_(t.csat_counted, t.escalation_counted),
+        )
+    )
+    return rows.all()
+
+
+async def late_replies_of(
+    session: AsyncSession, tenant_id: uuid.UUID, customer_id: str
+) -> Sequence[Any]:
+    t = late_replies.c
+    rows = await session.execute(
+        sa.select(t.replied_at, t.very_late).where(
+            t.tenant_id == tenant_id, t.customer_id == customer_id
         )
     )
     return rows.all()

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sentiment.adapters.tables import (
     conversation_sentiment,
     customer_sentiment,
+    late_replies,
     message_scores,
     sentiment_settings,
 )
@@ -149,6 +150,12 @@ LOCK_CONVERSATIONS = _lock(conversation_sentiment, CONV_KEY)
 SAVE_CONVERSATIONS = _bulk_upsert(
     conversation_sentiment, CONV_COLUMNS, CONV_KEY, _do_update(CONV_COLUMNS, CONV_KEY)
 )
+LATE_REPLY_COLUMNS = [c.name for c in late_replies.c]
+# A redelivered batch is skipped by the consumer's processed-event marker; DO NOTHING also keeps
+# a late reply once should the same reply ever be folded again (it ends one wait at most).
+INSERT_LATE_REPLIES = _bulk_upsert(
+    late_replies, LATE_REPLY_COLUMNS, [c.name for c in late_replies.primary_key], "DO NOTHING"
+)
 CREATE_CUSTOMERS = _bulk_upsert(customer_sentiment, CUST_KEY, CUST_KEY, "DO NOTHING")
 LOCK_CUSTOMERS = _lock(customer_sentiment, CUST_KEY)
 SAVE_CUSTOMERS = _bulk_upsert(
@@ -205,6 +212,10 @@ class SentimentRepository:
         params = _arrays(rows, CONV_COLUMNS)
         params["state"] = [json_dumps(s) for s in params["state"]]
         await self._s.execute(SAVE_CONVERSATIONS, params)
+
+    async def add_late_replies(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        if rows:
+            await self._s.execute(INSERT_LATE_REPLIES, _arrays(rows, LATE_REPLY_COLUMNS))
 
     async def get_conversation(self, tenant_id: uuid.UUID, conversation_id: str) -> Any:
         t = conversation_sentiment

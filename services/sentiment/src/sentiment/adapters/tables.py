@@ -50,6 +50,21 @@ conversation_sentiment = sa.Table(
     *col.timestamps("awaiting_reply_since", "last_reply_at", nullable=True),
 )
 
+# Each late reply (domain/response.py) folded into a conversation and its customer, kept so a
+# merge can replay it into the survivor in its place by time: ids, the time of the reply that
+# ended the wait and whether it was very late, no personal data (kept on erasure, a tally like
+# the scores). The key is the reply: the conversation's clock lets one reply end one wait.
+late_replies = sa.Table(
+    "late_replies",
+    metadata,
+    col.tenant_key(),
+    sa.Column("conversation_id", sa.Text, primary_key=True),
+    sa.Column("replied_at", sa.DateTime(timezone=True), primary_key=True),
+    *col.required(sa.Text, "customer_id"),
+    *col.required(sa.Boolean, "very_late"),
+)
+col.tenant_index("ix_late_replies_customer", late_replies, "customer_id")
+
 customer_sentiment = sa.Table(
     "customer_sentiment",
     metadata,

@@ -281,8 +281,8 @@ def replay(
     signals: Iterable[tuple[datetime, Observation]],
 ) -> Aggregate:
     """An aggregate rebuilt from scratch (a merge's survivor): the scored messages in the order
-    given (one without a time first) and the outcome signals (CSAT, escalation) each in its
-    place by time, after a message of the same instant."""
+    given (one without a time first) and the outcome signals (CSAT, escalation, late reply) each
+    in its place by time, after a message of the same instant."""
     timeline = [(at or _BEFORE_ALL, 0, o) for at, o in messages]
     timeline += [(at, 1, o) for at, o in signals]
     timeline.sort(key=lambda entry: (entry[0], entry[1]))  # stable: messages keep their order

@@ -14,7 +14,7 @@ from moodline.events.v1 import subjects
 from moodline_kit.events import Event
 
 from sentiment.adapters import proto
-from sentiment.domain.aggregate import Aggregate, Observation
+from sentiment.domain.aggregate import VERY_LATE_REPLY_POLARITY, Aggregate, Observation
 from sentiment.domain.customer import CustomerSentiment
 from sentiment.domain.response import (
     Channel,
@@ -49,6 +49,7 @@ class Wait:
     customer_id: str
     waited: timedelta
     channel: Channel | None
+    replied_at: datetime
 
 
 def _run_clocks(
@@ -67,20 +68,33 @@ def _run_clocks(
             continue
         clocks[key], waited = clock.business_replied(t.at)
         if waited is not None and t.channel is not None:
-            waits.append(Wait(t.tenant_id, t.conversation_id, row.customer_id, waited, t.channel))
+            waits.append(
+                Wait(t.tenant_id, t.conversation_id, row.customer_id, waited, t.channel, t.at)
+            )
     return clocks, waits
 
 
 async def _late_replies(
     uow: SentimentUnitOfWork, waits: Sequence[Wait]
 ) -> list[tuple[uuid.UUID, str, str, Observation]]:
-    """The observations of the waits that exceeded their tenant's target for the channel."""
+    """The observations of the waits that exceeded their tenant's target for the channel, each
+    also kept as a row in this transaction (a merge replays them: customer_data.py)."""
     targets = await uow.sentiment.reply_targets(w.tenant_id for w in waits)
-    late = []
+    late, rows = [], []
     for w in waits:
         observation = late_reply(w.waited, w.channel, targets[w.tenant_id])
         if observation is not None:
             late.append((w.tenant_id, w.conversation_id, w.customer_id, observation))
+            rows.append(
+                {
+                    "tenant_id": w.tenant_id,
+                    "conversation_id": w.conversation_id,
+                    "replied_at": w.replied_at,
+                    "customer_id": w.customer_id,
+                    "very_late": observation.polarity == VERY_LATE_REPLY_POLARITY,
+                }
+            )
+    await uow.sentiment.add_late_replies(rows)
     return late
 
 

@@ -2,13 +2,15 @@
 in the `sentiment-customer-data` consumer's transaction, which also answers the customer
 service.
 
-Merge: message scores and conversation aggregates move to the survivor, whose customer
-aggregate is rebuilt from every scored message of both, oldest first, with the CSAT ratings and
-escalations of both customers' conversations replayed in their places by time (a staff override
-of the survivor stays), and published (`sentiment.customer.changed`: the customer read model
-follows). Late-reply signals are not kept one by one, so they are not replayed.
-Erasure: scores hold no personal data (ids, labels, probabilities) and are kept: they are the
-tenant's sentiment tallies; the reason given with a staff override is blanked.
+Merge: message scores, conversation aggregates and kept late replies move to the survivor,
+whose customer aggregate is rebuilt from every scored message of both, oldest first, with the
+CSAT ratings, escalations and late replies of both customers' conversations replayed in their
+places by time (a staff override of the survivor stays), and published
+(`sentiment.customer.changed`: the customer read model follows). Late replies folded before
+they were kept (migration 0006) are not replayed: nothing tells which or when.
+Erasure: scores and late replies hold no personal data (ids, labels, probabilities, times) and
+are kept: they are the tenant's sentiment tallies; the reason given with a staff override is
+blanked.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ async def reassign(
             signals.append((row.csat_at or row.updated_at, Observation.of_csat(row.csat)))
         if row.escalated_at is not None:
             signals.append((row.escalated_at, Observation.of_escalation()))
+    for row in await tables_of.late_replies_of(uow.session, tenant_id, survivor):
+        signals.append((row.replied_at, Observation.of_late_reply(very_late=row.very_late)))
     aggregate = replay(messages, signals)
     rebuilt = CustomerSentiment(
         aggregate=aggregate,
