@@ -98,16 +98,8 @@ def test_payment_failure_holds_until_a_later_payment_succeeds():
 
 
 def value(read, as_of, ltv):
-    return read_model.record_value(
-        read,
-        as_of=as_of,
-        ltv_minor=ltv,
-        currency="USD",
-        bookings_count=1,
-        purchases_count=1,
-        aov_minor=ltv,
-        last_purchase_at=as_of,
-    )
+    figures = read_model.Value(ltv, "USD", 1, 1, ltv, as_of)
+    return read_model.record_value(read, figures, as_of=as_of)
 
 
 def test_older_value_figures_never_overwrite_newer_ones():

@@ -309,28 +309,31 @@ sa.Index(
     postgresql_where=imports.c.status.in_(("queued", "running")),
 )
 
+
+def _part_of(owner: str) -> sa.Column:
+    """`<owner>_id`, the first part of the key of a row that belongs to one import or export
+    (a chunk of its file, a row's error...): deleted with it."""
+    return sa.Column(
+        f"{owner}_id",
+        UUID(as_uuid=True),
+        sa.ForeignKey(f"{owner}s.id", ondelete="CASCADE"),
+        primary_key=True,
+    )
+
+
 import_chunks = sa.Table(
     "import_chunks",
     metadata,
-    sa.Column(
-        "import_id",
-        UUID(as_uuid=True),
-        sa.ForeignKey("imports.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _part_of("import"),
     sa.Column("seq", sa.Integer, primary_key=True),
     sa.Column("data", sa.LargeBinary, nullable=False),
 )
 
+
 import_errors = sa.Table(
     "import_errors",
     metadata,
-    sa.Column(
-        "import_id",
-        UUID(as_uuid=True),
-        sa.ForeignKey("imports.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _part_of("import"),
     sa.Column("row_number", sa.BigInteger, primary_key=True),
     sa.Column("cells", ARRAY(sa.Text), nullable=False),
     sa.Column("reason", sa.Text, nullable=False),
@@ -342,12 +345,7 @@ import_errors = sa.Table(
 import_duplicates = sa.Table(
     "import_duplicates",
     metadata,
-    sa.Column(
-        "import_id",
-        UUID(as_uuid=True),
-        sa.ForeignKey("imports.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _part_of("import"),
     sa.Column("row_number", sa.BigInteger, primary_key=True),
     sa.Column("customer_id", UUID(as_uuid=True), nullable=False),
     sa.Column("duplicate_of", UUID(as_uuid=True), nullable=False),
@@ -375,12 +373,7 @@ sa.Index("ix_exports_tenant", exports.c.tenant_id, exports.c.created_at.desc())
 export_chunks = sa.Table(
     "export_chunks",
     metadata,
-    sa.Column(
-        "export_id",
-        UUID(as_uuid=True),
-        sa.ForeignKey("exports.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _part_of("export"),
     sa.Column("seq", sa.Integer, primary_key=True),
     sa.Column("data", sa.LargeBinary, nullable=False),
 )

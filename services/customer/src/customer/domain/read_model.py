@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from customer.domain.model import ReadModel
@@ -30,30 +31,33 @@ def record_interaction(read: ReadModel, channel: str, started_at: datetime) -> N
     record_contact(read, started_at)
 
 
-def record_value(
-    read: ReadModel,
-    *,
-    as_of: datetime,
-    ltv_minor: int,
-    currency: str,
-    bookings_count: int,
-    purchases_count: int,
-    aov_minor: int,
-    last_purchase_at: datetime | None,
-) -> bool:
+@dataclass(frozen=True)
+class Value:
+    """billing's figures of a customer (it owns them; the read model keeps a copy)."""
+
+    ltv_minor: int
+    currency: str
+    bookings_count: int
+    purchases_count: int
+    aov_minor: int
+    last_purchase_at: datetime | None
+
+
+# Taken as billing sends them; the dates are merged (latest) instead.
+_FIGURES = ("ltv_minor", "currency", "bookings_count", "purchases_count", "aov_minor")
+
+
+def record_value(read: ReadModel, value: Value, *, as_of: datetime) -> bool:
     """Apply the figures billing computed at `as_of` (the event's occurred_at). Figures older
     than the ones on the row are stale (events of one customer may arrive out of order): they
     are ignored and False is returned."""
     if read.value_as_of is not None and as_of < read.value_as_of:
         return False
     read.value_as_of = as_of
-    read.ltv_minor = ltv_minor
-    read.currency = currency
-    read.bookings_count = bookings_count
-    read.purchases_count = purchases_count
-    read.aov_minor = aov_minor
-    read.last_purchase_at = latest(read.last_purchase_at, last_purchase_at)
-    read.last_activity_at = latest(read.last_activity_at, last_purchase_at)
+    for figure in _FIGURES:
+        setattr(read, figure, getattr(value, figure))
+    read.last_purchase_at = latest(read.last_purchase_at, value.last_purchase_at)
+    read.last_activity_at = latest(read.last_activity_at, value.last_purchase_at)
     return True
 
 

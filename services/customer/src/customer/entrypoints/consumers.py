@@ -21,8 +21,9 @@ from moodline_kit import customer_data
 from moodline_kit.events import unpack
 from moodline_kit.timestamps import from_proto, or_else
 
+from customer.domain.read_model import Value
 from customer.service_layer import merges, read_model
-from customer.service_layer.read_model import Fact, Sentiment, Value
+from customer.service_layer.read_model import Fact, Sentiment
 from customer.service_layer.unit_of_work import CustomerUnitOfWork
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 from moodline.events.v1 import customer_pb2 as customer_events
@@ -223,9 +223,7 @@ async def finish_upload(*, tenant_id: uuid.UUID, import_id: str, uow: UowFactory
         await work.imports.update(
             record.id,
             status=ImportStatus.PREVIEWED.value,
-            format=shape.format,
-            encoding=shape.encoding,
-            delimiter=shape.delimiter,
+            **asdict(shape),  # format, encoding and delimiter, as sniffed
             headers=headers,
             suggested_mapping=suggested,
             mapping=suggested,

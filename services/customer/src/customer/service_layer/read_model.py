@@ -12,6 +12,7 @@ from datetime import datetime
 
 from customer.domain import read_model
 from customer.domain.model import Customer
+from customer.domain.read_model import Value
 from customer.service_layer import lifecycle
 from customer.service_layer.unit_of_work import CustomerUnitOfWork
 
@@ -29,18 +30,6 @@ class Fact:
     occurred_at: datetime
     # The event's payload as JSON (kept on the timeline entry).
     data: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Value:
-    """billing's figures of a customer, as of `Fact.occurred_at`."""
-
-    ltv_minor: int
-    currency: str
-    bookings_count: int
-    purchases_count: int
-    aov_minor: int
-    last_purchase_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -148,16 +137,7 @@ async def customer_value_changed(work: CustomerUnitOfWork, fact: Fact, value: Va
     customer = await _customer(work, fact)
     if customer is None:
         return
-    applied = read_model.record_value(
-        customer.read,
-        as_of=fact.occurred_at,
-        ltv_minor=value.ltv_minor,
-        currency=value.currency,
-        bookings_count=value.bookings_count,
-        purchases_count=value.purchases_count,
-        aov_minor=value.aov_minor,
-        last_purchase_at=value.last_purchase_at,
-    )
+    applied = read_model.record_value(customer.read, value, as_of=fact.occurred_at)
     if not applied:
         log.info(
             "customer value older than the figures on the row; ignored",
