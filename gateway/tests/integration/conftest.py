@@ -110,11 +110,10 @@ async def gateway(database_factory, infra_urls) -> AsyncIterator[Gateway]:
         ) as conversation,
         running_loyalty_service(loyalty_db, infra_urls.nats_url) as loyalty,
     ):
+        upstreams = {"customer": customer, "conversation": conversation, "loyalty": loyalty}
         settings = GatewaySettings(
             database_url=gateway_db,
-            customer_addr=customer.address,
-            conversation_addr=conversation.address,
-            loyalty_addr=loyalty.address,
+            **{f"{name}_addr": running.address for name, running in upstreams.items()},
             redis_url=infra_urls.redis_url,
             nats_url=infra_urls.nats_url,
             max_body_bytes=16 * 1024,

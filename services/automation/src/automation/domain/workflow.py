@@ -125,6 +125,16 @@ class Workflow:
     def trigger_type(self) -> str:
         return str(self.trigger.get("type", ""))
 
+    def definition(self) -> dict[str, Any]:
+        """What a run copies of this workflow when it is created (later edits leave it be)."""
+        return {
+            "workflow_id": self.id,
+            "workflow_name": self.name,
+            "workflow_version": self.version,
+            "conditions": self.conditions,
+            "actions": self.actions,
+        }
+
     def new_run(
         self, customer_id: uuid.UUID, *, now: datetime, trigger_type: str, **more: Any
     ) -> Run:
@@ -134,14 +144,10 @@ class Workflow:
         return Run(
             id=uuid.uuid4(),
             tenant_id=self.tenant_id,
-            workflow_id=self.id,
-            workflow_name=self.name,
-            workflow_version=self.version,
-            conditions=self.conditions,
-            actions=self.actions,
             customer_id=customer_id,
             trigger_type=trigger_type,
             created_at=now,
+            **self.definition(),
             **{**fresh, "status": RunStatus.PENDING, "error": "", **more},
         )
 
