@@ -5,9 +5,11 @@ every rule (its 422s name the JSON fields used here)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from inspect import Parameter, Signature
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
@@ -374,6 +376,47 @@ def _page(items: list[dict], next_token: str) -> JSONResponse:
     return FastJSONResponse({"items": items, "next_cursor": next_token or None})
 
 
+def reads(
+    target: APIRouter,
+    resource: str,
+    model: type,
+    present: Callable[[Any], dict],
+    statuses: dict[int, str],
+    *,
+    rpc: str,
+) -> None:
+    """The two reads every listed billing resource has, added to `target`: GET /<resource>s (a
+    newest-first page; customer, status, limit, cursor) and GET /<resource>s/{<resource>_id},
+    through List<rpc>s / Get<rpc> (the contract names them alike for every resource)."""
+    plural = f"{resource}s"
+    ident = f"{resource}_id"
+
+    async def listed(q: ListQuery, stub: Any, who: Principal) -> JSONResponse:
+        request = getattr(pb, f"List{rpc}sRequest")(**q.fields(statuses))
+        found = await getattr(stub, f"List{rpc}s")(request, metadata=metadata(who))
+        return _page([present(m) for m in getattr(found, plural)], found.next_page_token)
+
+    async def read(stub: Any, who: Principal, **key: str) -> dict:
+        request = getattr(pb, f"Get{rpc}Request")(id=key[ident])
+        return present(await getattr(stub, f"Get{rpc}")(request, metadata=metadata(who)))
+
+    # FastAPI takes the parameters from the signature (the id by the path's own name) and the
+    # operation ids from the names: the same as if each were written out.
+    kw = Parameter.KEYWORD_ONLY
+
+    def signature(first: Parameter, returns: type) -> Signature:
+        who = Parameter("who", kw, default=Depends(can_read), annotation=Principal)
+        return Signature(
+            [first, Parameter("stub", kw, annotation=Stub), who], return_annotation=returns
+        )
+
+    listed.__signature__ = signature(Parameter("q", kw, annotation=Listing), JSONResponse)  # type: ignore[attr-defined]
+    read.__signature__ = signature(Parameter(ident, kw, annotation=str), dict)  # type: ignore[attr-defined]
+    listed.__name__, read.__name__ = f"list_{plural}", f"get_{resource}"
+    target.get(f"/{plural}", response_model=BillingPage[model], responses=ERRORS)(listed)
+    target.get(f"/{plural}/{{{ident}}}", response_model=model, responses=ERRORS)(read)
+
+
 # ---------------------------------------------------------------------- settings, catalogue
 @router.get("/settings/billing", response_model=BillingSettingsOut, responses=ERRORS)
 async def get_billing_settings(stub: Stub, who: Principal = Depends(can_read_settings)) -> dict:
@@ -600,19 +643,7 @@ async def create_invoice(
     return _created(invoice_json(created), "/api/v1/invoices")
 
 
-@router.get("/invoices", response_model=BillingPage[InvoiceOut], responses=ERRORS)
-async def list_invoices(q: Listing, stub: Stub, who: Principal = Depends(can_read)) -> JSONResponse:
-    found = await stub.ListInvoices(
-        pb.ListInvoicesRequest(**q.fields(INVOICE_STATUS)), metadata=metadata(who)
-    )
-    return _page([invoice_json(i) for i in found.invoices], found.next_page_token)
-
-
-@router.get("/invoices/{invoice_id}", response_model=InvoiceOut, responses=ERRORS)
-async def get_invoice(invoice_id: str, stub: Stub, who: Principal = Depends(can_read)) -> dict:
-    return invoice_json(
-        await stub.GetInvoice(pb.GetInvoiceRequest(id=invoice_id), metadata=metadata(who))
-    )
+reads(router, "invoice", InvoiceOut, invoice_json, INVOICE_STATUS, rpc="Invoice")
 
 
 @router.post("/invoices/{invoice_id}/issue", response_model=InvoiceOut, responses=ERRORS)
@@ -649,17 +680,7 @@ async def create_quote(
     return _created(quote_json(created), "/api/v1/quotes")
 
 
-@router.get("/quotes", response_model=BillingPage[QuoteOut], responses=ERRORS)
-async def list_quotes(q: Listing, stub: Stub, who: Principal = Depends(can_read)) -> JSONResponse:
-    found = await stub.ListQuotes(
-        pb.ListQuotesRequest(**q.fields(QUOTE_STATUS)), metadata=metadata(who)
-    )
-    return _page([quote_json(q) for q in found.quotes], found.next_page_token)
-
-
-@router.get("/quotes/{quote_id}", response_model=QuoteOut, responses=ERRORS)
-async def get_quote(quote_id: str, stub: Stub, who: Principal = Depends(can_read)) -> dict:
-    return quote_json(await stub.GetQuote(pb.GetQuoteRequest(id=quote_id), metadata=metadata(who)))
+reads(router, "quote", QuoteOut, quote_json, QUOTE_STATUS, rpc="Quote")
 
 
 @router.post("/quotes/{quote_id}/convert", response_model=QuoteOut, responses=ERRORS)
@@ -717,19 +738,7 @@ async def record_payment(
     return _created(payment_json(created), "/api/v1/payments")
 
 
-@router.get("/payments", response_model=BillingPage[PaymentOut], responses=ERRORS)
-async def list_payments(q: Listing, stub: Stub, who: Principal = Depends(can_read)) -> JSONResponse:
-    found = await stub.ListPayments(
-        pb.ListPaymentsRequest(**q.fields(PAYMENT_STATUS)), metadata=metadata(who)
-    )
-    return _page([payment_json(p) for p in found.payments], found.next_page_token)
-
-
-@router.get("/payments/{payment_id}", response_model=PaymentOut, responses=ERRORS)
-async def get_payment(payment_id: str, stub: Stub, who: Principal = Depends(can_read)) -> dict:
-    return payment_json(
-        await stub.GetPayment(pb.GetPaymentRequest(id=payment_id), metadata=metadata(who))
-    )
+reads(router, "payment", PaymentOut, payment_json, PAYMENT_STATUS, rpc="Payment")
 
 
 @router.post("/payments/{payment_id}/refund", response_model=PaymentOut, responses=ERRORS)
@@ -769,24 +778,14 @@ async def create_subscription(
     return _created(subscription_json(created), "/api/v1/subscriptions")
 
 
-@router.get("/subscriptions", response_model=BillingPage[SubscriptionOut], responses=ERRORS)
-async def list_subscriptions(
-    q: Listing, stub: Stub, who: Principal = Depends(can_read)
-) -> JSONResponse:
-    found = await stub.ListSubscriptions(
-        pb.ListSubscriptionsRequest(**q.fields(SUBSCRIPTION_STATUS)), metadata=metadata(who)
-    )
-    return _page([subscription_json(s) for s in found.subscriptions], found.next_page_token)
-
-
-@router.get("/subscriptions/{subscription_id}", response_model=SubscriptionOut, responses=ERRORS)
-async def get_subscription(
-    subscription_id: str, stub: Stub, who: Principal = Depends(can_read)
-) -> dict:
-    found = await stub.GetSubscription(
-        pb.GetSubscriptionRequest(id=subscription_id), metadata=metadata(who)
-    )
-    return subscription_json(found)
+reads(
+    router,
+    "subscription",
+    SubscriptionOut,
+    subscription_json,
+    SUBSCRIPTION_STATUS,
+    rpc="Subscription",
+)
 
 
 @router.post(

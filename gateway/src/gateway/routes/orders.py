@@ -8,19 +8,17 @@ from fastapi.responses import JSONResponse
 from moodline.billing.v1 import billing_pb2 as pb
 
 from gateway.auth import Principal
-from gateway.billing_schemas import BillingPage, OrderIn, OrderOut, ReasonIn
+from gateway.billing_schemas import OrderIn, OrderOut, ReasonIn
 from gateway.deps import metadata
 from gateway.presenters import api_time
 from gateway.routes.billing import (
     ERRORS,
     IdempotencyKey,
-    Listing,
     Stub,
     _created,
     _items_json,
-    _page,
-    can_read,
     can_write,
+    reads,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["billing"])
@@ -75,17 +73,7 @@ async def create_order(
     return _created(order_json(created), "/api/v1/orders")
 
 
-@router.get("/orders", response_model=BillingPage[OrderOut], responses=ERRORS)
-async def list_orders(q: Listing, stub: Stub, who: Principal = Depends(can_read)) -> JSONResponse:
-    found = await stub.ListOrders(
-        pb.ListOrdersRequest(**q.fields(ORDER_STATUS)), metadata=metadata(who)
-    )
-    return _page([order_json(o) for o in found.orders], found.next_page_token)
-
-
-@router.get("/orders/{order_id}", response_model=OrderOut, responses=ERRORS)
-async def get_order(order_id: str, stub: Stub, who: Principal = Depends(can_read)) -> dict:
-    return order_json(await stub.GetOrder(pb.GetOrderRequest(id=order_id), metadata=metadata(who)))
+reads(router, "order", OrderOut, order_json, ORDER_STATUS, rpc="Order")
 
 
 @router.post("/orders/{order_id}/cancel", response_model=OrderOut, responses=ERRORS)
