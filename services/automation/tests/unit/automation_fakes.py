@@ -14,6 +14,7 @@ from typing import Any
 
 from automation.adapters.customer_data import ERASED
 from automation.adapters.effects import Sent
+from automation.adapters.proto import customer_profile
 from automation.domain.run import Run, RunStatus, Step
 from automation.domain.tasks import Task
 from automation.domain.workflow import Workflow
@@ -335,7 +336,7 @@ class FakeEffects:
         )
 
     async def customer(self, customer_id):  # type: ignore[no-untyped-def]
-        return self.customer_pb
+        return customer_profile(self.customer_pb)
 
     async def send_message(self, *, customer_id, action, author_id, key, dry_run=False):  # type: ignore[no-untyped-def]
         if self.opted_out:

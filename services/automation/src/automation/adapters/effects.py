@@ -17,6 +17,9 @@ from moodline.conversation.v1 import conversation_pb2, conversation_pb2_grpc
 from moodline.customer.v1 import customer_pb2, customer_pb2_grpc
 from moodline_kit.errors import NotFound
 
+from automation.adapters import proto
+from automation.domain.customers import CustomerProfile
+
 CHANNELS = {
     "email": conversation_pb2.CHANNEL_EMAIL,
     "sms": conversation_pb2.CHANNEL_SMS,
@@ -51,7 +54,7 @@ class Sent:
 
 
 class Effects(Protocol):
-    async def customer(self, customer_id: str) -> customer_pb2.Customer: ...
+    async def customer(self, customer_id: str) -> CustomerProfile: ...
 
     async def send_message(
         self, *, customer_id: str, action: dict, author_id: str, key: str, dry_run: bool = False
@@ -100,7 +103,10 @@ class ServiceEffects:
         self._http = http
         self._webhook_secret = webhook_secret
 
-    async def customer(self, customer_id: str) -> customer_pb2.Customer:
+    async def customer(self, customer_id: str) -> CustomerProfile:
+        return proto.customer_profile(await self._customer(customer_id))
+
+    async def _customer(self, customer_id: str) -> customer_pb2.Customer:
         try:
             return await self._customers.GetCustomer(
                 customer_pb2.GetCustomerRequest(id=customer_id)
@@ -114,7 +120,7 @@ class ServiceEffects:
     ) -> Sent:
         channel = action["channel"]
         if channel == "preferred":
-            profile = await self.customer(customer_id)
+            profile = await self._customer(customer_id)
             channel = (
                 profile.preferred_channel if profile.preferred_channel in CHANNELS else "email"
             )

@@ -12,8 +12,10 @@ from moodline.automation.v1 import automation_pb2 as pb
 from moodline.events.v1 import automation_pb2 as events_pb
 from moodline_kit.grpc.enums import inverse, proto_values
 from moodline_kit.grpc.structs import from_struct, struct
+from moodline_kit.templating import customer_values
 from moodline_kit.timestamps import to_proto
 
+from automation.domain.customers import CustomerProfile
 from automation.domain.run import Run, RunStatus, StepStatus
 from automation.domain.tasks import Task, TaskStatus
 
@@ -185,3 +187,17 @@ def customer_facts(customer: Message) -> tuple[dict[str, Any], dict[str, Any], d
     for record in sorted(c.consents, key=lambda r: r.changed_at.ToDatetime()):
         consents[record.kind] = record.granted
     return profile, sentiment, consents
+
+
+def customer_profile(customer: Message) -> CustomerProfile:
+    """A moodline.customer.v1.Customer as a run sees it."""
+    c: Any = customer
+    fields, sentiment, consents = customer_facts(c)
+    return CustomerProfile(
+        id=c.id,
+        fields=fields,
+        sentiment=sentiment,
+        consents=consents,
+        values=customer_values(c),
+        workers=tuple(c.workers),
+    )

@@ -3,9 +3,11 @@ flat mapping of dotted paths, and the operators over them. No I/O."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from automation.domain.customers import CustomerProfile
 from automation.domain.workflow import SEGMENTS
 
 
@@ -17,7 +19,7 @@ def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
         out[prefix] = value
 
 
-def segments_of(customer: dict[str, Any], sentiment: dict[str, Any]) -> list[str]:
+def segments_of(customer: Mapping[str, Any], sentiment: Mapping[str, Any]) -> list[str]:
     """The customer-list segments this customer is in (the subset conditions can name)."""
     found = []
     stage = customer.get("lifecycle_stage")
@@ -39,9 +41,9 @@ def segments_of(customer: dict[str, Any], sentiment: dict[str, Any]) -> list[str
 
 def facts(
     *,
-    customer: dict[str, Any],
-    sentiment: dict[str, Any],
-    consents: dict[str, bool],
+    customer: Mapping[str, Any],
+    sentiment: Mapping[str, Any],
+    consents: Mapping[str, bool],
     event: dict[str, Any],
 ) -> dict[str, Any]:
     """Everything a condition may read, by dotted path. `customer` holds the profile fields
@@ -60,6 +62,16 @@ def facts(
     out["segment"] = segments_of(customer, sentiment)
     _flatten("event", event, out)
     return out
+
+
+def profile_facts(customer: CustomerProfile, event: dict[str, Any]) -> dict[str, Any]:
+    """The facts of a run for this customer and its triggering event ({} for none)."""
+    return facts(
+        customer=customer.fields,
+        sentiment=customer.sentiment,
+        consents=customer.consents,
+        event=event,
+    )
 
 
 def _is_set(value: Any) -> bool:

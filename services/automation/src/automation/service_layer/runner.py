@@ -23,12 +23,13 @@ from typing import Any, Protocol
 from moodline_kit import tenancy
 from moodline_kit.errors import DomainError
 from moodline_kit.events import Event
-from moodline_kit.templating import customer_values, render
+from moodline_kit.templating import render
 
 from automation.adapters import proto
 from automation.adapters.effects import ActionFailed, Effects, Transient
 from automation.domain import events as subjects
-from automation.domain.conditions import describe, evaluate, facts
+from automation.domain.conditions import describe, evaluate, profile_facts
+from automation.domain.customers import CustomerProfile
 from automation.domain.run import FINAL, Run, RunStatus, Step, StepStatus, idempotency_key
 from automation.domain.tasks import Task, TaskStatus
 from automation.domain.workflow import wait_duration
@@ -155,8 +156,7 @@ class Runner:
         except DomainError as exc:
             return await self._finish(run, RunStatus.FAILED, f"customer: {exc}")
         if first_start and run.conditions:
-            profile, sentiment, consents = proto.customer_facts(customer)
-            known = facts(customer=profile, sentiment=sentiment, consents=consents, event=run.event)
+            known = profile_facts(customer, run.event)
             failed = [o for o in evaluate(run.conditions, known) if not o.holds]
             if failed:
                 return await self._finish(run, RunStatus.SKIPPED, describe(failed[0]))
@@ -222,7 +222,7 @@ class Runner:
         return RetryLater(delay, reason)
 
     async def _perform(
-        self, run: Run, index: int, action: dict[str, Any], customer: Any, step: Step
+        self, run: Run, index: int, action: dict[str, Any], customer: CustomerProfile, step: Step
     ) -> _Done | _Wait | None:
         kind = action["type"]
         key = idempotency_key(run.id, index)
@@ -255,7 +255,7 @@ class Runner:
         raise ActionFailed(f"unknown action {kind}")
 
     async def _create_task(
-        self, run: Run, index: int, action: dict[str, Any], customer: Any, step: Step
+        self, run: Run, index: int, action: dict[str, Any], customer: CustomerProfile, step: Step
     ) -> None:
         """The task and the step's success in one transaction (a repeat finds its task)."""
         now = self._now()
@@ -278,8 +278,10 @@ class Runner:
             await u.commit()
 
 
-def planned_task(run: Run, action: dict[str, Any], customer: Any, now: datetime) -> Task:
-    values = customer_values(customer)
+def planned_task(
+    run: Run, action: dict[str, Any], customer: CustomerProfile, now: datetime
+) -> Task:
+    values = customer.values
     owner = str(action.get("owner_id") or (customer.workers[0] if customer.workers else ""))
     hours = action.get("due_in_hours")
     return Task(
@@ -299,18 +301,16 @@ def planned_task(run: Run, action: dict[str, Any], customer: Any, now: datetime)
     )
 
 
-def webhook_body(run: Run, action: dict[str, Any], customer: Any) -> bytes:
+def webhook_body(run: Run, action: dict[str, Any], customer: CustomerProfile) -> bytes:
     if action.get("body_template"):
-        return render(str(action["body_template"]), customer_values(customer)).encode()
+        return render(str(action["body_template"]), customer.values).encode()
     return json.dumps(
         {
             "workflow_id": str(run.workflow_id),
             "workflow_name": run.workflow_name,
             "run_id": str(run.id),
             "trigger": run.trigger_type,
-            "customer": {
-                k.removeprefix("customer."): v for k, v in customer_values(customer).items()
-            },
+            "customer": {k.removeprefix("customer."): v for k, v in customer.values.items()},
             "event": run.event,
         },
         default=str,

@@ -11,9 +11,9 @@ from typing import Any
 from moodline_kit.errors import InvalidArgument, NotFound, PreconditionFailed
 from moodline_kit.tenancy import current_tenant
 
-from automation.adapters import proto
 from automation.adapters.effects import Effects
-from automation.domain.conditions import Outcome, evaluate, facts
+from automation.domain.conditions import Outcome, evaluate, profile_facts
+from automation.domain.customers import CustomerProfile
 from automation.domain.run import Run, idempotency_key
 from automation.domain.workflow import (
     DEFAULT_COOLDOWN,
@@ -190,8 +190,7 @@ async def dry_run(*, ident: str, customer_id: str, uow: UowFactory, effects: Eff
     w = await get_workflow(ident=ident, uow=uow)
     parse_id(customer_id, "customer_id")
     customer = await effects.customer(customer_id)
-    profile, sentiment, consents = proto.customer_facts(customer)
-    known = facts(customer=profile, sentiment=sentiment, consents=consents, event={})
+    known = profile_facts(customer, {})
     outcomes = evaluate(w.conditions, known)
     holds = all(o.holds for o in outcomes)
     steps: list[PlannedStep] = []
@@ -204,7 +203,12 @@ async def dry_run(*, ident: str, customer_id: str, uow: UowFactory, effects: Eff
 
 
 async def _plan(
-    run: Run, index: int, action: dict[str, Any], customer: Any, effects: Effects, now: datetime
+    run: Run,
+    index: int,
+    action: dict[str, Any],
+    customer: CustomerProfile,
+    effects: Effects,
+    now: datetime,
 ) -> PlannedStep:
     kind, aid = action["type"], str(action.get("id", ""))
     if kind == "send_message":

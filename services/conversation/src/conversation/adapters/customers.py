@@ -12,9 +12,11 @@ import grpc
 from moodline.customer.v1 import customer_pb2, customer_pb2_grpc
 from moodline_kit.errors import FieldViolation, InvalidArgument, NotFound, Unavailable
 from moodline_kit.grpc.status import field_violations
+from moodline_kit.templating import customer_values
 from moodline_kit.tenancy import current_tenant
 
 from conversation.domain.model import Contact, ContactKind
+from conversation.domain.outbound import CustomerContact, CustomerProfile
 
 
 @dataclass(frozen=True)
@@ -44,10 +46,28 @@ class CustomerDirectory(Protocol):
 
 
 class CustomerProfiles(Protocol):
-    async def get_customer(self, customer_id: str) -> customer_pb2.Customer:
-        """The whole profile (contacts, consents, fields for templates); NotFound for an
-        unknown or another tenant's id, Unavailable when the service does not answer."""
+    async def get_profile(self, customer_id: str) -> CustomerProfile:
+        """The customer's contacts, consents and template values; NotFound for an unknown or
+        another tenant's id, Unavailable when the service does not answer."""
         ...
+
+
+def contact_of(customer: customer_pb2.Customer) -> CustomerContact:
+    consents: dict[str, bool] = {}
+    for c in sorted(customer.consents, key=lambda c: c.changed_at.ToDatetime()):
+        consents[c.kind] = c.granted  # the latest record of each kind wins
+    email = next((e.address for e in customer.emails if e.primary), "") or next(
+        (e.address for e in customer.emails), ""
+    )
+    phone = next((p.number for p in customer.phones if p.primary), "") or next(
+        (p.number for p in customer.phones), ""
+    )
+    return CustomerContact(email=email, phone=phone, consents=consents)
+
+
+def profile_of(customer: customer_pb2.Customer) -> CustomerProfile:
+    """The customer service's reply as sending needs it."""
+    return CustomerProfile(contact=contact_of(customer), values=customer_values(customer))
 
 
 def contacts_of(customer: customer_pb2.Customer) -> frozenset[tuple[str, str]]:
@@ -97,13 +117,14 @@ class GrpcCustomerDirectory:
             raise Unavailable(f"customer service: {exc.code().name}") from exc
         return True
 
-    async def get_customer(self, customer_id: str) -> customer_pb2.Customer:
+    async def get_profile(self, customer_id: str) -> CustomerProfile:
         try:
-            return await self._stub.GetCustomer(customer_pb2.GetCustomerRequest(id=customer_id))
+            found = await self._stub.GetCustomer(customer_pb2.GetCustomerRequest(id=customer_id))
         except grpc.aio.AioRpcError as exc:
             if exc.code() is grpc.StatusCode.NOT_FOUND:
                 raise NotFound(f"customer {customer_id} not found") from exc
             raise Unavailable(f"customer service: {exc.code().name}") from exc
+        return profile_of(found)
 
     async def resolve(self, contact: Contact, display_name: str) -> ResolvedCustomer:
         """Concurrent resolutions of one contact in this process share one call."""

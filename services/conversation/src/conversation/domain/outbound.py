@@ -4,6 +4,7 @@ No I/O."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -124,6 +125,15 @@ class CustomerContact:
     # Latest consent per kind (communication, marketing, email, sms, whatsapp, ...); a kind
     # never recorded is absent (treated as not withdrawn).
     consents: dict[str, bool] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CustomerProfile:
+    """A customer as sending sees it: whom to reach, and the values its templates may name
+    (`customer.first_name`, `customer.custom.<key>`, ...; moodline_kit.templating)."""
+
+    contact: CustomerContact
+    values: Mapping[str, object] = field(default_factory=dict)
 
 
 def refusal(contact: CustomerContact, channel: Channel, *, marketing: bool) -> Refused | None:

@@ -11,11 +11,10 @@ import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
-from moodline.customer.v1 import customer_pb2
 from moodline.events.v1 import subjects
 from moodline_kit.errors import InvalidArgument, NotFound, PermissionDenied
 from moodline_kit.events import Event
-from moodline_kit.templating import customer_values, render
+from moodline_kit.templating import render
 from moodline_kit.tenancy import current_tenant
 
 from conversation.adapters import proto
@@ -29,7 +28,6 @@ from conversation.adapters.customers import CustomerProfiles
 from conversation.domain.model import Direction, Message
 from conversation.domain.outbound import (
     DEFAULT_SUBJECT,
-    CustomerContact,
     DeliveryStatus,
     OutboundMessage,
     SendRequest,
@@ -44,19 +42,6 @@ log = logging.getLogger(__name__)
 UowFactory = Callable[[], ConversationUnitOfWork]
 # A transient failure is retried this many times, backing off, before the message fails.
 MAX_ATTEMPTS = 5
-
-
-def contact_of(customer: customer_pb2.Customer) -> CustomerContact:
-    consents: dict[str, bool] = {}
-    for c in sorted(customer.consents, key=lambda c: c.changed_at.ToDatetime()):
-        consents[c.kind] = c.granted  # the latest record of each kind wins
-    email = next((e.address for e in customer.emails if e.primary), "") or next(
-        (e.address for e in customer.emails), ""
-    )
-    phone = next((p.number for p in customer.phones if p.primary), "") or next(
-        (p.number for p in customer.phones), ""
-    )
-    return CustomerContact(email=email, phone=phone, consents=consents)
 
 
 def _changed(message: OutboundMessage, previous: DeliveryStatus | None, now: datetime) -> Event:
@@ -79,19 +64,18 @@ async def send_message(
     if found is not None and not request.dry_run:
         found.duplicate = True
         return found
-    customer = await customers.get_customer(request.customer_id)
-    values = customer_values(customer)
+    customer = await customers.get_profile(request.customer_id)
+    values = customer.values
     text = render(request.template, values) if request.template.strip() else request.text
     subject = render(request.subject or DEFAULT_SUBJECT, values, field="subject")
     assert request.channel is not None and request.author is not None
     if request.staff_email:
         recipient = request.staff_email.strip()
     else:
-        contact = contact_of(customer)
-        refused = refusal(contact, request.channel, marketing=request.marketing)
+        refused = refusal(customer.contact, request.channel, marketing=request.marketing)
         if refused is not None:
             raise refused
-        recipient = recipient_of(contact, request.channel)
+        recipient = recipient_of(customer.contact, request.channel)
     now = datetime.now(UTC)
     outbound = OutboundMessage(
         id=uuid.uuid4(),
