@@ -9,8 +9,10 @@ import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from conversation.adapters.contacts import Known
+from conversation.adapters.customer_data import ERASED_TEXT
 from conversation.adapters.customers import ResolvedCustomer
 from conversation.adapters.repository import MessagePage
 from conversation.domain.contacts import contact_key
@@ -177,10 +179,53 @@ class InMemoryContacts:
                 del self._store.contacts[key]
 
 
+class InMemoryCustomerData:
+    """A merge resolves the duplicate's open conversations on channels where the survivor has
+    one open, then moves conversations and messages to the survivor; an erasure replaces
+    message texts and provider ids and blanks topics and summaries (no outbound messages here:
+    the fake stores none)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def _of(self, rows: dict[Key, Any], tenant_id: uuid.UUID, customer_id: uuid.UUID) -> list[Key]:
+        return [
+            k for k, r in rows.items() if (r.tenant_id, r.customer_id) == (tenant_id, customer_id)
+        ]
+
+    async def reassign(
+        self, tenant_id: uuid.UUID, from_id: uuid.UUID, to_id: uuid.UUID, now: datetime
+    ) -> None:
+        conversations, messages = self._store.conversations, self._store.messages
+        survivor_open = {
+            conversations[k].channel
+            for k in self._of(conversations, tenant_id, to_id)
+            if conversations[k].status is Status.OPEN
+        }
+        for k in self._of(conversations, tenant_id, from_id):
+            c = conversations[k]
+            if c.status is Status.OPEN and c.channel in survivor_open:
+                c.status, c.ended_at, c.updated_at = Status.RESOLVED, c.last_message_at or now, now
+            c.customer_id = to_id
+        for k in self._of(messages, tenant_id, from_id):
+            messages[k] = replace(messages[k], customer_id=to_id)
+
+    async def erase(self, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> None:
+        conversations, messages = self._store.conversations, self._store.messages
+        for k in self._of(conversations, tenant_id, customer_id):
+            conversations[k].topic, conversations[k].summary = "", ""
+        for k in self._of(messages, tenant_id, customer_id):
+            m = messages[k]
+            messages[k] = replace(
+                m, text=ERASED_TEXT, provider_message_id=f"erased:{m.id}", delivery_error=""
+            )
+
+
 class FakeConversationUnitOfWork(FakeUnitOfWork):
     conversations: InMemoryConversations
     messages: InMemoryMessages
     contacts: InMemoryContacts
+    customer_data: InMemoryCustomerData
 
     def __init__(self) -> None:
         super().__init__(Store())
@@ -189,6 +234,7 @@ class FakeConversationUnitOfWork(FakeUnitOfWork):
         self.conversations = InMemoryConversations(self.store)
         self.messages = InMemoryMessages(self.store)
         self.contacts = InMemoryContacts(self.store)
+        self.customer_data = InMemoryCustomerData(self.store)
 
 
 class FakeCustomerDirectory:

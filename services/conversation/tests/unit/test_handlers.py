@@ -200,3 +200,37 @@ async def test_a_deleted_customer_or_a_removed_contact_is_resolved_again(uow, di
         await contacts.customer_deleted(work, TENANT, owner, NOW)
         await work.commit()
     assert uow.store.contacts == {}
+
+
+async def test_a_merge_resolves_the_duplicates_clashing_conversation_and_an_erasure_blanks_texts(
+    uow, directory
+):
+    from conversation.adapters.customer_data import ERASED_TEXT
+    from conversation.service_layer import customer_data
+
+    (kept,) = await ingest(uow, directory, incoming("k1", "+14155550100"))
+    gone_sms, gone_chat = await ingest(
+        uow,
+        directory,
+        incoming("g1", "+14155550101", at=NOW + timedelta(minutes=1)),
+        incoming("g2", "+14155550101", channel=Channel.WHATSAPP),
+    )
+    uow.store.conversations[(TENANT, gone_chat.conversation.id)].topic = "billing"
+    survivor, duplicate = kept.conversation.customer_id, gone_sms.conversation.customer_id
+    async with uow() as work:
+        await customer_data.CUSTOMER_DATA.reassign(work, TENANT, duplicate, survivor)
+        await work.commit()
+    sms = uow.store.conversations[(TENANT, gone_sms.conversation.id)]
+    chat = uow.store.conversations[(TENANT, gone_chat.conversation.id)]
+    assert (sms.status, sms.ended_at) == (Status.RESOLVED, NOW + timedelta(minutes=1))
+    assert chat.status is Status.OPEN  # the survivor has no open WhatsApp conversation
+    assert {c.customer_id for c in uow.store.conversations.values()} == {survivor}
+    assert {m.customer_id for m in uow.store.messages.values()} == {survivor}
+    assert set(uow.store.contacts.values()) == {survivor}  # the duplicate's number is forgotten
+    async with uow() as work:
+        await customer_data.CUSTOMER_DATA.erase(work, TENANT, survivor)
+        await work.commit()
+    assert {m.text for m in uow.store.messages.values()} == {ERASED_TEXT}
+    assert all(m.provider_message_id == f"erased:{m.id}" for m in uow.store.messages.values())
+    assert {c.topic for c in uow.store.conversations.values()} == {""}
+    assert uow.store.contacts == {}

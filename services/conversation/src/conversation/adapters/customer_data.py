@@ -14,58 +14,63 @@ from conversation.adapters.tables import conversations, messages, outbound_messa
 ERASED_TEXT = "[erased]"
 
 
-async def reassign(
-    session: AsyncSession,
-    tenant_id: uuid.UUID,
-    from_id: uuid.UUID,
-    to_id: uuid.UUID,
-    now: datetime,
-) -> None:
-    c = conversations.c
-    survivor_open = sa.select(c.channel).where(
-        c.tenant_id == tenant_id, c.customer_id == to_id, c.status == "open"
-    )
-    await session.execute(
-        conversations.update()
-        .where(
-            c.tenant_id == tenant_id,
-            c.customer_id == from_id,
-            c.status == "open",
-            c.channel.in_(survivor_open.scalar_subquery()),
-        )
-        .values(
-            status="resolved", ended_at=sa.func.coalesce(c.last_message_at, now), updated_at=now
-        )
-    )
-    await move_rows(
-        session, (conversations, messages, outbound_messages), tenant_id, from_id, to_id
-    )
+class CustomerDataRepository:
+    """A merge's and an erasure's SQL, on the unit of work's session."""
 
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
 
-async def erase(session: AsyncSession, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> None:
-    m, c, o = messages.c, conversations.c, outbound_messages.c
-    await session.execute(
-        messages.update()
-        .where(m.tenant_id == tenant_id, m.customer_id == customer_id)
-        .values(
-            text=ERASED_TEXT,
-            provider_message_id=sa.func.concat("erased:", sa.cast(m.id, sa.Text)),
-            delivery_error="",
+    async def reassign(
+        self, tenant_id: uuid.UUID, from_id: uuid.UUID, to_id: uuid.UUID, now: datetime
+    ) -> None:
+        session = self.session
+        c = conversations.c
+        survivor_open = sa.select(c.channel).where(
+            c.tenant_id == tenant_id, c.customer_id == to_id, c.status == "open"
         )
-    )
-    await session.execute(
-        conversations.update()
-        .where(c.tenant_id == tenant_id, c.customer_id == customer_id)
-        .values(topic="", summary="")
-    )
-    await session.execute(
-        outbound_messages.update()
-        .where(o.tenant_id == tenant_id, o.customer_id == customer_id)
-        .values(
-            recipient="",
-            subject="",
-            text=ERASED_TEXT,
-            error="",
-            provider_message_id="",
+        await session.execute(
+            conversations.update()
+            .where(
+                c.tenant_id == tenant_id,
+                c.customer_id == from_id,
+                c.status == "open",
+                c.channel.in_(survivor_open.scalar_subquery()),
+            )
+            .values(
+                status="resolved",
+                ended_at=sa.func.coalesce(c.last_message_at, now),
+                updated_at=now,
+            )
         )
-    )
+        await move_rows(
+            session, (conversations, messages, outbound_messages), tenant_id, from_id, to_id
+        )
+
+    async def erase(self, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> None:
+        session = self.session
+        m, c, o = messages.c, conversations.c, outbound_messages.c
+        await session.execute(
+            messages.update()
+            .where(m.tenant_id == tenant_id, m.customer_id == customer_id)
+            .values(
+                text=ERASED_TEXT,
+                provider_message_id=sa.func.concat("erased:", sa.cast(m.id, sa.Text)),
+                delivery_error="",
+            )
+        )
+        await session.execute(
+            conversations.update()
+            .where(c.tenant_id == tenant_id, c.customer_id == customer_id)
+            .values(topic="", summary="")
+        )
+        await session.execute(
+            outbound_messages.update()
+            .where(o.tenant_id == tenant_id, o.customer_id == customer_id)
+            .values(
+                recipient="",
+                subject="",
+                text=ERASED_TEXT,
+                error="",
+                provider_message_id="",
+            )
+        )

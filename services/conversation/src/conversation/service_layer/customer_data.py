@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 
 from moodline_kit.customer_data import CustomerData
 
-from conversation.adapters import customer_data as tables_of
 from conversation.service_layer.unit_of_work import ConversationUnitOfWork
 
 
@@ -21,7 +20,7 @@ async def reassign(
     open conversation per customer and channel). The duplicate's contacts are forgotten: the
     next message from them is resolved again, and the customer service answers the survivor."""
     now = datetime.now(UTC)
-    await tables_of.reassign(uow.session, tenant_id, from_id, to_id, now)
+    await uow.customer_data.reassign(tenant_id, from_id, to_id, now)
     await uow.contacts.customer_changed(
         tenant_id, from_id, version=0, deleted=True, keep=(), now=now
     )
@@ -31,7 +30,7 @@ async def erase(uow: ConversationUnitOfWork, tenant_id: uuid.UUID, customer_id: 
     """Message text, topics, summaries, recipients and provider ids are replaced; counts,
     channels, times, statuses and CSAT stay (the tenant's statistics)."""
     now = datetime.now(UTC)
-    await tables_of.erase(uow.session, tenant_id, customer_id)
+    await uow.customer_data.erase(tenant_id, customer_id)
     await uow.contacts.customer_changed(
         tenant_id, customer_id, version=0, deleted=True, keep=(), now=now
     )
