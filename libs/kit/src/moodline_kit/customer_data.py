@@ -131,8 +131,10 @@ async def move_rows(
     """A merge's plain part: the rows of `tables` (each with tenant_id and customer_id) that
     were the duplicate's are the survivor's."""
     for table in tables:
-        await session.execute(
-            table.update()
-            .where(table.c.tenant_id == tenant_id, table.c.customer_id == from_id)
-            .values(customer_id=to_id)
-        )
+        await session.execute(rows_of(table, tenant_id, from_id).values(customer_id=to_id))
+
+
+def rows_of(table: sa.Table, tenant_id: uuid.UUID, customer_id: Any) -> sa.Update:
+    """An UPDATE of the customer's rows of `table` (with tenant_id and customer_id); an
+    erasure adds the values it blanks."""
+    return table.update().where(table.c.tenant_id == tenant_id, table.c.customer_id == customer_id)

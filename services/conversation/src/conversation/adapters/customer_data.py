@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
-from moodline_kit.customer_data import move_rows
+from moodline_kit.customer_data import move_rows, rows_of
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversation.adapters.tables import conversations, messages, outbound_messages
@@ -47,30 +47,17 @@ class CustomerDataRepository:
         )
 
     async def erase(self, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> None:
-        session = self.session
-        m, c, o = messages.c, conversations.c, outbound_messages.c
-        await session.execute(
-            messages.update()
-            .where(m.tenant_id == tenant_id, m.customer_id == customer_id)
-            .values(
+        execute, m = self.session.execute, messages.c
+        await execute(
+            rows_of(messages, tenant_id, customer_id).values(
                 text=ERASED_TEXT,
                 provider_message_id=sa.func.concat("erased:", sa.cast(m.id, sa.Text)),
                 delivery_error="",
             )
         )
-        await session.execute(
-            conversations.update()
-            .where(c.tenant_id == tenant_id, c.customer_id == customer_id)
-            .values(topic="", summary="")
-        )
-        await session.execute(
-            outbound_messages.update()
-            .where(o.tenant_id == tenant_id, o.customer_id == customer_id)
-            .values(
-                recipient="",
-                subject="",
-                text=ERASED_TEXT,
-                error="",
-                provider_message_id="",
+        await execute(rows_of(conversations, tenant_id, customer_id).values(topic="", summary=""))
+        await execute(
+            rows_of(outbound_messages, tenant_id, customer_id).values(
+                recipient="", subject="", text=ERASED_TEXT, error="", provider_message_id=""
             )
         )
