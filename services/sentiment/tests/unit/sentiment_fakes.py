@@ -124,14 +124,53 @@ class InMemorySentiment:
         return ReplyTargets.from_minutes(self._s.reply_minutes[tenant_id])
 
 
+class InMemoryCustomerData:
+    """A merge moves scores, conversation rows and late replies to the survivor and drops the
+    duplicate's customer row; an erasure blanks an override's reason."""
+
+    def __init__(self, store: Store) -> None:
+        self._s = store
+
+    def _of(self, rows: Iterable[SimpleNamespace], tenant_id: uuid.UUID, customer_id: str) -> list:
+        return [r for r in rows if (r.tenant_id, r.customer_id) == (tenant_id, customer_id)]
+
+    async def reassign(self, tenant_id: uuid.UUID, from_id: str, to_id: str) -> None:
+        s = self._s
+        for rows in (s.scores, s.conversations, s.late_replies):
+            for row in self._of(rows.values(), tenant_id, from_id):
+                row.customer_id = to_id
+        s.customers.pop((tenant_id, from_id), None)
+
+    async def scores_of(self, tenant_id: uuid.UUID, customer_id: str) -> list[SimpleNamespace]:
+        rows = self._of(self._s.scores.values(), tenant_id, customer_id)
+        first = datetime.min.replace(tzinfo=UTC)  # nulls first
+        return sorted(rows, key=lambda r: (r.sent_at or first, r.scored_at, r.message_id))
+
+    async def outcomes_of(self, tenant_id: uuid.UUID, customer_id: str) -> list[SimpleNamespace]:
+        rows = self._of(self._s.conversations.values(), tenant_id, customer_id)
+        return [r for r in rows if r.csat_counted or r.escalation_counted]
+
+    async def late_replies_of(
+        self, tenant_id: uuid.UUID, customer_id: str
+    ) -> list[SimpleNamespace]:
+        return self._of(self._s.late_replies.values(), tenant_id, customer_id)
+
+    async def erase(self, tenant_id: uuid.UUID, customer_id: str) -> None:
+        row = self._s.customers.get((tenant_id, customer_id))
+        if row is not None and row.override is not None:
+            row.override = {**row.override, "reason": ""}
+
+
 class FakeSentimentUnitOfWork(FakeUnitOfWork):
     sentiment: InMemorySentiment
+    customer_data: InMemoryCustomerData
 
     def __init__(self) -> None:
         super().__init__(Store())
 
     def _start(self) -> None:
         self.sentiment = InMemorySentiment(self.store)
+        self.customer_data = InMemoryCustomerData(self.store)
 
 
 class WordScorer:

@@ -152,3 +152,35 @@ async def test_reply_targets_change_only_the_named_channels(uow):
         await settings.update_settings(
             tenant_id=TENANT, reply_target_minutes={"pigeon": 5}, uow=uow
         )
+
+
+async def test_a_merge_rebuilds_the_survivor_from_both_and_an_erasure_blanks_the_reason(uow):
+    from sentiment.service_layer import customer_data
+
+    survivor, duplicate = uuid.uuid4(), uuid.uuid4()
+    kept, gone = str(survivor), str(duplicate)
+    await score(uow, message("thanks", 1, "c1", kept), message("Again wrong.", 2, "c2", gone))
+    async with uow() as work:
+        rated = outcomes.Outcome(TENANT, "c2", gone, csat=1, at=T0 + timedelta(hours=1))
+        await outcomes.record_outcome(rated, work)
+        await work.commit()
+    await overrides.set_override(
+        tenant_id=TENANT, customer_id=kept, label=Label.HAPPY, reason="VIP, call Ann",
+        set_by="agent-1", uow=uow,
+    )  # fmt: skip
+    async with uow() as work:
+        await customer_data.CUSTOMER_DATA.reassign(work, TENANT, duplicate, survivor)
+        await work.commit()
+    store = uow.store.customers
+    assert set(store) == {(TENANT, kept)}
+    assert {r.customer_id for r in uow.store.conversations.values()} == {kept}
+    view = await overrides.get_customer(tenant_id=TENANT, customer_id=kept, uow=uow)
+    # both messages and the duplicate's rating, replayed in the survivor's aggregate
+    assert view.sentiment.aggregate.messages == 2 and store[(TENANT, kept)].state["n"] == 3
+    assert view.sentiment.shown.label is Label.HAPPY  # the survivor's override stays
+    assert uow.subjects()[-1] == subjects.SENTIMENT_CUSTOMER_CHANGED
+    async with uow() as work:
+        await customer_data.CUSTOMER_DATA.erase(work, TENANT, survivor)
+        await work.commit()
+    view = await overrides.get_customer(tenant_id=TENANT, customer_id=kept, uow=uow)
+    assert view.sentiment.override.reason == "" and view.sentiment.shown.label is Label.HAPPY

@@ -19,7 +19,6 @@ import uuid
 
 from moodline_kit.customer_data import CustomerData
 
-from sentiment.adapters import customer_data as tables_of
 from sentiment.domain.aggregate import Observation, replay
 from sentiment.domain.customer import CustomerSentiment
 from sentiment.domain.scoring import Emotions, Label, Score
@@ -31,21 +30,21 @@ async def reassign(
     uow: SentimentUnitOfWork, tenant_id: uuid.UUID, from_id: uuid.UUID, to_id: uuid.UUID
 ) -> None:
     survivor = str(to_id)
-    await tables_of.reassign(uow.session, tenant_id, str(from_id), survivor)
+    await uow.customer_data.reassign(tenant_id, str(from_id), survivor)
     locked = await uow.sentiment.lock_customers([(tenant_id, survivor)])
     current, _ = locked[(tenant_id, survivor)]
     messages = []
-    for row in await tables_of.scores_of(uow.session, tenant_id, survivor):
+    for row in await uow.customer_data.scores_of(tenant_id, survivor):
         emotions = Emotions(row.frustration, row.satisfaction, row.confusion, row.urgency)
         score = Score(Label(row.label), row.score, row.confidence, emotions)
         messages.append((row.sent_at, Observation.of_message(score, row.message_id)))
     signals = []
-    for row in await tables_of.outcomes_of(uow.session, tenant_id, survivor):
+    for row in await uow.customer_data.outcomes_of(tenant_id, survivor):
         if row.csat is not None:
             signals.append((row.csat_at or row.updated_at, Observation.of_csat(row.csat)))
         if row.escalated_at is not None:
             signals.append((row.escalated_at, Observation.of_escalation()))
-    for row in await tables_of.late_replies_of(uow.session, tenant_id, survivor):
+    for row in await uow.customer_data.late_replies_of(tenant_id, survivor):
         signals.append((row.replied_at, Observation.of_late_reply(very_late=row.very_late)))
     aggregate = replay(messages, signals)
     rebuilt = CustomerSentiment(
@@ -59,7 +58,7 @@ async def reassign(
 
 
 async def erase(uow: SentimentUnitOfWork, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> None:
-    await tables_of.erase(uow.session, tenant_id, str(customer_id))
+    await uow.customer_data.erase(tenant_id, str(customer_id))
 
 
 CUSTOMER_DATA = CustomerData("sentiment", reassign, erase)  # type: ignore[arg-type]
