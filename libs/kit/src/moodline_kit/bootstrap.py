@@ -140,7 +140,7 @@ async def start(
     for service in (name, *reads_from):
         await kit_nats.ensure_stream(js, kit_nats.StreamSpec(service))
     relay = OutboxRelay(engine, tables, nc)
-    uow = partial(unit_of_work, session_factory(engine), tables, source=name, on_commit=relay.wake)
+    uow = unit_of_work_on(engine, tables, unit_of_work, name, on_commit=relay.wake)
 
     async def database_ready() -> None:
         await check_database(engine)
@@ -166,6 +166,18 @@ async def start(
         background=[relay.run],
         closers=[close_nats, engine.dispose],
     )
+
+
+def unit_of_work_on(
+    engine: AsyncEngine,
+    tables: KitTables,
+    unit_of_work: type[UnitOfWork],
+    source: str,
+    **extra: Any,
+) -> partial[Any]:
+    """The unit-of-work factory on `engine`: the service's (with the relay's wake-up), a
+    second engine's, a Celery task's or worker's (a service's `bootstrap.units_of_work`)."""
+    return partial(unit_of_work, session_factory(engine), tables, source=source, **extra)
 
 
 def register(servicer: object, pb2: ModuleType, pb2_grpc: ModuleType) -> ServiceRegistration:

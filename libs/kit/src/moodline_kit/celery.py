@@ -15,14 +15,14 @@ from typing import Any, TypeVar
 from celery import Celery
 from celery.signals import task_postrun, task_prerun, worker_process_init
 from opentelemetry import trace
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from moodline_kit.bootstrap import engine_for_task
 from moodline_kit.config import KitSettings
-from moodline_kit.db import KitTables, session_factory
+from moodline_kit.db import KitTables
 from moodline_kit.metrics import CELERY_TASKS, serve_metrics
 from moodline_kit.outbox import purge_published
 from moodline_kit.telemetry import inject_context
-from moodline_kit.uow import UnitOfWork
 
 T = TypeVar("T")
 HOUR = timedelta(hours=1)
@@ -97,17 +97,15 @@ def send_task(
 
 def run_in_unit_of_work(
     settings: KitSettings,
-    tables: KitTables,
-    unit_of_work: type[UnitOfWork],
-    source: str,
+    units_of_work: Callable[[AsyncEngine], partial[Any]],
     job: Callable[[partial[Any]], Awaitable[T]],
 ) -> T:
-    """Run one task's job with a unit-of-work factory on an engine of its own (built in the
-    worker process, disposed after)."""
+    """Run one task's job with the service's unit-of-work factory (`units_of_work`, from its
+    bootstrap) on an engine of its own (built in the worker process, disposed after)."""
 
     async def main() -> T:
         async with engine_for_task(settings) as engine:
-            return await job(partial(unit_of_work, session_factory(engine), tables, source=source))
+            return await job(units_of_work(engine))
 
     return asyncio.run(main())
 

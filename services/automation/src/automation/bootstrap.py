@@ -14,7 +14,7 @@ import httpx
 from moodline.automation.v1 import automation_pb2, automation_pb2_grpc
 from moodline_kit import bootstrap, customer_data
 from moodline_kit.consumer import Consumes
-from moodline_kit.db import create_engine, session_factory
+from moodline_kit.db import create_engine
 from moodline_kit.grpc.client import create_channel
 from moodline_kit.grpc.server import GrpcApp
 from moodline_kit.service import Service, migrations_of
@@ -122,9 +122,7 @@ class Worker:
 def build_worker(settings: AutomationSettings, queue: CeleryRunQueue) -> Worker:
     # The run lock holds one connection while a run executes; the steps use others.
     engine = create_engine(settings.database_url, pool_size=max(3, settings.db_pool_size))
-    uow = partial(
-        AutomationUnitOfWork, session_factory(engine), kit, source=NAME, enqueue=queue.enqueue
-    )
+    uow = bootstrap.unit_of_work_on(engine, kit, AutomationUnitOfWork, NAME, enqueue=queue.enqueue)
     outside = build_outside(settings)
     runner = Runner(
         uow,

@@ -3,10 +3,13 @@ publishes BILLING through the outbox and reads only merges and erasures from CUS
 
 from __future__ import annotations
 
+from functools import partial
+
 from moodline.billing.v1 import billing_pb2, billing_pb2_grpc
 from moodline_kit import bootstrap, customer_data
 from moodline_kit.grpc.server import GrpcApp
 from moodline_kit.service import Service, migrations_of
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billing.adapters.tables import kit
 from billing.config import BillingSettings
@@ -19,6 +22,12 @@ FULL_NAME = billing_pb2.DESCRIPTOR.services_by_name["BillingService"].full_name
 # Webhook deliveries carry no tenant metadata: the signing endpoint names the tenant.
 TENANTLESS = frozenset({f"/{FULL_NAME}/IngestProviderEvent"})
 CUSTOMER_DATA = customer_data.consumes(NAME)
+
+
+def units_of_work(engine: AsyncEngine) -> partial[BillingUnitOfWork]:
+    """Units of work on a Celery task's engine (the running service's relay publishes what
+    they write to the outbox)."""
+    return bootstrap.unit_of_work_on(engine, kit, BillingUnitOfWork, NAME)
 
 
 async def build(settings: BillingSettings) -> bootstrap.Runtime:

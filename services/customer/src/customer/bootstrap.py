@@ -10,7 +10,6 @@ from functools import partial
 from moodline.customer.v1 import customer_pb2, customer_pb2_grpc, dataops_pb2, dataops_pb2_grpc
 from moodline_kit import bootstrap
 from moodline_kit.consumer import Consumes
-from moodline_kit.db import session_factory
 from moodline_kit.grpc.server import GrpcApp
 from moodline_kit.service import Service, migrations_of
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -48,6 +47,12 @@ class Container(bootstrap.Runtime):
     jobs: JobQueue | None = None
 
 
+def units_of_work(engine: AsyncEngine) -> partial[CustomerUnitOfWork]:
+    """Units of work on a second engine: the reads' and a Celery job's (the running
+    service's relay publishes what they write to the outbox)."""
+    return bootstrap.unit_of_work_on(engine, kit, CustomerUnitOfWork, NAME)
+
+
 async def build(settings: CustomerSettings) -> Container:
     runtime = await bootstrap.start(settings, NAME, kit, CustomerUnitOfWork, CONSUMES)
     for consumes in READ_MODEL:
@@ -55,7 +60,7 @@ async def build(settings: CustomerSettings) -> Container:
     for consumes in OPERATIONS:
         runtime.consume(consumes, consumers.on_answer)  # type: ignore[arg-type]
     reads_engine = runtime.engine_for_reads()
-    reads = partial(CustomerUnitOfWork, session_factory(reads_engine), kit, source=NAME)
+    reads = units_of_work(reads_engine)
     search = None
     if settings.conversation_addr:
         timeout = settings.conversation_search_timeout

@@ -4,12 +4,14 @@ consumers and the servicer), built at start-up (never at import time)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from moodline.loyalty.v1 import loyalty_pb2, loyalty_pb2_grpc
 from moodline_kit import bootstrap, customer_data
 from moodline_kit.consumer import Consumes
 from moodline_kit.grpc.server import GrpcApp
 from moodline_kit.service import Service, migrations_of
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from loyalty.adapters.tables import kit
 from loyalty.config import LoyaltySettings
@@ -31,6 +33,12 @@ CONSUMES = (*EARNING, CUSTOMER_DATA)
 @dataclass
 class Container(bootstrap.Runtime):
     clock: Clock = utc_now
+
+
+def units_of_work(engine: AsyncEngine) -> partial[LoyaltyUnitOfWork]:
+    """Units of work on a Celery task's engine (the running service's relay publishes what
+    they write to the outbox)."""
+    return bootstrap.unit_of_work_on(engine, kit, LoyaltyUnitOfWork, NAME)
 
 
 async def build(settings: LoyaltySettings, *, clock: Clock = utc_now) -> Container:

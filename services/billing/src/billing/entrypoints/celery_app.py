@@ -23,6 +23,7 @@ from moodline_kit.celery import (
     run_in_unit_of_work,
 )
 
+from billing import bootstrap
 from billing.adapters.tables import kit
 from billing.config import BillingSettings
 from billing.service_layer.invoices import mark_overdue
@@ -53,7 +54,7 @@ def create_app(settings: BillingSettings) -> Celery:
     add_outbox_purge(app, "billing", settings, kit)
 
     def run(job: Callable[[partial[BillingUnitOfWork]], Awaitable[T]]) -> T:
-        return run_in_unit_of_work(settings, kit, BillingUnitOfWork, "billing", job)
+        return run_in_unit_of_work(settings, bootstrap.units_of_work, job)
 
     @app.task(name="billing.mark_invoices_overdue")
     def mark_invoices_overdue() -> int:

@@ -26,15 +26,14 @@ from moodline_kit.celery import (
     create_celery_app,
     run_in_unit_of_work,
 )
-from moodline_kit.db import session_factory
 
+from customer import bootstrap
 from customer.adapters.imports_repository import job_lock
 from customer.adapters.job_queue import RUN_EXPORT, RUN_IMPORT, JobQueue
 from customer.adapters.tables import kit
 from customer.config import CustomerSettings
 from customer.service_layer import exports, imports
 from customer.service_layer.lifecycle import run_inactivity_rules
-from customer.service_layer.unit_of_work import CustomerUnitOfWork
 
 RESUME_IMPORTS = "customer.resume_imports"
 BEAT_SCHEDULE = {
@@ -75,9 +74,7 @@ class _Process:
         return self._engine
 
     def uow(self):  # type: ignore[no-untyped-def]
-        from functools import partial
-
-        return partial(CustomerUnitOfWork, session_factory(self.engine()), kit, source="customer")
+        return bootstrap.units_of_work(self.engine())
 
     def close(self, **_: object) -> None:
         if self._engine_context is not None:
@@ -105,9 +102,7 @@ def create_app(settings: CustomerSettings) -> Celery:
         outbox, published by the running service's relay). Returns how many changed stage."""
         return run_in_unit_of_work(
             settings,
-            kit,
-            CustomerUnitOfWork,
-            "customer",
+            bootstrap.units_of_work,
             lambda uow: run_inactivity_rules(uow=uow, batch_size=batch_size),
         )
 

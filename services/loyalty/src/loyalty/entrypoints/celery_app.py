@@ -17,10 +17,10 @@ from moodline_kit.celery import (
     run_in_unit_of_work,
 )
 
+from loyalty import bootstrap
 from loyalty.adapters.tables import kit
 from loyalty.config import LoyaltySettings
 from loyalty.service_layer.expiry import expire_due
-from loyalty.service_layer.unit_of_work import LoyaltyUnitOfWork
 
 
 def create_app(settings: LoyaltySettings) -> Celery:
@@ -42,9 +42,7 @@ def create_app(settings: LoyaltySettings) -> Celery:
         changed."""
         return run_in_unit_of_work(
             settings,
-            kit,
-            LoyaltyUnitOfWork,
-            "loyalty",
+            bootstrap.units_of_work,
             lambda uow: expire_due(uow=uow, batch_size=batch_size),
         )
 
