@@ -20,8 +20,8 @@ from pathlib import Path
 from evaluate_served import ML, load
 from sentiment.adapters.sentences import sentence_offsets
 from sentiment.adapters.triton import Scorer, TritonClient
-from sentiment.domain.reading import plan
-from sentiment.service_layer.analyze import MODEL_TEXT_CHARS, score_texts
+from sentiment.domain.reading import MODEL_TEXT_CHARS, plan
+from sentiment.service_layer.analyze import score_texts
 from sentiment.testing import running_triton
 
 DEFAULT_FILES = ("data/not_adopted/*.tsv", "data/reading/*.tsv")

@@ -20,6 +20,11 @@ MAX_CONTACT_CHARS = 254
 MAX_BATCH = 500
 MAX_TOPIC_CHARS = 200
 MAX_SUMMARY_CHARS = 4_000
+# Pages: at most this many conversations / messages (the default when a request names none).
+MAX_PAGE_SIZE = 200
+DEFAULT_PAGE_SIZE = 50
+MAX_MESSAGE_PAGE_SIZE = 500
+DEFAULT_MESSAGE_PAGE_SIZE = 100
 # Provider clocks drift; a send time further ahead than this is a bug on the sender's side.
 MAX_CLOCK_SKEW = timedelta(hours=24)
 

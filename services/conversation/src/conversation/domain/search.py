@@ -5,6 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 MAX_QUERY_CHARS = 200
+# A search page: at most this many hits (the default when a request names none), never past
+# this offset, among at most this many customers of a customer filter.
+MAX_SEARCH_PAGE_SIZE = 100
+DEFAULT_SEARCH_PAGE_SIZE = 20
+MAX_SEARCH_OFFSET = 10_000
+MAX_SEARCH_CUSTOMERS = 1_000
 MAX_SNIPPET_CHARS = 240
 
 

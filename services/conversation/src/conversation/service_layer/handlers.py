@@ -25,24 +25,28 @@ from conversation.adapters.repository import (
     MessagePage,
 )
 from conversation.domain.model import (
+    DEFAULT_MESSAGE_PAGE_SIZE,
+    DEFAULT_PAGE_SIZE,
+    MAX_MESSAGE_PAGE_SIZE,
+    MAX_PAGE_SIZE,
     AgentKind,
     Conversation,
     Message,
     Status,
     validate_csat,
 )
-from conversation.domain.search import MAX_QUERY_CHARS, Snippet, split_highlights
+from conversation.domain.search import (
+    DEFAULT_SEARCH_PAGE_SIZE,
+    MAX_QUERY_CHARS,
+    MAX_SEARCH_CUSTOMERS,
+    MAX_SEARCH_OFFSET,
+    MAX_SEARCH_PAGE_SIZE,
+    Snippet,
+    split_highlights,
+)
 from conversation.service_layer.unit_of_work import ConversationUnitOfWork
 
 UowFactory = Callable[[], ConversationUnitOfWork]
-MAX_PAGE_SIZE = 200
-DEFAULT_PAGE_SIZE = 50
-MAX_MESSAGE_PAGE_SIZE = 500
-DEFAULT_MESSAGE_PAGE_SIZE = 100
-MAX_SEARCH_PAGE_SIZE = 100
-DEFAULT_SEARCH_PAGE_SIZE = 20
-MAX_SEARCH_OFFSET = 10_000
-MAX_SEARCH_CUSTOMERS = 1_000
 
 
 def conversation_id(value: str) -> uuid.UUID:

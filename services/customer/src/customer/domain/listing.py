@@ -13,6 +13,10 @@ SENTIMENTS = ("happy", "neutral", "frustrated")
 # Substring search uses a trigram index; a 1-2 character pattern has no trigram, so it would
 # scan every customer of the tenant (about a second at 1M customers). It is refused instead.
 MIN_QUERY_LENGTH = 3
+MAX_QUERY_LENGTH = 200
+# A list page: at most this many customers (this many when the request names none).
+MAX_PAGE_SIZE = 200
+DEFAULT_PAGE_SIZE = 50
 STAGES = ("prospect", "lead", "customer", "repeat", "vip", "at_risk", "churned")
 
 

@@ -20,9 +20,6 @@ from customer.service_layer import lifecycle
 from customer.service_layer.unit_of_work import CustomerUnitOfWork
 
 UowFactory = Callable[[], CustomerUnitOfWork]
-MAX_PAGE_SIZE = 200
-DEFAULT_PAGE_SIZE = 50
-MAX_QUERY_LENGTH = 200
 
 
 @dataclass(frozen=True)

@@ -14,15 +14,19 @@ from moodline_kit.errors import (
 )
 from moodline_kit.ids import as_uuid
 
-from customer.domain.listing import ListQuery, Segment, Thresholds
+from customer.domain.listing import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    MAX_QUERY_LENGTH,
+    ListQuery,
+    Segment,
+    Thresholds,
+)
 from customer.domain.records import Page, Stats, TimelineEntry
 from customer.service_layer.custom_fields import custom_field_filter
 from customer.service_layer.handlers import UowFactory, parse_customer_id
 
 log = logging.getLogger(__name__)
-MAX_PAGE_SIZE = 200
-DEFAULT_PAGE_SIZE = 50
-MAX_QUERY_LENGTH = 200
 # Searches conversation content: (tenant, query) -> customer ids; may raise (then skipped).
 MessageSearch = Callable[[uuid.UUID, str], Awaitable[list[str]]]
 

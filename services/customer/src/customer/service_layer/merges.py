@@ -28,7 +28,7 @@ from customer.adapters.operations import (
     Tombstone,
 )
 from customer.adapters.proto import customer_to_proto
-from customer.domain import contacts, duplicates, merge
+from customer.domain import contacts, duplicates, erasure, merge
 from customer.domain.model import Customer
 from customer.domain.records import ConsentRecord, Note, TimelineEntry
 from customer.service_layer import lifecycle
@@ -41,7 +41,6 @@ MERGE = "merge"
 ERASURE = "erasure"
 SELF = "customer"
 MAX_PAIRS_PAGE = 100
-ERASED_NAME = "Erased"
 
 
 # --- duplicates ------------------------------------------------------------------------------
@@ -311,7 +310,7 @@ async def erase_customer(
         now = datetime.now(UTC)
         op = _new_operation(tenant_id, ERASURE, ident, None, now)
         await work.operations.add(op)
-        _anonymise(customer, now)
+        erasure.anonymise(customer, now)
         await work.customers.save(customer, expected_version=None, contacts_changed=True)
         await work.operations.erase_history(tenant_id, ident)
         await work.operations.mark_erased(tenant_id, ident, now)
@@ -327,20 +326,6 @@ async def erase_customer(
         )
         await work.commit()
     return op
-
-
-def _anonymise(customer: Customer, now: datetime) -> None:
-    customer.first_name = ERASED_NAME
-    customer.last_name = ""
-    customer.company = ""
-    customer.phones = []
-    customer.emails = []
-    customer.addresses = []
-    customer.preferred_contact_time = ""
-    customer.custom_fields = {}
-    customer.tags = []
-    customer.consents = {}
-    customer.updated_at = now
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,12 @@ from dataclasses import dataclass
 
 from sentiment.domain.scoring import EMOTION_NAMES, SENTIMENT_ORDER, Emotions, Score
 
+# Analyze takes texts of at most this many bytes of UTF-8.
+MAX_TEXT_BYTES = 16 * 1024
+# The model reads 64 tokens of the whole text (head + tail); a long text's sentences are read
+# separately, so only the whole-text reading is cut to this many characters (sending more only
+# costs serialisation and tokenisation).
+MODEL_TEXT_CHARS = 2000
 SPLIT_WORDS = 60
 # Sentences beyond this many are not read (a 16 KiB text can hold hundreds); 48 sentences is
 # ~700 words, longer than any customer message in the data.

@@ -13,15 +13,18 @@ from moodline_kit.errors import FieldViolation, InvalidArgument
 
 from sentiment.adapters.sentences import sentence_offsets
 from sentiment.adapters.triton import MAX_BATCH, Scored
-from sentiment.domain.reading import Plan, Reading, is_long, plan, read
+from sentiment.domain.reading import (
+    MAX_TEXT_BYTES,
+    MODEL_TEXT_CHARS,
+    Plan,
+    Reading,
+    is_long,
+    plan,
+    read,
+)
 from sentiment.domain.scoring import Score
 
-MAX_TEXT_BYTES = 16 * 1024
 T = TypeVar("T")
-# The model reads 64 tokens of the whole text (head + tail); a long text's sentences are read
-# separately, so only the whole-text reading is cut to this many characters (sending more only
-# costs serialisation and tokenisation).
-MODEL_TEXT_CHARS = 2000
 
 
 @dataclass(frozen=True, slots=True)
