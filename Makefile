@@ -87,6 +87,9 @@ clean: ## remove environments and local state
 bench-ingest: install ## benchmark: conversation ingestion (msgs/s, events/s, p99) and search over 1M messages
 	nice $(PY) bench/ingest/bench_ingest.py
 
+bench-ingest-gateway: install serving ## benchmark: batch ingestion through the gateway, every service in its own process (msgs/s, CPU/msg per process)
+	$(PY) bench/ingest/gateway.py
+
 bench-customers: install ## benchmark: customer lists/search/stats at 1M customers, gateway vs gRPC vs direct SQL
 	nice -n 5 $(PY) bench/customers/seed.py
 	nice -n 5 $(PY) bench/customers/run.py

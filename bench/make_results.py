@@ -26,6 +26,7 @@ BENCHMARKS: dict[str, tuple[list[list[str]], int]] = {
     "loyalty": ([[PY, "bench/loyalty/bench_loyalty.py"]], 30),
     "sentiment": ([[PY, "bench/sentiment/bench_sentiment.py"]], 40),
     "ingest": ([[PY, "bench/ingest/bench_ingest.py"]], 40),
+    "ingest-gateway": ([[PY, "bench/ingest/gateway.py"]], 8),
     "customers": (
         [[PY, "bench/customers/seed.py"], [PY, "bench/customers/run.py"]],
         40,

@@ -43,16 +43,20 @@ def platform_ports() -> dict[str, str]:
     return ports()
 
 
-def start_platform(var: Path) -> tuple[subprocess.Popen, dict]:
+def start_platform(var: Path, checkout: Path = REPO) -> tuple[subprocess.Popen, dict]:
+    """The platform of `checkout` (its own .venv) with its data in `var`; run.json's contents
+    plus the ports it was given ("ports")."""
     env = {k: v for k, v in os.environ.items() if k not in SHARED}
-    env |= platform_ports()
+    ports = platform_ports()
+    env |= ports
     env |= {"MOODLINE_VAR": str(var), "MOODLINE_READY_TIMEOUT": "900", "PYTHONUNBUFFERED": "1"}
     # The gateway's per-key rate limit (600/min) would otherwise be the saturation point: the
     # load test measures the platform, so the limiter is set out of reach for its one key.
     env |= {"RATE_LIMIT_PER_MINUTE": "10000000", "RATE_LIMIT_BURST": "1000000"}
     log = open(var / "launcher.log", "wb")
+    python = checkout / ".venv" / "bin" / "python" if checkout != REPO else Path(sys.executable)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "moodline_devkit.run"], cwd=REPO, env=env, stdout=log, stderr=log
+        [str(python), "-m", "moodline_devkit.run"], cwd=checkout, env=env, stdout=log, stderr=log
     )
     started = time.monotonic()
     while not (var / "run.json").exists():
@@ -62,7 +66,17 @@ def start_platform(var: Path) -> tuple[subprocess.Popen, dict]:
             )
         time.sleep(1)
     time.sleep(0.5)
-    return proc, json.loads((var / "run.json").read_text())
+    return proc, {**json.loads((var / "run.json").read_text()), "ports": ports}
+
+
+def stop_platform(proc: subprocess.Popen) -> None:
+    """Ctrl-C to the launcher (it stops supervisord and everything under it); killed after 2 min."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(120)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 def seed(base: str, key: str, count: int, out: Path) -> None:
@@ -152,7 +166,7 @@ def table(rows: list[dict]) -> list[str]:
     return lines
 
 
-def platform_processes(var: Path) -> dict[str, psutil.Process]:
+def platform_processes(var: Path, bin_dir: Path = BIN) -> dict[str, psutil.Process]:
     pid = int((var / "supervisord.pid").read_text())
     found = {}
     for p in psutil.Process(pid).children(recursive=True):
@@ -160,7 +174,7 @@ def platform_processes(var: Path) -> dict[str, psutil.Process]:
             cmd = " ".join(p.cmdline())
         except psutil.Error:
             continue
-        name = next((part for part in p.cmdline() if part.startswith(f"{BIN}/moodline-")), "")
+        name = next((part for part in p.cmdline() if part.startswith(f"{bin_dir}/moodline-")), "")
         if name:
             name = Path(name).name.removeprefix("moodline-")
             if " worker" in cmd or " beat" in cmd:
@@ -295,12 +309,8 @@ def main() -> int:
         print(f"written to {out}")
         return 0
     finally:
-        if proc is not None and proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(120)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        if proc is not None:
+            stop_platform(proc)
 
 
 if __name__ == "__main__":

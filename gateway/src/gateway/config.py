@@ -26,6 +26,10 @@ class GatewaySettings(KitSettings, service="gateway"):
     export_url_ttl: int = 3600
     # Deadline given to each downstream gRPC call made for one HTTP request.
     upstream_timeout: float = 5.0
+    # Deadline of a batch ingestion call (up to 500 messages, each possibly a new customer): a
+    # batch cut off at its deadline stores nothing, so under load a short one made every retry
+    # start over and fail again.
+    batch_upstream_timeout: float = 30.0
     # Seconds a credential lookup is cached; revocations are broadcast to every replica, this
     # bounds staleness only if the broadcast is lost.
     api_key_cache_seconds: float = 30.0

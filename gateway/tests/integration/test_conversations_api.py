@@ -183,3 +183,21 @@ async def test_viewers_may_read_but_not_ingest(gateway):
     assert (
         await gateway.client.get("/api/v1/conversations", headers=viewer.headers)
     ).status_code == 200
+
+
+async def test_a_batch_runs_under_its_own_deadline(gateway):
+    """POST /messages/batch is given BATCH_UPSTREAM_TIMEOUT, not the per-call UPSTREAM_TIMEOUT
+    (a batch cut off at a short deadline stores nothing and its retry starts over)."""
+    t = await gateway.tenant()
+    batch = {"messages": [body(customer={"phone": phone()})]}
+    state = gateway.app.state
+    settings = state.settings
+    state.settings = settings.model_copy(update={"batch_upstream_timeout": 0.000_001})
+    try:
+        cut = await gateway.client.post(f"{URL}/batch", json=batch, headers=t.headers)
+    finally:
+        state.settings = settings
+    assert cut.status_code == 504, cut.text
+    reply = await gateway.client.post(f"{URL}/batch", json=batch, headers=t.headers)
+    assert reply.status_code == 202, reply.text
+    assert reply.json()["results"][0]["status"] in ("accepted", "duplicate")

@@ -184,12 +184,16 @@ async def ingest_message(
 
 @router.post("/messages/batch", status_code=202, response_model=BatchOut, responses=ERRORS)
 async def ingest_messages(
-    body: MessageBatchIn, who: Principal = Depends(can_write), up: Upstreams = Depends(upstreams)
+    body: MessageBatchIn,
+    request: Request,
+    who: Principal = Depends(can_write),
+    up: Upstreams = Depends(upstreams),
 ) -> dict:
     """Backfill up to 500 messages in one call; each result says accepted, duplicate or failed."""
     reply = await up.conversations.IngestMessages(
         pb.IngestMessagesRequest(messages=[ingest_request(m) for m in body.messages]),
         metadata=metadata(who),
+        timeout=request.app.state.settings.batch_upstream_timeout,
     )
     results = []
     for r in reply.results:

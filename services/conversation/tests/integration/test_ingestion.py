@@ -12,6 +12,7 @@ from moodline.customer.v1 import customer_pb2
 from moodline.events.v1 import conversation_pb2 as events_pb
 from moodline.events.v1 import envelope_pb2
 from moodline_kit.events import unpack
+from moodline_kit.grpc.client import tenant_metadata
 from moodline_kit.grpc.status import field_violations
 
 pytestmark = pytest.mark.integration
@@ -40,6 +41,13 @@ def sms(
     if "customer_email" not in kw and "customer_id" not in kw and phone is not None:
         fields["customer_phone"] = phone
     return pb.IngestMessageRequest(**fields)
+
+
+def outbound(author, author_id: str, text: str, *, at, **kw):
+    """An outbound message by staff or an AI agent."""
+    return sms(
+        direction=pb.DIRECTION_OUTBOUND, author=author, author_id=author_id, text=text, at=at, **kw
+    )
 
 
 def unique_phone() -> str:
@@ -202,14 +210,13 @@ async def test_batch_ingests_in_order_and_reports_each_message(services, tenant)
         sms("B-2", phone=bob, at=T0 + timedelta(minutes=1)),
         sms("B-3", phone=ann, text="", at=T0 + timedelta(minutes=2)),  # bad
         sms("B-1", phone=ann, at=T0),  # repeat inside the batch
-        sms(
-            "B-4",
-            phone=ann,
-            direction=pb.DIRECTION_OUTBOUND,
-            author=pb.AUTHOR_AI,
-            author_id="ai-receptionist",
-            text="Yes, it is ready for pickup.",
+        outbound(
+            pb.AUTHOR_AI,
+            "ai-receptionist",
+            "Yes, it is ready for pickup.",
             at=T0 + timedelta(minutes=3),
+            pid="B-4",
+            phone=ann,
         ),
     ]
     reply = await stub.IngestMessages(pb.IngestMessagesRequest(messages=batch), metadata=tenant)
@@ -319,3 +326,116 @@ async def test_a_store_that_fails_after_the_prospect_was_created_leaves_no_prosp
         customer_pb2.ListCustomersRequest(query=phone), metadata=tenant
     )
     assert [c.id for c in found.customers] == [stored.message.customer_id]
+
+
+# The set-based batch path: conversations locked/opened, messages inserted and counted with one
+# statement each, under retries and concurrent overlapping batches.
+
+
+async def stored(services, tenant_id: str) -> int:
+    return await count(services, "SELECT count(*) FROM messages WHERE tenant_id = :t", t=tenant_id)
+
+
+async def ingest(services, tenant, batch):
+    reply = await services.conversation.stub.IngestMessages(
+        pb.IngestMessagesRequest(messages=batch), metadata=tenant
+    )
+    return reply.results
+
+
+async def test_a_retried_batch_stores_only_what_its_first_try_did_not(services, tenant):
+    phones = [unique_phone() for _ in range(20)]
+    batch = [sms(f"R-{i}", phone=phones[i % 20], at=T0 + timedelta(minutes=i)) for i in range(60)]
+    first = await ingest(services, tenant, batch[:30])
+    assert all(not r.ingested.duplicate for r in first)
+    again = await ingest(services, tenant, batch)
+    assert [r.ingested.duplicate for r in again] == [True] * 30 + [False] * 30
+    assert [r.ingested.message.id for r in again[:30]] == [r.ingested.message.id for r in first]
+    tenant_id = tenant[0][1]
+    assert (
+        await count(services, "SELECT count(*) FROM messages WHERE tenant_id = :t", t=tenant_id)
+        == 60
+    )
+    # each customer's one open conversation counts its 3 messages, from the first to the last
+    rows = await count(
+        services,
+        "SELECT count(*) FROM conversations WHERE tenant_id = :t AND message_count = 3 "
+        "AND last_message_at - started_at = interval '40 minutes'",
+        t=tenant_id,
+    )
+    assert rows == 20
+    events = await count(
+        services,
+        "SELECT count(*) FROM outbox WHERE tenant_id = :t AND subject = :s",
+        t=tenant_id,
+        s="conversation.message.received",
+    )
+    assert events == 60
+    # the same provider ids in another tenant are that tenant's own messages
+    other = tenant_metadata(str(uuid.uuid4()), ttl=900.0)
+    elsewhere = await ingest(services, other, batch[:5])
+    assert all(not r.ingested.duplicate for r in elsewhere)
+    assert {r.ingested.message.id for r in elsewhere}.isdisjoint(
+        r.ingested.message.id for r in first
+    )
+
+
+async def test_overlapping_concurrent_batches_neither_deadlock_nor_miscount(services, tenant):
+    phones = [unique_phone() for _ in range(25)]
+    for phone in phones:  # known customers with an open conversation each
+        await ingest(services, tenant, [sms(phone=phone)])
+
+    def batch(tag: str, order: list[str]) -> list:
+        return [
+            sms(f"{tag}-{k}-{phone}", phone=phone, at=T0 + timedelta(minutes=k))
+            for k in range(2)
+            for phone in order
+        ]
+
+    batches = [batch("A", phones), batch("B", phones[::-1]), batch("C", phones[5:] + phones[:5])]
+    replies = await asyncio.gather(*(ingest(services, tenant, b) for b in batches))
+    assert all(r.WhichOneof("outcome") == "ingested" for reply in replies for r in reply)
+    tenant_id = tenant[0][1]
+    assert (
+        await count(services, "SELECT count(*) FROM messages WHERE tenant_id = :t", t=tenant_id)
+        == 175
+    )
+    assert (
+        await count(
+            services,
+            "SELECT count(*) FROM conversations WHERE tenant_id = :t AND message_count = 7",
+            t=tenant_id,
+        )
+        == 25
+    )
+
+
+async def test_a_named_conversation_that_is_also_the_open_one_counts_once_per_message(
+    services, tenant
+):
+    phone = unique_phone()
+    (opened,) = await ingest(services, tenant, [sms(phone=phone, at=T0)])
+    conversation_id = opened.ingested.conversation.id
+    batch = [
+        sms(phone=phone, at=T0 + timedelta(minutes=1)),  # to the open one
+        # the same conversation, named: the staff member becomes its agent
+        outbound(
+            pb.AUTHOR_AGENT,
+            "staff-7",
+            "On it.",
+            at=T0 + timedelta(minutes=2),
+            phone=phone,
+            conversation_id=conversation_id,
+        ),
+        sms(phone=phone, at=T0 - timedelta(days=1)),  # a backfill before its start
+    ]
+    results = await ingest(services, tenant, batch)
+    assert {r.ingested.conversation.id for r in results} == {conversation_id}
+    last = results[-1].ingested.conversation
+    assert last.message_count == 4
+    assert last.started_at.ToDatetime(tzinfo=T0.tzinfo) == T0 - timedelta(days=1)
+    assert [a.agent_id for a in last.agents] == ["staff-7"]
+    filtered = await services.conversation.stub.ListConversations(
+        pb.ListConversationsRequest(agent_id="staff-7"), metadata=tenant
+    )
+    assert [c.id for c in filtered.conversations] == [conversation_id]

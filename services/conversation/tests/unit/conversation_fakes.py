@@ -14,7 +14,7 @@ from typing import Any
 from conversation.adapters.contacts import Known
 from conversation.adapters.customer_data import ERASED_TEXT
 from conversation.adapters.customers import ResolvedCustomer
-from conversation.adapters.repository import MessagePage
+from conversation.adapters.repository import Counted, MessagePage, OpenWanted
 from conversation.domain.contacts import contact_key
 from conversation.domain.model import Contact, Conversation, Message, Status
 from moodline.enums import Channel
@@ -58,8 +58,27 @@ class InMemoryConversations:
         )
         return self._put(c), True
 
+    async def upsert_open_many(
+        self, tenant_id: uuid.UUID, wanted: Sequence[OpenWanted], *, now: datetime
+    ) -> dict[tuple[uuid.UUID, Channel], tuple[Conversation, bool]]:
+        return {
+            w.key: await self.upsert_open(
+                tenant_id=tenant_id,
+                customer_id=w.customer_id,
+                channel=w.channel,
+                started_at=w.started_at,
+                now=now,
+            )
+            for w in wanted
+        }
+
     async def lock(self, tenant_id: uuid.UUID, ident: uuid.UUID) -> Conversation | None:
         return await self.get(tenant_id, ident)
+
+    async def lock_many(
+        self, tenant_id: uuid.UUID, ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, Conversation]:
+        return await self.get_many(tenant_id, ids)
 
     async def get(self, tenant_id: uuid.UUID, ident: uuid.UUID) -> Conversation | None:
         found = self._store.conversations.get((tenant_id, ident))
@@ -93,6 +112,20 @@ class InMemoryConversations:
                 version=stored.version + 1,
             )
         )
+
+    async def record_many(
+        self, counted: Sequence[Counted], *, now: datetime
+    ) -> dict[uuid.UUID, Conversation]:
+        return {
+            x.conversation.id: await self.record_messages(
+                conversation=x.conversation,
+                count=x.count,
+                first_sent=x.first_sent,
+                last_sent=x.last_sent,
+                now=now,
+            )
+            for x in counted
+        }
 
     async def save(self, conversation: Conversation) -> Conversation:
         for c in self._store.conversations.values():

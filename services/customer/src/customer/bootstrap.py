@@ -56,7 +56,11 @@ def units_of_work(engine: AsyncEngine) -> partial[CustomerUnitOfWork]:
 async def build(settings: CustomerSettings) -> Container:
     runtime = await bootstrap.start(settings, NAME, kit, CustomerUnitOfWork, CONSUMES)
     for consumes in READ_MODEL:
-        runtime.consume(consumes, consumers.on_event, durable=settings.read_model_consumer)  # type: ignore[arg-type]
+        runtime.consume_batches(
+            consumes,
+            consumers.on_events,  # type: ignore[arg-type]
+            durable=settings.read_model_consumer,
+        )
     for consumes in OPERATIONS:
         runtime.consume(consumes, consumers.on_answer)  # type: ignore[arg-type]
     reads_engine = runtime.engine_for_reads()

@@ -405,3 +405,47 @@ async def test_out_of_order_value_events_never_overwrite_newer_figures(customer_
     )
     stats = await stub.GetCustomerStats(pb.GetCustomerStatsRequest(), metadata=tenant)
     assert stats.total_ltv_minor == 200_000
+
+
+async def test_an_unreadable_event_is_left_out_and_the_rest_of_its_batch_applied(
+    customer_service, tenant
+):
+    """The read model consumes fetched batches in one transaction: an event whose payload
+    cannot be read must not hold up (or, after JetStream's last delivery, lose) the others."""
+    stub, tid = customer_service.stub, tenant[0][1]
+    c = await stub.CreateCustomer(pb.CreateCustomerRequest(first_name="Bo"), metadata=tenant)
+    js = customer_service.container.nc.jetstream()
+    bad = to_envelope(
+        Event(
+            "conversation.message.received",
+            uuid.UUID(tid),
+            "x",
+            conversation_events.MessageReceived(customer_id=c.id),
+        ),
+        source="conversation",
+    )
+    bad.payload.value = b"\xff\xff\xff"  # not a MessageReceived
+    await js.publish("conversation.message.received", bad.SerializeToString())
+    now = datetime.now(UTC)
+    for n in range(3):
+        await publish(
+            customer_service,
+            tid,
+            "conversation.message.received",
+            conversation_events.MessageReceived(
+                message_id=f"m{n}",
+                conversation_id="c1",
+                customer_id=c.id,
+                channel=conversation_pb2.CHANNEL_SMS,
+                direction=conversation_pb2.DIRECTION_INBOUND,
+                text=f"message {n}",
+                sent_at=ts(now + timedelta(seconds=n)),
+            ),
+        )
+
+    async def applied():
+        timeline = await stub.GetTimeline(pb.GetTimelineRequest(id=c.id), metadata=tenant)
+        texts = sorted(e.summary for e in timeline.entries if e.kind == "message")
+        assert texts == [f"inbound sms: message {n}" for n in range(3)], texts
+
+    await eventually(applied, within=20.0)

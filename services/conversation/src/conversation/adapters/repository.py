@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import enum
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from moodline_kit.db import json_dumps
 from moodline_kit.errors import PreconditionFailed
 from moodline_kit.paging import decode_time_key, encode_time_key
 from moodline_kit.rows import from_row, values_of
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -58,6 +59,85 @@ def _message(row: sa.Row) -> Message:
 MESSAGE_COLUMNS = [c for c in messages.c if c.name != "tsv"]
 # Search ranks (and collects customer ids from) at most this many of the newest matches.
 SEARCH_CANDIDATES = 2_000
+
+# Set-based statements of ingestion: one array per column, unnested server-side, so each is one
+# fixed statement (prepared once) whatever the batch size.
+_UPSERT_OPEN = (
+    sa.text(
+        "INSERT INTO conversations (id, tenant_id, customer_id, channel, status, started_at, "
+        "created_at, updated_at) "
+        "SELECT w.id, :tenant, w.customer_id, w.channel, 'open', w.started_at, :now, :now "
+        "FROM unnest(CAST(:ids AS uuid[]), CAST(:customers AS uuid[]), "
+        "CAST(:channels AS text[]), CAST(:started AS timestamptz[])) "
+        "WITH ORDINALITY AS w(id, customer_id, channel, started_at, n) ORDER BY w.n "
+        "ON CONFLICT (tenant_id, customer_id, channel) WHERE status = 'open' "
+        "DO UPDATE SET updated_at = conversations.updated_at "  # no change; takes the row lock
+        "RETURNING conversations.*, (xmax = 0) AS inserted"
+    )
+    .bindparams(sa.bindparam("tenant", type_=sa.Uuid), sa.bindparam("now", type_=sa.DateTime(True)))
+    .columns(*conversations.c, sa.column("inserted", sa.Boolean))
+)
+_RECORD_MESSAGES = (
+    sa.text(
+        "UPDATE conversations AS c SET message_count = c.message_count + u.count, "
+        "started_at = least(c.started_at, u.first_sent), "
+        "last_message_at = greatest(c.last_message_at, u.last_sent), "
+        "agents = u.agents, "
+        # Conversation.agent_ids: each agent once, in order of first assignment
+        "agent_ids = ARRAY(SELECT a.v ->> 'agent_id' FROM jsonb_array_elements(u.agents) "
+        "WITH ORDINALITY AS a(v, n) GROUP BY 1 ORDER BY min(a.n)), "
+        "updated_at = :now, version = c.version + 1 "
+        "FROM unnest(CAST(:ids AS uuid[]), CAST(:counts AS int[]), "
+        "CAST(:first AS timestamptz[]), CAST(:last AS timestamptz[]), "
+        "CAST(CAST(:agents AS text[]) AS jsonb[])) AS u(id, count, first_sent, last_sent, agents) "
+        "WHERE c.tenant_id = :tenant AND c.id = u.id "
+        "RETURNING c.*"
+    )
+    .bindparams(sa.bindparam("tenant", type_=sa.Uuid), sa.bindparam("now", type_=sa.DateTime(True)))
+    .columns(*conversations.c)
+)
+_MESSAGE_ARRAYS = {
+    "id": "uuid",
+    "tenant_id": "uuid",
+    "conversation_id": "uuid",
+    "customer_id": "uuid",
+    "channel": "text",
+    "direction": "text",
+    "author": "text",
+    "author_id": "text",
+    "text": "text",
+    "sent_at": "timestamptz",
+    "provider_message_id": "text",
+    "created_at": "timestamptz",
+}
+_INSERT_MESSAGES = sa.text(
+    f"INSERT INTO messages ({', '.join(_MESSAGE_ARRAYS)}) SELECT * FROM unnest("
+    + ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in _MESSAGE_ARRAYS.items())
+    + ") ON CONFLICT (tenant_id, channel, provider_message_id) DO NOTHING RETURNING id"
+).columns(sa.column("id", sa.Uuid))
+
+
+@dataclass(frozen=True)
+class OpenWanted:
+    """A customer's open conversation on a channel, opened at `started_at` if there is none."""
+
+    customer_id: uuid.UUID
+    channel: Channel
+    started_at: datetime
+
+    @property
+    def key(self) -> tuple[uuid.UUID, Channel]:
+        return (self.customer_id, self.channel)
+
+
+@dataclass(frozen=True)
+class Counted:
+    """Messages newly stored in a conversation: how many, the earliest and latest sent."""
+
+    conversation: Conversation
+    count: int
+    first_sent: datetime
+    last_sent: datetime
 
 
 @dataclass(frozen=True)
@@ -110,43 +190,58 @@ class ConversationRepository:
         started_at: datetime,
         now: datetime,
     ) -> tuple[Conversation, bool]:
-        """The customer's open conversation on the channel, locked; opened when there is none.
+        """The customer's open conversation on the channel, locked; opened when there is none."""
+        wanted = OpenWanted(customer_id, channel, started_at)
+        return (await self.upsert_open_many(tenant_id, [wanted], now=now))[wanted.key]
+
+    async def upsert_open_many(
+        self, tenant_id: uuid.UUID, wanted: Sequence[OpenWanted], *, now: datetime
+    ) -> dict[tuple[uuid.UUID, Channel], tuple[Conversation, bool]]:
+        """Each (customer, channel)'s open conversation, locked, and whether it was opened now.
 
         One statement against the partial unique index, so concurrent first messages from one
-        customer open exactly one conversation (the loser's upsert waits, then locks it).
-        """
-        c = conversations.c
-        stmt = (
-            insert(conversations)
-            .values(
-                id=uuid.uuid4(),
-                tenant_id=tenant_id,
-                customer_id=customer_id,
-                channel=channel.value,
-                status=Status.OPEN.value,
-                started_at=started_at,
-                created_at=now,
-                updated_at=now,
-            )
-            .on_conflict_do_update(
-                index_elements=[c.tenant_id, c.customer_id, c.channel],
-                index_where=sa.text("status = 'open'"),
-                set_={"updated_at": c.updated_at},  # no change; takes the row lock
-            )
-            .returning(*conversations.c, sa.literal_column("(xmax = 0)").label("inserted"))
+        customer open exactly one conversation (the loser's upsert waits, then locks it); rows
+        in (customer, channel) order, so concurrent batches lock in one order (no deadlocks)."""
+        if not wanted:
+            return {}
+        ordered = sorted(wanted, key=lambda w: (w.customer_id, w.channel.value))
+        rows = await self._session.execute(
+            _UPSERT_OPEN,
+            {
+                "tenant": tenant_id,
+                "now": now,
+                "ids": [uuid.uuid4() for _ in ordered],
+                "customers": [w.customer_id for w in ordered],
+                "channels": [w.channel.value for w in ordered],
+                "started": [w.started_at for w in ordered],
+            },
         )
-        row = (await self._session.execute(stmt)).one()
-        return _conversation(row), bool(row.inserted)
+        out = {}
+        for row in rows:
+            conversation = _conversation(row)
+            out[(conversation.customer_id, conversation.channel)] = (
+                conversation,
+                bool(row.inserted),
+            )
+        return out
 
     async def lock(self, tenant_id: uuid.UUID, ident: uuid.UUID) -> Conversation | None:
-        row = (
-            await self._session.execute(
-                sa.select(conversations)
-                .where(conversations.c.tenant_id == tenant_id, conversations.c.id == ident)
-                .with_for_update()
-            )
-        ).first()
-        return _conversation(row) if row else None
+        return (await self.lock_many(tenant_id, [ident])).get(ident)
+
+    async def lock_many(
+        self, tenant_id: uuid.UUID, ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, Conversation]:
+        """The conversations of `ids` that exist, locked (in id order: no deadlocks)."""
+        if not ids:
+            return {}
+        c = conversations.c
+        rows = await self._session.execute(
+            sa.select(conversations)
+            .where(c.tenant_id == tenant_id, c.id.in_(sorted(set(ids))))
+            .order_by(c.id)
+            .with_for_update()
+        )
+        return {r.id: _conversation(r) for r in rows}
 
     async def customers_with_any(
         self, tenant_id: uuid.UUID, customer_ids: Sequence[uuid.UUID]
@@ -189,26 +284,32 @@ class ConversationRepository:
         last_sent: datetime,
         now: datetime,
     ) -> Conversation:
-        """Count newly stored messages in; started_at/last_message_at follow out-of-order
-        backfills (the earliest and latest send times win)."""
-        c = conversations.c
-        row = (
-            await self._session.execute(
-                sa.update(conversations)
-                .where(c.tenant_id == conversation.tenant_id, c.id == conversation.id)
-                .values(
-                    message_count=c.message_count + count,
-                    started_at=sa.func.least(c.started_at, first_sent),
-                    last_message_at=sa.func.greatest(c.last_message_at, last_sent),
-                    agents=[a.to_json() for a in conversation.agents],
-                    agent_ids=conversation.agent_ids,
-                    updated_at=now,
-                    version=c.version + 1,
-                )
-                .returning(conversations)
-            )
-        ).one()
-        return _conversation(row)
+        counted = Counted(conversation, count, first_sent, last_sent)
+        return (await self.record_many([counted], now=now))[conversation.id]
+
+    async def record_many(
+        self, counted: Sequence[Counted], *, now: datetime
+    ) -> dict[uuid.UUID, Conversation]:
+        """Count newly stored messages into their (locked) conversations, one statement;
+        started_at/last_message_at follow out-of-order backfills (the earliest and latest send
+        times win); each conversation's agents as given."""
+        if not counted:
+            return {}
+        rows = await self._session.execute(
+            _RECORD_MESSAGES,
+            {
+                "tenant": counted[0].conversation.tenant_id,
+                "now": now,
+                "ids": [x.conversation.id for x in counted],
+                "counts": [x.count for x in counted],
+                "first": [x.first_sent for x in counted],
+                "last": [x.last_sent for x in counted],
+                "agents": [
+                    json_dumps([a.to_json() for a in x.conversation.agents]) for x in counted
+                ],
+            },
+        )
+        return {r.id: _conversation(r) for r in rows}
 
     async def save(self, conversation: Conversation) -> Conversation:
         c = conversations.c
@@ -284,36 +385,16 @@ class MessageRepository:
         return {(r.channel, r.provider_message_id): _message(r) for r in rows}
 
     async def insert_new(self, batch: Sequence[Message]) -> set[uuid.UUID]:
-        """Multi-row insert; a message whose idempotency key is already stored is skipped.
-        Returns the ids actually inserted."""
+        """One statement for the batch (arrays unnested server-side); a message whose
+        idempotency key is already stored is skipped. Returns the ids actually inserted."""
         if not batch:
             return set()
-        m = messages.c
-        stmt = (
-            insert(messages)
-            .values(
-                [
-                    {
-                        "id": msg.id,
-                        "tenant_id": msg.tenant_id,
-                        "conversation_id": msg.conversation_id,
-                        "customer_id": msg.customer_id,
-                        "channel": msg.channel.value,
-                        "direction": msg.direction.value,
-                        "author": msg.author.value,
-                        "author_id": msg.author_id,
-                        "text": msg.text,
-                        "sent_at": msg.sent_at,
-                        "provider_message_id": msg.provider_message_id,
-                        "created_at": msg.created_at,
-                    }
-                    for msg in batch
-                ]
-            )
-            .on_conflict_do_nothing(index_elements=[m.tenant_id, m.channel, m.provider_message_id])
-            .returning(m.id)
-        )
-        return set((await self._session.execute(stmt)).scalars())
+        columns: dict[str, list] = {name: [] for name in _MESSAGE_ARRAYS}
+        for msg in batch:
+            for name in _MESSAGE_ARRAYS:
+                value = getattr(msg, name)
+                columns[name].append(value.value if isinstance(value, enum.Enum) else value)
+        return set((await self._session.execute(_INSERT_MESSAGES, columns)).scalars())
 
     async def page(
         self, tenant_id: uuid.UUID, conversation_id: uuid.UUID, *, limit: int, cursor: str

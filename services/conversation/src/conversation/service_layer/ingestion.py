@@ -8,10 +8,11 @@ One code path for a single message and for a batch (a single message is a batch 
 3. resolve each distinct contact once: known contacts from the `contacts` mapping (one query,
    in the same read as step 2), only unknown ones through the customer service's
    ResolveCustomer (concurrently, bounded), whose answers are then remembered;
-4. one transaction: upsert/lock each target conversation (sorted, so concurrent batches lock in
-   the same order), one multi-row INSERT ... ON CONFLICT DO NOTHING for the messages, counters,
-   events to the outbox. If a concurrent ingest stored one of the messages in between, the
-   transaction is rolled back and the batch retried from step 2.
+4. one transaction of set-based statements (one each, whatever the batch size): lock the named
+   conversations, upsert the open ones (each in one order, so concurrent batches cannot
+   deadlock), INSERT ... ON CONFLICT DO NOTHING the messages, count them into their
+   conversations, the events to the outbox. If a concurrent ingest stored one of the messages
+   in between, the transaction is rolled back and the batch retried from step 2.
 5. if steps 3-4 fail (the conversation database is down, the call is cancelled), the Prospects
    this call created are deleted again (compensation; only while untouched since created).
 """
@@ -33,6 +34,7 @@ from moodline_kit.events import Event
 from conversation.adapters import proto
 from conversation.adapters.contacts import Known
 from conversation.adapters.customers import CustomerDirectory, ResolvedCustomer
+from conversation.adapters.repository import Counted, OpenWanted
 from conversation.domain.contacts import contact_key, needs_region
 from conversation.domain.model import (
     MAX_BATCH,
@@ -386,39 +388,42 @@ async def _targets(
     outcomes: list[Outcome | None],
     now: datetime,
 ) -> list[_Target]:
-    """The conversations the groups go to, locked or opened; a named conversation that is
-    missing, or another customer's or channel's, is its messages' outcome."""
-    targets: list[_Target] = []
-    for key in sorted(groups):  # one lock order for every batch: no deadlocks
-        indexes = groups[key]
-        first = messages[indexes[0]]
-        assert first.channel is not None
+    """The conversations the groups go to, locked or opened (two statements: the named ones,
+    then every open one; each in one order for every batch: no deadlocks); a named conversation
+    that is missing, or another customer's or channel's, is its messages' outcome."""
+    named = [uuid.UUID(key[1]) for key in groups if key[0] == "id"]
+    found = await work.conversations.lock_many(tenant_id, named)
+    wanted: dict[tuple[str, ...], OpenWanted] = {}
+    for key, indexes in groups.items():
         if key[0] != "id":
-            conversation, opened = await work.conversations.upsert_open(
-                tenant_id=tenant_id,
-                customer_id=customers[indexes[0]].customer_id,
-                channel=first.channel,
-                started_at=min(messages[i].sent_at for i in indexes),  # type: ignore[type-var]
-                now=now,
-            )
-            targets.append(_Target(conversation, opened, indexes))
+            channel = messages[indexes[0]].channel
+            assert channel is not None
+            started = min(messages[i].sent_at for i in indexes)  # type: ignore[type-var]
+            wanted[key] = OpenWanted(customers[indexes[0]].customer_id, channel, started)
+    opened = await work.conversations.upsert_open_many(tenant_id, list(wanted.values()), now=now)
+    targets: list[_Target] = []
+    for key in sorted(groups):
+        indexes = groups[key]
+        if key[0] != "id":
+            conversation, is_new = opened[wanted[key].key]
+            targets.append(_Target(conversation, is_new, indexes))
             continue
-        found = await work.conversations.lock(tenant_id, uuid.UUID(key[1]))
-        if found is None:
+        target = found.get(uuid.UUID(key[1]))
+        if target is None:
             for i in indexes:
                 outcomes[i] = NotFound(f"conversation {key[1]} not found")
             continue
         ok = []
         for i in indexes:
-            same_customer = found.customer_id == customers[i].customer_id
-            if not same_customer or found.channel != messages[i].channel:
+            same_customer = target.customer_id == customers[i].customer_id
+            if not same_customer or target.channel != messages[i].channel:
                 outcomes[i] = InvalidArgument.of(
                     "conversation_id", "belongs to another customer or channel"
                 )
             else:
                 ok.append(i)
         if ok:
-            targets.append(_Target(found, False, ok))
+            targets.append(_Target(target, False, ok))
     return targets
 
 
@@ -453,22 +458,25 @@ def _rows(
 async def _record(
     work: ConversationUnitOfWork, targets: list[_Target], rows: dict[int, Message], now: datetime
 ) -> None:
-    """Each conversation's counts, times and first agent; the opened and received events."""
+    """Each conversation's counts, times and first agent (one statement for all of them; a
+    conversation both named and found open counts its messages together); the opened and
+    received events."""
+    by_id: dict[uuid.UUID, tuple[Conversation, list[Message]]] = {}
     for target in targets:
-        stored = sorted((rows[i] for i in target.indexes), key=lambda m: m.sent_at)
-        conversation = target.conversation
+        _, stored = by_id.setdefault(target.conversation.id, (target.conversation, []))
+        stored.extend(rows[i] for i in target.indexes)
+    counted = []
+    for conversation, stored in by_id.values():
+        stored.sort(key=lambda m: m.sent_at)
         for m in stored:
             kind = agent_kind_of(m.author)
             if kind is not None and m.author_id:
                 conversation.assign_first_agent(m.author_id, kind, m.sent_at)
                 break
-        target.conversation = await work.conversations.record_messages(
-            conversation=conversation,
-            count=len(stored),
-            first_sent=stored[0].sent_at,
-            last_sent=stored[-1].sent_at,
-            now=now,
-        )
+        counted.append(Counted(conversation, len(stored), stored[0].sent_at, stored[-1].sent_at))
+    recorded = await work.conversations.record_many(counted, now=now)
+    for target in targets:
+        target.conversation = recorded[target.conversation.id]
         if target.opened:
             work.emit(_event(subjects.CONVERSATION_CONVERSATION_OPENED, target.conversation, now))
     for i in sorted(rows):

@@ -3,6 +3,7 @@ the history live in listing.py and history.py, the tenant settings in tenant_set
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +19,20 @@ from customer.adapters.visibility import current_visibility, visibility_conditio
 from customer.domain.model import Customer
 
 c = customers.c
+
+
+@functools.cache
+def _update(columns: tuple[str, ...], check_version: bool) -> sa.Update:
+    """The UPDATE of a save, its values as bind parameters: built (and its cache key computed)
+    once, not a new statement of ~40 literal values per save (the read-model consumer saves a
+    customer per event; building it was a fifth of that consumer's CPU)."""
+    stmt = customers.update().where(
+        c.tenant_id == sa.bindparam("w_tenant"), c.id == sa.bindparam("w_id")
+    )
+    if check_version:
+        stmt = stmt.where(c.version == sa.bindparam("w_version"))
+    values = {name: sa.bindparam(f"v_{name}", type_=c[name].type) for name in columns}
+    return stmt.values(version=c.version + 1, **values).returning(c.version)
 
 
 class CustomerRepository(CustomerListing, CustomerHistory):
@@ -76,15 +91,13 @@ class CustomerRepository(CustomerListing, CustomerHistory):
         self, customer: Customer, *, expected_version: int | None, contacts_changed: bool
     ) -> bool:
         """Write the aggregate back; False when `expected_version` no longer matches."""
-        stmt = (
-            customers.update()
-            .where(c.tenant_id == customer.tenant_id, c.id == customer.id)
-            .values(version=c.version + 1, **row_values(customer))
-            .returning(c.version)
-        )
+        values = row_values(customer)
+        params = {f"v_{name}": value for name, value in values.items()}
+        params |= {"w_tenant": customer.tenant_id, "w_id": customer.id}
         if expected_version is not None:
-            stmt = stmt.where(c.version == expected_version)
-        version = (await self._session.execute(stmt)).scalar()
+            params["w_version"] = expected_version
+        stmt = _update(tuple(values), expected_version is not None)
+        version = (await self._session.execute(stmt, params)).scalar()
         if version is None:
             return False
         customer.version = version

@@ -1,13 +1,21 @@
 """NATS consumers: translate CONVERSATION, BILLING and SENTIMENT events into the read model's
 calls (service_layer/read_model.py), and the merge participants' answers into the operation's
-steps (service_layer/merges.py). No rule here beyond reading the envelope."""
+steps (service_layer/merges.py). No rule here beyond reading the envelope.
+
+The read model consumes a fetched batch in one transaction (the kit's BatchIdempotentConsumer:
+one marker statement and one commit per batch, not a transaction per event). Every event of the
+batch is read first; one that cannot be read is logged and left out (one at a time it was
+nak'ed until JetStream gave up on it), so it cannot hold up the others. Then each call is made in
+delivery order under its event's tenant; a database error fails the batch, which is redelivered
+whole and applied once."""
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
+from functools import partial
 
 from google.protobuf.json_format import MessageToDict
 from moodline.billing.v1 import billing_pb2
@@ -17,7 +25,7 @@ from moodline.events.v1 import conversation_pb2 as conversation_events
 from moodline.events.v1 import envelope_pb2, subjects
 from moodline.events.v1 import sentiment_pb2 as sentiment_events
 from moodline.sentiment.v1 import sentiment_pb2
-from moodline_kit import customer_data
+from moodline_kit import customer_data, tenancy
 from moodline_kit.events import unpack
 from moodline_kit.timestamps import from_proto, or_else
 
@@ -29,6 +37,8 @@ from customer.service_layer.unit_of_work import CustomerUnitOfWork
 log = logging.getLogger(__name__)
 
 Envelope = envelope_pb2.EventEnvelope
+# A read-model call of one event, ready to be made in the batch's unit of work.
+Apply = Callable[[CustomerUnitOfWork], Awaitable[None]]
 
 
 def channel_name(value: int) -> str:
@@ -61,20 +71,34 @@ def _fact(envelope: Envelope, event) -> Fact:  # type: ignore[no-untyped-def]
     )
 
 
-async def on_event(envelope: Envelope, work: CustomerUnitOfWork) -> None:
-    handler = HANDLERS.get(envelope.type)
-    if handler is None:
-        log.debug("event type not used by the customer read model", extra={"type": envelope.type})
-        return
-    await handler(envelope, work)
+async def on_events(envelopes: Sequence[Envelope], work: CustomerUnitOfWork) -> None:
+    calls: list[tuple[uuid.UUID, Apply]] = []
+    for envelope in envelopes:
+        read = HANDLERS.get(envelope.type)
+        if read is None:
+            log.debug("event type not used by the read model", extra={"type": envelope.type})
+            continue
+        try:
+            calls.append((uuid.UUID(envelope.tenant_id), read(envelope)))
+        except Exception:
+            log.exception(
+                "unreadable event; left out",
+                extra={"event_id": envelope.event_id, "type": envelope.type},
+            )
+    for tenant, call in calls:
+        token = tenancy.set_tenant(tenant)
+        try:
+            await call(work)
+        finally:
+            tenancy.reset_tenant(token)
 
 
-async def message_received(envelope: Envelope, work: CustomerUnitOfWork) -> None:
+def message_received(envelope: Envelope) -> Apply:
     event = unpack(envelope, conversation_events.MessageReceived)
     direction = conversation_pb2.Direction.Name(event.direction).removeprefix("DIRECTION_")
-    await read_model.message_received(
-        work,
-        _fact(envelope, event),
+    return partial(
+        read_model.message_received,
+        fact=_fact(envelope, event),
         sent_at=or_else(event.sent_at, from_proto(envelope.occurred_at)),
         channel=channel_name(event.channel),
         direction=direction.lower(),
@@ -82,21 +106,21 @@ async def message_received(envelope: Envelope, work: CustomerUnitOfWork) -> None
     )
 
 
-async def conversation_opened(envelope: Envelope, work: CustomerUnitOfWork) -> None:
+def conversation_opened(envelope: Envelope) -> Apply:
     event = unpack(envelope, conversation_events.ConversationOpened)
-    await read_model.conversation_opened(
-        work,
-        _fact(envelope, event),
+    return partial(
+        read_model.conversation_opened,
+        fact=_fact(envelope, event),
         started_at=or_else(event.started_at, from_proto(envelope.occurred_at)),
         channel=channel_name(event.channel),
     )
 
 
-async def conversation_closed(envelope: Envelope, work: CustomerUnitOfWork) -> None:
+def conversation_closed(envelope: Envelope) -> Apply:
     event = unpack(envelope, conversation_events.ConversationClosed)
-    await read_model.conversation_closed(
-        work,
-        _fact(envelope, event),
+    return partial(
+        read_model.conversation_closed,
+        fact=_fact(envelope, event),
         ended_at=or_else(event.ended_at, from_proto(envelope.occurred_at)),
         channel=channel_name(event.channel),
         csat=event.csat if event.HasField("csat") else None,
@@ -104,7 +128,7 @@ async def conversation_closed(envelope: Envelope, work: CustomerUnitOfWork) -> N
     )
 
 
-async def customer_value_changed(envelope: Envelope, work: CustomerUnitOfWork) -> None:
+def customer_value_changed(envelope: Envelope) -> Apply:
     event = unpack(envelope, billing_events.CustomerValueChanged)
     v = event.value
     value = Value(
@@ -115,7 +139,7 @@ async def customer_value_changed(envelope: Envelope, work: CustomerUnitOfWork) -
         aov_minor=v.average_order_value.amount_minor,
         last_purchase_at=from_proto(v.last_purchase_at) if v.HasField("last_purchase_at") else None,
     )
-    await read_model.customer_value_changed(work, _fact(envelope, event), value)
+    return partial(read_model.customer_value_changed, fact=_fact(envelope, event), value=value)
 
 
 def _billing_summary(envelope: Envelope, event) -> tuple[str, str]:  # type: ignore[no-untyped-def]
@@ -132,12 +156,12 @@ def _billing_summary(envelope: Envelope, event) -> tuple[str, str]:  # type: ign
     return "payment", f"Payment {verb}: {amount}"
 
 
-async def billing_fact(envelope: Envelope, work: CustomerUnitOfWork) -> None:
+def billing_fact(envelope: Envelope) -> Apply:
     event = unpack(envelope, BILLING_TYPES[envelope.type])
     kind, summary = _billing_summary(envelope, event)
-    await read_model.billing_fact(
-        work,
-        _fact(envelope, event),
+    return partial(
+        read_model.billing_fact,
+        fact=_fact(envelope, event),
         kind=kind,
         summary=summary,
         payment_failed=envelope.type in PAYMENT_FAILED,
@@ -145,7 +169,7 @@ async def billing_fact(envelope: Envelope, work: CustomerUnitOfWork) -> None:
     )
 
 
-async def sentiment_changed(envelope: Envelope, work: CustomerUnitOfWork) -> None:
+def sentiment_changed(envelope: Envelope) -> Apply:
     event = unpack(envelope, sentiment_events.CustomerSentimentChanged)
     s = event.sentiment
     sentiment = Sentiment(
@@ -160,7 +184,7 @@ async def sentiment_changed(envelope: Envelope, work: CustomerUnitOfWork) -> Non
         trend=_trend(s.trend),
         explanation=event.explanation,
     )
-    await read_model.sentiment_changed(work, _fact(envelope, event), sentiment)
+    return partial(read_model.sentiment_changed, fact=_fact(envelope, event), sentiment=sentiment)
 
 
 BILLING_TYPES = {
@@ -176,7 +200,7 @@ BILLING_TYPES = {
 PAYMENT_FAILED = frozenset({subjects.BILLING_PAYMENT_FAILED, subjects.BILLING_INVOICE_OVERDUE})
 PAYMENT_SUCCEEDED = frozenset({subjects.BILLING_PAYMENT_SUCCEEDED, subjects.BILLING_INVOICE_PAID})
 
-HANDLERS: dict[str, Callable[[Envelope, CustomerUnitOfWork], Awaitable[None]]] = {
+HANDLERS: dict[str, Callable[[Envelope], Apply]] = {
     subjects.CONVERSATION_MESSAGE_RECEIVED: message_received,
     subjects.CONVERSATION_CONVERSATION_OPENED: conversation_opened,
     subjects.CONVERSATION_CONVERSATION_CLOSED: conversation_closed,
