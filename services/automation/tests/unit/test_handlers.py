@@ -279,3 +279,43 @@ async def test_a_merge_keeps_the_later_cool_down_and_an_erasure_blanks_what_quot
     assert all(r.event == {} for r in uow.store.runs.values())
     [task] = uow.store.tasks.values()
     assert (task.title, task.customer_id) == ("(erased)", kept)
+
+
+async def test_a_run_celery_gave_up_on_fails_once_and_a_finished_run_stays_as_it_was(uow):
+    from automation.service_layer.runner import fail_run
+
+    await workflow(uow)
+    await tag_added(uow, uuid.uuid4())
+    [run] = uow.store.runs.values()
+    reason = "stopped by the time limit (300 s)"
+    await fail_run(uow=uow, tenant_id=TENANT, run_id=run.id, reason=reason)
+    failed = await runs.get_run(ident=str(run.id), uow=uow)
+    assert (failed.status, failed.error) == (RunStatus.FAILED, reason)
+    assert failed.finished_at is not None
+    assert uow.subjects()[-1] == subjects.RUN_COMPLETED
+    published = len(uow.published)
+    await fail_run(uow=uow, tenant_id=TENANT, run_id=run.id, reason="gave up again")
+    await fail_run(uow=uow, tenant_id=uuid.uuid4(), run_id=run.id, reason="another tenant's")
+    await fail_run(uow=uow, tenant_id=TENANT, run_id=uuid.uuid4(), reason="no such run")
+    assert (await runs.get_run(ident=str(run.id), uow=uow)).error == reason
+    assert len(uow.published) == published  # a final run is not failed again
+
+
+async def test_a_task_is_read_by_its_id_in_its_own_tenant_only(uow):
+    made = await tasks.create_task(
+        draft=tasks.TaskDraft(title="Call back", owner_id="staff-1"), uow=uow
+    )
+    got = await tasks.get_task(ident=str(made.id), uow=uow)
+    assert (got.id, got.title, got.owner_id, got.status) == (
+        made.id, "Call back", "staff-1", TaskStatus.OPEN,
+    )  # fmt: skip
+    with pytest.raises(NotFound):
+        await tasks.get_task(ident=str(uuid.uuid4()), uow=uow)
+    with pytest.raises(InvalidArgument):
+        await tasks.get_task(ident="not-a-uuid", uow=uow)
+    token = tenancy.set_tenant(uuid.uuid4())
+    try:
+        with pytest.raises(NotFound):
+            await tasks.get_task(ident=str(made.id), uow=uow)
+    finally:
+        tenancy.reset_tenant(token)

@@ -407,3 +407,62 @@ async def test_a_merge_moves_everything_to_the_survivor_and_an_erasure_blanks_fr
     assert [m.name for m in uow.store.bookings[guest.id].party] == [""]
     [payment] = uow.store.payments.values()
     assert payment.provider_payment_id == f"erased:{payment.id}" and payment.amount_minor == 3_000
+
+
+async def pages(uow, listing, customer, statuses=(), tenant=TENANT):  # type: ignore[no-untyped-def]
+    """Every page of `listing` at one row a page: the ids in page order, one list per page."""
+    found, cursor = [], ""
+    while True:
+        page = await listing(
+            tenant_id=tenant, customer_id=customer, statuses=statuses, limit=1, cursor=cursor,
+            uow=uow,
+        )  # fmt: skip
+        found.append([row.id for row in page.items])
+        if not page.next_cursor:
+            return found
+        cursor = page.next_cursor
+
+
+async def test_quotes_and_subscriptions_list_by_customer_and_status_in_pages(uow):
+    ann, bob = uuid.uuid4(), uuid.uuid4()
+    quotes = [
+        await invoices.create_quote(
+            command=invoices.CreateQuote(TENANT, who, (LineItem("Paint", 1, 1_000),), "USD"),
+            uow=uow,
+        )
+        for who in (ann, ann, bob)
+    ]
+    await invoices.decline_quote(tenant_id=TENANT, quote_id=quotes[0].id, uow=uow)
+    listed = await pages(uow, invoices.list_quotes, ann)
+    assert len(listed) == 2 and {q for [q] in listed} == {quotes[0].id, quotes[1].id}
+    assert await pages(uow, invoices.list_quotes, None, (QuoteStatus.DECLINED,)) == [[quotes[0].id]]
+    assert await pages(uow, invoices.list_quotes, None, tenant=uuid.uuid4()) == [[]]
+
+    async def subscribe(customer, plan):  # type: ignore[no-untyped-def]
+        return await subscriptions.create_subscription(
+            command=subscriptions.CreateSubscription(
+                tenant_id=TENANT, customer_id=customer, plan_name=plan, price_minor=1_000,
+                currency="USD", interval=Interval.MONTHLY, start_at=NOW, provider="manual",
+            ),
+            uow=uow,
+        )  # fmt: skip
+
+    gold, silver, _ = [await subscribe(ann, "Gold"), await subscribe(ann, "Silver"),
+                       await subscribe(bob, "Gold")]  # fmt: skip
+    await subscriptions.cancel_subscription(
+        tenant_id=TENANT, subscription_id=silver.id, at_period_end=False, reason="", uow=uow
+    )
+    listed = await pages(uow, subscriptions.list_subscriptions, ann)
+    assert len(listed) == 2 and {s for [s] in listed} == {gold.id, silver.id}
+    active = (SubscriptionStatus.ACTIVE,)
+    assert await pages(uow, subscriptions.list_subscriptions, ann, active) == [[gold.id]]
+
+
+async def test_a_staff_member_is_read_by_id_in_its_own_tenant_only(uow):
+    sam = await staff(uow, "Sam")
+    got = await catalog.get_staff_member(tenant_id=TENANT, staff_id=sam.id, uow=uow)
+    assert (got.id, got.name) == (sam.id, "Sam")
+    with pytest.raises(NotFound):
+        await catalog.get_staff_member(tenant_id=TENANT, staff_id=uuid.uuid4(), uow=uow)
+    with pytest.raises(NotFound):
+        await catalog.get_staff_member(tenant_id=uuid.uuid4(), staff_id=sam.id, uow=uow)
