@@ -17,9 +17,10 @@ from conversation.adapters.customers import ResolvedCustomer
 from conversation.adapters.repository import Counted, MessagePage, OpenWanted
 from conversation.domain.contacts import contact_key
 from conversation.domain.model import Contact, Conversation, Message, Status
+from conversation.domain.outbound import CustomerProfile, OutboundMessage
 from moodline.enums import Channel
 from moodline_devkit.testing.fakes import FakeUnitOfWork
-from moodline_kit.errors import PreconditionFailed
+from moodline_kit.errors import NotFound, PreconditionFailed
 
 Key = tuple[uuid.UUID, uuid.UUID]
 
@@ -30,6 +31,7 @@ class Store:
     messages: dict[Key, Message] = field(default_factory=dict)
     # (tenant, (kind, value)) -> customer id
     contacts: dict[tuple[uuid.UUID, tuple[str, str]], uuid.UUID] = field(default_factory=dict)
+    outbound: dict[uuid.UUID, OutboundMessage] = field(default_factory=dict)
 
 
 class InMemoryConversations:
@@ -254,11 +256,37 @@ class InMemoryCustomerData:
             )
 
 
+class InMemoryOutbound:
+    """Outbound messages, one per (tenant, idempotency key) as the partial unique index keeps."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def get(self, tenant_id: uuid.UUID, ident: uuid.UUID) -> OutboundMessage | None:
+        found = self._store.outbound.get(ident)
+        return copy.deepcopy(found) if found and found.tenant_id == tenant_id else None
+
+    async def find_by_key(self, tenant_id: uuid.UUID, key: str) -> OutboundMessage | None:
+        found = [
+            m
+            for m in self._store.outbound.values()
+            if key and (m.tenant_id, m.idempotency_key) == (tenant_id, key)
+        ]
+        return copy.deepcopy(found[0]) if found else None
+
+    async def insert(self, message: OutboundMessage) -> bool:
+        if await self.find_by_key(message.tenant_id, message.idempotency_key):
+            return False
+        self._store.outbound[message.id] = copy.deepcopy(message)
+        return True
+
+
 class FakeConversationUnitOfWork(FakeUnitOfWork):
     conversations: InMemoryConversations
     messages: InMemoryMessages
     contacts: InMemoryContacts
     customer_data: InMemoryCustomerData
+    outbound: InMemoryOutbound
 
     def __init__(self) -> None:
         super().__init__(Store())
@@ -268,6 +296,7 @@ class FakeConversationUnitOfWork(FakeUnitOfWork):
         self.messages = InMemoryMessages(self.store)
         self.contacts = InMemoryContacts(self.store)
         self.customer_data = InMemoryCustomerData(self.store)
+        self.outbound = InMemoryOutbound(self.store)
 
 
 class FakeCustomerDirectory:
@@ -289,3 +318,14 @@ class FakeCustomerDirectory:
         created = key not in self.owners
         owner = self.owners.setdefault(key, uuid.uuid4())
         return ResolvedCustomer(owner, created, frozenset({key}), version=1)
+
+
+class FakeCustomerProfiles:
+    """The customer service's profiles as sending reads them (domain profiles by id)."""
+
+    def __init__(self) -> None:
+        self.profiles: dict[uuid.UUID, CustomerProfile] = {}
+
+    async def get_profile(self, customer_id: str) -> CustomerProfile:
+        found = self.profiles.get(uuid.UUID(customer_id))
+        return NotFound.unless(found, f"customer {customer_id} not found")

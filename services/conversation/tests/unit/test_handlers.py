@@ -234,3 +234,60 @@ async def test_a_merge_resolves_the_duplicates_clashing_conversation_and_an_eras
     assert all(m.provider_message_id == f"erased:{m.id}" for m in uow.store.messages.values())
     assert {c.topic for c in uow.store.conversations.values()} == {""}
     assert uow.store.contacts == {}
+
+
+async def test_a_message_is_sent_from_the_domain_profile_templated_once_per_key(uow):
+    from conversation.domain.outbound import (
+        CustomerContact,
+        CustomerProfile,
+        DeliveryStatus,
+        Refused,
+        SendRequest,
+    )
+    from conversation.service_layer import outbound
+    from conversation_fakes import FakeCustomerProfiles
+    from moodline_kit import tenancy
+
+    ann = uuid.uuid4()
+    profiles = FakeCustomerProfiles()
+    profiles.profiles[ann] = CustomerProfile(
+        contact=CustomerContact("ann@example.com", "", {"marketing": False}),
+        values={"customer.first_name": "Ann"},
+    )
+
+    async def send(key, *, template="Hi {{customer.first_name}}", **kw):  # type: ignore[no-untyped-def]
+        request = SendRequest(
+            customer_id=kw.pop("customer_id", str(ann)), channel=Channel.EMAIL, text="",
+            template=template, subject="", author=Author.AGENT, author_id="agent-1",
+            marketing=kw.pop("marketing", False), idempotency_key=key, staff_email="", **kw,
+        )  # fmt: skip
+        return await outbound.send_message(request=request, uow=uow, customers=profiles)
+
+    token = tenancy.set_tenant(TENANT)
+    try:
+        preview = await send("k0", dry_run=True)
+        assert (preview.text, preview.recipient) == ("Hi Ann", "ann@example.com")
+        assert uow.store.outbound == {} and uow.published == []
+        sent = await send("k1")
+        again = await send("k1", template="Changed")
+        with pytest.raises(Refused, match="marketing"):
+            await send("k2", marketing=True)
+        with pytest.raises(InvalidArgument, match="placeholder"):
+            await send("k3", template="Hi {{customer.nickname}}")
+        with pytest.raises(NotFound):
+            await send("k4", customer_id=str(uuid.uuid4()))
+    finally:
+        tenancy.reset_tenant(token)
+    assert (sent.text, sent.status, sent.recipient) == (
+        "Hi Ann",
+        DeliveryStatus.QUEUED,
+        "ann@example.com",
+    )
+    assert again.duplicate and again.id == sent.id and list(uow.store.outbound) == [sent.id]
+    [message] = uow.store.messages.values()
+    assert (message.text, message.conversation_id) == ("Hi Ann", sent.conversation_id)
+    assert uow.subjects() == [
+        subjects.CONVERSATION_CONVERSATION_OPENED,
+        subjects.CONVERSATION_MESSAGE_RECEIVED,
+        subjects.CONVERSATION_OUTBOUND_CHANGED,
+    ]
