@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from moodline_devkit.testing.phones import unique_phone
 from sqlalchemy.ext.asyncio import create_async_engine
 
 # A platform starts slowly on a loaded 2-core machine, and a merge waits out a stopped service.
@@ -50,7 +51,7 @@ class Api:
 
 
 def _phone() -> str:
-    return f"+1415555{uuid.uuid4().int % 9000 + 1000}"
+    return unique_phone()
 
 
 def _settled(api: Api, cid: str, ltv: int) -> dict:

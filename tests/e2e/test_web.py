@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from moodline_devkit.testing.phones import unique_phone
 from playwright.sync_api import Page, expect, sync_playwright
 
 pytestmark = pytest.mark.e2e
@@ -541,7 +542,7 @@ def test_merge_two_duplicates(page: Page, api: httpx.Client, customer_with_histo
         customer_with_history(
             first=first,
             last=f"Stone{mark}",
-            phone=f"+1415555{uuid.uuid4().int % 9000 + 1000}",
+            phone=unique_phone(),
             email=email,
             text=text,
             amount=amount,

@@ -3,6 +3,7 @@ import uuid
 
 import pytest
 from gateway.auth import Role
+from moodline_devkit.testing.phones import unique_phone
 
 pytestmark = pytest.mark.integration
 
@@ -24,7 +25,7 @@ def body(**changes) -> dict:
 
 
 def phone() -> str:
-    return f"+1628555{uuid.uuid4().int % 10000:04d}"
+    return unique_phone("+1628555")
 
 
 async def test_ingest_creates_a_prospect_once_and_is_idempotent(gateway):

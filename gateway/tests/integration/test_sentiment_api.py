@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from gateway.auth import Role
+from moodline_devkit.testing.phones import unique_phone
 from sentiment.testing import WARM_LETTER_WITH_ONE_COMPLAINT
 
 pytestmark = pytest.mark.integration
@@ -88,7 +89,7 @@ async def _scored(client, tenant, message_id, seconds=60.0):
 async def test_an_ingested_message_is_scored_and_overrides_work(sentiment_gateway):
     t = await sentiment_gateway.tenant()
     client = sentiment_gateway.client
-    phone = f"+1628555{uuid.uuid4().int % 10000:04d}"
+    phone = unique_phone("+1628555")
     ingested = await client.post(
         "/api/v1/conversations/messages",
         json={

@@ -11,6 +11,7 @@ from moodline.conversation.v1 import conversation_pb2 as pb
 from moodline.customer.v1 import customer_pb2
 from moodline.events.v1 import conversation_pb2 as events_pb
 from moodline.events.v1 import envelope_pb2
+from moodline_devkit.testing.phones import unique_phone
 from moodline_kit.events import unpack
 from moodline_kit.grpc.client import tenant_metadata
 from moodline_kit.grpc.status import field_violations
@@ -48,10 +49,6 @@ def outbound(author, author_id: str, text: str, *, at, **kw):
     return sms(
         direction=pb.DIRECTION_OUTBOUND, author=author, author_id=author_id, text=text, at=at, **kw
     )
-
-
-def unique_phone() -> str:
-    return f"+1415555{uuid.uuid4().int % 10000:04d}"
 
 
 async def count(services, sql: str, **params) -> int:
