@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from moodline.events.v1 import billing_pb2 as billing_events
+from google.protobuf.message import Message
 from moodline.events.v1 import subjects
 from moodline_kit.errors import InvalidArgument, NotFound
 from moodline_kit.events import Event
-from moodline_kit.timestamps import to_proto
 
-from billing.adapters.proto import booking_to_proto
+from billing.adapters import events
 from billing.adapters.repository import BookingFilter, Page
 from billing.domain import bookings as rules
 from billing.domain.bookings import Booking, BookingStatus, PartyMember
@@ -52,15 +52,8 @@ async def _service_and_staff(
     return service
 
 
-def _event(subject: str, booking: Booking, message_type: type, **extra: object) -> Event:
-    return Event(
-        subject,
-        booking.tenant_id,
-        str(booking.id),
-        message_type(
-            customer_id=str(booking.customer_id), booking=booking_to_proto(booking), **extra
-        ),
-    )
+def _event(subject: str, booking: Booking, payload: Message) -> Event:
+    return Event(subject, booking.tenant_id, str(booking.id), payload)
 
 
 async def _publish_values(work: BillingUnitOfWork, *bookings_: Booking) -> None:
@@ -111,10 +104,14 @@ async def create_booking(*, command: CreateBooking, uow: UowFactory) -> Booking:
             booking.status = BookingStatus.CONFIRMED
             booking.confirmed_at = now
         await work.bookings.add(booking)
-        work.emit(_event(subjects.BILLING_BOOKING_CREATED, booking, billing_events.BookingCreated))
+        work.emit(
+            _event(subjects.BILLING_BOOKING_CREATED, booking, events.booking_created(booking))
+        )
         if command.confirm:
             work.emit(
-                _event(subjects.BILLING_BOOKING_CONFIRMED, booking, billing_events.BookingConfirmed)
+                _event(
+                    subjects.BILLING_BOOKING_CONFIRMED, booking, events.booking_confirmed(booking)
+                )
             )
             await publish_values(work, command.tenant_id, booking.customers())
         await work.commit()
@@ -168,8 +165,7 @@ async def update_booking(*, command: UpdateBooking, uow: UowFactory) -> Booking:
                 _event(
                     subjects.BILLING_BOOKING_RESCHEDULED,
                     after,
-                    billing_events.BookingRescheduled,
-                    previous_start_time=to_proto(before.starts_at),
+                    events.booking_rescheduled(after, before.starts_at),
                 )
             )
         if after.counted and (
@@ -180,12 +176,17 @@ async def update_booking(*, command: UpdateBooking, uow: UowFactory) -> Booking:
     return after
 
 
-# action -> (subject, event message)
-_TRANSITION_EVENTS = {
-    "confirm": (subjects.BILLING_BOOKING_CONFIRMED, billing_events.BookingConfirmed),
-    "cancel": (subjects.BILLING_BOOKING_CANCELLED, billing_events.BookingCancelled),
-    "complete": (subjects.BILLING_BOOKING_COMPLETED, billing_events.BookingCompleted),
-    "no_show": (subjects.BILLING_BOOKING_NO_SHOWED, billing_events.BookingNoShowed),
+# action -> (subject, payload of the booking and its status before)
+_TRANSITION_EVENTS: dict[str, tuple[str, Callable[[Booking, BookingStatus], Message]]] = {
+    "confirm": (subjects.BILLING_BOOKING_CONFIRMED, lambda b, _: events.booking_confirmed(b)),
+    "cancel": (
+        subjects.BILLING_BOOKING_CANCELLED,
+        lambda b, previous: events.booking_cancelled(
+            b, was_confirmed=previous is BookingStatus.CONFIRMED
+        ),
+    ),
+    "complete": (subjects.BILLING_BOOKING_COMPLETED, lambda b, _: events.booking_completed(b)),
+    "no_show": (subjects.BILLING_BOOKING_NO_SHOWED, lambda b, _: events.booking_no_showed(b)),
 }
 
 
@@ -203,9 +204,8 @@ async def transition_booking(
         booking = await _get(work, tenant_id, booking_id)
         previous = booking.apply(action, now, reason)
         await work.bookings.update(booking)
-        subject, message = _TRANSITION_EVENTS[action]
-        extra = {"was_confirmed": previous is BookingStatus.CONFIRMED} if action == "cancel" else {}
-        work.emit(_event(subject, booking, message, **extra))
+        subject, payload = _TRANSITION_EVENTS[action]
+        work.emit(_event(subject, booking, payload(booking, previous)))
         if (previous in rules.COUNTED) != booking.counted:
             await _publish_values(work, booking)
         await work.commit()

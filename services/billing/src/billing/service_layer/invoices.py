@@ -7,13 +7,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from moodline.events.v1 import billing_pb2 as billing_events
+from google.protobuf.message import Message
 from moodline.events.v1 import subjects
 from moodline_kit.errors import InvalidArgument, NotFound
 from moodline_kit.events import Event
 from moodline_kit.paging import Page
 
-from billing.adapters.proto import invoice_to_proto
+from billing.adapters import events
 from billing.domain.invoices import (
     DEFAULT_TERMS,
     INVOICE_PREFIX,
@@ -30,13 +30,8 @@ from billing.service_layer.unit_of_work import BillingUnitOfWork
 from billing.service_layer.value import UowFactory, publish_values
 
 
-def _invoice_event(subject: str, invoice: Invoice, message_type: type) -> Event:
-    return Event(
-        subject,
-        invoice.tenant_id,
-        str(invoice.id),
-        message_type(customer_id=str(invoice.customer_id), invoice=invoice_to_proto(invoice)),
-    )
+def invoice_event(subject: str, invoice: Invoice, payload: Message) -> Event:
+    return Event(subject, invoice.tenant_id, str(invoice.id), payload)
 
 
 async def issue(work: BillingUnitOfWork, invoice: Invoice, now: datetime) -> None:
@@ -44,7 +39,7 @@ async def issue(work: BillingUnitOfWork, invoice: Invoice, now: datetime) -> Non
     n = await work.settings.next_number(invoice.tenant_id, "invoice")
     invoice.issue(format_number(INVOICE_PREFIX, n), now)
     work.emit(
-        _invoice_event(subjects.BILLING_INVOICE_ISSUED, invoice, billing_events.InvoiceIssued)
+        invoice_event(subjects.BILLING_INVOICE_ISSUED, invoice, events.invoice_issued(invoice))
     )
 
 
@@ -115,7 +110,7 @@ async def void_invoice(
         invoice.void(reason[:2000], now)
         await work.invoices.update(invoice)
         work.emit(
-            _invoice_event(subjects.BILLING_INVOICE_VOIDED, invoice, billing_events.InvoiceVoided)
+            invoice_event(subjects.BILLING_INVOICE_VOIDED, invoice, events.invoice_voided(invoice))
         )
         await publish_values(work, tenant_id, {invoice.customer_id})
         await work.commit()
@@ -158,8 +153,8 @@ async def mark_overdue(
                 invoice.mark_overdue(now)
                 await work.invoices.update(invoice)
                 work.emit(
-                    _invoice_event(
-                        subjects.BILLING_INVOICE_OVERDUE, invoice, billing_events.InvoiceOverdue
+                    invoice_event(
+                        subjects.BILLING_INVOICE_OVERDUE, invoice, events.invoice_overdue(invoice)
                     )
                 )
             by_tenant: dict[uuid.UUID, set[uuid.UUID]] = {}

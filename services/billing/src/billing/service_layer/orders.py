@@ -7,25 +7,20 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from moodline.events.v1 import billing_pb2 as billing_events
+from google.protobuf.message import Message
 from moodline.events.v1 import subjects
 from moodline_kit.errors import InvalidArgument, NotFound
 from moodline_kit.events import Event
 from moodline_kit.paging import Page
 
-from billing.adapters.proto import order_to_proto
+from billing.adapters import events
 from billing.domain.orders import MAX_REQUEST_ID, Order, OrderLine, OrderStatus, price_lines
 from billing.service_layer.unit_of_work import BillingUnitOfWork
 from billing.service_layer.value import UowFactory
 
 
-def order_event(subject: str, order: Order, message_type: type, **extra: object) -> Event:
-    return Event(
-        subject,
-        order.tenant_id,
-        str(order.id),
-        message_type(customer_id=str(order.customer_id), order=order_to_proto(order), **extra),
-    )
+def order_event(subject: str, order: Order, payload: Message) -> Event:
+    return Event(subject, order.tenant_id, str(order.id), payload)
 
 
 @dataclass(frozen=True)
@@ -75,7 +70,7 @@ async def place_order(*, command: PlaceOrder, uow: UowFactory) -> Order:
             existing = await work.orders.by_request_id(c.tenant_id, c.request_id)
             assert existing is not None
             return existing
-        work.emit(order_event(subjects.BILLING_ORDER_PLACED, order, billing_events.OrderPlaced))
+        work.emit(order_event(subjects.BILLING_ORDER_PLACED, order, events.order_placed(order)))
         await work.commit()
     return order
 
@@ -94,12 +89,7 @@ async def cancel_order(
         order.cancel(reason[:2000], now)
         await work.orders.update(order)
         work.emit(
-            order_event(
-                subjects.BILLING_ORDER_CANCELLED,
-                order,
-                billing_events.OrderCancelled,
-                reason=order.cancellation_reason,
-            )
+            order_event(subjects.BILLING_ORDER_CANCELLED, order, events.order_cancelled(order))
         )
         await work.commit()
     return order

@@ -7,17 +7,17 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from moodline.events.v1 import billing_pb2 as billing_events
 from moodline.events.v1 import subjects
 from moodline_kit.errors import FieldViolation, InvalidArgument, NotFound
 from moodline_kit.events import Event
 from moodline_kit.paging import Page
 
-from billing.adapters.proto import invoice_to_proto, money, payment_to_proto
+from billing.adapters import events
 from billing.domain.bookings import BookingStatus
 from billing.domain.money import check_amount
 from billing.domain.payments import MAX_KEY, Payment, PaymentMethod, PaymentStatus
 from billing.domain.subscriptions import Subscription
+from billing.service_layer.invoices import invoice_event
 from billing.service_layer.orders import order_event
 from billing.service_layer.providers import provider
 from billing.service_layer.unit_of_work import BillingUnitOfWork
@@ -43,16 +43,12 @@ class RecordPayment:
 
 
 def _payment_event(p: Payment) -> Event:
-    subject, message = (
-        (subjects.BILLING_PAYMENT_FAILED, billing_events.PaymentFailed)
-        if p.status is PaymentStatus.FAILED
-        else (subjects.BILLING_PAYMENT_SUCCEEDED, billing_events.PaymentSucceeded)
-    )
+    if p.status is PaymentStatus.FAILED:
+        return Event(
+            subjects.BILLING_PAYMENT_FAILED, p.tenant_id, str(p.id), events.payment_failed(p)
+        )
     return Event(
-        subject,
-        p.tenant_id,
-        str(p.id),
-        message(customer_id=str(p.customer_id), payment=payment_to_proto(p)),
+        subjects.BILLING_PAYMENT_SUCCEEDED, p.tenant_id, str(p.id), events.payment_succeeded(p)
     )
 
 
@@ -162,15 +158,7 @@ async def record(
         await work.invoices.update(invoice)
         if settled:
             work.emit(
-                Event(
-                    subjects.BILLING_INVOICE_PAID,
-                    c.tenant_id,
-                    str(invoice.id),
-                    billing_events.InvoicePaid(
-                        customer_id=str(invoice.customer_id),
-                        invoice=invoice_to_proto(invoice),
-                    ),
-                )
+                invoice_event(subjects.BILLING_INVOICE_PAID, invoice, events.invoice_paid(invoice))
             )
             if subscription is not None and subscription.renewal_paid(invoice.id):
                 await work.subscriptions.update(subscription)
@@ -178,7 +166,7 @@ async def record(
         order = await work.orders.get(c.tenant_id, payment.order_id, for_update=True)
         assert order is not None
         if order.apply_payment(payment.amount_minor, now):
-            work.emit(order_event(subjects.BILLING_ORDER_PAID, order, billing_events.OrderPaid))
+            work.emit(order_event(subjects.BILLING_ORDER_PAID, order, events.order_paid(order)))
         await work.orders.update(order)
     await publish_values(work, c.tenant_id, {payment.customer_id})
     return payment, True
@@ -237,11 +225,7 @@ async def refund_payment(*, command: RefundPayment, uow: UowFactory) -> tuple[Pa
                 subjects.BILLING_PAYMENT_REFUNDED,
                 c.tenant_id,
                 str(payment.id),
-                billing_events.PaymentRefunded(
-                    customer_id=str(payment.customer_id),
-                    payment=payment_to_proto(payment),
-                    refund_amount=money(refunded, payment.currency),
-                ),
+                events.payment_refunded(payment, refunded),
             )
         )
         await publish_values(work, c.tenant_id, {payment.customer_id})

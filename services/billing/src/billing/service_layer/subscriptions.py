@@ -8,13 +8,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from moodline.events.v1 import billing_pb2 as billing_events
+from google.protobuf.message import Message
 from moodline.events.v1 import subjects
 from moodline_kit.errors import FieldViolation, InvalidArgument, NotFound
 from moodline_kit.events import Event
 from moodline_kit.paging import Page
 
-from billing.adapters.proto import invoice_to_proto, subscription_to_proto
+from billing.adapters import events
 from billing.domain.invoices import DEFAULT_TERMS, Invoice, LineItem
 from billing.domain.money import check_amount
 from billing.domain.payments import PaymentStatus
@@ -45,15 +45,8 @@ class CreateSubscription:
     provider: str = "manual"
 
 
-def _event(subject: str, s: Subscription, message_type: type, **extra: object) -> Event:
-    return Event(
-        subject,
-        s.tenant_id,
-        str(s.id),
-        message_type(
-            customer_id=str(s.customer_id), subscription=subscription_to_proto(s), **extra
-        ),
-    )
+def _event(subject: str, s: Subscription, payload: Message) -> Event:
+    return Event(subject, s.tenant_id, str(s.id), payload)
 
 
 async def create_subscription(*, command: CreateSubscription, uow: UowFactory) -> Subscription:
@@ -91,7 +84,7 @@ async def create_subscription(*, command: CreateSubscription, uow: UowFactory) -
         sub.current_period_end = sub.period_after(start)
         await work.subscriptions.add(sub, now)
         work.emit(
-            _event(subjects.BILLING_SUBSCRIPTION_STARTED, sub, billing_events.SubscriptionStarted)
+            _event(subjects.BILLING_SUBSCRIPTION_STARTED, sub, events.subscription_started(sub))
         )
         await work.commit()
     return sub
@@ -117,8 +110,7 @@ async def cancel_subscription(
                 _event(
                     subjects.BILLING_SUBSCRIPTION_CANCELLED,
                     sub,
-                    billing_events.SubscriptionCancelled,
-                    reason=reason[:2000],
+                    events.subscription_cancelled(sub, reason[:2000]),
                 )
             )
         await work.commit()
@@ -150,8 +142,7 @@ async def renew_subscriptions(
                             _event(
                                 subjects.BILLING_SUBSCRIPTION_CANCELLED,
                                 sub,
-                                billing_events.SubscriptionCancelled,
-                                reason="ended at period end",
+                                events.subscription_cancelled(sub, "ended at period end"),
                             )
                         )
                     continue
@@ -178,8 +169,7 @@ async def renew_subscriptions(
                     _event(
                         subjects.BILLING_SUBSCRIPTION_RENEWED,
                         sub,
-                        billing_events.SubscriptionRenewed,
-                        invoice=invoice_to_proto(invoice),
+                        events.subscription_renewed(sub, invoice),
                     )
                 )
                 await publish_values(work, sub.tenant_id, {sub.customer_id})

@@ -7,11 +7,10 @@ import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
-from moodline.events.v1 import billing_pb2 as billing_events
 from moodline.events.v1 import subjects
 from moodline_kit.events import Event
 
-from billing.adapters.proto import value_to_proto
+from billing.adapters import events
 from billing.domain.value import CustomerValue, customer_value
 from billing.service_layer.unit_of_work import BillingUnitOfWork
 
@@ -53,9 +52,7 @@ async def publish_values(
                 subjects.BILLING_CUSTOMER_VALUE_CHANGED,
                 tenant_id,
                 str(customer_id),
-                billing_events.CustomerValueChanged(
-                    customer_id=str(customer_id), value=value_to_proto(value)
-                ),
+                events.customer_value_changed(value),
                 occurred_at=now,
             )
         )
