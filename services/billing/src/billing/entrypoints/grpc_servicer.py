@@ -11,7 +11,6 @@ from moodline.billing.v1 import billing_pb2_grpc
 from moodline_kit.errors import InvalidArgument
 from moodline_kit.grpc.enums import inverse
 from moodline_kit.grpc.methods import Read, paged, read, read_id, reads, rpc
-from moodline_kit.paging import page_size
 from moodline_kit.tenancy import current_tenant
 
 from billing.adapters import proto
@@ -32,8 +31,6 @@ from billing.service_layer import (
 from billing.service_layer.value import UowFactory
 
 Ctx = grpc.aio.ServicerContext
-MAX_PAGE_SIZE = 200
-DEFAULT_PAGE_SIZE = 50
 
 _BOOKING_STATUS = inverse(proto.BOOKING_STATUS)
 _INVOICE_STATUS = inverse(proto.INVOICE_STATUS)
@@ -66,10 +63,6 @@ def _when(message: object, name: str) -> datetime | None:
     return getattr(message, name).ToDatetime(tzinfo=UTC) if message.HasField(name) else None  # type: ignore[attr-defined]
 
 
-def _page_size(size: int) -> int:
-    return page_size(size, maximum=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE)
-
-
 def _statuses(values, mapping: dict, field: str = "statuses") -> tuple:  # type: ignore[no-untyped-def]
     out = []
     for i, v in enumerate(values):
@@ -81,11 +74,11 @@ def _statuses(values, mapping: dict, field: str = "statuses") -> tuple:  # type:
 
 def _listing(statuses: dict) -> dict[str, Read]:  # type: ignore[type-arg]
     """The use-case arguments of a List*Request (orders, invoices, quotes, payments,
-    subscriptions): customer, statuses, page size, cursor."""
+    subscriptions): customer, statuses, page size (0: the default), cursor."""
     return {
         "customer_id": lambda r: _uuid(r.customer_id, "customer_id", required=False),
         "statuses": lambda r: _statuses(r.statuses, statuses, "status"),
-        "limit": lambda r: _page_size(r.page_size),
+        "limit": read("page_size"),
         "cursor": read("page_token"),
     }
 
@@ -246,7 +239,7 @@ class BillingServicer(billing_pb2_grpc.BillingServiceServicer):
         page = await bookings.list_bookings(
             tenant_id=current_tenant(),
             filters=filters,
-            limit=_page_size(request.page_size),
+            limit=request.page_size,
             cursor=request.page_token,
             uow=self._uow,
         )

@@ -16,6 +16,7 @@ from billing.adapters import events
 from billing.adapters.repository import BookingFilter, Page
 from billing.domain import bookings as rules
 from billing.domain.bookings import Booking, BookingStatus, PartyMember
+from billing.domain.listing import page_limit
 from billing.service_layer.unit_of_work import BillingUnitOfWork
 from billing.service_layer.value import UowFactory, publish_values
 
@@ -132,6 +133,7 @@ async def get_booking(*, tenant_id: uuid.UUID, booking_id: uuid.UUID, uow: UowFa
 async def list_bookings(
     *, tenant_id: uuid.UUID, filters: BookingFilter, limit: int, cursor: str, uow: UowFactory
 ) -> Page:
+    limit = page_limit(limit)
     async with uow() as work:
         return await work.bookings.list(tenant_id, filters, limit=limit, cursor=cursor)
 

@@ -26,6 +26,7 @@ from billing.domain.invoices import (
     check_items,
     format_number,
 )
+from billing.domain.listing import page_limit
 from billing.service_layer.unit_of_work import BillingUnitOfWork
 from billing.service_layer.value import UowFactory, publish_values
 
@@ -132,6 +133,7 @@ async def list_invoices(
     cursor: str,
     uow: UowFactory,
 ) -> Page:
+    limit = page_limit(limit)
     async with uow() as work:
         return await work.invoices.list(
             tenant_id, customer_id=customer_id, statuses=statuses, limit=limit, cursor=cursor
@@ -264,6 +266,7 @@ async def list_quotes(
     cursor: str,
     uow: UowFactory,
 ) -> Page:
+    limit = page_limit(limit)
     async with uow() as work:
         return await work.quotes.list(
             tenant_id, customer_id=customer_id, statuses=statuses, limit=limit, cursor=cursor

@@ -14,6 +14,7 @@ from moodline_kit.events import Event
 from moodline_kit.paging import Page
 
 from billing.adapters import events
+from billing.domain.listing import page_limit
 from billing.domain.orders import MAX_REQUEST_ID, Order, OrderLine, OrderStatus, price_lines
 from billing.service_layer.unit_of_work import BillingUnitOfWork
 from billing.service_layer.value import UowFactory
@@ -110,6 +111,7 @@ async def list_orders(
     cursor: str,
     uow: UowFactory,
 ) -> Page:
+    limit = page_limit(limit)
     async with uow() as work:
         return await work.orders.list(
             tenant_id, customer_id=customer_id, statuses=statuses, limit=limit, cursor=cursor

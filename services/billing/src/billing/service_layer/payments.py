@@ -14,6 +14,7 @@ from moodline_kit.paging import Page
 
 from billing.adapters import events
 from billing.domain.bookings import BookingStatus
+from billing.domain.listing import page_limit
 from billing.domain.money import check_amount
 from billing.domain.payments import MAX_KEY, Payment, PaymentMethod, PaymentStatus
 from billing.domain.subscriptions import Subscription
@@ -248,6 +249,7 @@ async def list_payments(
     cursor: str,
     uow: UowFactory,
 ) -> Page:
+    limit = page_limit(limit)
     async with uow() as work:
         return await work.payments.list(
             tenant_id, customer_id=customer_id, statuses=statuses, limit=limit, cursor=cursor

@@ -16,6 +16,7 @@ from moodline_kit.paging import Page
 
 from billing.adapters import events
 from billing.domain.invoices import DEFAULT_TERMS, Invoice, LineItem
+from billing.domain.listing import page_limit
 from billing.domain.money import check_amount
 from billing.domain.payments import PaymentStatus
 from billing.domain.subscriptions import MAX_PLAN, Interval, Subscription, SubscriptionStatus
@@ -294,6 +295,7 @@ async def list_subscriptions(
     cursor: str,
     uow: UowFactory,
 ) -> Page:
+    limit = page_limit(limit)
     async with uow() as work:
         return await work.subscriptions.list(
             tenant_id, customer_id=customer_id, statuses=statuses, limit=limit, cursor=cursor
