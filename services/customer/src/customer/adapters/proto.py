@@ -15,16 +15,18 @@ from customer.domain.model import Customer, avatar_color_for
 from customer.domain.records import ConsentRecord, Note, TimelineEntry
 
 
+def consent_state_to_proto(kind: str, state: dict) -> customer_pb2.Consent:
+    """One of `Customer.consents` (kind -> its current state)."""
+    return customer_pb2.Consent(
+        kind=kind,
+        granted=state["granted"],
+        source=state.get("source", ""),
+        changed_at=to_proto(datetime.fromisoformat(state["at"])),
+    )
+
+
 def _consents(consents: dict[str, dict]) -> list[customer_pb2.Consent]:
-    return [
-        customer_pb2.Consent(
-            kind=kind,
-            granted=state["granted"],
-            source=state.get("source", ""),
-            changed_at=to_proto(datetime.fromisoformat(state["at"])),
-        )
-        for kind, state in sorted(consents.items())
-    ]
+    return [consent_state_to_proto(kind, state) for kind, state in sorted(consents.items())]
 
 
 def _sentiment(

@@ -5,14 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from moodline.events.v1 import customer_pb2 as customer_events
 from moodline.events.v1 import subjects
 from moodline_kit.errors import (
     InvalidArgument,
     NotFound,
 )
 
-from customer.adapters.proto import customer_to_proto
+from customer.adapters import events
 from customer.domain.model import Customer
 from customer.domain.profile import CONSENT_KINDS
 from customer.domain.records import ConsentRecord
@@ -56,12 +55,7 @@ async def record_consent(
             customer_event(
                 customer,
                 subjects.CUSTOMER_CONSENT_CHANGED,
-                customer_events.CustomerConsentChanged(
-                    customer_id=str(customer.id),
-                    consent=customer_to_proto(customer).consents[
-                        sorted(customer.consents).index(kind)
-                    ],
-                ),
+                events.consent_changed(customer, kind),
             )
         )
         await work.commit()

@@ -13,13 +13,13 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from moodline.events.v1 import customer_pb2 as customer_events
 from moodline.events.v1 import subjects
 from moodline_kit import auth
 from moodline_kit.errors import FieldViolation, InvalidArgument, NotFound, PreconditionFailed
 from moodline_kit.events import Event
 from moodline_kit.ids import as_uuid, existing_id
 
+from customer.adapters import events
 from customer.adapters.export_writers import WRITERS
 from customer.adapters.exports_repository import ExportRecord, keyset
 from customer.adapters.visibility import current_visibility
@@ -60,12 +60,7 @@ def progressed(record: ExportRecord) -> Event:
         subject=subjects.CUSTOMER_EXPORT_PROGRESSED,
         tenant_id=record.tenant_id,
         aggregate_id=str(record.id),
-        payload=customer_events.ExportProgressed(
-            export_id=str(record.id),
-            status=record.status,
-            total=record.total,
-            processed=record.processed,
-        ),
+        payload=events.export_progressed(record),
     )
 
 

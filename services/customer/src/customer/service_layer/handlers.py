@@ -6,13 +6,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from moodline.events.v1 import customer_pb2 as customer_events
 from moodline.events.v1 import subjects
 from moodline_kit.errors import FieldViolation, InvalidArgument, NotFound
 from moodline_kit.events import Event
 from moodline_kit.ids import existing_id
 
-from customer.adapters.proto import customer_to_proto
+from customer.adapters import events
 from customer.domain import contacts, model
 from customer.domain.listing import Thresholds
 from customer.domain.model import Customer, create_customer
@@ -113,7 +112,7 @@ def _created(customer: Customer) -> Event:
         subject=subjects.CUSTOMER_CUSTOMER_CREATED,
         tenant_id=customer.tenant_id,
         aggregate_id=str(customer.id),
-        payload=customer_events.CustomerCreated(customer=customer_to_proto(customer)),
+        payload=events.customer_created(customer),
         occurred_at=customer.created_at,
     )
 

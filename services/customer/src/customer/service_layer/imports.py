@@ -18,13 +18,12 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
-from moodline.events.v1 import customer_pb2 as customer_events
 from moodline.events.v1 import subjects
 from moodline_kit.errors import FieldViolation, InvalidArgument, NotFound, PreconditionFailed
 from moodline_kit.events import Event
 from moodline_kit.ids import as_uuid, existing_id
 
-from customer.adapters import import_files
+from customer.adapters import events, import_files
 from customer.adapters.imports_repository import ImportRecord
 from customer.adapters.visibility import current_visibility
 from customer.domain import contacts
@@ -239,16 +238,7 @@ def progressed(record: ImportRecord, status: str | None = None) -> Event:
         subject=subjects.CUSTOMER_IMPORT_PROGRESSED,
         tenant_id=record.tenant_id,
         aggregate_id=str(record.id),
-        payload=customer_events.ImportProgressed(
-            import_id=str(record.id),
-            status=status or record.status,
-            total=record.total,
-            processed=record.processed,
-            created=record.created,
-            updated=record.updated,
-            skipped=record.skipped,
-            failed=record.failed,
-        ),
+        payload=events.import_progressed(record, status or record.status),
     )
 
 
@@ -660,12 +650,7 @@ async def _commit_chunk(
                     subject=subjects.CUSTOMER_CUSTOMERS_IMPORTED,
                     tenant_id=record.tenant_id,
                     aggregate_id=str(record.id),
-                    payload=customer_events.CustomersImported(
-                        import_id=str(record.id),
-                        created_ids=[str(i) for i in outcome.created],
-                        updated_ids=[str(i) for i in outcome.updated],
-                        loyalty_program_id=record.loyalty_program_id,
-                    ),
+                    payload=events.customers_imported(record, outcome.created, outcome.updated),
                 )
             )
         await work.commit()

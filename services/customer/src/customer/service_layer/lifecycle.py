@@ -7,10 +7,10 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from moodline.events.v1 import customer_pb2 as customer_events
 from moodline.events.v1 import subjects
 from moodline_kit.events import Event
 
+from customer.adapters import events
 from customer.domain import lifecycle as rules
 from customer.domain.model import Customer, LifecycleStage, StageChange
 from customer.service_layer.unit_of_work import CustomerUnitOfWork
@@ -66,12 +66,7 @@ async def reevaluate(
             subject=subjects.CUSTOMER_STAGE_CHANGED,
             tenant_id=customer.tenant_id,
             aggregate_id=str(customer.id),
-            payload=customer_events.CustomerStageChanged(
-                customer_id=str(customer.id),
-                from_stage=before.value,
-                to_stage=decision.stage.value,
-                reason=decision.reason,
-            ),
+            payload=events.stage_changed(customer, before, decision),
             occurred_at=now,
         )
     )

@@ -14,12 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from moodline.events.v1 import customer_pb2 as customer_events
 from moodline.events.v1 import subjects
 from moodline_kit import customer_data
 from moodline_kit.errors import Conflict, InvalidArgument, NotFound
 from moodline_kit.events import Event
 
+from customer.adapters import events
 from customer.adapters.operations import (
     COMPLETED,
     RUNNING,
@@ -27,7 +27,6 @@ from customer.adapters.operations import (
     Step,
     Tombstone,
 )
-from customer.adapters.proto import customer_to_proto
 from customer.domain import contacts, duplicates, erasure, merge
 from customer.domain.model import Customer
 from customer.domain.records import ConsentRecord, Note, TimelineEntry
@@ -226,9 +225,7 @@ async def merge_customers(*, command: MergeCustomers, uow: UowFactory) -> Operat
             customer_event(
                 result,
                 subjects.CUSTOMER_CUSTOMER_UPDATED,
-                customer_events.CustomerUpdated(
-                    customer=customer_to_proto(result), changed_fields=changed
-                ),
+                events.customer_updated(result, changed),
             )
         )
         work.emit(
@@ -236,11 +233,7 @@ async def merge_customers(*, command: MergeCustomers, uow: UowFactory) -> Operat
                 subjects.CUSTOMER_CUSTOMER_MERGED,
                 tenant_id,
                 str(survivor_id),
-                customer_events.CustomerMerged(
-                    operation_id=str(op.id),
-                    customer_id=str(survivor_id),
-                    duplicate_id=str(dup_id),
-                ),
+                events.customer_merged(op.id, survivor_id, dup_id),
                 occurred_at=now,
             )
         )
@@ -320,7 +313,7 @@ async def erase_customer(
                 subjects.CUSTOMER_CUSTOMER_ERASED,
                 tenant_id,
                 str(ident),
-                customer_events.CustomerErased(operation_id=str(op.id), customer_id=str(ident)),
+                events.customer_erased(op.id, ident),
                 occurred_at=now,
             )
         )

@@ -5,14 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from moodline.events.v1 import customer_pb2 as customer_events
 from moodline.events.v1 import subjects
 from moodline_kit.errors import (
     NotFound,
 )
 from moodline_kit.events import Event
 
-from customer.adapters.proto import note_to_proto
+from customer.adapters import events
 from customer.domain.records import Note, note_text
 from customer.service_layer.handlers import UowFactory, parse_customer_id
 
@@ -41,7 +40,7 @@ async def add_note(
                 subject=subjects.CUSTOMER_NOTE_ADDED,
                 tenant_id=tenant_id,
                 aggregate_id=str(ident),
-                payload=customer_events.CustomerNoteAdded(note=note_to_proto(note)),
+                payload=events.note_added(note),
             )
         )
         await work.commit()

@@ -8,7 +8,6 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from moodline.events.v1 import customer_pb2 as customer_events
 from moodline.events.v1 import subjects
 from moodline_kit.errors import (
     FieldViolation,
@@ -18,7 +17,7 @@ from moodline_kit.errors import (
 )
 from moodline_kit.events import Event
 
-from customer.adapters.proto import customer_to_proto
+from customer.adapters import events
 from customer.adapters.visibility import current_visibility
 from customer.domain.model import Customer
 from customer.domain.profile import ProfileChanges, apply_changes, normalise_tags
@@ -125,20 +124,15 @@ def emit_changes(
         customer_event(
             after,
             subjects.CUSTOMER_CUSTOMER_UPDATED,
-            customer_events.CustomerUpdated(
-                customer=customer_to_proto(after), changed_fields=changed
-            ),
+            events.customer_updated(after, changed),
         )
     )
-    cid = str(after.id)
     if "folder" in changed:
         work.emit(
             customer_event(
                 after,
                 subjects.CUSTOMER_FOLDER_CHANGED,
-                customer_events.CustomerFolderChanged(
-                    customer_id=cid, from_folder=before.folder, to_folder=after.folder
-                ),
+                events.folder_changed(before, after),
             )
         )
     if "call_status" in changed:
@@ -146,9 +140,7 @@ def emit_changes(
             customer_event(
                 after,
                 subjects.CUSTOMER_STATUS_CHANGED,
-                customer_events.CustomerStatusChanged(
-                    customer_id=cid, from_status=before.call_status, to_status=after.call_status
-                ),
+                events.status_changed(before, after),
             )
         )
     if "tags" in changed:
@@ -157,7 +149,7 @@ def emit_changes(
                 customer_event(
                     after,
                     subjects.CUSTOMER_TAG_ADDED,
-                    customer_events.CustomerTagAdded(customer_id=cid, tag=tag),
+                    events.tag_added(after, tag),
                 )
             )
         for tag in [t for t in before.tags if t not in after.tags]:
@@ -165,7 +157,7 @@ def emit_changes(
                 customer_event(
                     after,
                     subjects.CUSTOMER_TAG_REMOVED,
-                    customer_events.CustomerTagRemoved(customer_id=cid, tag=tag),
+                    events.tag_removed(after, tag),
                 )
             )
 
@@ -234,7 +226,7 @@ async def delete_customer(
                 subject=subjects.CUSTOMER_CUSTOMER_DELETED,
                 tenant_id=tenant_id,
                 aggregate_id=str(ident),
-                payload=customer_events.CustomerDeleted(customer_id=str(ident)),
+                payload=events.customer_deleted(ident),
             )
         )
         await work.commit()
