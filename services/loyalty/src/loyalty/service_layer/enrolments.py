@@ -6,12 +6,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from moodline.events.v1 import loyalty_pb2 as events_pb2
 from moodline_kit import paging
 from moodline_kit.errors import AlreadyExists, FieldViolation, InvalidArgument, NotFound
 from moodline_kit.events import Event
 
-from loyalty.adapters.proto import KINDS
+from loyalty.adapters import events as payloads
 from loyalty.domain import events
 from loyalty.domain.enrolment import (
     MAX_BULK,
@@ -119,14 +118,7 @@ async def _insert(
                 subject=events.ENROLMENT_CREATED,
                 tenant_id=program.tenant_id,
                 aggregate_id=str(enrolment_id),
-                payload=events_pb2.LoyaltyEnrolmentCreated(
-                    enrolment_id=str(enrolment_id),
-                    program_id=str(program.id),
-                    customer_id=str(row.customer_id),
-                    program_type=KINDS[program.kind],
-                    starting_balance=row.starting_balance,
-                    expires_on=row.expires_on.isoformat() if row.expires_on else "",
-                ),
+                payload=payloads.enrolment_created(enrolment, program),
                 occurred_at=now,
             )
         )
@@ -383,23 +375,13 @@ async def end(
     enrolment.removed_at = now if status is Status.REMOVED else None
     enrolment.last_activity_at = now
     await work.enrolments.save(enrolment)
-    ids = {
-        "enrolment_id": str(enrolment.id),
-        "program_id": str(enrolment.program_id),
-        "customer_id": str(enrolment.customer_id),
-    }
-    payload = (
-        events_pb2.LoyaltyEnrolmentRemoved(**ids, final_balance=final, reason=note)
-        if status is Status.REMOVED
-        else events_pb2.LoyaltyEnrolmentExpired(**ids, expired_balance=max(final, 0))
-    )
     subject = events.ENROLMENT_REMOVED if status is Status.REMOVED else events.ENROLMENT_EXPIRED
     work.emit(
         Event(
             subject=subject,
             tenant_id=enrolment.tenant_id,
             aggregate_id=str(enrolment.id),
-            payload=payload,
+            payload=payloads.enrolment_ended(enrolment, final, note),
             occurred_at=now,
         )
     )

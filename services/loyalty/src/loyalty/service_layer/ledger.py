@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from moodline.events.v1 import loyalty_pb2 as events_pb2
 from moodline_kit import paging
 from moodline_kit.errors import AlreadyExists, InvalidArgument, NotFound, PreconditionFailed
 from moodline_kit.events import Event
 
-from loyalty.adapters.proto import REASONS
+from loyalty.adapters import events as payloads
 from loyalty.domain import events
 from loyalty.domain.enrolment import Enrolment, Status
 from loyalty.domain.ledger import EARNING, Adjustment, Entry, Lot, Position, Posting, Reason
@@ -145,17 +144,7 @@ def balance_event(e: Enrolment, entry: Entry) -> Event:
         subject=events.BALANCE_ADJUSTED,
         tenant_id=e.tenant_id,
         aggregate_id=str(e.id),
-        payload=events_pb2.LoyaltyBalanceAdjusted(
-            enrolment_id=str(e.id),
-            program_id=str(e.program_id),
-            customer_id=str(e.customer_id),
-            ledger_entry_id=str(entry.id),
-            sequence=entry.sequence,
-            delta=entry.delta,
-            balance_after=entry.balance_after,
-            reason=REASONS[entry.reason],
-            source_ref=entry.source_ref,
-        ),
+        payload=payloads.balance_adjusted(e, entry),
         occurred_at=entry.created_at,
     )
 
