@@ -81,9 +81,10 @@ async def build(settings: AutomationSettings) -> Container:
     queue = CeleryRunQueue(celery_app(settings))
     # Runs created in a transaction are queued on Celery after its commit.
     runtime.uow = partial(runtime.uow, enqueue=queue.enqueue)
-    handler = partial(consumers.on_event, budget=budget(settings))
+    # A fetched batch of trigger events in one transaction (consumers.on_events).
+    handler = partial(consumers.on_events, budget=budget(settings))
     for consumes in TRIGGERS:
-        runtime.consume(consumes, handler)  # type: ignore[arg-type]
+        runtime.consume_batches(consumes, handler)  # type: ignore[arg-type]
     runtime.consume(CUSTOMER_DATA, customer_data.handler(participation.CUSTOMER_DATA))
     return runtime.into(Container, outside=build_outside(settings), queue=queue)
 
