@@ -4,6 +4,7 @@ every rule (its 422s name the JSON fields used here)."""
 
 from __future__ import annotations
 
+import inspect
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from google.protobuf import field_mask_pb2
+from google.protobuf.message import Message
 from moodline.billing.v1 import billing_pb2 as pb
 from moodline.billing.v1 import billing_pb2_grpc
 from moodline_kit.timestamps import to_proto
@@ -132,6 +134,13 @@ Stub = Annotated[billing_pb2_grpc.BillingServiceStub, Depends(billing_stub)]
 RawStub = Annotated[billing_pb2_grpc.BillingServiceStub, Depends(raw_billing_stub)]
 Limit = Annotated[int, Query(ge=1, le=200)]
 Cursor = Annotated[str, Query(max_length=512)]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        max_length=200,
+        description="a retry with the same key returns the first result instead of acting twice",
+    ),
+]
 
 
 @dataclass(frozen=True)
@@ -192,6 +201,15 @@ def _items(items: list[LineItemIn], currency: str) -> list[pb.LineItem]:
         )
         for i in items
     ]
+
+
+def _priced(body: InvoiceIn | QuoteIn) -> dict[str, Any]:
+    """The customer, line items and tax of a new invoice or quote, in the body's currency."""
+    return {
+        "customer_id": body.customer_id,
+        "items": _items(body.items, body.currency),
+        "tax": _money(body.tax_minor, body.currency),
+    }
 
 
 def _party(members: list[PartyMemberIn], currency: str) -> list[pb.PartyMember]:
@@ -417,6 +435,48 @@ def reads(
     target.get(f"/{plural}/{{{ident}}}", response_model=model, responses=ERRORS)(read)
 
 
+def calls(
+    target: APIRouter,
+    path: str,
+    model: type,
+    present: Callable[[Any], dict],
+    *,
+    rpc: str,
+    allowed: Callable[..., Any] = can_write,
+    created: bool = False,
+) -> Callable[[Callable[..., Message]], Callable[..., Any]]:
+    """A POST route of `target` made from a function that only builds the request: it is called
+    with the route's own parameters (path id, body, headers, by its signature), the request goes
+    to the stub's `rpc` and the reply is presented as `model`. `created`: a 201 with the new
+    resource's Location (the create routes); otherwise a 200 (the actions on one resource)."""
+    location = f"{target.prefix}{path}"
+
+    def route(build: Callable[..., Message]) -> Callable[..., Any]:
+        async def endpoint(stub: Any, who: Principal, **given: Any) -> Any:
+            reply = await getattr(stub, rpc)(build(**given), metadata=metadata(who))
+            return _created(present(reply), location) if created else present(reply)
+
+        # FastAPI reads the parameters from the signature: the builder's, then the stub and the
+        # caller's permission; the name and docstring give the operation id and description.
+        kw = Parameter.KEYWORD_ONLY
+        built = inspect.signature(build, eval_str=True).parameters.values()
+        own = [p.replace(kind=kw) for p in built]
+        endpoint.__signature__ = Signature(  # type: ignore[attr-defined]
+            [
+                *own,
+                Parameter("stub", kw, annotation=Stub),
+                Parameter("who", kw, default=Depends(allowed), annotation=Principal),
+            ],
+            return_annotation=JSONResponse if created else dict,
+        )
+        endpoint.__name__, endpoint.__doc__ = build.__name__, build.__doc__
+        status = {"status_code": 201} if created else {}
+        target.post(path, **status, response_model=model, responses=ERRORS)(endpoint)
+        return endpoint
+
+    return route
+
+
 # ---------------------------------------------------------------------- settings, catalogue
 @router.get("/settings/billing", response_model=BillingSettingsOut, responses=ERRORS)
 async def get_billing_settings(stub: Stub, who: Principal = Depends(can_read_settings)) -> dict:
@@ -434,19 +494,16 @@ async def put_billing_settings(
     return {"currency": saved.currency}
 
 
-@router.post("/services", status_code=201, response_model=ServiceOut, responses=ERRORS)
-async def create_service(
-    body: ServiceIn, stub: Stub, who: Principal = Depends(can_manage)
-) -> JSONResponse:
-    created = await stub.CreateCatalogService(
-        pb.CreateCatalogServiceRequest(
-            name=body.name,
-            duration_minutes=body.duration_minutes,
-            price=_money(body.price_minor, body.currency),
-        ),
-        metadata=metadata(who),
+@calls(
+    router, "/services", ServiceOut, service_json,
+    rpc="CreateCatalogService", allowed=can_manage, created=True,
+)  # fmt: skip
+def create_service(body: ServiceIn) -> pb.CreateCatalogServiceRequest:
+    return pb.CreateCatalogServiceRequest(
+        name=body.name,
+        duration_minutes=body.duration_minutes,
+        price=_money(body.price_minor, body.currency),
     )
-    return _created(service_json(created), "/api/v1/services")
 
 
 @router.get("/services", response_model=BillingPage[ServiceOut], responses=ERRORS)
@@ -463,15 +520,12 @@ async def get_service(service_id: str, stub: Stub, who: Principal = Depends(can_
     return service_json(found)
 
 
-@router.post("/staff", status_code=201, response_model=StaffOut, responses=ERRORS)
-async def create_staff(
-    body: StaffIn, stub: Stub, who: Principal = Depends(can_manage)
-) -> JSONResponse:
-    created = await stub.CreateStaffMember(
-        pb.CreateStaffMemberRequest(name=body.name, colour=body.colour, user_id=body.user_id),
-        metadata=metadata(who),
-    )
-    return _created(staff_json(created), "/api/v1/staff")
+@calls(
+    router, "/staff", StaffOut, staff_json,
+    rpc="CreateStaffMember", allowed=can_manage, created=True,
+)  # fmt: skip
+def create_staff(body: StaffIn) -> pb.CreateStaffMemberRequest:
+    return pb.CreateStaffMemberRequest(name=body.name, colour=body.colour, user_id=body.user_id)
 
 
 @router.get("/staff", response_model=BillingPage[StaffOut], responses=ERRORS)
@@ -487,10 +541,8 @@ async def get_staff(staff_id: str, stub: Stub, who: Principal = Depends(can_read
 
 
 # ---------------------------------------------------------------------- bookings
-@router.post("/bookings", status_code=201, response_model=BookingOut, responses=ERRORS)
-async def create_booking(
-    body: BookingIn, stub: Stub, who: Principal = Depends(can_write)
-) -> JSONResponse:
+@calls(router, "/bookings", BookingOut, booking_json, rpc="CreateBooking", created=True)
+def create_booking(body: BookingIn) -> pb.CreateBookingRequest:
     booking = pb.Booking(
         customer_id=body.customer_id,
         service_id=body.service_id or "",
@@ -503,10 +555,7 @@ async def create_booking(
     )
     if body.amount_minor is not None:
         booking.price.CopyFrom(_money(body.amount_minor, body.currency))
-    created = await stub.CreateBooking(
-        pb.CreateBookingRequest(booking=booking, confirm=body.confirm), metadata=metadata(who)
-    )
-    return _created(booking_json(created), "/api/v1/bookings")
+    return pb.CreateBookingRequest(booking=booking, confirm=body.confirm)
 
 
 @router.get("/bookings", response_model=BillingPage[BookingOut], responses=ERRORS)
@@ -587,168 +636,102 @@ async def update_booking(
     return booking_json(updated)
 
 
-@router.post("/bookings/{booking_id}/confirm", response_model=BookingOut, responses=ERRORS)
-async def confirm_booking(booking_id: str, stub: Stub, who: Principal = Depends(can_write)) -> dict:
-    done = await stub.ConfirmBooking(
-        pb.ConfirmBookingRequest(id=booking_id), metadata=metadata(who)
-    )
-    return booking_json(done)
+@calls(router, "/bookings/{booking_id}/confirm", BookingOut, booking_json, rpc="ConfirmBooking")
+def confirm_booking(booking_id: str) -> pb.ConfirmBookingRequest:
+    return pb.ConfirmBookingRequest(id=booking_id)
 
 
-@router.post("/bookings/{booking_id}/cancel", response_model=BookingOut, responses=ERRORS)
-async def cancel_booking(
-    booking_id: str, stub: Stub, body: ReasonIn | None = None, who: Principal = Depends(can_write)
-) -> dict:
-    done = await stub.CancelBooking(
-        pb.CancelBookingRequest(id=booking_id, reason=body.reason if body else ""),
-        metadata=metadata(who),
-    )
-    return booking_json(done)
+@calls(router, "/bookings/{booking_id}/cancel", BookingOut, booking_json, rpc="CancelBooking")
+def cancel_booking(booking_id: str, body: ReasonIn | None = None) -> pb.CancelBookingRequest:
+    return pb.CancelBookingRequest(id=booking_id, reason=body.reason if body else "")
 
 
-@router.post("/bookings/{booking_id}/complete", response_model=BookingOut, responses=ERRORS)
-async def complete_booking(
-    booking_id: str, stub: Stub, who: Principal = Depends(can_write)
-) -> dict:
-    done = await stub.CompleteBooking(
-        pb.CompleteBookingRequest(id=booking_id), metadata=metadata(who)
-    )
-    return booking_json(done)
+@calls(router, "/bookings/{booking_id}/complete", BookingOut, booking_json, rpc="CompleteBooking")
+def complete_booking(booking_id: str) -> pb.CompleteBookingRequest:
+    return pb.CompleteBookingRequest(id=booking_id)
 
 
-@router.post("/bookings/{booking_id}/no-show", response_model=BookingOut, responses=ERRORS)
-async def no_show_booking(booking_id: str, stub: Stub, who: Principal = Depends(can_write)) -> dict:
-    done = await stub.CompleteBooking(
-        pb.CompleteBookingRequest(id=booking_id, no_show=True), metadata=metadata(who)
-    )
-    return booking_json(done)
+@calls(router, "/bookings/{booking_id}/no-show", BookingOut, booking_json, rpc="CompleteBooking")
+def no_show_booking(booking_id: str) -> pb.CompleteBookingRequest:
+    return pb.CompleteBookingRequest(id=booking_id, no_show=True)
 
 
 # ---------------------------------------------------------------------- invoices, quotes
-@router.post("/invoices", status_code=201, response_model=InvoiceOut, responses=ERRORS)
-async def create_invoice(
-    body: InvoiceIn, stub: Stub, who: Principal = Depends(can_write)
-) -> JSONResponse:
-    created = await stub.CreateInvoice(
-        pb.CreateInvoiceRequest(
-            customer_id=body.customer_id,
-            items=_items(body.items, body.currency),
-            tax=_money(body.tax_minor, body.currency),
-            due_at=to_proto(body.due_at),
-            booking_id=body.booking_id or "",
-            draft=body.draft,
-        ),
-        metadata=metadata(who),
+@calls(router, "/invoices", InvoiceOut, invoice_json, rpc="CreateInvoice", created=True)
+def create_invoice(body: InvoiceIn) -> pb.CreateInvoiceRequest:
+    return pb.CreateInvoiceRequest(
+        **_priced(body),
+        due_at=to_proto(body.due_at),
+        booking_id=body.booking_id or "",
+        draft=body.draft,
     )
-    return _created(invoice_json(created), "/api/v1/invoices")
 
 
 reads(router, "invoice", InvoiceOut, invoice_json, INVOICE_STATUS, rpc="Invoice")
 
 
-@router.post("/invoices/{invoice_id}/issue", response_model=InvoiceOut, responses=ERRORS)
-async def issue_invoice(invoice_id: str, stub: Stub, who: Principal = Depends(can_write)) -> dict:
-    return invoice_json(
-        await stub.IssueInvoice(pb.IssueInvoiceRequest(id=invoice_id), metadata=metadata(who))
-    )
+@calls(router, "/invoices/{invoice_id}/issue", InvoiceOut, invoice_json, rpc="IssueInvoice")
+def issue_invoice(invoice_id: str) -> pb.IssueInvoiceRequest:
+    return pb.IssueInvoiceRequest(id=invoice_id)
 
 
-@router.post("/invoices/{invoice_id}/void", response_model=InvoiceOut, responses=ERRORS)
-async def void_invoice(
-    invoice_id: str, stub: Stub, body: ReasonIn | None = None, who: Principal = Depends(can_manage)
-) -> dict:
-    done = await stub.VoidInvoice(
-        pb.VoidInvoiceRequest(id=invoice_id, reason=body.reason if body else ""),
-        metadata=metadata(who),
-    )
-    return invoice_json(done)
+@calls(
+    router, "/invoices/{invoice_id}/void", InvoiceOut, invoice_json,
+    rpc="VoidInvoice", allowed=can_manage,
+)  # fmt: skip
+def void_invoice(invoice_id: str, body: ReasonIn | None = None) -> pb.VoidInvoiceRequest:
+    return pb.VoidInvoiceRequest(id=invoice_id, reason=body.reason if body else "")
 
 
-@router.post("/quotes", status_code=201, response_model=QuoteOut, responses=ERRORS)
-async def create_quote(
-    body: QuoteIn, stub: Stub, who: Principal = Depends(can_write)
-) -> JSONResponse:
-    created = await stub.CreateQuote(
-        pb.CreateQuoteRequest(
-            customer_id=body.customer_id,
-            items=_items(body.items, body.currency),
-            tax=_money(body.tax_minor, body.currency),
-            valid_until=to_proto(body.valid_until),
-        ),
-        metadata=metadata(who),
-    )
-    return _created(quote_json(created), "/api/v1/quotes")
+@calls(router, "/quotes", QuoteOut, quote_json, rpc="CreateQuote", created=True)
+def create_quote(body: QuoteIn) -> pb.CreateQuoteRequest:
+    return pb.CreateQuoteRequest(**_priced(body), valid_until=to_proto(body.valid_until))
 
 
 reads(router, "quote", QuoteOut, quote_json, QUOTE_STATUS, rpc="Quote")
 
 
-@router.post("/quotes/{quote_id}/convert", response_model=QuoteOut, responses=ERRORS)
-async def convert_quote(
-    quote_id: str, stub: Stub, body: ConvertIn | None = None, who: Principal = Depends(can_write)
-) -> dict:
-    done = await stub.ConvertQuote(
-        pb.ConvertQuoteRequest(id=quote_id, due_at=to_proto(body.due_at) if body else None),
-        metadata=metadata(who),
-    )
-    return quote_json(done)
+@calls(router, "/quotes/{quote_id}/convert", QuoteOut, quote_json, rpc="ConvertQuote")
+def convert_quote(quote_id: str, body: ConvertIn | None = None) -> pb.ConvertQuoteRequest:
+    return pb.ConvertQuoteRequest(id=quote_id, due_at=to_proto(body.due_at) if body else None)
 
 
-@router.post("/quotes/{quote_id}/decline", response_model=QuoteOut, responses=ERRORS)
-async def decline_quote(quote_id: str, stub: Stub, who: Principal = Depends(can_write)) -> dict:
-    return quote_json(
-        await stub.DeclineQuote(pb.DeclineQuoteRequest(id=quote_id), metadata=metadata(who))
-    )
+@calls(router, "/quotes/{quote_id}/decline", QuoteOut, quote_json, rpc="DeclineQuote")
+def decline_quote(quote_id: str) -> pb.DeclineQuoteRequest:
+    return pb.DeclineQuoteRequest(id=quote_id)
 
 
 # ---------------------------------------------------------------------- payments
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        max_length=200,
-        description="a retry with the same key returns the first result instead of acting twice",
-    ),
-]
-
-
-@router.post("/payments", status_code=201, response_model=PaymentOut, responses=ERRORS)
-async def record_payment(
-    body: PaymentIn,
-    stub: Stub,
-    idempotency_key: IdempotencyKey = None,
-    who: Principal = Depends(can_write),
-) -> JSONResponse:
+@calls(router, "/payments", PaymentOut, payment_json, rpc="RecordPayment", created=True)
+def record_payment(
+    body: PaymentIn, idempotency_key: IdempotencyKey = None
+) -> pb.RecordPaymentRequest:
     """A payment staff record (provider `manual`); `Idempotency-Key` makes a retry safe."""
-    created = await stub.RecordPayment(
-        pb.RecordPaymentRequest(
-            customer_id=body.customer_id,
-            booking_id=body.booking_id or "",
-            invoice_id=body.invoice_id or "",
-            order_id=body.order_id or "",
-            amount=_money(body.amount_minor, body.currency),
-            status=_inverse(PAYMENT_STATUS)[body.status],
-            method=_inverse(PAYMENT_METHOD)[body.method],
-            provider="manual",
-            provider_payment_id=idempotency_key or str(uuid.uuid4()),
-            failure_code=body.failure_code,
-            failure_message=body.failure_message,
-        ),
-        metadata=metadata(who),
+    return pb.RecordPaymentRequest(
+        customer_id=body.customer_id,
+        booking_id=body.booking_id or "",
+        invoice_id=body.invoice_id or "",
+        order_id=body.order_id or "",
+        amount=_money(body.amount_minor, body.currency),
+        status=_inverse(PAYMENT_STATUS)[body.status],
+        method=_inverse(PAYMENT_METHOD)[body.method],
+        provider="manual",
+        provider_payment_id=idempotency_key or str(uuid.uuid4()),
+        failure_code=body.failure_code,
+        failure_message=body.failure_message,
     )
-    return _created(payment_json(created), "/api/v1/payments")
 
 
 reads(router, "payment", PaymentOut, payment_json, PAYMENT_STATUS, rpc="Payment")
 
 
-@router.post("/payments/{payment_id}/refund", response_model=PaymentOut, responses=ERRORS)
-async def refund_payment(
-    payment_id: str,
-    stub: Stub,
-    body: RefundIn | None = None,
-    idempotency_key: IdempotencyKey = None,
-    who: Principal = Depends(can_manage),
-) -> dict:
+@calls(
+    router, "/payments/{payment_id}/refund", PaymentOut, payment_json,
+    rpc="RefundPayment", allowed=can_manage,
+)  # fmt: skip
+def refund_payment(
+    payment_id: str, body: RefundIn | None = None, idempotency_key: IdempotencyKey = None
+) -> pb.RefundPaymentRequest:
     request = pb.RefundPaymentRequest(
         id=payment_id,
         reason=body.reason if body else "",
@@ -756,26 +739,23 @@ async def refund_payment(
     )
     if body is not None and body.amount_minor is not None:
         request.amount.amount_minor = body.amount_minor
-    return payment_json(await stub.RefundPayment(request, metadata=metadata(who)))
+    return request
 
 
 # ---------------------------------------------------------------------- subscriptions
-@router.post("/subscriptions", status_code=201, response_model=SubscriptionOut, responses=ERRORS)
-async def create_subscription(
-    body: SubscriptionIn, stub: Stub, who: Principal = Depends(can_write)
-) -> JSONResponse:
-    created = await stub.CreateSubscription(
-        pb.CreateSubscriptionRequest(
-            customer_id=body.customer_id,
-            plan_name=body.plan_name,
-            price=_money(body.price_minor, body.currency),
-            interval=_inverse(INTERVAL)[body.interval],
-            start_at=to_proto(body.start_at),
-            provider=body.provider,
-        ),
-        metadata=metadata(who),
+@calls(
+    router, "/subscriptions", SubscriptionOut, subscription_json,
+    rpc="CreateSubscription", created=True,
+)  # fmt: skip
+def create_subscription(body: SubscriptionIn) -> pb.CreateSubscriptionRequest:
+    return pb.CreateSubscriptionRequest(
+        customer_id=body.customer_id,
+        plan_name=body.plan_name,
+        price=_money(body.price_minor, body.currency),
+        interval=_inverse(INTERVAL)[body.interval],
+        start_at=to_proto(body.start_at),
+        provider=body.provider,
     )
-    return _created(subscription_json(created), "/api/v1/subscriptions")
 
 
 reads(
@@ -788,24 +768,18 @@ reads(
 )
 
 
-@router.post(
-    "/subscriptions/{subscription_id}/cancel", response_model=SubscriptionOut, responses=ERRORS
-)
-async def cancel_subscription(
-    subscription_id: str,
-    stub: Stub,
-    body: SubscriptionCancelIn | None = None,
-    who: Principal = Depends(can_write),
-) -> dict:
-    done = await stub.CancelSubscription(
-        pb.CancelSubscriptionRequest(
-            id=subscription_id,
-            at_period_end=body.at_period_end if body else False,
-            reason=body.reason if body else "",
-        ),
-        metadata=metadata(who),
+@calls(
+    router, "/subscriptions/{subscription_id}/cancel", SubscriptionOut, subscription_json,
+    rpc="CancelSubscription",
+)  # fmt: skip
+def cancel_subscription(
+    subscription_id: str, body: SubscriptionCancelIn | None = None
+) -> pb.CancelSubscriptionRequest:
+    return pb.CancelSubscriptionRequest(
+        id=subscription_id,
+        at_period_end=body.at_period_end if body else False,
+        reason=body.reason if body else "",
     )
-    return subscription_json(done)
 
 
 # ---------------------------------------------------------------------- customer value

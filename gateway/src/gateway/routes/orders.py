@@ -3,23 +3,12 @@ catalogue), paid through POST /api/v1/payments with `order_id`. Translation only
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter
 from moodline.billing.v1 import billing_pb2 as pb
 
-from gateway.auth import Principal
 from gateway.billing_schemas import OrderIn, OrderOut, ReasonIn
-from gateway.deps import metadata
 from gateway.presenters import api_time
-from gateway.routes.billing import (
-    ERRORS,
-    IdempotencyKey,
-    Stub,
-    _created,
-    _items_json,
-    can_write,
-    reads,
-)
+from gateway.routes.billing import IdempotencyKey, _items_json, calls, reads
 
 router = APIRouter(prefix="/api/v1", tags=["billing"])
 
@@ -52,36 +41,21 @@ def order_json(o: pb.Order) -> dict:
     }
 
 
-@router.post("/orders", status_code=201, response_model=OrderOut, responses=ERRORS)
-async def create_order(
-    body: OrderIn,
-    stub: Stub,
-    idempotency_key: IdempotencyKey = None,
-    who: Principal = Depends(can_write),
-) -> JSONResponse:
+@calls(router, "/orders", OrderOut, order_json, rpc="CreateOrder", created=True)
+def create_order(body: OrderIn, idempotency_key: IdempotencyKey = None) -> pb.CreateOrderRequest:
     """Lines name catalogue services (billing prices them); `Idempotency-Key` makes a retry
     return the first order instead of placing a second."""
-    created = await stub.CreateOrder(
-        pb.CreateOrderRequest(
-            customer_id=body.customer_id,
-            items=[pb.LineItem(service_id=i.service_id, quantity=i.quantity) for i in body.items],
-            booking_id=body.booking_id or "",
-            request_id=idempotency_key or "",
-        ),
-        metadata=metadata(who),
+    return pb.CreateOrderRequest(
+        customer_id=body.customer_id,
+        items=[pb.LineItem(service_id=i.service_id, quantity=i.quantity) for i in body.items],
+        booking_id=body.booking_id or "",
+        request_id=idempotency_key or "",
     )
-    return _created(order_json(created), "/api/v1/orders")
 
 
 reads(router, "order", OrderOut, order_json, ORDER_STATUS, rpc="Order")
 
 
-@router.post("/orders/{order_id}/cancel", response_model=OrderOut, responses=ERRORS)
-async def cancel_order(
-    order_id: str, stub: Stub, body: ReasonIn | None = None, who: Principal = Depends(can_write)
-) -> dict:
-    done = await stub.CancelOrder(
-        pb.CancelOrderRequest(id=order_id, reason=body.reason if body else ""),
-        metadata=metadata(who),
-    )
-    return order_json(done)
+@calls(router, "/orders/{order_id}/cancel", OrderOut, order_json, rpc="CancelOrder")
+def cancel_order(order_id: str, body: ReasonIn | None = None) -> pb.CancelOrderRequest:
+    return pb.CancelOrderRequest(id=order_id, reason=body.reason if body else "")
