@@ -9,11 +9,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from moodline.events.v1 import sentiment_pb2 as sentiment_events
 from moodline.events.v1 import subjects
 from moodline_kit.events import Event
 
-from sentiment.adapters import proto
+from sentiment.adapters import events
 from sentiment.domain.aggregate import VERY_LATE_REPLY_POLARITY, Aggregate, Observation
 from sentiment.domain.customer import CustomerSentiment
 from sentiment.domain.response import (
@@ -163,11 +162,8 @@ async def fold(
                     subjects.SENTIMENT_CONVERSATION_CHANGED,
                     key[0],
                     key[1],
-                    sentiment_events.ConversationSentimentChanged(
-                        conversation_id=key[1],
-                        customer_id=customer_id,
-                        sentiment=proto.shown(CustomerSentiment(aggregate=agg).computed),
-                        previous_label=proto.LABELS[old.label] if old.observations else 0,
+                    events.conversation_changed(
+                        key[1], customer_id, CustomerSentiment(aggregate=agg).computed, old
                     ),
                 )
             )
@@ -190,13 +186,7 @@ async def save_customers(
                     subjects.SENTIMENT_CUSTOMER_CHANGED,
                     tenant_id,
                     customer_id,
-                    sentiment_events.CustomerSentimentChanged(
-                        customer_id=customer_id,
-                        sentiment=proto.shown(c.shown),
-                        previous_label=proto.LABELS[c.published_label] if c.published_label else 0,
-                        source=proto.SOURCES[c.source],
-                        explanation=c.explanation(),
-                    ),
+                    events.customer_changed(customer_id, c),
                 )
             )
             c = c.mark_published()

@@ -8,11 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from moodline.events.v1 import sentiment_pb2 as sentiment_events
 from moodline.events.v1 import subjects
 from moodline_kit.events import Event
 
-from sentiment.adapters import proto
+from sentiment.adapters import events
 from sentiment.adapters.repository import explanation_to_json
 from sentiment.domain.aggregate import Observation
 from sentiment.service_layer.aggregation import Timing, fold
@@ -82,14 +81,11 @@ async def _score(
                 subjects.SENTIMENT_MESSAGE_SCORED,
                 m.tenant_id,
                 m.message_id,
-                sentiment_events.MessageScored(
+                events.message_scored(
                     message_id=m.message_id,
                     conversation_id=m.conversation_id,
                     customer_id=m.customer_id,
-                    label=proto.LABELS[s.label],
-                    score=s.score,
-                    emotions=proto.emotions(s.emotions),
-                    confidence=s.confidence,
+                    score=s,
                     model_version=scored.model_version,
                 ),
             )
