@@ -38,12 +38,13 @@ from pathlib import Path
 import httpx
 import psutil
 import sqlalchemy as sa
+from moodline_devkit.infra import stop_platform
 from sqlalchemy.ext.asyncio import create_async_engine
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO / "bench" / "load"))
-from run import platform_processes, start_platform, stop_platform  # noqa: E402
+from run import platform_processes, start_platform  # noqa: E402
 
 BATCH = "/api/v1/conversations/messages/batch"
 PHONES = [f"+1628{5550000 + k:07d}" for k in range(1000)]

@@ -19,7 +19,6 @@ import argparse
 import csv
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -67,16 +66,6 @@ def start_platform(var: Path, checkout: Path = REPO) -> tuple[subprocess.Popen, 
         time.sleep(1)
     time.sleep(0.5)
     return proc, {**json.loads((var / "run.json").read_text()), "ports": ports}
-
-
-def stop_platform(proc: subprocess.Popen) -> None:
-    """Ctrl-C to the launcher (it stops supervisord and everything under it); killed after 2 min."""
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(120)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def seed(base: str, key: str, count: int, out: Path) -> None:
@@ -310,7 +299,9 @@ def main() -> int:
         return 0
     finally:
         if proc is not None:
-            stop_platform(proc)
+            from moodline_devkit.infra import stop_platform
+
+            stop_platform(proc)  # Ctrl-C to the launcher; killed after 2 min
 
 
 if __name__ == "__main__":

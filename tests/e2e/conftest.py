@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -15,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 import redis
-from moodline_devkit.infra import platform_ports
+from moodline_devkit.infra import platform_ports, stop_platform
 from moodline_devkit.stack import SERVICES
 from moodline_devkit.testing.otlp import OtlpCollector
 
@@ -124,12 +123,7 @@ def platform(tmp_path_factory, otlp_collector):
             | {int(env["MOODLINE_GRPC_PORT_BASE"]) + i for i in range(len(SERVICES))},
         }
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(90)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop_platform(proc, timeout=90)
         log.close()
         if os.environ.get("DATABASE_URL"):
             _drop_databases(env["MOODLINE_DB_PREFIX"])

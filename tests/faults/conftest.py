@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -19,7 +18,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from moodline_devkit.infra import platform_ports
+from moodline_devkit.infra import platform_ports, stop_platform
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # fault_support, under importlib mode
@@ -66,12 +65,7 @@ def platform(request):
             "startup_s": time.monotonic() - started,
         }
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(120)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop_platform(proc)
         log.close()
         if request.session.testsfailed or os.environ.get("FAULT_KEEP_LOGS"):
             print(f"\nfault suite: logs kept in {var / 'logs'}")

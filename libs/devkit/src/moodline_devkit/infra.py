@@ -11,7 +11,9 @@ from __future__ import annotations
 import os
 import random
 import shutil
+import signal
 import socket
+import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -202,6 +204,17 @@ def platform_ports() -> dict[str, str]:
     ports["MOODLINE_GRPC_PORT_BASE"] = str(base + 16)
     ports["MOODLINE_METRICS_PORT_BASE"] = str(base + 32)
     return ports
+
+
+def stop_platform(proc: subprocess.Popen, *, timeout: float = 120) -> None:
+    """Ctrl-C to a local platform's launcher (`python -m moodline_devkit.run`: it stops
+    supervisord and everything under it); killed when still there after `timeout` seconds."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:
