@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass, field
-from types import SimpleNamespace
 
 import nats
 import pytest
@@ -16,11 +14,9 @@ import sqlalchemy as sa
 from automation.service_layer import triggers
 from google.protobuf import struct_pb2
 from moodline.automation.v1 import automation_pb2 as pb
-from moodline.conversation.v1 import conversation_pb2
-from moodline.events.v1 import conversation_pb2 as conversation_events
-from moodline.events.v1 import envelope_pb2, subjects
+from moodline_devkit.testing.events import message_received, unreadable
+from moodline_devkit.testing.jetstream import deliveries
 from moodline_kit.consumer import BatchIdempotentConsumer
-from moodline_kit.events import Event, to_envelope
 
 pytestmark = pytest.mark.integration
 
@@ -46,25 +42,6 @@ async def message_workflow(stack, tenant) -> pb.Workflow:  # type: ignore[no-unt
     )
 
 
-def message(tenant_id: str, customer_id: str, n: int) -> envelope_pb2.EventEnvelope:
-    payload = conversation_events.MessageReceived(
-        message_id=f"m{n}-{uuid.uuid4().hex[:6]}",
-        conversation_id="c1",
-        customer_id=customer_id,
-        channel=conversation_pb2.CHANNEL_SMS,
-        direction=conversation_pb2.DIRECTION_INBOUND,
-        text=f"message {n}",
-    )
-    event = Event(subjects.CONVERSATION_MESSAGE_RECEIVED, uuid.UUID(tenant_id), "x", payload)
-    return to_envelope(event, source="conversation")
-
-
-def unreadable(tenant_id: str, customer_id: str) -> envelope_pb2.EventEnvelope:
-    bad = message(tenant_id, customer_id, 0)
-    bad.payload.value = b"\xff\xff\xff"  # not a MessageReceived
-    return bad
-
-
 async def runs_of(stack, tenant, workflow_id: str) -> list[pb.Run]:  # type: ignore[no-untyped-def]
     found = await stack.stub.ListRuns(pb.ListRunsRequest(workflow_id=workflow_id), metadata=tenant)
     return sorted(found.runs, key=lambda r: r.created_at.ToDatetime())
@@ -76,9 +53,9 @@ async def test_a_published_batch_with_duplicates_and_an_unreadable_event_starts_
     created = await message_workflow(stack, tenant)
     tid = tenant[0][1]
     ann = await stack.customer_with(tenant)
-    events = [message(tid, ann.id, n) for n in range(4)]
+    events = [message_received(tid, ann.id, n) for n in range(4)]
     # Published without a Nats-Msg-Id: JetStream keeps the duplicates, the consumer sees them.
-    batch = [events[0], unreadable(tid, ann.id), events[1], events[0], events[2], events[1]]
+    batch = [events[0], unreadable(events[0]), events[1], events[0], events[2], events[1]]
     batch.append(events[3])
     nc = await nats.connect(stack.nats_url)
     try:
@@ -100,28 +77,6 @@ async def test_a_published_batch_with_duplicates_and_an_unreadable_event_starts_
     assert {r.customer_id for r in runs} == {ann.id}
 
 
-@dataclass
-class Delivery:
-    """A JetStream message as the consumer meets it, recording how it was settled."""
-
-    data: bytes
-    subject: str = subjects.CONVERSATION_MESSAGE_RECEIVED
-    metadata: SimpleNamespace = field(default_factory=lambda: SimpleNamespace(num_delivered=1))
-    settled: list[str] = field(default_factory=list)
-
-    async def ack(self) -> None:
-        self.settled.append("ack")
-
-    async def nak(self, delay: float | None = None) -> None:
-        self.settled.append("nak")
-
-    async def term(self) -> None:
-        self.settled.append("term")
-
-    async def in_progress(self) -> None:
-        pass
-
-
 def trigger_consumer(stack) -> BatchIdempotentConsumer:  # type: ignore[no-untyped-def]
     [consumer] = [
         c
@@ -137,8 +92,8 @@ async def test_a_failed_batch_stores_nothing_and_its_redeliveries_apply_it_once(
     created = await message_workflow(stack, tenant)
     tid = tenant[0][1]
     ann, bo = await stack.customer_with(tenant), await stack.customer_with(tenant)
-    events = [message(tid, who.id, n) for n, who in enumerate([ann, bo, ann, ann, bo])]
-    batch = [events[0], events[1], unreadable(tid, ann.id), events[2], events[0], *events[3:]]
+    events = [message_received(tid, who.id, n) for n, who in enumerate([ann, bo, ann, ann, bo])]
+    batch = [events[0], events[1], unreadable(events[0]), events[2], events[0], *events[3:]]
     consumer = trigger_consumer(stack)
     start_run = triggers.start_run
     calls = {"n": 0}
@@ -150,16 +105,14 @@ async def test_a_failed_batch_stores_nothing_and_its_redeliveries_apply_it_once(
         return await start_run(uow, **kw)
 
     monkeypatch.setattr(triggers, "start_run", fails_on_the_third)
-    first = [Delivery(e.SerializeToString()) for e in batch]
+    first = deliveries(batch)
     await consumer.handle_batch(first)  # type: ignore[arg-type]
     assert [m.settled for m in first] == [["nak"]] * len(batch)
     assert await runs_of(stack, tenant, created.id) == []  # the first two runs rolled back
 
     monkeypatch.setattr(triggers, "start_run", start_run)
     for attempt in (2, 3):  # redelivered; then again, as if its acks were lost
-        again = [Delivery(e.SerializeToString()) for e in batch]
-        for m in again:
-            m.metadata.num_delivered = attempt
+        again = deliveries(batch, attempt=attempt)
         await consumer.handle_batch(again)  # type: ignore[arg-type]
         assert [m.settled for m in again] == [["ack"]] * len(batch)
         runs = await runs_of(stack, tenant, created.id)

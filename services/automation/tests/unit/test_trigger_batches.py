@@ -13,11 +13,10 @@ from automation.domain.run import Budget, RunStatus
 from automation.entrypoints.consumers import on_event, on_events
 from automation.service_layer import workflows
 from automation_fakes import FakeAutomationUnitOfWork
-from moodline.conversation.v1 import conversation_pb2
-from moodline.events.v1 import conversation_pb2 as conversation_events
 from moodline.events.v1 import customer_pb2 as customer_events
 from moodline.events.v1 import envelope_pb2
 from moodline.events.v1 import subjects as all_subjects
+from moodline_devkit.testing.events import message_received, unreadable
 from moodline_kit import tenancy
 from moodline_kit.events import Event, to_envelope
 
@@ -54,25 +53,13 @@ async def with_workflows(tenant_id: uuid.UUID = TENANT) -> FakeAutomationUnitOfW
 
 
 def message(customer: str, *, inbound: bool = True, tenant_id: uuid.UUID = TENANT):  # type: ignore[no-untyped-def]
-    inbound_or_not = (conversation_pb2.DIRECTION_OUTBOUND, conversation_pb2.DIRECTION_INBOUND)
-    direction = inbound_or_not[inbound]
-    payload = conversation_events.MessageReceived(
-        message_id=uuid.uuid4().hex, customer_id=customer, direction=direction, text="hi"
-    )
-    event = Event(all_subjects.CONVERSATION_MESSAGE_RECEIVED, tenant_id, customer, payload)
-    return to_envelope(event, source="conversation")
+    return message_received(tenant_id, customer, inbound=inbound)
 
 
 def tagged(customer: str, tag: str = "vip") -> envelope_pb2.EventEnvelope:
     payload = customer_events.CustomerTagAdded(customer_id=customer, tag=tag)
     event = Event(all_subjects.CUSTOMER_TAG_ADDED, TENANT, customer, payload)
     return to_envelope(event, source="customer")
-
-
-def unreadable(customer: str) -> envelope_pb2.EventEnvelope:
-    bad = message(customer)
-    bad.payload.value = b"\xff\xff\xff"  # not a MessageReceived
-    return bad
 
 
 def outcome(uow: FakeAutomationUnitOfWork) -> list[tuple]:
@@ -130,7 +117,7 @@ async def test_an_unreadable_event_is_left_out_and_the_rest_of_the_batch_applied
     ann = str(uuid.uuid4())
     uow = await with_workflows()
     first, second = message(ann), message(ann)
-    batch = [first, unreadable(ann), message("not-a-uuid"), second]
+    batch = [first, unreadable(message(ann)), message("not-a-uuid"), second]
     async with uow() as work:
         await on_events(batch, work, budget=BUDGET)
         await work.commit()

@@ -36,13 +36,18 @@ class InMemoryCustomers:
         self._store.customers[key] = copy.deepcopy(customer)
 
     async def save(
-        self, customer: Customer, *, expected_version: int | None, contacts_changed: bool
+        self,
+        customer: Customer,
+        *,
+        expected_version: int | None,
+        contacts_changed: bool,
+        changes: int = 1,
     ) -> bool:
         key = (customer.tenant_id, customer.id)
         stored = self._store.customers.get(key)
         if stored is None or expected_version not in (None, stored.version):
             return False
-        customer.version = stored.version + 1
+        customer.version = stored.version + changes
         self._store.customers[key] = copy.deepcopy(customer)
         return True
 

@@ -32,7 +32,8 @@ def _update(columns: tuple[str, ...], check_version: bool) -> sa.Update:
     if check_version:
         stmt = stmt.where(c.version == sa.bindparam("w_version"))
     values = {name: sa.bindparam(f"v_{name}", type_=c[name].type) for name in columns}
-    return stmt.values(version=c.version + 1, **values).returning(c.version)
+    changes = sa.bindparam("changes", type_=c.version.type)
+    return stmt.values(version=c.version + changes, **values).returning(c.version)
 
 
 class CustomerRepository(CustomerListing, CustomerHistory):
@@ -88,12 +89,18 @@ class CustomerRepository(CustomerListing, CustomerHistory):
             )
 
     async def save(
-        self, customer: Customer, *, expected_version: int | None, contacts_changed: bool
+        self,
+        customer: Customer,
+        *,
+        expected_version: int | None,
+        contacts_changed: bool,
+        changes: int = 1,
     ) -> bool:
-        """Write the aggregate back; False when `expected_version` no longer matches."""
+        """Write the aggregate back; False when `expected_version` no longer matches. `changes`:
+        how many saves this one stands for (the version moves on by as many)."""
         values = row_values(customer)
         params = {f"v_{name}": value for name, value in values.items()}
-        params |= {"w_tenant": customer.tenant_id, "w_id": customer.id}
+        params |= {"w_tenant": customer.tenant_id, "w_id": customer.id, "changes": changes}
         if expected_version is not None:
             params["w_version"] = expected_version
         stmt = _update(tuple(values), expected_version is not None)

@@ -6,8 +6,9 @@ The read model consumes a fetched batch in one transaction (the kit's BatchIdemp
 one marker statement and one commit per batch, not a transaction per event). Every event of the
 batch is read first; one that cannot be read is logged and left out (one at a time it was
 nak'ed until JetStream gave up on it), so it cannot hold up the others. Then each call is made in
-delivery order under its event's tenant; a database error fails the batch, which is redelivered
-whole and applied once."""
+delivery order under its event's tenant, the customers they change locked once and saved once
+for the batch (read_model.Held); a database error fails the batch, which is redelivered whole and
+applied once."""
 
 from __future__ import annotations
 
@@ -85,12 +86,14 @@ async def on_events(envelopes: Sequence[Envelope], work: CustomerUnitOfWork) -> 
                 "unreadable event; left out",
                 extra={"event_id": envelope.event_id, "type": envelope.type},
             )
+    held = read_model.Held()  # each customer locked once and saved once for the batch
     for tenant, call in calls:
         token = tenancy.set_tenant(tenant)
         try:
-            await call(work)
+            await call(work, held=held)
         finally:
             tenancy.reset_tenant(token)
+    await held.save_all(work)
 
 
 def message_received(envelope: Envelope) -> Apply:
