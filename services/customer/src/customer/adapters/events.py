@@ -84,19 +84,17 @@ def customer_erased(operation_id: uuid.UUID, customer_id: uuid.UUID) -> pb.Custo
     return pb.CustomerErased(operation_id=str(operation_id), customer_id=str(customer_id))
 
 
-def export_progressed(record: ExportRecord) -> pb.ExportProgressed:
+def export_progressed(r: ExportRecord) -> pb.ExportProgressed:
     return pb.ExportProgressed(
-        export_id=str(record.id),
-        status=record.status,
-        total=record.total,
-        processed=record.processed,
+        export_id=str(r.id), status=r.status, total=r.total, processed=r.processed
     )
 
 
-def import_progressed(record: ImportRecord, status: str) -> pb.ImportProgressed:
+def import_progressed(record: ImportRecord, status: str | None = None) -> pb.ImportProgressed:
+    """`status`: the import's own unless given (the status it is about to take)."""
     return pb.ImportProgressed(
         import_id=str(record.id),
-        status=status,
+        status=status or record.status,
         total=record.total,
         processed=record.processed,
         created=record.created,

@@ -238,7 +238,7 @@ def progressed(record: ImportRecord, status: str | None = None) -> Event:
         subject=subjects.CUSTOMER_IMPORT_PROGRESSED,
         tenant_id=record.tenant_id,
         aggregate_id=str(record.id),
-        payload=events.import_progressed(record, status or record.status),
+        payload=events.import_progressed(record, status),
     )
 
 
