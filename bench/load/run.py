@@ -258,8 +258,11 @@ def main() -> int:
             t.start()
             time.sleep(args.warmup_s)
             warm = memory(procs)
-            t.join()
-            end = memory(procs)
+            series = [(args.warmup_s, warm)]  # every minute: a bound reached vs a steady climb
+            while t.is_alive():
+                t.join(60)
+                series.append((series[-1][0] + 60, memory(procs)))
+            end = series[-1][1]
             s = summary(env_rows)
             growth = {
                 n: (end[n][1] - warm[n][1]) / warm[n][1]
@@ -286,6 +289,14 @@ def main() -> int:
                     f"{warm[n][1] / 2**20:.0f} → {end[n][1] / 2**20:.0f} | {100 * g:+.1f}%"
                     f"{' **> 10%**' if g > 0.10 else ''} |"
                     for n, g in worst
+                ),
+                "",
+                "Private memory (MB) of the processes over 10%, minute by minute from the warm-up:",
+                "",
+                *(
+                    f"- {n}: " + " → ".join(f"{m[n][1] / 2**20:.0f}" for _, m in series if n in m)
+                    for n, g in worst
+                    if g > 0.10
                 ),
                 "",
                 *table(env_rows),
