@@ -67,7 +67,7 @@ e2e: install web browser ## end-to-end tests: the whole platform as `make run` s
 
 test: lint serving web browser ## lint + unit + integration + e2e (installs what it needs)
 	$(PY) web/toolchain.py test
-	$(VENV)/bin/pytest -q -p no:cacheprovider --ignore=tests/faults libs services gateway tests
+	$(VENV)/bin/pytest -q -p no:cacheprovider --durations=25 --ignore=tests/faults libs services gateway tests
 
 test-faults: install serving ## kill -9 every process under load: nothing lost or doubled (FAULT_MESSAGES=2000)
 	$(VENV)/bin/pytest -q -s -p no:cacheprovider tests/faults
