@@ -90,6 +90,9 @@ bench-ingest: install ## benchmark: conversation ingestion (msgs/s, events/s, p9
 bench-ingest-gateway: install serving ## benchmark: batch ingestion through the gateway, every service in its own process (msgs/s, CPU/msg per process)
 	$(PY) bench/ingest/gateway.py
 
+bench-ingest-consumers: install ## benchmark: CPU per message of the trigger consumer and the read model, before vs after batching, side by side
+	nice $(PY) bench/ingest/bench_consumers.py
+
 bench-customers: install ## benchmark: customer lists/search/stats at 1M customers, gateway vs gRPC vs direct SQL
 	nice -n 5 $(PY) bench/customers/seed.py
 	nice -n 5 $(PY) bench/customers/run.py

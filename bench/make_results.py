@@ -27,6 +27,7 @@ BENCHMARKS: dict[str, tuple[list[list[str]], int]] = {
     "sentiment": ([[PY, "bench/sentiment/bench_sentiment.py"]], 40),
     "ingest": ([[PY, "bench/ingest/bench_ingest.py"]], 40),
     "ingest-gateway": ([[PY, "bench/ingest/gateway.py"]], 8),
+    "ingest-consumers": ([[PY, "bench/ingest/bench_consumers.py"]], 40),
     "customers": (
         [[PY, "bench/customers/seed.py"], [PY, "bench/customers/run.py"]],
         40,
