@@ -30,10 +30,11 @@ class InMemoryCustomers:
     def __init__(self, store: Store) -> None:
         self._store = store
 
-    async def add(self, customer: Customer) -> None:
-        key = (customer.tenant_id, customer.id)
-        assert key not in self._store.customers, "duplicate id"
-        self._store.customers[key] = copy.deepcopy(customer)
+    async def add_many(self, new: list[Customer]) -> None:
+        for customer in new:
+            key = (customer.tenant_id, customer.id)
+            assert key not in self._store.customers, "duplicate id"
+            self._store.customers[key] = copy.deepcopy(customer)
 
     async def save(
         self,
@@ -60,14 +61,25 @@ class InMemoryCustomers:
         del self._store.customers[(tenant_id, customer_id)]
         return True
 
-    async def lock_contact(self, tenant_id: uuid.UUID, contact: str) -> None:
+    async def lock_contacts(self, tenant_id: uuid.UUID, contacts: Any) -> None:
         """One task at a time runs a handler here: nothing to serialise."""
 
-    async def find_by_phone(self, tenant_id: uuid.UUID, e164: str) -> Customer | None:
-        return self._first(tenant_id, lambda c: any(p.number == e164 for p in c.phones))
-
-    async def find_by_email(self, tenant_id: uuid.UUID, address: str) -> Customer | None:
-        return self._first(tenant_id, lambda c: any(e.address == address for e in c.emails))
+    async def find_by_contacts(
+        self, tenant_id: uuid.UUID, contacts: Any
+    ) -> dict[tuple[str, str], Customer]:
+        found = {}
+        for kind, value in contacts:
+            if kind == "phone":
+                owner = self._first(
+                    tenant_id, lambda c, v=value: any(p.number == v for p in c.phones)
+                )
+            else:
+                owner = self._first(
+                    tenant_id, lambda c, v=value: any(e.address == v for e in c.emails)
+                )
+            if owner is not None:
+                found[(kind, value)] = owner
+        return found
 
     def _first(self, tenant_id: uuid.UUID, match: Any) -> Customer | None:
         owners = [c for (t, _), c in self._store.customers.items() if t == tenant_id and match(c)]
@@ -98,6 +110,12 @@ class InMemoryCustomers:
     ) -> None:
         self._store.stages.setdefault((tenant_id, customer_id), []).append(change)
 
+    async def add_first_stages(
+        self, tenant_id: uuid.UUID, changes: list[tuple[uuid.UUID, StageChange]]
+    ) -> None:
+        for customer_id, change in changes:
+            await self.add_stage_change(tenant_id, customer_id, change)
+
     async def stage_history(
         self, tenant_id: uuid.UUID, customer_id: uuid.UUID
     ) -> list[StageChange]:
@@ -117,6 +135,25 @@ class InMemoryCustomers:
         entries = self._store.timeline.setdefault((tenant_id, customer_id), [])
         when = occurred_at or datetime.now().astimezone()
         entries.append(TimelineEntry(len(entries) + 1, kind, type, summary, data or {}, when))
+
+    async def add_timeline_many(
+        self,
+        tenant_id: uuid.UUID,
+        occurrences: list[tuple[uuid.UUID, datetime]],
+        *,
+        kind: str,
+        type: str,
+        summary: str,
+    ) -> None:
+        for customer_id, occurred_at in occurrences:
+            await self.add_timeline(
+                tenant_id,
+                customer_id,
+                kind=kind,
+                type=type,
+                summary=summary,
+                occurred_at=occurred_at,
+            )
 
 
 class InMemoryTenantSettings:

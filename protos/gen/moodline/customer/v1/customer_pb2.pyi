@@ -765,6 +765,44 @@ class ResolveCustomerResponse(_message.Message):
     created: bool
     def __init__(self, customer: _Optional[_Union[Customer, _Mapping]] = ..., created: _Optional[bool] = ...) -> None: ...
 
+class ResolveCustomersRequest(_message.Message):
+    __slots__ = ("contacts",)
+    CONTACTS_FIELD_NUMBER: _ClassVar[int]
+    contacts: _containers.RepeatedCompositeFieldContainer[ResolveCustomerRequest]
+    def __init__(self, contacts: _Optional[_Iterable[_Union[ResolveCustomerRequest, _Mapping]]] = ...) -> None: ...
+
+class ResolveCustomersResponse(_message.Message):
+    __slots__ = ("results",)
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[ResolveCustomerResult]
+    def __init__(self, results: _Optional[_Iterable[_Union[ResolveCustomerResult, _Mapping]]] = ...) -> None: ...
+
+class ResolveCustomerResult(_message.Message):
+    __slots__ = ("resolved", "failed")
+    RESOLVED_FIELD_NUMBER: _ClassVar[int]
+    FAILED_FIELD_NUMBER: _ClassVar[int]
+    resolved: ResolveCustomerResponse
+    failed: ResolveFailure
+    def __init__(self, resolved: _Optional[_Union[ResolveCustomerResponse, _Mapping]] = ..., failed: _Optional[_Union[ResolveFailure, _Mapping]] = ...) -> None: ...
+
+class ResolveFailure(_message.Message):
+    __slots__ = ("code", "message", "violations")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    VIOLATIONS_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    message: str
+    violations: _containers.RepeatedCompositeFieldContainer[ResolveFieldViolation]
+    def __init__(self, code: _Optional[str] = ..., message: _Optional[str] = ..., violations: _Optional[_Iterable[_Union[ResolveFieldViolation, _Mapping]]] = ...) -> None: ...
+
+class ResolveFieldViolation(_message.Message):
+    __slots__ = ("field", "description")
+    FIELD_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    field: str
+    description: str
+    def __init__(self, field: _Optional[str] = ..., description: _Optional[str] = ...) -> None: ...
+
 class GetTenantSettingsRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...

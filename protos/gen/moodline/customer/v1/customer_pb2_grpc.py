@@ -60,6 +60,11 @@ class CustomerServiceStub:
                 request_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.ResolveCustomerRequest.SerializeToString,
                 response_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.ResolveCustomerResponse.FromString,
                 _registered_method=True)
+        self.ResolveCustomers = channel.unary_unary(
+                '/moodline.customer.v1.CustomerService/ResolveCustomers',
+                request_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.ResolveCustomersRequest.SerializeToString,
+                response_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.ResolveCustomersResponse.FromString,
+                _registered_method=True)
         self.UpdateCustomer = channel.unary_unary(
                 '/moodline.customer.v1.CustomerService/UpdateCustomer',
                 request_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.UpdateCustomerRequest.SerializeToString,
@@ -236,6 +241,16 @@ class CustomerServiceServicer:
         case-insensitive), creating a Prospect when none does. Used by channel ingestion (the AI
         agent creates profiles during interactions). Concurrent calls for the same unknown contact
         create exactly one customer (serialised per tenant+contact inside the transaction).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResolveCustomers(self, request, context):
+        """ResolveCustomer for 1..500 contacts in one transaction (channel ingestion's batches): each
+        contact resolved exactly as ResolveCustomer resolves it, a repeated one (as written or once
+        normalised) answered by its first. A contact ResolveCustomer would refuse fails alone, in its
+        result; the call fails as a whole only when the batch cannot be handled at all.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -458,6 +473,11 @@ def add_CustomerServiceServicer_to_server(servicer, server):
                     servicer.ResolveCustomer,
                     request_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.ResolveCustomerRequest.FromString,
                     response_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.ResolveCustomerResponse.SerializeToString,
+            ),
+            'ResolveCustomers': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResolveCustomers,
+                    request_deserializer=moodline_dot_customer_dot_v1_dot_customer__pb2.ResolveCustomersRequest.FromString,
+                    response_serializer=moodline_dot_customer_dot_v1_dot_customer__pb2.ResolveCustomersResponse.SerializeToString,
             ),
             'UpdateCustomer': grpc.unary_unary_rpc_method_handler(
                     servicer.UpdateCustomer,
@@ -714,6 +734,33 @@ class CustomerService:
             '/moodline.customer.v1.CustomerService/ResolveCustomer',
             moodline_dot_customer_dot_v1_dot_customer__pb2.ResolveCustomerRequest.SerializeToString,
             moodline_dot_customer_dot_v1_dot_customer__pb2.ResolveCustomerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResolveCustomers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moodline.customer.v1.CustomerService/ResolveCustomers',
+            moodline_dot_customer_dot_v1_dot_customer__pb2.ResolveCustomersRequest.SerializeToString,
+            moodline_dot_customer_dot_v1_dot_customer__pb2.ResolveCustomersResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -47,6 +48,25 @@ class CustomerHistory:
             )
         )
 
+    async def add_first_stages(
+        self, tenant_id: uuid.UUID, changes: Sequence[tuple[uuid.UUID, StageChange]]
+    ) -> None:
+        """`add_stage_change` for several new customers, in one statement."""
+        await self._session.execute(
+            customer_stage_history.insert(),
+            [
+                {
+                    "tenant_id": tenant_id,
+                    "customer_id": customer_id,
+                    "from_stage": change.from_stage,
+                    "to_stage": change.to_stage,
+                    "reason": change.reason,
+                    "changed_at": change.changed_at,
+                }
+                for customer_id, change in changes
+            ],
+        )
+
     async def stage_history(
         self, tenant_id: uuid.UUID, customer_id: uuid.UUID
     ) -> list[StageChange]:
@@ -80,6 +100,32 @@ class CustomerHistory:
                 data=data or {},
                 occurred_at=occurred_at or datetime.now(UTC),
             )
+        )
+
+    async def add_timeline_many(
+        self,
+        tenant_id: uuid.UUID,
+        occurrences: Sequence[tuple[uuid.UUID, datetime]],
+        *,
+        kind: str,
+        type: str,
+        summary: str,
+    ) -> None:
+        """The same entry on several customers' timelines, each at its time, in one statement."""
+        await self._session.execute(
+            customer_timeline.insert(),
+            [
+                {
+                    "tenant_id": tenant_id,
+                    "customer_id": customer_id,
+                    "kind": kind,
+                    "type": type,
+                    "summary": summary[:500],
+                    "data": {},
+                    "occurred_at": occurred_at,
+                }
+                for customer_id, occurred_at in occurrences
+            ],
         )
 
     async def timeline(

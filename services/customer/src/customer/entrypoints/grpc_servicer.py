@@ -6,8 +6,9 @@ import grpc
 from google.protobuf.json_format import MessageToDict
 from moodline.customer.v1 import customer_pb2, customer_pb2_grpc
 from moodline_kit.db import retry_if_disconnected
-from moodline_kit.errors import InvalidArgument
+from moodline_kit.errors import DomainError, InvalidArgument
 from moodline_kit.grpc.methods import emptied, read, reads, rpc
+from moodline_kit.grpc.status import status_code_for
 from moodline_kit.tenancy import current_tenant
 
 from customer.adapters.proto import (
@@ -20,6 +21,7 @@ from customer.adapters.proto import (
 from customer.adapters.repository import FolderRow
 from customer.domain.custom_fields import Definition
 from customer.domain.listing import Thresholds, parse_list_query
+from customer.domain.model import Customer
 from customer.domain.profile import UPDATABLE, ProfileChanges
 from customer.domain.records import ConsentRecord, TimelineEntry
 from customer.entrypoints.merge_servicer import MergeMethods
@@ -102,6 +104,28 @@ def _tenant_settings(found: tuple[str, Thresholds]) -> customer_pb2.TenantSettin
         high_value_ltv_minor=t.high_value_ltv_minor,
         recent_days=t.recent_days,
         inactive_days=t.inactive_days,
+    )
+
+
+def _resolve_result(answer: handlers.Resolved | DomainError) -> customer_pb2.ResolveCustomerResult:
+    if isinstance(answer, DomainError):
+        violations = getattr(answer, "violations", None) or []
+        return customer_pb2.ResolveCustomerResult(
+            failed=customer_pb2.ResolveFailure(
+                code=status_code_for(answer).name,
+                message=answer.message,
+                violations=[
+                    customer_pb2.ResolveFieldViolation(field=v.field, description=v.description)
+                    for v in violations
+                ],
+            )
+        )
+    return customer_pb2.ResolveCustomerResult(resolved=_resolved(*answer))
+
+
+def _resolved(customer: Customer, created: bool) -> customer_pb2.ResolveCustomerResponse:
+    return customer_pb2.ResolveCustomerResponse(
+        customer=customer_to_proto(customer), created=created
     )
 
 
@@ -256,9 +280,22 @@ class CustomerServicer(MergeMethods, customer_pb2_grpc.CustomerServiceServicer):
             ),
             uow=self._uow,
         )
-        return customer_pb2.ResolveCustomerResponse(
-            customer=customer_to_proto(customer), created=created
+        return _resolved(customer, created)
+
+    async def ResolveCustomers(
+        self, request: customer_pb2.ResolveCustomersRequest, context: Ctx
+    ) -> customer_pb2.ResolveCustomersResponse:
+        answers = await handlers.resolve_customers(
+            command=handlers.ResolveCustomers(
+                tenant_id=current_tenant(),
+                contacts=tuple(
+                    handlers.ContactToResolve(c.phone, c.email, c.display_name)
+                    for c in request.contacts
+                ),
+            ),
+            uow=self._uow,
         )
+        return customer_pb2.ResolveCustomersResponse(results=[_resolve_result(a) for a in answers])
 
     async def UpdateCustomer(
         self, request: customer_pb2.UpdateCustomerRequest, context: Ctx

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from moodline.events.v1 import subjects
-from moodline_kit.errors import FieldViolation, InvalidArgument, NotFound
+from moodline_kit.errors import DomainError, FieldViolation, InvalidArgument, NotFound
 from moodline_kit.events import Event
 from moodline_kit.ids import existing_id
 
@@ -43,7 +43,7 @@ async def create_customer_handler(*, command: CreateCustomer, uow: UowFactory) -
             emails=list(command.emails),
             default_region=region,
         )
-        await _add_new(work, customer)
+        await _add_new(work, [customer])
         await work.commit()
     return customer
 
@@ -56,55 +56,123 @@ class ResolveCustomer:
     display_name: str = ""
 
 
-async def resolve_customer(*, command: ResolveCustomer, uow: UowFactory) -> tuple[Customer, bool]:
-    """The customer owning the phone/email, or a new Prospect; (customer, created)."""
-    if bool(command.phone) == bool(command.email):
-        raise InvalidArgument.of("phone", "give exactly one of phone or email")
+@dataclass(frozen=True)
+class ContactToResolve:
+    phone: str = ""
+    email: str = ""
+    display_name: str = ""
+
+
+@dataclass(frozen=True)
+class ResolveCustomers:
+    tenant_id: uuid.UUID
+    contacts: tuple[ContactToResolve, ...]
+
+
+MAX_RESOLVE_BATCH = 500
+Resolved = tuple[Customer, bool]
+
+
+async def resolve_customer(*, command: ResolveCustomer, uow: UowFactory) -> Resolved:
+    """The customer owning the phone/email, or a new Prospect; (customer, created). A batch of
+    one: the single call and the batch resolve alike by construction."""
+    contact = ContactToResolve(command.phone, command.email, command.display_name)
+    (answer,) = await resolve_customers(
+        command=ResolveCustomers(command.tenant_id, (contact,)), uow=uow
+    )
+    if isinstance(answer, DomainError):
+        raise answer
+    return answer
+
+
+async def resolve_customers(
+    *, command: ResolveCustomers, uow: UowFactory
+) -> list[Resolved | DomainError]:
+    """Each contact's (customer, created), in one transaction: every contact locked as a single
+    resolve locks it (one statement, one order), the owners found in one statement per kind,
+    the new Prospects written together. A contact repeated in the batch (as written or once
+    normalised) is answered by its first, created only there; one a single resolve would refuse
+    is its own error, the others resolved all the same."""
+    tenant_id, asked = command.tenant_id, command.contacts
+    if not 1 <= len(asked) <= MAX_RESOLVE_BATCH:
+        raise InvalidArgument.of("contacts", f"must hold 1 to {MAX_RESOLVE_BATCH} contacts")
+    answers: list[Resolved | DomainError | None] = [None] * len(asked)
     async with uow() as work:
-        if command.phone:
-            region = await work.tenants.default_country(command.tenant_id)
-            try:
-                contact = contacts.normalise_phone(command.phone, region)
-            except contacts.ContactError as exc:
-                raise InvalidArgument.of("phone", str(exc)) from exc
-        else:
-            try:
-                contact = contacts.normalise_email(command.email)
-            except contacts.ContactError as exc:
-                raise InvalidArgument.of("email", str(exc)) from exc
-        await work.customers.lock_contact(command.tenant_id, contact)
-        found = await (
-            work.customers.find_by_phone(command.tenant_id, contact)
-            if command.phone
-            else work.customers.find_by_email(command.tenant_id, contact)
+        region = (
+            await work.tenants.default_country(tenant_id) if any(a.phone for a in asked) else ""
         )
-        if found is not None:
-            return found, False
-        name = (" ".join(command.display_name.split()) or contact)[: model.MAX_NAME_LENGTH]
-        customer = create_customer(
-            tenant_id=command.tenant_id,
-            first_name=name,
-            phones=[(contact, True)] if command.phone else [],
-            emails=[(contact, True)] if command.email else [],
-            default_region="",
-        )
-        await _add_new(work, customer)
-        await work.commit()
-    return customer, True
+        keys: list[tuple[str, str] | None] = []
+        for i, contact in enumerate(asked):
+            try:
+                keys.append(_normalised(contact, region))
+            except InvalidArgument as exc:
+                answers[i] = exc
+                keys.append(None)
+        wanted = list(dict.fromkeys(k for k in keys if k is not None))
+        if wanted:
+            await work.customers.lock_contacts(tenant_id, [value for _, value in wanted])
+        owners = await work.customers.find_by_contacts(tenant_id, wanted) if wanted else {}
+        new: list[Customer] = []
+        for i, (contact, key) in enumerate(zip(asked, keys, strict=True)):
+            if key is None:
+                continue
+            owner = owners.get(key)
+            if owner is not None:
+                answers[i] = (owner, False)
+                continue
+            try:
+                owner = _prospect(tenant_id, key, contact.display_name)
+            except InvalidArgument as exc:
+                answers[i] = exc
+                continue
+            owners[key] = owner
+            new.append(owner)
+            answers[i] = (owner, True)
+        if new:
+            await _add_new(work, new)
+            await work.commit()
+    assert all(a is not None for a in answers)
+    return answers  # type: ignore[return-value]
 
 
-async def _add_new(work: CustomerUnitOfWork, customer: Customer) -> None:
-    await work.customers.add(customer)
-    await work.customers.add_timeline(
-        customer.tenant_id,
-        customer.id,
+def _normalised(contact: ContactToResolve, region: str) -> tuple[str, str]:
+    """("phone", E.164) or ("email", normalised address); InvalidArgument naming the field."""
+    if bool(contact.phone) == bool(contact.email):
+        raise InvalidArgument.of("phone", "give exactly one of phone or email")
+    try:
+        if contact.phone:
+            return "phone", contacts.normalise_phone(contact.phone, region)
+        return "email", contacts.normalise_email(contact.email)
+    except contacts.ContactError as exc:
+        raise InvalidArgument.of("phone" if contact.phone else "email", str(exc)) from exc
+
+
+def _prospect(tenant_id: uuid.UUID, key: tuple[str, str], display_name: str) -> Customer:
+    kind, value = key
+    name = (" ".join(display_name.split()) or value)[: model.MAX_NAME_LENGTH]
+    return create_customer(
+        tenant_id=tenant_id,
+        first_name=name,
+        phones=[(value, True)] if kind == "phone" else [],
+        emails=[(value, True)] if kind == "email" else [],
+        default_region="",
+    )
+
+
+async def _add_new(work: CustomerUnitOfWork, new: Sequence[Customer]) -> None:
+    """New customers of one tenant: rows, contacts, first timeline entries and stages, their
+    customer.customer.created events; a few statements whatever their number."""
+    await work.customers.add_many(new)
+    await work.customers.add_timeline_many(
+        new[0].tenant_id,
+        [(customer.id, customer.created_at) for customer in new],
         kind="profile",
         type=subjects.CUSTOMER_CUSTOMER_CREATED,
         summary="Customer created (Prospect)",
-        occurred_at=customer.created_at,
     )
-    await lifecycle.record_initial_stage(work, customer)
-    work.emit(_created(customer))
+    await lifecycle.record_initial_stages(work, new)
+    for customer in new:
+        work.emit(_created(customer))
 
 
 def _created(customer: Customer) -> Event:

@@ -4,7 +4,7 @@ unit of work of whatever changed the facts; and the daily inactivity job."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from moodline.events.v1 import subjects
@@ -30,10 +30,17 @@ def facts_of(customer: Customer) -> rules.StageFacts:
     )
 
 
-async def record_initial_stage(work: CustomerUnitOfWork, customer: Customer) -> None:
-    change = StageChange("", customer.lifecycle_stage.value, "first contact", customer.created_at)
-    await work.customers.add_stage_change(customer.tenant_id, customer.id, change)
-    customer.stage_history = [change]
+async def record_initial_stages(work: CustomerUnitOfWork, new: Sequence[Customer]) -> None:
+    """Each new customer's first stage (one statement for all of them)."""
+    changes = []
+    for customer in new:
+        change = StageChange(
+            "", customer.lifecycle_stage.value, "first contact", customer.created_at
+        )
+        changes.append((customer.id, change))
+        customer.stage_history = [change]
+    if changes:
+        await work.customers.add_first_stages(new[0].tenant_id, changes)
 
 
 async def reevaluate(
