@@ -11,6 +11,10 @@
 4. Ingestion (another tenant, same big tables): IngestMessage one at a time with 32 in flight,
    then IngestMessages in batches of 500 -> accepted msgs/s, p50/p99 per call, and events
    published/s (outbox rows acknowledged by JetStream).
+5. New contacts (right after the services start, each round in its own tenant): a batch of 200
+   messages from 200 new contacts, resolved in one ResolveCustomers call vs one ResolveCustomer
+   call each (the code before #25), rounds alternating -> p50 per batch of each
+   (`--only-new-contacts`: only this, no seed).
 Prints a JSON report; drops its databases unless --keep.
 """
 
@@ -36,8 +40,11 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from moodline.conversation.v1 import conversation_pb2 as pb
 from moodline_devkit.testing.databases import create_database, drop_database
 from moodline_kit.auth import ensure_local_keys
+from moodline_kit.errors import DomainError
 from moodline_kit.grpc.client import tenant_metadata
 from sqlalchemy.ext.asyncio import create_async_engine
+
+LOAD_AT_START = round(os.getloadavg()[0], 2)
 
 SEED_SQL = """
 WITH params AS (SELECT CAST(:tenant AS uuid) AS tenant)
@@ -334,6 +341,56 @@ async def bench_ingest(
     return result
 
 
+async def bench_new_contacts(stub, directory, rounds: int, size: int) -> dict:
+    """A batch of `size` messages from `size` new contacts through IngestMessages, side by side
+    in one run: `one_call` as the service resolves them (one ResolveCustomers call for the
+    batch), `per_contact` as it did before (#25: one ResolveCustomer call per contact, 16 at once,
+    the old `_resolve_contacts` loop, put back in place of `resolve_many` for its rounds).
+    Rounds alternate (per_contact first), each in its own tenant; p50 of the batch's time."""
+    one_call = directory.resolve_many
+    gate = asyncio.Semaphore(16)
+
+    async def per_contact(contacts):  # type: ignore[no-untyped-def]
+        async def one(contact, display_name):  # type: ignore[no-untyped-def]
+            async with gate:
+                try:
+                    return await directory.resolve(contact, display_name)
+                except DomainError as exc:
+                    return exc
+
+        return list(await asyncio.gather(*(one(c, n) for c, n in contacts)))
+
+    times: dict[str, list[float]] = {"per_contact": [], "one_call": []}
+    try:
+        for r in range(rounds):
+            for mode, resolve_many in (("per_contact", per_contact), ("one_call", one_call)):
+                directory.resolve_many = resolve_many
+                md = tenant_metadata(str(uuid.uuid4()))
+                messages = [
+                    request(j, f"+1628{5550000 + j:07d}", f"new-{mode}-{r}") for j in range(size)
+                ]
+                t0 = time.perf_counter()
+                reply = await stub.IngestMessages(
+                    pb.IngestMessagesRequest(messages=messages), metadata=md, timeout=120
+                )
+                times[mode].append(time.perf_counter() - t0)
+                assert all(x.ingested.customer_created for x in reply.results), mode
+    finally:
+        directory.resolve_many = one_call
+    p50 = {mode: statistics.median(t) for mode, t in times.items()}
+    return {
+        "batch_size": size,
+        "rounds": rounds,
+        **{
+            f"{mode}_ms": {"p50": round(p50[mode] * 1000), "all": [round(t * 1000) for t in ts]}
+            for mode, ts in times.items()
+        },
+        "new_contacts_per_s": {mode: round(size / p50[mode]) for mode in times},
+        "speedup_p50": round(p50["per_contact"] / p50["one_call"], 1),
+        "load_avg_1m_before_after": [LOAD_AT_START, round(os.getloadavg()[0], 2)],
+    }
+
+
 async def main() -> None:
     ensure_local_keys()  # the services started here verify what this process signs
     parser = argparse.ArgumentParser(description=__doc__)
@@ -342,6 +399,13 @@ async def main() -> None:
     parser.add_argument("--singles", type=int, default=3000)
     parser.add_argument("--batches", type=int, default=40)
     parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--new-contact-rounds", type=int, default=5)
+    parser.add_argument("--new-contact-batch", type=int, default=200)
+    parser.add_argument(
+        "--only-new-contacts",
+        action="store_true",
+        help="only the new-contacts batch, one ResolveCustomers call vs one call per contact",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the databases")
     parser.add_argument("--profile", default="", help="cProfile the batch phase into this file")
     args = parser.parse_args()
@@ -356,8 +420,9 @@ async def main() -> None:
         await migrate_conversation(conversation_db)
         await migrate_customer(customer_db)
         tenant = str(uuid.uuid4())
-        report["seed"] = await seed(conversation_db, tenant, args.messages)
-        print(json.dumps(report["seed"]), flush=True)
+        if not args.only_new_contacts:
+            report["seed"] = await seed(conversation_db, tenant, args.messages)
+            print(json.dumps(report["seed"]), flush=True)
         async with (
             running_customer_service(customer_db, nats_url) as customer,
             running_conversation_service(
@@ -368,16 +433,25 @@ async def main() -> None:
                 customer_timeout=30,
             ) as conversation,
         ):
-            report["search"] = await bench_search(conversation.stub, tenant, args.search_rounds)
-            print(json.dumps(report["search"], indent=1), flush=True)
-            report["ingest"] = await bench_ingest(
-                conversation.stub,
-                conversation_db,
-                args.singles,
-                args.batches,
-                args.batch_size,
-                args.profile,
-            )
+            if args.new_contact_rounds:
+                report["new_contacts"] = await bench_new_contacts(
+                    conversation.stub,
+                    conversation.container.customers,
+                    args.new_contact_rounds,
+                    args.new_contact_batch,
+                )
+                print(json.dumps(report["new_contacts"], indent=1), flush=True)
+            if not args.only_new_contacts:
+                report["search"] = await bench_search(conversation.stub, tenant, args.search_rounds)
+                print(json.dumps(report["search"], indent=1), flush=True)
+                report["ingest"] = await bench_ingest(
+                    conversation.stub,
+                    conversation_db,
+                    args.singles,
+                    args.batches,
+                    args.batch_size,
+                    args.profile,
+                )
     finally:
         if not args.keep:
             for name in names:

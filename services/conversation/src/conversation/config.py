@@ -4,10 +4,11 @@ from moodline_kit.config import GrpcServiceSettings
 
 
 class ConversationSettings(GrpcServiceSettings, service="conversation"):
-    # The customer service (ResolveCustomer: find or create the Prospect behind a contact).
+    # The customer service (ResolveCustomers: find or create the Prospects behind contacts).
     customer_addr: str = "127.0.0.1:50051"
     customer_timeout: float = 5.0
-    # ResolveCustomer calls in flight at once for one batch.
+    # GetCustomer calls in flight at once for one batch (messages naming a customer_id; phones
+    # and emails go in one ResolveCustomers call).
     resolve_concurrency: int = 16
     # GetTenantSettings (default country, to normalise national phone numbers) is cached this
     # long per tenant.

@@ -3,9 +3,11 @@ JetStream) in the test's event loop."""
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+import pytest
 import pytest_asyncio
 from conversation.testing import RunningService, running_conversation_service
 from conversation.testing import migrate as migrate_conversation
@@ -34,3 +36,31 @@ async def services(database_factory, infra_urls) -> AsyncIterator[Services]:
         ) as conversation,
     ):
         yield Services(customer, conversation, conversation_db)
+
+
+class Spy:
+    """Counts the calls the conversation service makes to the customer service (and keeps the
+    requests of each method)."""
+
+    def __init__(self, stub: object) -> None:
+        self._stub = stub
+        self.calls: Counter[str] = Counter()
+        self.requests: dict[str, list] = defaultdict(list)
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        method = getattr(self._stub, name)
+
+        async def call(*args, **kwargs):  # type: ignore[no-untyped-def]
+            self.calls[name] += 1
+            self.requests[name].append(args[0] if args else kwargs.get("request"))
+            return await method(*args, **kwargs)
+
+        return call
+
+
+@pytest.fixture
+def spy(services, monkeypatch) -> Spy:
+    directory = services.conversation.container.customers
+    spy = Spy(directory._stub)
+    monkeypatch.setattr(directory, "_stub", spy)
+    return spy

@@ -2,7 +2,6 @@
 
 import asyncio
 import uuid
-from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -13,31 +12,6 @@ from moodline.customer.v1 import customer_pb2
 from .test_ingestion import T0, count, sms, unique_phone
 
 pytestmark = pytest.mark.integration
-
-
-class Spy:
-    """Counts the calls the conversation service makes to the customer service."""
-
-    def __init__(self, stub: object) -> None:
-        self._stub = stub
-        self.calls: Counter[str] = Counter()
-
-    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
-        method = getattr(self._stub, name)
-
-        async def call(*args, **kwargs):  # type: ignore[no-untyped-def]
-            self.calls[name] += 1
-            return await method(*args, **kwargs)
-
-        return call
-
-
-@pytest.fixture
-def spy(services, monkeypatch) -> Spy:
-    directory = services.conversation.container.customers
-    spy = Spy(directory._stub)
-    monkeypatch.setattr(directory, "_stub", spy)
-    return spy
 
 
 async def test_a_known_contact_never_calls_the_customer_service(services, tenant, spy):
@@ -73,7 +47,11 @@ async def test_a_batch_resolves_only_its_unknown_contacts_once_each(services, te
     ]
     reply = await stub.IngestMessages(pb.IngestMessagesRequest(messages=batch), metadata=tenant)
     assert all(r.WhichOneof("outcome") == "ingested" for r in reply.results)
-    assert spy.calls["ResolveCustomer"] == 5
+    # the five unknown contacts in one ResolveCustomers call, each asked once (#25: it was one
+    # ResolveCustomer call each, `spy.calls["ResolveCustomer"] == 5`)
+    assert spy.calls["ResolveCustomers"] == 1 and spy.calls["ResolveCustomer"] == 0
+    (asked,) = spy.requests["ResolveCustomers"]
+    assert sorted(c.email.lower() for c in asked.contacts) == sorted(fresh)
     mapped = await count(
         services,
         "SELECT count(*) FROM contacts WHERE tenant_id = :t AND kind = 'email'",

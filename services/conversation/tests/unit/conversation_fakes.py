@@ -20,7 +20,7 @@ from conversation.domain.model import Contact, Conversation, Message, Status
 from conversation.domain.outbound import CustomerProfile, OutboundMessage
 from moodline.enums import Channel
 from moodline_devkit.testing.fakes import FakeUnitOfWork
-from moodline_kit.errors import NotFound, PreconditionFailed
+from moodline_kit.errors import DomainError, InvalidArgument, NotFound, PreconditionFailed
 
 Key = tuple[uuid.UUID, uuid.UUID]
 
@@ -301,12 +301,14 @@ class FakeConversationUnitOfWork(FakeUnitOfWork):
 
 class FakeCustomerDirectory:
     """The customer service as ResolveCustomer answers: one customer per normalised contact,
-    created (a Prospect) the first time; `calls` counts the lookups made."""
+    created (a Prospect) the first time; `calls` counts the lookups made (one per contact, alone
+    or in a batch), `batches` the contacts of each ResolveCustomers call."""
 
     def __init__(self, country: str = "US") -> None:
         self.country = country
         self.owners: dict[tuple[str, str], uuid.UUID] = {}
         self.calls = 0
+        self.batches: list[int] = []
 
     async def default_country(self) -> str:
         return self.country
@@ -318,6 +320,19 @@ class FakeCustomerDirectory:
         created = key not in self.owners
         owner = self.owners.setdefault(key, uuid.uuid4())
         return ResolvedCustomer(owner, created, frozenset({key}), version=1)
+
+    async def resolve_many(
+        self, contacts: Sequence[tuple[Contact, str]]
+    ) -> list[ResolvedCustomer | DomainError]:
+        self.batches.append(len(contacts))
+        answers: list[ResolvedCustomer | DomainError] = []
+        for contact, display_name in contacts:
+            if contact_key(contact, self.country) is None:
+                self.calls += 1
+                answers.append(InvalidArgument.of(contact.field, "not a valid contact"))
+            else:
+                answers.append(await self.resolve(contact, display_name))
+        return answers
 
 
 class FakeCustomerProfiles:

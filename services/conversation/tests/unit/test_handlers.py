@@ -291,3 +291,39 @@ async def test_a_message_is_sent_from_the_domain_profile_templated_once_per_key(
         subjects.CONVERSATION_MESSAGE_RECEIVED,
         subjects.CONVERSATION_OUTBOUND_CHANGED,
     ]
+
+
+async def test_a_batch_of_new_contacts_is_one_customer_service_call_and_a_bad_one_fails_alone(
+    uow, directory
+):
+    phones = [f"(415) 555-01{i:02d}" for i in range(3)]
+    email = IncomingMessage(
+        provider_message_id="e1",
+        channel=Channel.EMAIL,
+        contact=Contact(ContactKind.EMAIL, "New@Glow.example"),
+        direction=Direction.INBOUND,
+        author=Author.CUSTOMER,
+        text="hello",
+        sent_at=NOW,
+    )
+    batch = [
+        *(
+            incoming(f"b{i}-{j}", p, at=NOW + timedelta(seconds=j))
+            for i, p in enumerate(phones)
+            for j in range(2)
+        ),
+        email,
+        incoming("bad", "+1 555"),  # no valid number: the customer service refuses it
+    ]
+    outcomes = await ingest(uow, directory, *batch)
+    assert directory.batches == [5] and directory.calls == 5
+    assert isinstance(outcomes[-1], InvalidArgument)
+    assert outcomes[-1].violations[0].field == "customer_phone"
+    stored = outcomes[:-1]
+    assert not any(isinstance(o, Exception) for o in stored)
+    assert len({o.conversation.customer_id for o in stored}) == 4
+    assert [o.customer_created for o in stored] == [True, False, True, False, True, False, True]
+    # the same contacts again: the mapping answers, no call at all
+    again = [incoming(f"c{i}", p) for i, p in enumerate(phones)]
+    await ingest(uow, directory, *again)
+    assert directory.batches == [5] and directory.calls == 5

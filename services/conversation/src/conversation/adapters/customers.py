@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import grpc
 from moodline.customer.v1 import customer_pb2, customer_pb2_grpc
-from moodline_kit.errors import FieldViolation, InvalidArgument, NotFound, Unavailable
+from moodline_kit.errors import DomainError, FieldViolation, InvalidArgument, NotFound, Unavailable
 from moodline_kit.grpc.status import field_violations
 from moodline_kit.templating import customer_values
 from moodline_kit.tenancy import current_tenant
@@ -33,6 +34,13 @@ class CustomerDirectory(Protocol):
     async def resolve(self, contact: Contact, display_name: str) -> ResolvedCustomer:
         """The customer owning the contact; a Prospect is created when none does.
         Raises InvalidArgument (on the contact's field), NotFound or Unavailable."""
+        ...
+
+    async def resolve_many(
+        self, contacts: Sequence[tuple[Contact, str]]
+    ) -> list[ResolvedCustomer | DomainError]:
+        """`resolve` for each (phone or email contact, display name), in one call: each answer
+        or the error `resolve` would have raised, in order."""
         ...
 
     async def default_country(self) -> str:
@@ -156,6 +164,32 @@ class GrpcCustomerDirectory:
             if self._inflight.get(key) is future:
                 del self._inflight[key]
 
+    async def resolve_many(
+        self, contacts: Sequence[tuple[Contact, str]]
+    ) -> list[ResolvedCustomer | DomainError]:
+        """One ResolveCustomers call (1..500 phones and emails; the customer service serialises
+        it per contact with every other resolve, so a contact a concurrent call is resolving is
+        simply found). A call that fails as a whole fails each of its contacts alike."""
+        request = customer_pb2.ResolveCustomersRequest()
+        for contact, display_name in contacts:
+            assert contact.kind is not ContactKind.CUSTOMER_ID
+            item = request.contacts.add(display_name=display_name)
+            setattr(item, contact.kind.value, contact.value.strip())
+        try:
+            reply = await self._stub.ResolveCustomers(request)
+        except grpc.aio.AioRpcError as exc:
+            return [_translate(exc, contact) for contact, _ in contacts]
+        answers: list[ResolvedCustomer | DomainError] = []
+        for (contact, _), result in zip(contacts, reply.results, strict=True):
+            if result.HasField("failed"):
+                failed = result.failed
+                reasons = [v.description for v in failed.violations]
+                code = grpc.StatusCode.__members__.get(failed.code, grpc.StatusCode.UNKNOWN)
+                answers.append(_error(code, failed.message, reasons, contact))
+            else:
+                answers.append(_resolved(result.resolved))
+        return answers
+
     async def _resolve(self, contact: Contact, display_name: str) -> ResolvedCustomer:
         value = contact.value.strip()
         try:
@@ -164,23 +198,34 @@ class GrpcCustomerDirectory:
                 return ResolvedCustomer(uuid.UUID(found.id), created=False)
             request = customer_pb2.ResolveCustomerRequest(display_name=display_name)
             setattr(request, contact.kind.value, value)
-            reply = await self._stub.ResolveCustomer(request)
-            return ResolvedCustomer(
-                uuid.UUID(reply.customer.id),
-                reply.created,
-                contacts_of(reply.customer),
-                reply.customer.version,
-            )
+            return _resolved(await self._stub.ResolveCustomer(request))
         except grpc.aio.AioRpcError as exc:
             raise _translate(exc, contact) from exc
 
 
-def _translate(exc: grpc.aio.AioRpcError, contact: Contact) -> Exception:
-    code = exc.code()
+def _resolved(reply: customer_pb2.ResolveCustomerResponse) -> ResolvedCustomer:
+    return ResolvedCustomer(
+        uuid.UUID(reply.customer.id),
+        reply.created,
+        contacts_of(reply.customer),
+        reply.customer.version,
+    )
+
+
+def _translate(exc: grpc.aio.AioRpcError, contact: Contact) -> DomainError:
+    reasons = [v.description for v in field_violations(exc)]
+    return _error(exc.code(), exc.details() or "", reasons, contact)
+
+
+def _error(
+    code: grpc.StatusCode, details: str, reasons: list[str], contact: Contact
+) -> DomainError:
+    """The customer service's refusal of a contact (a call's status or a batch item's), as
+    this service reports it: on the message's contact field."""
     if code is grpc.StatusCode.INVALID_ARGUMENT:
-        reasons = [v.description for v in field_violations(exc)] or [exc.details() or "invalid"]
+        reasons = reasons or [details or "invalid"]
         violations = [FieldViolation(contact.field, r) for r in reasons]
         return InvalidArgument(f"{contact.field}: {'; '.join(reasons)}", violations)
     if code is grpc.StatusCode.NOT_FOUND:
         return NotFound(f"customer {contact.value!r} not found")
-    return Unavailable(f"customer service: {code.name} {exc.details() or ''}".strip())
+    return Unavailable(f"customer service: {code.name} {details}".strip())

@@ -6,15 +6,16 @@ One code path for a single message and for a batch (a single message is a batch 
    naming a conversation that is missing or of another channel — before any customer lookup,
    so neither a repeat nor a message that cannot be stored ever creates a Prospect;
 3. resolve each distinct contact once: known contacts from the `contacts` mapping (one query,
-   in the same read as step 2), only unknown ones through the customer service's
-   ResolveCustomer (concurrently, bounded), whose answers are then remembered;
+   in the same read as step 2), only unknown ones through the customer service: one
+   ResolveCustomers call for the batch's phones and emails, whose answers are then remembered;
 4. one transaction of set-based statements (one each, whatever the batch size): lock the named
    conversations, upsert the open ones (each in one order, so concurrent batches cannot
    deadlock), INSERT ... ON CONFLICT DO NOTHING the messages, count them into their
    conversations, the events to the outbox. If a concurrent ingest stored one of the messages
    in between, the transaction is rolled back and the batch retried from step 2.
 5. if steps 3-4 fail (the conversation database is down, the call is cancelled), the Prospects
-   this call created are deleted again (compensation; only while untouched since created).
+   this call created are deleted again (compensation; only while untouched since created) and
+   forgotten by the contact mapping at once.
 """
 
 from __future__ import annotations
@@ -39,12 +40,14 @@ from conversation.domain.contacts import contact_key, needs_region
 from conversation.domain.model import (
     MAX_BATCH,
     Contact,
+    ContactKind,
     Conversation,
     IncomingMessage,
     Message,
     agent_kind_of,
     validate_incoming,
 )
+from conversation.service_layer import contacts
 from conversation.service_layer.unit_of_work import ConversationUnitOfWork
 
 UowFactory = Callable[[], ConversationUnitOfWork]
@@ -244,8 +247,10 @@ async def _resolve_contacts(
     uow: UowFactory,
     now: datetime,
 ) -> None:
-    """One customer-service call per distinct unknown contact (not per message), at most
-    `concurrency` at once; the answers are remembered for the next messages."""
+    """Each distinct unknown contact asked of the customer service once (not per message): the
+    phones and emails in one call for the batch (ResolveCustomers; ResolveCustomer when there is
+    only one), customer ids each by GetCustomer, at most `concurrency` at once; the answers are
+    remembered for the next messages."""
     todo: dict[tuple[str, str], IncomingMessage] = {}
     for i in pending:
         contact = messages[i].contact
@@ -254,6 +259,10 @@ async def _resolve_contacts(
             todo[contact.key] = messages[i]
     if not todo:
         return
+    batch = [(k, m) for k, m in todo.items() if k[0] != ContactKind.CUSTOMER_ID.value]
+    singles = [(k, m) for k, m in todo.items() if k[0] == ContactKind.CUSTOMER_ID.value]
+    if len(batch) == 1:
+        singles, batch = singles + batch, []
     gate = asyncio.Semaphore(concurrency)
 
     async def one(key: tuple[str, str], message: IncomingMessage) -> None:
@@ -264,7 +273,13 @@ async def _resolve_contacts(
             except DomainError as exc:
                 resolved[key] = exc
 
-    await asyncio.gather(*(one(k, m) for k, m in todo.items()))
+    async def together() -> None:
+        asked = [(m.contact, m.display_name) for _, m in batch if m.contact is not None]
+        answers = await customers.resolve_many(asked)
+        for (key, _), answer in zip(batch, answers, strict=True):
+            resolved[key] = answer
+
+    await asyncio.gather(*(one(k, m) for k, m in singles), *([together()] if batch else []))
     learnt = []
     for contact in todo:
         answer, key = resolved[contact], keys.get(contact)
@@ -299,13 +314,27 @@ async def _discard_created(
             )
     except Exception:
         log.warning("conversation database unavailable while discarding Prospects")
+    discarded = []
     for answer in created:
         if answer.customer_id in in_use:
             continue
         try:
-            await customers.discard(answer)
+            if await customers.discard(answer):
+                discarded.append(answer.customer_id)
         except Exception:
             log.warning("could not discard Prospect %s", answer.customer_id, exc_info=True)
+    if not discarded:
+        return
+    # The contact mapping learnt them before the store failed: forget them now, as their
+    # customer.customer.deleted events will, or a retry arriving before those events would
+    # store its messages for a deleted customer.
+    try:
+        async with uow() as work:
+            for customer_id in discarded:
+                await contacts.customer_deleted(work, tenant_id, customer_id, datetime.now(UTC))
+            await work.commit()
+    except Exception:
+        log.warning("could not forget the discarded Prospects' contacts", exc_info=True)
 
 
 def _attach_customers(
