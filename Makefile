@@ -112,6 +112,9 @@ bench-import: install ## benchmark: 1M-row CSV import end to end vs raw COPY, wo
 bench-outbox: install ## benchmark: JetStream publishing per event, js.publish gathered vs the kit's batch publisher
 	nice $(PY) bench/outbox/bench_publish.py
 
+bench-nats-memory: install ## benchmark: nats-server's private memory while the six streams fill at 1,000 events/s (a bound or a leak)
+	nice $(PY) bench/nats/memory.py
+
 bench-load: install serving ## benchmark: load test (Locust, realistic mix) to saturation + 10-min soak at 70% of it
 	nice $(PY) bench/load/run.py --soak-min 10
 

@@ -23,6 +23,7 @@ PY = sys.executable
 # name -> (argv, how many trailing lines of its output hold the figures)
 BENCHMARKS: dict[str, tuple[list[list[str]], int]] = {
     "outbox": ([[PY, "bench/outbox/bench_publish.py"]], 20),
+    "nats-memory": ([[PY, "bench/nats/memory.py", "--minutes", "10"]], 16),
     "loyalty": ([[PY, "bench/loyalty/bench_loyalty.py"]], 30),
     "sentiment": ([[PY, "bench/sentiment/bench_sentiment.py"]], 40),
     "ingest": ([[PY, "bench/ingest/bench_ingest.py"]], 40),
