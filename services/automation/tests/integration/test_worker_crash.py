@@ -6,6 +6,7 @@ import os
 import signal
 
 import pytest
+from automation.adapters.queue import celery_app
 from automation.testing import celery_worker
 from moodline.automation.v1 import automation_pb2 as pb
 from moodline.customer.v1 import customer_pb2
@@ -41,6 +42,9 @@ async def test_kill_9_mid_run_then_restart_completes_with_no_action_twice(
     def mails() -> int:
         return sum(1 for m in stack.inbox.messages() if m["Subject"] == subject)
 
+    # Runs that earlier tests started and no worker took (test_trigger_batches' add_tag runs)
+    # wait in this session's queue; the doomed worker, 6 s a step, must take this run first.
+    await asyncio.to_thread(celery_app(stack.settings).control.purge)
     # the first worker pauses 6 s between each step's effect and its recorded success
     with celery_worker(
         stack.settings, stack.logs / "worker-crash-1.log", PAUSE_AFTER_EFFECT="6"
