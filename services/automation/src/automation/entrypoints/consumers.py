@@ -34,11 +34,8 @@ def _now() -> datetime:
 async def on_event(
     envelope: envelope_pb2.EventEnvelope, uow: AutomationUnitOfWork, *, budget: Budget
 ) -> None:
-    payload = payload_facts(envelope)
-    if payload is None:
-        return
-    event = FireTriggers(uuid.UUID(envelope.tenant_id), envelope.event_id, envelope.type, payload)
-    await triggers.fire_triggers(uow, event, budget=budget, now=_now())
+    """One event: a batch of one."""
+    await on_events([envelope], uow, budget=budget)
 
 
 async def on_events(

@@ -35,16 +35,6 @@ def firing(event: FireTriggers) -> list[Fired]:
     return fired
 
 
-async def fire_triggers(
-    uow: AutomationUnitOfWork, event: FireTriggers, *, budget: Budget, now: datetime
-) -> None:
-    fired = fired_by(event.subject, event.payload)
-    if not fired:
-        return
-    candidates = await uow.workflows.enabled(event.tenant_id, sorted({f.trigger for f in fired}))
-    await _start_runs(uow, event, fired, candidates, budget, now)
-
-
 async def fire_triggers_in_batch(
     uow: AutomationUnitOfWork,
     events: Sequence[FireTriggers],
