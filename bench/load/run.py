@@ -8,8 +8,9 @@
    endpoint (bench/load/locustfile.py: list, search, profile, ingestion, updates, bookings).
    Saturation: the last step whose throughput grew by >= 10% with < 1% errors.
 3. Soak (--soak-min > 0): that many minutes at 70% of the saturation throughput; 0 errors
-   expected, and the resident memory of every platform process is sampled after a warm-up and
-   at the end (growth > 10% is flagged).
+   expected, and the private memory of every platform process is sampled after a warm-up and
+   then every minute; growth > 10% from the warm-up to the end, and of the second half's peak
+   over the first half's, is flagged.
 Writes bench/results/load-<date>.md and prints the same.
 """
 
@@ -177,6 +178,20 @@ def platform_processes(var: Path, bin_dir: Path = BIN) -> dict[str, psutil.Proce
     return found
 
 
+def peak_growth(series: list[tuple[int, dict[str, tuple[int, int]]]]) -> dict[str, float]:
+    """Each process's private-memory peak over the second half of the samples against its
+    peak over the first half (the middle sample in both)."""
+    half = (len(series) + 1) // 2
+    first, second = series[:half], series[len(series) - half :]
+    out = {}
+    for name in series[0][1]:
+        a = max((m[name][1] for _, m in first if name in m), default=0)
+        b = max((m[name][1] for _, m in second if name in m), default=0)
+        if a > 0:
+            out[name] = (b - a) / a
+    return out
+
+
 def memory(procs: dict[str, psutil.Process]) -> dict[str, tuple[int, int]]:
     """Each process's resident set and its private part (USS: pages no other process maps).
     A PostgreSQL backend's RSS grows as it touches shared buffers (shared memory, counted once
@@ -269,6 +284,7 @@ def main() -> int:
                 for n in warm
                 if n in end and warm[n][1] > 0
             }
+            peaks = peak_growth(series)
             worst = sorted(growth.items(), key=lambda kv: -kv[1])[:8]
             report += [
                 "",
@@ -282,21 +298,27 @@ def main() -> int:
                 f"private part (USS) first ({len(growth)} processes; > 10% flagged). RSS also "
                 "counts the shared memory a process has touched (PostgreSQL's shared buffers):",
                 "",
-                "| process | RSS warm-up → end MB | private warm-up → end MB | private growth |",
-                "| --- | ---: | ---: | ---: |",
+                "| process | RSS warm-up → end MB | private warm-up → end MB | private growth "
+                "| peak, 1st → 2nd half |",
+                "| --- | ---: | ---: | ---: | ---: |",
                 *(
                     f"| {n} | {warm[n][0] / 2**20:.0f} → {end[n][0] / 2**20:.0f} | "
                     f"{warm[n][1] / 2**20:.0f} → {end[n][1] / 2**20:.0f} | {100 * g:+.1f}%"
-                    f"{' **> 10%**' if g > 0.10 else ''} |"
+                    f"{' **> 10%**' if g > 0.10 else ''} | {100 * peaks.get(n, 0.0):+.1f}%"
+                    f"{' **> 10%**' if peaks.get(n, 0.0) > 0.10 else ''} |"
                     for n, g in worst
                 ),
+                "",
+                "A bound that the process swings under (a cache filling and emptying) can end a "
+                "soak above its warm-up sample; a leak also raises its peaks. So the second half's "
+                "peak is compared with the first half's as well.",
                 "",
                 "Private memory (MB) of the processes over 10%, minute by minute from the warm-up:",
                 "",
                 *(
                     f"- {n}: " + " → ".join(f"{m[n][1] / 2**20:.0f}" for _, m in series if n in m)
                     for n, g in worst
-                    if g > 0.10
+                    if g > 0.10 or peaks.get(n, 0.0) > 0.10
                 ),
                 "",
                 *table(env_rows),

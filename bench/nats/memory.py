@@ -8,9 +8,12 @@ a `Nats-Msg-Id` each) at a steady rate, round-robin over the streams, while one 
 consumer per stream fetches and acks them at the head, as the platform's consumers do.
 Every `--sample-s` it prints the messages stored, the bytes stored and nats-server's private
 memory (USS) and RSS; at the end it stops publishing, waits past the duplicate window and the
-block-cache expiry, and samples once more.
+block-cache expiry, and samples once more. The server gets `make run`'s Go memory limit
+(`GOMEMLIMIT`, `moodline_devkit.infra.NATS_GOMEMLIMIT`) unless `--gomemlimit off`; at the end it
+prints the server's CPU seconds, so the limit's cost in garbage collection shows beside its gain.
 
     .venv/bin/python bench/nats/memory.py --rate 1000 --minutes 12
+    .venv/bin/python bench/nats/memory.py --rate 1000 --minutes 12 --gomemlimit off
 """
 
 from __future__ import annotations
@@ -103,13 +106,24 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=12.0)
     parser.add_argument("--sample-s", type=float, default=60.0)
     parser.add_argument("--idle-s", type=float, default=150.0)
+    parser.add_argument(
+        "--gomemlimit", default=infra.NATS_GOMEMLIMIT, help="nats-server's GOMEMLIMIT, or off"
+    )
     args = parser.parse_args()
     store = Path(tempfile.mkdtemp(prefix="bench-nats-"))
     port = free_port()
+    command = infra.nats(store, port)
+    env = {k: v for k, v in command.environ().items() if k != "GOMEMLIMIT"}
+    if args.gomemlimit != "off":
+        env["GOMEMLIMIT"] = args.gomemlimit
+    print(f"nats-server GOMEMLIMIT={env.get('GOMEMLIMIT', 'unset')}, {args.rate} events/s")
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-    server = subprocess.Popen(infra.nats(store, port).argv, **quiet)  # type: ignore[call-overload]
+    server = subprocess.Popen(command.argv, env=env, **quiet)  # type: ignore[call-overload]
+    process = psutil.Process(server.pid)
     try:
-        asyncio.run(run(args, port, psutil.Process(server.pid)))
+        asyncio.run(run(args, port, process))
+        cpu = process.cpu_times()
+        print(f"nats-server CPU: {cpu.user + cpu.system:.1f} s")
     finally:
         server.terminate()
         server.wait(10)

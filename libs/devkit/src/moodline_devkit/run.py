@@ -276,6 +276,7 @@ def supervisor_config(p: Plan) -> str:
             f"[program:{server.name}]",
             f"command={REAPER}{f' --user {server.user}' if server.user else ''} -- "
             f"{' '.join(server.argv)}",
+            *([f"environment={_env(server.env)}"] if server.env else []),
             "autostart=true",
             "autorestart=true",
             "priority=10",

@@ -35,10 +35,18 @@ class ManagedServer:
     def port(self) -> int:
         return self.command.port
 
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc and self._proc.poll() is None else None
+
     def start(self, timeout: float = 60.0) -> None:
         log = open(self._log_path, "ab")
         self._proc = subprocess.Popen(
-            self.command.argv, stdout=log, stderr=subprocess.STDOUT, user=self.command.user
+            self.command.argv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            user=self.command.user,
+            env=self.command.environ(),
         )
         infra.wait_for_port(self.port, timeout=timeout)
 
