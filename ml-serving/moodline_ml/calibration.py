@@ -35,9 +35,10 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--tokenizer", default=str(ARTIFACTS / "tokenizer.json"))
     ap.add_argument("--out", default=str(ARTIFACTS / "calibration.npz"))
+    ap.add_argument("--size", type=int, default=SIZE)
     a = ap.parse_args(argv)
     tok = untruncated(Tokenizer.from_file(a.tokenizer))
-    ids, am = encode(tok, calibration_texts(), MAX_LEN, pad_to=MAX_LEN)
+    ids, am = encode(tok, calibration_texts(a.size), MAX_LEN, pad_to=MAX_LEN)
     np.savez_compressed(a.out, input_ids=ids, attention_mask=am)
     print(f"{a.out}: {len(ids)} messages")
 

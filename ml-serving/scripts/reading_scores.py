@@ -31,7 +31,9 @@ def _score(s) -> dict:
     return {"probs": list(s.probs), "emotions": list(s.emotions.as_tuple())}
 
 
-async def collect(paths: list[Path]) -> list[dict]:
+def model_inputs(paths: list[Path]) -> tuple[list[tuple[Path, dict, int]], list[str]]:
+    """The long messages of `paths` and every model input the service makes of them, in order:
+    per message the whole text, then each sentence alone, then each sentence in context."""
     messages, inputs = [], []
     for path in paths:
         for row in load(path):
@@ -41,6 +43,11 @@ async def collect(paths: list[Path]) -> list[dict]:
             first, *rest = p.texts
             messages.append((path, row, len(p.sentences)))
             inputs += [first[:MODEL_TEXT_CHARS], *rest]
+    return messages, inputs
+
+
+async def collect(paths: list[Path]) -> list[dict]:
+    messages, inputs = model_inputs(paths)
     with running_triton() as triton:
         scorer = Scorer(TritonClient(triton.grpc_addr), timeout=600)
         scores = (await score_texts(scorer, inputs)).scores
@@ -67,6 +74,11 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("files", nargs="*", help="TSV files (default: not_adopted/ and reading/)")
     ap.add_argument("--out", default=str(ML / "build" / "reading_scores.json"))
+    ap.add_argument(
+        "--inputs-only",
+        action="store_true",
+        help="write the messages' model inputs unscored (for moodline_ml.quant_select)",
+    )
     a = ap.parse_args(argv)
     paths = [Path(f).resolve() for f in a.files] or sorted(
         p for g in DEFAULT_FILES for p in ML.glob(g)
@@ -74,6 +86,19 @@ def main(argv=None) -> None:
     held_out = [p.name for p in paths if p.name.startswith("customer_eval")]
     if held_out:
         raise SystemExit(f"held-out sets are never fitted on: {held_out}")
+    if a.inputs_only:
+        messages, inputs = model_inputs(paths)
+        doc = {
+            "messages": [
+                {"file": str(p.relative_to(ML)), "sentiment": r["sentiment"], "sentences": n}
+                for p, r, n in messages
+            ],
+            "inputs": inputs,
+        }
+        Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(a.out).write_text(json.dumps(doc) + "\n")
+        print(f"{len(messages)} long messages, {len(inputs)} model inputs -> {a.out}")
+        return
     messages = asyncio.run(collect(paths))
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     Path(a.out).write_text(json.dumps(messages) + "\n")
