@@ -124,6 +124,12 @@ def main(argv=None) -> None:
         help="add the model's own training messages to every training fold",
     )
     ap.add_argument("--out", type=Path, help="write the selection table and the fit as JSON")
+    ap.add_argument(
+        "--recipe",
+        nargs=3,
+        metavar=("CANDIDATE", "C", "WEIGHT"),
+        help="refit one recipe only, e.g. all 3 none (the committed one) on new scores",
+    )
     a = ap.parse_args(argv)
     every = load(a.scores)
     msgs = [m for m in every if m["file"].startswith(UNSEEN)]
@@ -136,15 +142,17 @@ def main(argv=None) -> None:
               f"the reading as committed {macro(part, 'served')}")  # fmt: skip
     names_all = tuple(msgs[0]["x"])
     table = []
-    for cand, names in CANDIDATES.items():
-        names = names or names_all
-        for c in CS:
-            for w in WEIGHTS:
-                r = cross_validate(msgs, seen, names, c, w, a.repeats)
-                table.append({"candidate": cand, "features": len(names), "C": c, "weight": w, **r})
-                print(f"{cand:>16} ({len(names):2d}) C={c:<4} {w!s:8} macro-F1 "
-                      f"{r['macro_f1']:.4f} ± {r['sd']:.3f}  F recall {r['frustrated_recall']:.3f}",
-                      flush=True)  # fmt: skip
+    grid = [(cand, c, w) for cand in CANDIDATES for c in CS for w in WEIGHTS]
+    if a.recipe:
+        cand, c, w = a.recipe
+        grid = [(cand, float(c), None if w == "none" else w)]
+    for cand, c, w in grid:
+        names = CANDIDATES[cand] or names_all
+        r = cross_validate(msgs, seen, names, c, w, a.repeats)
+        table.append({"candidate": cand, "features": len(names), "C": c, "weight": w, **r})
+        print(f"{cand:>16} ({len(names):2d}) C={c:<4} {w!s:8} macro-F1 "
+              f"{r['macro_f1']:.4f} ± {r['sd']:.3f}  F recall {r['frustrated_recall']:.3f}",
+              flush=True)  # fmt: skip
     # the best mean; among equals, the fewest features, then the strongest regularisation
     best = max(table, key=lambda t: (round(t["macro_f1"], 4), -t["features"], -t["C"]))
     names = CANDIDATES[best["candidate"]] or names_all
