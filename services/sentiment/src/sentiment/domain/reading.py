@@ -19,10 +19,8 @@ and the sentences' frustration and satisfaction). The features, the L2 strength 
 more) of `ml-serving/data/not_adopted/` and `ml-serving/data/reading/`, which the served model
 was not trained on, so their scores look like those of unseen messages (repeated 5-fold
 cross-validated macro-F1 0.904 on them; session 9's 19 features refitted 0.896; head + tail
-0.79). Session 15 refitted the same recipe (all 43 columns, C = 3, unweighted; `fit_reading
---recipe all 3 none`) on the same messages scored by the int8 derivation that keeps every FFN
-output projection in fp32 (`ml-serving/moodline_ml/derive.py`; cross-validated 0.908). Frozen
-before any held-out set was scored with them (the adoption rule: `ml-serving/data/README.md`).
+0.79). Frozen before any held-out set was scored with them (the adoption rule:
+`ml-serving/data/README.md`).
 A message of up to `SPLIT_WORDS` words keeps the single reading it always had.
 
 Emotions of a long message: frustration is P(Frustrated) (the annotation guide: a Frustrated
@@ -56,37 +54,39 @@ DRIVER_AT = 0.8
 EMOTION_AT = 0.5
 
 FEATURES = (
-    "whole H", "whole N", "whole F", "alone max F", "alone mean F", "alone mean H", "alone max H",
-    "alone share F>0.9", "alone count F>0.9 /5", "alone mean N", "alone second F", "alone min H",
-    "alone share F>0.5", "alone count F>0.5 /5", "alone first F", "alone first H", "alone last F",
-    "alone last H", "alone place of max F", "alone mean H after max F", "alone max frustration",
-    "alone mean satisfaction", "alone sentences /10", "context max F", "context mean F",
-    "context mean H", "context max H", "context share F>0.9", "context count F>0.9 /5",
-    "context mean N", "context second F", "context min H", "context share F>0.5",
-    "context count F>0.5 /5", "context first F", "context first H", "context last F",
-    "context last H", "context place of max F", "context mean H after max F",
-    "context max frustration", "context mean satisfaction", "context sentences /10",
+    "whole H", "whole N", "whole F", "alone max F", "alone mean F", "alone mean H",
+    "alone max H", "alone share F>0.9", "alone count F>0.9 /5", "alone mean N",
+    "alone second F", "alone min H", "alone share F>0.5", "alone count F>0.5 /5",
+    "alone first F", "alone first H", "alone last F", "alone last H", "alone place of max F",
+    "alone mean H after max F", "alone max frustration", "alone mean satisfaction",
+    "alone sentences /10", "context max F", "context mean F", "context mean H", "context max H",
+    "context share F>0.9", "context count F>0.9 /5", "context mean N", "context second F",
+    "context min H", "context share F>0.5", "context count F>0.5 /5", "context first F",
+    "context first H", "context last F", "context last H", "context place of max F",
+    "context mean H after max F", "context max frustration", "context mean satisfaction",
+    "context sentences /10",
 )  # fmt: skip
 COEF = (
-    (1.917104, -1.370142, -0.597763, -0.258185, 0.443181, 0.270624, 0.34488, 0.233637, 0.543188,
-     -0.764606, 1.871979, 0.253063, -0.138584, -0.004316, 0.903691, -0.327812, -0.21604,
-     -0.736397, -0.299319, 0.192952, -0.904624, 0.030933, -0.121191, 0.341126, -0.655365,
-     2.080369, 0.845681, -0.86251, -1.031023, -1.475805, 1.281024, -0.172966, -0.472133,
-     -0.102201, 0.564255, 0.459795, 1.311206, -0.329284, 1.309452, 0.011397, -0.201984, 2.263359,
-     -0.121191),
-    (-1.288135, 0.809821, 0.463641, 0.036463, -0.483426, -0.461239, -0.088963, -0.553082,
-     -0.448275, 0.929993, -0.24002, -0.028361, -0.646262, -0.697365, -0.960395, -0.023513,
-     0.028303, 1.314651, -0.762594, 0.282282, -0.117303, -0.659727, 0.089249, -0.408977,
-     -0.606456, -1.409814, -0.164894, -0.162468, -0.037139, 2.001598, 0.215624, -0.176388,
-     -0.663243, -0.64497, 0.243465, -1.286487, 0.67795, 0.50098, -1.095872, -0.336796, -0.614009,
-     -1.370673, 0.089249),
-    (-0.62897, 0.56032, 0.134122, 0.221722, 0.040246, 0.190615, -0.255917, 0.319445, -0.094913,
-     -0.165387, -1.631959, -0.224702, 0.784846, 0.701681, 0.056704, 0.351325, 0.187737, -0.578254,
-     1.061913, -0.475234, 1.021926, 0.628794, 0.031942, 0.067851, 1.261821, -0.670554, -0.680787,
-     1.024979, 1.068163, -0.525793, -1.496648, 0.349354, 1.135376, 0.747171, -0.807721, 0.826692,
-     -1.989156, -0.171697, -0.213579, 0.3254, 0.815993, -0.892686, 0.031942),
+    (1.953061, -1.335325, -0.631237, -0.098531, 0.593991, 0.234339, 0.324622, 0.110051,
+     0.382143, -0.841831, 1.890623, 0.248412, -0.195615, -0.076905, 1.080499, -0.151948,
+     -0.185274, -0.727057, -0.384075, 0.261105, -0.842777, -0.015632, -0.122265, 0.378394,
+     -0.49211, 2.030332, 0.860854, -0.931244, -1.119698, -1.551723, 1.226697, -0.146704,
+     -0.415742, -0.090861, 0.501539, 0.463855, 1.435254, -0.320313, 1.223266, -0.172883,
+     -0.377105, 2.230347, -0.122265),
+    (-1.368348, 0.846607, 0.477305, -0.236179, -0.730431, -0.396462, -0.155942, -0.498549,
+     -0.711224, 1.082456, -0.388566, -0.03226, -0.33392, -0.114873, -0.96048, -0.12911,
+     0.192226, 1.250665, -0.385535, 0.490458, -0.265236, -0.63104, 0.156964, -0.395816,
+     -0.781756, -1.311456, -0.126287, -0.111086, -0.005782, 2.048775, 0.260225, -0.158937,
+     -0.598593, -0.492005, 0.196596, -1.409329, 0.60272, 0.502125, -1.183769, -0.3392,
+     -0.548304, -1.301675, 0.156964),
+    (-0.584713, 0.488718, 0.153933, 0.334711, 0.13644, 0.162123, -0.16868, 0.388498,
+     0.329081, -0.240625, -1.502058, -0.216153, 0.529535, 0.191777, -0.120019, 0.281059,
+     -0.006953, -0.523608, 0.76961, -0.751563, 1.108013, 0.646672, -0.034699, 0.017422,
+     1.273865, -0.718876, -0.734567, 1.04233, 1.12548, -0.497051, -1.486922, 0.305641,
+     1.014335, 0.582867, -0.698135, 0.945474, -2.037974, -0.181812, -0.039497, 0.512083,
+     0.925409, -0.928673, -0.034699),
 )  # fmt: skip
-INTERCEPT = (-3.671588, 3.227225, 0.444363)
+INTERCEPT = (-3.515869, 3.09557, 0.4203)
 
 
 @dataclass(frozen=True, slots=True)
