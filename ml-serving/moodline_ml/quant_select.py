@@ -1,8 +1,9 @@
 """Choose the int8 derivation by its agreement with fp32 on training messages (session 15's rule,
 data/README.md). No labels and no held-out set are read.
 
-    .venv/bin/python ml-serving/scripts/reading_scores.py --inputs-only --out ml-serving/build/long_inputs.json
-    .venv-serve/bin/python -m moodline_ml.quant_select --long-inputs build/long_inputs.json
+    .venv/bin/python ml-serving/scripts/reading_scores.py --inputs-only \
+        --out ml-serving/build/long_inputs.json
+    cd ml-serving && .venv-serve/bin/python -m moodline_ml.quant_select
 
 Each candidate is derived from the fp32 upcast of the committed fp16 artifact, then it and fp32
 score (a) the selection holdout, (b) the first 1,500 GoEmotions dev comments and (c) every model
