@@ -27,6 +27,11 @@ from sentiment.testing import running_triton
 DEFAULT_FILES = ("data/not_adopted/*.tsv", "data/reading/*.tsv")
 
 
+def _name(path: Path) -> str:
+    """Relative to ml-serving (fit_reading knows untrained files by `data/reading/`...) or whole."""
+    return str(path.relative_to(ML)) if path.is_relative_to(ML) else str(path)
+
+
 def _score(s) -> dict:
     return {"probs": list(s.probs), "emotions": list(s.emotions.as_tuple())}
 
@@ -58,7 +63,7 @@ async def collect(paths: list[Path]) -> list[dict]:
         at += 1 + 2 * n
         out.append(
             {
-                "file": str(path.relative_to(ML)),
+                "file": _name(path),
                 "text": row["text"],
                 "sentiment": row["sentiment"],
                 "emotions": row["emotions"],
@@ -90,7 +95,7 @@ def main(argv=None) -> None:
         messages, inputs = model_inputs(paths)
         doc = {
             "messages": [
-                {"file": str(p.relative_to(ML)), "sentiment": r["sentiment"], "sentences": n}
+                {"file": _name(p), "sentiment": r["sentiment"], "sentences": n}
                 for p, r, n in messages
             ],
             "inputs": inputs,
