@@ -90,7 +90,7 @@ def figures(entry: dict) -> dict:
 
 
 async def evaluate(a: argparse.Namespace) -> dict:
-    sets = sorted((ML / "data").glob("customer_eval*.tsv"))
+    sets = sorted((ML / "data").glob(f"{a.sets}.tsv"))
     result: dict = {"sets": {}, "long_words": LONG_WORDS}
     pooled: dict[str, list] = {"long": [], "short": []}
     with running_triton() as triton:
@@ -129,6 +129,7 @@ def main(argv=None) -> None:
     ap.add_argument("--out", default=str(ML / "build" / "served_report.json"))
     ap.add_argument("--chunk", type=int, default=64, help="messages per read_texts call")
     ap.add_argument("--goemotions", action="store_true", help="also GoEmotions dev (3-class)")
+    ap.add_argument("--sets", default="customer_eval*", help="which held-out sets (a glob)")
     ap.add_argument(
         "--whole",
         action="store_true",
