@@ -19,9 +19,7 @@ and the sentences' frustration and satisfaction). The features, the L2 strength 
 more) of `ml-serving/data/not_adopted/` and `ml-serving/data/reading/`, which the served model
 was not trained on, so their scores look like those of unseen messages (repeated 5-fold
 cross-validated macro-F1 0.904 on them; session 9's 19 features refitted 0.896; head + tail
-0.79). Session 15 refitted the same recipe (all 43 columns, C = 3, unweighted; `fit_reading
---recipe all 3 none`) on 504 such messages, rounds 7b and 8 added (cross-validated 0.899).
-Frozen before any held-out set was scored with them (the adoption rule:
+0.79). Frozen before any held-out set was scored with them (the adoption rule:
 `ml-serving/data/README.md`).
 A message of up to `SPLIT_WORDS` words keeps the single reading it always had.
 
@@ -56,36 +54,39 @@ DRIVER_AT = 0.8
 EMOTION_AT = 0.5
 
 FEATURES = (
-    "whole H", "whole N", "whole F", "alone max F", "alone mean F", "alone mean H", "alone max H",
-    "alone share F>0.9", "alone count F>0.9 /5", "alone mean N", "alone second F", "alone min H",
-    "alone share F>0.5", "alone count F>0.5 /5", "alone first F", "alone first H", "alone last F",
-    "alone last H", "alone place of max F", "alone mean H after max F", "alone max frustration",
-    "alone mean satisfaction", "alone sentences /10", "context max F", "context mean F",
-    "context mean H", "context max H", "context share F>0.9", "context count F>0.9 /5",
-    "context mean N", "context second F", "context min H", "context share F>0.5",
-    "context count F>0.5 /5", "context first F", "context first H", "context last F",
-    "context last H", "context place of max F", "context mean H after max F",
-    "context max frustration", "context mean satisfaction", "context sentences /10",
+    "whole H", "whole N", "whole F", "alone max F", "alone mean F", "alone mean H",
+    "alone max H", "alone share F>0.9", "alone count F>0.9 /5", "alone mean N",
+    "alone second F", "alone min H", "alone share F>0.5", "alone count F>0.5 /5",
+    "alone first F", "alone first H", "alone last F", "alone last H", "alone place of max F",
+    "alone mean H after max F", "alone max frustration", "alone mean satisfaction",
+    "alone sentences /10", "context max F", "context mean F", "context mean H", "context max H",
+    "context share F>0.9", "context count F>0.9 /5", "context mean N", "context second F",
+    "context min H", "context share F>0.5", "context count F>0.5 /5", "context first F",
+    "context first H", "context last F", "context last H", "context place of max F",
+    "context mean H after max F", "context max frustration", "context mean satisfaction",
+    "context sentences /10",
 )  # fmt: skip
 COEF = (
-    (1.802169, -1.402432, -0.449294, 0.374151, 1.080004, -0.076621, 0.286047, -0.360228, 0.13262,
-     -1.052939, 1.607224, 0.663723, -0.260829, 0.06764, 0.386945, -0.372862, -0.090424, -0.533268,
-     -0.466078, 0.855764, -1.278064, -0.111555, -0.521232, 0.145636, -0.073102, 1.782591,
-     0.802233, -0.909891, -1.020205, -1.759046, 0.72054, 0.035331, -0.020965, 0.922518, -0.41776,
-     -0.552274, 1.170092, -0.009626, 0.340061, -0.153369, -0.802531, 2.379766, -0.521232),
-    (-1.356056, 0.860268, 0.41656, 0.670996, -0.521804, -0.769847, -0.2612, -0.275608, -0.730558,
-     1.212423, -0.513411, -0.011102, -0.452383, -0.490934, -0.509937, 0.201524, 0.144716,
-     1.335172, 0.103518, -0.620027, 0.159715, -1.102854, 1.115081, 0.326281, -0.914669, -1.135472,
-     -0.07856, -0.304154, -0.685553, 1.970913, 0.292222, -0.025244, -0.611893, -1.172884,
-     1.173608, -0.995689, 0.645913, 0.366093, -0.233165, -0.197963, -0.091914, -1.10109, 1.115081),
-    (-0.446113, 0.542164, 0.032734, -1.045147, -0.5582, 0.846468, -0.024847, 0.635836, 0.597937,
-     -0.159483, -1.093813, -0.652621, 0.713212, 0.423294, 0.122992, 0.171337, -0.054292,
-     -0.801904, 0.362559, -0.235737, 1.118349, 1.214409, -0.593849, -0.471917, 0.987771,
-     -0.647119, -0.723673, 1.214044, 1.705758, -0.211866, -1.012762, -0.010087, 0.632858,
-     0.250367, -0.755848, 1.547963, -1.816004, -0.356467, -0.106896, 0.351332, 0.894445,
-     -1.278676, -0.593849),
+    (1.953061, -1.335325, -0.631237, -0.098531, 0.593991, 0.234339, 0.324622, 0.110051,
+     0.382143, -0.841831, 1.890623, 0.248412, -0.195615, -0.076905, 1.080499, -0.151948,
+     -0.185274, -0.727057, -0.384075, 0.261105, -0.842777, -0.015632, -0.122265, 0.378394,
+     -0.49211, 2.030332, 0.860854, -0.931244, -1.119698, -1.551723, 1.226697, -0.146704,
+     -0.415742, -0.090861, 0.501539, 0.463855, 1.435254, -0.320313, 1.223266, -0.172883,
+     -0.377105, 2.230347, -0.122265),
+    (-1.368348, 0.846607, 0.477305, -0.236179, -0.730431, -0.396462, -0.155942, -0.498549,
+     -0.711224, 1.082456, -0.388566, -0.03226, -0.33392, -0.114873, -0.96048, -0.12911,
+     0.192226, 1.250665, -0.385535, 0.490458, -0.265236, -0.63104, 0.156964, -0.395816,
+     -0.781756, -1.311456, -0.126287, -0.111086, -0.005782, 2.048775, 0.260225, -0.158937,
+     -0.598593, -0.492005, 0.196596, -1.409329, 0.60272, 0.502125, -1.183769, -0.3392,
+     -0.548304, -1.301675, 0.156964),
+    (-0.584713, 0.488718, 0.153933, 0.334711, 0.13644, 0.162123, -0.16868, 0.388498,
+     0.329081, -0.240625, -1.502058, -0.216153, 0.529535, 0.191777, -0.120019, 0.281059,
+     -0.006953, -0.523608, 0.76961, -0.751563, 1.108013, 0.646672, -0.034699, 0.017422,
+     1.273865, -0.718876, -0.734567, 1.04233, 1.12548, -0.497051, -1.486922, 0.305641,
+     1.014335, 0.582867, -0.698135, 0.945474, -2.037974, -0.181812, -0.039497, 0.512083,
+     0.925409, -0.928673, -0.034699),
 )  # fmt: skip
-INTERCEPT = (-1.054484, -0.659722, 1.714207)
+INTERCEPT = (-3.515869, 3.09557, 0.4203)
 
 
 @dataclass(frozen=True, slots=True)
