@@ -31,16 +31,21 @@ def calibration_texts(size: int = SIZE, seed: int = 0) -> list[str]:
     return texts[:size]
 
 
+def write(out: Path | str, size: int = SIZE, tokenizer: Path | str = ARTIFACTS / "tokenizer.json"):
+    """Tokenise `size` calibration messages as Triton does and save them to `out`; their count."""
+    tok = untruncated(Tokenizer.from_file(str(tokenizer)))
+    ids, am = encode(tok, calibration_texts(size), MAX_LEN, pad_to=MAX_LEN)
+    np.savez_compressed(out, input_ids=ids, attention_mask=am)
+    return len(ids)
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--tokenizer", default=str(ARTIFACTS / "tokenizer.json"))
     ap.add_argument("--out", default=str(ARTIFACTS / "calibration.npz"))
     ap.add_argument("--size", type=int, default=SIZE)
     a = ap.parse_args(argv)
-    tok = untruncated(Tokenizer.from_file(a.tokenizer))
-    ids, am = encode(tok, calibration_texts(a.size), MAX_LEN, pad_to=MAX_LEN)
-    np.savez_compressed(a.out, input_ids=ids, attention_mask=am)
-    print(f"{a.out}: {len(ids)} messages")
+    print(f"{a.out}: {write(a.out, a.size, a.tokenizer)} messages")
 
 
 if __name__ == "__main__":

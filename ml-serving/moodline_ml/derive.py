@@ -101,7 +101,6 @@ def quantize_int8(
 ) -> Path:
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
 
-    fp32_nodes = tuple(dict.fromkeys(fp32_nodes))
     keep = [
         n.name
         for n in onnx.load(str(src), load_external_data=False).graph.node

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import calibration
 from .data import load_goemotions, split_customer_train
 from .derive import ATTENTION, CALIBRATION, FFN_ALL, FFN_EARLY, fp16_to_fp32, quantize_int8
 from .evaluate import load_tokenizer, run, session
@@ -41,15 +42,12 @@ DEV_LIMIT = 1500
 
 
 def calibration_file(size: int, out: Path, tokenizer: str) -> Path:
-    if size == 256:
+    """The committed calibration inputs, or `size` messages written the same way into `out`."""
+    if size == calibration.SIZE:
         return CALIBRATION
-    from .calibration import calibration_texts
-
     path = out / f"calibration_{size}.npz"
     if not path.exists():
-        tok = load_tokenizer(tokenizer)
-        ids, am = encode(tok, calibration_texts(size), MAX_LEN, pad_to=MAX_LEN)
-        np.savez_compressed(path, input_ids=ids, attention_mask=am)
+        calibration.write(path, size, tokenizer)
     return path
 
 
